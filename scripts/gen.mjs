@@ -1,0 +1,319 @@
+#!/usr/bin/env node
+// Generates src/gen/types.ts (idiomatic TypeScript types, enums, constants) and src/gen/schema.ts
+// (the runtime schema the codecs and the client are driven by) from thrift/api.thrift, then runs
+// scripts/gen-thrift.mjs for Apache Thrift's own JS output (the reference implementation in tests).
+//
+//   node scripts/gen.mjs            regenerate everything
+//   node scripts/gen.mjs --check    exit 1 if any committed generated file is stale (CI)
+//   node scripts/gen.mjs --idl F    read another IDL (e.g. Aurora's own file) instead of thrift/api.thrift
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import thriftParser from '@creditkarma/thrift-parser';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const check = args.includes('--check');
+const idlIndex = args.indexOf('--idl');
+const idlPath = idlIndex >= 0 ? resolve(args[idlIndex + 1]) : join(root, 'thrift/api.thrift');
+
+// The `Result` union field for methods whose name does not give it (lowerFirst(method) + 'Result'),
+// as Aurora's SchedulerThriftInterface fills them.
+const RESULT_FIELD_EXCEPTIONS = {
+  getTasksStatus: 'scheduleStatusResult',
+  getTasksWithoutConfigs: 'scheduleStatusResult',
+  getRoleSummary: 'roleSummaryResult',
+  getJobSummary: 'jobSummaryResult',
+  getConfigSummary: 'configSummaryResult',
+  getTierConfigs: 'getTierConfigResult',
+  populateJobConfig: 'populateJobResult',
+  slaDrainHosts: 'drainHostsResult',
+};
+
+export function loadIdl(path) {
+  const doc = thriftParser.parse(readFileSync(path, 'utf8'));
+  if (doc.type !== 'ThriftDocument') {
+    throw new Error(`cannot parse ${path}: ${doc.errors.map((e) => `${e.message} (line ${e.loc.start.line})`).join('; ')}`);
+  }
+  const body = doc.body;
+  const enums = new Map();
+  const typedefs = new Map();
+  for (const d of body) {
+    if (d.type === 'EnumDefinition') {
+      let next = 0;
+      const members = [];
+      for (const m of d.members) {
+        const value = m.initializer ? Number(m.initializer.value.value) : next;
+        next = value + 1;
+        members.push([m.name.value, value]);
+      }
+      enums.set(d.name.value, members);
+    } else if (d.type === 'TypedefDefinition') {
+      typedefs.set(d.name.value, d.definitionType);
+    }
+  }
+  const structNames = new Set(
+    body.filter((d) => ['StructDefinition', 'UnionDefinition', 'ExceptionDefinition'].includes(d.type)).map((d) => d.name.value),
+  );
+
+  function typeRef(ft) {
+    switch (ft.type) {
+      case 'BoolKeyword': return 'bool';
+      case 'ByteKeyword': case 'I8Keyword': return 'byte';
+      case 'I16Keyword': return 'i16';
+      case 'I32Keyword': return 'i32';
+      case 'I64Keyword': return 'i64';
+      case 'DoubleKeyword': return 'double';
+      case 'StringKeyword': return 'string';
+      case 'BinaryKeyword': return 'binary';
+      case 'ListType': return { list: typeRef(ft.valueType) };
+      case 'SetType': return { set: typeRef(ft.valueType) };
+      case 'MapType': return { map: [typeRef(ft.keyType), typeRef(ft.valueType)] };
+      case 'Identifier': {
+        const name = ft.value;
+        if (typedefs.has(name)) return typeRef(typedefs.get(name));
+        if (enums.has(name)) return { enum: name };
+        if (structNames.has(name)) return { struct: name };
+        throw new Error(`unknown type ${name}`);
+      }
+      default: throw new Error(`unsupported type node ${ft.type}`);
+    }
+  }
+
+  function value(node, type) {
+    if (!node) return undefined;
+    switch (node.type) {
+      // Thrift passes string literals through to generated sources, which then read escapes once.
+      case 'StringLiteral': return node.value.replace(/\\(.)/g, '$1');
+      case 'IntConstant': return Number(node.value.value);
+      case 'DoubleConstant': return Number(node.value.value);
+      case 'BooleanLiteral': return node.value;
+      case 'ConstList': {
+        const elem = typeof type === 'object' && ('list' in type ? type.list : 'set' in type ? type.set : undefined);
+        return node.elements.map((e) => value(e, elem));
+      }
+      case 'ConstMap': {
+        if (typeof type === 'object' && 'struct' in type) {
+          const def = structs.find((s) => s.name === type.struct);
+          const out = {};
+          for (const p of node.properties) {
+            const f = def.fields.find((x) => x.name === p.name.value);
+            out[p.name.value] = value(p.initializer, f.type);
+          }
+          return out;
+        }
+        return Object.fromEntries(node.properties.map((p) => [value(p.name), value(p.initializer)]));
+      }
+      case 'Identifier': {
+        if (constValues.has(node.value)) return constValues.get(node.value);
+        const [enumName, member] = node.value.split('.');
+        const m = enums.get(enumName)?.find(([n]) => n === member);
+        if (!m) throw new Error(`unknown constant ${node.value}`);
+        return m[1];
+      }
+      default: throw new Error(`unsupported value node ${node.type}`);
+    }
+  }
+
+  const fieldsOf = (fields) =>
+    fields.map((f) => {
+      const type = typeRef(f.fieldType);
+      return {
+        id: f.fieldID.value,
+        name: f.name.value,
+        type,
+        req: f.requiredness ?? 'default',
+        rawDefault: f.defaultValue,
+      };
+    });
+
+  const structs = body
+    .filter((d) => ['StructDefinition', 'UnionDefinition', 'ExceptionDefinition'].includes(d.type))
+    .map((d) => ({
+      name: d.name.value,
+      kind: d.type === 'UnionDefinition' ? 'union' : d.type === 'ExceptionDefinition' ? 'exception' : 'struct',
+      fields: fieldsOf(d.fields),
+    }));
+  for (const s of structs) {
+    for (const f of s.fields) {
+      if (f.rawDefault) f.default = value(f.rawDefault, f.type);
+      delete f.rawDefault;
+    }
+  }
+
+  const services = body.filter((d) => d.type === 'ServiceDefinition').map((d) => ({
+    name: d.name.value,
+    extends: d.extends ? d.extends.value : undefined,
+    functions: d.functions.map((fn) => ({
+      name: fn.name.value,
+      args: fieldsOf(fn.fields).map(({ rawDefault, ...f }) => f),
+      returns: typeRef(fn.returnType),
+    })),
+  }));
+
+  const constValues = new Map();
+  const constants = body.filter((d) => d.type === 'ConstDefinition').map((d) => {
+    const type = typeRef(d.fieldType);
+    const v = value(d.initializer, type);
+    constValues.set(d.name.value, v);
+    return { name: d.name.value, type, value: v };
+  });
+
+  return { enums, structs, services, constants };
+}
+
+function tsType(t, mode) {
+  if (typeof t === 'string') {
+    return { bool: 'boolean', byte: 'number', i16: 'number', i32: 'number', i64: 'number', double: 'number', string: 'string', binary: 'Uint8Array' }[t];
+  }
+  if ('enum' in t) return t.enum;
+  if ('struct' in t) return t.struct;
+  if ('list' in t) return `${wrap(tsType(t.list, mode))}[]`;
+  // Sets are accepted as arrays or Sets, and always decoded as arrays.
+  if ('set' in t) return mode === 'input' ? `${wrap(tsType(t.set, mode))}[] | ReadonlySet<${tsType(t.set, mode)}>` : `${wrap(tsType(t.set, mode))}[]`;
+  return `Record<${tsType(t.map[0], mode) === 'string' ? 'string' : 'number'}, ${tsType(t.map[1], mode)}>`;
+}
+const wrap = (s) => (/[ |&]/.test(s) ? `(${s})` : s);
+
+function schemaTypeLiteral(t) {
+  if (typeof t === 'string') return `'${t}'`;
+  if ('enum' in t) return `{ enum: '${t.enum}' }`;
+  if ('struct' in t) return `{ struct: '${t.struct}' }`;
+  if ('list' in t) return `{ list: ${schemaTypeLiteral(t.list)} }`;
+  if ('set' in t) return `{ set: ${schemaTypeLiteral(t.set)} }`;
+  return `{ map: [${schemaTypeLiteral(t.map[0])}, ${schemaTypeLiteral(t.map[1])}] }`;
+}
+
+function fieldLiteral(f) {
+  const parts = [`id: ${f.id}`, `name: '${f.name}'`, `type: ${schemaTypeLiteral(f.type)}`, `req: '${f.req}'`];
+  if (f.default !== undefined) parts.push(`default: ${JSON.stringify(f.default)}`);
+  return `{ ${parts.join(', ')} }`;
+}
+
+const HEADER = (what) =>
+  `// Generated by scripts/gen.mjs from thrift/api.thrift: ${what}. Do not edit; run \`npm run gen\`.\n/* eslint-disable */\n`;
+
+export function renderTypes(idl) {
+  const out = [HEADER('idiomatic TypeScript types, enums and constants')];
+  out.push(`// i64 values are JavaScript numbers: decoding a value outside Number.MIN_SAFE_INTEGER..MAX_SAFE_INTEGER\n`);
+  out.push(`// throws AuroraRangeError instead of rounding. Sets decode as arrays; inputs accept arrays or Sets.\n\n`);
+  for (const [name, members] of idl.enums) {
+    out.push(`export enum ${name} {\n${members.map(([m, v]) => `  ${m} = ${v},`).join('\n')}\n}\n\n`);
+  }
+  for (const s of idl.structs) {
+    const doc = s.kind === 'union' ? '/** A union: set exactly one field. */\n' : '';
+    const fields = s.fields.map((f) => `  ${f.name}${f.req === 'required' ? '' : '?'}: ${tsType(f.type, 'input')};`);
+    out.push(`${doc}export interface ${s.name} {\n${fields.join('\n')}\n}\n\n`);
+  }
+  for (const c of idl.constants) {
+    let rendered;
+    if (typeof c.type === 'object' && 'set' in c.type) {
+      const elem = tsType(c.type.set, 'output');
+      rendered = `new Set<${elem}>([${c.value.map((v) => (typeof c.type.set === 'object' && 'enum' in c.type.set ? `${c.type.set.enum}.${idl.enums.get(c.type.set.enum).find(([, n]) => n === v)[0]}` : JSON.stringify(v))).join(', ')}]) as ReadonlySet<${elem}>`;
+    } else {
+      rendered = JSON.stringify(c.value);
+    }
+    out.push(`export const ${c.name} = ${rendered};\n`);
+  }
+  return out.join('');
+}
+
+export function methodDefs(idl) {
+  const resultUnion = idl.structs.find((s) => s.name === 'Result');
+  const resultFields = new Set(resultUnion.fields.map((f) => f.name));
+  const methods = [];
+  for (const svc of idl.services) {
+    for (const fn of svc.functions) {
+      let result = RESULT_FIELD_EXCEPTIONS[fn.name] ?? `${fn.name[0].toLowerCase()}${fn.name.slice(1)}Result`;
+      if (!resultFields.has(result)) result = undefined;
+      methods.push({ name: fn.name, service: svc.name, args: fn.args, result });
+    }
+  }
+  return methods;
+}
+
+export function renderSchema(idl) {
+  const out = [HEADER('the runtime schema (field ids, types, methods)')];
+  out.push(`import type { ApiSchema } from '../protocol/schema.js';\n\n`);
+  out.push(`export const SCHEMA: ApiSchema = {\n  structs: {\n`);
+  for (const s of idl.structs) {
+    out.push(`    ${s.name}: { name: '${s.name}', kind: '${s.kind}', fields: [\n${s.fields.map((f) => `      ${fieldLiteral(f)},`).join('\n')}\n    ] },\n`);
+  }
+  out.push(`  },\n  enums: {\n`);
+  for (const [name, members] of idl.enums) {
+    out.push(`    ${name}: { ${members.map(([m, v]) => `${m}: ${v}`).join(', ')} },\n`);
+  }
+  out.push(`  },\n  methods: {\n`);
+  for (const m of methodDefs(idl)) {
+    out.push(`    ${m.name}: { name: '${m.name}', service: '${m.service}', result: ${m.result ? `'${m.result}'` : 'undefined'}, args: [${m.args.map(fieldLiteral).join(', ')}] },\n`);
+  }
+  out.push(`  },\n  services: [\n`);
+  for (const svc of idl.services) {
+    out.push(`    { name: '${svc.name}', extends: ${svc.extends ? `'${svc.extends}'` : 'undefined'}, methods: [${svc.functions.map((f) => `'${f.name}'`).join(', ')}] },\n`);
+  }
+  out.push(`  ],\n};\n`);
+  return out.join('');
+}
+
+/** The typed method table: `AuroraApi` maps each RPC to its arguments and its result payload type. */
+export function renderApi(idl) {
+  const out = [HEADER('typed signatures of the 45 RPCs')];
+  const names = new Set();
+  const methods = methodDefs(idl);
+  for (const m of methods) {
+    for (const a of m.args) collectTypeNames(a.type, names);
+  }
+  const resultUnion = idl.structs.find((s) => s.name === 'Result');
+  for (const m of methods) {
+    if (m.result) collectTypeNames(resultUnion.fields.find((f) => f.name === m.result).type, names);
+  }
+  out.push(`import type {\n${[...names].sort().map((n) => `  ${n},`).join('\n')}\n} from './types.js';\n\n`);
+  out.push(`/** Each RPC: its positional arguments (IDL names and order) and the payload its Response carries. */\nexport interface AuroraApi {\n`);
+  for (const m of methods) {
+    const params = m.args.map((a) => `${a.name}: ${tsType(a.type, 'input')}`).join(', ');
+    const payload = m.result ? tsType(resultUnion.fields.find((f) => f.name === m.result).type, 'output') : 'void';
+    out.push(`  ${m.name}: { args: [${params}]; result: ${payload} };\n`);
+  }
+  out.push(`}\n\nexport type AuroraMethod = keyof AuroraApi;\n`);
+  return out.join('');
+}
+
+function collectTypeNames(t, names) {
+  if (typeof t === 'string') return;
+  if ('enum' in t) names.add(t.enum);
+  else if ('struct' in t) names.add(t.struct);
+  else if ('list' in t) collectTypeNames(t.list, names);
+  else if ('set' in t) collectTypeNames(t.set, names);
+  else { collectTypeNames(t.map[0], names); collectTypeNames(t.map[1], names); }
+}
+
+function main() {
+  const idl = loadIdl(idlPath);
+  const files = {
+    'src/gen/types.ts': renderTypes(idl),
+    'src/gen/schema.ts': renderSchema(idl),
+    'src/gen/api.ts': renderApi(idl),
+  };
+  const stale = [];
+  for (const [rel, text] of Object.entries(files)) {
+    const path = join(root, rel);
+    if (check) {
+      if (!existsSync(path) || readFileSync(path, 'utf8') !== text) stale.push(rel);
+    } else {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    }
+  }
+  const thriftGen = join(root, 'scripts/gen-thrift.mjs');
+  if (existsSync(thriftGen)) {
+    const r = spawnSync(process.execPath, [thriftGen, ...(check ? ['--check'] : [])], { stdio: 'inherit' });
+    if (r.status !== 0) stale.push('src/gen/thrift (Apache Thrift output)');
+  }
+  if (stale.length > 0) {
+    console.error(`generated files are stale: ${stale.join(', ')}; run \`npm run gen\` and commit the result`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// `npm test`: everything CI checks, on a fresh machine. Installs the system packages the tests use
+// (with apt-get when running as root), builds, verifies the generated code is current, runs the
+// whole vitest suite, then a small benchmark run so the benchmarks never rot.
+//
+//   npm test                 all of it
+//   npm test -- <vitest args>  only vitest, with those arguments (e.g. a file filter), after the setup
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const vitestArgs = process.argv.slice(2);
+
+// What the tests need from the system, and how to tell it is there.
+const SYSTEM_PACKAGES = [
+  { pkg: 'thrift-compiler', present: () => has('thrift', ['--version']), why: 'regenerating Apache Thrift reference code' },
+  { pkg: 'python3-thrift', present: () => has('/usr/bin/python3', ['-c', 'import thrift']), why: 'cross-implementation golden tests' },
+  { pkg: 'zookeeper', present: () => existsSync('/usr/share/zookeeper/bin/zkServer.sh'), why: 'ZooKeeper discovery and leadership tests' },
+  { pkg: 'openssl', present: () => has('openssl', ['version']), why: 'TLS tests with generated certificates' },
+];
+
+function has(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+function run(title, cmd, args, env = {}) {
+  console.log(`\n== ${title}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  if (r.status !== 0) {
+    console.error(`\n${title} failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+}
+
+const missing = SYSTEM_PACKAGES.filter((p) => !p.present());
+if (missing.length > 0) {
+  const names = missing.map((p) => p.pkg);
+  if (process.getuid?.() === 0 && has('apt-get', ['--version'])) {
+    run('install system packages', 'sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${names.join(' ')} >/dev/null`]);
+  } else {
+    console.error(`The tests need these system packages: ${missing.map((p) => `${p.pkg} (${p.why})`).join(', ')}.`);
+    console.error(`Install them, e.g.: sudo apt-get install -y ${names.join(' ')}`);
+    process.exit(1);
+  }
+}
+
+run('build', 'npm', ['run', '--silent', 'build']);
+if (vitestArgs.length === 0) {
+  run('generated code is current', process.execPath, ['scripts/gen.mjs', '--check']);
+}
+run('tests', 'npx', ['vitest', 'run', ...vitestArgs]);
+if (vitestArgs.length === 0) {
+  run('benchmark smoke run', process.execPath, ['scripts/bench.mjs', '--small']);
+}

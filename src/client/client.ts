@@ -1,0 +1,146 @@
+import { AuroraValidationError } from '../errors.js';
+import type { AuroraApi, AuroraMethod } from '../gen/api.js';
+import { SCHEMA } from '../gen/schema.js';
+import { ResponseCode, type Response } from '../gen/types.js';
+import { decodeReply, encodeCall, type WireProtocol } from '../protocol/index.js';
+import { createHttpTransport, type HttpTransportOptions, type Transport, type TransportEvent } from '../transport/index.js';
+import { AuroraResponseError, responseInfo, type ResponseInfo } from './errors.js';
+
+export interface AuroraClientOptions {
+  /** Scheduler URL, e.g. `http://127.0.0.1:8081` (`/api` is appended when the URL has no path). */
+  url?: string;
+  /** Wire protocol; binary is the default because it is the smaller and faster of the two. */
+  protocol?: WireProtocol;
+  /** Per-call deadline in milliseconds (default 30 s). */
+  timeoutMs?: number;
+  auth?: HttpTransportOptions['auth'];
+  tls?: HttpTransportOptions['tls'];
+  userAgent?: string;
+  /** A ready transport, instead of the HTTP one built from `url` (the seam tests and discovery use). */
+  transport?: Transport;
+  /** Debug events from the transport: requests, redirects, responses. Never carries credentials. */
+  onEvent?: (event: TransportEvent) => void;
+}
+
+/** Per-call options, passed as an extra last argument to any RPC method. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Every RPC resolves to its payload, plus the reply's code and details under a non-enumerable `$response`. */
+export type RpcOutput<T> = (T extends void ? {} : T) & { readonly $response: ResponseInfo };
+
+type RpcMethods = {
+  [M in AuroraMethod]: (...args: [...AuroraApi[M]['args'], options?: CallOptions]) => Promise<RpcOutput<AuroraApi[M]['result']>>;
+};
+
+/** Anything that converts itself to the Thrift-shaped value an argument needs (the `Job` and `JobUpdate` builders). */
+export interface ThriftValue {
+  toThrift(): unknown;
+}
+
+// Declaration merging: the class below gets one method per RPC, installed from the schema.
+export interface AuroraClient extends RpcMethods {}
+
+/**
+ * A client for every RPC of Aurora's ReadOnlyScheduler, AuroraSchedulerManager and AuroraAdmin services.
+ * Methods take the IDL's arguments in the IDL's order, as plain objects shaped like the IDL's structs,
+ * and return the payload of the reply's `result`; any ResponseCode other than OK or WARNING throws an
+ * AuroraResponseError. Safe to use from many concurrent callers.
+ */
+export class AuroraClient {
+  readonly protocol: WireProtocol;
+  readonly transport: Transport;
+  private seqid = 0;
+
+  constructor(options: AuroraClientOptions) {
+    this.protocol = options.protocol ?? 'binary';
+    if (this.protocol !== 'binary' && this.protocol !== 'json') {
+      throw new AuroraValidationError('protocol', `expected "json" or "binary", got ${JSON.stringify(options.protocol)}`);
+    }
+    if (options.transport) {
+      this.transport = options.transport;
+    } else if (options.url) {
+      this.transport = createHttpTransport({
+        url: options.url,
+        timeoutMs: options.timeoutMs,
+        auth: options.auth,
+        tls: options.tls,
+        userAgent: options.userAgent,
+        onEvent: options.onEvent,
+      });
+    } else {
+      throw new AuroraValidationError('url', 'a scheduler URL (or a transport) is required, e.g. http://127.0.0.1:8081');
+    }
+  }
+
+  /** The scheduler URL calls go to (without credentials). */
+  get url(): string {
+    return this.transport.url;
+  }
+
+  /**
+   * Calls an RPC by name and returns the whole Response, without turning error codes into exceptions.
+   * The typed methods are built on this; use it when the raw reply is what you need.
+   */
+  async callRaw(method: AuroraMethod, args: readonly unknown[], options: CallOptions = {}): Promise<Response> {
+    const def = SCHEMA.methods[method];
+    if (!def) throw new AuroraValidationError('method', `unknown RPC ${JSON.stringify(method)}`);
+    if (args.length > def.args.length) {
+      throw new AuroraValidationError(method, `takes ${def.args.length} argument(s) (${def.args.map((a) => a.name).join(', ') || 'none'}), got ${args.length}`);
+    }
+    const named: Record<string, unknown> = {};
+    def.args.forEach((arg, i) => {
+      named[arg.name] = toThrift(args[i]);
+    });
+    this.seqid = (this.seqid + 1) | 0;
+    const body = encodeCall(this.protocol, method, this.seqid, named);
+    const reply = await this.transport.send({ method, body, protocol: this.protocol, signal: options.signal });
+    return decodeReply(this.protocol, method, reply);
+  }
+
+  /** Calls an RPC and unwraps its reply: the payload on OK/WARNING, an AuroraResponseError otherwise. */
+  async call<M extends AuroraMethod>(method: M, args: readonly unknown[], options?: CallOptions): Promise<RpcOutput<AuroraApi[M]['result']>> {
+    const response = await this.callRaw(method, args, options);
+    return unwrap(method, response) as RpcOutput<AuroraApi[M]['result']>;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+/** The one place a Response becomes a value or an error. */
+export function unwrap(method: AuroraMethod, response: Response): RpcOutput<unknown> {
+  const code = response.responseCode;
+  if (code !== ResponseCode.OK && code !== ResponseCode.WARNING) {
+    throw new AuroraResponseError(method, response);
+  }
+  const field = SCHEMA.methods[method]?.result;
+  const payload = field ? ((response.result as Record<string, unknown> | undefined)?.[field] ?? {}) : {};
+  Object.defineProperty(payload, '$response', { value: responseInfo(response), enumerable: false });
+  return payload as RpcOutput<unknown>;
+}
+
+function toThrift(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && typeof (value as Partial<ThriftValue>).toThrift === 'function') {
+    return (value as ThriftValue).toThrift();
+  }
+  return value;
+}
+
+function isCallOptions(value: unknown): value is CallOptions {
+  return value !== null && typeof value === 'object' && Object.keys(value).every((k) => k === 'signal');
+}
+
+for (const [name, def] of Object.entries(SCHEMA.methods)) {
+  Object.defineProperty(AuroraClient.prototype, name, {
+    configurable: true,
+    writable: true,
+    value(this: AuroraClient, ...args: unknown[]) {
+      // A trailing `{ signal }` beyond the IDL's arguments is the per-call options object.
+      const options = args.length > def.args.length && isCallOptions(args[args.length - 1]) ? (args.pop() as CallOptions) : undefined;
+      return this.call(name as AuroraMethod, args, options);
+    },
+  });
+}

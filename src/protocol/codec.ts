@@ -1,0 +1,336 @@
+/**
+ * A codec bound to one schema: structs and Thrift messages (CALL / REPLY / EXCEPTION) in
+ * TBinaryProtocol and TJSONProtocol, straight between idiomatic values and bytes. Each direction of
+ * each protocol is compiled on first use (compile*.ts) and reused afterwards.
+ */
+import { AuroraProtocolError, type AuroraErrorOptions } from '../errors.js';
+import type { ApiSchema, FieldDef, MethodDef, StructDef } from './schema.js';
+import { BinaryReader, BinaryWriter, JsonWriter, protocolFault, toAuroraError } from './runtime.js';
+import type { CompileInput } from './compile.js';
+import { compileBinaryDecoders, compileBinaryEncoders, type BinaryDecoder, type BinaryEncoder } from './compile-binary.js';
+import { compileJsonDecoders, compileJsonEncoders, type JsonDecoder, type JsonEncoder } from './compile-json.js';
+
+export type WireProtocol = 'json' | 'binary';
+
+export enum MessageType {
+  CALL = 1,
+  REPLY = 2,
+  EXCEPTION = 3,
+  ONEWAY = 4,
+}
+
+/** TApplicationException.type values (Apache Thrift). */
+export enum TApplicationExceptionType {
+  UNKNOWN = 0,
+  UNKNOWN_METHOD = 1,
+  INVALID_MESSAGE_TYPE = 2,
+  WRONG_METHOD_NAME = 3,
+  BAD_SEQUENCE_ID = 4,
+  MISSING_RESULT = 5,
+  INTERNAL_ERROR = 6,
+  PROTOCOL_ERROR = 7,
+  INVALID_TRANSFORM = 8,
+  INVALID_PROTOCOL = 9,
+  UNSUPPORTED_CLIENT_TYPE = 10,
+}
+
+export interface DecodeLimits {
+  /** Deepest nesting of structs, lists, sets and maps accepted (default 64). */
+  maxDepth?: number;
+}
+
+export const DEFAULT_MAX_DEPTH = 64;
+
+/**
+ * A message whose envelope was readable but which cannot be served or used: an unknown method, a
+ * malformed argument struct, a TApplicationException from the peer. Carries what a server needs to
+ * answer with `encodeException(protocol, method, seqid, message, exceptionType)`.
+ */
+export class ThriftMessageError extends AuroraProtocolError {
+  readonly seqid: number;
+  readonly exceptionType: TApplicationExceptionType;
+  constructor(message: string, method: string, seqid: number, exceptionType: TApplicationExceptionType, options: AuroraErrorOptions = {}) {
+    super(message, { ...options, method });
+    this.seqid = seqid;
+    this.exceptionType = exceptionType;
+  }
+}
+
+export interface DecodedCall {
+  method: string;
+  seqid: number;
+  /** By IDL argument name; absent arguments are undefined. */
+  args: Record<string, unknown>;
+  /** ONEWAY calls expect no reply (Aurora declares none; accepted for completeness). */
+  oneway: boolean;
+}
+
+export interface Codec {
+  encodeStruct(protocol: WireProtocol, struct: string, value: unknown): Buffer;
+  decodeStruct<T = unknown>(protocol: WireProtocol, struct: string, bytes: Uint8Array, limits?: DecodeLimits): T;
+  encodeCall(protocol: WireProtocol, method: string, seqid: number, args: Record<string, unknown>): Buffer;
+  decodeCall(protocol: WireProtocol, bytes: Uint8Array, limits?: DecodeLimits): DecodedCall;
+  encodeReply(protocol: WireProtocol, method: string, seqid: number, response: unknown): Buffer;
+  encodeException(protocol: WireProtocol, method: string, seqid: number, message: string, type: TApplicationExceptionType | number): Buffer;
+  decodeReply<T = unknown>(protocol: WireProtocol, method: string, bytes: Uint8Array, limits?: DecodeLimits): T;
+}
+
+/** Internal struct keys: contain characters no IDL identifier can, so they never collide. */
+const RESULT = '(result)';
+const APP_EXCEPTION = '(TApplicationException)';
+const argsKey = (method: string): string => `(args)${method}`;
+
+const VERSION_1 = 0x80010000 | 0;
+
+interface Envelope {
+  name: string;
+  type: number;
+  seqid: number;
+}
+
+export function createCodec(schema: ApiSchema): Codec {
+  const structs: Record<string, StructDef> = { ...schema.structs };
+  for (const m of Object.values(schema.methods)) {
+    structs[argsKey(m.name)] = { name: `${m.name}_args`, kind: 'struct', fields: m.args };
+  }
+  if (schema.structs.Response !== undefined) {
+    const success: FieldDef = { id: 0, name: 'success', type: { struct: 'Response' }, req: 'optional' };
+    structs[RESULT] = { name: 'result', kind: 'struct', fields: [success] };
+  }
+  structs[APP_EXCEPTION] = {
+    name: 'TApplicationException',
+    kind: 'struct',
+    fields: [
+      { id: 1, name: 'message', type: 'string', req: 'optional' },
+      { id: 2, name: 'type', type: 'i32', req: 'optional' },
+    ],
+  };
+  const input: CompileInput = { structs, enums: schema.enums };
+
+  let binEnc: Record<string, BinaryEncoder> | undefined;
+  let binDec: Record<string, BinaryDecoder> | undefined;
+  let jsonEnc: Record<string, JsonEncoder> | undefined;
+  let jsonDec: Record<string, JsonDecoder> | undefined;
+
+  function known(key: string, label: string): void {
+    if (!Object.hasOwn(structs, key) || key.startsWith('(')) {
+      throw new AuroraProtocolError(`unknown ${label} ${JSON.stringify(key)}`);
+    }
+  }
+
+  function method(name: string): MethodDef {
+    const m = schema.methods[name];
+    if (m === undefined || !Object.hasOwn(schema.methods, name)) throw new AuroraProtocolError(`unknown method ${JSON.stringify(name)}`);
+    return m;
+  }
+
+  function maxDepth(limits: DecodeLimits | undefined): number {
+    const d = limits?.maxDepth ?? DEFAULT_MAX_DEPTH;
+    if (!Number.isInteger(d) || d < 1) throw new RangeError(`maxDepth must be a positive integer, got ${d}`);
+    return d;
+  }
+
+  // ---- binary
+
+  function binEncode(w: BinaryWriter, key: string, value: unknown): void {
+    binEnc ??= compileBinaryEncoders(input);
+    binEnc[key]!(w, value);
+  }
+
+  function binDecode(r: BinaryReader, key: string, depth = 1): unknown {
+    binDec ??= compileBinaryDecoders(input);
+    return binDec[key]!(r, depth);
+  }
+
+  function binWriteEnvelope(w: BinaryWriter, name: string, type: MessageType, seqid: number): void {
+    w.i32(VERSION_1 | type);
+    w.str(name);
+    w.i32(seqid);
+  }
+
+  function binReadEnvelope(r: BinaryReader): Envelope {
+    const head = r.i32();
+    if (head < 0) {
+      if ((head & 0xffff0000) !== VERSION_1) throw protocolFault(`bad binary protocol version 0x${(head >>> 0).toString(16)}`);
+      const name = r.str();
+      return { name, type: head & 0xff, seqid: r.i32() };
+    }
+    // Pre-versioned ("non-strict") envelope: name length first, then a type byte.
+    r.pos -= 4;
+    const name = r.str();
+    const type = r.u8();
+    return { name, type, seqid: r.i32() };
+  }
+
+  // ---- TJSON
+
+  function jsonEncode(w: JsonWriter, key: string, value: unknown): void {
+    jsonEnc ??= compileJsonEncoders(input);
+    jsonEnc[key]!(w, value);
+  }
+
+  function jsonDecode(key: string, tree: unknown, limit: number, depth = 1): unknown {
+    jsonDec ??= compileJsonDecoders(input);
+    return jsonDec[key]!(tree, depth, limit);
+  }
+
+  function parseJson(bytes: Uint8Array): unknown {
+    const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw protocolFault(`not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+
+
+  function jsonReadEnvelope(tree: unknown): Envelope & { body: unknown } {
+    if (!Array.isArray(tree) || tree.length !== 5) throw protocolFault('expected a TJSON message [1, name, type, seqid, {...}]');
+    const [version, name, type, seqid, body] = tree as unknown[];
+    if (version !== 1) throw protocolFault(`unsupported TJSON version ${JSON.stringify(version)}`);
+    if (typeof name !== 'string') throw protocolFault('TJSON message name is not a string');
+    if (typeof type !== 'number' || (type | 0) !== type) throw protocolFault('TJSON message type is not an integer');
+    if (typeof seqid !== 'number' || (seqid | 0) !== seqid) throw protocolFault('TJSON message seqid is not an i32');
+    return { name, type, seqid, body };
+  }
+
+  // ---- shared message plumbing
+
+  function checkSeqid(seqid: number): void {
+    if ((seqid | 0) !== seqid) throw new RangeError(`seqid must be an i32, got ${seqid}`);
+  }
+
+  function encodeMessage(protocol: WireProtocol, name: string, type: MessageType, seqid: number, key: string, value: unknown, root: string): Buffer {
+    checkSeqid(seqid);
+    try {
+      if (protocol === 'binary') {
+        const w = new BinaryWriter();
+        binWriteEnvelope(w, name, type, seqid);
+        binEncode(w, key, value);
+        return w.result();
+      }
+      const w = new JsonWriter();
+      w.raw('[1,');
+      w.str(name);
+      w.raw(`,${type},${seqid},`);
+      jsonEncode(w, key, value);
+      w.ch(0x5d);
+      return w.result();
+    } catch (e) {
+      throw toAuroraError(e, root, false, name);
+    }
+  }
+
+  /** Reads the envelope, then hands the body to `body` with the right decoder bound. */
+  function decodeMessage<R>(
+    protocol: WireProtocol,
+    bytes: Uint8Array,
+    limits: DecodeLimits | undefined,
+    body: (env: Envelope, decode: (key: string) => unknown) => R,
+  ): R {
+    const limit = maxDepth(limits);
+    let env: Envelope | undefined;
+    try {
+      if (protocol === 'binary') {
+        const r = new BinaryReader(bytes, limit);
+        env = binReadEnvelope(r);
+        return body(env, (key) => binDecode(r, key));
+      }
+      const msg = jsonReadEnvelope(parseJson(bytes));
+      env = msg;
+      return body(env, (key) => jsonDecode(key, msg.body, limit));
+    } catch (e) {
+      throw e instanceof ThriftMessageError ? e : toAuroraError(e, env?.name ?? '', true, env?.name);
+    }
+  }
+
+  function appException(e: unknown, env: Envelope, root: string): ThriftMessageError {
+    const err = toAuroraError(e, root, true, env.name);
+    return new ThriftMessageError(err.message, env.name, env.seqid, TApplicationExceptionType.PROTOCOL_ERROR, { cause: err });
+  }
+
+  return {
+    encodeStruct(protocol, struct, value) {
+      known(struct, 'struct');
+      try {
+        if (protocol === 'binary') {
+          const w = new BinaryWriter();
+          binEncode(w, struct, value);
+          return w.result();
+        }
+        const w = new JsonWriter();
+        jsonEncode(w, struct, value);
+        return w.result();
+      } catch (e) {
+        throw toAuroraError(e, struct, false);
+      }
+    },
+
+    decodeStruct<T>(protocol: WireProtocol, struct: string, bytes: Uint8Array, limits?: DecodeLimits): T {
+      known(struct, 'struct');
+      const limit = maxDepth(limits);
+      try {
+        if (protocol === 'binary') return binDecode(new BinaryReader(bytes, limit), struct) as T;
+        return jsonDecode(struct, parseJson(bytes), limit) as T;
+      } catch (e) {
+        throw toAuroraError(e, struct, true);
+      }
+    },
+
+    encodeCall(protocol, name, seqid, args) {
+      method(name);
+      return encodeMessage(protocol, name, MessageType.CALL, seqid, argsKey(name), args, name);
+    },
+
+    decodeCall(protocol, bytes, limits) {
+      return decodeMessage(protocol, bytes, limits, (env, decode) => {
+        if (env.type !== MessageType.CALL && env.type !== MessageType.ONEWAY) {
+          throw new ThriftMessageError(`expected a CALL message, got type ${env.type}`, env.name, env.seqid, TApplicationExceptionType.INVALID_MESSAGE_TYPE);
+        }
+        const m = schema.methods[env.name];
+        if (m === undefined || !Object.hasOwn(schema.methods, env.name)) {
+          throw new ThriftMessageError(`Unknown function ${env.name}`, env.name, env.seqid, TApplicationExceptionType.UNKNOWN_METHOD);
+        }
+        let args: Record<string, unknown>;
+        try {
+          args = decode(argsKey(env.name)) as Record<string, unknown>;
+        } catch (e) {
+          throw appException(e, env, env.name);
+        }
+        return { method: env.name, seqid: env.seqid, args, oneway: env.type === MessageType.ONEWAY };
+      });
+    },
+
+    encodeReply(protocol, name, seqid, response) {
+      method(name);
+      if (structs[RESULT] === undefined) throw new AuroraProtocolError('this schema has no Response struct to reply with');
+      return encodeMessage(protocol, name, MessageType.REPLY, seqid, RESULT, { success: response }, name);
+    },
+
+    encodeException(protocol, name, seqid, message, type) {
+      return encodeMessage(protocol, name, MessageType.EXCEPTION, seqid, APP_EXCEPTION, { message, type }, name);
+    },
+
+    decodeReply<T>(protocol: WireProtocol, name: string, bytes: Uint8Array, limits?: DecodeLimits): T {
+      method(name);
+      return decodeMessage(protocol, bytes, limits, (env, decode) => {
+        if (env.type === MessageType.EXCEPTION) {
+          const x = decode(APP_EXCEPTION) as { message?: string; type?: number };
+          const type = x.type ?? TApplicationExceptionType.UNKNOWN;
+          throw new ThriftMessageError(`${name}: the scheduler answered with an exception: ${x.message ?? '(no message)'}`, name, env.seqid, type);
+        }
+        if (env.type !== MessageType.REPLY) {
+          throw new ThriftMessageError(`${name}: expected a REPLY message, got type ${env.type}`, name, env.seqid, TApplicationExceptionType.INVALID_MESSAGE_TYPE);
+        }
+        if (env.name !== name) {
+          throw new ThriftMessageError(`${name}: the reply is for ${JSON.stringify(env.name)}`, name, env.seqid, TApplicationExceptionType.WRONG_METHOD_NAME);
+        }
+        const result = decode(RESULT) as { success?: T };
+        if (result.success === undefined) {
+          throw new ThriftMessageError(`${name}: the reply carries no result`, name, env.seqid, TApplicationExceptionType.MISSING_RESULT);
+        }
+        return result.success;
+      });
+    },
+  };
+}

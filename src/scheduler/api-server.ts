@@ -1,0 +1,177 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AuroraError } from '../errors.js';
+import type { AuroraMethod } from '../gen/api.js';
+import { ResponseCode, type Response } from '../gen/types.js';
+import {
+  decodeCall,
+  encodeException,
+  encodeReply,
+  requestProtocol,
+  responseProtocol,
+  TApplicationExceptionType,
+  ThriftMessageError,
+  type WireProtocol,
+} from '../protocol/index.js';
+
+/** One RPC's implementation: receives the arguments by IDL name, answers a Response. */
+export type RpcImplementation = (args: Record<string, unknown>, context: RequestContext) => Response | Promise<Response>;
+export type RpcHandlers = Partial<Record<AuroraMethod, RpcImplementation>>;
+
+export interface RequestContext {
+  readonly method: AuroraMethod;
+  readonly request: IncomingMessage;
+}
+
+export interface ApiServerOptions {
+  handlers: RpcHandlers;
+  /** Answer for RPCs without a handler (default: INVALID_REQUEST "<rpc> is not implemented ..."). */
+  unimplemented?: (method: AuroraMethod) => Response;
+  /** Largest accepted request body in bytes (default 16 MiB); larger bodies get HTTP 413. */
+  maxBodyBytes?: number;
+  /** Deepest accepted struct nesting (default 64). */
+  maxDepth?: number;
+  /** A request body must arrive within this many ms (default 30 s); slower requests get HTTP 408. */
+  bodyTimeoutMs?: number;
+  /**
+   * Runs before the body is read; return true when it answered the request itself
+   * (leader redirects and authentication challenges hook in here).
+   */
+  intercept?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+  /** Other paths (e.g. sandbox files); return false to fall through to 404. */
+  routes?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+}
+
+function contentTypeOf(protocol: WireProtocol): string {
+  return protocol === 'binary' ? 'application/vnd.apache.thrift.binary' : 'application/vnd.apache.thrift.json';
+}
+
+/** Serves Aurora's Thrift API at POST /api the way the real scheduler's servlet does. */
+export function createApiServer(options: ApiServerOptions): Server {
+  const maxBody = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  const bodyTimeout = options.bodyTimeoutMs ?? 30_000;
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      // Only reached for failures outside an RPC (a broken socket): never leave the request hanging.
+      if (!response.headersSent) plain(response, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+      else response.destroy();
+    });
+  });
+  server.requestTimeout = bodyTimeout;
+  server.headersTimeout = Math.min(bodyTimeout, 60_000);
+  server.keepAliveTimeout = 5_000;
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path !== '/api') {
+      if (options.routes && (await options.routes(request, response))) return;
+      plain(response, 404, 'not found');
+      return;
+    }
+    if (options.intercept && (await options.intercept(request, response))) return;
+    if (request.method !== 'POST') {
+      response.setHeader('Allow', 'POST');
+      plain(response, 405, 'POST a Thrift message to /api');
+      return;
+    }
+    const inProtocol = requestProtocol(request.headers['content-type']);
+    if (!inProtocol) {
+      request.resume();
+      plain(response, 415, `unsupported Content-Type ${request.headers['content-type']}`);
+      return;
+    }
+    const outProtocol = responseProtocol(request.headers.accept);
+    const body = await readBody(request, maxBody);
+    if (body === 'too-large') {
+      plain(response, 413, `request body exceeds ${maxBody} bytes`);
+      return;
+    }
+    if (body === 'aborted') return;
+
+    let call: ReturnType<typeof decodeCall>;
+    try {
+      call = decodeCall(inProtocol, body, { maxDepth: options.maxDepth ?? 64 });
+    } catch (error) {
+      // Bytes that are not a call we know: a TApplicationException, as Thrift servers answer.
+      const e = error instanceof ThriftMessageError ? error : undefined;
+      const message = error instanceof Error ? error.message : String(error);
+      send(response, outProtocol, encodeException(outProtocol, e?.method ?? '', e?.seqid ?? 0, message, e?.exceptionType ?? TApplicationExceptionType.PROTOCOL_ERROR));
+      return;
+    }
+    const method = call.method as AuroraMethod;
+    const implementation = options.handlers[method];
+    let result: Response;
+    try {
+      result = implementation
+        ? await implementation(call.args, { method, request })
+        : (options.unimplemented?.(method) ?? errorResponse(ResponseCode.INVALID_REQUEST, `${method} is not implemented by this scheduler.`));
+    } catch (error) {
+      // An RPC never answers HTTP 500: failures are Responses, as in Aurora.
+      const message = error instanceof AuroraError ? error.message : `Internal error in ${method}: ${error instanceof Error ? error.message : String(error)}`;
+      result = errorResponse(error instanceof AuroraError && error.kind === 'validation' ? ResponseCode.INVALID_REQUEST : ResponseCode.ERROR, message);
+    }
+    let bytes: Buffer;
+    try {
+      bytes = encodeReply(outProtocol, method, call.seqid, result);
+    } catch (error) {
+      bytes = encodeReply(outProtocol, method, call.seqid, errorResponse(ResponseCode.ERROR, `Internal error encoding the ${method} reply: ${(error as Error).message}`));
+    }
+    send(response, outProtocol, bytes);
+  }
+
+  function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
+    return new Promise((resolve) => {
+      const declared = Number(request.headers['content-length'] ?? NaN);
+      if (declared > limit) {
+        request.resume();
+        resolve('too-large');
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      request.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          request.removeAllListeners('data');
+          request.resume();
+          resolve('too-large');
+          return;
+        }
+        chunks.push(chunk);
+      });
+      request.on('end', () => resolve(Buffer.concat(chunks)));
+      request.on('aborted', () => resolve('aborted'));
+      request.on('error', () => resolve('aborted'));
+    });
+  }
+
+  function send(response: ServerResponse, protocol: WireProtocol, bytes: Buffer): void {
+    response.writeHead(200, { 'Content-Type': contentTypeOf(protocol), 'Content-Length': bytes.length });
+    response.end(bytes);
+  }
+
+  return server;
+}
+
+export function errorResponse(code: ResponseCode, message: string): Response {
+  return { responseCode: code, details: [{ message }] };
+}
+
+function plain(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  response.end(`${text}\n`);
+}
+
+/** Starts a server on host:port (port 0 = any free port) and returns its base URL. */
+export async function listen(server: Server, host = '127.0.0.1', port = 0): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}`;
+}

@@ -1,0 +1,124 @@
+/**
+ * The local Aurora-compatible scheduler: Aurora's Thrift API over HTTP, tasks run as local processes
+ * with Mesos command-executor semantics. `startScheduler()` is what `aurora-ts scheduler start`,
+ * the examples and the tests run.
+ */
+import { mkdtempSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { hostname as osHostname, cpus as osCpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { loadExecutorConfig, type ExecutorCatalog } from '../executors/index.js';
+import type { AuroraMethod } from '../gen/api.js';
+import { ResponseCode } from '../gen/types.js';
+import { createApiServer, listen } from './api-server.js';
+import { SchedulerCore } from './core.js';
+import { buildLaunchSpec, taskDemand } from './launch-spec.js';
+import { TaskLifecycle, type ThrottleSettings } from './lifecycle.js';
+import { jobHandlers } from './rpc/jobs.js';
+import { sandboxRoutes } from './sandbox-http.js';
+import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
+
+export interface SchedulerOptions {
+  /** Interface to bind (default 127.0.0.1: loopback only). */
+  host?: string;
+  /** Port (default 8081, Aurora's; 0 picks a free one). */
+  port?: number;
+  clusterName?: string;
+  /** The scheduler's -custom_executor_config: a path, or an already loaded catalog. */
+  executors?: string | ExecutorCatalog;
+  /** Capacity offered to tasks (default: this machine's CPUs and memory). */
+  cpus?: number;
+  ramMb?: number;
+  diskMb?: number;
+  /** Where sandboxes live (default: a fresh temporary directory, removed on close). */
+  workDir?: string;
+  /** SIGTERM → SIGKILL grace when killing a task (default 3000 ms, Mesos' command executor). */
+  killGraceMs?: number;
+  throttle?: Partial<ThrottleSettings>;
+  policy?: Partial<SchedulerPolicy>;
+  /** Messages worth a log line (failed launches, warnings). The library itself never prints. */
+  onLog?: (message: string) => void;
+}
+
+export interface RunningScheduler {
+  /** Base URL, e.g. `http://127.0.0.1:8081` (the API is at `<url>/api`). */
+  readonly url: string;
+  readonly core: SchedulerCore;
+  readonly workDir: string;
+  /** Kills every task, waits for their processes and stops serving. */
+  close(): Promise<void>;
+}
+
+/** Recovery RPCs operate on Aurora's replicated log backups, which a local scheduler does not have. */
+const RECOVERY = new Set<AuroraMethod>(['stageRecovery', 'queryRecovery', 'deleteRecoveryTasks', 'commitRecovery', 'unloadRecovery']);
+
+export async function startScheduler(options: SchedulerOptions = {}): Promise<RunningScheduler> {
+  const executors = typeof options.executors === 'string' ? await loadExecutorConfig(options.executors) : options.executors;
+  const ownWorkDir = options.workDir === undefined;
+  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'aurora-ts-scheduler-'));
+  const sandboxRoot = join(workDir, 'sandboxes');
+  await mkdir(sandboxRoot, { recursive: true });
+  const hostname = osHostname();
+  const clusterName = options.clusterName ?? 'local';
+  const policy: SchedulerPolicy = {
+    allowDocker: false,
+    allowDockerParameters: false,
+    allowFetcherUris: false,
+    allowGpus: false,
+    allowContainerVolumes: false,
+    allowedEnvironments: '^(prod|devel|test|staging\\d*)$',
+    ...options.policy,
+  };
+  const killGraceMs = options.killGraceMs ?? 3000;
+
+  const lifecycle = new TaskLifecycle({
+    capacity: {
+      cpus: options.cpus ?? osCpus().length,
+      ramMb: options.ramMb ?? Math.floor(totalmem() / (1024 * 1024)),
+      diskMb: options.diskMb ?? Number.MAX_SAFE_INTEGER,
+    },
+    throttle: { minRunningMs: 5 * 60_000, initialBackoffMs: 30_000, maxBackoffMs: 5 * 60_000, ...options.throttle },
+    hostname,
+    demand: (task) => taskDemand(task, executors),
+    launchSpec: (task) => buildLaunchSpec(task, { executors, sandboxRoot, killGraceMs, allowFetcherUris: policy.allowFetcherUris }),
+    onError: options.onLog,
+  });
+  const core = new SchedulerCore({
+    clusterName,
+    executors,
+    capacity: { cpus: 0, ramMb: 0, diskMb: 0 },
+    throttle: { minRunningMs: 0, initialBackoffMs: 0, maxBackoffMs: 0 },
+    hostname,
+    lifecycle,
+    sanitize: (job) => sanitizeJob(job, { policy, executors }),
+  });
+
+  const server: Server = createApiServer({
+    handlers: jobHandlers(core),
+    unimplemented: (method) =>
+      RECOVERY.has(method)
+        ? core.responses.make(ResponseCode.INVALID_REQUEST, `${method} is not supported: the aurora-ts local scheduler keeps no replicated log backups to recover from.`)
+        : core.responses.make(ResponseCode.INVALID_REQUEST, `${method} is not implemented by the aurora-ts local scheduler yet.`),
+    routes: sandboxRoutes(lifecycle.store, sandboxRoot),
+  });
+  const url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 8081);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    core,
+    workDir,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await lifecycle.close();
+        if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * Task lifecycle with Aurora's semantics (TaskStateMachine): PENDING → ASSIGNED → STARTING → RUNNING
+ * → FINISHED | FAILED | KILLED, rescheduling of services and of batch tasks below maxTaskFailures,
+ * THROTTLED backoff for tasks that flap, KILLING / RESTARTING transitions, capacity and pending reasons.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { SLAVE_ASSIGNED_STATES, ScheduleStatus, type ScheduledTask, type TaskConfig } from '../gen/types.js';
+import { launchTask, type LaunchSpec, type RunningTask, type TaskOutcome } from './runner/index.js';
+import { lastEventTime, TaskStore } from './tasks.js';
+
+export interface Capacity {
+  cpus: number;
+  ramMb: number;
+  diskMb: number;
+}
+
+export interface ThrottleSettings {
+  /** A task that ran less than this is flapping and its replacement waits THROTTLED (Aurora: 5 min). */
+  minRunningMs: number;
+  /** First penalty (Aurora: 30 s), doubled for each consecutive flap up to `maxBackoffMs` (Aurora: 5 min). */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export interface LifecycleOptions {
+  capacity: Capacity;
+  throttle: ThrottleSettings;
+  /** Shown as slaveHost and in task events' `scheduler` field. */
+  hostname: string;
+  /** Resources a task takes on the host, its executor's overhead included. */
+  demand(task: TaskConfig): Capacity;
+  /** Builds the process launch for a task that has its ports. */
+  launchSpec(task: ScheduledTask): LaunchSpec;
+  /** Called after every state change (update engine, waiters, persistence). */
+  onTransition?(task: ScheduledTask, previous: ScheduleStatus | undefined): void;
+  /** Reports failures that have no RPC to answer them (a launch that threw). */
+  onError?(message: string): void;
+  now?: () => number;
+}
+
+const RUNNING_LIKE = new Set<ScheduleStatus>([ScheduleStatus.ASSIGNED, ScheduleStatus.STARTING, ScheduleStatus.RUNNING]);
+
+export class TaskLifecycle {
+  readonly store = new TaskStore();
+  private readonly processes = new Map<string, RunningTask>();
+  private readonly pendingReasons = new Map<string, string>();
+  /** Throttle penalty given to each task's replacement, keyed by the task that flapped. */
+  private readonly penalties = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private scheduling: Promise<void> | undefined;
+  private rescheduleRequested = false;
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(private readonly options: LifecycleOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Inserts PENDING tasks for the given instances (createJob, addInstances, updates). */
+  insertPending(template: TaskConfig, instanceIds: Iterable<number>): ScheduledTask[] {
+    const created: ScheduledTask[] = [];
+    for (const instanceId of instanceIds) {
+      const task = this.newTask(template, instanceId, undefined, 0);
+      this.transition(task, ScheduleStatus.PENDING);
+      created.push(task);
+    }
+    this.schedule();
+    return created;
+  }
+
+  /** Why each PENDING task is still pending (Aurora's veto reasons). */
+  pendingReason(taskId: string): string {
+    return this.pendingReasons.get(taskId) ?? '';
+  }
+
+  /**
+   * Kills tasks as Aurora's killTasks does: PENDING and THROTTLED tasks are deleted, live ones go
+   * KILLING and then KILLED once their processes are gone. Returns how many tasks it acted on.
+   */
+  kill(taskIds: Iterable<string>, message: string): number {
+    return this.stop(taskIds, ScheduleStatus.KILLING, message);
+  }
+
+  /** restartShards: RESTARTING, then a fresh task with the same config once the old one is gone. */
+  restart(taskIds: Iterable<string>, message: string): number {
+    return this.stop(taskIds, ScheduleStatus.RESTARTING, message);
+  }
+
+  /** Maintenance drains: DRAINING, then rescheduled (held PENDING while the host is drained). */
+  drain(taskIds: Iterable<string>, message: string): number {
+    return this.stop(taskIds, ScheduleStatus.DRAINING, message);
+  }
+
+  /** Resolves once the given tasks have no live process (used by waits and by close()). */
+  async settled(taskIds: Iterable<string>): Promise<void> {
+    await Promise.all([...taskIds].map((id) => this.processes.get(id)?.done));
+  }
+
+  /** Asks for a scheduling pass; passes never overlap and a request during one triggers another. */
+  schedule(): void {
+    if (this.closed) return;
+    if (this.scheduling) {
+      this.rescheduleRequested = true;
+      return;
+    }
+    this.scheduling = this.schedulePass()
+      .catch((error: unknown) => this.options.onError?.(`scheduling pass failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.scheduling = undefined;
+        if (this.rescheduleRequested) {
+          this.rescheduleRequested = false;
+          this.schedule();
+        }
+      });
+  }
+
+  /** Waits for the current scheduling pass, if any (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.scheduling) await this.scheduling;
+  }
+
+  /** Whether new tasks may be placed on this host; maintenance turns this off while draining. */
+  hostAcceptsTasks = true;
+
+  /** Kills every live task and waits for their processes (scheduler shutdown). */
+  async close(message = 'Scheduler shutting down'): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await this.idle();
+    const live = [...this.processes.keys()];
+    await Promise.all(live.map((id) => this.processes.get(id)?.kill(message)));
+  }
+
+  private stop(taskIds: Iterable<string>, to: ScheduleStatus, message: string): number {
+    let count = 0;
+    for (const id of taskIds) {
+      const task = this.store.get(id);
+      if (!task) continue;
+      const status = task.status!;
+      if (status === ScheduleStatus.PENDING || status === ScheduleStatus.THROTTLED) {
+        if (to === ScheduleStatus.KILLING) {
+          // Aurora deletes tasks that never got a host.
+          this.store.delete(id);
+          this.pendingReasons.delete(id);
+          this.options.onTransition?.(task, status);
+          count++;
+        }
+        continue;
+      }
+      if (!RUNNING_LIKE.has(status)) continue;
+      this.transition(task, to, message);
+      count++;
+      const process = this.processes.get(id);
+      // Without a process yet, the launch step sees the new state and finishes the job itself.
+      if (process) void process.kill(message);
+    }
+    return count;
+  }
+
+  private async schedulePass(): Promise<void> {
+    const pending = this.store
+      .all()
+      .filter((t) => t.status === ScheduleStatus.PENDING)
+      .sort((a, b) => (b.assignedTask!.task!.priority ?? 0) - (a.assignedTask!.task!.priority ?? 0) || lastEventTime(a) - lastEventTime(b));
+    if (pending.length === 0) return;
+    const used = this.usedCapacity();
+    const cap = this.options.capacity;
+    for (const task of pending) {
+      if (this.closed) return;
+      const id = task.assignedTask!.taskId!;
+      if (!this.hostAcceptsTasks) {
+        this.pendingReasons.set(id, 'Host is in maintenance');
+        continue;
+      }
+      const need = this.options.demand(task.assignedTask!.task!);
+      const vetoes: string[] = [];
+      if (used.cpus + need.cpus > cap.cpus + 1e-9) vetoes.push('Insufficient: CPU');
+      if (used.ramMb + need.ramMb > cap.ramMb) vetoes.push('Insufficient: RAM');
+      if (used.diskMb + need.diskMb > cap.diskMb) vetoes.push('Insufficient: disk');
+      if (vetoes.length > 0) {
+        this.pendingReasons.set(id, vetoes.join(','));
+        continue;
+      }
+      this.pendingReasons.delete(id);
+      used.cpus += need.cpus;
+      used.ramMb += need.ramMb;
+      used.diskMb += need.diskMb;
+      const names = [...(task.assignedTask!.task!.resources ?? [])].flatMap((r) => (r.namedPort ? [r.namedPort] : []));
+      const ports = await freePorts(names.length);
+      // The task may have been killed while ports were found.
+      if (this.store.get(id) !== task || task.status !== ScheduleStatus.PENDING) continue;
+      task.assignedTask!.assignedPorts = Object.fromEntries(names.map((n, i) => [n, ports[i]!]));
+      task.assignedTask!.slaveHost = this.options.hostname;
+      task.assignedTask!.slaveId = `${this.options.hostname}-aurora-ts-local`;
+      this.transition(task, ScheduleStatus.ASSIGNED);
+      this.launch(task);
+    }
+  }
+
+  private launch(task: ScheduledTask): void {
+    const id = task.assignedTask!.taskId!;
+    let spec: LaunchSpec;
+    try {
+      spec = this.options.launchSpec(task);
+    } catch (error) {
+      this.exited(task, { state: 'FAILED', message: `Failed to launch: ${(error as Error).message}` });
+      return;
+    }
+    const process = launchTask(spec, {
+      onStarting: () => {
+        if (task.status === ScheduleStatus.ASSIGNED) this.transition(task, ScheduleStatus.STARTING);
+      },
+      onRunning: () => {
+        if (task.status === ScheduleStatus.ASSIGNED) this.transition(task, ScheduleStatus.STARTING);
+        if (task.status === ScheduleStatus.STARTING) this.transition(task, ScheduleStatus.RUNNING);
+      },
+    });
+    this.processes.set(id, process);
+    // Killed between ASSIGNED and now: finish the kill on the process we just started.
+    if (task.status !== ScheduleStatus.ASSIGNED && task.status !== ScheduleStatus.STARTING && task.status !== ScheduleStatus.RUNNING) {
+      void process.kill(latestMessage(task) ?? 'Killed');
+    }
+    void process.done.then((outcome) => {
+      this.processes.delete(id);
+      this.exited(task, outcome);
+    });
+  }
+
+  /** The executor's process is gone: the task reaches its terminal state, and maybe a successor. */
+  private exited(task: ScheduledTask, outcome: TaskOutcome): void {
+    const status = task.status!;
+    const config = task.assignedTask!.task!;
+    switch (status) {
+      case ScheduleStatus.KILLING:
+        this.transition(task, ScheduleStatus.KILLED, outcome.state === 'KILLED' ? latestMessage(task) ?? outcome.message : outcome.message);
+        break;
+      case ScheduleStatus.RESTARTING:
+      case ScheduleStatus.DRAINING:
+        this.transition(task, ScheduleStatus.KILLED, outcome.message);
+        this.reschedule(task, false);
+        break;
+      default:
+        if (outcome.state === 'FINISHED') {
+          this.transition(task, ScheduleStatus.FINISHED, outcome.message);
+          if (config.isService) this.reschedule(task, true);
+        } else {
+          task.failureCount = (task.failureCount ?? 0) + 1;
+          this.transition(task, ScheduleStatus.FAILED, outcome.message);
+          const max = config.maxTaskFailures ?? 1;
+          // Aurora compares the count before this failure with maxTaskFailures - 1.
+          const belowMax = max === -1 || task.failureCount - 1 < max - 1;
+          if (config.isService || belowMax) this.reschedule(task, true);
+        }
+    }
+    this.schedule();
+  }
+
+  private reschedule(previous: ScheduledTask, mayThrottle: boolean): void {
+    if (this.closed) return;
+    const a = previous.assignedTask!;
+    const successor = this.newTask(a.task!, a.instanceId!, a.taskId, previous.failureCount ?? 0);
+    const runningSince = lastEventTime(previous, ScheduleStatus.RUNNING);
+    const ranFor = runningSince > 0 ? this.now() - runningSince : 0;
+    const { minRunningMs, initialBackoffMs, maxBackoffMs } = this.options.throttle;
+    if (mayThrottle && ranFor < minRunningMs && initialBackoffMs > 0) {
+      const previousPenalty = this.penalties.get(a.taskId!);
+      const penalty = previousPenalty === undefined ? initialBackoffMs : Math.min(previousPenalty * 2, maxBackoffMs);
+      this.penalties.set(successor.assignedTask!.taskId!, penalty);
+      this.transition(successor, ScheduleStatus.THROTTLED, `Rescheduled, penalized for ${penalty} ms for flapping`);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (this.store.get(successor.assignedTask!.taskId!) === successor && successor.status === ScheduleStatus.THROTTLED) {
+          this.transition(successor, ScheduleStatus.PENDING);
+          this.schedule();
+        }
+      }, penalty);
+      timer.unref();
+      this.timers.add(timer);
+    } else {
+      this.transition(successor, ScheduleStatus.PENDING);
+    }
+    this.penalties.delete(a.taskId!);
+  }
+
+  private newTask(template: TaskConfig, instanceId: number, ancestorId: string | undefined, failureCount: number): ScheduledTask {
+    const job = template.job!;
+    const taskId = `${job.role}-${job.environment}-${job.name}-${instanceId}-${randomUUID()}`.replace(/[^\w-]/g, '-');
+    const task: ScheduledTask = {
+      assignedTask: { taskId, task: structuredClone(template), instanceId, assignedPorts: {} },
+      status: ScheduleStatus.INIT,
+      failureCount,
+      timesPartitioned: 0,
+      taskEvents: [],
+      ancestorId,
+    };
+    this.store.put(task);
+    return task;
+  }
+
+  private transition(task: ScheduledTask, status: ScheduleStatus, message?: string): void {
+    const previous = task.status;
+    task.status = status;
+    task.taskEvents!.push({ timestamp: this.now(), status, message, scheduler: this.options.hostname });
+    this.options.onTransition?.(task, previous);
+  }
+
+  private usedCapacity(): Capacity {
+    const used = { cpus: 0, ramMb: 0, diskMb: 0 };
+    for (const t of this.store.all()) {
+      if (!SLAVE_ASSIGNED_STATES.has(t.status!)) continue;
+      const d = this.options.demand(t.assignedTask!.task!);
+      used.cpus += d.cpus;
+      used.ramMb += d.ramMb;
+      used.diskMb += d.diskMb;
+    }
+    return used;
+  }
+}
+
+function latestMessage(task: ScheduledTask): string | undefined {
+  return task.taskEvents?.[task.taskEvents.length - 1]?.message;
+}
+
+/** Real free ports: bound on port 0 together, so that one call never returns the same port twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () =>
+      new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+        const server = createServer();
+        server.once('error', reject);
+        server.listen(0, '0.0.0.0', () => resolve(server));
+      }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}

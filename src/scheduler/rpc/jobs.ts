@@ -1,0 +1,240 @@
+/**
+ * The job and task RPCs of the local scheduler (Aurora's ReadOnlySchedulerImpl and the job half of
+ * SchedulerThriftInterface), with Aurora's validation, codes and messages.
+ */
+import {
+  ACTIVE_STATES,
+  ScheduleStatus,
+  type ConfigGroup,
+  type InstanceKey,
+  type JobConfiguration,
+  type JobKey,
+  type JobStats,
+  type JobSummary,
+  type Range,
+  type ScheduledTask,
+  type TaskConfig,
+  type TaskQuery,
+} from '../../gen/types.js';
+import type { RpcHandlers } from '../api-server.js';
+import type { SchedulerCore } from '../core.js';
+import { canonicalJson, jobKeyString, taskJobKey } from '../tasks.js';
+
+const NO_CRON = 'Cron jobs may only be created/updated by calling scheduleCronJob.';
+const GOOD_IDENTIFIER = /^[\w\-.]+$/;
+
+/** Aurora's JobKeys.assertValid: every part present and a good identifier. */
+export function jobKeyProblem(key: JobKey | undefined): string | undefined {
+  if (!key) return 'Job key must be set.';
+  for (const part of ['role', 'environment', 'name'] as const) {
+    const value = key[part];
+    if (typeof value !== 'string' || !GOOD_IDENTIFIER.test(value) || value.length > 255) {
+      return `Invalid job key: ${part} ${JSON.stringify(value ?? null)} must match ^[\\w\\-\\.]+$ (at most 255 characters).`;
+    }
+  }
+  return undefined;
+}
+
+export function canonicalKey(key: JobKey): string {
+  return `${key.role}/${key.environment}/${key.name}`;
+}
+
+/** Turns a set of instance ids into Aurora's sorted, merged Ranges. */
+export function toRanges(ids: Iterable<number>): Range[] {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  const ranges: Range[] = [];
+  for (const id of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last && last.last === id - 1) last.last = id;
+    else ranges.push({ first: id, last: id });
+  }
+  return ranges;
+}
+
+function stripExecutorData(task: ScheduledTask): ScheduledTask {
+  const copy = structuredClone(task);
+  const executorConfig = copy.assignedTask?.task?.executorConfig;
+  if (executorConfig) delete executorConfig.data;
+  return copy;
+}
+
+function jobStats(tasks: ScheduledTask[]): JobStats {
+  const stats = { activeTaskCount: 0, finishedTaskCount: 0, failedTaskCount: 0, pendingTaskCount: 0 };
+  for (const t of tasks) {
+    const s = t.status!;
+    if (s === ScheduleStatus.PENDING || s === ScheduleStatus.THROTTLED) stats.pendingTaskCount++;
+    else if (ACTIVE_STATES.has(s)) stats.activeTaskCount++;
+    else if (s === ScheduleStatus.FINISHED) stats.finishedTaskCount++;
+    else if (s === ScheduleStatus.FAILED || s === ScheduleStatus.LOST || s === ScheduleStatus.KILLED) stats.failedTaskCount++;
+  }
+  return stats;
+}
+
+export function jobHandlers(core: SchedulerCore): RpcHandlers {
+  const { responses: r, lifecycle } = core;
+  const store = lifecycle.store;
+
+  /** Jobs as Aurora reports them: one per key with active tasks, plus cron jobs. */
+  function jobs(role?: string): Map<string, JobConfiguration> {
+    const out = new Map<string, JobConfiguration>();
+    for (const key of store.activeJobKeys(role)) {
+      const active = store.active(key);
+      const latest = active.reduce((a, b) => (a.assignedTask!.instanceId! >= b.assignedTask!.instanceId! ? a : b));
+      const config = latest.assignedTask!.task!;
+      out.set(jobKeyString(key), { key, owner: config.owner, taskConfig: config, instanceCount: active.length });
+    }
+    for (const cron of core.cronJobs(role)) out.set(jobKeyString(cron.key), cron);
+    return out;
+  }
+
+  return {
+    getRoleSummary: () => {
+      const roles = new Map<string, { jobs: Set<string>; cron: Set<string> }>();
+      const entry = (role: string) => roles.get(role) ?? roles.set(role, { jobs: new Set(), cron: new Set() }).get(role)!;
+      for (const t of store.all()) entry(taskJobKey(t).role!).jobs.add(jobKeyString(taskJobKey(t)));
+      for (const cron of core.cronJobs()) entry(cron.key!.role!).cron.add(jobKeyString(cron.key));
+      return r.ok({
+        roleSummaryResult: {
+          summaries: [...roles].map(([role, v]) => ({ role, jobCount: v.jobs.size, cronJobCount: v.cron.size })),
+        },
+      });
+    },
+
+    getJobSummary: ({ role }) => {
+      const wanted = typeof role === 'string' && role !== '' ? role : undefined;
+      const summaries: JobSummary[] = [...jobs(wanted).values()].map((job) => {
+        const tasks = store.query({ jobKeys: [job.key!] });
+        const summary: JobSummary = { job, stats: jobStats(tasks) };
+        if (job.cronSchedule) summary.nextCronRunMs = core.nextCronRunMs(job);
+        return summary;
+      });
+      return r.ok({ jobSummaryResult: { summaries } });
+    },
+
+    getJobs: ({ ownerRole }) => {
+      const wanted = typeof ownerRole === 'string' && ownerRole !== '' ? ownerRole : undefined;
+      return r.ok({ getJobsResult: { configs: [...jobs(wanted).values()] } });
+    },
+
+    getTasksStatus: ({ query }) => r.ok({ scheduleStatusResult: { tasks: store.query((query ?? {}) as TaskQuery) } }),
+
+    getTasksWithoutConfigs: ({ query }) =>
+      r.ok({ scheduleStatusResult: { tasks: store.query((query ?? {}) as TaskQuery).map(stripExecutorData) } }),
+
+    getPendingReason: ({ query }) => {
+      const q = (query ?? {}) as TaskQuery;
+      if (q.slaveHosts && [...q.slaveHosts].length > 0) return r.invalid('SlaveHosts are not supported in getPendingReason.');
+      if (q.statuses && [...q.statuses].length > 0) return r.invalid('Statuses is not supported in getPendingReason.');
+      const reasons = store
+        .query({ ...q, statuses: [ScheduleStatus.PENDING] })
+        .map((t) => ({ taskId: t.assignedTask!.taskId!, reason: lifecycle.pendingReason(t.assignedTask!.taskId!) }));
+      return r.ok({ getPendingReasonResult: { reasons } });
+    },
+
+    getConfigSummary: ({ job }) => {
+      const key = job as JobKey;
+      const problem = jobKeyProblem(key);
+      if (problem) return r.invalid(problem);
+      const groups = new Map<string, { config: TaskConfig; instances: number[] }>();
+      for (const t of store.active(key)) {
+        const config = t.assignedTask!.task!;
+        const id = canonicalJson('TaskConfig', config);
+        const group = groups.get(id) ?? groups.set(id, { config, instances: [] }).get(id)!;
+        group.instances.push(t.assignedTask!.instanceId!);
+      }
+      const configGroups: ConfigGroup[] = [...groups.values()].map((g) => ({ config: g.config, instances: toRanges(g.instances) }));
+      return r.ok({ configSummaryResult: { summary: { key, groups: configGroups } } });
+    },
+
+    populateJobConfig: ({ description }) => {
+      const result = core.sanitize(description as JobConfiguration);
+      if (typeof result === 'string') return r.invalid(`Invalid configuration: ${result}`);
+      return r.ok({ populateJobResult: { taskConfig: result.taskConfig } });
+    },
+
+    getTierConfigs: () =>
+      r.ok({
+        getTierConfigResult: {
+          defaultTierName: 'preemptible',
+          tiers: [
+            { name: 'preemptible', settings: { preemptible: 'true', revocable: 'false' } },
+            { name: 'preferred', settings: { preemptible: 'false', revocable: 'false' } },
+            { name: 'revocable', settings: { preemptible: 'true', revocable: 'true' } },
+          ],
+        },
+      }),
+
+    createJob: ({ description }) => {
+      const result = core.sanitize(description as JobConfiguration);
+      if (typeof result === 'string') return r.invalid(result);
+      if (result.cronSchedule) return r.invalid(NO_CRON);
+      const key = result.key!;
+      if (core.isUpdating(key)) return r.updating(`Job ${canonicalKey(key)} is currently being updated.`);
+      if (store.active(key).length > 0 || core.hasCronJob(key)) return r.invalid(`Job ${canonicalKey(key)} already exists`);
+      const quota = core.checkQuota(result.taskConfig!, result.instanceCount!);
+      if (quota) return r.invalid(quota);
+      lifecycle.insertPending(result.taskConfig!, range(0, result.instanceCount!));
+      core.persist();
+      return r.ok();
+    },
+
+    killTasks: ({ job, instances, message }) => {
+      const key = job as JobKey;
+      const problem = jobKeyProblem(key);
+      if (problem) return r.invalid(problem);
+      if (core.isUpdating(key)) return r.updating(`Job ${canonicalKey(key)} is currently being updated.`);
+      const ids = instances === undefined ? [] : [...(instances as Iterable<number>)];
+      const tasks = store.query({ jobKeys: [key], statuses: [...ACTIVE_STATES], instanceIds: ids.length > 0 ? ids : undefined });
+      const why = `Killed by ${core.callerName()}${typeof message === 'string' && message !== '' ? `.\nMessage: ${message}` : ''}`;
+      const killed = lifecycle.kill(
+        tasks.map((t) => t.assignedTask!.taskId!),
+        why,
+      );
+      core.persist();
+      return killed > 0 ? r.ok() : r.ok(undefined, 'No tasks to kill.');
+    },
+
+    restartShards: ({ job, shardIds }) => {
+      const key = job as JobKey;
+      const problem = jobKeyProblem(key);
+      if (problem) return r.invalid(problem);
+      const ids = [...((shardIds ?? []) as Iterable<number>)];
+      if (ids.length === 0) return r.invalid('shardIds must not be empty.');
+      if (core.isUpdating(key)) return r.updating(`Job ${canonicalKey(key)} is currently being updated.`);
+      const tasks = store.query({ jobKeys: [key], statuses: [...ACTIVE_STATES], instanceIds: ids });
+      if (tasks.length !== new Set(ids).size) return r.invalid('Not all requested shards are active.');
+      lifecycle.restart(
+        tasks.map((t) => t.assignedTask!.taskId!),
+        `Restarted by ${core.callerName()}`,
+      );
+      core.persist();
+      return r.ok();
+    },
+
+    addInstances: ({ key, count }) => {
+      const instanceKey = key as InstanceKey;
+      const jobKey = instanceKey?.jobKey;
+      const problem = jobKeyProblem(jobKey);
+      if (problem) return r.invalid(problem);
+      if (typeof count !== 'number' || count <= 0) return r.invalid('Instance count must be positive.');
+      if (core.hasCronJob(jobKey!)) return r.invalid('Instances may not be added to cron jobs.');
+      if (core.isUpdating(jobKey!)) return r.updating(`Job ${canonicalKey(jobKey!)} is currently being updated.`);
+      const active = store.active(jobKey);
+      const template = active.find((t) => t.assignedTask!.instanceId === instanceKey.instanceId);
+      if (!template) return r.invalid('No active task found for a given instance ID.');
+      const lastId = Math.max(...active.map((t) => t.assignedTask!.instanceId!));
+      if (active.length + count > core.maxTasksPerJob) {
+        return r.invalid(`Instance count must be between 1 and ${core.maxTasksPerJob} inclusive.`);
+      }
+      const quota = core.checkQuota(template.assignedTask!.task!, count);
+      if (quota) return r.invalid(quota);
+      lifecycle.insertPending(template.assignedTask!.task!, range(lastId + 1, count));
+      core.persist();
+      return r.ok();
+    },
+  };
+}
+
+function range(start: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => start + i);
+}

@@ -1,0 +1,267 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as fsConstants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { AuroraValidationError } from '../../errors.js';
+import { taskEnvironment } from './environment.js';
+import { fetchUris } from './fetcher.js';
+import { resolveInside } from './paths.js';
+import { killProcessTree } from './process-tree.js';
+import type { LaunchHooks, LaunchSpec, RunningTask, TaskOutcome } from './types.js';
+
+/**
+ * Runs one task's executor as a local process the way a Mesos agent would: sandbox, fetcher,
+ * CommandInfo semantics, a clean environment, and the whole process tree destroyed at the end.
+ */
+
+const DEFAULT_KILL_GRACE_MS = 3000;
+
+/** Starts the task in the background. Throws AuroraValidationError only for a malformed spec. */
+export function launchTask(spec: LaunchSpec, hooks: LaunchHooks = {}): RunningTask {
+  validateSpec(spec);
+  return new TaskProcess(spec, hooks);
+}
+
+function validateSpec(spec: LaunchSpec): void {
+  const nonEmpty = (value: unknown, field: string): void => {
+    if (typeof value !== 'string' || value === '' || value.includes('\0')) {
+      throw new AuroraValidationError(field, 'must be a non-empty string without NUL characters');
+    }
+  };
+  nonEmpty(spec.taskId, 'taskId');
+  nonEmpty(spec.executorId, 'executorId');
+  nonEmpty(spec.sandboxDir, 'sandboxDir');
+  if (!path.isAbsolute(spec.sandboxDir)) throw new AuroraValidationError('sandboxDir', 'must be an absolute path');
+  nonEmpty(spec.command?.value, 'command.value');
+  if (typeof spec.command.shell !== 'boolean') throw new AuroraValidationError('command.shell', 'must be true or false');
+  const args = spec.command.arguments ?? [];
+  if (!Array.isArray(args) || args.some((a) => typeof a !== 'string' || a.includes('\0'))) {
+    throw new AuroraValidationError('command.arguments', 'must be a list of strings without NUL characters');
+  }
+  for (const name of Object.keys(spec.files ?? {})) {
+    if (resolveInside(spec.sandboxDir, name) === undefined) {
+      throw new AuroraValidationError(`files.${name}`, 'must be a relative path inside the sandbox');
+    }
+  }
+  if (spec.killGraceMs !== undefined && !(Number.isFinite(spec.killGraceMs) && spec.killGraceMs >= 0)) {
+    throw new AuroraValidationError('killGraceMs', 'must be a number of milliseconds >= 0');
+  }
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: Error): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+class TaskProcess implements RunningTask {
+  readonly taskId: string;
+  readonly started: Promise<void>;
+  readonly done: Promise<TaskOutcome>;
+  private readonly startedDeferred = deferred<void>();
+  private readonly fetchAbort = new AbortController();
+  private child: ChildProcess | undefined;
+  private killReason: string | undefined;
+  private terminating: Promise<void> | undefined;
+
+  constructor(
+    private readonly spec: LaunchSpec,
+    private readonly hooks: LaunchHooks,
+  ) {
+    this.taskId = spec.taskId;
+    this.started = this.startedDeferred.promise;
+    // Callers may only watch `done`; an unobserved `started` rejection must not crash the process.
+    this.started.catch(() => undefined);
+    this.done = this.run().then(
+      (outcome) => outcome,
+      (err: unknown) => ({ state: 'FAILED' as const, message: `Task runner error: ${(err as Error)?.message ?? String(err)}` }),
+    );
+    void this.done.then((outcome) => this.startedDeferred.reject(new Error(outcome.message)));
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  kill(reason = 'Killed by request'): Promise<TaskOutcome> {
+    if (this.killReason === undefined) {
+      this.killReason = reason;
+      this.fetchAbort.abort();
+      if (this.child?.pid !== undefined) this.terminate();
+    }
+    return this.done;
+  }
+
+  private terminate(): void {
+    const pid = this.child?.pid;
+    if (this.terminating || pid === undefined) return;
+    this.terminating = killProcessTree(this.spec.taskId, this.spec.killGraceMs ?? DEFAULT_KILL_GRACE_MS, {
+      processGroups: [pid],
+    }).catch(() => undefined);
+  }
+
+  private killed(): TaskOutcome {
+    return { state: 'KILLED', message: this.killReason ?? 'Killed by request' };
+  }
+
+  private async run(): Promise<TaskOutcome> {
+    const { spec } = this;
+    const sandbox = spec.sandboxDir;
+    const stdoutPath = path.join(sandbox, 'stdout');
+    const stderrPath = path.join(sandbox, 'stderr');
+    try {
+      await fs.mkdir(sandbox, { recursive: true });
+      await fs.appendFile(stdoutPath, '');
+      await fs.appendFile(stderrPath, '');
+      for (const [name, content] of Object.entries(spec.files ?? {})) {
+        const target = resolveInside(sandbox, name) as string;
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.writeFile(target, content);
+      }
+    } catch (err) {
+      return { state: 'FAILED', message: `Failed to create sandbox '${sandbox}': ${(err as Error).message}` };
+    }
+    if (this.killReason !== undefined) return this.killed();
+
+    this.hooks.onStarting?.();
+    try {
+      await fetchUris(spec.uris ?? [], {
+        sandboxDir: sandbox,
+        cacheDir: spec.cacheDir,
+        signal: this.fetchAbort.signal,
+      });
+    } catch (err) {
+      if (this.killReason !== undefined) return this.killed();
+      const message = `Failed to fetch all URIs for container '${spec.executorId}': ${(err as Error).message}`;
+      await fs.appendFile(stderrPath, `${message}\n`).catch(() => undefined);
+      return { state: 'FAILED', message };
+    }
+    if (this.killReason !== undefined) return this.killed();
+
+    const env = taskEnvironment(spec);
+    let invocation: Invocation;
+    try {
+      invocation = await resolveInvocation(spec, env.PATH ?? '');
+    } catch (err) {
+      const message = `Failed to launch command '${spec.command.value}': ${(err as Error).message}`;
+      await fs.appendFile(stderrPath, `${message}\n`).catch(() => undefined);
+      return { state: 'FAILED', message };
+    }
+
+    const out = await fs.open(stdoutPath, 'a');
+    const errFile = await fs.open(stderrPath, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(invocation.file, invocation.args, {
+        argv0: invocation.argv0,
+        cwd: sandbox,
+        env,
+        stdio: ['ignore', out.fd, errFile.fd],
+        // Own session and process group: the task is not killed with the scheduler's terminal.
+        detached: true,
+      });
+      this.child = child;
+      const exit = waitForExit(child);
+      const spawnError = await new Promise<Error | undefined>((resolve) => {
+        child.once('spawn', () => resolve(undefined));
+        child.once('error', (err) => resolve(err));
+      });
+      // The child holds its own copies of the log descriptors now.
+      await closeQuietly(out, errFile);
+      if (spawnError !== undefined) {
+        const message = `Failed to launch command '${spec.command.value}': ${spawnError.message}`;
+        await fs.appendFile(stderrPath, `${message}\n`).catch(() => undefined);
+        return { state: 'FAILED', message };
+      }
+      child.unref(); // a running task must not keep the scheduler's event loop alive on its own
+      this.hooks.onRunning?.(child.pid as number);
+      this.startedDeferred.resolve();
+      if (this.killReason !== undefined) this.terminate();
+
+      const { code, signal } = await exit;
+      // Mesos destroys the container when the executor exits: nothing of the task may outlive it.
+      await this.terminating;
+      await killProcessTree(spec.taskId, 0, { processGroups: [child.pid as number] });
+      return this.outcome(code, signal);
+    } finally {
+      await closeQuietly(out, errFile);
+    }
+  }
+
+  private outcome(code: number | null, signal: NodeJS.Signals | null): TaskOutcome {
+    if (this.killReason !== undefined) {
+      return { ...this.killed(), ...(code !== null ? { exitCode: code } : {}), ...(signal ? { signal } : {}) };
+    }
+    if (signal) return { state: 'FAILED', message: `Command terminated with signal ${signal}`, signal };
+    if (code === 0) return { state: 'FINISHED', message: 'Command exited with status 0', exitCode: 0 };
+    return { state: 'FAILED', message: `Command exited with status ${code}`, exitCode: code ?? undefined };
+  }
+}
+
+async function closeQuietly(...handles: fs.FileHandle[]): Promise<void> {
+  for (const handle of handles) {
+    // FileHandle.close is idempotent once the fd is released; a second call may still reject.
+    await handle.close().catch(() => undefined);
+  }
+}
+
+function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+interface Invocation {
+  file: string;
+  args: string[];
+  argv0: string;
+}
+
+/**
+ * Mesos CommandInfo: `shell` runs `/bin/sh -c value` and ignores `arguments`; otherwise `value` is
+ * exec'd with argv exactly `arguments` (so arguments[0] is argv[0]), and a relative `value` is
+ * looked up in the sandbox first, then on the task's PATH.
+ */
+export async function resolveInvocation(spec: Pick<LaunchSpec, 'command' | 'sandboxDir'>, searchPath: string): Promise<Invocation> {
+  const { value, shell } = spec.command;
+  if (shell) return { file: '/bin/sh', args: ['-c', value], argv0: 'sh' };
+  const argv = spec.command.arguments ?? [];
+  const argv0 = argv.length > 0 ? (argv[0] as string) : value;
+  return { file: await locateExecutable(value, spec.sandboxDir, searchPath), args: argv.slice(1), argv0 };
+}
+
+async function isExecutableFile(file: string): Promise<boolean> {
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) return false;
+    await fs.access(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function locateExecutable(value: string, sandbox: string, searchPath: string): Promise<string> {
+  if (path.isAbsolute(value)) return value;
+  const inSandbox = path.resolve(sandbox, value);
+  if (value.includes('/')) return inSandbox;
+  if (await isExecutableFile(inSandbox)) return inSandbox;
+  for (const dir of searchPath.split(':')) {
+    if (dir === '') continue;
+    const candidate = path.join(dir, value);
+    if (await isExecutableFile(candidate)) return candidate;
+  }
+  // A non-executable file of that name in the sandbox gets exec's own EACCES, which says more.
+  if (await fs.stat(inSandbox).then((s) => s.isFile(), () => false)) return inSandbox;
+  throw new Error(`'${value}' was not found in the sandbox or on PATH`);
+}

@@ -1,0 +1,71 @@
+/**
+ * The contract between the local scheduler and its task runner. Plain data only: the caller turns
+ * Thrift structs into these before launching, so nothing here knows about the IDL.
+ */
+
+/** One Mesos fetcher URI (mesos.proto CommandInfo.URI). */
+export interface FetchUri {
+  /** Absolute local path, `file://` URL or `http(s)://` URL. */
+  value: string;
+  /** chmod 0755 after fetching; an executable is never extracted. */
+  executable?: boolean;
+  /** Unpack a recognised archive into the sandbox root (default true). */
+  extract?: boolean;
+  /** Copy from (or fill) the per-user fetcher cache, keyed by `value`. */
+  cache?: boolean;
+  /** Name of the fetched file, relative to the sandbox and inside it (default: the URI's basename). */
+  outputFile?: string;
+}
+
+/** Mesos CommandInfo semantics: see launch.ts. */
+export interface CommandSpec {
+  value: string;
+  shell: boolean;
+  arguments?: string[];
+}
+
+export interface LaunchSpec {
+  taskId: string;
+  /** Mesos executor id: the executor's `task_prefix` + taskId. */
+  executorId: string;
+  /** Created by the runner; receives `stdout`, `stderr`, `files` and fetched URIs. */
+  sandboxDir: string;
+  command: CommandSpec;
+  uris?: FetchUri[];
+  /** Added on top of the clean base environment (see environment.ts). */
+  env?: Record<string, string>;
+  /** Written into the sandbox before the fetcher runs, e.g. the AssignedTask bytes. Relative paths only. */
+  files?: Record<string, Uint8Array | string>;
+  /** SIGTERM → SIGKILL grace when the task is killed (default 3000, Mesos' command executor). */
+  killGraceMs?: number;
+  /** Fetcher cache root (default: `<tmpdir>/aurora-ts-fetcher-cache-<user>`). */
+  cacheDir?: string;
+}
+
+export type TaskState = 'FINISHED' | 'FAILED' | 'KILLED';
+
+export interface TaskOutcome {
+  state: TaskState;
+  message: string;
+  exitCode?: number;
+  signal?: string;
+}
+
+export interface LaunchHooks {
+  /** The sandbox exists and the fetcher is about to run (Mesos TASK_STARTING). */
+  onStarting?(): void;
+  /** The executor process has been spawned (Mesos TASK_RUNNING). */
+  onRunning?(pid: number): void;
+}
+
+export interface RunningTask {
+  readonly taskId: string;
+  /** The executor's pid once spawned. */
+  readonly pid: number | undefined;
+  /** Resolves when the process runs; rejects (with the outcome message) if it never starts. */
+  readonly started: Promise<void>;
+  /** Settles exactly once, after the process and everything it left behind are gone. Never rejects. */
+  readonly done: Promise<TaskOutcome>;
+  /** SIGTERM to the whole process tree, SIGKILL after the grace; resolves with the final outcome. */
+  kill(reason?: string): Promise<TaskOutcome>;
+}

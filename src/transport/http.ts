@@ -1,0 +1,312 @@
+/**
+ * The only module that talks HTTP. One POST per Thrift call over keep-alive agents; redirects are
+ * followed here (not by fetch) so the same bytes are re-posted and credentials stay on their host;
+ * one deadline covers connect, redirects and the whole body, so no call can stay pending.
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import nodeFetch from 'node-fetch';
+import type { Response } from 'node-fetch';
+import {
+  AuroraAbortError,
+  AuroraError,
+  AuroraHttpError,
+  AuroraProtocolError,
+  AuroraTimeoutError,
+  AuroraTransportError,
+  AuroraValidationError,
+} from '../errors.js';
+import { authError, httpError, networkError, scrub, type FailureContext } from './failures.js';
+import type { HttpTransportOptions, Transport, TransportCall, TransportEvent, WireProtocol } from './types.js';
+import { hostPort, parseSchedulerUrl, withoutUserinfo } from './url.js';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_REDIRECTS = 3;
+const REDIRECTS = new Set([301, 302, 307, 308]);
+/** Headers that identify the caller: sent only to the host the user named. */
+const SENSITIVE_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+/** The headers that make the scheduler (TContentAwareServlet) pick the codec both ways. */
+export function contentTypes(protocol: WireProtocol): { contentType: string; accept: string } {
+  return protocol === 'binary'
+    ? { contentType: 'application/vnd.apache.thrift.binary', accept: 'application/vnd.apache.thrift.binary' }
+    : { contentType: 'application/x-thrift', accept: 'application/vnd.apache.thrift.json' };
+}
+
+let packageVersion: string | undefined;
+function version(): string {
+  if (packageVersion === undefined) {
+    try {
+      // src/transport and dist/transport both sit two levels below package.json.
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+      packageVersion = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+    } catch {
+      packageVersion = '0.0.0';
+    }
+  }
+  return packageVersion;
+}
+
+export function createHttpTransport(options: HttpTransportOptions): Transport {
+  return new HttpTransport(options);
+}
+
+class HttpTransport implements Transport {
+  readonly url: string;
+  private readonly base: URL;
+  private readonly timeoutMs: number;
+  private readonly maxRedirects: number;
+  private readonly fetchImpl: typeof nodeFetch;
+  private readonly username: string | undefined;
+  private readonly secrets: string[];
+  private readonly headers: Record<string, string>;
+  private readonly userAgent: string | undefined;
+  private readonly onEvent: ((e: TransportEvent) => void) | undefined;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private closed = false;
+
+  constructor(options: HttpTransportOptions) {
+    if (typeof options?.url !== 'string' || options.url.trim() === '') {
+      throw new AuroraValidationError('url', 'a scheduler URL is required, e.g. http://scheduler:8081');
+    }
+    const { url, credentials } = parseSchedulerUrl(options.url.trim());
+    this.base = url;
+    this.url = url.href;
+
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) {
+      throw new AuroraValidationError('timeoutMs', `must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
+    }
+    this.maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+    if (!Number.isInteger(this.maxRedirects) || this.maxRedirects < 0) {
+      throw new AuroraValidationError('maxRedirects', `must be a whole number >= 0, got ${String(options.maxRedirects)}`);
+    }
+
+    const auth = options.auth ?? credentials;
+    this.secrets = [];
+    this.headers = {};
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (typeof value !== 'string') throw new AuroraValidationError(`headers.${name}`, 'must be a string');
+      this.headers[name.toLowerCase()] = value;
+      if (SENSITIVE_HEADERS.has(name.toLowerCase())) this.secrets.push(value);
+    }
+    if (auth) {
+      if (typeof auth.username !== 'string' || auth.username === '' || auth.username.includes(':')) {
+        throw new AuroraValidationError('auth.username', 'must be a non-empty string without ":"');
+      }
+      if (typeof auth.password !== 'string') throw new AuroraValidationError('auth.password', 'must be a string');
+      const token = Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
+      this.headers.authorization = `Basic ${token}`;
+      this.username = auth.username;
+      this.secrets.push(auth.password, token, encodeURIComponent(auth.password));
+    }
+
+    const tls = options.tls ?? {};
+    if ((tls.cert === undefined) !== (tls.key === undefined)) {
+      throw new AuroraValidationError(tls.cert === undefined ? 'tls.cert' : 'tls.key', 'tls.cert and tls.key must be given together');
+    }
+    this.httpAgent = new http.Agent({ keepAlive: true });
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      rejectUnauthorized: tls.insecure !== true,
+    });
+    this.fetchImpl = options.fetch ?? nodeFetch;
+    this.userAgent = options.userAgent;
+    this.onEvent = options.onEvent;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  async send(call: TransportCall): Promise<Buffer> {
+    const method = call.method;
+    if (this.closed) {
+      throw new AuroraTransportError(`${method}: the transport to ${this.url} is closed`, { method, code: 'ERR_TRANSPORT_CLOSED' });
+    }
+    if (call.signal?.aborted) throw new AuroraAbortError(`${method}: aborted before it was sent`, { method });
+
+    const started = performance.now();
+    const controller = new AbortController();
+    let stop: 'timeout' | 'caller' | undefined;
+    const progress: Progress = { url: this.base, phase: 'request' };
+    // Rejects the moment the deadline passes or the caller aborts, whatever fetch is doing.
+    const stopped = new Promise<never>((_resolve, reject) => {
+      controller.signal.addEventListener('abort', () => reject(this.stopError(stop, method, progress)), { once: true });
+    });
+    stopped.catch(() => undefined);
+    const timer = setTimeout(() => {
+      stop ??= 'timeout';
+      controller.abort();
+    }, this.timeoutMs);
+    const onCallerAbort = (): void => {
+      stop ??= 'caller';
+      controller.abort();
+    };
+    call.signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+    try {
+      return await Promise.race([this.exchange(call, controller.signal, progress), stopped]);
+    } catch (error) {
+      const failure = stop
+        ? this.stopError(stop, method, progress)
+        : error instanceof AuroraError
+          ? error
+          : networkError(error, this.context(method, progress.url), progress.phase);
+      this.emit({
+        type: 'error',
+        method,
+        url: progress.url.href,
+        kind: failure.kind,
+        code: (failure as { code?: string }).code,
+        message: failure.message,
+        ms: Math.round(performance.now() - started),
+      });
+      throw failure;
+    } finally {
+      clearTimeout(timer);
+      call.signal?.removeEventListener('abort', onCallerAbort);
+      if (!controller.signal.aborted) controller.abort(); // releases fetch's listeners and any half-read body
+    }
+  }
+
+  private async exchange(call: TransportCall, signal: AbortSignal, progress: Progress): Promise<Buffer> {
+    const { method } = call;
+    const { contentType, accept } = contentTypes(call.protocol);
+    const body = Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength);
+    let target = this.base;
+    for (let hop = 0; ; hop += 1) {
+      progress.url = target;
+      progress.phase = 'request';
+      const headers = this.headersFor(target, contentType, accept);
+      this.emit({ type: 'request', method, url: target.href, protocol: call.protocol, bytes: body.byteLength, hop });
+      const sentAt = performance.now();
+      const response: Response = await this.fetchImpl(target.href, {
+        method: 'POST',
+        body,
+        headers,
+        redirect: 'manual',
+        signal,
+        agent: (url: URL) => (url.protocol === 'https:' ? this.httpsAgent : this.httpAgent),
+      });
+
+      progress.phase = 'body';
+      const payload = Buffer.from(await response.arrayBuffer());
+      const ms = Math.round(performance.now() - sentAt);
+      this.emit({ type: 'response', method, url: target.href, status: response.status, bytes: payload.byteLength, ms });
+      const ctx = this.context(method, target);
+      checkLength(response, payload, ctx);
+
+      if (REDIRECTS.has(response.status)) {
+        const next = this.redirectTarget(response, ctx);
+        this.emit({ type: 'redirect', method, url: target.href, status: response.status, location: next.href, hop });
+        if (hop >= this.maxRedirects) {
+          throw new AuroraTransportError(
+            `${method}: too many redirects (more than ${this.maxRedirects}) starting at ${this.url}; last Location was ${next.href}`,
+            { method, code: 'ERR_TOO_MANY_REDIRECTS' },
+          );
+        }
+        target = next;
+        continue;
+      }
+      if (response.status === 200) {
+        if (payload.byteLength === 0) {
+          throw new AuroraProtocolError(`${method}: ${target.href} answered HTTP 200 with an empty body`, { method });
+        }
+        return payload;
+      }
+      if (response.status === 401 || response.status === 403) {
+        const sentAuth = 'authorization' in headers;
+        throw authError(response.status, response.headers.get('www-authenticate'), sentAuth ? this.username ?? '(from headers)' : undefined, ctx);
+      }
+      throw httpError(response.status, response.statusText, payload, ctx);
+    }
+  }
+
+  /** Credentials go only to the host the user named, and never from https down to http. */
+  private headersFor(target: URL, contentType: string, accept: string): Record<string, string> {
+    const trusted =
+      target.hostname.toLowerCase() === this.base.hostname.toLowerCase() &&
+      !(this.base.protocol === 'https:' && target.protocol === 'http:');
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(this.headers)) {
+      if (trusted || !SENSITIVE_HEADERS.has(name)) headers[name] = value;
+    }
+    headers['content-type'] = contentType;
+    headers.accept = accept;
+    headers['user-agent'] = this.userAgent ?? `aurora-ts/${version()} node/${process.version}`;
+    return headers;
+  }
+
+  private redirectTarget(response: Response, ctx: FailureContext): URL {
+    const location = response.headers.get('location');
+    if (!location) {
+      throw new AuroraHttpError(response.status, `${ctx.method}: HTTP ${response.status} from ${ctx.url.href} without a Location header`, {
+        method: ctx.method,
+      });
+    }
+    let next: URL;
+    try {
+      next = new URL(location, ctx.url);
+    } catch {
+      throw new AuroraHttpError(response.status, scrub(`${ctx.method}: HTTP ${response.status} from ${ctx.url.href} with an invalid Location "${location}"`, this.secrets), {
+        method: ctx.method,
+      });
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+      throw new AuroraHttpError(response.status, `${ctx.method}: redirect from ${ctx.url.href} to unsupported scheme ${next.protocol}`, {
+        method: ctx.method,
+      });
+    }
+    return withoutUserinfo(next);
+  }
+
+  private stopError(stop: 'timeout' | 'caller' | undefined, method: string, progress: Progress): AuroraError {
+    if (stop === 'timeout') {
+      const waiting = progress.phase === 'body' ? 'while reading the response' : 'waiting for a response';
+      return new AuroraTimeoutError(`${method}: timed out after ${this.timeoutMs} ms ${waiting} from ${hostPort(progress.url)}`, {
+        method,
+        timeoutMs: this.timeoutMs,
+      });
+    }
+    return new AuroraAbortError(`${method}: aborted`, { method });
+  }
+
+  private context(method: string, url: URL): FailureContext {
+    return { method, url, secrets: this.secrets };
+  }
+
+  private emit(event: TransportEvent): void {
+    if (!this.onEvent) return;
+    try {
+      this.onEvent(event);
+    } catch {
+      // A debug listener must not change the outcome of a call.
+    }
+  }
+}
+
+interface Progress {
+  url: URL;
+  phase: 'request' | 'body';
+}
+
+/** Node's parser catches most short bodies; this catches the rest (e.g. a fake fetch, or a proxy). */
+function checkLength(response: Response, payload: Buffer, ctx: FailureContext): void {
+  const declared = response.headers.get('content-length');
+  if (declared === null || response.headers.get('content-encoding') !== null) return;
+  const expected = Number(declared);
+  if (Number.isInteger(expected) && expected !== payload.byteLength) {
+    throw new AuroraTransportError(
+      `${ctx.method}: the response from ${hostPort(ctx.url)} was cut short: Content-Length ${expected} but ${payload.byteLength} bytes arrived`,
+      { method: ctx.method, code: 'ERR_CONTENT_LENGTH_MISMATCH', retryable: true },
+    );
+  }
+}

@@ -1,0 +1,63 @@
+import type fetch from 'node-fetch';
+
+/** How a Thrift message is encoded on the wire; the scheduler picks its codec from the headers. */
+export type WireProtocol = 'json' | 'binary';
+
+export interface TlsOptions {
+  /** PEM of the CA(s) that signed the scheduler's (or its proxy's) certificate. */
+  ca?: string | Buffer;
+  /** PEM client certificate, for proxies that require mutual TLS; needs `key`. */
+  cert?: string | Buffer;
+  /** PEM private key of `cert`. */
+  key?: string | Buffer;
+  /** Skip certificate verification. For test clusters only. */
+  insecure?: boolean;
+}
+
+export interface HttpTransportOptions {
+  /**
+   * Scheduler URL. A URL without a path (or with path '/') gets '/api' appended, as Aurora's
+   * Python client does with scheduler_uri. Userinfo (`http://u:p@h/`) is taken as Basic
+   * credentials and removed from the URL.
+   */
+  url: string;
+  /** Deadline for one call, covering connect, redirects and the whole body. Default 30 000. */
+  timeoutMs?: number;
+  /** HTTP Basic credentials; they win over userinfo in `url`. */
+  auth?: { username: string; password: string };
+  tls?: TlsOptions;
+  /** Default `aurora-ts/<version> node/<process.version>`. */
+  userAgent?: string;
+  /** Redirects (301/302/307/308) followed per call before giving up. Default 3. */
+  maxRedirects?: number;
+  /** The fetch implementation; tests pass a fake here. Default node-fetch. */
+  fetch?: typeof fetch;
+  /** Extra headers sent with every call. Authorization/Cookie ones follow redirects only to the same host. */
+  headers?: Record<string, string>;
+  /** Debug events. Never carries credentials; a throwing listener is ignored. */
+  onEvent?: (e: TransportEvent) => void;
+}
+
+export type TransportEvent =
+  | { type: 'request'; method: string; url: string; protocol: WireProtocol; bytes: number; hop: number }
+  | { type: 'redirect'; method: string; url: string; status: number; location: string; hop: number }
+  | { type: 'response'; method: string; url: string; status: number; bytes: number; ms: number }
+  | { type: 'error'; method: string; url: string; kind: string; code: string | undefined; message: string; ms: number };
+
+export interface TransportCall {
+  /** The RPC name, used in errors and events. */
+  method: string;
+  /** The encoded Thrift message. */
+  body: Uint8Array;
+  protocol: WireProtocol;
+  signal?: AbortSignal;
+}
+
+/** The network seam: bytes in, bytes out. Protocol code never sees HTTP. */
+export interface Transport {
+  send(call: TransportCall): Promise<Buffer>;
+  /** The API URL, without credentials. */
+  readonly url: string;
+  /** Releases pooled connections; later calls fail. */
+  close(): void;
+}

@@ -1,0 +1,189 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findTaskProcesses, launchTask, type LaunchSpec } from '../../src/scheduler/runner/index.js';
+import { isAlive, readText, tempDir, waitFor } from './helpers.js';
+
+let counter = 0;
+const sandboxes: string[] = [];
+
+async function spec(command: LaunchSpec['command'], extra: Partial<LaunchSpec> = {}): Promise<LaunchSpec> {
+  const root = await tempDir();
+  sandboxes.push(root);
+  counter += 1;
+  const taskId = `www-data-devel-hello-0-${process.pid}-${counter}`;
+  return { taskId, executorId: `thermos-${taskId}`, sandboxDir: path.join(root, 'sandbox'), command, ...extra };
+}
+
+afterAll(async () => {
+  await Promise.all(sandboxes.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+describe('launchTask: command semantics', () => {
+  it('shell true runs /bin/sh -c and logs stdout and stderr into the sandbox', async () => {
+    const s = await spec({ value: 'echo hello from "$0"; echo oops >&2', shell: true, arguments: ['ignored'] });
+    const events: string[] = [];
+    const task = launchTask(s, { onStarting: () => events.push('starting'), onRunning: (pid) => events.push(`running ${pid > 0}`) });
+    await task.started;
+    const outcome = await task.done;
+    expect(outcome).toEqual({ state: 'FINISHED', message: 'Command exited with status 0', exitCode: 0 });
+    expect(events).toEqual(['starting', 'running true']);
+    expect(await readText(path.join(s.sandboxDir, 'stdout'))).toBe('hello from sh\n');
+    expect(await readText(path.join(s.sandboxDir, 'stderr'))).toBe('oops\n');
+  });
+
+  it('shell false passes argv exactly, with arguments[0] as argv[0] and no word splitting', async () => {
+    // The shell prints its own argv (from /proc) and then its positional parameters.
+    const script = 'tr "\\0" "|" < /proc/$$/cmdline; echo; echo "[$0] [$1]"';
+    const s = await spec({ value: '/bin/sh', shell: false, arguments: ['mysh', '-c', script, 'a;b $(x)', 'two words'] });
+    const outcome = await launchTask(s).done;
+    expect(outcome.state).toBe('FINISHED');
+    expect(await readText(path.join(s.sandboxDir, 'stdout'))).toBe(`mysh|-c|${script}|a;b $(x)|two words|\n[a;b $(x)] [two words]\n`);
+  });
+
+  it('shell false with no arguments uses value as argv[0] and finds a relative value in the sandbox', async () => {
+    const s = await spec({ value: 'show-args', shell: false });
+    // A Node-free way to see argv[0]: the script prints what the kernel and shell give it.
+    const script = path.join(path.dirname(s.sandboxDir), 'show-args');
+    await fs.writeFile(script, '#!/bin/sh\necho "script ran: $# args"\n', { mode: 0o755 });
+    s.uris = [{ value: script, executable: true }];
+    const outcome = await launchTask(s).done;
+    expect(outcome.state).toBe('FINISHED');
+    expect(await readText(path.join(s.sandboxDir, 'stdout'))).toBe('script ran: 0 args\n');
+  });
+
+  it('shell false looks a bare name up on the standard PATH', async () => {
+    const s = await spec({ value: 'echo', shell: false, arguments: ['echo', 'two  spaces', '*'] });
+    await launchTask(s).done;
+    expect(await readText(path.join(s.sandboxDir, 'stdout'))).toBe('two  spaces *\n');
+  });
+
+  it('an unknown command fails without running anything', async () => {
+    const s = await spec({ value: 'no-such-binary-aurora-ts', shell: false });
+    const task = launchTask(s);
+    await expect(task.started).rejects.toThrow(/not found in the sandbox or on PATH/);
+    const outcome = await task.done;
+    expect(outcome.state).toBe('FAILED');
+    expect(outcome.message).toMatch(/^Failed to launch command 'no-such-binary-aurora-ts'/);
+    expect(task.pid).toBeUndefined();
+  });
+
+  it('writes the given files into the sandbox before the command starts', async () => {
+    const s = await spec({ value: 'cat task.bin config/extra.json', shell: true });
+    s.files = { 'task.bin': new Uint8Array([104, 105, 10]), 'config/extra.json': '{"a":1}\n' };
+    await launchTask(s).done;
+    expect(await readText(path.join(s.sandboxDir, 'stdout'))).toBe('hi\n{"a":1}\n');
+  });
+
+  it('rejects a malformed spec with one line naming the field', async () => {
+    const s = await spec({ value: 'true', shell: true });
+    expect(() => launchTask({ ...s, sandboxDir: 'relative/dir' })).toThrow('sandboxDir: must be an absolute path');
+    expect(() => launchTask({ ...s, files: { '../x': 'y' } })).toThrow('files.../x: must be a relative path inside the sandbox');
+  });
+});
+
+describe('launchTask: outcomes', () => {
+  it('exit 3 is FAILED "Command exited with status 3"', async () => {
+    const outcome = await launchTask(await spec({ value: 'exit 3', shell: true })).done;
+    expect(outcome).toEqual({ state: 'FAILED', message: 'Command exited with status 3', exitCode: 3 });
+  });
+
+  it('a signal not sent by the runner is FAILED with the signal name', async () => {
+    const outcome = await launchTask(await spec({ value: 'kill -SEGV $$', shell: true })).done;
+    expect(outcome).toEqual({ state: 'FAILED', message: 'Command terminated with signal SIGSEGV', signal: 'SIGSEGV' });
+  });
+
+  it('kill() is KILLED with the reason, and the process is gone', async () => {
+    const task = launchTask(await spec({ value: 'sleep 30', shell: true }));
+    await task.started;
+    const pid = task.pid as number;
+    expect(await isAlive(pid)).toBe(true);
+    const outcome = await task.kill('Killed by the update');
+    expect(outcome.state).toBe('KILLED');
+    expect(outcome.message).toBe('Killed by the update');
+    expect(await task.done).toBe(outcome);
+    expect(await isAlive(pid)).toBe(false);
+  });
+
+  it('kill() before the process starts is KILLED and nothing runs', async () => {
+    const s = await spec({ value: 'touch ran', shell: true });
+    const task = launchTask(s);
+    const outcome = await task.kill();
+    expect(outcome).toEqual({ state: 'KILLED', message: 'Killed by request' });
+    await expect(fs.access(path.join(s.sandboxDir, 'ran'))).rejects.toThrow();
+  });
+
+  it('an executor that ignores SIGTERM is SIGKILLed after the grace period', async () => {
+    const s = await spec({ value: "trap '' TERM; echo ready; while :; do sleep 0.05; done", shell: true }, { killGraceMs: 300 });
+    const task = launchTask(s);
+    await task.started;
+    await waitFor(async () => (await readText(path.join(s.sandboxDir, 'stdout'))).includes('ready'));
+    const t0 = Date.now();
+    const outcome = await task.kill();
+    const elapsed = Date.now() - t0;
+    expect(outcome.state).toBe('KILLED');
+    expect(outcome.signal).toBe('SIGKILL');
+    expect(elapsed).toBeGreaterThanOrEqual(280);
+    expect(elapsed).toBeLessThan(2500);
+    expect(await findTaskProcesses(s.taskId)).toEqual([]);
+  });
+
+  it('a double-forked setsid grandchild does not survive a kill', async () => {
+    const s = await spec(
+      { value: "setsid sh -c 'echo $$ > grandchild.pid; exec sleep 30' & while [ ! -s grandchild.pid ]; do sleep 0.02; done; echo up; sleep 30", shell: true },
+      { killGraceMs: 500 },
+    );
+    const task = launchTask(s);
+    await waitFor(async () => (await readText(path.join(s.sandboxDir, 'stdout')).catch(() => '')).includes('up'));
+    const grandchild = Number((await readText(path.join(s.sandboxDir, 'grandchild.pid'))).trim());
+    expect(await isAlive(grandchild)).toBe(true);
+    // Its own session: not reachable through the executor's process group.
+    expect(await findTaskProcesses(s.taskId)).toContain(grandchild);
+    expect((await task.kill()).state).toBe('KILLED');
+    expect(await isAlive(grandchild)).toBe(false);
+    expect(await findTaskProcesses(s.taskId)).toEqual([]);
+  });
+
+  it('processes left behind when the executor exits are destroyed with it', async () => {
+    const s = await spec(
+      { value: "setsid sh -c 'echo $$ > orphan.pid; exec sleep 30' & while [ ! -s orphan.pid ]; do sleep 0.02; done", shell: true },
+    );
+    const outcome = await launchTask(s).done;
+    expect(outcome.state).toBe('FINISHED');
+    const orphan = Number((await readText(path.join(s.sandboxDir, 'orphan.pid'))).trim());
+    expect(await isAlive(orphan)).toBe(false);
+    expect(await findTaskProcesses(s.taskId)).toEqual([]);
+  });
+});
+
+describe('launchTask: environment', () => {
+  it('has the Mesos variables and the caller env, and nothing from the scheduler environment', async () => {
+    process.env.AURORA_TS_TEST_SECRET = 'hunter2-do-not-leak';
+    try {
+      const s = await spec({ value: 'env', shell: true }, { env: { THERMOS_PORT_http: '31337', MESOS_FRAMEWORK_ID: 'fw-1' } });
+      await launchTask(s).done;
+      const lines = (await readText(path.join(s.sandboxDir, 'stdout'))).trim().split('\n');
+      const env = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      expect(env).toMatchObject({
+        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        MESOS_SANDBOX: s.sandboxDir,
+        MESOS_DIRECTORY: s.sandboxDir,
+        MESOS_EXECUTOR_ID: s.executorId,
+        MESOS_TASK_ID: s.taskId,
+        MESOS_FRAMEWORK_ID: 'fw-1',
+        THERMOS_PORT_http: '31337',
+        AURORA_TS_TASK: s.taskId,
+      });
+      expect(lines.join('\n')).not.toContain('hunter2');
+      expect(env.AURORA_TS_TEST_SECRET).toBeUndefined();
+    } finally {
+      delete process.env.AURORA_TS_TEST_SECRET;
+    }
+  });
+
+  it('defaults MESOS_FRAMEWORK_ID to aurora-ts-local', async () => {
+    const s = await spec({ value: 'echo "$MESOS_FRAMEWORK_ID"', shell: true });
+    await launchTask(s).done;
+    expect(await readText(path.join(s.sandboxDir, 'stdout'))).toBe('aurora-ts-local\n');
+  });
+});

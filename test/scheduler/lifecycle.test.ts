@@ -1,0 +1,232 @@
+/**
+ * The local scheduler end to end, through the real client over real HTTP, with tasks running as real
+ * processes: create a job on a custom executor, watch it reach RUNNING, read it back, kill it.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuroraClient } from '../../src/client/client.js';
+import { AuroraResponseError } from '../../src/client/errors.js';
+import { ResponseCode, ScheduleStatus, type JobConfiguration, type JobKey, type ScheduledTask } from '../../src/gen/types.js';
+import { decodeStruct } from '../../src/protocol/index.js';
+import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
+
+const EXECUTORS = [
+  {
+    executor: { name: 'sleeper', command: { value: 'echo "started $AURORA_TASK_ID"; exec sleep 60', shell: true }, resources: [] },
+    task_prefix: 'sleep-',
+  },
+  {
+    executor: { name: 'exits', command: { value: 'echo bye; exit "$(cat "$AURORA_EXECUTOR_DATA")"', shell: true } },
+    task_prefix: 'exit-',
+  },
+  {
+    executor: { name: 'stubborn', command: { value: "trap '' TERM; echo ready; while true; do sleep 0.1; done", shell: true } },
+    task_prefix: '',
+  },
+];
+
+let scheduler: RunningScheduler;
+let client: AuroraClient;
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aurora-ts-lifecycle-'));
+  const config = join(dir, 'executors.json');
+  writeFileSync(config, JSON.stringify(EXECUTORS));
+  scheduler = await startScheduler({
+    port: 0,
+    executors: config,
+    cpus: 4,
+    ramMb: 4096,
+    killGraceMs: 300,
+    throttle: { minRunningMs: 2000, initialBackoffMs: 300, maxBackoffMs: 1000 },
+  });
+  client = new AuroraClient({ url: scheduler.url, protocol: 'binary' });
+});
+
+afterAll(async () => {
+  await scheduler?.close();
+});
+
+function job(name: string, executor: string, overrides: Partial<JobConfiguration['taskConfig']> = {}, instances = 2, data = ''): JobConfiguration {
+  const key: JobKey = { role: 'www-data', environment: 'devel', name };
+  return {
+    key,
+    owner: { user: 'tester' },
+    instanceCount: instances,
+    taskConfig: {
+      job: key,
+      owner: { user: 'tester' },
+      isService: false,
+      resources: [{ numCpus: 0.1 }, { ramMb: 16 }, { diskMb: 16 }, { namedPort: 'http' }],
+      executorConfig: { name: executor, data },
+      ...overrides,
+    },
+  };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function tasks(key: JobKey, statuses?: ScheduleStatus[]): Promise<ScheduledTask[]> {
+  return (await client.getTasksStatus({ jobKeys: [key], statuses })).tasks ?? [];
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('local scheduler', () => {
+  it('runs a custom-executor job as real processes, reads it back, and kills it to KILLED with no process left', async () => {
+    const config = job('sleepy', 'sleeper');
+    await client.createJob(config);
+    const running = await waitFor('2 RUNNING', async () => {
+      const t = await tasks(config.key!, [ScheduleStatus.RUNNING]);
+      return t.length === 2 ? t : undefined;
+    });
+    const first = running[0]!.assignedTask!;
+    expect(first.taskId).toMatch(/^www-data-devel-sleepy-[01]-[0-9a-f-]{36}$/);
+    expect(first.assignedPorts!.http).toBeGreaterThan(0);
+    expect(running[0]!.taskEvents!.map((e) => ScheduleStatus[e.status!])).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING']);
+
+    // The executor sees its task: Thrift-binary AssignedTask in the sandbox, and Mesos' environment.
+    const sandbox = join(scheduler.workDir, 'sandboxes', first.taskId!);
+    await waitFor('stdout', async () => (readFileSync(join(sandbox, 'stdout'), 'utf8').includes('started') ? true : undefined));
+    expect(readFileSync(join(sandbox, 'stdout'), 'utf8')).toContain(`started ${first.taskId}`);
+    const assigned = decodeStruct<typeof first>('binary', 'AssignedTask', readFileSync(join(sandbox, '.aurora/assigned_task.thrift')));
+    expect(assigned.taskId).toBe(first.taskId);
+    expect(assigned.task!.executorConfig!.name).toBe('sleeper');
+
+    const jobs = await client.getJobs('www-data');
+    expect(jobs.configs!.map((c) => c.key!.name)).toContain('sleepy');
+    const summary = await client.getJobSummary('www-data');
+    const mine = summary.summaries!.find((s) => s.job!.key!.name === 'sleepy')!;
+    expect(mine.stats!.activeTaskCount).toBe(2);
+    const configSummary = await client.getConfigSummary(config.key!);
+    expect(configSummary.summary!.groups).toHaveLength(1);
+    expect(configSummary.summary!.groups![0]!.instances).toEqual([{ first: 0, last: 1 }]);
+    const withoutConfigs = await client.getTasksWithoutConfigs({ jobKeys: [config.key!] });
+    expect(withoutConfigs.tasks![0]!.assignedTask!.task!.executorConfig!.data).toBeUndefined();
+
+    const pids = readPids(running);
+    await client.killTasks(config.key!, [], 'test done');
+    const killed = await waitFor('KILLED', async () => {
+      const t = await tasks(config.key!);
+      return t.every((x) => x.status === ScheduleStatus.KILLED) ? t : undefined;
+    });
+    expect(killed[0]!.taskEvents!.map((e) => ScheduleStatus[e.status!]).slice(-2)).toEqual(['KILLING', 'KILLED']);
+    for (const pid of pids) expect(pidAlive(pid)).toBe(false);
+    expect((await client.getJobs('www-data')).configs!.map((c) => c.key!.name)).not.toContain('sleepy');
+  });
+
+  it('answers INVALID_REQUEST for an unknown executor and a duplicate job, and JSON clients work too', async () => {
+    const error = await client.createJob(job('nope', 'no-such-executor')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuroraResponseError);
+    expect((error as AuroraResponseError).code).toBe(ResponseCode.INVALID_REQUEST);
+    expect((error as AuroraResponseError).details).toEqual(["Configuration for executor 'no-such-executor' doesn't exist."]);
+
+    const json = new AuroraClient({ url: scheduler.url, protocol: 'json' });
+    const config = job('twice', 'sleeper', {}, 1);
+    await json.createJob(config);
+    const again = await json.createJob(config).catch((e: unknown) => e);
+    expect((again as AuroraResponseError).details).toEqual(['Job www-data/devel/twice already exists']);
+    await json.killTasks(config.key!, [], 'cleanup');
+  });
+
+  it('records exit status: 0 → FINISHED, 3 → FAILED with the message', async () => {
+    const ok = job('exit0', 'exits', {}, 1, '0');
+    const bad = job('exit3', 'exits', {}, 1, '3');
+    await client.createJob(ok);
+    await client.createJob(bad);
+    const finished = await waitFor('FINISHED', async () => (await tasks(ok.key!, [ScheduleStatus.FINISHED]))[0]);
+    expect(finished.taskEvents!.at(-1)!.message).toBe('Command exited with status 0');
+    const failed = await waitFor('FAILED', async () => (await tasks(bad.key!, [ScheduleStatus.FAILED]))[0]);
+    expect(failed.taskEvents!.at(-1)!.message).toBe('Command exited with status 3');
+    expect(failed.failureCount).toBe(1);
+    // maxTaskFailures defaults to 1: no second attempt.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await tasks(bad.key!)).toHaveLength(1);
+  });
+
+  it('restarts a failing service with a new task id and ancestorId, throttling it', async () => {
+    const config = job('flappy', 'exits', { isService: true }, 1, '1');
+    await client.createJob(config);
+    const second = await waitFor('a successor', async () => {
+      const all = await tasks(config.key!);
+      return all.find((t) => t.ancestorId !== undefined && t.status !== ScheduleStatus.THROTTLED && t.taskEvents!.some((e) => e.status === ScheduleStatus.THROTTLED));
+    });
+    const all = await tasks(config.key!);
+    const ancestor = all.find((t) => t.assignedTask!.taskId === second.ancestorId)!;
+    expect(ancestor.status).toBe(ScheduleStatus.FAILED);
+    expect(second.assignedTask!.taskId).not.toBe(ancestor.assignedTask!.taskId);
+    expect(second.failureCount).toBeGreaterThanOrEqual(1);
+    await client.killTasks(config.key!, [], 'stop flapping');
+  });
+
+  it('kills an executor that ignores SIGTERM after the grace period', async () => {
+    const config = job('stubborn', 'stubborn', {}, 1);
+    await client.createJob(config);
+    const [task] = await waitFor('RUNNING', async () => {
+      const t = await tasks(config.key!, [ScheduleStatus.RUNNING]);
+      return t.length === 1 ? t : undefined;
+    });
+    const pids = readPids([task!]);
+    const started = Date.now();
+    await client.killTasks(config.key!, [], 'grace');
+    await waitFor('KILLED', async () => ((await tasks(config.key!))[0]!.status === ScheduleStatus.KILLED ? true : undefined));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    for (const pid of pids) expect(pidAlive(pid)).toBe(false);
+  });
+
+  it('keeps jobs that do not fit PENDING with a pending reason', async () => {
+    const config = job('huge', 'sleeper', { resources: [{ numCpus: 64 }, { ramMb: 16 }, { diskMb: 16 }] }, 1);
+    await client.createJob(config);
+    const reasons = await waitFor('a reason', async () => {
+      const r = (await client.getPendingReason({ jobKeys: [config.key!] })).reasons ?? [];
+      return r.length === 1 && r[0]!.reason ? r : undefined;
+    });
+    expect(reasons[0]!.reason).toBe('Insufficient: CPU');
+    await client.killTasks(config.key!, [], 'too big');
+    // Pending tasks are deleted when killed, as in Aurora.
+    expect(await tasks(config.key!)).toHaveLength(0);
+  });
+
+  it('answers every unimplemented and recovery RPC with a Response, never HTTP 500', async () => {
+    const error = await client.stageRecovery('backup-1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuroraResponseError);
+    expect((error as AuroraResponseError).details[0]).toContain('stageRecovery is not supported');
+  });
+});
+
+/** The executor pids, from the process table: processes carrying the task's marker. */
+function readPids(tasks: ScheduledTask[]): number[] {
+  const pids: number[] = [];
+  const ids = new Set(tasks.map((t) => t.assignedTask!.taskId!));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const env = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      const match = /(?:^|\0)AURORA_TASK_ID=([^\0]+)/.exec(env);
+      if (match && ids.has(match[1]!)) pids.push(Number(entry));
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
+  expect(pids.length).toBeGreaterThan(0);
+  expect(existsSync(`/proc/${pids[0]}`)).toBe(true);
+  return pids;
+}
