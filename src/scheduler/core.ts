@@ -19,6 +19,19 @@ export interface CoreOptions {
   maxTasksPerJob?: number;
 }
 
+export interface UpdateGate {
+  isUpdating(key: JobKey): boolean;
+}
+
+export interface CronCatalog {
+  jobs(role?: string): JobConfiguration[];
+  nextRunMs(job: JobConfiguration): number | undefined;
+}
+
+export interface QuotaGate {
+  check(task: TaskConfig, instances: number): string | undefined;
+}
+
 export class SchedulerCore {
   readonly responses: Responses;
   readonly lifecycle: TaskLifecycle;
@@ -36,6 +49,9 @@ export class SchedulerCore {
     this.serverInfo = { clusterName: options.clusterName, statsUrlPrefix: '' };
     this.responses = new Responses(this.serverInfo);
     this.sanitizer = options.sanitize;
+    this.updates = undefined;
+    this.cron = undefined;
+    this.quota = undefined;
   }
 
   sanitize(job: JobConfiguration | undefined): JobConfiguration | string {
@@ -43,27 +59,34 @@ export class SchedulerCore {
     return this.sanitizer(job);
   }
 
-  /** Cron jobs (scheduled with scheduleCronJob); the cron part of the scheduler fills these in. */
-  cronJobs(_role?: string): JobConfiguration[] {
-    return [];
+  /** Set by the update engine: which jobs have an update in progress. */
+  updates: UpdateGate | undefined;
+  /** Set by the cron feature: the cron jobs and their next runs. */
+  cron: CronCatalog | undefined;
+  /** Set by the quota feature: whether production tasks fit their role's quota. */
+  quota: QuotaGate | undefined;
+
+  /** Cron jobs (scheduled with scheduleCronJob), all or one role's. */
+  cronJobs(role?: string): JobConfiguration[] {
+    return this.cron?.jobs(role) ?? [];
   }
 
   hasCronJob(key: JobKey): boolean {
     return this.cronJobs(key.role).some((j) => j.key?.environment === key.environment && j.key?.name === key.name);
   }
 
-  nextCronRunMs(_job: JobConfiguration): number | undefined {
-    return undefined;
+  nextCronRunMs(job: JobConfiguration): number | undefined {
+    return this.cron?.nextRunMs(job);
   }
 
   /** Whether a job update is in progress for the job (mutations then answer JOB_UPDATING_ERROR). */
-  isUpdating(_key: JobKey): boolean {
-    return false;
+  isUpdating(key: JobKey): boolean {
+    return this.updates?.isUpdating(key) ?? false;
   }
 
-  /** The "Insufficient resource quota" reason for production tasks over quota, else undefined. */
-  checkQuota(_task: TaskConfig, _instances: number): string | undefined {
-    return undefined;
+  /** The "Insufficient resource quota: ..." reason when production tasks exceed quota, else undefined. */
+  checkQuota(task: TaskConfig, instances: number): string | undefined {
+    return this.quota?.check(task, instances);
   }
 
   /** Stores state before a write is acknowledged (no-op without a state directory). */

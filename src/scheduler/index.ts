@@ -15,6 +15,7 @@ import { createApiServer, listen } from './api-server.js';
 import { SchedulerCore } from './core.js';
 import { buildLaunchSpec, taskDemand } from './launch-spec.js';
 import { TaskLifecycle, type ThrottleSettings } from './lifecycle.js';
+import { FEATURES } from './features.js';
 import { jobHandlers } from './rpc/jobs.js';
 import { sandboxRoutes } from './sandbox-http.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
@@ -94,8 +95,10 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     sanitize: (job) => sanitizeJob(job, { policy, executors }),
   });
 
+  const features = FEATURES.map((create) => create(core, options));
+  const handlers = Object.assign({}, jobHandlers(core), ...features.map((f) => f.handlers ?? {}));
   const server: Server = createApiServer({
-    handlers: jobHandlers(core),
+    handlers,
     unimplemented: (method) =>
       RECOVERY.has(method)
         ? core.responses.make(ResponseCode.INVALID_REQUEST, `${method} is not supported: the aurora-ts local scheduler keeps no replicated log backups to recover from.`)
@@ -115,6 +118,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        for (const feature of features) await feature.close?.();
         await lifecycle.close();
         if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
       })();

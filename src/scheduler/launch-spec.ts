@@ -45,7 +45,15 @@ export function buildLaunchSpec(task: ScheduledTask, context: LaunchSpecContext)
   let killGraceMs = context.killGraceMs;
   let executorEnv: Record<string, string> = {};
   if (executorName === THERMOS) {
-    command = thermosCommand(join(sandboxDir, DATA_FILE));
+    command = thermosCommand(join(sandboxDir, DATA_FILE), {
+      bindings: {
+        ports: assigned.assignedPorts ?? {},
+        taskId,
+        instance: assigned.instanceId,
+        hostname: assigned.slaveHost,
+        user: config.owner?.user ?? job.role,
+      },
+    });
     taskPrefix = 'thermos-';
   } else {
     const executor = executorName === undefined ? undefined : context.executors?.get(executorName);

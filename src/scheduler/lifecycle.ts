@@ -32,12 +32,12 @@ export interface LifecycleOptions {
   demand(task: TaskConfig): Capacity;
   /** Builds the process launch for a task that has its ports. */
   launchSpec(task: ScheduledTask): LaunchSpec;
-  /** Called after every state change (update engine, waiters, persistence). */
-  onTransition?(task: ScheduledTask, previous: ScheduleStatus | undefined): void;
   /** Reports failures that have no RPC to answer them (a launch that threw). */
   onError?(message: string): void;
   now?: () => number;
 }
+
+export type TransitionListener = (task: ScheduledTask, previous: ScheduleStatus | undefined) => void;
 
 const RUNNING_LIKE = new Set<ScheduleStatus>([ScheduleStatus.ASSIGNED, ScheduleStatus.STARTING, ScheduleStatus.RUNNING]);
 
@@ -52,9 +52,29 @@ export class TaskLifecycle {
   private rescheduleRequested = false;
   private closed = false;
   private readonly now: () => number;
+  private readonly listeners = new Set<TransitionListener>();
 
   constructor(private readonly options: LifecycleOptions) {
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Calls `listener` after every state change, and with `previous` set and the task gone from the
+   * store when a task is deleted (update engine, cron, persistence). Returns the unsubscribe.
+   */
+  subscribe(listener: TransitionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(task: ScheduledTask, previous: ScheduleStatus | undefined): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(task, previous);
+      } catch (error) {
+        this.options.onError?.(`transition listener failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** Inserts PENDING tasks for the given instances (createJob, addInstances, updates). */
@@ -144,7 +164,7 @@ export class TaskLifecycle {
           // Aurora deletes tasks that never got a host.
           this.store.delete(id);
           this.pendingReasons.delete(id);
-          this.options.onTransition?.(task, status);
+          this.emit(task, status);
           count++;
         }
         continue;
@@ -303,7 +323,7 @@ export class TaskLifecycle {
     const previous = task.status;
     task.status = status;
     task.taskEvents!.push({ timestamp: this.now(), status, message, scheduler: this.options.hostname });
-    this.options.onTransition?.(task, previous);
+    this.emit(task, previous);
   }
 
   private usedCapacity(): Capacity {

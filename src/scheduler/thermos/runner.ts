@@ -102,6 +102,19 @@ class Wakeup {
   }
 }
 
+/** True when `promise` settles within `ms`; the timer never outlives the race (it would keep node up). */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function defaultShell(): string {
   return existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 }
@@ -144,45 +157,41 @@ export async function runThermosTask(task: ThermosTask, options: ThermosRunOptio
     await fs.mkdir(logDir, { recursive: true });
     const out = await fs.open(path.join(logDir, 'stdout'), 'w');
     const err = await fs.open(path.join(logDir, 'stderr'), 'w');
-    let child: ChildProcess;
-    try {
-      child = spawn(shell, ['-c', proc.cmdline], {
-        cwd: options.sandboxDir,
-        env: options.env ?? process.env,
-        stdio: ['ignore', out.fd, err.fd],
-        detached: true, // own process group, so a kill reaches the process's children too
-      });
-      await new Promise<void>((resolve) => {
-        child.once('spawn', resolve);
-        child.once('error', () => resolve());
-      });
-    } finally {
-      await out.close().catch(() => undefined);
-      await err.close().catch(() => undefined);
-    }
+    const child = spawn(shell, ['-c', proc.cmdline], {
+      cwd: options.sandboxDir,
+      env: options.env ?? process.env,
+      stdio: ['ignore', out.fd, err.fd],
+      detached: true, // own process group, so a kill reaches the process's children too
+    });
     proc.child = child;
-    if (child.pid !== undefined) emit({ type: 'started', process: proc.spec.name, run, pid: child.pid });
-    proc.exited = new Promise<void>((resolve) => {
-      const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
-        proc.child = undefined;
-        proc.lastExitCode = code;
-        if (proc.killing) {
-          proc.state = 'KILLED';
-        } else if (code === 0 && !proc.spec.daemon) {
-          proc.state = 'SUCCESS';
-        } else if (code === 0) {
-          proc.state = 'WAITING'; // daemon: run again after min_duration
-        } else {
-          proc.failures += 1;
-          const exhausted = proc.spec.max_failures > 0 && proc.failures >= proc.spec.max_failures;
-          proc.state = exhausted ? 'FAILED' : 'WAITING';
-        }
-        emit({ type: 'exited', process: proc.spec.name, run, exitCode: code, signal, state: proc.state });
-        resolve();
-        wakeup.notify();
-      };
-      if (child.pid === undefined) finish(127, null); // could not spawn the shell: a failed run
-      else child.once('exit', finish);
+    // Listen before any await: a short run may exit before the next tick.
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', () => resolve({ code: 127, signal: null })); // the shell could not start
+    });
+    const spawned = await new Promise<boolean>((resolve) => {
+      child.once('spawn', () => resolve(true));
+      child.once('error', () => resolve(false));
+    });
+    await out.close().catch(() => undefined);
+    await err.close().catch(() => undefined);
+    if (spawned && child.pid !== undefined) emit({ type: 'started', process: proc.spec.name, run, pid: child.pid });
+    proc.exited = ended.then(({ code, signal }) => {
+      proc.child = undefined;
+      proc.lastExitCode = code;
+      if (proc.killing) {
+        proc.state = 'KILLED';
+      } else if (code === 0 && !proc.spec.daemon) {
+        proc.state = 'SUCCESS';
+      } else if (code === 0) {
+        proc.state = 'WAITING'; // daemon: run again after min_duration
+      } else {
+        proc.failures += 1;
+        const exhausted = proc.spec.max_failures > 0 && proc.failures >= proc.spec.max_failures;
+        proc.state = exhausted ? 'FAILED' : 'WAITING';
+      }
+      emit({ type: 'exited', process: proc.spec.name, run, exitCode: code, signal, state: proc.state });
+      wakeup.notify();
     });
   };
 
@@ -204,10 +213,9 @@ export async function runThermosTask(task: ThermosTask, options: ThermosRunOptio
     const allExited = Promise.all(running.map((p) => p.exited));
     send('SIGTERM');
     const grace = Math.max(0, Math.min(killGrace, deadline - Date.now()));
-    const timedOut = await Promise.race([allExited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), grace))]);
-    if (!timedOut) return;
+    if (await within(allExited, grace)) return;
     send('SIGKILL');
-    await Promise.race([allExited, new Promise((r) => setTimeout(r, SIGKILL_WAIT_MS))]);
+    await within(allExited, SIGKILL_WAIT_MS);
   };
 
   /** One stage's schedule. Returns why it ended. */

@@ -1,0 +1,19 @@
+/**
+ * The scheduler's optional parts (updates, cron, quota, maintenance, admin) plug in here: each is a
+ * factory that receives the shared core and the scheduler's options, registers what the core asks
+ * of it (e.g. `core.updates`), and returns its RPC handlers.
+ */
+import type { RpcHandlers } from './api-server.js';
+import type { SchedulerCore } from './core.js';
+import type { SchedulerOptions } from './index.js';
+
+export interface SchedulerFeature {
+  readonly handlers?: RpcHandlers;
+  /** Stops timers; called when the scheduler closes, before tasks are killed. */
+  close?(): void | Promise<void>;
+}
+
+export type FeatureFactory = (core: SchedulerCore, options: SchedulerOptions) => SchedulerFeature;
+
+/** Every feature of the local scheduler, in registration order. */
+export const FEATURES: FeatureFactory[] = [];

@@ -1,0 +1,184 @@
+/**
+ * Waiters for the states deployment tooling waits on: an update reaching a terminal state, instances
+ * reaching a set of states, hosts reaching a maintenance mode, a job going away.
+ */
+import type { AuroraClient } from '../client/client.js';
+import { AuroraError } from '../errors.js';
+import {
+  ACTIVE_JOB_UPDATE_STATES,
+  ACTIVE_STATES,
+  JobUpdateAction,
+  JobUpdateStatus,
+  MaintenanceMode,
+  ScheduleStatus,
+  type HostStatus,
+  type JobKey,
+  type JobUpdateKey,
+  type JobUpdateSummary,
+  type ScheduledTask,
+} from '../gen/types.js';
+import { waitUntil, type WaitOptions } from './waiter.js';
+
+export { waitUntil, AuroraWaitTimeoutError, type Verdict, type WaitOptions } from './waiter.js';
+
+export interface UpdateProgress {
+  status: JobUpdateStatus;
+  statusName: string;
+  /** Instances whose latest event says INSTANCE_UPDATED (or ROLLED_BACK when rolling back). */
+  instancesDone: number;
+  /** Instances the update touches. */
+  instancesTotal: number;
+  summary: JobUpdateSummary | undefined;
+}
+
+/** Terminal update states that mean success for a caller that wanted the update applied. */
+const UPDATE_SUCCESS = new Set([JobUpdateStatus.ROLLED_FORWARD]);
+
+export class AuroraUpdateFailedError extends AuroraError {
+  readonly status: JobUpdateStatus;
+  constructor(key: JobUpdateKey, status: JobUpdateStatus, message?: string) {
+    super('response', `update ${key.id} of ${key.job?.role}/${key.job?.environment}/${key.job?.name} ended ${JobUpdateStatus[status]}${message ? `: ${message}` : ''}`);
+    this.status = status;
+  }
+}
+
+/**
+ * Waits until an update leaves the active states and returns its final status. With
+ * `requireSuccess`, any end but ROLLED_FORWARD rejects with AuroraUpdateFailedError.
+ */
+export async function waitForUpdate(
+  client: AuroraClient,
+  key: JobUpdateKey,
+  options: WaitOptions<UpdateProgress> & { requireSuccess?: boolean } = {},
+): Promise<JobUpdateStatus> {
+  return waitUntil<JobUpdateStatus, UpdateProgress>(
+    `update ${key.id}`,
+    async () => {
+      const { detailsList } = await client.getJobUpdateDetails(key, { key });
+      const details = detailsList?.[0];
+      const status = details?.update?.summary?.state?.status ?? JobUpdateStatus.ERROR;
+      const events = details?.instanceEvents ?? [];
+      const latest = new Map<number, number>();
+      for (const e of [...events].sort((a, b) => (a.timestampMs ?? 0) - (b.timestampMs ?? 0))) latest.set(e.instanceId!, e.action!);
+      const doneActions = new Set<number>([JobUpdateAction.INSTANCE_UPDATED, JobUpdateAction.INSTANCE_ROLLED_BACK]);
+      const progress: UpdateProgress = {
+        status,
+        statusName: JobUpdateStatus[status] ?? String(status),
+        instancesDone: [...latest.values()].filter((a) => doneActions.has(a)).length,
+        instancesTotal: updateInstanceCount(details),
+        summary: details?.update?.summary,
+      };
+      if (ACTIVE_JOB_UPDATE_STATES.has(status)) return { done: false, progress };
+      if (options.requireSuccess && !UPDATE_SUCCESS.has(status)) {
+        const last = details?.updateEvents?.at(-1)?.message;
+        return { failed: true, error: new AuroraUpdateFailedError(key, status, last), progress };
+      }
+      return { done: true, value: status, progress };
+    },
+    options,
+  );
+}
+
+function updateInstanceCount(details: { update?: { instructions?: { desiredState?: { instances?: { first?: number; last?: number }[] }; initialState?: { instances?: { first?: number; last?: number }[] }[] } } } | undefined): number {
+  const ids = new Set<number>();
+  const add = (ranges: { first?: number; last?: number }[] | undefined) => {
+    for (const r of ranges ?? []) for (let i = r.first ?? 0; i <= (r.last ?? -1); i++) ids.add(i);
+  };
+  add(details?.update?.instructions?.desiredState?.instances);
+  for (const group of details?.update?.instructions?.initialState ?? []) add(group.instances);
+  return ids.size;
+}
+
+export interface InstancesProgress {
+  /** Tasks per state name among the instances waited on, e.g. `{ RUNNING: 3, PENDING: 2 }`. */
+  counts: Record<string, number>;
+  /** How many instances are in one of the wanted states. */
+  ready: number;
+  /** How many instances are waited on. */
+  total: number;
+}
+
+/**
+ * Waits until `count` instances (default: all instances given, or every active instance of the
+ * job) are in one of `states` (default RUNNING). Rejects early if a wanted instance ends in a
+ * terminal state that is not wanted and no replacement is on its way.
+ */
+export async function waitForInstances(
+  client: AuroraClient,
+  job: JobKey,
+  options: WaitOptions<InstancesProgress> & { states?: ScheduleStatus[]; instances?: number[]; count?: number } = {},
+): Promise<ScheduledTask[]> {
+  const wanted = new Set(options.states ?? [ScheduleStatus.RUNNING]);
+  return waitUntil<ScheduledTask[], InstancesProgress>(
+    `instances of ${job.role}/${job.environment}/${job.name}`,
+    async () => {
+      const { tasks = [] } = await client.getTasksWithoutConfigs({ jobKeys: [job], instanceIds: options.instances });
+      // The newest task of each instance is the one that matters.
+      const latest = new Map<number, ScheduledTask>();
+      for (const t of tasks) {
+        const id = t.assignedTask!.instanceId!;
+        const current = latest.get(id);
+        if (!current || firstTimestamp(t) >= firstTimestamp(current)) latest.set(id, t);
+      }
+      const counts: Record<string, number> = {};
+      for (const t of latest.values()) {
+        const name = ScheduleStatus[t.status!] ?? String(t.status);
+        counts[name] = (counts[name] ?? 0) + 1;
+      }
+      const ready = [...latest.values()].filter((t) => wanted.has(t.status!));
+      const total = options.count ?? options.instances?.length ?? [...latest.values()].filter((t) => ACTIVE_STATES.has(t.status!) || wanted.has(t.status!)).length;
+      const progress = { counts, ready: ready.length, total };
+      const dead = [...latest.values()].filter((t) => !ACTIVE_STATES.has(t.status!) && !wanted.has(t.status!));
+      if (dead.length > 0 && ready.length + [...latest.values()].filter((t) => ACTIVE_STATES.has(t.status!)).length < total) {
+        const t = dead[0]!;
+        const message = t.taskEvents?.at(-1)?.message;
+        return {
+          failed: true,
+          error: new AuroraError('response', `instance ${t.assignedTask!.instanceId} ended ${ScheduleStatus[t.status!]}${message ? `: ${message}` : ''}`),
+          progress,
+        };
+      }
+      if (total > 0 && ready.length >= total) return { done: true, value: ready, progress };
+      return { done: false, progress };
+    },
+    options,
+  );
+}
+
+function firstTimestamp(t: ScheduledTask): number {
+  return t.taskEvents?.[0]?.timestamp ?? 0;
+}
+
+/** Waits until every host is in one of `modes` and returns their statuses. */
+export async function waitForMaintenance(
+  client: AuroraClient,
+  hosts: string[],
+  modes: MaintenanceMode[],
+  options: WaitOptions<HostStatus[]> = {},
+): Promise<HostStatus[]> {
+  const wanted = new Set(modes);
+  return waitUntil<HostStatus[], HostStatus[]>(
+    `maintenance of ${hosts.join(', ')}`,
+    async () => {
+      const { statuses = [] } = await client.maintenanceStatus({ hostNames: hosts });
+      const done = hosts.every((h) => statuses.some((s) => s.host === h && wanted.has(s.mode!)));
+      return done ? { done: true, value: statuses, progress: statuses } : { done: false, progress: statuses };
+    },
+    options,
+  );
+}
+
+/** Waits until a job has no active task left. */
+export async function waitForJobGone(client: AuroraClient, job: JobKey, options: WaitOptions<InstancesProgress> = {}): Promise<void> {
+  await waitUntil<void, InstancesProgress>(
+    `${job.role}/${job.environment}/${job.name} to stop`,
+    async () => {
+      const { tasks = [] } = await client.getTasksWithoutConfigs({ jobKeys: [job], statuses: [...ACTIVE_STATES] });
+      const counts: Record<string, number> = {};
+      for (const t of tasks) counts[ScheduleStatus[t.status!]!] = (counts[ScheduleStatus[t.status!]!] ?? 0) + 1;
+      const progress = { counts, ready: 0, total: tasks.length };
+      return tasks.length === 0 ? { done: true, value: undefined, progress } : { done: false, progress };
+    },
+    options,
+  );
+}
