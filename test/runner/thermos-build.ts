@@ -14,10 +14,19 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sr
 const FILES = ['errors.ts', 'scheduler/thermos/payload.ts', 'scheduler/thermos/runner.ts', 'scheduler/thermos/main.ts'];
 
 let built: Promise<string> | undefined;
+let outDir: string | undefined;
+
+/** Removes the transpiled copy (call from afterAll). */
+export async function removeThermosBuild(): Promise<void> {
+  if (outDir !== undefined) await fs.rm(outDir, { recursive: true, force: true });
+  built = undefined;
+  outDir = undefined;
+}
 
 export function buildThermosForTests(): Promise<string> {
   built ??= (async () => {
     const out = await fs.mkdtemp(path.join(os.tmpdir(), 'aurora-ts-thermos-'));
+    outDir = out;
     await fs.writeFile(path.join(out, 'package.json'), '{"type":"module"}\n');
     for (const rel of FILES) {
       const source = await fs.readFile(path.join(SRC, rel), 'utf8');

@@ -10,11 +10,12 @@ import {
   type ThermosRunOptions,
 } from '../../src/scheduler/thermos/index.js';
 import { readText, tempDir, waitFor } from './helpers.js';
-import { buildThermosForTests } from './thermos-build.js';
+import { buildThermosForTests, removeThermosBuild } from './thermos-build.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+  await removeThermosBuild();
 });
 
 async function sandbox(): Promise<string> {
