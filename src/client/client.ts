@@ -3,23 +3,22 @@ import type { AuroraApi, AuroraMethod } from '../gen/api.js';
 import { SCHEMA } from '../gen/schema.js';
 import { ResponseCode, type Response } from '../gen/types.js';
 import { decodeReply, encodeCall, type WireProtocol } from '../protocol/index.js';
-import { createHttpTransport, type HttpTransportOptions, type Transport, type TransportEvent } from '../transport/index.js';
+import type { Transport } from '../transport/index.js';
+import { resolveTransport, type ConnectEvent, type ConnectOptions } from './connect.js';
 import { AuroraResponseError, responseInfo, type ResponseInfo } from './errors.js';
 
-export interface AuroraClientOptions {
-  /** Scheduler URL, e.g. `http://127.0.0.1:8081` (`/api` is appended when the URL has no path). */
-  url?: string;
+/**
+ * Where the scheduler is (one of `url`, `cluster`, or `zk` + `zkPath`) and how to talk to it. Calls
+ * are retried by policy (reads on transient failures; writes only when surely not applied), and the
+ * leader is looked up again after a connection failure. See ConnectOptions for every field.
+ */
+export interface AuroraClientOptions extends Omit<ConnectOptions, 'onEvent'> {
   /** Wire protocol; binary is the default because it is the smaller and faster of the two. */
   protocol?: WireProtocol;
-  /** Per-call deadline in milliseconds (default 30 s). */
-  timeoutMs?: number;
-  auth?: HttpTransportOptions['auth'];
-  tls?: HttpTransportOptions['tls'];
-  userAgent?: string;
-  /** A ready transport, instead of the HTTP one built from `url` (the seam tests and discovery use). */
+  /** A ready transport instead of one built from the options (the seam tests use). */
   transport?: Transport;
-  /** Debug events from the transport: requests, redirects, responses. Never carries credentials. */
-  onEvent?: (event: TransportEvent) => void;
+  /** Debug events: requests, redirects, responses, retries, leader changes. Never carries credentials. */
+  onEvent?: (event: ConnectEvent) => void;
 }
 
 /** Per-call options, passed as an extra last argument to any RPC method. */
@@ -60,17 +59,11 @@ export class AuroraClient {
     }
     if (options.transport) {
       this.transport = options.transport;
-    } else if (options.url) {
-      this.transport = createHttpTransport({
-        url: options.url,
-        timeoutMs: options.timeoutMs,
-        auth: options.auth,
-        tls: options.tls,
-        userAgent: options.userAgent,
-        onEvent: options.onEvent,
-      });
+    } else if (options.url || options.cluster || options.zk) {
+      const { protocol: _protocol, transport: _transport, ...connect } = options;
+      this.transport = resolveTransport(connect);
     } else {
-      throw new AuroraValidationError('url', 'a scheduler URL (or a transport) is required, e.g. http://127.0.0.1:8081');
+      throw new AuroraValidationError('url', 'say where the scheduler is: url (e.g. http://127.0.0.1:8081), cluster, or zk and zkPath');
     }
   }
 

@@ -1,0 +1,299 @@
+/**
+ * clusters.json, read the way Aurora's Python client reads it (apache/aurora/common/clusters.py):
+ * `$AURORA_CONFIG_ROOT/clusters.json` (default /etc/aurora), then `~/.aurora/clusters.json`; a
+ * cluster defined in the later file replaces the earlier one whole. A file is a list of objects or
+ * an object of objects; entries without `name` are skipped; keys nobody knows are kept.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { AuroraDiscoveryError } from '../errors.js';
+// A dependency-free JSON helper that happens to live with the executor-file loader.
+import { JsonSyntaxError, parseJsonWithPosition } from '../executors/json-syntax.js';
+
+/** Settings this project adds to a cluster entry under `policy`; they mirror the scheduler's flags. */
+export interface ClusterPolicyOverrides {
+  allowDocker?: boolean;
+  allowDockerParameters?: boolean;
+  allowFetcherUris?: boolean;
+  allowGpus?: boolean;
+  allowContainerVolumes?: boolean;
+  requireDockerUseExecutor?: boolean;
+  allowedEnvironments?: string;
+  maxTasksPerJob?: number;
+  defaultTier?: string;
+  minRequiredInstances?: number;
+  maxSlaDurationSecs?: number;
+  slaAwareKillNonProd?: boolean;
+  thermos?: boolean;
+}
+
+export interface Cluster {
+  name: string;
+  /** Comma-separated ZooKeeper hosts; when set the scheduler is found through ZooKeeper. */
+  zk?: string;
+  /** Default 2181. */
+  zkPort: number;
+  schedulerZkPath?: string;
+  /** Base URL of the scheduler as written; the API is at `new URL('api', schedulerUri)`. */
+  schedulerUri?: string;
+  /** Only rewrites web links (as in the Python client); never used for API calls. */
+  proxyUrl?: string;
+  /** Default `UNAUTHENTICATED`. */
+  authMechanism: string;
+  slaveRoot?: string;
+  slaveRunDirectory?: string;
+  dockerRegistry?: string;
+  /** The scheduler's `-custom_executor_config` file, resolved against the clusters.json directory. */
+  customExecutorConfig?: string;
+  policy?: ClusterPolicyOverrides;
+  /** Keys this library does not interpret, kept as written. */
+  extra: Readonly<Record<string, unknown>>;
+  /** The file that defined this cluster, or `built-in`. */
+  source: string;
+}
+
+export interface Clusters {
+  /** Throws an AuroraDiscoveryError naming the known clusters when `name` is not one of them. */
+  get(name: string): Cluster;
+  has(name: string): boolean;
+  /** In definition order; the built-in `local` first unless a file redefines it. */
+  list(): Cluster[];
+  /** The clusters.json files that were read, in order. */
+  readonly files: readonly string[];
+}
+
+export interface LoadClustersOptions {
+  /** Replaces `$AURORA_CONFIG_ROOT` (default /etc/aurora). */
+  configRoot?: string;
+  /** The home directory holding `.aurora/clusters.json`. Default `os.homedir()`. */
+  home?: string;
+  /** Where AURORA_CONFIG_ROOT is read from. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The cluster every installation has: the local scheduler on its default port. */
+export const LOCAL_CLUSTER: Readonly<Cluster> = Object.freeze({
+  name: 'local',
+  zkPort: 2181,
+  schedulerUri: 'http://127.0.0.1:8081',
+  authMechanism: 'UNAUTHENTICATED',
+  extra: Object.freeze({}),
+  source: 'built-in',
+});
+
+/** The files searched, earliest first. */
+export function clustersFiles(options: LoadClustersOptions = {}): string[] {
+  const env = options.env ?? process.env;
+  // Python: `os.environ.get('AURORA_CONFIG_ROOT') or '/etc/aurora'`, so an empty value means the default.
+  const root = options.configRoot || env.AURORA_CONFIG_ROOT || '/etc/aurora';
+  const home = options.home ?? homedir();
+  return [join(root, 'clusters.json'), join(home, '.aurora', 'clusters.json')];
+}
+
+export async function loadClusters(options: LoadClustersOptions = {}): Promise<Clusters> {
+  const texts: Array<[string, string | undefined]> = [];
+  for (const file of clustersFiles(options)) texts.push([file, await readOptional(file)]);
+  return build(texts);
+}
+
+/** The same as `loadClusters`, for constructors that cannot wait. */
+export function loadClustersSync(options: LoadClustersOptions = {}): Clusters {
+  return build(clustersFiles(options).map((file) => [file, readOptionalSync(file)]));
+}
+
+/** Parses one clusters.json text; `file` is used in messages and to resolve relative paths. */
+export function parseClustersFile(text: string, file: string): Cluster[] {
+  let document: unknown;
+  try {
+    document = parseJsonWithPosition(text);
+  } catch (e) {
+    const why = e instanceof JsonSyntaxError ? e.message : String(e);
+    throw new AuroraDiscoveryError(`${file}: ${why}`);
+  }
+  let entries: Array<[string, unknown]>;
+  if (Array.isArray(document)) entries = document.map((v, i) => [`[${i}]`, v]);
+  else if (isObject(document)) entries = Object.entries(document).map(([k, v]) => [`.${k}`, v]);
+  else throw new AuroraDiscoveryError(`${file}: expected a list or an object of clusters, got ${kindOf(document)}`);
+  const out: Cluster[] = [];
+  for (const [where, entry] of entries) {
+    if (!isObject(entry)) {
+      throw new AuroraDiscoveryError(`${file}${where}: a cluster must be an object of key/value pairs, got ${kindOf(entry)}`);
+    }
+    if (!('name' in entry)) continue; // Python skips these silently
+    out.push(toCluster(entry, `${file}${where}`, file));
+  }
+  return out;
+}
+
+/** `http(s)://host:port/.../api` for a cluster with scheduler_uri, joined as Python's urljoin(uri, 'api'). */
+export function schedulerApiUrl(cluster: Pick<Cluster, 'name' | 'schedulerUri'>): string {
+  if (cluster.schedulerUri === undefined) {
+    throw new AuroraDiscoveryError(`cluster ${cluster.name}: scheduler_uri is not set`);
+  }
+  let url: URL;
+  try {
+    url = new URL('api', cluster.schedulerUri);
+  } catch {
+    throw new AuroraDiscoveryError(`cluster ${cluster.name}: scheduler_uri "${cluster.schedulerUri}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new AuroraDiscoveryError(`cluster ${cluster.name}: scheduler_uri must be http(s), got "${url.protocol}"`);
+  }
+  return url.href;
+}
+
+/**
+ * The ZooKeeper connect string `h1:2181,h2:2181`. Python appends zk_port to every host; a host that
+ * already names its port keeps it (Python would produce `h:2181:2181` there).
+ */
+export function zkConnectString(zk: string, zkPort = 2181): string {
+  return zk
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '')
+    .map((h) => (/:\d+$/.test(h) && !/^\[.*\]$/.test(h) ? h : `${h}:${zkPort}`))
+    .join(',');
+}
+
+function build(texts: Array<[string, string | undefined]>): Clusters {
+  const byName = new Map<string, Cluster>([[LOCAL_CLUSTER.name, LOCAL_CLUSTER]]);
+  const files: string[] = [];
+  for (const [file, text] of texts) {
+    if (text === undefined) continue;
+    files.push(file);
+    for (const cluster of parseClustersFile(text, file)) {
+      // A later definition replaces the earlier one whole (Python's dict assignment), keeping its place.
+      byName.set(cluster.name, cluster);
+    }
+  }
+  return {
+    files,
+    has: (name) => byName.has(name),
+    list: () => [...byName.values()],
+    get(name) {
+      const cluster = byName.get(name);
+      if (cluster) return cluster;
+      const known = [...byName.keys()].join(', ');
+      const where = files.length > 0 ? files.join(', ') : 'no clusters.json found';
+      throw new AuroraDiscoveryError(`unknown cluster "${name}"; known clusters: ${known} (from ${where})`);
+    },
+  };
+}
+
+const STRING_KEYS = {
+  zk: 'zk',
+  scheduler_zk_path: 'schedulerZkPath',
+  scheduler_uri: 'schedulerUri',
+  proxy_url: 'proxyUrl',
+  auth_mechanism: 'authMechanism',
+  slave_root: 'slaveRoot',
+  slave_run_directory: 'slaveRunDirectory',
+  docker_registry: 'dockerRegistry',
+  custom_executor_config: 'customExecutorConfig',
+} as const;
+
+const POLICY_KEYS: Record<string, { field: keyof ClusterPolicyOverrides; type: 'boolean' | 'string' | 'integer' }> = {
+  allow_docker: { field: 'allowDocker', type: 'boolean' },
+  allow_docker_parameters: { field: 'allowDockerParameters', type: 'boolean' },
+  allow_fetcher_uris: { field: 'allowFetcherUris', type: 'boolean' },
+  allow_gpus: { field: 'allowGpus', type: 'boolean' },
+  allow_container_volumes: { field: 'allowContainerVolumes', type: 'boolean' },
+  require_docker_use_executor: { field: 'requireDockerUseExecutor', type: 'boolean' },
+  allowed_environments: { field: 'allowedEnvironments', type: 'string' },
+  max_tasks_per_job: { field: 'maxTasksPerJob', type: 'integer' },
+  default_tier: { field: 'defaultTier', type: 'string' },
+  min_required_instances: { field: 'minRequiredInstances', type: 'integer' },
+  max_sla_duration_secs: { field: 'maxSlaDurationSecs', type: 'integer' },
+  sla_aware_kill_non_prod: { field: 'slaAwareKillNonProd', type: 'boolean' },
+  thermos: { field: 'thermos', type: 'boolean' },
+};
+
+function toCluster(entry: Record<string, unknown>, where: string, file: string): Cluster {
+  // pystachio's String takes numbers too (it stringifies them); anything else is a mistake.
+  const str = (key: string): string | undefined => {
+    const v = entry[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number') return String(v);
+    throw new AuroraDiscoveryError(`${where}.${key}: expected a string, got ${kindOf(v)}`);
+  };
+  const name = str('name');
+  if (name === undefined || name === '') throw new AuroraDiscoveryError(`${where}.name: expected a non-empty string`);
+  const cluster: Cluster = { name, zkPort: 2181, authMechanism: 'UNAUTHENTICATED', extra: {}, source: file };
+  for (const [key, field] of Object.entries(STRING_KEYS)) {
+    const v = str(key);
+    if (v !== undefined) cluster[field] = v;
+  }
+  const port = entry.zk_port;
+  if (port !== undefined && port !== null) {
+    const n = typeof port === 'string' && /^\s*\d+\s*$/.test(port) ? Number(port) : port;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) {
+      throw new AuroraDiscoveryError(`${where}.zk_port: expected a port number 1-65535, got ${JSON.stringify(port)}`);
+    }
+    cluster.zkPort = n;
+  }
+  if (cluster.customExecutorConfig !== undefined) {
+    cluster.customExecutorConfig = resolvePath(cluster.customExecutorConfig, dirname(file));
+  }
+  if (entry.policy !== undefined && entry.policy !== null) cluster.policy = toPolicy(entry.policy, `${where}.policy`);
+  const known = new Set<string>(['name', 'zk_port', 'policy', ...Object.keys(STRING_KEYS)]);
+  cluster.extra = Object.fromEntries(Object.entries(entry).filter(([k]) => !known.has(k)));
+  return cluster;
+}
+
+function toPolicy(value: unknown, where: string): ClusterPolicyOverrides {
+  if (!isObject(value)) throw new AuroraDiscoveryError(`${where}: expected an object, got ${kindOf(value)}`);
+  const policy: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const spec = POLICY_KEYS[key];
+    if (!spec) {
+      throw new AuroraDiscoveryError(`${where}.${key}: unknown policy setting; allowed: ${Object.keys(POLICY_KEYS).join(', ')}`);
+    }
+    const ok = spec.type === 'integer' ? Number.isInteger(v) && (v as number) >= 0 : typeof v === spec.type;
+    if (!ok) {
+      const expected = spec.type === 'integer' ? 'a non-negative integer' : `a ${spec.type}`;
+      throw new AuroraDiscoveryError(`${where}.${key}: expected ${expected}, got ${JSON.stringify(v)}`);
+    }
+    policy[spec.field] = v;
+  }
+  return policy as ClusterPolicyOverrides;
+}
+
+function resolvePath(path: string, base: string): string {
+  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+  return isAbsolute(path) ? path : resolve(base, path);
+}
+
+async function readOptional(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    return missingOrThrow(e, file);
+  }
+}
+
+function readOptionalSync(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    return missingOrThrow(e, file);
+  }
+}
+
+function missingOrThrow(e: unknown, file: string): undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+  throw new AuroraDiscoveryError(`${file}: cannot read: ${code ?? String(e)}`, { cause: e });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+}
