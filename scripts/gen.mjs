@@ -163,16 +163,37 @@ export function loadIdl(path) {
   return { enums, structs, services, constants };
 }
 
-function tsType(t, mode) {
+// Output types (what decoding returns) use arrays for sets; input types (what the client accepts)
+// take arrays or Sets, recursively, as `<Name>Input`.
+function tsType(t, mode, needsInput) {
   if (typeof t === 'string') {
     return { bool: 'boolean', byte: 'number', i16: 'number', i32: 'number', i64: 'number', double: 'number', string: 'string', binary: 'Uint8Array' }[t];
   }
   if ('enum' in t) return t.enum;
-  if ('struct' in t) return t.struct;
-  if ('list' in t) return `${wrap(tsType(t.list, mode))}[]`;
-  // Sets are accepted as arrays or Sets, and always decoded as arrays.
-  if ('set' in t) return mode === 'input' ? `${wrap(tsType(t.set, mode))}[] | ReadonlySet<${tsType(t.set, mode)}>` : `${wrap(tsType(t.set, mode))}[]`;
-  return `Record<${tsType(t.map[0], mode) === 'string' ? 'string' : 'number'}, ${tsType(t.map[1], mode)}>`;
+  if ('struct' in t) return mode === 'input' && needsInput?.has(t.struct) ? `${t.struct}Input` : t.struct;
+  if ('list' in t) return `${wrap(tsType(t.list, mode, needsInput))}[]`;
+  if ('set' in t) {
+    const elem = tsType(t.set, mode, needsInput);
+    return mode === 'input' ? `${wrap(elem)}[] | ReadonlySet<${elem}>` : `${wrap(elem)}[]`;
+  }
+  return `Record<${tsType(t.map[0], mode) === 'string' ? 'string' : 'number'}, ${tsType(t.map[1], mode, needsInput)}>`;
+}
+
+/** Structs whose input form differs from their output form: they contain a set, directly or not. */
+export function structsNeedingInput(idl) {
+  const byName = new Map(idl.structs.map((s) => [s.name, s]));
+  const memo = new Map();
+  const visit = (name, seen) => {
+    if (memo.has(name)) return memo.get(name);
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const typeNeeds = (t) => typeof t === 'object' && ('set' in t || ('struct' in t && visit(t.struct, seen)) || ('list' in t && typeNeeds(t.list)) || ('map' in t && typeNeeds(t.map[1])));
+    const result = byName.get(name).fields.some((f) => typeNeeds(f.type));
+    memo.set(name, result);
+    return result;
+  };
+  for (const s of idl.structs) visit(s.name, new Set());
+  return new Set([...memo].filter(([, v]) => v).map(([k]) => k));
 }
 const wrap = (s) => (/[ |&]/.test(s) ? `(${s})` : s);
 
@@ -201,10 +222,16 @@ export function renderTypes(idl) {
   for (const [name, members] of idl.enums) {
     out.push(`export enum ${name} {\n${members.map(([m, v]) => `  ${m} = ${v},`).join('\n')}\n}\n\n`);
   }
+  const needsInput = structsNeedingInput(idl);
   for (const s of idl.structs) {
     const doc = s.kind === 'union' ? '/** A union: set exactly one field. */\n' : '';
-    const fields = s.fields.map((f) => `  ${f.name}${f.req === 'required' ? '' : '?'}: ${tsType(f.type, 'input')};`);
-    out.push(`${doc}export interface ${s.name} {\n${fields.join('\n')}\n}\n\n`);
+    const fields = (mode) => s.fields.map((f) => `  ${f.name}${f.req === 'required' ? '' : '?'}: ${tsType(f.type, mode, needsInput)};`).join('\n');
+    out.push(`${doc}export interface ${s.name} {\n${fields('output')}\n}\n`);
+    if (needsInput.has(s.name)) {
+      out.push(`/** ${s.name} as the client accepts it: sets as arrays or Sets. */\nexport interface ${s.name}Input {\n${fields('input')}\n}\n\n`);
+    } else {
+      out.push(`export type ${s.name}Input = ${s.name};\n\n`);
+    }
   }
   for (const c of idl.constants) {
     let rendered;
@@ -261,8 +288,9 @@ export function renderApi(idl) {
   const out = [HEADER('typed signatures of the 45 RPCs')];
   const names = new Set();
   const methods = methodDefs(idl);
+  const needsInput = structsNeedingInput(idl);
   for (const m of methods) {
-    for (const a of m.args) collectTypeNames(a.type, names);
+    for (const a of m.args) collectTypeNames(a.type, names, needsInput);
   }
   const resultUnion = idl.structs.find((s) => s.name === 'Result');
   for (const m of methods) {
@@ -271,7 +299,7 @@ export function renderApi(idl) {
   out.push(`import type {\n${[...names].sort().map((n) => `  ${n},`).join('\n')}\n} from './types.js';\n\n`);
   out.push(`/** Each RPC: its positional arguments (IDL names and order) and the payload its Response carries. */\nexport interface AuroraApi {\n`);
   for (const m of methods) {
-    const params = m.args.map((a) => `${a.name}: ${tsType(a.type, 'input')}`).join(', ');
+    const params = m.args.map((a) => `${a.name}: ${tsType(a.type, 'input', needsInput)}`).join(', ');
     const payload = m.result ? tsType(resultUnion.fields.find((f) => f.name === m.result).type, 'output') : 'void';
     out.push(`  ${m.name}: { args: [${params}]; result: ${payload} };\n`);
   }
@@ -279,13 +307,13 @@ export function renderApi(idl) {
   return out.join('');
 }
 
-function collectTypeNames(t, names) {
+function collectTypeNames(t, names, needsInput) {
   if (typeof t === 'string') return;
   if ('enum' in t) names.add(t.enum);
-  else if ('struct' in t) names.add(t.struct);
-  else if ('list' in t) collectTypeNames(t.list, names);
-  else if ('set' in t) collectTypeNames(t.set, names);
-  else { collectTypeNames(t.map[0], names); collectTypeNames(t.map[1], names); }
+  else if ('struct' in t) names.add(needsInput?.has(t.struct) ? `${t.struct}Input` : t.struct);
+  else if ('list' in t) collectTypeNames(t.list, names, needsInput);
+  else if ('set' in t) collectTypeNames(t.set, names, needsInput);
+  else { collectTypeNames(t.map[0], names, needsInput); collectTypeNames(t.map[1], names, needsInput); }
 }
 
 function main() {

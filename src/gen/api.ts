@@ -12,76 +12,76 @@ import type {
   GetPendingReasonResult,
   GetQuotaResult,
   GetTierConfigResult,
-  Hosts,
+  HostsInput,
   InstanceKey,
-  JobConfiguration,
+  JobConfigurationInput,
   JobKey,
   JobSummaryResult,
   JobUpdateKey,
-  JobUpdateQuery,
-  JobUpdateRequest,
+  JobUpdateQueryInput,
+  JobUpdateRequestInput,
   ListBackupsResult,
   MaintenanceStatusResult,
   PopulateJobResult,
   PulseJobUpdateResult,
   QueryRecoveryResult,
-  ResourceAggregate,
+  ResourceAggregateInput,
   RoleSummaryResult,
   ScheduleStatus,
   ScheduleStatusResult,
   SlaPolicy,
   StartJobUpdateResult,
   StartMaintenanceResult,
-  TaskQuery,
+  TaskQueryInput,
 } from './types.js';
 
 /** Each RPC: its positional arguments (IDL names and order) and the payload its Response carries. */
 export interface AuroraApi {
   getRoleSummary: { args: []; result: RoleSummaryResult };
   getJobSummary: { args: [role: string]; result: JobSummaryResult };
-  getTasksStatus: { args: [query: TaskQuery]; result: ScheduleStatusResult };
-  getTasksWithoutConfigs: { args: [query: TaskQuery]; result: ScheduleStatusResult };
-  getPendingReason: { args: [query: TaskQuery]; result: GetPendingReasonResult };
+  getTasksStatus: { args: [query: TaskQueryInput]; result: ScheduleStatusResult };
+  getTasksWithoutConfigs: { args: [query: TaskQueryInput]; result: ScheduleStatusResult };
+  getPendingReason: { args: [query: TaskQueryInput]; result: GetPendingReasonResult };
   getConfigSummary: { args: [job: JobKey]; result: ConfigSummaryResult };
   getJobs: { args: [ownerRole: string]; result: GetJobsResult };
   getQuota: { args: [ownerRole: string]; result: GetQuotaResult };
-  populateJobConfig: { args: [description: JobConfiguration]; result: PopulateJobResult };
-  getJobUpdateSummaries: { args: [jobUpdateQuery: JobUpdateQuery]; result: GetJobUpdateSummariesResult };
-  getJobUpdateDetails: { args: [key: JobUpdateKey, query: JobUpdateQuery]; result: GetJobUpdateDetailsResult };
-  getJobUpdateDiff: { args: [request: JobUpdateRequest]; result: GetJobUpdateDiffResult };
+  populateJobConfig: { args: [description: JobConfigurationInput]; result: PopulateJobResult };
+  getJobUpdateSummaries: { args: [jobUpdateQuery: JobUpdateQueryInput]; result: GetJobUpdateSummariesResult };
+  getJobUpdateDetails: { args: [key: JobUpdateKey, query: JobUpdateQueryInput]; result: GetJobUpdateDetailsResult };
+  getJobUpdateDiff: { args: [request: JobUpdateRequestInput]; result: GetJobUpdateDiffResult };
   getTierConfigs: { args: []; result: GetTierConfigResult };
-  createJob: { args: [description: JobConfiguration]; result: void };
-  scheduleCronJob: { args: [description: JobConfiguration]; result: void };
+  createJob: { args: [description: JobConfigurationInput]; result: void };
+  scheduleCronJob: { args: [description: JobConfigurationInput]; result: void };
   descheduleCronJob: { args: [job: JobKey]; result: void };
   startCronJob: { args: [job: JobKey]; result: void };
   restartShards: { args: [job: JobKey, shardIds: number[] | ReadonlySet<number>]; result: void };
   killTasks: { args: [job: JobKey, instances: number[] | ReadonlySet<number>, message: string]; result: void };
   addInstances: { args: [key: InstanceKey, count: number]; result: void };
-  replaceCronTemplate: { args: [config: JobConfiguration]; result: void };
-  startJobUpdate: { args: [request: JobUpdateRequest, message: string]; result: StartJobUpdateResult };
+  replaceCronTemplate: { args: [config: JobConfigurationInput]; result: void };
+  startJobUpdate: { args: [request: JobUpdateRequestInput, message: string]; result: StartJobUpdateResult };
   pauseJobUpdate: { args: [key: JobUpdateKey, message: string]; result: void };
   resumeJobUpdate: { args: [key: JobUpdateKey, message: string]; result: void };
   abortJobUpdate: { args: [key: JobUpdateKey, message: string]; result: void };
   rollbackJobUpdate: { args: [key: JobUpdateKey, message: string]; result: void };
   pulseJobUpdate: { args: [key: JobUpdateKey]; result: PulseJobUpdateResult };
-  setQuota: { args: [ownerRole: string, quota: ResourceAggregate]; result: void };
+  setQuota: { args: [ownerRole: string, quota: ResourceAggregateInput]; result: void };
   forceTaskState: { args: [taskId: string, status: ScheduleStatus]; result: void };
   performBackup: { args: []; result: void };
   listBackups: { args: []; result: ListBackupsResult };
   stageRecovery: { args: [backupId: string]; result: void };
-  queryRecovery: { args: [query: TaskQuery]; result: QueryRecoveryResult };
-  deleteRecoveryTasks: { args: [query: TaskQuery]; result: void };
+  queryRecovery: { args: [query: TaskQueryInput]; result: QueryRecoveryResult };
+  deleteRecoveryTasks: { args: [query: TaskQueryInput]; result: void };
   commitRecovery: { args: []; result: void };
   unloadRecovery: { args: []; result: void };
-  startMaintenance: { args: [hosts: Hosts]; result: StartMaintenanceResult };
-  drainHosts: { args: [hosts: Hosts]; result: DrainHostsResult };
-  maintenanceStatus: { args: [hosts: Hosts]; result: MaintenanceStatusResult };
-  endMaintenance: { args: [hosts: Hosts]; result: EndMaintenanceResult };
-  slaDrainHosts: { args: [hosts: Hosts, defaultSlaPolicy: SlaPolicy, timeoutSecs: number]; result: DrainHostsResult };
+  startMaintenance: { args: [hosts: HostsInput]; result: StartMaintenanceResult };
+  drainHosts: { args: [hosts: HostsInput]; result: DrainHostsResult };
+  maintenanceStatus: { args: [hosts: HostsInput]; result: MaintenanceStatusResult };
+  endMaintenance: { args: [hosts: HostsInput]; result: EndMaintenanceResult };
+  slaDrainHosts: { args: [hosts: HostsInput, defaultSlaPolicy: SlaPolicy, timeoutSecs: number]; result: DrainHostsResult };
   snapshot: { args: []; result: void };
   triggerExplicitTaskReconciliation: { args: [settings: ExplicitReconciliationSettings]; result: void };
   triggerImplicitTaskReconciliation: { args: []; result: void };
-  pruneTasks: { args: [query: TaskQuery]; result: void };
+  pruneTasks: { args: [query: TaskQueryInput]; result: void };
 }
 
 export type AuroraMethod = keyof AuroraApi;

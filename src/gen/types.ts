@@ -80,20 +80,38 @@ export enum JobUpdatePulseStatus {
 export interface Identity {
   user?: string;
 }
+export type IdentityInput = Identity;
 
 export interface Attribute {
+  name?: string;
+  values?: string[];
+}
+/** Attribute as the client accepts it: sets as arrays or Sets. */
+export interface AttributeInput {
   name?: string;
   values?: string[] | ReadonlySet<string>;
 }
 
 export interface HostAttributes {
   host?: string;
-  attributes?: Attribute[] | ReadonlySet<Attribute>;
+  attributes?: Attribute[];
+  mode?: MaintenanceMode;
+  slaveId?: string;
+}
+/** HostAttributes as the client accepts it: sets as arrays or Sets. */
+export interface HostAttributesInput {
+  host?: string;
+  attributes?: AttributeInput[] | ReadonlySet<AttributeInput>;
   mode?: MaintenanceMode;
   slaveId?: string;
 }
 
 export interface ValueConstraint {
+  negated?: boolean;
+  values?: string[];
+}
+/** ValueConstraint as the client accepts it: sets as arrays or Sets. */
+export interface ValueConstraintInput {
   negated?: boolean;
   values?: string[] | ReadonlySet<string>;
 }
@@ -101,10 +119,16 @@ export interface ValueConstraint {
 export interface LimitConstraint {
   limit?: number;
 }
+export type LimitConstraintInput = LimitConstraint;
 
 export interface Constraint {
   name?: string;
   constraint?: TaskConstraint;
+}
+/** Constraint as the client accepts it: sets as arrays or Sets. */
+export interface ConstraintInput {
+  name?: string;
+  constraint?: TaskConstraintInput;
 }
 
 export interface Package {
@@ -112,17 +136,20 @@ export interface Package {
   name?: string;
   version?: number;
 }
+export type PackageInput = Package;
 
 export interface Metadata {
   key?: string;
   value?: string;
 }
+export type MetadataInput = Metadata;
 
 export interface JobKey {
   role?: string;
   environment?: string;
   name?: string;
 }
+export type JobKeyInput = JobKey;
 
 export interface Lock {
   key?: LockKey;
@@ -131,11 +158,13 @@ export interface Lock {
   timestampMs?: number;
   message?: string;
 }
+export type LockInput = Lock;
 
 export interface InstanceKey {
   jobKey?: JobKey;
   instanceId?: number;
 }
+export type InstanceKeyInput = InstanceKey;
 
 export interface MesosFetcherURI {
   value?: string;
@@ -143,62 +172,74 @@ export interface MesosFetcherURI {
   cache?: boolean;
   outputFile?: string;
 }
+export type MesosFetcherURIInput = MesosFetcherURI;
 
 export interface ExecutorConfig {
   name?: string;
   data?: string;
 }
+export type ExecutorConfigInput = ExecutorConfig;
 
 export interface Volume {
   containerPath?: string;
   hostPath?: string;
   mode?: Mode;
 }
+export type VolumeInput = Volume;
 
 export interface DockerImage {
   name?: string;
   tag?: string;
 }
+export type DockerImageInput = DockerImage;
 
 export interface AppcImage {
   name?: string;
   imageId?: string;
 }
+export type AppcImageInput = AppcImage;
 
 export interface MesosContainer {
   image?: Image;
   volumes?: Volume[];
 }
+export type MesosContainerInput = MesosContainer;
 
 export interface DockerParameter {
   name?: string;
   value?: string;
 }
+export type DockerParameterInput = DockerParameter;
 
 export interface DockerContainer {
   image?: string;
   parameters?: DockerParameter[];
 }
+export type DockerContainerInput = DockerContainer;
 
 export interface PartitionPolicy {
   reschedule?: boolean;
   delaySecs?: number;
 }
+export type PartitionPolicyInput = PartitionPolicy;
 
 export interface PercentageSlaPolicy {
   percentage?: number;
   durationSecs?: number;
 }
+export type PercentageSlaPolicyInput = PercentageSlaPolicy;
 
 export interface CountSlaPolicy {
   count?: number;
   durationSecs?: number;
 }
+export type CountSlaPolicyInput = CountSlaPolicy;
 
 export interface CoordinatorSlaPolicy {
   coordinatorUrl?: string;
   statusKey?: string;
 }
+export type CoordinatorSlaPolicyInput = CoordinatorSlaPolicy;
 
 export interface TaskConfig {
   job?: JobKey;
@@ -208,8 +249,28 @@ export interface TaskConfig {
   maxTaskFailures?: number;
   production?: boolean;
   tier?: string;
+  resources?: Resource[];
+  constraints?: Constraint[];
+  mesosFetcherUris?: MesosFetcherURI[];
+  taskLinks?: Record<string, string>;
+  contactEmail?: string;
+  executorConfig?: ExecutorConfig;
+  metadata?: Metadata[];
+  partitionPolicy?: PartitionPolicy;
+  slaPolicy?: SlaPolicy;
+  container?: Container;
+}
+/** TaskConfig as the client accepts it: sets as arrays or Sets. */
+export interface TaskConfigInput {
+  job?: JobKey;
+  owner?: Identity;
+  isService?: boolean;
+  priority?: number;
+  maxTaskFailures?: number;
+  production?: boolean;
+  tier?: string;
   resources?: Resource[] | ReadonlySet<Resource>;
-  constraints?: Constraint[] | ReadonlySet<Constraint>;
+  constraints?: ConstraintInput[] | ReadonlySet<ConstraintInput>;
   mesosFetcherUris?: MesosFetcherURI[] | ReadonlySet<MesosFetcherURI>;
   taskLinks?: Record<string, string>;
   contactEmail?: string;
@@ -221,6 +282,10 @@ export interface TaskConfig {
 }
 
 export interface ResourceAggregate {
+  resources?: Resource[];
+}
+/** ResourceAggregate as the client accepts it: sets as arrays or Sets. */
+export interface ResourceAggregateInput {
   resources?: Resource[] | ReadonlySet<Resource>;
 }
 
@@ -232,6 +297,15 @@ export interface JobConfiguration {
   taskConfig?: TaskConfig;
   instanceCount?: number;
 }
+/** JobConfiguration as the client accepts it: sets as arrays or Sets. */
+export interface JobConfigurationInput {
+  key?: JobKey;
+  owner?: Identity;
+  cronSchedule?: string;
+  cronCollisionPolicy?: CronCollisionPolicy;
+  taskConfig?: TaskConfigInput;
+  instanceCount?: number;
+}
 
 export interface JobStats {
   activeTaskCount?: number;
@@ -239,9 +313,16 @@ export interface JobStats {
   failedTaskCount?: number;
   pendingTaskCount?: number;
 }
+export type JobStatsInput = JobStats;
 
 export interface JobSummary {
   job?: JobConfiguration;
+  stats?: JobStats;
+  nextCronRunMs?: number;
+}
+/** JobSummary as the client accepts it: sets as arrays or Sets. */
+export interface JobSummaryInput {
+  job?: JobConfigurationInput;
   stats?: JobStats;
   nextCronRunMs?: number;
 }
@@ -250,19 +331,34 @@ export interface Range {
   first?: number;
   last?: number;
 }
+export type RangeInput = Range;
 
 export interface ConfigGroup {
   config?: TaskConfig;
+  instances?: Range[];
+}
+/** ConfigGroup as the client accepts it: sets as arrays or Sets. */
+export interface ConfigGroupInput {
+  config?: TaskConfigInput;
   instances?: Range[] | ReadonlySet<Range>;
 }
 
 export interface ConfigSummary {
   key?: JobKey;
-  groups?: ConfigGroup[] | ReadonlySet<ConfigGroup>;
+  groups?: ConfigGroup[];
+}
+/** ConfigSummary as the client accepts it: sets as arrays or Sets. */
+export interface ConfigSummaryInput {
+  key?: JobKey;
+  groups?: ConfigGroupInput[] | ReadonlySet<ConfigGroupInput>;
 }
 
 export interface PopulateJobResult {
   taskConfig?: TaskConfig;
+}
+/** PopulateJobResult as the client accepts it: sets as arrays or Sets. */
+export interface PopulateJobResultInput {
+  taskConfig?: TaskConfigInput;
 }
 
 export interface GetQuotaResult {
@@ -272,6 +368,14 @@ export interface GetQuotaResult {
   prodDedicatedConsumption?: ResourceAggregate;
   nonProdDedicatedConsumption?: ResourceAggregate;
 }
+/** GetQuotaResult as the client accepts it: sets as arrays or Sets. */
+export interface GetQuotaResultInput {
+  quota?: ResourceAggregateInput;
+  prodSharedConsumption?: ResourceAggregateInput;
+  nonProdSharedConsumption?: ResourceAggregateInput;
+  prodDedicatedConsumption?: ResourceAggregateInput;
+  nonProdDedicatedConsumption?: ResourceAggregateInput;
+}
 
 export interface TaskEvent {
   timestamp?: number;
@@ -279,12 +383,22 @@ export interface TaskEvent {
   message?: string;
   scheduler?: string;
 }
+export type TaskEventInput = TaskEvent;
 
 export interface AssignedTask {
   taskId?: string;
   slaveId?: string;
   slaveHost?: string;
   task?: TaskConfig;
+  assignedPorts?: Record<string, number>;
+  instanceId?: number;
+}
+/** AssignedTask as the client accepts it: sets as arrays or Sets. */
+export interface AssignedTaskInput {
+  taskId?: string;
+  slaveId?: string;
+  slaveHost?: string;
+  task?: TaskConfigInput;
   assignedPorts?: Record<string, number>;
   instanceId?: number;
 }
@@ -297,16 +411,46 @@ export interface ScheduledTask {
   taskEvents?: TaskEvent[];
   ancestorId?: string;
 }
+/** ScheduledTask as the client accepts it: sets as arrays or Sets. */
+export interface ScheduledTaskInput {
+  assignedTask?: AssignedTaskInput;
+  status?: ScheduleStatus;
+  failureCount?: number;
+  timesPartitioned?: number;
+  taskEvents?: TaskEvent[];
+  ancestorId?: string;
+}
 
 export interface ScheduleStatusResult {
   tasks?: ScheduledTask[];
 }
+/** ScheduleStatusResult as the client accepts it: sets as arrays or Sets. */
+export interface ScheduleStatusResultInput {
+  tasks?: ScheduledTaskInput[];
+}
 
 export interface GetJobsResult {
-  configs?: JobConfiguration[] | ReadonlySet<JobConfiguration>;
+  configs?: JobConfiguration[];
+}
+/** GetJobsResult as the client accepts it: sets as arrays or Sets. */
+export interface GetJobsResultInput {
+  configs?: JobConfigurationInput[] | ReadonlySet<JobConfigurationInput>;
 }
 
 export interface TaskQuery {
+  role?: string;
+  environment?: string;
+  jobName?: string;
+  taskIds?: string[];
+  statuses?: ScheduleStatus[];
+  instanceIds?: number[];
+  slaveHosts?: string[];
+  jobKeys?: JobKey[];
+  offset?: number;
+  limit?: number;
+}
+/** TaskQuery as the client accepts it: sets as arrays or Sets. */
+export interface TaskQueryInput {
   role?: string;
   environment?: string;
   jobName?: string;
@@ -323,14 +467,20 @@ export interface HostStatus {
   host?: string;
   mode?: MaintenanceMode;
 }
+export type HostStatusInput = HostStatus;
 
 export interface RoleSummary {
   role?: string;
   jobCount?: number;
   cronJobCount?: number;
 }
+export type RoleSummaryInput = RoleSummary;
 
 export interface Hosts {
+  hostNames?: string[];
+}
+/** Hosts as the client accepts it: sets as arrays or Sets. */
+export interface HostsInput {
   hostNames?: string[] | ReadonlySet<string>;
 }
 
@@ -338,27 +488,45 @@ export interface PendingReason {
   taskId?: string;
   reason?: string;
 }
+export type PendingReasonInput = PendingReason;
 
 export interface JobUpdateKey {
   job?: JobKey;
   id?: string;
 }
+export type JobUpdateKeyInput = JobUpdateKey;
 
 export interface QueueJobUpdateStrategy {
   groupSize?: number;
 }
+export type QueueJobUpdateStrategyInput = QueueJobUpdateStrategy;
 
 export interface BatchJobUpdateStrategy {
   groupSize?: number;
   autopauseAfterBatch?: boolean;
 }
+export type BatchJobUpdateStrategyInput = BatchJobUpdateStrategy;
 
 export interface VariableBatchJobUpdateStrategy {
   groupSizes?: number[];
   autopauseAfterBatch?: boolean;
 }
+export type VariableBatchJobUpdateStrategyInput = VariableBatchJobUpdateStrategy;
 
 export interface JobUpdateSettings {
+  updateGroupSize?: number;
+  maxPerInstanceFailures?: number;
+  maxFailedInstances?: number;
+  minWaitInInstanceRunningMs?: number;
+  rollbackOnFailure?: boolean;
+  updateOnlyTheseInstances?: Range[];
+  waitForBatchCompletion?: boolean;
+  blockIfNoPulsesAfterMs?: number;
+  slaAware?: boolean;
+  updateStrategy?: JobUpdateStrategy;
+}
+/** JobUpdateSettings as the client accepts it: sets as arrays or Sets. */
+export interface JobUpdateSettingsInput {
   updateGroupSize?: number;
   maxPerInstanceFailures?: number;
   maxFailedInstances?: number;
@@ -377,6 +545,7 @@ export interface JobUpdateEvent {
   user?: string;
   message?: string;
 }
+export type JobUpdateEventInput = JobUpdateEvent;
 
 export interface JobInstanceUpdateEvent {
   instanceId?: number;
@@ -384,9 +553,15 @@ export interface JobInstanceUpdateEvent {
   action?: JobUpdateAction;
   message?: string;
 }
+export type JobInstanceUpdateEventInput = JobInstanceUpdateEvent;
 
 export interface InstanceTaskConfig {
   task?: TaskConfig;
+  instances?: Range[];
+}
+/** InstanceTaskConfig as the client accepts it: sets as arrays or Sets. */
+export interface InstanceTaskConfigInput {
+  task?: TaskConfigInput;
   instances?: Range[] | ReadonlySet<Range>;
 }
 
@@ -395,8 +570,16 @@ export interface JobUpdateState {
   createdTimestampMs?: number;
   lastModifiedTimestampMs?: number;
 }
+export type JobUpdateStateInput = JobUpdateState;
 
 export interface JobUpdateSummary {
+  key?: JobUpdateKey;
+  user?: string;
+  state?: JobUpdateState;
+  metadata?: Metadata[];
+}
+/** JobUpdateSummary as the client accepts it: sets as arrays or Sets. */
+export interface JobUpdateSummaryInput {
   key?: JobUpdateKey;
   user?: string;
   state?: JobUpdateState;
@@ -404,18 +587,35 @@ export interface JobUpdateSummary {
 }
 
 export interface JobUpdateInstructions {
-  initialState?: InstanceTaskConfig[] | ReadonlySet<InstanceTaskConfig>;
+  initialState?: InstanceTaskConfig[];
   desiredState?: InstanceTaskConfig;
   settings?: JobUpdateSettings;
+}
+/** JobUpdateInstructions as the client accepts it: sets as arrays or Sets. */
+export interface JobUpdateInstructionsInput {
+  initialState?: InstanceTaskConfigInput[] | ReadonlySet<InstanceTaskConfigInput>;
+  desiredState?: InstanceTaskConfigInput;
+  settings?: JobUpdateSettingsInput;
 }
 
 export interface JobUpdate {
   summary?: JobUpdateSummary;
   instructions?: JobUpdateInstructions;
 }
+/** JobUpdate as the client accepts it: sets as arrays or Sets. */
+export interface JobUpdateInput {
+  summary?: JobUpdateSummaryInput;
+  instructions?: JobUpdateInstructionsInput;
+}
 
 export interface JobUpdateDetails {
   update?: JobUpdate;
+  updateEvents?: JobUpdateEvent[];
+  instanceEvents?: JobInstanceUpdateEvent[];
+}
+/** JobUpdateDetails as the client accepts it: sets as arrays or Sets. */
+export interface JobUpdateDetailsInput {
+  update?: JobUpdateInput;
   updateEvents?: JobUpdateEvent[];
   instanceEvents?: JobInstanceUpdateEvent[];
 }
@@ -424,10 +624,27 @@ export interface JobUpdateRequest {
   taskConfig?: TaskConfig;
   instanceCount?: number;
   settings?: JobUpdateSettings;
+  metadata?: Metadata[];
+}
+/** JobUpdateRequest as the client accepts it: sets as arrays or Sets. */
+export interface JobUpdateRequestInput {
+  taskConfig?: TaskConfigInput;
+  instanceCount?: number;
+  settings?: JobUpdateSettingsInput;
   metadata?: Metadata[] | ReadonlySet<Metadata>;
 }
 
 export interface JobUpdateQuery {
+  role?: string;
+  key?: JobUpdateKey;
+  jobKey?: JobKey;
+  user?: string;
+  updateStatuses?: JobUpdateStatus[];
+  offset?: number;
+  limit?: number;
+}
+/** JobUpdateQuery as the client accepts it: sets as arrays or Sets. */
+export interface JobUpdateQueryInput {
   role?: string;
   key?: JobUpdateKey;
   jobKey?: JobKey;
@@ -443,44 +660,85 @@ export interface HostMaintenanceRequest {
   timeoutSecs?: number;
   createdTimestampMs?: number;
 }
+export type HostMaintenanceRequestInput = HostMaintenanceRequest;
 
 export interface ListBackupsResult {
+  backups?: string[];
+}
+/** ListBackupsResult as the client accepts it: sets as arrays or Sets. */
+export interface ListBackupsResultInput {
   backups?: string[] | ReadonlySet<string>;
 }
 
 export interface StartMaintenanceResult {
+  statuses?: HostStatus[];
+}
+/** StartMaintenanceResult as the client accepts it: sets as arrays or Sets. */
+export interface StartMaintenanceResultInput {
   statuses?: HostStatus[] | ReadonlySet<HostStatus>;
 }
 
 export interface DrainHostsResult {
+  statuses?: HostStatus[];
+}
+/** DrainHostsResult as the client accepts it: sets as arrays or Sets. */
+export interface DrainHostsResultInput {
   statuses?: HostStatus[] | ReadonlySet<HostStatus>;
 }
 
 export interface QueryRecoveryResult {
-  tasks?: ScheduledTask[] | ReadonlySet<ScheduledTask>;
+  tasks?: ScheduledTask[];
+}
+/** QueryRecoveryResult as the client accepts it: sets as arrays or Sets. */
+export interface QueryRecoveryResultInput {
+  tasks?: ScheduledTaskInput[] | ReadonlySet<ScheduledTaskInput>;
 }
 
 export interface MaintenanceStatusResult {
+  statuses?: HostStatus[];
+}
+/** MaintenanceStatusResult as the client accepts it: sets as arrays or Sets. */
+export interface MaintenanceStatusResultInput {
   statuses?: HostStatus[] | ReadonlySet<HostStatus>;
 }
 
 export interface EndMaintenanceResult {
+  statuses?: HostStatus[];
+}
+/** EndMaintenanceResult as the client accepts it: sets as arrays or Sets. */
+export interface EndMaintenanceResultInput {
   statuses?: HostStatus[] | ReadonlySet<HostStatus>;
 }
 
 export interface RoleSummaryResult {
+  summaries?: RoleSummary[];
+}
+/** RoleSummaryResult as the client accepts it: sets as arrays or Sets. */
+export interface RoleSummaryResultInput {
   summaries?: RoleSummary[] | ReadonlySet<RoleSummary>;
 }
 
 export interface JobSummaryResult {
-  summaries?: JobSummary[] | ReadonlySet<JobSummary>;
+  summaries?: JobSummary[];
+}
+/** JobSummaryResult as the client accepts it: sets as arrays or Sets. */
+export interface JobSummaryResultInput {
+  summaries?: JobSummaryInput[] | ReadonlySet<JobSummaryInput>;
 }
 
 export interface ConfigSummaryResult {
   summary?: ConfigSummary;
 }
+/** ConfigSummaryResult as the client accepts it: sets as arrays or Sets. */
+export interface ConfigSummaryResultInput {
+  summary?: ConfigSummaryInput;
+}
 
 export interface GetPendingReasonResult {
+  reasons?: PendingReason[];
+}
+/** GetPendingReasonResult as the client accepts it: sets as arrays or Sets. */
+export interface GetPendingReasonResultInput {
   reasons?: PendingReason[] | ReadonlySet<PendingReason>;
 }
 
@@ -488,33 +746,61 @@ export interface StartJobUpdateResult {
   key?: JobUpdateKey;
   updateSummary?: JobUpdateSummary;
 }
+/** StartJobUpdateResult as the client accepts it: sets as arrays or Sets. */
+export interface StartJobUpdateResultInput {
+  key?: JobUpdateKey;
+  updateSummary?: JobUpdateSummaryInput;
+}
 
 export interface GetJobUpdateSummariesResult {
   updateSummaries?: JobUpdateSummary[];
+}
+/** GetJobUpdateSummariesResult as the client accepts it: sets as arrays or Sets. */
+export interface GetJobUpdateSummariesResultInput {
+  updateSummaries?: JobUpdateSummaryInput[];
 }
 
 export interface GetJobUpdateDetailsResult {
   details?: JobUpdateDetails;
   detailsList?: JobUpdateDetails[];
 }
+/** GetJobUpdateDetailsResult as the client accepts it: sets as arrays or Sets. */
+export interface GetJobUpdateDetailsResultInput {
+  details?: JobUpdateDetailsInput;
+  detailsList?: JobUpdateDetailsInput[];
+}
 
 export interface PulseJobUpdateResult {
   status?: JobUpdatePulseStatus;
 }
+export type PulseJobUpdateResultInput = PulseJobUpdateResult;
 
 export interface GetJobUpdateDiffResult {
-  add?: ConfigGroup[] | ReadonlySet<ConfigGroup>;
-  remove?: ConfigGroup[] | ReadonlySet<ConfigGroup>;
-  update?: ConfigGroup[] | ReadonlySet<ConfigGroup>;
-  unchanged?: ConfigGroup[] | ReadonlySet<ConfigGroup>;
+  add?: ConfigGroup[];
+  remove?: ConfigGroup[];
+  update?: ConfigGroup[];
+  unchanged?: ConfigGroup[];
+}
+/** GetJobUpdateDiffResult as the client accepts it: sets as arrays or Sets. */
+export interface GetJobUpdateDiffResultInput {
+  add?: ConfigGroupInput[] | ReadonlySet<ConfigGroupInput>;
+  remove?: ConfigGroupInput[] | ReadonlySet<ConfigGroupInput>;
+  update?: ConfigGroupInput[] | ReadonlySet<ConfigGroupInput>;
+  unchanged?: ConfigGroupInput[] | ReadonlySet<ConfigGroupInput>;
 }
 
 export interface TierConfig {
   name?: string;
   settings?: Record<string, string>;
 }
+export type TierConfigInput = TierConfig;
 
 export interface GetTierConfigResult {
+  defaultTierName?: string;
+  tiers?: TierConfig[];
+}
+/** GetTierConfigResult as the client accepts it: sets as arrays or Sets. */
+export interface GetTierConfigResultInput {
   defaultTierName?: string;
   tiers?: TierConfig[] | ReadonlySet<TierConfig>;
 }
@@ -523,10 +809,12 @@ export interface ServerInfo {
   clusterName?: string;
   statsUrlPrefix?: string;
 }
+export type ServerInfoInput = ServerInfo;
 
 export interface ResponseDetail {
   message?: string;
 }
+export type ResponseDetailInput = ResponseDetail;
 
 export interface Response {
   responseCode?: ResponseCode;
@@ -534,14 +822,27 @@ export interface Response {
   result?: Result;
   details?: ResponseDetail[];
 }
+/** Response as the client accepts it: sets as arrays or Sets. */
+export interface ResponseInput {
+  responseCode?: ResponseCode;
+  serverInfo?: ServerInfo;
+  result?: ResultInput;
+  details?: ResponseDetail[];
+}
 
 export interface ExplicitReconciliationSettings {
   batchSize?: number;
 }
+export type ExplicitReconciliationSettingsInput = ExplicitReconciliationSettings;
 
 /** A union: set exactly one field. */
 export interface TaskConstraint {
   value?: ValueConstraint;
+  limit?: LimitConstraint;
+}
+/** TaskConstraint as the client accepts it: sets as arrays or Sets. */
+export interface TaskConstraintInput {
+  value?: ValueConstraintInput;
   limit?: LimitConstraint;
 }
 
@@ -549,18 +850,21 @@ export interface TaskConstraint {
 export interface LockKey {
   job?: JobKey;
 }
+export type LockKeyInput = LockKey;
 
 /** A union: set exactly one field. */
 export interface Image {
   docker?: DockerImage;
   appc?: AppcImage;
 }
+export type ImageInput = Image;
 
 /** A union: set exactly one field. */
 export interface Container {
   mesos?: MesosContainer;
   docker?: DockerContainer;
 }
+export type ContainerInput = Container;
 
 /** A union: set exactly one field. */
 export interface Resource {
@@ -570,6 +874,7 @@ export interface Resource {
   namedPort?: string;
   numGpus?: number;
 }
+export type ResourceInput = Resource;
 
 /** A union: set exactly one field. */
 export interface SlaPolicy {
@@ -577,6 +882,7 @@ export interface SlaPolicy {
   countSlaPolicy?: CountSlaPolicy;
   coordinatorSlaPolicy?: CoordinatorSlaPolicy;
 }
+export type SlaPolicyInput = SlaPolicy;
 
 /** A union: set exactly one field. */
 export interface JobUpdateStrategy {
@@ -584,6 +890,7 @@ export interface JobUpdateStrategy {
   batchStrategy?: BatchJobUpdateStrategy;
   varBatchStrategy?: VariableBatchJobUpdateStrategy;
 }
+export type JobUpdateStrategyInput = JobUpdateStrategy;
 
 /** A union: set exactly one field. */
 export interface Result {
@@ -607,6 +914,29 @@ export interface Result {
   pulseJobUpdateResult?: PulseJobUpdateResult;
   getJobUpdateDiffResult?: GetJobUpdateDiffResult;
   getTierConfigResult?: GetTierConfigResult;
+}
+/** Result as the client accepts it: sets as arrays or Sets. */
+export interface ResultInput {
+  populateJobResult?: PopulateJobResultInput;
+  scheduleStatusResult?: ScheduleStatusResultInput;
+  getJobsResult?: GetJobsResultInput;
+  getQuotaResult?: GetQuotaResultInput;
+  listBackupsResult?: ListBackupsResultInput;
+  startMaintenanceResult?: StartMaintenanceResultInput;
+  drainHostsResult?: DrainHostsResultInput;
+  queryRecoveryResult?: QueryRecoveryResultInput;
+  maintenanceStatusResult?: MaintenanceStatusResultInput;
+  endMaintenanceResult?: EndMaintenanceResultInput;
+  roleSummaryResult?: RoleSummaryResultInput;
+  jobSummaryResult?: JobSummaryResultInput;
+  configSummaryResult?: ConfigSummaryResultInput;
+  getPendingReasonResult?: GetPendingReasonResultInput;
+  startJobUpdateResult?: StartJobUpdateResultInput;
+  getJobUpdateSummariesResult?: GetJobUpdateSummariesResultInput;
+  getJobUpdateDetailsResult?: GetJobUpdateDetailsResultInput;
+  pulseJobUpdateResult?: PulseJobUpdateResult;
+  getJobUpdateDiffResult?: GetJobUpdateDiffResultInput;
+  getTierConfigResult?: GetTierConfigResultInput;
 }
 
 export const AURORA_EXECUTOR_NAME = "AuroraExecutor";
