@@ -299,7 +299,13 @@ export function renderApi(idl) {
   out.push(`import type {\n${[...names].sort().map((n) => `  ${n},`).join('\n')}\n} from './types.js';\n\n`);
   out.push(`/** Each RPC: its positional arguments (IDL names and order) and the payload its Response carries. */\nexport interface AuroraApi {\n`);
   for (const m of methods) {
-    const params = m.args.map((a) => `${a.name}: ${tsType(a.type, 'input', needsInput)}`).join(', ');
+    // Struct arguments also take builders (Job, JobUpdate) that convert themselves with toThrift().
+    const params = m.args
+      .map((a) => {
+        const t = tsType(a.type, 'input', needsInput);
+        return `${a.name}: ${typeof a.type === 'object' && 'struct' in a.type ? `${t} | { toThrift(): ${t} }` : t}`;
+      })
+      .join(', ');
     const payload = m.result ? tsType(resultUnion.fields.find((f) => f.name === m.result).type, 'output') : 'void';
     out.push(`  ${m.name}: { args: [${params}]; result: ${payload} };\n`);
   }

@@ -24,3 +24,20 @@ export { SCHEMA } from './gen/schema.js';
 export type { WireProtocol } from './protocol/index.js';
 export { createHttpTransport, type HttpTransportOptions, type Transport, type TransportEvent } from './transport/index.js';
 export { startScheduler, type RunningScheduler, type SchedulerOptions } from './scheduler/index.js';
+export * from './job/index.js';
+export * from './update/index.js';
+export {
+  loadExecutorConfig,
+  parseExecutorConfig,
+  THERMOS_EXECUTOR_NAME,
+  type CustomExecutor,
+  type ExecutorCatalog,
+  type ExecutorCommand,
+} from './executors/index.js';
+export * from './waiters/index.js';
+export { loadClusters, type Cluster, type Clusters } from './discovery/index.js';
+export { resolveTransport, type ConnectOptions, type ConnectEvent } from './client/connect.js';
+export { createJobSafely, startJobUpdateSafely } from './client/safe-writes.js';
+// The builder is `JobUpdate`; Aurora's struct of the same name is exported as `ThriftJobUpdate`.
+export { JobUpdate } from './update/index.js';
+export type { JobUpdate as ThriftJobUpdate } from './gen/types.js';

@@ -34,8 +34,8 @@ type RpcMethods = {
 };
 
 /** Anything that converts itself to the Thrift-shaped value an argument needs (the `Job` and `JobUpdate` builders). */
-export interface ThriftValue {
-  toThrift(): unknown;
+export interface ThriftValue<T> {
+  toThrift(): T;
 }
 
 // Declaration merging: the class below gets one method per RPC, installed from the schema.
@@ -116,8 +116,8 @@ export function unwrap(method: AuroraMethod, response: Response): RpcOutput<unkn
 }
 
 function toThrift(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && typeof (value as Partial<ThriftValue>).toThrift === 'function') {
-    return (value as ThriftValue).toThrift();
+  if (value !== null && typeof value === 'object' && typeof (value as Partial<ThriftValue<unknown>>).toThrift === 'function') {
+    return (value as ThriftValue<unknown>).toThrift();
   }
   return value;
 }

@@ -69,7 +69,7 @@ export interface StartUpdateOutcome {
 /** createJob that, after a lost reply, checks whether the job now exists with this configuration before sending again. */
 export async function createJobSafely(
   client: SafeWriteClient,
-  job: JobConfigurationInput | ThriftValue,
+  job: JobConfigurationInput | ThriftValue<unknown>,
   options: SafeWriteOptions = {},
 ): Promise<CreateJobOutcome> {
   const config = plain(job) as JobConfiguration;
@@ -102,7 +102,7 @@ export async function createJobSafely(
  */
 export async function startJobUpdateSafely(
   client: SafeWriteClient,
-  request: JobUpdateRequestInput | ThriftValue,
+  request: JobUpdateRequestInput | ThriftValue<unknown>,
   message?: string,
   options: SafeWriteOptions = {},
 ): Promise<StartUpdateOutcome> {
@@ -241,8 +241,8 @@ function requireKey(key: JobKey | undefined, field: string): Required<JobKey> {
 }
 
 function plain(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && typeof (value as Partial<ThriftValue>).toThrift === 'function') {
-    return (value as ThriftValue).toThrift();
+  if (value !== null && typeof value === 'object' && typeof (value as Partial<ThriftValue<unknown>>).toThrift === 'function') {
+    return (value as ThriftValue<unknown>).toThrift();
   }
   return value;
 }

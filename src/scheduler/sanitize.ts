@@ -1,21 +1,15 @@
 /**
- * createJob / populateJobConfig input checks of the local scheduler: Aurora's ConfigurationManager
- * rules plus what this machine cannot run (Docker). Returns the sanitized job or the reason.
+ * What the local scheduler accepts: Aurora's ConfigurationManager rules (shared with client-side
+ * validation in src/job), its cluster switches, and what this machine cannot run (Docker).
+ * Returns the sanitized job, with the defaults Aurora fills in, or the reason it is rejected.
  */
 import type { ExecutorCatalog } from '../executors/index.js';
 import type { JobConfiguration } from '../gen/types.js';
-import { jobKeyProblem } from './rpc/jobs.js';
-import { THERMOS } from './launch-spec.js';
+import { checkJob, type ClusterPolicy } from '../job/validate.js';
 
-export interface SchedulerPolicy {
-  allowDocker: boolean;
-  allowDockerParameters: boolean;
-  allowFetcherUris: boolean;
-  allowGpus: boolean;
-  allowContainerVolumes: boolean;
-  /** Aurora's -allowed_job_environments. */
-  allowedEnvironments: string;
-}
+export type SchedulerPolicy = Required<
+  Pick<ClusterPolicy, 'allowDocker' | 'allowDockerParameters' | 'allowFetcherUris' | 'allowGpus' | 'allowContainerVolumes' | 'allowedEnvironments'>
+>;
 
 export interface SanitizeContext {
   policy: SchedulerPolicy;
@@ -23,29 +17,25 @@ export interface SanitizeContext {
 }
 
 export function sanitizeJob(job: JobConfiguration, context: SanitizeContext): JobConfiguration | string {
-  const keyProblem = jobKeyProblem(job.key);
-  if (keyProblem) return keyProblem;
-  const key = job.key!;
-  if (!new RegExp(context.policy.allowedEnvironments).test(key.environment!)) {
-    return `Job environment ${key.environment} doesn't match: ${context.policy.allowedEnvironments}`;
+  if (job.taskConfig?.container?.docker) {
+    return 'Docker containers are not supported by the aurora-ts local scheduler: this machine has no container engine.';
   }
-  const task = job.taskConfig;
-  if (!task) return 'Task config may not be null.';
-  const count = job.instanceCount ?? 0;
-  if (!Number.isInteger(count) || count <= 0 || count > 4000) return 'Instance count must be between 1 and 4000 inclusive.';
-  if (task.container?.docker) return 'Docker containers are not supported by the aurora-ts local scheduler: this machine has no container engine.';
-  const executor = task.executorConfig;
-  if (!executor) return 'Configuration may not be null.';
-  if (!executor.name) return 'Executor name may not be left unset.';
-  if (executor.name !== THERMOS && !context.executors?.get(executor.name)) {
-    return `Configuration for executor '${executor.name}' doesn't exist.`;
-  }
+  const issues = checkJob(job, { ...context.policy, executors: context.executors ?? [] });
+  if (issues.length > 0) return issues[0]!.message;
+  const task = job.taskConfig!;
   const owner = job.owner ?? task.owner;
-  const sanitized: JobConfiguration = {
+  return {
     ...job,
     owner,
-    instanceCount: count,
-    taskConfig: { ...task, job: key, owner, isService: task.isService ?? false, maxTaskFailures: task.maxTaskFailures ?? 1, tier: task.tier ?? 'preemptible' },
+    taskConfig: {
+      ...task,
+      job: job.key,
+      owner,
+      isService: task.isService ?? false,
+      priority: task.priority ?? 0,
+      production: task.production ?? task.tier === 'preferred',
+      maxTaskFailures: task.maxTaskFailures ?? 1,
+      tier: task.tier ?? 'preemptible',
+    },
   };
-  return sanitized;
 }

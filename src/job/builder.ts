@@ -1,0 +1,495 @@
+/**
+ * `Job`: a fluent builder for Aurora's `JobConfiguration`, filled the way Aurora's own client fills
+ * it (apache/aurora src/main/python/apache/aurora/config/thrift.py `convert`): the job key and owner
+ * both on the job and in the TaskConfig, resources as `set<Resource>` (cpus, ram, disk, named
+ * ports, gpus; the scheduler's IDL has no legacy numCpus/ramMb/diskMb fields any more), an empty
+ * Mesos container unless another is chosen, cronCollisionPolicy KILL_EXISTING.
+ */
+
+import { userInfo } from 'node:os';
+import { CronCollisionPolicy, Mode } from '../gen/types.js';
+import type {
+  Constraint,
+  Container,
+  DockerParameter,
+  Image,
+  JobConfiguration,
+  JobConfigurationInput,
+  JobKey,
+  MesosFetcherURI,
+  Metadata,
+  PartitionPolicy,
+  Resource,
+  SlaPolicy,
+  TaskConfig,
+  TaskConfigInput,
+  Volume,
+} from '../gen/types.js';
+import { AuroraValidationError } from '../errors.js';
+import { DEDICATED_ATTRIBUTE, limitConstraint, parseConstraint, valueConstraint } from './constraints.js';
+import { parseJobKeyPath } from './identifiers.js';
+import { plainCopy, toArray } from './plain.js';
+import { ThermosTask, thermosExecutorConfig, THERMOS_EXECUTOR } from './thermos.js';
+import type { ThermosTaskSpec } from './thermos.js';
+
+export type CollisionPolicyName = keyof typeof CronCollisionPolicy;
+export type VolumeMode = 'RO' | 'RW';
+
+/** The OS user, which Aurora's client sends as the job owner (getpass.getuser()). */
+export function defaultOwner(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env['USER'] ?? process.env['LOGNAME'] ?? 'nobody';
+  }
+}
+
+interface JobState {
+  key: JobKey;
+  cluster?: string;
+  owner?: string;
+  instances: number;
+  service: boolean;
+  executor?: { name: string; data: string };
+  thermos?: ThermosTaskSpec;
+  cpus?: number;
+  ramMb?: number;
+  diskMb?: number;
+  gpus?: number;
+  ports: string[];
+  constraints: Constraint[];
+  metadata: Metadata[];
+  uris: MesosFetcherURI[];
+  container?: Container;
+  tier?: string;
+  priority: number;
+  production: boolean;
+  maxTaskFailures: number;
+  contactEmail?: string;
+  taskLinks: Record<string, string>;
+  partitionPolicy?: PartitionPolicy;
+  slaPolicy?: SlaPolicy;
+  cronSchedule?: string;
+  cronCollisionPolicy: CronCollisionPolicy;
+}
+
+export class Job {
+  private s: JobState;
+
+  /** `new Job('www-data/prod/hello')` or `new Job({ role, environment, name })`. */
+  constructor(key?: string | JobKey) {
+    this.s = {
+      key: {},
+      instances: 1,
+      service: false,
+      ports: [],
+      constraints: [],
+      metadata: [],
+      uris: [],
+      priority: 0,
+      production: false,
+      maxTaskFailures: 1,
+      taskLinks: {},
+      cronCollisionPolicy: CronCollisionPolicy.KILL_EXISTING,
+    };
+    if (key !== undefined) this.key(key);
+  }
+
+  static create(key?: string | JobKey): Job {
+    return new Job(key);
+  }
+
+  /** A builder holding `config`, to inspect or change it; `Job.from(c).toConfig()` equals `c` for builder-made configs. */
+  static from(config: JobConfigurationInput): Job {
+    const job = new Job();
+    const t: TaskConfigInput = config.taskConfig ?? {};
+    const s = job.s;
+    s.key = { ...(config.key ?? t.job ?? {}) };
+    const owner = config.owner?.user ?? t.owner?.user;
+    if (owner !== undefined && owner !== null) s.owner = owner;
+    if (config.instanceCount !== undefined && config.instanceCount !== null) s.instances = config.instanceCount;
+    s.service = t.isService ?? false;
+    if (t.executorConfig) s.executor = { name: t.executorConfig.name ?? '', data: t.executorConfig.data ?? '' };
+    for (const r of toArray(t.resources)) {
+      if (r.numCpus !== undefined && r.numCpus !== null) s.cpus = r.numCpus;
+      else if (r.ramMb !== undefined && r.ramMb !== null) s.ramMb = r.ramMb;
+      else if (r.diskMb !== undefined && r.diskMb !== null) s.diskMb = r.diskMb;
+      else if (r.numGpus !== undefined && r.numGpus !== null) s.gpus = r.numGpus;
+      else if (r.namedPort !== undefined && r.namedPort !== null && !s.ports.includes(r.namedPort)) s.ports.push(r.namedPort);
+    }
+    s.constraints = plainCopy(toArray(t.constraints)) as Constraint[];
+    s.metadata = plainCopy(toArray(t.metadata));
+    s.uris = plainCopy(toArray(t.mesosFetcherUris));
+    if (t.container) s.container = plainCopy(t.container);
+    if (t.tier !== undefined && t.tier !== null) s.tier = t.tier;
+    if (t.priority !== undefined && t.priority !== null) s.priority = t.priority;
+    if (t.production !== undefined && t.production !== null) s.production = t.production;
+    if (t.maxTaskFailures !== undefined && t.maxTaskFailures !== null) s.maxTaskFailures = t.maxTaskFailures;
+    if (t.contactEmail !== undefined && t.contactEmail !== null) s.contactEmail = t.contactEmail;
+    if (t.taskLinks) s.taskLinks = { ...t.taskLinks };
+    if (t.partitionPolicy) s.partitionPolicy = plainCopy(t.partitionPolicy);
+    if (t.slaPolicy) s.slaPolicy = plainCopy(t.slaPolicy);
+    if (config.cronSchedule !== undefined && config.cronSchedule !== null) s.cronSchedule = config.cronSchedule;
+    if (config.cronCollisionPolicy !== undefined && config.cronCollisionPolicy !== null) {
+      s.cronCollisionPolicy = config.cronCollisionPolicy;
+    }
+    return job;
+  }
+
+  clone(): Job {
+    const copy = new Job();
+    copy.s = structuredClone(this.s);
+    return copy;
+  }
+
+  // --- identity ---
+
+  key(key: string | JobKey): this {
+    if (typeof key === 'string') {
+      const parsed = parseJobKeyPath(key);
+      if (!parsed) throw new AuroraValidationError('key', `expected "role/environment/name", got ${JSON.stringify(key)}`);
+      this.s.key = parsed;
+    } else {
+      this.s.key = { role: key.role, environment: key.environment, name: key.name };
+    }
+    return this;
+  }
+
+  role(role: string): this {
+    this.s.key.role = role;
+    return this;
+  }
+
+  environment(environment: string): this {
+    this.s.key.environment = environment;
+    return this;
+  }
+
+  name(name: string): this {
+    this.s.key.name = name;
+    return this;
+  }
+
+  /** The job key as set so far. */
+  get jobKey(): JobKey {
+    return { ...this.s.key };
+  }
+
+  /** The cluster the job is meant for; only written into Thermos payloads (Aurora's client does the same). */
+  cluster(cluster: string | undefined): this {
+    if (cluster === undefined) delete this.s.cluster;
+    else this.s.cluster = cluster;
+    return this;
+  }
+
+  get clusterName(): string | undefined {
+    return this.s.cluster;
+  }
+
+  /** Defaults to the OS user, as with Aurora's client. */
+  owner(user: string): this {
+    this.s.owner = user;
+    return this;
+  }
+
+  instances(count: number): this {
+    this.s.instances = count;
+    return this;
+  }
+
+  service(isService = true): this {
+    this.s.service = isService;
+    return this;
+  }
+
+  // --- executor ---
+
+  /** A custom executor: `data` is sent as is when a string, else as JSON. */
+  executor(name: string, data: string | object = ''): this {
+    this.s.executor = { name, data: typeof data === 'string' ? data : JSON.stringify(data) };
+    delete this.s.thermos;
+    return this;
+  }
+
+  /** Runs the job on Thermos (`AuroraExecutor`); the payload is written by `toConfig()`. */
+  thermos(task: ThermosTask | ThermosTaskSpec): this {
+    this.s.thermos = task instanceof ThermosTask ? task.toSpec() : structuredClone(task);
+    delete this.s.executor;
+    return this;
+  }
+
+  /** No executor at all (only valid with a Docker container). */
+  noExecutor(): this {
+    delete this.s.executor;
+    delete this.s.thermos;
+    return this;
+  }
+
+  // --- resources ---
+
+  cpus(n: number): this {
+    this.s.cpus = n;
+    return this;
+  }
+
+  ramMb(n: number): this {
+    this.s.ramMb = n;
+    return this;
+  }
+
+  diskMb(n: number): this {
+    this.s.diskMb = n;
+    return this;
+  }
+
+  gpus(n: number): this {
+    this.s.gpus = n;
+    return this;
+  }
+
+  /** Named ports the scheduler assigns (`%port:http%`); adding a name twice keeps one. */
+  ports(...names: string[]): this {
+    for (const n of names) if (!this.s.ports.includes(n)) this.s.ports.push(n);
+    return this;
+  }
+
+  // --- placement ---
+
+  /** A constraint in Aurora's notation: `"limit:1"`, `"a,b"`, `"!a"`. Replaces one of the same name. */
+  constraint(name: string, notation: string): this {
+    return this.putConstraint(parseConstraint(name, notation));
+  }
+
+  valueConstraint(name: string, values: readonly string[], negated = false): this {
+    return this.putConstraint(valueConstraint(name, values, negated));
+  }
+
+  limitConstraint(name: string, limit: number): this {
+    return this.putConstraint(limitConstraint(name, limit));
+  }
+
+  /** Hosts dedicated to a role: `"www-data/hello"` or `"*\/hello"`. */
+  dedicated(value: string): this {
+    return this.putConstraint(valueConstraint(DEDICATED_ATTRIBUTE, [value]));
+  }
+
+  removeConstraint(name: string): this {
+    this.s.constraints = this.s.constraints.filter((c) => c.name !== name);
+    return this;
+  }
+
+  private putConstraint(c: Constraint): this {
+    const i = this.s.constraints.findIndex((x) => x.name === c.name);
+    if (i >= 0) this.s.constraints[i] = c;
+    else this.s.constraints.push(c);
+    return this;
+  }
+
+  /** A metadata label shown in the UI; setting a key again replaces its value. */
+  metadata(key: string, value: string): this {
+    const i = this.s.metadata.findIndex((m) => m.key === key);
+    if (i >= 0) this.s.metadata[i] = { key, value };
+    else this.s.metadata.push({ key, value });
+    return this;
+  }
+
+  /** Same as `metadata` (gorealis calls them labels). */
+  label(key: string, value: string): this {
+    return this.metadata(key, value);
+  }
+
+  /** A URI for the Mesos fetcher; adding the same value again replaces it. */
+  uri(value: string, options: { extract?: boolean; cache?: boolean; outputFile?: string } = {}): this {
+    const u: MesosFetcherURI = { value };
+    if (options.extract !== undefined) u.extract = options.extract;
+    if (options.cache !== undefined) u.cache = options.cache;
+    if (options.outputFile !== undefined) u.outputFile = options.outputFile;
+    const i = this.s.uris.findIndex((x) => x.value === value);
+    if (i >= 0) this.s.uris[i] = u;
+    else this.s.uris.push(u);
+    return this;
+  }
+
+  // --- containers ---
+
+  /** A Docker container; parameters as `{name: value}` or a list (Docker allows repeats). */
+  docker(image: string, parameters: Record<string, string> | readonly DockerParameter[] = []): this {
+    const list = Array.isArray(parameters)
+      ? (parameters as readonly DockerParameter[]).map((p) => ({ name: p.name, value: p.value }))
+      : Object.entries(parameters).map(([name, value]) => ({ name, value }));
+    this.s.container = { docker: { image, parameters: list } };
+    return this;
+  }
+
+  dockerParameter(name: string, value: string): this {
+    const docker = this.s.container?.docker;
+    if (!docker) throw new AuroraValidationError('container.docker', 'set a Docker image with docker(image) before adding parameters');
+    (docker.parameters ??= []).push({ name, value });
+    return this;
+  }
+
+  /** A Mesos (unified) container running an image: `{ docker: { name, tag } }` or `{ appc: { name, imageId } }`. */
+  mesosImage(image: Image): this {
+    const mesos = this.mesos();
+    mesos.image = plainCopy(image);
+    return this;
+  }
+
+  /** A host path mounted into the Mesos container; a second volume at the same containerPath replaces the first. */
+  volume(containerPath: string, hostPath: string, mode: VolumeMode = 'RO'): this {
+    const mesos = this.mesos();
+    const v: Volume = { containerPath, hostPath, mode: Mode[mode] };
+    const volumes = (mesos.volumes ??= []);
+    const i = volumes.findIndex((x) => x.containerPath === containerPath);
+    if (i >= 0) volumes[i] = v;
+    else volumes.push(v);
+    return this;
+  }
+
+  private mesos() {
+    if (!this.s.container?.mesos) this.s.container = { mesos: {} };
+    return this.s.container.mesos!;
+  }
+
+  // --- scheduling policy ---
+
+  tier(tier: string): this {
+    this.s.tier = tier;
+    return this;
+  }
+
+  priority(priority: number): this {
+    this.s.priority = priority;
+    return this;
+  }
+
+  /** Deprecated by Aurora in favour of tier, still sent. */
+  production(production = true): this {
+    this.s.production = production;
+    return this;
+  }
+
+  maxTaskFailures(n: number): this {
+    this.s.maxTaskFailures = n;
+    return this;
+  }
+
+  contactEmail(email: string): this {
+    this.s.contactEmail = email;
+    return this;
+  }
+
+  /** A dashboard link; `url` may use `%host%`, `%port:http%`, `%shard_id%`. */
+  taskLink(name: string, url: string): this {
+    this.s.taskLinks[name] = url;
+    return this;
+  }
+
+  partitionPolicy(reschedule: boolean, delaySecs?: number): this {
+    this.s.partitionPolicy = delaySecs === undefined ? { reschedule } : { reschedule, delaySecs };
+    return this;
+  }
+
+  /** Keep at least `percentage`% of instances RUNNING for `durationSecs` during maintenance. */
+  slaPercentage(percentage: number, durationSecs: number): this {
+    this.s.slaPolicy = { percentageSlaPolicy: { percentage, durationSecs } };
+    return this;
+  }
+
+  /** Keep at least `count` instances RUNNING for `durationSecs` during maintenance. */
+  slaCount(count: number, durationSecs: number): this {
+    this.s.slaPolicy = { countSlaPolicy: { count, durationSecs } };
+    return this;
+  }
+
+  /** Ask an external coordinator before draining. */
+  slaCoordinator(coordinatorUrl: string, statusKey = 'drain'): this {
+    this.s.slaPolicy = { coordinatorSlaPolicy: { coordinatorUrl, statusKey } };
+    return this;
+  }
+
+  /** Makes this a cron job. */
+  cron(schedule: string, collisionPolicy?: CollisionPolicyName | CronCollisionPolicy): this {
+    this.s.cronSchedule = schedule;
+    if (collisionPolicy !== undefined) this.collisionPolicy(collisionPolicy);
+    return this;
+  }
+
+  collisionPolicy(policy: CollisionPolicyName | CronCollisionPolicy): this {
+    const value = typeof policy === 'string' ? CronCollisionPolicy[policy] : policy;
+    if (value === undefined || CronCollisionPolicy[value] === undefined) {
+      throw new AuroraValidationError('cronCollisionPolicy', `expected KILL_EXISTING or CANCEL_NEW, got ${JSON.stringify(policy)}`);
+    }
+    this.s.cronCollisionPolicy = value;
+    return this;
+  }
+
+  // --- output ---
+
+  /** What AuroraClient sends when given this builder (createJob, scheduleCronJob, populateJobConfig). */
+  toThrift(): JobConfiguration {
+    return this.toConfig();
+  }
+
+  /** The JobConfiguration as plain data (arrays for sets, no undefined members). */
+  toConfig(): JobConfiguration {
+    const s = this.s;
+    const key: JobKey = plainCopy(s.key);
+    const owner = { user: s.owner ?? defaultOwner() };
+    const resources: Resource[] = [];
+    if (s.cpus !== undefined) resources.push({ numCpus: s.cpus });
+    if (s.ramMb !== undefined) resources.push({ ramMb: s.ramMb });
+    if (s.diskMb !== undefined) resources.push({ diskMb: s.diskMb });
+    for (const p of s.ports) resources.push({ namedPort: p });
+    if (s.gpus !== undefined && s.gpus !== 0) resources.push({ numGpus: s.gpus });
+
+    const task: TaskConfig = {
+      job: { ...key },
+      owner: { ...owner },
+      isService: s.service,
+      priority: s.priority,
+      maxTaskFailures: s.maxTaskFailures,
+      production: s.production,
+      resources,
+      constraints: plainCopy(s.constraints),
+    };
+    if (s.tier !== undefined) task.tier = s.tier;
+    if (s.uris.length > 0) task.mesosFetcherUris = plainCopy(s.uris);
+    if (Object.keys(s.taskLinks).length > 0) task.taskLinks = { ...s.taskLinks };
+    if (s.contactEmail !== undefined) task.contactEmail = s.contactEmail;
+    if (s.thermos) {
+      task.executorConfig = thermosExecutorConfig(s.thermos, {
+        role: key.role ?? '',
+        environment: key.environment ?? '',
+        name: key.name ?? '',
+        ...(s.cluster === undefined ? {} : { cluster: s.cluster }),
+        service: s.service,
+        cpus: s.cpus ?? 0,
+        ramMb: s.ramMb ?? 0,
+        diskMb: s.diskMb ?? 0,
+        gpus: s.gpus ?? 0,
+      });
+    } else if (s.executor) {
+      task.executorConfig = { ...s.executor };
+    }
+    if (s.metadata.length > 0) task.metadata = plainCopy(s.metadata);
+    if (s.partitionPolicy) task.partitionPolicy = plainCopy(s.partitionPolicy);
+    if (s.slaPolicy) task.slaPolicy = plainCopy(s.slaPolicy);
+    task.container = s.container ? plainCopy(s.container) : { mesos: {} };
+
+    const config: JobConfiguration = {
+      key,
+      owner,
+      cronCollisionPolicy: s.cronCollisionPolicy,
+      taskConfig: task,
+      instanceCount: s.instances,
+    };
+    if (s.cronSchedule !== undefined) config.cronSchedule = s.cronSchedule;
+    return config;
+  }
+
+  /** True when the executor is Thermos (set through `thermos()` or by name). */
+  get usesThermos(): boolean {
+    return this.s.thermos !== undefined || this.s.executor?.name === THERMOS_EXECUTOR;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * `loadJobFile(path)`: a `.json` job file, or a `.js`/`.mjs`/`.cjs` module whose default export (or
+ * `job` export) is a job file object, a `Job` builder or a JobConfiguration; `.ts` modules load
+ * through `tsx` when it is installed (or Node's own type stripping where available).
+ */
+
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { JobConfiguration, JobConfigurationInput, JobUpdateSettings, JobUpdateSettingsInput } from '../gen/types.js';
+import { AuroraValidationError } from '../errors.js';
+import { JsonSyntaxError, parseJsonWithPosition } from '../executors/json-syntax.js';
+import { JobFileError } from './file-errors.js';
+import { configToJobFile, parseJobFile } from './file.js';
+import type { LoadedJob, ParseJobFileOptions } from './file.js';
+import { plainCopy } from './plain.js';
+
+export interface LoadJobFileOptions extends ParseJobFileOptions {
+  /** Imports a TypeScript module (tests and hosts with their own loader); default: tsx if installed. */
+  importTypeScript?: (path: string) => Promise<Record<string, unknown>>;
+}
+
+const fail = (source: string, message: string, cause?: unknown): JobFileError => {
+  const err = new JobFileError([{ field: '', message }], source);
+  if (cause !== undefined) Object.defineProperty(err, 'cause', { value: cause });
+  return err;
+};
+
+export async function loadJobFile(path: string, options: LoadJobFileOptions = {}): Promise<LoadedJob> {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.json') {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      throw fail(path, `cannot read job file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
+    }
+    let data: unknown;
+    try {
+      data = parseJsonWithPosition(text);
+    } catch (err) {
+      if (err instanceof JsonSyntaxError) throw fail(path, err.message, err);
+      throw err;
+    }
+    return parseJobFile(data, path, options);
+  }
+  if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
+    return fromModule(await importModule(path), path, options);
+  }
+  if (ext === '.ts' || ext === '.mts' || ext === '.cts') {
+    const load = options.importTypeScript ?? importTypeScript;
+    return fromModule(await load(resolve(path)), path, options);
+  }
+  throw fail(path, `unsupported job file type "${ext || '(none)'}"; use .json, .js, .mjs, .cjs or .ts`);
+}
+
+async function importModule(path: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const detail = code === 'ERR_MODULE_NOT_FOUND' ? 'file not found' : (err as Error).message.split('\n')[0];
+    throw fail(path, `cannot load job module: ${detail}`, err);
+  }
+}
+
+/** tsx when installed, else Node's own TypeScript support (Node >= 22.18 / 23.6); a clear error otherwise. */
+async function importTypeScript(path: string): Promise<Record<string, unknown>> {
+  let tsx: { tsImport?: (specifier: string, parent: string) => Promise<unknown> } | undefined;
+  try {
+    const specifier = 'tsx/esm/api';
+    tsx = (await import(specifier)) as typeof tsx;
+  } catch {
+    tsx = undefined;
+  }
+  if (tsx?.tsImport) {
+    try {
+      return (await tsx.tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    } catch (err) {
+      throw fail(path, `cannot load job module: ${(err as Error).message.split('\n')[0]}`, err);
+    }
+  }
+  try {
+    return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+      throw fail(path, 'loading a .ts job file needs the "tsx" package (npm install --save-dev tsx), or compile it to .js first', err);
+    }
+    throw fail(path, `cannot load job module: ${(err as Error).message.split('\n')[0]}`, err);
+  }
+}
+
+interface BuilderLike {
+  toConfig(): JobConfiguration;
+  clusterName?: string;
+}
+
+interface UpdateLike {
+  toSettings(): JobUpdateSettings;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function fromModule(mod: Record<string, unknown>, source: string, options: ParseJobFileOptions): LoadedJob {
+  const value = mod['default'] ?? mod['job'];
+  if (value === undefined) throw fail(source, 'the module has no default export and no "job" export');
+  const update = updateFrom(mod['update'], source);
+  if (isObject(value) && typeof value['toConfig'] === 'function') {
+    const builder = value as unknown as BuilderLike;
+    let config: JobConfiguration;
+    try {
+      config = builder.toConfig();
+    } catch (err) {
+      if (err instanceof AuroraValidationError) throw new JobFileError([{ field: err.field, message: stripField(err) }], source);
+      throw err;
+    }
+    const cluster = typeof builder.clusterName === 'string' ? builder.clusterName : undefined;
+    return loaded(config, cluster, update);
+  }
+  if (isObject(value) && isObject(value['taskConfig'])) {
+    return loaded(plainCopy(value as JobConfigurationInput) as JobConfiguration, undefined, update);
+  }
+  const result = parseJobFile(value, source, options);
+  if (update !== undefined) result.update = update;
+  return result;
+}
+
+function loaded(config: JobConfiguration, cluster: string | undefined, update: JobUpdateSettings | undefined): LoadedJob {
+  const out: LoadedJob = {
+    config,
+    file: configToJobFile(config, {
+      ...(cluster === undefined ? {} : { cluster }),
+      ...(update === undefined ? {} : { update }),
+    }),
+  };
+  if (cluster !== undefined) out.cluster = cluster;
+  if (update !== undefined) out.update = update;
+  return out;
+}
+
+function updateFrom(value: unknown, source: string): JobUpdateSettings | undefined {
+  if (value === undefined) return undefined;
+  if (isObject(value) && typeof value['toSettings'] === 'function') return (value as unknown as UpdateLike).toSettings();
+  if (isObject(value)) return plainCopy(value as JobUpdateSettingsInput) as JobUpdateSettings;
+  throw fail(source, 'the "update" export must be a JobUpdate builder or JobUpdateSettings');
+}
+
+function stripField(err: AuroraValidationError): string {
+  const prefix = `${err.field}: `;
+  return err.field && err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+}
