@@ -23,6 +23,25 @@ export interface RequestContext {
   readonly request: IncomingMessage;
 }
 
+export interface DecodedCall {
+  readonly method: AuroraMethod;
+  readonly args: Record<string, unknown>;
+  readonly request: IncomingMessage;
+}
+
+/** An answer outside Thrift, e.g. 401 with a WWW-Authenticate challenge. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly text: string;
+}
+
+export type CallFilter = (call: DecodedCall, proceed: () => Promise<Response>) => Promise<Response | HttpAnswer>;
+
+function isHttpAnswer(value: Response | HttpAnswer): value is HttpAnswer {
+  return typeof (value as HttpAnswer).status === 'number' && typeof (value as HttpAnswer).text === 'string';
+}
+
 export interface ApiServerOptions {
   handlers: RpcHandlers;
   /** Answer for RPCs without a handler (default: INVALID_REQUEST "<rpc> is not implemented ..."). */
@@ -38,6 +57,11 @@ export interface ApiServerOptions {
    * (leader redirects and authentication challenges hook in here).
    */
   intercept?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+  /**
+   * Wraps every decoded call (authentication and authorization hook in here): run the handler with
+   * `proceed`, or answer instead with a Response (AUTH_FAILED) or a bare HTTP answer (401 + challenge).
+   */
+  filter?: CallFilter;
   /** Other paths (e.g. sandbox files); return false to fall through to 404. */
   routes?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
 }
@@ -100,16 +124,27 @@ export function createApiServer(options: ApiServerOptions): Server {
     }
     const method = call.method as AuroraMethod;
     const implementation = options.handlers[method];
-    let result: Response;
-    try {
-      result = implementation
-        ? await implementation(call.args, { method, request })
-        : (options.unimplemented?.(method) ?? errorResponse(ResponseCode.INVALID_REQUEST, `${method} is not implemented by this scheduler.`));
-    } catch (error) {
+    const failed = (error: unknown): Response => {
       // An RPC never answers HTTP 500: failures are Responses, as in Aurora.
       const message = error instanceof AuroraError ? error.message : `Internal error in ${method}: ${error instanceof Error ? error.message : String(error)}`;
-      result = errorResponse(error instanceof AuroraError && error.kind === 'validation' ? ResponseCode.INVALID_REQUEST : ResponseCode.ERROR, message);
+      return errorResponse(error instanceof AuroraError && error.kind === 'validation' ? ResponseCode.INVALID_REQUEST : ResponseCode.ERROR, message);
+    };
+    const invoke = async (): Promise<Response> => {
+      try {
+        return implementation
+          ? await implementation(call.args, { method, request })
+          : (options.unimplemented?.(method) ?? errorResponse(ResponseCode.INVALID_REQUEST, `${method} is not implemented by this scheduler.`));
+      } catch (error) {
+        return failed(error);
+      }
+    };
+    const outcome = options.filter ? await options.filter({ method, args: call.args, request }, invoke).catch(failed) : await invoke();
+    if (isHttpAnswer(outcome)) {
+      response.writeHead(outcome.status, { ...outcome.headers, 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end(`${outcome.text}\n`);
+      return;
     }
+    const result = outcome;
     let bytes: Buffer;
     try {
       bytes = encodeReply(outProtocol, method, call.seqid, result);

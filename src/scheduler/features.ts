@@ -6,6 +6,11 @@
 import type { RpcHandlers } from './api-server.js';
 import type { SchedulerCore } from './core.js';
 import type { SchedulerOptions } from './index.js';
+import { adminFeature } from './admin/index.js';
+import { cronFeature } from './cron/index.js';
+import { maintenanceFeature } from './maintenance/index.js';
+import { quotaFeature } from './quota/index.js';
+import { updatesFeature } from './updates/index.js';
 
 export interface SchedulerFeature {
   readonly handlers?: RpcHandlers;
@@ -16,4 +21,10 @@ export interface SchedulerFeature {
 export type FeatureFactory = (core: SchedulerCore, options: SchedulerOptions) => SchedulerFeature;
 
 /** Every feature of the local scheduler, in registration order. */
-export const FEATURES: FeatureFactory[] = [];
+export const FEATURES: FeatureFactory[] = [
+  (core, options) => cronFeature(core, options.cron),
+  (core) => quotaFeature(core),
+  (core, options) => maintenanceFeature(core, options.maintenance),
+  (core) => adminFeature(core),
+  (core, options) => updatesFeature(core, options.updates, options.onLog),
+];

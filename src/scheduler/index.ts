@@ -4,7 +4,7 @@
  * the examples and the tests run.
  */
 import { mkdtempSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { hostname as osHostname, cpus as osCpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
@@ -12,10 +12,15 @@ import { loadExecutorConfig, type ExecutorCatalog } from '../executors/index.js'
 import type { AuroraMethod } from '../gen/api.js';
 import { ResponseCode } from '../gen/types.js';
 import { createApiServer, listen } from './api-server.js';
+import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser } from './auth/index.js';
+import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Leadership } from './leader/index.js';
 import { SchedulerCore } from './core.js';
 import { buildLaunchSpec, taskDemand } from './launch-spec.js';
 import { TaskLifecycle, type ThrottleSettings } from './lifecycle.js';
 import { FEATURES } from './features.js';
+import type { CronOptions } from './cron/index.js';
+import type { MaintenanceOptions } from './maintenance/index.js';
+import type { UpdateOptions } from './updates/index.js';
 import { jobHandlers } from './rpc/jobs.js';
 import { sandboxRoutes } from './sandbox-http.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
@@ -40,6 +45,18 @@ export interface SchedulerOptions {
   policy?: Partial<SchedulerPolicy>;
   /** Messages worth a log line (failed launches, warnings). The library itself never prints. */
   onLog?: (message: string) => void;
+  /** Leader election over ZooKeeper (`--zk HOSTS --zk-path PATH`): only the leader announces itself and serves /api. */
+  zk?: { hosts: string; path: string; sessionTimeoutMs?: number; connectTimeoutMs?: number; advertiseHost?: string };
+  /** Shiro-style users file (`--basic-auth-file`, format in auth/users-file.ts): write RPCs need a permitted user. */
+  basicAuthFile?: string;
+  /** Run task processes as this local user (`--task-user`); needs the scheduler to run as root. */
+  taskUser?: string;
+  /** Cron: the time zone schedules are read in (default UTC, Aurora's -cron_timezone), clock and tick. */
+  cron?: CronOptions;
+  /** Host maintenance: drain polling interval and SLA-check thresholds. */
+  maintenance?: MaintenanceOptions;
+  /** Job updates: the cap on potential instance failures and the clock. */
+  updates?: UpdateOptions;
 }
 
 export interface RunningScheduler {
@@ -47,6 +64,10 @@ export interface RunningScheduler {
   readonly url: string;
   readonly core: SchedulerCore;
   readonly workDir: string;
+  /** The ZooKeeper election, when `zk` is set. */
+  readonly leadership: Leadership | undefined;
+  /** Whether this scheduler serves /api itself (always, without `zk`). */
+  isLeader(): boolean;
   /** Kills every task, waits for their processes and stops serving. */
   close(): Promise<void>;
 }
@@ -60,6 +81,10 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'aurora-ts-scheduler-'));
   const sandboxRoot = join(workDir, 'sandboxes');
   await mkdir(sandboxRoot, { recursive: true });
+  const taskUser = options.taskUser !== undefined ? await resolveTaskUser(options.taskUser) : undefined;
+  // The task user must reach its own sandbox, but not list or write the scheduler's directories.
+  if (taskUser) for (const dir of [workDir, sandboxRoot]) await chmod(dir, 0o711);
+  const users = options.basicAuthFile !== undefined ? await loadUsersFile(options.basicAuthFile) : undefined;
   const hostname = osHostname();
   const clusterName = options.clusterName ?? 'local';
   const policy: SchedulerPolicy = {
@@ -82,7 +107,10 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     throttle: { minRunningMs: 5 * 60_000, initialBackoffMs: 30_000, maxBackoffMs: 5 * 60_000, ...options.throttle },
     hostname,
     demand: (task) => taskDemand(task, executors),
-    launchSpec: (task) => buildLaunchSpec(task, { executors, sandboxRoot, killGraceMs, allowFetcherUris: policy.allowFetcherUris }),
+    launchSpec: (task) => ({
+      ...buildLaunchSpec(task, { executors, sandboxRoot, killGraceMs, allowFetcherUris: policy.allowFetcherUris }),
+      ...(taskUser ? { user: taskUser } : {}),
+    }),
     onError: options.onLog,
   });
   const core = new SchedulerCore({
@@ -94,7 +122,12 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     lifecycle,
     sanitize: (job) => sanitizeJob(job, { policy, executors }),
   });
+  const auth = users ? createBasicAuth({ users, respond: (code, message) => core.responses.make(code, message), onLog: options.onLog }) : undefined;
+  if (auth) core.callerName = () => auth.caller() ?? 'UNSECURE';
 
+  // Set once the scheduler has joined the ZooKeeper election (after listening, when its port is known).
+  let leadership: Leadership | undefined;
+  let self: Endpoint | undefined;
   const features = FEATURES.map((create) => create(core, options));
   const handlers = Object.assign({}, jobHandlers(core), ...features.map((f) => f.handlers ?? {}));
   const server: Server = createApiServer({
@@ -104,16 +137,36 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
         ? core.responses.make(ResponseCode.INVALID_REQUEST, `${method} is not supported: the aurora-ts local scheduler keeps no replicated log backups to recover from.`)
         : core.responses.make(ResponseCode.INVALID_REQUEST, `${method} is not implemented by the aurora-ts local scheduler yet.`),
     routes: sandboxRoutes(lifecycle.store, sandboxRoot),
+    filter: auth?.filter,
+    intercept: options.zk ? leaderRedirect(() => (leadership && self ? { leadership, self } : undefined)) : undefined,
   });
   const url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 8081);
+  const warning = exposureWarning(options.host ?? '127.0.0.1', auth !== undefined);
+  if (warning) options.onLog?.(warning);
+  if (options.zk) {
+    self = { host: options.zk.advertiseHost ?? advertisedHost(options.host ?? '127.0.0.1', hostname), port: Number(new URL(url).port) };
+    try {
+      leadership = await startLeadership({ ...options.zk, ...self, onLog: options.onLog });
+    } catch (error) {
+      server.close();
+      for (const feature of features) await feature.close?.();
+      await lifecycle.close();
+      if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
 
   let closing: Promise<void> | undefined;
   return {
     url,
     core,
     workDir,
+    leadership,
+    isLeader: () => leadership?.isLeader() ?? true,
     close() {
       closing ??= (async () => {
+        // Withdraw the announcement first, so callers are sent elsewhere before anything stops.
+        await leadership?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

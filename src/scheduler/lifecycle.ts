@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { SLAVE_ASSIGNED_STATES, ScheduleStatus, type ScheduledTask, type TaskConfig } from '../gen/types.js';
+import { SLAVE_ASSIGNED_STATES, ScheduleStatus, TERMINAL_STATES, type ScheduledTask, type TaskConfig } from '../gen/types.js';
 import { launchTask, type LaunchSpec, type RunningTask, type TaskOutcome } from './runner/index.js';
 import { lastEventTime, TaskStore } from './tasks.js';
 
@@ -143,6 +143,46 @@ export class TaskLifecycle {
   /** Whether new tasks may be placed on this host; maintenance turns this off while draining. */
   hostAcceptsTasks = true;
 
+  /**
+   * forceTaskState: an operator-forced transition, allowed where Aurora's TaskStateMachine allows it
+   * (KILLING, RESTARTING and DRAINING as above; THROTTLED → PENDING; a live or stopping task → FINISHED,
+   * FAILED, KILLED or LOST with the machine's reschedule rules). The process of a task forced terminal
+   * is stopped and its exit ignored. Returns false for a transition the machine would refuse.
+   */
+  forceState(taskId: string, to: ScheduleStatus, message: string): boolean {
+    const task = this.store.get(taskId);
+    if (!task || task.status === to) return false;
+    if (to === ScheduleStatus.KILLING || to === ScheduleStatus.RESTARTING || to === ScheduleStatus.DRAINING) {
+      return this.stop([taskId], to, message) > 0;
+    }
+    const from = task.status!;
+    if (from === ScheduleStatus.THROTTLED && to === ScheduleStatus.PENDING) {
+      this.transition(task, to, message);
+      this.schedule();
+      return true;
+    }
+    const stopping = from === ScheduleStatus.KILLING || from === ScheduleStatus.RESTARTING || from === ScheduleStatus.DRAINING;
+    if (!TERMINAL_STATES.has(to) || !(RUNNING_LIKE.has(from) || stopping)) return false;
+    const config = task.assignedTask!.task!;
+    if (to === ScheduleStatus.FAILED) task.failureCount = (task.failureCount ?? 0) + 1;
+    this.transition(task, to, message);
+    void this.processes.get(taskId)?.kill(message);
+    const max = config.maxTaskFailures ?? 1;
+    const again =
+      from === ScheduleStatus.RESTARTING || from === ScheduleStatus.DRAINING
+        ? true
+        : from === ScheduleStatus.KILLING // a kill ends the task for good
+          ? false
+          : to === ScheduleStatus.FINISHED
+            ? config.isService === true
+            : to === ScheduleStatus.FAILED
+              ? config.isService === true || max === -1 || task.failureCount! - 1 < max - 1
+              : true; // KILLED or LOST without a kill: rescheduled
+    if (again) this.reschedule(task, !stopping);
+    this.schedule();
+    return true;
+  }
+
   /** Kills every live task and waits for their processes (scheduler shutdown). */
   async close(message = 'Scheduler shutting down'): Promise<void> {
     this.closed = true;
@@ -251,6 +291,11 @@ export class TaskLifecycle {
   /** The executor's process is gone: the task reaches its terminal state, and maybe a successor. */
   private exited(task: ScheduledTask, outcome: TaskOutcome): void {
     const status = task.status!;
+    // Already terminal: forced there by forceState, which did the follow-ups.
+    if (TERMINAL_STATES.has(status)) {
+      this.schedule();
+      return;
+    }
     const config = task.assignedTask!.task!;
     switch (status) {
       case ScheduleStatus.KILLING:

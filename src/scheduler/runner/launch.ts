@@ -43,6 +43,9 @@ function validateSpec(spec: LaunchSpec): void {
       throw new AuroraValidationError(`files.${name}`, 'must be a relative path inside the sandbox');
     }
   }
+  if (spec.user !== undefined && !(Number.isInteger(spec.user.uid) && spec.user.uid >= 0 && Number.isInteger(spec.user.gid) && spec.user.gid >= 0)) {
+    throw new AuroraValidationError('user', 'must have a numeric uid and gid >= 0');
+  }
   if (spec.killGraceMs !== undefined && !(Number.isFinite(spec.killGraceMs) && spec.killGraceMs >= 0)) {
     throw new AuroraValidationError('killGraceMs', 'must be a number of milliseconds >= 0');
   }
@@ -149,6 +152,15 @@ class TaskProcess implements RunningTask {
     if (this.killReason !== undefined) return this.killed();
 
     const env = taskEnvironment(spec);
+    if (spec.user) {
+      // The task owns its sandbox and nothing else of the scheduler's.
+      try {
+        await chownTree(sandbox, spec.user.uid, spec.user.gid);
+      } catch (err) {
+        return { state: 'FAILED', message: `Failed to hand sandbox '${sandbox}' to user ${spec.user.name}: ${(err as Error).message}` };
+      }
+      Object.assign(env, { HOME: spec.user.home, USER: spec.user.name, LOGNAME: spec.user.name });
+    }
     let invocation: Invocation;
     try {
       invocation = await resolveInvocation(spec, env.PATH ?? '');
@@ -169,6 +181,8 @@ class TaskProcess implements RunningTask {
         stdio: ['ignore', out.fd, errFile.fd],
         // Own session and process group: the task is not killed with the scheduler's terminal.
         detached: true,
+        // libuv also drops the scheduler's supplementary groups when switching user.
+        ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
       });
       this.child = child;
       const exit = waitForExit(child);
@@ -205,6 +219,15 @@ class TaskProcess implements RunningTask {
     if (signal) return { state: 'FAILED', message: `Command terminated with signal ${signal}`, signal };
     if (code === 0) return { state: 'FINISHED', message: 'Command exited with status 0', exitCode: 0 };
     return { state: 'FAILED', message: `Command exited with status ${code}`, exitCode: code ?? undefined };
+  }
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await fs.lchown(dir, uid, gid);
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(full, uid, gid);
+    else await fs.lchown(full, uid, gid);
   }
 }
 

@@ -40,6 +40,8 @@ export interface LaunchSpec {
   killGraceMs?: number;
   /** Fetcher cache root (default: `<tmpdir>/aurora-ts-fetcher-cache-<user>`). */
   cacheDir?: string;
+  /** Run the executor as this account (needs root); the sandbox is chowned to it. Default: the scheduler's own. */
+  user?: { name: string; uid: number; gid: number; home: string };
 }
 
 export type TaskState = 'FINISHED' | 'FAILED' | 'KILLED';

@@ -1,0 +1,239 @@
+/**
+ * Host maintenance as Aurora's MaintenanceControllerImpl and SlaManager run it, for a scheduler whose
+ * only agent is this machine: NONE → SCHEDULED → DRAINING → DRAINED, endMaintenance → NONE.
+ * Draining this host moves its tasks DRAINING (killed, then rescheduled), and keeps every PENDING task
+ * off the host until maintenance ends. slaDrainHosts drains a task only while enough of its job's
+ * other instances stay RUNNING (its SlaPolicy, else the request's default), and anyway after timeoutSecs.
+ * Other host names are accepted and their modes tracked, but no task ever runs there.
+ */
+import { hostname as osHostname } from 'node:os';
+import {
+  ACTIVE_STATES,
+  MaintenanceMode,
+  ScheduleStatus,
+  TERMINAL_STATES,
+  type HostStatus,
+  type Hosts,
+  type ScheduledTask,
+  type SlaPolicy,
+} from '../../gen/types.js';
+import type { RpcHandlers } from '../api-server.js';
+import type { SchedulerCore } from '../core.js';
+import type { SchedulerFeature } from '../features.js';
+import { isProduction } from '../quota/index.js';
+import { lastEventTime } from '../tasks.js';
+
+export interface MaintenanceOptions {
+  /** How often DRAINING hosts are looked at again (Aurora's -host_maintenance_polling_interval; default 5000 ms). */
+  pollMs?: number;
+  /** Jobs with fewer active tasks skip the SLA check (Aurora's -min_required_instances_for_sla_check; default 20). */
+  slaMinRequiredInstances?: number;
+  /** Apply SLA checks to non-production tasks too (Aurora's -sla_aware_kill_non_prod; default false). */
+  slaAwareKillNonProd?: boolean;
+  now?: () => number;
+}
+
+/** MaintenanceControllerImpl.DRAINING_MESSAGE. */
+export const DRAINING_MESSAGE = 'Draining machine for maintenance.';
+
+interface MaintenanceRequest {
+  defaultSlaPolicy: SlaPolicy | undefined;
+  timeoutSecs: number;
+  createdMs: number;
+}
+
+const ZERO_PERCENT_SLA: SlaPolicy = { percentageSlaPolicy: { percentage: 0, durationSecs: 0 } };
+
+export class MaintenanceController {
+  readonly hostname: string;
+  private readonly modes = new Map<string, MaintenanceMode>();
+  private readonly requests = new Map<string, MaintenanceRequest>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly now: () => number;
+  private readonly minRequired: number;
+  private readonly slaNonProd: boolean;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly core: SchedulerCore,
+    options: MaintenanceOptions = {},
+  ) {
+    // The name the lifecycle gives tasks as slaveHost.
+    this.hostname = osHostname();
+    this.now = options.now ?? Date.now;
+    this.minRequired = options.slaMinRequiredInstances ?? 20;
+    this.slaNonProd = options.slaAwareKillNonProd ?? false;
+    this.modes.set(this.hostname, MaintenanceMode.NONE);
+    this.timer = setInterval(() => this.poll(), options.pollMs ?? 5000);
+    this.timer.unref();
+    this.unsubscribe = core.lifecycle.subscribe((task, previous) => {
+      // The last task leaving a DRAINING host makes it DRAINED (checked after the transition completes).
+      if (previous !== undefined && TERMINAL_STATES.has(task.status!) && task.assignedTask?.slaveHost) {
+        const host = task.assignedTask.slaveHost;
+        queueMicrotask(() => this.drainedIfEmpty(host));
+      }
+    });
+  }
+
+  mode(host: string): MaintenanceMode {
+    return this.modes.get(host) ?? MaintenanceMode.NONE;
+  }
+
+  status(hosts: Iterable<string>): HostStatus[] {
+    return [...new Set(hosts)].map((host) => ({ host, mode: this.mode(host) }));
+  }
+
+  startMaintenance(hosts: Iterable<string>): HostStatus[] {
+    return this.setMode(hosts, MaintenanceMode.SCHEDULED);
+  }
+
+  /** drainHosts: every active task on the hosts goes DRAINING now; empty hosts are DRAINED at once. */
+  drain(hosts: Iterable<string>): HostStatus[] {
+    const unique = [...new Set(hosts)];
+    this.record(unique, ZERO_PERCENT_SLA, 0);
+    const statuses: HostStatus[] = [];
+    for (const host of unique) {
+      const empty = this.activeOn(host).length === 0;
+      statuses.push(...this.setMode([host], empty ? MaintenanceMode.DRAINED : MaintenanceMode.DRAINING));
+      if (!empty) this.drainTasksOn(host);
+    }
+    return statuses;
+  }
+
+  /** slaDrainHosts: hosts go DRAINING; the poll drains each task once its SLA allows or the timeout passes. */
+  slaDrain(hosts: Iterable<string>, defaultSlaPolicy: SlaPolicy | undefined, timeoutSecs: number): HostStatus[] {
+    const unique = [...new Set(hosts)];
+    this.record(unique, defaultSlaPolicy, timeoutSecs);
+    const statuses = this.setMode(unique, MaintenanceMode.DRAINING);
+    setImmediate(() => this.poll());
+    return statuses;
+  }
+
+  endMaintenance(hosts: Iterable<string>): HostStatus[] {
+    const unique = [...new Set(hosts)];
+    for (const host of unique) this.requests.delete(host);
+    return this.setMode(unique, MaintenanceMode.NONE);
+  }
+
+  /** MaintenanceControllerImpl.runOneIteration: drain what the SLA now allows; empty DRAINING hosts become DRAINED. */
+  poll(): void {
+    for (const [host, mode] of this.modes) {
+      if (mode !== MaintenanceMode.DRAINING) continue;
+      if (this.activeOn(host).length === 0) this.setMode([host], MaintenanceMode.DRAINED);
+      else this.drainTasksOn(host);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.unsubscribe();
+  }
+
+  private record(hosts: string[], defaultSlaPolicy: SlaPolicy | undefined, timeoutSecs: number): void {
+    for (const host of hosts) this.requests.set(host, { defaultSlaPolicy, timeoutSecs, createdMs: this.now() });
+  }
+
+  private setMode(hosts: Iterable<string>, mode: MaintenanceMode): HostStatus[] {
+    const statuses: HostStatus[] = [];
+    for (const host of hosts) {
+      this.modes.set(host, mode);
+      statuses.push({ host, mode });
+    }
+    // Aurora's scheduling filter vetoes DRAINING and DRAINED hosts; SCHEDULED ones still take tasks.
+    const accepts = this.mode(this.hostname) !== MaintenanceMode.DRAINING && this.mode(this.hostname) !== MaintenanceMode.DRAINED;
+    if (accepts !== this.core.lifecycle.hostAcceptsTasks) {
+      this.core.lifecycle.hostAcceptsTasks = accepts;
+      this.core.lifecycle.schedule();
+    }
+    this.core.persist();
+    return statuses;
+  }
+
+  private activeOn(host: string): ScheduledTask[] {
+    return this.core.lifecycle.store.query({ slaveHosts: [host], statuses: [...ACTIVE_STATES] });
+  }
+
+  private drainedIfEmpty(host: string): void {
+    if (this.mode(host) !== MaintenanceMode.DRAINING || this.activeOn(host).length > 0) return;
+    this.setMode([host], MaintenanceMode.DRAINED);
+    this.requests.delete(host);
+  }
+
+  private drainTasksOn(host: string): void {
+    const request = this.requests.get(host);
+    // Aurora assumes the SLA is not met when the request is missing.
+    if (!request) return;
+    const force = this.now() > request.createdMs + request.timeoutSecs * 1000;
+    for (const task of this.activeOn(host)) {
+      const status = task.status!;
+      // Only tasks that still run can be drained; the rest are on their way out already.
+      if (status !== ScheduleStatus.ASSIGNED && status !== ScheduleStatus.STARTING && status !== ScheduleStatus.RUNNING) continue;
+      const policy = task.assignedTask!.task!.slaPolicy ?? request.defaultSlaPolicy;
+      if (force || this.slaAllows(task, policy)) this.core.lifecycle.drain([task.assignedTask!.taskId!], DRAINING_MESSAGE);
+    }
+  }
+
+  /** SlaManager.checkSla: would enough of the job's other instances stay RUNNING without this task? */
+  private slaAllows(task: ScheduledTask, policy: SlaPolicy | undefined): boolean {
+    if (!policy || (!policy.percentageSlaPolicy && !policy.countSlaPolicy && !policy.coordinatorSlaPolicy)) return true;
+    // A coordinator (an external HTTP service) is not consulted by the local scheduler: such tasks wait for the timeout.
+    if (policy.coordinatorSlaPolicy) return false;
+    const config = task.assignedTask!.task!;
+    const total = this.core.lifecycle.store.active(config.job).length;
+    if (!(this.slaNonProd || isProduction(config)) || total < this.minRequired) return true;
+    const durationMs = Number(policy.percentageSlaPolicy?.durationSecs ?? policy.countSlaPolicy?.durationSecs ?? 0) * 1000;
+    const now = this.now();
+    const running = this.core.lifecycle.store
+      .query({ jobKeys: [config.job!], statuses: [ScheduleStatus.RUNNING] })
+      .filter((t) => t.assignedTask!.taskId !== task.assignedTask!.taskId)
+      .filter((t) => now - lastEventTime(t, ScheduleStatus.RUNNING) > durationMs).length;
+    if (policy.percentageSlaPolicy) {
+      let required = Number(policy.percentageSlaPolicy.percentage ?? 0);
+      // A policy that lets no instance go is relaxed to let exactly one go (SlaManager.meetsSLAInstances).
+      if (Math.trunc((1 - required / 100) * total) < 1) required = ((total - 1) / total) * 100;
+      return (running / total) * 100 >= required;
+    }
+    let required = Number(policy.countSlaPolicy!.count ?? 0);
+    if (total - required < 1) required = total - 1;
+    return running >= required;
+  }
+
+  handlers(): RpcHandlers {
+    const r = this.core.responses;
+    const names = (hosts: unknown): string[] | undefined => {
+      const list = (hosts as Hosts | undefined)?.hostNames;
+      return list === undefined || list === null ? undefined : [...list];
+    };
+    const noHosts = () => r.invalid('hosts.hostNames must list at least one host name.');
+    return {
+      startMaintenance: ({ hosts }) => {
+        const list = names(hosts);
+        return list ? r.ok({ startMaintenanceResult: { statuses: this.startMaintenance(list) } }) : noHosts();
+      },
+      drainHosts: ({ hosts }) => {
+        const list = names(hosts);
+        return list ? r.ok({ drainHostsResult: { statuses: this.drain(list) } }) : noHosts();
+      },
+      slaDrainHosts: ({ hosts, defaultSlaPolicy, timeoutSecs }) => {
+        const list = names(hosts);
+        if (!list) return noHosts();
+        const timeout = Number(timeoutSecs ?? 0);
+        if (!Number.isFinite(timeout) || timeout < 0) return r.invalid('timeoutSecs must be zero or more seconds.');
+        return r.ok({ drainHostsResult: { statuses: this.slaDrain(list, (defaultSlaPolicy ?? undefined) as SlaPolicy | undefined, timeout) } });
+      },
+      maintenanceStatus: ({ hosts }) => {
+        const list = names(hosts);
+        return list ? r.ok({ maintenanceStatusResult: { statuses: this.status(list) } }) : noHosts();
+      },
+      endMaintenance: ({ hosts }) => {
+        const list = names(hosts);
+        return list ? r.ok({ endMaintenanceResult: { statuses: this.endMaintenance(list) } }) : noHosts();
+      },
+    };
+  }
+}
+
+export function maintenanceFeature(core: SchedulerCore, options: MaintenanceOptions = {}): SchedulerFeature {
+  const controller = new MaintenanceController(core, options);
+  return { handlers: controller.handlers(), close: () => controller.close() };
+}

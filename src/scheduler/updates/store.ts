@@ -1,0 +1,80 @@
+/**
+ * Every job update the scheduler has seen, with its events (Aurora's JobUpdateStore): a summary's
+ * state is derived from its events, and queries filter by role, key, job, user and status, newest
+ * change first.
+ */
+import type { JobInstanceUpdateEvent, JobKey, JobUpdate, JobUpdateDetails, JobUpdateEvent, JobUpdateKey, JobUpdateQuery } from '../../gen/types.js';
+import { jobKeyString } from '../tasks.js';
+import { isActiveUpdateStatus } from './states.js';
+
+export function updateKeyString(key: JobUpdateKey | undefined): string {
+  return `${jobKeyString(key?.job)}/${key?.id ?? ''}`;
+}
+
+/** The key as Aurora's messages print it (Thrift's toString). */
+export function describeUpdateKey(key: JobUpdateKey | undefined): string {
+  const job = key?.job;
+  return `JobUpdateKey(job:JobKey(role:${job?.role ?? 'null'}, environment:${job?.environment ?? 'null'}, name:${job?.name ?? 'null'}), id:${key?.id ?? 'null'})`;
+}
+
+export class JobUpdateStore {
+  private readonly updates = new Map<string, JobUpdateDetails>();
+
+  /** Stores a new update; its state fills in as events are added. */
+  save(update: JobUpdate): JobUpdateDetails {
+    const details: JobUpdateDetails = { update, updateEvents: [], instanceEvents: [] };
+    update.summary!.state = {};
+    this.updates.set(updateKeyString(update.summary!.key), details);
+    return details;
+  }
+
+  get(key: JobUpdateKey | undefined): JobUpdateDetails | undefined {
+    return this.updates.get(updateKeyString(key));
+  }
+
+  addEvent(details: JobUpdateDetails, event: JobUpdateEvent): void {
+    details.updateEvents!.push(event);
+    this.refreshState(details);
+  }
+
+  addInstanceEvent(details: JobUpdateDetails, event: JobInstanceUpdateEvent): void {
+    details.instanceEvents!.push(event);
+    this.refreshState(details);
+  }
+
+  /** Updates of a job that are still in progress (at most one, by construction). */
+  active(job: JobKey): JobUpdateDetails[] {
+    const wanted = jobKeyString(job);
+    return [...this.updates.values()].filter(
+      (d) => jobKeyString(d.update!.summary!.key!.job) === wanted && isActiveUpdateStatus(d.update!.summary!.state!.status),
+    );
+  }
+
+  query(query: JobUpdateQuery = {}): JobUpdateDetails[] {
+    const statuses = query.updateStatuses ? new Set(query.updateStatuses) : undefined;
+    const matches = [...this.updates.values()].filter((d) => {
+      const summary = d.update!.summary!;
+      const key = summary.key!;
+      if (query.role != null && key.job!.role !== query.role) return false;
+      if (query.key != null && updateKeyString(query.key) !== updateKeyString(key)) return false;
+      if (query.jobKey != null && jobKeyString(query.jobKey) !== jobKeyString(key.job)) return false;
+      if (query.user != null && summary.user !== query.user) return false;
+      if (statuses && statuses.size > 0 && !statuses.has(summary.state!.status!)) return false;
+      return true;
+    });
+    // Stable sort: ties keep insertion order.
+    matches.sort((a, b) => (b.update!.summary!.state!.lastModifiedTimestampMs ?? 0) - (a.update!.summary!.state!.lastModifiedTimestampMs ?? 0));
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? 0;
+    return matches.slice(offset, limit > 0 ? offset + limit : undefined);
+  }
+
+  private refreshState(details: JobUpdateDetails): void {
+    const events = details.updateEvents!;
+    const instanceEvents = details.instanceEvents!;
+    const state = details.update!.summary!.state!;
+    state.createdTimestampMs = events[0]?.timestampMs;
+    state.status = events.at(-1)?.status;
+    state.lastModifiedTimestampMs = Math.max(events.at(-1)?.timestampMs ?? 0, instanceEvents.at(-1)?.timestampMs ?? 0);
+  }
+}
