@@ -1,0 +1,87 @@
+/**
+ * The package as a separate project sees it: installed under node_modules (a symlink to this
+ * checkout, built by `npm test`), imported from ESM, required from CommonJS, and type-checked
+ * under `tsc --strict` through the `exports` map.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+let project: string;
+
+beforeAll(() => {
+  project = mkdtempSync(join(tmpdir(), 'aurora-ts-consumer-'));
+  mkdirSync(join(project, 'node_modules'));
+  symlinkSync(root, join(project, 'node_modules', 'aurora-ts'), 'dir');
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+});
+
+afterAll(() => {
+  rmSync(project, { recursive: true, force: true });
+});
+
+function node(file: string, source: string): string {
+  writeFileSync(join(project, file), source);
+  return execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8' }).trim();
+}
+
+describe('aurora-ts as a dependency', () => {
+  it('imports from ESM', () => {
+    const out = node(
+      'esm.mjs',
+      `import { AuroraClient, Job, ScheduleStatus, ACTIVE_STATES, AURORA_EXECUTOR_NAME } from 'aurora-ts';
+       const client = new AuroraClient({ url: 'http://127.0.0.1:1' });
+       const job = Job.create('www-data/prod/hello').instances(2).executor('myExecutor', { a: 1 }).cpus(1).ramMb(64).diskMb(64);
+       console.log(JSON.stringify([typeof client.getJobs, job.toConfig().instanceCount, ScheduleStatus[ScheduleStatus.RUNNING], ACTIVE_STATES.has(ScheduleStatus.RUNNING), AURORA_EXECUTOR_NAME]));`,
+    );
+    expect(JSON.parse(out)).toEqual(['function', 2, 'RUNNING', true, 'AuroraExecutor']);
+  });
+
+  it('requires from CommonJS', () => {
+    const out = node(
+      'cjs.cjs',
+      `const aurora = require('aurora-ts');
+       const client = new aurora.AuroraClient({ url: 'http://127.0.0.1:1', protocol: 'json' });
+       console.log(JSON.stringify([typeof client.killTasks, aurora.ResponseCode.OK, typeof aurora.startScheduler]));`,
+    );
+    expect(JSON.parse(out)).toEqual(['function', 1, 'function']);
+  });
+
+  it('ships the job file JSON Schema', () => {
+    const out = node('schema.mjs', `import { createRequire } from 'node:module'; const r = createRequire(import.meta.url); console.log(r.resolve('aurora-ts/job.schema.json'));`);
+    expect(out).toMatch(/schema[/\\]job\.schema\.json$/);
+  });
+
+  it('type-checks a consumer under tsc --strict', () => {
+    writeFileSync(
+      join(project, 'deploy.ts'),
+      `import { AuroraClient, AuroraResponseError, Job, JobUpdate, ScheduleStatus, type JobKey, type ScheduledTask } from 'aurora-ts';
+       export async function run(): Promise<number> {
+         const client = new AuroraClient({ url: 'http://127.0.0.1:8081', protocol: 'binary', timeoutMs: 1000 });
+         const key: JobKey = { role: 'www-data', environment: 'prod', name: 'hello' };
+         const job = Job.create(key).service().instances(3).executor('myExecutor', 'data').cpus(0.5).ramMb(128).diskMb(128);
+         try {
+           await client.createJob(job);
+           await client.startJobUpdate(JobUpdate.for(job).batchSize(2), 'rolling');
+         } catch (e) {
+           if (e instanceof AuroraResponseError) return e.code;
+           throw e;
+         }
+         const { tasks = [] } = await client.getTasksWithoutConfigs({ jobKeys: new Set([key]), statuses: [ScheduleStatus.RUNNING] });
+         const first: ScheduledTask | undefined = tasks[0];
+         await client.killTasks(key, [0, 1], 'done');
+         return first?.assignedTask?.instanceId ?? -1;
+       }`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: [] }, files: ['deploy.ts'] }),
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const result = execFileSync(process.execPath, [tsc, '-p', project], { cwd: project, encoding: 'utf8' });
+    expect(result).toBe('');
+  });
+});
