@@ -1,0 +1,462 @@
+/**
+ * Every noun and verb of `aurora-ts`: arguments, flags, help text and examples, and a loader that
+ * imports the verb's module only when it runs. Adding a command is one entry here plus one module
+ * under src/cli/commands/<noun>/ exporting `run(ctx, input)`.
+ */
+import type { CliContext } from './context.js';
+
+export interface ArgSpec {
+  name: string;
+  description: string;
+  optional?: boolean;
+  /** Takes the rest of the arguments (a list). */
+  variadic?: boolean;
+}
+
+export interface OptionSpec {
+  flags: string;
+  description: string;
+  choices?: readonly string[];
+  parse?: 'positiveNumber' | 'positiveInteger' | 'nonNegativeInteger';
+  default?: unknown;
+  env?: string;
+  /** The option must be given. */
+  required?: boolean;
+}
+
+export interface VerbModule {
+  run(ctx: CliContext, input: never): Promise<number | void>;
+}
+
+export interface VerbSpec {
+  name: string;
+  summary: string;
+  args?: readonly ArgSpec[];
+  options?: readonly OptionSpec[];
+  examples?: readonly string[];
+  load(): Promise<VerbModule>;
+}
+
+export interface NounSpec {
+  name: string;
+  summary: string;
+  verbs: readonly VerbSpec[];
+}
+
+const KEY: ArgSpec = { name: 'key', description: 'job key cluster/role/env/name' };
+const KEY_INSTANCES: ArgSpec = { name: 'key', description: 'job key cluster/role/env/name, optionally /instances (0-2 or 0,1-3,5)' };
+const JOB_FILE: ArgSpec = { name: 'file', description: 'job file (.json, .js, .mjs, or .ts with tsx installed)' };
+const CLUSTER: OptionSpec = { flags: '--cluster <name>', description: 'cluster to use (overrides the job file\'s "cluster"; default local)' };
+const MESSAGE: OptionSpec = { flags: '--message <text>', description: 'message recorded with the request' };
+const UPDATE_ID: OptionSpec = { flags: '--id <id>', description: 'the update to act on (default: the job\'s active update)' };
+const CLUSTER_ARG: ArgSpec = { name: 'cluster', description: 'cluster name' };
+const HOSTS: ArgSpec = { name: 'hosts', description: 'host names', variadic: true };
+
+/** A verb whose code is one function of a noun's module. */
+function verbOf<M>(load: () => Promise<M>, pick: (m: M) => VerbModule['run']): () => Promise<VerbModule> {
+  return async () => ({ run: pick(await load()) });
+}
+
+const WAIT_TIMEOUT: OptionSpec = { flags: '--wait-timeout <seconds>', description: 'give up waiting after this long (exit 1)', parse: 'positiveNumber' };
+
+export const COMMANDS: readonly NounSpec[] = [
+  {
+    name: 'job',
+    summary: 'create, inspect and control jobs',
+    verbs: [
+      {
+        name: 'create',
+        summary: 'create a job from a job file',
+        args: [JOB_FILE],
+        options: [
+          CLUSTER,
+          { flags: '--wait-until <state>', description: 'wait until every instance is in this state', choices: ['PENDING', 'RUNNING', 'FINISHED'] },
+          WAIT_TIMEOUT,
+        ],
+        examples: ['aurora-ts job create examples/hello.json', 'aurora-ts job create job.json --wait-until RUNNING', 'aurora-ts --json job create job.json'],
+        load: () => import('./commands/job/create.js'),
+      },
+      {
+        name: 'status',
+        summary: 'show the tasks of a job',
+        args: [KEY_INSTANCES],
+        options: [{ flags: '--all', description: 'include finished, failed and killed tasks' }],
+        examples: ['aurora-ts job status local/www-data/prod/hello', 'aurora-ts --json job status local/www-data/prod/hello/0-2'],
+        load: () => import('./commands/job/status.js'),
+      },
+      {
+        name: 'list',
+        summary: 'list the jobs of a cluster, or of one role',
+        args: [{ name: 'cluster-role', description: 'CLUSTER or CLUSTER/ROLE' }],
+        examples: ['aurora-ts job list local', 'aurora-ts job list local/www-data'],
+        load: () => import('./commands/job/list.js'),
+      },
+      {
+        name: 'kill',
+        summary: 'kill some instances of a job',
+        args: [{ name: 'key', description: 'job key with instances: cluster/role/env/name/instances' }],
+        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT],
+        examples: ['aurora-ts job kill local/www-data/prod/hello/1', 'aurora-ts job kill local/www-data/prod/hello/0-2 --wait'],
+        load: () => import('./commands/job/kill.js'),
+      },
+      {
+        name: 'killall',
+        summary: 'kill every instance of a job',
+        args: [KEY],
+        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT],
+        examples: ['aurora-ts job killall local/www-data/prod/hello --wait'],
+        load: () => import('./commands/job/killall.js'),
+      },
+      {
+        name: 'restart',
+        summary: 'restart instances of a job (all active ones without /instances)',
+        args: [KEY_INSTANCES],
+        examples: ['aurora-ts job restart local/www-data/prod/hello', 'aurora-ts job restart local/www-data/prod/hello/0,2'],
+        load: () => import('./commands/job/restart.js'),
+      },
+      {
+        name: 'add',
+        summary: 'add instances copied from an existing one',
+        args: [
+          { name: 'key', description: 'cluster/role/env/name/INSTANCE: the instance to copy' },
+          { name: 'count', description: 'how many instances to add' },
+        ],
+        examples: ['aurora-ts job add local/www-data/prod/hello/0 2'],
+        load: () => import('./commands/job/add.js'),
+      },
+      {
+        name: 'inspect',
+        summary: 'show the JobConfiguration a job file would send',
+        args: [JOB_FILE],
+        options: [CLUSTER],
+        examples: ['aurora-ts job inspect job.json', 'aurora-ts --json job inspect job.json'],
+        load: () => import('./commands/job/inspect.js'),
+      },
+      {
+        name: 'diff',
+        summary: 'compare a job file with the running job',
+        args: [JOB_FILE],
+        options: [CLUSTER],
+        examples: ['aurora-ts job diff job.json'],
+        load: () => import('./commands/job/diff.js'),
+      },
+    ],
+  },
+  {
+    name: 'task',
+    summary: 'look at the tasks of a job',
+    verbs: [
+      {
+        name: 'list',
+        summary: 'list every task of a job, with its latest event',
+        args: [KEY_INSTANCES],
+        examples: ['aurora-ts task list local/www-data/prod/hello'],
+        load: () => import('./commands/task/list.js'),
+      },
+      {
+        name: 'pending',
+        summary: 'why the pending tasks of a job are not scheduled',
+        args: [KEY],
+        examples: ['aurora-ts task pending local/www-data/prod/hello'],
+        load: () => import('./commands/task/pending.js'),
+      },
+      {
+        name: 'logs',
+        summary: "print a task's stdout (or stderr) from its sandbox (local scheduler)",
+        args: [{ name: 'key', description: 'cluster/role/env/name/INSTANCE' }],
+        options: [
+          { flags: '--stderr', description: 'print stderr instead of stdout' },
+          { flags: '-f, --follow', description: 'keep printing new output until the task ends' },
+        ],
+        examples: ['aurora-ts task logs local/www-data/prod/hello/0', 'aurora-ts task logs local/www-data/prod/hello/0 --stderr --follow'],
+        load: () => import('./commands/task/logs.js'),
+      },
+    ],
+  },
+  {
+    name: 'update',
+    summary: 'roll out a new configuration to a running job',
+    verbs: [
+      {
+        name: 'start',
+        summary: 'start updating the job of a job file (settings from its "update" section)',
+        args: [JOB_FILE],
+        options: [
+          CLUSTER,
+          MESSAGE,
+          { flags: '--instances <ids>', description: 'update only these instances, e.g. 0-2' },
+          { flags: '--wait', description: 'wait until the update ends (exit 1 unless ROLLED_FORWARD)' },
+          WAIT_TIMEOUT,
+        ],
+        examples: ['aurora-ts update start job.json --wait'],
+        load: verbOf(() => import('./commands/update.js'), (m) => m.start),
+      },
+      ...(
+        [
+          ['pause', 'pause the active update', (m: typeof import('./commands/update.js')) => m.pause],
+          ['resume', 'resume a paused update', (m: typeof import('./commands/update.js')) => m.resume],
+          ['abort', 'abort the active update', (m: typeof import('./commands/update.js')) => m.abort],
+          ['rollback', 'roll the active update back', (m: typeof import('./commands/update.js')) => m.rollback],
+        ] as const
+      ).map(([name, summary, pick]) => ({
+        name,
+        summary,
+        args: [KEY],
+        options: [UPDATE_ID, MESSAGE],
+        examples: [`aurora-ts update ${name} local/www-data/prod/hello`],
+        load: verbOf(() => import('./commands/update.js'), pick),
+      })),
+      {
+        name: 'pulse',
+        summary: 'pulse an update that waits for pulses',
+        args: [KEY],
+        options: [UPDATE_ID],
+        examples: ['aurora-ts update pulse local/www-data/prod/hello'],
+        load: verbOf(() => import('./commands/update.js'), (m) => m.pulse),
+      },
+      {
+        name: 'list',
+        summary: 'list updates of a cluster, a role or a job',
+        args: [{ name: 'target', description: 'CLUSTER, CLUSTER/ROLE or a job key' }],
+        options: [{ flags: '--active', description: 'only updates in progress' }],
+        examples: ['aurora-ts update list local', 'aurora-ts update list local/www-data/prod/hello --active'],
+        load: verbOf(() => import('./commands/update.js'), (m) => m.list),
+      },
+      {
+        name: 'info',
+        summary: "show an update's events (default: the active, else the latest)",
+        args: [KEY],
+        options: [UPDATE_ID],
+        examples: ['aurora-ts update info local/www-data/prod/hello'],
+        load: verbOf(() => import('./commands/update.js'), (m) => m.info),
+      },
+      {
+        name: 'wait',
+        summary: 'wait until an update ends (exit 1 unless ROLLED_FORWARD)',
+        args: [KEY],
+        options: [UPDATE_ID, WAIT_TIMEOUT],
+        examples: ['aurora-ts update wait local/www-data/prod/hello'],
+        load: verbOf(() => import('./commands/update.js'), (m) => m.wait),
+      },
+    ],
+  },
+  {
+    name: 'cron',
+    summary: 'cron jobs',
+    verbs: [
+      {
+        name: 'schedule',
+        summary: 'schedule (or replace) a cron job from a job file with cron.schedule',
+        args: [JOB_FILE],
+        options: [CLUSTER],
+        examples: ['aurora-ts cron schedule nightly.json'],
+        load: verbOf(() => import('./commands/cron.js'), (m) => m.schedule),
+      },
+      {
+        name: 'deschedule',
+        summary: 'remove a cron job',
+        args: [KEY],
+        examples: ['aurora-ts cron deschedule local/www-data/prod/nightly'],
+        load: verbOf(() => import('./commands/cron.js'), (m) => m.deschedule),
+      },
+      {
+        name: 'start',
+        summary: 'run a cron job now',
+        args: [KEY],
+        examples: ['aurora-ts cron start local/www-data/prod/nightly'],
+        load: verbOf(() => import('./commands/cron.js'), (m) => m.start),
+      },
+      {
+        name: 'show',
+        summary: "show a cron job's schedule and next run",
+        args: [KEY],
+        examples: ['aurora-ts cron show local/www-data/prod/nightly'],
+        load: verbOf(() => import('./commands/cron.js'), (m) => m.show),
+      },
+    ],
+  },
+  {
+    name: 'quota',
+    summary: 'role quotas',
+    verbs: [
+      {
+        name: 'get',
+        summary: "show a role's quota and consumption",
+        args: [{ name: 'target', description: 'CLUSTER/ROLE' }],
+        examples: ['aurora-ts quota get local/www-data'],
+        load: verbOf(() => import('./commands/quota.js'), (m) => m.get),
+      },
+      {
+        name: 'set',
+        summary: "set a role's quota (admin)",
+        args: [{ name: 'target', description: 'CLUSTER/ROLE' }],
+        options: [
+          { flags: '--cpus <n>', description: 'CPUs', parse: 'positiveNumber', required: true },
+          { flags: '--ram-mb <n>', description: 'RAM in MiB', parse: 'nonNegativeInteger', required: true },
+          { flags: '--disk-mb <n>', description: 'disk in MiB', parse: 'nonNegativeInteger', required: true },
+        ],
+        examples: ['aurora-ts quota set local/www-data --cpus 8 --ram-mb 16384 --disk-mb 65536'],
+        load: verbOf(() => import('./commands/quota.js'), (m) => m.set),
+      },
+    ],
+  },
+  {
+    name: 'sla',
+    summary: 'job uptime numbers',
+    verbs: [
+      {
+        name: 'uptime',
+        summary: 'how long the instances of a job have been running, by percentile',
+        args: [KEY],
+        options: [{ flags: '--percentiles <list>', description: 'comma-separated percentiles', default: '50,75,90,95,99' }],
+        examples: ['aurora-ts sla uptime local/www-data/prod/hello'],
+        load: verbOf(() => import('./commands/sla.js'), (m) => m.uptime),
+      },
+      {
+        name: 'up-count',
+        summary: 'how many instances have been up for at least --duration seconds',
+        args: [KEY],
+        options: [{ flags: '--duration <seconds>', description: 'minimum uptime', parse: 'nonNegativeInteger', default: 0 }],
+        examples: ['aurora-ts sla up-count local/www-data/prod/hello --duration 300'],
+        load: verbOf(() => import('./commands/sla.js'), (m) => m.upCount),
+      },
+    ],
+  },
+  {
+    name: 'maintenance',
+    summary: 'host maintenance (admin)',
+    verbs: [
+      ...(
+        [
+          ['start', 'put hosts into maintenance (SCHEDULED)', (m: typeof import('./commands/maintenance.js')) => m.start, false],
+          ['drain', 'drain hosts: move their tasks away', (m: typeof import('./commands/maintenance.js')) => m.drain, false],
+          ['status', 'show the maintenance mode of hosts (all in maintenance without HOSTS)', (m: typeof import('./commands/maintenance.js')) => m.status, true],
+          ['end', 'end maintenance of hosts', (m: typeof import('./commands/maintenance.js')) => m.end, false],
+        ] as const
+      ).map(([name, summary, pick, optional]) => ({
+        name,
+        summary,
+        args: [CLUSTER_ARG, { ...HOSTS, optional }],
+        examples: [`aurora-ts maintenance ${name} local host1.example.com`],
+        load: verbOf(() => import('./commands/maintenance.js'), pick),
+      })),
+      {
+        name: 'sla-drain',
+        summary: 'drain hosts while keeping tasks within their SLA',
+        args: [CLUSTER_ARG, HOSTS],
+        options: [
+          { flags: '--percentage <n>', description: 'default SLA: this percentage of instances up', parse: 'positiveNumber' },
+          { flags: '--count <n>', description: 'default SLA: this many instances up', parse: 'positiveInteger' },
+          { flags: '--duration <seconds>', description: 'for at least this long', parse: 'nonNegativeInteger' },
+          { flags: '--force-drain-timeout <seconds>', description: 'force the drain after this long (default 3600)', parse: 'positiveInteger' },
+        ],
+        examples: ['aurora-ts maintenance sla-drain local host1 --percentage 95 --duration 300'],
+        load: verbOf(() => import('./commands/maintenance.js'), (m) => m.slaDrain),
+      },
+    ],
+  },
+  {
+    name: 'admin',
+    summary: 'scheduler administration (AuroraAdmin RPCs)',
+    verbs: [
+      { name: 'snapshot', summary: 'write a storage snapshot', args: [CLUSTER_ARG], examples: ['aurora-ts admin snapshot local'], load: verbOf(() => import('./commands/admin.js'), (m) => m.snapshot) },
+      { name: 'backup', summary: 'write a backup now', args: [CLUSTER_ARG], examples: ['aurora-ts admin backup local'], load: verbOf(() => import('./commands/admin.js'), (m) => m.backup) },
+      { name: 'list-backups', summary: 'list backups', args: [CLUSTER_ARG], examples: ['aurora-ts admin list-backups local'], load: verbOf(() => import('./commands/admin.js'), (m) => m.listBackups) },
+      {
+        name: 'reconcile',
+        summary: 'trigger task reconciliation (implicit unless --explicit)',
+        args: [CLUSTER_ARG],
+        options: [
+          { flags: '--explicit', description: 'explicit reconciliation' },
+          { flags: '--batch-size <n>', description: 'tasks per explicit batch', parse: 'positiveInteger' },
+        ],
+        examples: ['aurora-ts admin reconcile local --explicit --batch-size 100'],
+        load: verbOf(() => import('./commands/admin.js'), (m) => m.reconcile),
+      },
+      {
+        name: 'prune',
+        summary: 'prune terminated tasks',
+        args: [{ name: 'target', description: 'CLUSTER or CLUSTER/ROLE' }],
+        options: [{ flags: '--limit <n>', description: 'at most this many tasks', parse: 'positiveInteger' }],
+        examples: ['aurora-ts admin prune local/www-data'],
+        load: verbOf(() => import('./commands/admin.js'), (m) => m.prune),
+      },
+      {
+        name: 'force-state',
+        summary: "force a task's state (dangerous)",
+        args: [CLUSTER_ARG, { name: 'task-id', description: 'task id' }, { name: 'state', description: 'task state, e.g. FAILED' }],
+        examples: ['aurora-ts admin force-state local www-data-prod-hello-0-1234 FAILED'],
+        load: verbOf(() => import('./commands/admin.js'), (m) => m.forceState),
+      },
+    ],
+  },
+  {
+    name: 'scheduler',
+    summary: 'run the local Aurora-compatible scheduler',
+    verbs: [
+      {
+        name: 'start',
+        summary: 'start the local scheduler (in the foreground unless --detach)',
+        options: [
+          { flags: '--host <host>', description: 'interface to listen on', default: '127.0.0.1' },
+          { flags: '--port <port>', description: 'port to listen on (0 picks a free one)', default: 8081, parse: 'nonNegativeInteger' },
+          { flags: '--custom-executor-config <file>', description: "custom executors, in Aurora's -custom_executor_config format" },
+          { flags: '--cluster-name <name>', description: 'cluster name the scheduler reports', default: 'local' },
+          { flags: '--cpus <n>', description: 'CPUs offered to tasks (default: this machine)', parse: 'positiveNumber' },
+          { flags: '--ram-mb <n>', description: 'RAM in MiB offered to tasks (default: this machine)', parse: 'positiveInteger' },
+          { flags: '--work-dir <dir>', description: 'where sandboxes live (default: a temporary directory)' },
+          { flags: '--detach', description: 'run in the background; print the URL once the API answers' },
+        ],
+        examples: [
+          'aurora-ts scheduler start --custom-executor-config examples/executors.json',
+          'aurora-ts scheduler start --detach --port 0',
+        ],
+        load: () => import('./commands/scheduler/start.js'),
+      },
+      {
+        name: 'status',
+        summary: 'show whether the local scheduler runs, and where',
+        examples: ['aurora-ts scheduler status', 'aurora-ts --json scheduler status'],
+        load: () => import('./commands/scheduler/status.js'),
+      },
+      {
+        name: 'stop',
+        summary: 'stop the local scheduler (its tasks are killed)',
+        examples: ['aurora-ts scheduler stop'],
+        load: () => import('./commands/scheduler/stop.js'),
+      },
+    ],
+  },
+  {
+    name: 'executors',
+    summary: "check and show a scheduler's custom executor file",
+    verbs: [
+      {
+        name: 'validate',
+        summary: "check a custom executor file the way Aurora's scheduler does at start-up",
+        args: [{ name: 'file', description: 'executor settings file (JSON)' }],
+        examples: ['aurora-ts executors validate examples/executors.json'],
+        load: () => import('./commands/executors/validate.js'),
+      },
+      {
+        name: 'list',
+        summary: 'list the executors of a file (default: the running local scheduler\'s)',
+        args: [{ name: 'file', description: 'executor settings file (JSON)', optional: true }],
+        examples: ['aurora-ts executors list examples/executors.json'],
+        load: () => import('./commands/executors/list.js'),
+      },
+    ],
+  },
+  {
+    name: 'clusters',
+    summary: 'clusters from clusters.json',
+    verbs: [
+      {
+        name: 'list',
+        summary: 'list the known clusters',
+        examples: ['aurora-ts clusters list'],
+        load: () => import('./commands/clusters/list.js'),
+      },
+    ],
+  },
+];

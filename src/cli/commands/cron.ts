@@ -1,0 +1,80 @@
+/** `aurora-ts cron schedule|deschedule|start|show`: Aurora's cron job RPCs. */
+import { CronCollisionPolicy } from '../../gen/types.js';
+import type { CliContext } from '../context.js';
+import { CliFailure, UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { loadJob } from '../jobfile.js';
+import { formatJobKey, parseJobKey, thriftJobKey } from '../jobkey.js';
+
+export interface ScheduleOptions {
+  file: string;
+  cluster?: string;
+}
+
+export async function schedule(ctx: CliContext, options: ScheduleOptions): Promise<number> {
+  const { io } = ctx;
+  const job = await loadJob(ctx, options.file, options.cluster);
+  if (!job.config.cronSchedule) throw new UsageError(`${options.file}: cron.schedule is not set`, `create a job without a schedule with "aurora-ts job create ${options.file}"`);
+  const client = await ctx.client(job.cluster);
+  const reply = await client.scheduleCronJob(job.config);
+  for (const detail of reply.$response.details) io.warn(detail);
+  const label = formatJobKey(job.key);
+  io.out(`Scheduled cron job ${io.style('bold', label)}: ${job.config.cronSchedule}`);
+  if (io.json) io.data({ job: label, cronSchedule: job.config.cronSchedule });
+  return ExitCode.OK;
+}
+
+export interface KeyOptions {
+  key: string;
+}
+
+export async function deschedule(ctx: CliContext, options: KeyOptions): Promise<number> {
+  const key = parseJobKey(options.key);
+  const client = await ctx.client(key.cluster);
+  const reply = await client.descheduleCronJob(thriftJobKey(key));
+  for (const detail of reply.$response.details) ctx.io.warn(detail);
+  ctx.io.out(`Descheduled cron job ${formatJobKey(key)}.`);
+  if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), descheduled: true });
+  return ExitCode.OK;
+}
+
+export async function start(ctx: CliContext, options: KeyOptions): Promise<number> {
+  const key = parseJobKey(options.key);
+  const client = await ctx.client(key.cluster);
+  const reply = await client.startCronJob(thriftJobKey(key));
+  for (const detail of reply.$response.details) ctx.io.warn(detail);
+  ctx.io.out(`Started a run of cron job ${formatJobKey(key)}.`);
+  if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), started: true });
+  return ExitCode.OK;
+}
+
+export async function show(ctx: CliContext, options: KeyOptions): Promise<number> {
+  const { io } = ctx;
+  const key = parseJobKey(options.key);
+  const client = await ctx.client(key.cluster);
+  const result = await client.getJobSummary(key.role);
+  const summary = (result.summaries ?? []).find(
+    (s) => s.job?.key?.environment === key.environment && s.job?.key?.name === key.name && s.job?.cronSchedule,
+  );
+  const label = formatJobKey(key);
+  if (!summary?.job?.cronSchedule) throw new CliFailure(`${label} is not a cron job on this scheduler`);
+  const cron = summary.job.cronSchedule;
+  const policy = CronCollisionPolicy[summary.job.cronCollisionPolicy ?? CronCollisionPolicy.KILL_EXISTING] ?? '?';
+  let description: string | undefined;
+  try {
+    const { describeCron } = await import('../../job/cron.js');
+    description = describeCron(cron);
+  } catch {
+    description = undefined;
+  }
+  const next = summary.nextCronRunMs ? new Date(summary.nextCronRunMs).toISOString() : null;
+  if (io.json) {
+    io.data({ job: label, cronSchedule: cron, description: description ?? null, collisionPolicy: policy, nextRun: next });
+    return ExitCode.OK;
+  }
+  io.out(`${io.style('bold', label)}`);
+  io.out(`  schedule:          ${cron}${description ? ` (${description})` : ''}`);
+  io.out(`  collision policy:  ${policy}`);
+  io.out(`  next run:          ${next ?? '-'}`);
+  return ExitCode.OK;
+}

@@ -1,0 +1,42 @@
+/** `aurora-ts job create FILE`: createJob, then optionally wait until every instance is PENDING/RUNNING/FINISHED. */
+import type { CliContext } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { loadJob } from '../../jobfile.js';
+import { formatJobKey } from '../../jobkey.js';
+import { waitForInstances, type WaitResult } from '../../tasks.js';
+
+export interface CreateOptions {
+  file: string;
+  cluster?: string;
+  waitUntil?: 'PENDING' | 'RUNNING' | 'FINISHED';
+  /** Seconds. */
+  waitTimeout?: number;
+}
+
+export async function run(ctx: CliContext, options: CreateOptions): Promise<number> {
+  const { io } = ctx;
+  const job = await loadJob(ctx, options.file, options.cluster);
+  if (job.config.cronSchedule !== undefined && job.config.cronSchedule !== null) {
+    throw new UsageError(`${options.file}: this is a cron job (it has a cron schedule)`, `schedule it with "aurora-ts cron schedule ${options.file}"`);
+  }
+  const client = await ctx.client(job.cluster);
+  const reply = await client.createJob(job.config);
+  for (const detail of reply.$response.details) io.warn(detail);
+  const label = formatJobKey(job.key);
+  const count = job.config.instanceCount ?? 1;
+  io.out(`Created job ${io.style('bold', label)} (${count} instance${count === 1 ? '' : 's'}) on ${client.url.replace(/\/api$/, '')}`);
+
+  let wait: WaitResult | undefined;
+  if (options.waitUntil !== undefined) {
+    wait = await waitForInstances(ctx, client, job.key, {
+      target: options.waitUntil,
+      instances: Array.from({ length: count }, (_, i) => i),
+      timeoutMs: options.waitTimeout === undefined ? undefined : options.waitTimeout * 1000,
+    });
+  }
+  if (io.json) {
+    io.data({ job: label, instances: count, created: true, ...(wait ? { wait: { until: options.waitUntil, ok: wait.ok, states: wait.counts } } : {}) });
+  }
+  return wait === undefined || wait.ok ? ExitCode.OK : ExitCode.FAILURE;
+}

@@ -1,0 +1,42 @@
+/** `aurora-ts job status KEY[/instances]`: one row per task (instance, state, task id, host, ports, age). */
+import type { CliContext } from '../../context.js';
+import { CliFailure } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { formatJobKey, parseJobKey } from '../../jobkey.js';
+import { formatAge, formatPorts, jobTasks, styleState, taskRow, type TaskRow } from '../../tasks.js';
+
+export interface StatusOptions {
+  key: string;
+  all?: boolean;
+}
+
+const INACTIVE = new Set(['FINISHED', 'FAILED', 'KILLED', 'LOST']);
+
+export async function run(ctx: CliContext, options: StatusOptions): Promise<number> {
+  const { io } = ctx;
+  const key = parseJobKey(options.key, 'optional');
+  const client = await ctx.client(key.cluster);
+  const tasks = (await jobTasks(client, key)).map(taskRow);
+  const label = formatJobKey(key);
+  if (tasks.length === 0) throw new CliFailure(`no tasks found for job ${label}`);
+  const shown = options.all ? tasks : tasks.filter((t) => !INACTIVE.has(t.state));
+  if (io.json) {
+    io.data({ job: label, tasks: shown });
+    return ExitCode.OK;
+  }
+  if (shown.length === 0) {
+    io.out(`Job ${label} has no active tasks (${tasks.length} inactive; use --all to see them).`);
+    return ExitCode.OK;
+  }
+  const now = Date.now();
+  io.out(`${io.style('bold', label)}: ${shown.length} task${shown.length === 1 ? '' : 's'}`);
+  io.table<TaskRow>(shown, [
+    { header: 'INSTANCE', value: (t) => String(t.instance), right: true },
+    { header: 'STATE', value: (t) => styleState(ctx, t.state) },
+    { header: 'TASK ID', value: (t) => t.taskId },
+    { header: 'HOST', value: (t) => t.host || '-' },
+    { header: 'PORTS', value: (t) => formatPorts(t.ports) },
+    { header: 'AGE', value: (t) => formatAge(t.createdMs, now), right: true },
+  ]);
+  return ExitCode.OK;
+}

@@ -1,0 +1,198 @@
+/**
+ * `aurora-ts scheduler start`: the local scheduler in the foreground (Ctrl-C or SIGTERM closes it,
+ * killing its tasks), or with --detach a background copy of this same command whose URL is printed
+ * once its API answers.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CliContext } from '../../context.js';
+import { stateDir } from '../../context.js';
+import { CliFailure } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { isAlive, logFile, readState, removeState, runningScheduler, writeState, type SchedulerState } from '../../scheduler-state.js';
+
+export interface StartOptions {
+  host?: string;
+  port?: number;
+  customExecutorConfig?: string;
+  clusterName?: string;
+  cpus?: number;
+  ramMb?: number;
+  workDir?: string;
+  detach?: boolean;
+}
+
+const START_TIMEOUT_MS = 30_000;
+
+export async function run(ctx: CliContext, options: StartOptions): Promise<number> {
+  const running = runningScheduler(ctx.env);
+  if (running && running.pid !== process.pid) {
+    throw new CliFailure(`a local scheduler is already running (pid ${running.pid}) at ${running.url}; stop it with "aurora-ts scheduler stop"`);
+  }
+  return options.detach ? detach(ctx, options) : foreground(ctx, options);
+}
+
+async function foreground(ctx: CliContext, options: StartOptions): Promise<number> {
+  const { io } = ctx;
+  const { loadExecutorConfig } = await import('../../../executors/index.js');
+  const executorsPath = options.customExecutorConfig === undefined ? undefined : resolve(options.customExecutorConfig);
+  // Validate first: a bad executor file is bad input (exit 2), reported before anything listens.
+  const executors = executorsPath === undefined ? undefined : await loadExecutorConfig(executorsPath);
+  const workDir = options.workDir === undefined ? undefined : resolve(options.workDir);
+
+  const { startScheduler } = await import('../../../scheduler/index.js');
+  let scheduler;
+  try {
+    scheduler = await startScheduler({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 8081,
+      clusterName: options.clusterName ?? 'local',
+      executors,
+      cpus: options.cpus,
+      ramMb: options.ramMb,
+      workDir,
+      onLog: (message) => io.note(`scheduler: ${message}`),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliFailure(`port ${options.port ?? 8081} on ${options.host ?? '127.0.0.1'} is already in use; pick another with --port`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliFailure(`cannot listen on ${options.host}: no such local address`, ExitCode.USAGE);
+    throw err;
+  }
+
+  const state: SchedulerState = {
+    pid: process.pid,
+    url: scheduler.url,
+    clusterName: options.clusterName ?? 'local',
+    workDir: scheduler.workDir,
+    startedAt: new Date().toISOString(),
+  };
+  if (executorsPath !== undefined) state.executors = executorsPath;
+  // Set by `--detach` for the child it spawns, so `scheduler status` can say where the log is.
+  const log = ctx.env['AURORA_TS_SCHEDULER_LOG'];
+  if (log) state.logFile = log;
+  writeState(state, ctx.env);
+
+  const names = executors?.names() ?? [];
+  if (io.json) {
+    io.data({ url: scheduler.url, pid: process.pid, clusterName: state.clusterName, executors: names, workDir: scheduler.workDir });
+  } else {
+    io.out(`Local Aurora scheduler listening on ${io.style('bold', scheduler.url)} (cluster ${state.clusterName}, pid ${process.pid})`);
+    io.out(`Executors: ${names.length > 0 ? names.join(', ') : 'none (pass --custom-executor-config FILE)'}`);
+    io.out(`Sandboxes: ${scheduler.workDir}`);
+    io.out('Press Ctrl-C to stop; running tasks are killed.');
+  }
+
+  // From here on this command owns SIGINT/SIGTERM: closing the scheduler kills its tasks first.
+  ctx.releaseSignals();
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+  io.note(`${signal}: stopping the scheduler and killing its tasks...`);
+  // A second signal while closing means "now".
+  const force = () => process.exit(ExitCode.INTERRUPTED);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  try {
+    await scheduler.close();
+  } finally {
+    removeState(process.pid, ctx.env);
+  }
+  io.note('scheduler stopped');
+  return signal === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.OK;
+}
+
+async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
+  const { io } = ctx;
+  const args = ['scheduler', 'start'];
+  if (options.host !== undefined) args.push('--host', options.host);
+  if (options.port !== undefined) args.push('--port', String(options.port));
+  if (options.customExecutorConfig !== undefined) args.push('--custom-executor-config', resolve(options.customExecutorConfig));
+  if (options.clusterName !== undefined) args.push('--cluster-name', options.clusterName);
+  if (options.cpus !== undefined) args.push('--cpus', String(options.cpus));
+  if (options.ramMb !== undefined) args.push('--ram-mb', String(options.ramMb));
+  if (options.workDir !== undefined) args.push('--work-dir', resolve(options.workDir));
+  if (ctx.globals.verbose) args.push('--verbose');
+
+  // Check the executor file here too, so a bad one is exit 2 with its one line, not a dead child.
+  if (options.customExecutorConfig !== undefined) {
+    const { loadExecutorConfig } = await import('../../../executors/index.js');
+    await loadExecutorConfig(resolve(options.customExecutorConfig));
+  }
+
+  mkdirSync(stateDir(ctx.env), { recursive: true, mode: 0o700 });
+  const log = logFile(ctx.env);
+  const fd = openSync(log, 'w', 0o600);
+  const bin = fileURLToPath(new URL('../../../../bin/aurora-ts.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, ...args], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: { ...ctx.env, AURORA_TS_SCHEDULER_LOG: log, NO_COLOR: '1' },
+  });
+  closeSync(fd);
+  let exited: number | string | undefined;
+  child.on('exit', (code, signal) => {
+    exited = code ?? signal ?? 'unknown';
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new CliFailure('could not start the scheduler process');
+
+  const progress = await io.progress('starting the local scheduler...');
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let url: string | undefined;
+  try {
+    while (url === undefined) {
+      if (exited !== undefined) throw new CliFailure(`the scheduler exited during start-up: ${lastLine(log) ?? `exit ${exited}`}`);
+      if (Date.now() > deadline) throw new CliFailure(`the scheduler did not start within ${START_TIMEOUT_MS / 1000} s (log: ${log})`, ExitCode.UNREACHABLE);
+      const state = readState(ctx.env);
+      if (state?.pid === pid && (await answers(state.url))) url = state.url;
+      else await sleep(100);
+    }
+  } catch (err) {
+    progress.stop();
+    if (isAlive(pid) && exited === undefined) process.kill(pid, 'SIGTERM');
+    throw err;
+  }
+  progress.stop();
+  child.unref();
+  if (io.json) io.data({ url, pid, log });
+  else {
+    io.out(`Local Aurora scheduler started (pid ${pid}): ${io.style('bold', url)}`);
+    io.out(`Log: ${log}`);
+    io.out('Stop it with: aurora-ts scheduler stop');
+  }
+  return ExitCode.OK;
+}
+
+/** Whether the API answers a read-only call. */
+async function answers(url: string): Promise<boolean> {
+  const { AuroraClient } = await import('../../../client/client.js');
+  const client = new AuroraClient({ url, timeoutMs: 2000 });
+  try {
+    await client.getTierConfigs();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.close();
+  }
+}
+
+function lastLine(file: string): string | undefined {
+  try {
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+    return lines[lines.length - 1];
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,167 @@
+/**
+ * The `aurora-ts` program: commander, noun → verb. Each verb's module is imported only when that
+ * verb runs, so `--help` loads neither the Thrift code nor inquirer nor the scheduler. `main()`
+ * returns the exit status (src/cli/exit-codes.ts) instead of exiting, so it can be driven in-process.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { COMMANDS, type OptionSpec, type VerbSpec } from './commands.js';
+import { CliContext, type GlobalOptions } from './context.js';
+import { detailFor, exitCodeFor, messageFor } from './errors.js';
+import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
+import { IO } from './io.js';
+
+export interface MainOptions {
+  env?: NodeJS.ProcessEnv;
+  /** End the command with 130 on Ctrl-C (SIGINT), stopping spinners first (the binary does; in-process callers may not). */
+  handleSignals?: boolean;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number.');
+  return n;
+}
+
+export function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) <= 0 || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError('expected a positive integer.');
+  }
+  return Number(value);
+}
+
+export function nonNegativeInteger(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('expected an integer >= 0.');
+  return Number(value);
+}
+
+const PARSERS = { positiveNumber, positiveInteger, nonNegativeInteger } as const;
+
+function toOption(spec: OptionSpec): Option {
+  const option = new Option(spec.flags, spec.description);
+  if (spec.choices) option.choices(spec.choices);
+  if (spec.parse) option.argParser(PARSERS[spec.parse]);
+  if (spec.default !== undefined) option.default(spec.default);
+  if (spec.env) option.env(spec.env);
+  if (spec.required) option.makeOptionMandatory();
+  return option;
+}
+
+/** `error: unknown option '--x'\n(Did you mean --y?)` → one line without the `error:` prefix. */
+function oneLine(text: string): string {
+  return text
+    .trim()
+    .replace(/^error:\s*/, '')
+    .replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, ' ');
+}
+
+export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, input: Record<string, unknown>, globals: GlobalOptions) => Promise<number>): Command {
+  const program = new Command('aurora-ts');
+  program
+    .description('Create, inspect and control Apache Aurora jobs, with first-class custom executors; run a local Aurora-compatible scheduler.')
+    .version(version(), '-V, --version', 'print the version')
+    .addOption(new Option('--scheduler-url <url>', 'talk to this scheduler (clusters in job keys are then not looked up)').env('AURORA_SCHEDULER_URL'))
+    .addOption(new Option('--protocol <protocol>', 'Thrift wire protocol').choices(['json', 'binary']).default('binary'))
+    .option('--json', 'print machine-readable JSON (data only) instead of human output')
+    .option('--verbose', 'show requests and error details')
+    .addOption(new Option('--timeout <seconds>', 'per-call timeout').argParser(positiveNumber))
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', 'show help for a command')
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text) => io.error(oneLine(text)),
+    })
+    .addHelpText('after', `\nEnvironment:\n  AURORA_SCHEDULER_URL  same as --scheduler-url\n  NO_COLOR              disable colours\n\n${EXIT_CODES_HELP}\n`);
+
+  for (const noun of COMMANDS) {
+    const nounCommand = program.command(noun.name).description(noun.summary);
+    nounCommand.helpCommand(false);
+    for (const verb of noun.verbs) {
+      const cmd = nounCommand.command(verb.name).description(verb.summary);
+      for (const arg of verb.args ?? []) cmd.argument(arg.optional ? `[${arg.name}${arg.variadic ? '...' : ''}]` : `<${arg.name}${arg.variadic ? '...' : ''}>`, arg.description);
+      for (const option of verb.options ?? []) cmd.addOption(toOption(option));
+      if (verb.examples && verb.examples.length > 0) {
+        cmd.addHelpText('after', `\nExamples:\n${verb.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+      }
+      cmd.action(async (...values: unknown[]) => {
+        const command = values[values.length - 1] as Command;
+        const input: Record<string, unknown> = { ...command.opts() };
+        (verb.args ?? []).forEach((arg, i) => {
+          input[camel(arg.name)] = values[i];
+        });
+        const globals = command.optsWithGlobals() as GlobalOptions;
+        await onAction(verb, noun.name, input, {
+          schedulerUrl: globals.schedulerUrl,
+          protocol: globals.protocol,
+          json: globals.json === true,
+          verbose: globals.verbose === true,
+          timeout: globals.timeout,
+        });
+      });
+    }
+  }
+  return program;
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** Runs the CLI with `args` (without node and script) and returns the exit status. */
+export async function main(args: readonly string[], options: MainOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  // Before the command's own flags are known, errors go out plain unless stderr is a TTY.
+  let io = new IO({ env, verbose: args.includes('--verbose'), json: args.includes('--json') });
+  let exitCode: number = ExitCode.OK;
+  let ctx: CliContext | undefined;
+  const onSignal = () => {
+    ctx?.abort();
+    io.stopProgress();
+    process.exit(ExitCode.INTERRUPTED);
+  };
+
+  const program = buildProgram(io, async (verb, _noun, input, globals) => {
+    io = new IO({ env, json: globals.json, verbose: globals.verbose });
+    ctx = new CliContext({ io, globals, env });
+    if (options.handleSignals) {
+      process.once('SIGINT', onSignal);
+      ctx.releaseSignals = () => {
+        process.removeListener('SIGINT', onSignal);
+      };
+    }
+    try {
+      const module = await verb.load();
+      const code = await module.run(ctx, input as never);
+      exitCode = typeof code === 'number' ? code : ExitCode.OK;
+      return exitCode;
+    } finally {
+      ctx.releaseSignals();
+      ctx.close();
+    }
+  });
+
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; anything else commander rejects is bad usage (it already printed the line).
+      exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? ExitCode.OK : ExitCode.USAGE;
+    } else {
+      io.stopProgress();
+      io.error(messageFor(err));
+      if (io.verbose) io.stderr.write(`${detailFor(err)}\n`);
+      exitCode = exitCodeFor(err);
+    }
+  }
+  return exitCode;
+}

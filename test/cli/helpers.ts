@@ -1,0 +1,100 @@
+/**
+ * Runs the real `aurora-ts` binary (node bin/aurora-ts.js, over the built dist/) as a user would, and
+ * gives tests a local scheduler started in-process on a free port.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const BIN = join(ROOT, 'bin/aurora-ts.js');
+export const FIXTURES = join(ROOT, 'test/fixtures/cli');
+/** The CLI tests' own executor file (stable, unlike the examples): hello-executor and ticker-executor. */
+export const EXECUTORS = join(FIXTURES, 'executors.json');
+export const EXAMPLE_EXECUTORS = join(ROOT, 'examples/executors.json');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function tempDir(prefix = 'aurora-ts-cli-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** An environment without the caller's AURORA_* settings or colour preferences, with its own state/home dirs. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('AURORA_') || k === 'NO_COLOR' || k === 'FORCE_COLOR' || k === 'NODE_OPTIONS' || k.startsWith('VITEST')) continue;
+    env[k] = v;
+  }
+  const home = tempDir('aurora-ts-cli-home-');
+  env['HOME'] = home;
+  env['XDG_STATE_HOME'] = join(home, 'state');
+  env['AURORA_CONFIG_ROOT'] = join(home, 'etc');
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Parses stdout as the one JSON document `--json` promises. */
+export function json<T = Record<string, unknown>>(result: CliResult): T {
+  return JSON.parse(result.stdout) as T;
+}
+
+/** A failed command's promise: exactly one line on stderr, prefixed, no stack trace. */
+export function oneErrorLine(result: CliResult): string {
+  const lines = result.stderr.split('\n').filter((l) => l !== '');
+  if (lines.length !== 1) throw new Error(`expected one stderr line, got ${lines.length}:\n${result.stderr}`);
+  if (!lines[0]!.startsWith('aurora-ts: ')) throw new Error(`expected "aurora-ts: ..." on stderr, got: ${lines[0]}`);
+  if (/\n\s+at /.test(result.stderr)) throw new Error(`stack trace on stderr:\n${result.stderr}`);
+  return lines[0]!;
+}
+
+export async function localScheduler(): Promise<RunningScheduler> {
+  return startScheduler({
+    port: 0,
+    executors: EXECUTORS,
+    cpus: 8,
+    ramMb: 8192,
+    killGraceMs: 300,
+    throttle: { minRunningMs: 1000, initialBackoffMs: 200, maxBackoffMs: 500 },
+  });
+}
+
+/** Writes a job file into `dir` from the hello fixture with changes. */
+export function jobFile(dir: string, name: string, changes: Record<string, unknown> = {}): string {
+  const base = JSON.parse(readFileSync(join(FIXTURES, 'hello.json'), 'utf8')) as Record<string, unknown>;
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ ...base, name, ...changes }, null, 2));
+  return file;
+}
+
+// eslint-disable-next-line no-control-regex
+export const CONTROL = /\u001b\[|\r/;

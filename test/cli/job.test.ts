@@ -1,0 +1,189 @@
+/**
+ * `job create|status|list|inspect|diff` through the real binary against a local scheduler started
+ * in-process: what a user sees (tables, --json documents) and the exit codes, for good and bad input.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningScheduler } from '../../src/scheduler/index.js';
+import { BIN, cleanEnv, CONTROL, ROOT, json, jobFile, localScheduler, oneErrorLine, runCli, tempDir, type CliResult } from './helpers.js';
+
+let scheduler: RunningScheduler;
+let env: NodeJS.ProcessEnv;
+const dir = tempDir();
+
+beforeAll(async () => {
+  scheduler = await localScheduler();
+  env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
+});
+
+afterAll(async () => {
+  await scheduler?.close();
+});
+
+const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
+
+interface TaskRow {
+  instance: number;
+  state: string;
+  taskId: string;
+  host: string;
+}
+
+describe('job create / status / list', () => {
+  it('creates a job, waits until it runs, and shows it', async () => {
+    const file = jobFile(dir, 'web');
+    const created = await cli('job', 'create', file, '--wait-until', 'RUNNING');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('Created job local/www-data/prod/web (2 instances)');
+    // Not a TTY: plain progress lines, no spinner control codes.
+    expect(created.stderr).toMatch(/local\/www-data\/prod\/web: RUNNING 2\/2/);
+    expect(created.stderr).not.toMatch(CONTROL);
+    expect(created.stdout).not.toMatch(CONTROL);
+
+    const status = await cli('job', 'status', 'local/www-data/prod/web');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^INSTANCE +STATE +TASK ID +HOST +PORTS +AGE$/m);
+    expect(status.stdout).toMatch(/^ +0 +RUNNING +www-data-prod-web-0-\S+ +\S+ +- +\d+s$/m);
+    expect(status.stdout).toMatch(/^ +1 +RUNNING +www-data-prod-web-1-/m);
+
+    const data = json<{ job: string; tasks: TaskRow[] }>(await cli('--json', 'job', 'status', 'local/www-data/prod/web/1'));
+    expect(data.job).toBe('local/www-data/prod/web/1');
+    expect(data.tasks.map((t) => [t.instance, t.state])).toEqual([[1, 'RUNNING']]);
+
+    const list = await cli('job', 'list', 'local');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^local\/www-data\/prod\/web +2 +2 +0 +0 +0 +-$/m);
+    const listed = json<{ jobs: { job: string; active: number }[] }>(await cli('--json', 'job', 'list', 'local/www-data'));
+    expect(listed.jobs).toContainEqual(expect.objectContaining({ job: 'local/www-data/prod/web', active: 2 }));
+    const other = json<{ jobs: unknown[] }>(await cli('--json', 'job', 'list', 'local/nobody'));
+    expect(other.jobs).toEqual([]);
+  });
+
+  it('--json create prints one document and no progress', async () => {
+    const result = await cli('--json', 'job', 'create', jobFile(dir, 'api', { instances: 1 }), '--wait-until', 'RUNNING');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(json(result)).toEqual({ job: 'local/www-data/prod/api', instances: 1, created: true, wait: { until: 'RUNNING', ok: true, states: { RUNNING: 1 } } });
+  });
+
+  it('a job that already exists is a scheduler rejection: exit 3', async () => {
+    const file = jobFile(dir, 'dup', { instances: 1 });
+    expect((await cli('job', 'create', file)).code).toBe(0);
+    const again = await cli('job', 'create', file);
+    expect(again.code).toBe(3);
+    expect(oneErrorLine(again)).toBe('aurora-ts: createJob: INVALID_REQUEST: Job www-data/prod/dup already exists');
+  });
+
+  it('an executor the scheduler does not know is rejected with its message', async () => {
+    const result = await cli('job', 'create', jobFile(dir, 'ghost', { executor: { name: 'ghost-executor' } }));
+    expect(result.code).toBe(3);
+    expect(oneErrorLine(result)).toContain("Configuration for executor 'ghost-executor' doesn't exist.");
+  });
+
+  it('bad job files exit 2 with one line naming the file and field, and send nothing', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ role: 'www-data', environment: 'prod', name: 'bad', executor: { name: 'hello-executor' }, resources: { cpus: 1, ramMb: 'lots', diskMb: 1 } }));
+    const result = await cli('job', 'create', bad);
+    expect(result.code).toBe(2);
+    expect(oneErrorLine(result)).toBe(`aurora-ts: ${bad}: resources.ramMb: expected a positive integer, got "lots"`);
+
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{"role": ');
+    const syntax = await cli('job', 'create', broken);
+    expect(syntax.code).toBe(2);
+    expect(oneErrorLine(syntax)).toContain(broken);
+
+    const missing = await cli('job', 'create', join(dir, 'missing.json'));
+    expect(missing.code).toBe(2);
+    oneErrorLine(missing);
+
+    const names = json<{ jobs: { job: string }[] }>(await cli('--json', 'job', 'list', 'local')).jobs.map((j) => j.job);
+    expect(names).not.toContain('local/www-data/prod/bad');
+  });
+
+  it('a cron job file is refused with a hint to use cron schedule', async () => {
+    const result = await cli('job', 'create', jobFile(dir, 'nightly', { service: false, cron: { schedule: '0 2 * * *' } }));
+    expect(result.code).toBe(2);
+    expect(oneErrorLine(result)).toMatch(/this is a cron job .*aurora-ts cron schedule/);
+  });
+
+  it('Ctrl-C during a wait exits 130', async () => {
+    const child = spawn(process.execPath, [BIN, 'job', 'create', jobFile(dir, 'forever', { instances: 1 }), '--wait-until', 'FINISHED'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const deadline = Date.now() + 10_000;
+    while (!stderr.includes('waiting for') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+  });
+
+  it('status of a job that does not exist fails', async () => {
+    const result = await cli('job', 'status', 'local/www-data/prod/nothing');
+    expect(result.code).toBe(1);
+    expect(oneErrorLine(result)).toBe('aurora-ts: no tasks found for job local/www-data/prod/nothing');
+  });
+});
+
+describe('clusters', () => {
+  it('finds the scheduler of the key\'s cluster in clusters.json when no URL is given', async () => {
+    const clusterEnv = cleanEnv();
+    mkdirSync(join(clusterEnv['HOME']!, '.aurora'), { recursive: true });
+    writeFileSync(join(clusterEnv['HOME']!, '.aurora', 'clusters.json'), JSON.stringify([{ name: 'devbox', scheduler_uri: scheduler.url }]));
+    const created = await runCli(['job', 'create', jobFile(dir, 'routed', { instances: 1 }), '--cluster', 'devbox'], { env: clusterEnv });
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('Created job devbox/www-data/prod/routed');
+    const listed = json<{ jobs: { job: string }[] }>(await runCli(['--json', 'job', 'list', 'devbox/www-data'], { env: clusterEnv }));
+    expect(listed.jobs.map((j) => j.job)).toContain('devbox/www-data/prod/routed');
+    // --scheduler-url wins: the key's cluster is then not looked up at all.
+    const explicit = await runCli(['--scheduler-url', scheduler.url, 'job', 'status', 'nosuchcluster/www-data/prod/routed'], { env: clusterEnv });
+    expect(explicit.code).toBe(0);
+  });
+});
+
+describe('job inspect / diff', () => {
+  it('inspect prints the configuration; --json gives it Thrift-shaped', async () => {
+    const file = jobFile(dir, 'shown');
+    const human = await cli('job', 'inspect', file);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('Job local/www-data/prod/shown');
+    expect(human.stdout).toMatch(/resources: +cpus 0\.1, ram 32 MiB, disk 32 MiB/);
+    expect(human.stdout).toMatch(/executor: +hello-executor/);
+    const config = json<Record<string, any>>(await cli('--json', 'job', 'inspect', file));
+    expect(config.key).toEqual({ role: 'www-data', environment: 'prod', name: 'shown' });
+    expect(config.instanceCount).toBe(2);
+    expect(config.taskConfig.executorConfig).toEqual({ name: 'hello-executor', data: '{"greeting":"hi"}' });
+    expect(config.taskConfig.resources).toEqual(expect.arrayContaining([{ numCpus: 0.1 }, { ramMb: 32 }, { diskMb: 32 }]));
+    // inspect never needs a scheduler
+    const offline = await runCli(['job', 'inspect', file], { env: cleanEnv({ AURORA_SCHEDULER_URL: 'http://127.0.0.1:1' }) });
+    expect(offline.code).toBe(0);
+  });
+
+  it('inspect of a bad file exits 2 with one line', async () => {
+    const result = await cli('job', 'inspect', jobFile(dir, 'nores', { resources: undefined, instances: 0 }));
+    expect(result.code).toBe(2);
+    oneErrorLine(result);
+  });
+
+  it('diff shows added instances and changed fields', async () => {
+    const file = jobFile(dir, 'differ');
+    expect((await cli('job', 'create', file)).code).toBe(0);
+    const same = await cli('job', 'diff', file);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('No differences');
+
+    const changed = jobFile(dir, 'differ', { instances: 3, resources: { cpus: 0.2, ramMb: 32, diskMb: 32 }, executor: { name: 'hello-executor', data: { greeting: 'hello' } } });
+    const diff = await cli('job', 'diff', changed);
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toContain('+ instances 2 would be added');
+    expect(diff.stdout).toContain('- executorConfig.data.greeting: "hi"');
+    expect(diff.stdout).toContain('+ executorConfig.data.greeting: "hello"');
+    const data = json<{ added: number[]; removed: number[]; changed: { instances: number[]; changes: { path: string }[] }[] }>(await cli('--json', 'job', 'diff', changed));
+    expect(data.added).toEqual([2]);
+    expect(data.removed).toEqual([]);
+    expect(data.changed[0]!.instances).toEqual([0, 1]);
+    expect(data.changed[0]!.changes.map((c) => c.path)).toEqual(expect.arrayContaining(['executorConfig.data.greeting']));
+  });
+});
