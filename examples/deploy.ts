@@ -53,7 +53,8 @@ async function deploy(): Promise<void> {
   const update = JobUpdate.for(job).batchSize(1).watchSecs(watchSecs).rollbackOnFailure(true);
   // Safe to retry: a lost reply never starts a second update.
   const started = await startJobUpdateSafely(client, update, `deploy ${greeting}`);
-  if (!started.key) {
+  // An unchanged job answers OK without starting an update ("Job is unchanged by proposed update.").
+  if (!started.key.id) {
     console.log('nothing to do: the job already runs this configuration');
     return;
   }
