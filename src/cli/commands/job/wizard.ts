@@ -1,0 +1,29 @@
+/**
+ * `aurora-ts job wizard [--output FILE] [--from FILE] [--custom-executor-config FILE] [--cluster NAME]`:
+ * writes a job file by asking questions, then saves it and optionally creates the job. Needs a
+ * terminal: without one it fails at once (exit 2) instead of waiting for answers nobody can give.
+ */
+import type { CliContext } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { runWizard, type WizardOptions } from '../../wizard/wizard.js';
+
+export type { WizardOptions } from '../../wizard/wizard.js';
+
+export interface TerminalCheck {
+  /** Whether answers can be typed (default: process.stdin is a TTY). */
+  stdinIsTTY?: boolean;
+}
+
+export async function run(ctx: CliContext, options: WizardOptions, terminal: TerminalCheck = {}): Promise<number> {
+  const stdinIsTTY = terminal.stdinIsTTY ?? process.stdin.isTTY === true;
+  if (!stdinIsTTY || !ctx.io.isTTY) {
+    throw new UsageError(
+      'job wizard needs an interactive terminal (stdin and stdout must be a TTY)',
+      'write the job file yourself (see examples/ and schema/job.schema.json) and run "aurora-ts job create FILE"',
+    );
+  }
+  if (ctx.io.json) throw new UsageError('job wizard is interactive and has no --json output');
+  const { inquirerPrompter } = await import('../../wizard/inquirer.js');
+  const prompter = await inquirerPrompter({ hintStyle: (t) => ctx.io.style('dim', t) });
+  return runWizard(ctx, options, prompter);
+}
