@@ -74,7 +74,10 @@ function contentTypeOf(protocol: WireProtocol): string {
 export function createApiServer(options: ApiServerOptions): Server {
   const maxBody = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const bodyTimeout = options.bodyTimeoutMs ?? 30_000;
-  const server = createServer((request, response) => {
+  // Node checks request/header deadlines only every connectionsCheckingInterval (30 s by default), which
+  // would let a slow client hold a socket far past bodyTimeoutMs: check often enough to honour it.
+  const checkEvery = Math.min(1_000, Math.max(50, Math.floor(bodyTimeout / 4)));
+  const server = createServer({ connectionsCheckingInterval: checkEvery }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
       // Only reached for failures outside an RPC (a broken socket): never leave the request hanging.
       if (!response.headersSent) plain(response, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);

@@ -6,6 +6,7 @@ import type { ExecutorCatalog } from '../executors/index.js';
 import type { JobConfiguration, JobKey, ServerInfo, TaskConfig } from '../gen/types.js';
 import { TaskLifecycle, type Capacity, type ThrottleSettings } from './lifecycle.js';
 import { Responses } from './rpc/responses.js';
+import type { SchedulerState } from './store/state.js';
 
 export interface CoreOptions {
   clusterName: string;
@@ -52,6 +53,7 @@ export class SchedulerCore {
     this.updates = undefined;
     this.cron = undefined;
     this.quota = undefined;
+    this.state = undefined;
   }
 
   sanitize(job: JobConfiguration | undefined): JobConfiguration | string {
@@ -65,6 +67,12 @@ export class SchedulerCore {
   cron: CronCatalog | undefined;
   /** Set by the quota feature: whether production tasks fit their role's quota. */
   quota: QuotaGate | undefined;
+  /** The state directory's database (`stateDir`); features register their sections with it. Undefined: nothing is stored. */
+  state: SchedulerState | undefined;
+  /** Set with `state`: notices tasks deleted without a transition. */
+  reconcileTasks: (() => void) | undefined;
+  private readonly recoveryHooks: Array<() => void> = [];
+  private recoveredAlready = false;
 
   /** Cron jobs (scheduled with scheduleCronJob), all or one role's. */
   cronJobs(role?: string): JobConfiguration[] {
@@ -89,8 +97,23 @@ export class SchedulerCore {
     return this.quota?.check(task, instances);
   }
 
-  /** Stores state before a write is acknowledged (no-op without a state directory). */
-  persist(): void {}
+  /** Stores every change so far, synchronously, before a write is acknowledged (no-op without a state directory). */
+  persist(): void {
+    this.reconcileTasks?.();
+    this.state?.flush();
+  }
+
+  /** Runs `hook` once the tasks of a restarted scheduler are recovered (at once if they are): updates resume there. */
+  afterRecovery(hook: () => void): void {
+    if (this.recoveredAlready) hook();
+    else this.recoveryHooks.push(hook);
+  }
+
+  /** Called by startScheduler after the lifecycle's recovery. */
+  recovered(): void {
+    this.recoveredAlready = true;
+    for (const hook of this.recoveryHooks.splice(0)) hook();
+  }
 
   /** Who made the current call, for audit messages ("Killed by <user>"). */
   callerName(): string {

@@ -16,7 +16,7 @@ import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser } from
 import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Leadership } from './leader/index.js';
 import { SchedulerCore } from './core.js';
 import { buildLaunchSpec, taskDemand } from './launch-spec.js';
-import { TaskLifecycle, type ThrottleSettings } from './lifecycle.js';
+import { TaskLifecycle, type StoredProcess, type ThrottleSettings } from './lifecycle.js';
 import { FEATURES } from './features.js';
 import type { CronOptions } from './cron/index.js';
 import type { MaintenanceOptions } from './maintenance/index.js';
@@ -24,6 +24,9 @@ import type { UpdateOptions } from './updates/index.js';
 import { jobHandlers } from './rpc/jobs.js';
 import { sandboxRoutes } from './sandbox-http.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
+import { SchedulerState } from './store/state.js';
+import { persistTasks } from './store/tasks.js';
+import type { RpcHandlers } from './api-server.js';
 
 export interface SchedulerOptions {
   /** Interface to bind (default 127.0.0.1: loopback only). */
@@ -37,8 +40,15 @@ export interface SchedulerOptions {
   cpus?: number;
   ramMb?: number;
   diskMb?: number;
-  /** Where sandboxes live (default: a fresh temporary directory, removed on close). */
+  /** Where sandboxes live (default: a fresh temporary directory, removed on close; `stateDir` when that is set). */
   workDir?: string;
+  /**
+   * Durable state (`--state-dir`): tasks, cron jobs, updates, quotas and maintenance modes in
+   * `<stateDir>/scheduler.db` (SQLite), each write stored before its RPC is answered, and sandboxes under
+   * `<stateDir>/sandboxes`. A scheduler restarted on the same directory, even after `kill -9`, adopts the
+   * task processes that survived and reschedules those that did not; close() leaves tasks running for it.
+   */
+  stateDir?: string;
   /** SIGTERM → SIGKILL grace when killing a task (default 3000 ms, Mesos' command executor). */
   killGraceMs?: number;
   throttle?: Partial<ThrottleSettings>;
@@ -57,6 +67,12 @@ export interface SchedulerOptions {
   maintenance?: MaintenanceOptions;
   /** Job updates: the cap on potential instance failures and the clock. */
   updates?: UpdateOptions;
+  /** Largest accepted /api request body in bytes (default 16 MiB); larger ones get HTTP 413. */
+  maxBodyBytes?: number;
+  /** Deepest accepted Thrift struct/container nesting in a request (default 64). */
+  maxDepth?: number;
+  /** A request (headers and body) must arrive within this many ms (default 30 s), so slow clients cannot hold sockets. */
+  bodyTimeoutMs?: number;
 }
 
 export interface RunningScheduler {
@@ -77,14 +93,16 @@ const RECOVERY = new Set<AuroraMethod>(['stageRecovery', 'queryRecovery', 'delet
 
 export async function startScheduler(options: SchedulerOptions = {}): Promise<RunningScheduler> {
   const executors = typeof options.executors === 'string' ? await loadExecutorConfig(options.executors) : options.executors;
-  const ownWorkDir = options.workDir === undefined;
-  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'aurora-ts-scheduler-'));
+  const ownWorkDir = options.workDir === undefined && options.stateDir === undefined;
+  const workDir = options.stateDir ?? options.workDir ?? mkdtempSync(join(tmpdir(), 'aurora-ts-scheduler-'));
   const sandboxRoot = join(workDir, 'sandboxes');
   await mkdir(sandboxRoot, { recursive: true });
   const taskUser = options.taskUser !== undefined ? await resolveTaskUser(options.taskUser) : undefined;
   // The task user must reach its own sandbox, but not list or write the scheduler's directories.
   if (taskUser) for (const dir of [workDir, sandboxRoot]) await chmod(dir, 0o711);
   const users = options.basicAuthFile !== undefined ? await loadUsersFile(options.basicAuthFile) : undefined;
+  // Before anything runs: a state directory that cannot be opened (or is in use) stops the start.
+  const state = options.stateDir !== undefined ? new SchedulerState(options.stateDir, { onError: options.onLog }) : undefined;
   const hostname = osHostname();
   const clusterName = options.clusterName ?? 'local';
   const policy: SchedulerPolicy = {
@@ -110,8 +128,11 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     launchSpec: (task) => ({
       ...buildLaunchSpec(task, { executors, sandboxRoot, killGraceMs, allowFetcherUris: policy.allowFetcherUris }),
       ...(taskUser ? { user: taskUser } : {}),
+      // Tasks outlive the scheduler only when a restarted one can find them again.
+      supervised: state !== undefined,
     }),
     onError: options.onLog,
+    beforeLaunch: state ? () => state.flush() : undefined,
   });
   const core = new SchedulerCore({
     clusterName,
@@ -122,6 +143,14 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     lifecycle,
     sanitize: (job) => sanitizeJob(job, { policy, executors }),
   });
+  let storedProcesses: ReadonlyMap<string, StoredProcess> = new Map();
+  if (state) {
+    const tasks = persistTasks(state, lifecycle);
+    lifecycle.restore(tasks.stored.tasks);
+    storedProcesses = tasks.stored.processes;
+    core.state = state;
+    core.reconcileTasks = () => tasks.reconcile();
+  }
   const auth = users ? createBasicAuth({ users, respond: (code, message) => core.responses.make(code, message), onLog: options.onLog }) : undefined;
   if (auth) core.callerName = () => auth.caller() ?? 'UNSECURE';
 
@@ -129,9 +158,16 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   let leadership: Leadership | undefined;
   let self: Endpoint | undefined;
   const features = FEATURES.map((create) => create(core, options));
-  const handlers = Object.assign({}, jobHandlers(core), ...features.map((f) => f.handlers ?? {}));
+  const handlers = durable(core, Object.assign({}, jobHandlers(core), ...features.map((f) => f.handlers ?? {})));
+  // Before serving: survivors adopted, the dead settled or rescheduled, orphans killed, updates resumed.
+  if (state) await lifecycle.recover(storedProcesses, sandboxRoot);
+  core.recovered();
+  core.persist();
   const server: Server = createApiServer({
     handlers,
+    maxBodyBytes: options.maxBodyBytes,
+    maxDepth: options.maxDepth,
+    bodyTimeoutMs: options.bodyTimeoutMs,
     unimplemented: (method) =>
       RECOVERY.has(method)
         ? core.responses.make(ResponseCode.INVALID_REQUEST, `${method} is not supported: the aurora-ts local scheduler keeps no replicated log backups to recover from.`)
@@ -140,7 +176,17 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     filter: auth?.filter,
     intercept: options.zk ? leaderRedirect(() => (leadership && self ? { leadership, self } : undefined)) : undefined,
   });
-  const url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 8081);
+  let url: string;
+  try {
+    url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 8081);
+  } catch (error) {
+    // The tasks just recovered keep running for the next attempt.
+    for (const feature of features) await feature.close?.();
+    await lifecycle.close(undefined, { detach: state !== undefined });
+    state?.close();
+    if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
+    throw error;
+  }
   const warning = exposureWarning(options.host ?? '127.0.0.1', auth !== undefined);
   if (warning) options.onLog?.(warning);
   if (options.zk) {
@@ -150,7 +196,8 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     } catch (error) {
       server.close();
       for (const feature of features) await feature.close?.();
-      await lifecycle.close();
+      await lifecycle.close(undefined, { detach: state !== undefined });
+      state?.close();
       if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
       throw error;
     }
@@ -172,10 +219,32 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
           server.closeAllConnections();
         });
         for (const feature of features) await feature.close?.();
-        await lifecycle.close();
+        // With a state directory the tasks keep running for the next scheduler to adopt.
+        await lifecycle.close(undefined, { detach: state !== undefined });
+        state?.close();
         if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Every RPC's changes are stored, in one transaction, before its Response is sent; a write that cannot
+ * be stored is answered with ERROR instead of being acknowledged.
+ */
+function durable(core: SchedulerCore, handlers: RpcHandlers): RpcHandlers {
+  const wrapped: RpcHandlers = {};
+  for (const [method, handler] of Object.entries(handlers) as Array<[keyof RpcHandlers, NonNullable<RpcHandlers[keyof RpcHandlers]>]>) {
+    wrapped[method] = async (args, context) => {
+      const response = await handler(args, context);
+      try {
+        core.persist();
+      } catch (error) {
+        return core.responses.error(`The scheduler could not store its state: ${(error as Error).message}`);
+      }
+      return response;
+    };
+  }
+  return wrapped;
 }

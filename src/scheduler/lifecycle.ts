@@ -4,9 +4,22 @@
  * THROTTLED backoff for tasks that flap, KILLING / RESTARTING transitions, capacity and pending reasons.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { SLAVE_ASSIGNED_STATES, ScheduleStatus, TERMINAL_STATES, type ScheduledTask, type TaskConfig } from '../gen/types.js';
-import { launchTask, type LaunchSpec, type RunningTask, type TaskOutcome } from './runner/index.js';
+import {
+  adoptTask,
+  killProcessTree,
+  launchTask,
+  markedProcesses,
+  recordedOutcome,
+  SUPERVISOR_MARKER_VAR,
+  type LaunchSpec,
+  type ProcessIdentity,
+  type RunningTask,
+  type TaskOutcome,
+} from './runner/index.js';
 import { lastEventTime, TaskStore } from './tasks.js';
 
 export interface Capacity {
@@ -35,15 +48,30 @@ export interface LifecycleOptions {
   /** Reports failures that have no RPC to answer them (a launch that threw). */
   onError?(message: string): void;
   now?: () => number;
+  /** Called right before a process is launched, so that the task's ASSIGNED state is stored before the process exists. */
+  beforeLaunch?(): void;
 }
+
+/** What a restarted scheduler needs to take over a task's processes (see recover()). */
+export interface StoredProcess extends ProcessIdentity {
+  sandboxDir: string;
+  killGraceMs?: number;
+}
+
+/** The message of tasks whose processes ended while no scheduler was running, with no exit recorded. */
+export const LOST_WHILE_DOWN_MESSAGE = 'Task was lost while the scheduler was down';
 
 export type TransitionListener = (task: ScheduledTask, previous: ScheduleStatus | undefined) => void;
 
 const RUNNING_LIKE = new Set<ScheduleStatus>([ScheduleStatus.ASSIGNED, ScheduleStatus.STARTING, ScheduleStatus.RUNNING]);
+const STOPPING = new Set<ScheduleStatus>([ScheduleStatus.KILLING, ScheduleStatus.RESTARTING, ScheduleStatus.DRAINING]);
 
 export class TaskLifecycle {
   readonly store = new TaskStore();
   private readonly processes = new Map<string, RunningTask>();
+  /** Where each launched task's sandbox is and its kill grace, for the process record. */
+  private readonly launched = new Map<string, { sandboxDir: string; killGraceMs?: number }>();
+  private detached = false;
   private readonly pendingReasons = new Map<string, string>();
   /** Throttle penalty given to each task's replacement, keyed by the task that flapped. */
   private readonly penalties = new Map<string, number>();
@@ -183,14 +211,103 @@ export class TaskLifecycle {
     return true;
   }
 
-  /** Kills every live task and waits for their processes (scheduler shutdown). */
-  async close(message = 'Scheduler shutting down'): Promise<void> {
+  /**
+   * Kills every live task and waits for their processes (scheduler shutdown). With `detach`, the tasks
+   * keep running for the next scheduler on the same state directory to adopt, as Aurora's tasks keep
+   * running on their agents while the scheduler restarts.
+   */
+  async close(message = 'Scheduler shutting down', options: { detach?: boolean } = {}): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await this.idle();
+    if (options.detach) {
+      this.detached = true;
+      for (const process of this.processes.values()) process.detach?.();
+      return;
+    }
     const live = [...this.processes.keys()];
     await Promise.all(live.map((id) => this.processes.get(id)?.kill(message)));
+  }
+
+  /** The process record of a task with a live process (stored so that a restarted scheduler can adopt it). */
+  processRecord(taskId: string): StoredProcess | undefined {
+    const identity = this.processes.get(taskId)?.identity;
+    const launched = this.launched.get(taskId);
+    if (!identity || !launched) return undefined;
+    return { ...identity, ...launched };
+  }
+
+  /** Puts tasks read from the state directory back, without transitions (before recover()). */
+  restore(tasks: Iterable<ScheduledTask>): void {
+    for (const task of tasks) this.store.put(task);
+  }
+
+  /**
+   * After a restart: takes over the processes of tasks that survived (the stored pid and start time
+   * still name a live supervisor), settles tasks whose processes ended meanwhile with the exit their
+   * supervisor recorded, marks those that left no record LOST (and reschedules them as Aurora does),
+   * kills every process under `sandboxRoot` that belongs to no adopted task, and starts scheduling.
+   */
+  async recover(records: ReadonlyMap<string, StoredProcess>, sandboxRoot: string): Promise<void> {
+    const gone: Array<{ task: ScheduledTask; outcome: TaskOutcome | undefined }> = [];
+    for (const task of this.store.all()) {
+      const id = task.assignedTask!.taskId!;
+      const status = task.status!;
+      if (status === ScheduleStatus.INIT) {
+        this.store.delete(id);
+        continue;
+      }
+      if (status === ScheduleStatus.THROTTLED) {
+        this.releaseLater(task, this.options.throttle.initialBackoffMs);
+        continue;
+      }
+      if (!RUNNING_LIKE.has(status) && !STOPPING.has(status)) continue;
+      const record = records.get(id);
+      const adopted = record ? await adoptTask({ taskId: id, sandboxDir: record.sandboxDir, killGraceMs: record.killGraceMs, identity: record }) : undefined;
+      if (!adopted) {
+        gone.push({ task, outcome: record ? await recordedOutcome(record.sandboxDir) : undefined });
+        continue;
+      }
+      this.processes.set(id, adopted);
+      this.launched.set(id, { sandboxDir: record!.sandboxDir, killGraceMs: record!.killGraceMs });
+      // Its executor was spawned: the RUNNING report may have been lost with the old scheduler.
+      if (status === ScheduleStatus.ASSIGNED) this.transition(task, ScheduleStatus.STARTING);
+      if (task.status === ScheduleStatus.STARTING) this.transition(task, ScheduleStatus.RUNNING);
+      // A kill that was acknowledged but not finished is finished now.
+      if (STOPPING.has(status)) void adopted.kill(latestMessage(task) ?? 'Killed');
+      void adopted.done.then((outcome) => {
+        this.processes.delete(id);
+        this.launched.delete(id);
+        if (!this.detached) this.exited(task, outcome);
+      });
+    }
+    // Nothing may run that the scheduler does not watch: supervisors first, so that none starts a task after the sweep.
+    const ours = (await markedProcesses(SUPERVISOR_MARKER_VAR)).filter(
+      (p) => !this.processes.has(p.taskId) && existsSync(join(sandboxRoot, p.taskId)) && !p.taskId.includes('/'),
+    );
+    for (const p of ours.filter((p) => p.supervisor)) signalQuietly(p.pid, 'SIGKILL');
+    for (const taskId of new Set(ours.map((p) => p.taskId))) await killProcessTree(taskId, 0);
+    for (const { task, outcome } of gone) {
+      if (outcome) this.exited(task, outcome);
+      else this.lost(task);
+    }
+    this.schedule();
+  }
+
+  /** A task whose processes vanished without a trace while no scheduler ran. */
+  private lost(task: ScheduledTask): void {
+    const status = task.status!;
+    if (status === ScheduleStatus.KILLING) {
+      this.transition(task, ScheduleStatus.KILLED, LOST_WHILE_DOWN_MESSAGE);
+    } else if (status === ScheduleStatus.RESTARTING || status === ScheduleStatus.DRAINING) {
+      this.transition(task, ScheduleStatus.KILLED, LOST_WHILE_DOWN_MESSAGE);
+      this.reschedule(task, false);
+    } else {
+      // Aurora reschedules every LOST task, service or not.
+      this.transition(task, ScheduleStatus.LOST, LOST_WHILE_DOWN_MESSAGE);
+      this.reschedule(task, false);
+    }
   }
 
   private stop(taskIds: Iterable<string>, to: ScheduleStatus, message: string): number {
@@ -268,6 +385,14 @@ export class TaskLifecycle {
       this.exited(task, { state: 'FAILED', message: `Failed to launch: ${(error as Error).message}` });
       return;
     }
+    this.launched.set(id, { sandboxDir: spec.sandboxDir, killGraceMs: spec.killGraceMs });
+    try {
+      this.options.beforeLaunch?.();
+    } catch (error) {
+      this.launched.delete(id);
+      this.exited(task, { state: 'FAILED', message: `Failed to launch: cannot store the task: ${(error as Error).message}` });
+      return;
+    }
     const process = launchTask(spec, {
       onStarting: () => {
         if (task.status === ScheduleStatus.ASSIGNED) this.transition(task, ScheduleStatus.STARTING);
@@ -284,7 +409,8 @@ export class TaskLifecycle {
     }
     void process.done.then((outcome) => {
       this.processes.delete(id);
-      this.exited(task, outcome);
+      this.launched.delete(id);
+      if (!this.detached) this.exited(task, outcome);
     });
   }
 
@@ -334,19 +460,24 @@ export class TaskLifecycle {
       const penalty = previousPenalty === undefined ? initialBackoffMs : Math.min(previousPenalty * 2, maxBackoffMs);
       this.penalties.set(successor.assignedTask!.taskId!, penalty);
       this.transition(successor, ScheduleStatus.THROTTLED, `Rescheduled, penalized for ${penalty} ms for flapping`);
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        if (this.store.get(successor.assignedTask!.taskId!) === successor && successor.status === ScheduleStatus.THROTTLED) {
-          this.transition(successor, ScheduleStatus.PENDING);
-          this.schedule();
-        }
-      }, penalty);
-      timer.unref();
-      this.timers.add(timer);
+      this.releaseLater(successor, penalty);
     } else {
       this.transition(successor, ScheduleStatus.PENDING);
     }
     this.penalties.delete(a.taskId!);
+  }
+
+  /** THROTTLED → PENDING once the penalty has passed. */
+  private releaseLater(task: ScheduledTask, penalty: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.store.get(task.assignedTask!.taskId!) === task && task.status === ScheduleStatus.THROTTLED) {
+        this.transition(task, ScheduleStatus.PENDING);
+        this.schedule();
+      }
+    }, penalty);
+    timer.unref();
+    this.timers.add(timer);
   }
 
   private newTask(template: TaskConfig, instanceId: number, ancestorId: string | undefined, failureCount: number): ScheduledTask {
@@ -381,6 +512,14 @@ export class TaskLifecycle {
       used.diskMb += d.diskMb;
     }
     return used;
+  }
+}
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
   }
 }
 

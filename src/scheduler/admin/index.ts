@@ -1,6 +1,7 @@
 /**
  * The operator RPCs of AuroraAdmin that the local scheduler can honour: snapshot, performBackup /
- * listBackups (kept in memory for now), pruneTasks, forceTaskState and the reconciliation triggers
+ * listBackups (copies of the state database under `<state-dir>/backups/` with a state directory, kept
+ * in memory without one), pruneTasks, forceTaskState and the reconciliation triggers
  * (harmless here: the scheduler runs the tasks itself, so its state never drifts from an agent's).
  */
 import {
@@ -53,7 +54,15 @@ export class Admin {
   }
 
   listBackups(): string[] {
-    return [...this.backups.keys()].sort();
+    return this.core.state ? this.core.state.listBackups() : [...this.backups.keys()].sort();
+  }
+
+  /** performBackup: with a state directory, a consistent copy of the database (SQLite's online backup). */
+  async performBackup(): Promise<string> {
+    if (!this.core.state) return this.backup().name;
+    const name = backupName(this.now());
+    await this.core.state.backup(name);
+    return name;
   }
 
   /** pruneTasks: deletes terminal tasks matching the query; undefined when done, else the refusal. */
@@ -79,9 +88,16 @@ export class Admin {
   handlers(): RpcHandlers {
     const r = this.core.responses;
     return {
-      snapshot: () => r.ok(),
-      performBackup: () => {
-        this.backup();
+      snapshot: () => {
+        this.core.persist();
+        return r.ok();
+      },
+      performBackup: async () => {
+        try {
+          await this.performBackup();
+        } catch (error) {
+          return r.error(`Backup failed: ${(error as Error).message}`);
+        }
         return r.ok();
       },
       listBackups: () => r.ok({ listBackupsResult: { backups: this.listBackups() } }),

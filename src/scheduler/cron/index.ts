@@ -12,6 +12,8 @@ import type { SchedulerFeature } from '../features.js';
 import { canonicalKey, jobKeyProblem } from '../rpc/jobs.js';
 import { jobKeyString } from '../tasks.js';
 import type { CronQuotaCheck } from '../quota/index.js';
+import { decodeStruct, encodeStruct } from '../../protocol/index.js';
+import type { StateSection } from '../store/state.js';
 
 export interface CronOptions {
   /** IANA zone the schedules are read in (Aurora's -cron_timezone; default UTC). */
@@ -50,7 +52,19 @@ export class CronScheduler implements CronCatalog {
     nextCronRun('* * * * *', new Date(0), this.timeZone);
     this.timer = setInterval(() => this.tick(), options.tickMs ?? 1000);
     this.timer.unref();
+    if (core.state) {
+      const section = core.state.section('cron', (key) => {
+        const job = this.entries.get(key)?.job;
+        return job ? encodeStruct('binary', 'JobConfiguration', job) : undefined;
+      });
+      // Runs missed while the scheduler was down are not made up for, as in Aurora.
+      for (const [key, bytes] of section.load()) this.entries.set(key, { job: decodeStruct<JobConfiguration>('binary', 'JobConfiguration', bytes), checkedUpTo: this.now() });
+      this.stored = section;
+    }
   }
+
+  /** The state directory's cron section, when there is one. */
+  private readonly stored: StateSection | undefined;
 
   jobs(role?: string): JobConfiguration[] {
     return [...this.entries.values()].map((e) => e.job).filter((j) => role === undefined || j.key!.role === role);
@@ -76,9 +90,11 @@ export class CronScheduler implements CronCatalog {
   /** Saves a template (new or replacing one) and schedules it from now on. */
   save(job: JobConfiguration): void {
     this.entries.set(jobKeyString(job.key), { job, checkedUpTo: this.now() });
+    this.stored?.changed(jobKeyString(job.key));
   }
 
   delete(key: JobKey): boolean {
+    this.stored?.changed(jobKeyString(key));
     return this.entries.delete(jobKeyString(key));
   }
 

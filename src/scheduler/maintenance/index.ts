@@ -21,6 +21,7 @@ import type { RpcHandlers } from '../api-server.js';
 import type { SchedulerCore } from '../core.js';
 import type { SchedulerFeature } from '../features.js';
 import { isProduction } from '../quota/index.js';
+import type { StateSection } from '../store/state.js';
 import { lastEventTime } from '../tasks.js';
 
 export interface MaintenanceOptions {
@@ -73,7 +74,21 @@ export class MaintenanceController {
         queueMicrotask(() => this.drainedIfEmpty(host));
       }
     });
+    if (core.state) {
+      this.stored = core.state.section('maintenance', (host) =>
+        this.modes.has(host) ? JSON.stringify({ mode: this.mode(host), request: this.requests.get(host) }) : undefined,
+      );
+      for (const [host, json] of this.stored.load()) {
+        const saved = JSON.parse(json.toString('utf8')) as { mode: MaintenanceMode; request?: MaintenanceRequest };
+        if (saved.request) this.requests.set(host, saved.request);
+        // Through setMode, so that a drained host keeps refusing tasks after a restart.
+        this.setMode([host], saved.mode);
+      }
+    }
   }
+
+  /** The state directory's maintenance section (mode and drain request per host), when there is one. */
+  private readonly stored: StateSection | undefined;
 
   mode(host: string): MaintenanceMode {
     return this.modes.get(host) ?? MaintenanceMode.NONE;
@@ -111,7 +126,10 @@ export class MaintenanceController {
 
   endMaintenance(hosts: Iterable<string>): HostStatus[] {
     const unique = [...new Set(hosts)];
-    for (const host of unique) this.requests.delete(host);
+    for (const host of unique) {
+      this.requests.delete(host);
+      this.stored?.changed(host);
+    }
     return this.setMode(unique, MaintenanceMode.NONE);
   }
 
@@ -130,13 +148,17 @@ export class MaintenanceController {
   }
 
   private record(hosts: string[], defaultSlaPolicy: SlaPolicy | undefined, timeoutSecs: number): void {
-    for (const host of hosts) this.requests.set(host, { defaultSlaPolicy, timeoutSecs, createdMs: this.now() });
+    for (const host of hosts) {
+      this.requests.set(host, { defaultSlaPolicy, timeoutSecs, createdMs: this.now() });
+      this.stored?.changed(host);
+    }
   }
 
   private setMode(hosts: Iterable<string>, mode: MaintenanceMode): HostStatus[] {
     const statuses: HostStatus[] = [];
     for (const host of hosts) {
       this.modes.set(host, mode);
+      this.stored?.changed(host);
       statuses.push({ host, mode });
     }
     // Aurora's scheduling filter vetoes DRAINING and DRAINED hosts; SCHEDULED ones still take tasks.
@@ -157,6 +179,7 @@ export class MaintenanceController {
     if (this.mode(host) !== MaintenanceMode.DRAINING || this.activeOn(host).length > 0) return;
     this.setMode([host], MaintenanceMode.DRAINED);
     this.requests.delete(host);
+    this.stored?.changed(host);
   }
 
   private drainTasksOn(host: string): void {

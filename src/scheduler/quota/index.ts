@@ -7,6 +7,7 @@ import { ACTIVE_STATES, type JobConfiguration, type Resource, type ResourceAggre
 import type { RpcHandlers } from '../api-server.js';
 import type { QuotaGate, SchedulerCore } from '../core.js';
 import type { SchedulerFeature } from '../features.js';
+import type { StateSection } from '../store/state.js';
 import { jobKeyString } from '../tasks.js';
 
 /** The resource types quota counts, in Aurora's order (ResourceType: CPUS, RAM_MB, DISK_MB). */
@@ -99,8 +100,17 @@ export interface CronQuotaCheck {
 
 export class QuotaManager implements QuotaGate, CronQuotaCheck {
   private readonly quotas = new Map<string, ResourceBag>();
+  private readonly stored: StateSection | undefined;
 
-  constructor(private readonly core: SchedulerCore) {}
+  constructor(private readonly core: SchedulerCore) {
+    if (core.state) {
+      this.stored = core.state.section('quota', (role) => {
+        const bag = this.quotas.get(role);
+        return bag ? JSON.stringify(bag) : undefined;
+      });
+      for (const [role, json] of this.stored.load()) this.quotas.set(role, JSON.parse(json.toString('utf8')) as ResourceBag);
+    }
+  }
 
   info(role: string): QuotaInfo {
     const tasks = this.core.lifecycle.store.query({ role, statuses: [...ACTIVE_STATES] }).map((t) => t.assignedTask!.task!);
@@ -159,6 +169,7 @@ export class QuotaManager implements QuotaGate, CronQuotaCheck {
       return `Quota: ${describe(bag)} is less then current prod reservation: ${describe(prod)}`;
     }
     this.quotas.set(role, bag);
+    this.stored?.changed(role);
     return undefined;
   }
 

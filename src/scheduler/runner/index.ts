@@ -1,7 +1,8 @@
 /** The local scheduler's task runner: one Mesos-like agent on this machine. */
-export { launchTask, resolveInvocation } from './launch.js';
-export { killProcessTree, findTaskProcesses, TASK_MARKER_VAR, type ProcessScope } from './process-tree.js';
+export { adoptTask, launchTask, recordedOutcome, resolveInvocation } from './launch.js';
+export { killProcessTree, findTaskProcesses, markedProcesses, processStartTime, isSameProcess, TASK_MARKER_VAR, type ProcessScope, type MarkedProcess } from './process-tree.js';
+export { SUPERVISOR_MARKER_VAR, readExit, type SupervisorReport } from './supervisor.js';
 export { fetchUris, defaultCacheDir, FetchFailure, type FetchOptions, type HttpResponse } from './fetcher.js';
 export { archiveKind, extractArchive, type ArchiveKind } from './extract.js';
 export { taskEnvironment, DEFAULT_PATH, DEFAULT_FRAMEWORK_ID } from './environment.js';
-export type { FetchUri, CommandSpec, LaunchSpec, TaskState, TaskOutcome, LaunchHooks, RunningTask } from './types.js';
+export type { FetchUri, CommandSpec, LaunchSpec, TaskState, TaskOutcome, LaunchHooks, RunningTask, ProcessIdentity, AdoptSpec } from './types.js';

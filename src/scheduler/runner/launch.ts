@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -6,8 +6,10 @@ import { AuroraValidationError } from '../../errors.js';
 import { taskEnvironment } from './environment.js';
 import { fetchUris } from './fetcher.js';
 import { resolveInside } from './paths.js';
-import { killProcessTree } from './process-tree.js';
-import type { LaunchHooks, LaunchSpec, RunningTask, TaskOutcome } from './types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isSameProcess, killProcessTree, processStartTime } from './process-tree.js';
+import { readExit, startSupervisor, type SupervisedCommand, type SupervisorReport } from './supervisor.js';
+import type { AdoptSpec, LaunchHooks, LaunchSpec, ProcessIdentity, RunningTask, TaskOutcome } from './types.js';
 
 /**
  * Runs one task's executor as a local process the way a Mesos agent would: sandbox, fetcher,
@@ -15,6 +17,17 @@ import type { LaunchHooks, LaunchSpec, RunningTask, TaskOutcome } from './types.
  */
 
 const DEFAULT_KILL_GRACE_MS = 3000;
+const ADOPTED_POLL_MS = 100;
+
+/**
+ * Takes over a task whose supervisor an earlier scheduler started (after a restart): the returned
+ * task is RUNNING, can be killed, and settles when the supervisor records the exit. Undefined when
+ * the supervisor (that pid with that start time) is gone.
+ */
+export async function adoptTask(spec: AdoptSpec): Promise<RunningTask | undefined> {
+  if (!(await isSameProcess(spec.identity.supervisorPid, spec.identity.supervisorStartTime))) return undefined;
+  return new TaskProcess({ ...spec, executorId: spec.taskId, command: { value: spec.command ?? '', shell: false } }, {}, spec.identity);
+}
 
 /** Starts the task in the background. Throws AuroraValidationError only for a malformed spec. */
 export function launchTask(spec: LaunchSpec, hooks: LaunchHooks = {}): RunningTask {
@@ -73,13 +86,17 @@ class TaskProcess implements RunningTask {
   readonly done: Promise<TaskOutcome>;
   private readonly startedDeferred = deferred<void>();
   private readonly fetchAbort = new AbortController();
-  private child: ChildProcess | undefined;
-  private killReason: string | undefined;
-  private terminating: Promise<void> | undefined;
+  protected processPid: number | undefined;
+  protected identityValue: ProcessIdentity | undefined;
+  protected killReason: string | undefined;
+  protected terminating: Promise<void> | undefined;
+  private detached = false;
 
   constructor(
     private readonly spec: LaunchSpec,
     private readonly hooks: LaunchHooks,
+    /** A process started by an earlier scheduler, to watch instead of launching one. */
+    private readonly adopted?: ProcessIdentity,
   ) {
     this.taskId = spec.taskId;
     this.started = this.startedDeferred.promise;
@@ -93,31 +110,41 @@ class TaskProcess implements RunningTask {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.processPid;
+  }
+
+  get identity(): ProcessIdentity | undefined {
+    return this.identityValue;
   }
 
   kill(reason = 'Killed by request'): Promise<TaskOutcome> {
     if (this.killReason === undefined) {
       this.killReason = reason;
       this.fetchAbort.abort();
-      if (this.child?.pid !== undefined) this.terminate();
+      if (this.processPid !== undefined) this.terminate();
     }
     return this.done;
   }
 
-  private terminate(): void {
-    const pid = this.child?.pid;
+  /** Stops watching without touching the processes (the scheduler closes; the next one adopts them). */
+  detach(): void {
+    this.detached = true;
+  }
+
+  protected terminate(): void {
+    const pid = this.processPid;
     if (this.terminating || pid === undefined) return;
     this.terminating = killProcessTree(this.spec.taskId, this.spec.killGraceMs ?? DEFAULT_KILL_GRACE_MS, {
       processGroups: [pid],
     }).catch(() => undefined);
   }
 
-  private killed(): TaskOutcome {
+  protected killed(): TaskOutcome {
     return { state: 'KILLED', message: this.killReason ?? 'Killed by request' };
   }
 
   private async run(): Promise<TaskOutcome> {
+    if (this.adopted) return this.watch(this.adopted);
     const { spec } = this;
     const sandbox = spec.sandboxDir;
     const stdoutPath = path.join(sandbox, 'stdout');
@@ -170,56 +197,116 @@ class TaskProcess implements RunningTask {
       return { state: 'FAILED', message };
     }
 
-    const out = await fs.open(stdoutPath, 'a');
-    const errFile = await fs.open(stderrPath, 'a');
-    let child: ChildProcess;
-    try {
-      child = spawn(invocation.file, invocation.args, {
-        argv0: invocation.argv0,
-        cwd: sandbox,
-        env,
-        stdio: ['ignore', out.fd, errFile.fd],
-        // Own session and process group: the task is not killed with the scheduler's terminal.
-        detached: true,
-        // libuv also drops the scheduler's supplementary groups when switching user.
-        ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
-      });
-      this.child = child;
-      const exit = waitForExit(child);
-      const spawnError = await new Promise<Error | undefined>((resolve) => {
-        child.once('spawn', () => resolve(undefined));
-        child.once('error', (err) => resolve(err));
-      });
-      // The child holds its own copies of the log descriptors now.
-      await closeQuietly(out, errFile);
-      if (spawnError !== undefined) {
-        const message = `Failed to launch command '${spec.command.value}': ${spawnError.message}`;
-        await fs.appendFile(stderrPath, `${message}\n`).catch(() => undefined);
-        return { state: 'FAILED', message };
-      }
-      child.unref(); // a running task must not keep the scheduler's event loop alive on its own
-      this.hooks.onRunning?.(child.pid as number);
-      this.startedDeferred.resolve();
-      if (this.killReason !== undefined) this.terminate();
-
-      const { code, signal } = await exit;
-      // Mesos destroys the container when the executor exits: nothing of the task may outlive it.
-      await this.terminating;
-      await killProcessTree(spec.taskId, 0, { processGroups: [child.pid as number] });
-      return this.outcome(code, signal);
-    } finally {
-      await closeQuietly(out, errFile);
+    const command: SupervisedCommand = {
+      file: invocation.file,
+      args: invocation.args,
+      argv0: invocation.argv0,
+      cwd: sandbox,
+      env,
+      stdout: stdoutPath,
+      stderr: stderrPath,
+      // libuv also drops the scheduler's supplementary groups when switching user.
+      ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
+    };
+    const started = spec.supervised ? await startSupervisor(sandbox, spec.taskId, command) : await spawnDirectly(command);
+    if ('error' in started) {
+      const message = `Failed to launch command '${spec.command.value}': ${started.error}`;
+      await fs.appendFile(stderrPath, `${message}\n`).catch(() => undefined);
+      return { state: 'FAILED', message };
     }
+    const { pid } = started;
+    this.processPid = pid;
+    if ('supervisor' in started) {
+      const [startTime, supervisorStartTime] = await Promise.all([processStartTime(pid), processStartTime(started.supervisor.pid!)]);
+      this.identityValue = { pid, startTime: startTime ?? '', supervisorPid: started.supervisor.pid!, supervisorStartTime: supervisorStartTime ?? '' };
+    }
+    this.hooks.onRunning?.(pid);
+    this.startedDeferred.resolve();
+    if (this.killReason !== undefined) this.terminate();
+
+    return this.finish(await started.exit);
   }
 
-  private outcome(code: number | null, signal: NodeJS.Signals | null): TaskOutcome {
+  /**
+   * A supervisor this process did not spawn is not its child: poll /proc until the supervisor (pid and
+   * start time, so a recycled pid is never mistaken for it) is gone, then read the exit it recorded.
+   */
+  private async watch(identity: ProcessIdentity): Promise<TaskOutcome> {
+    this.processPid = identity.pid;
+    this.identityValue = identity;
+    this.startedDeferred.resolve();
+    if (this.killReason !== undefined) this.terminate();
+    while (await isSameProcess(identity.supervisorPid, identity.supervisorStartTime)) {
+      if (this.detached) return this.killed();
+      // Unreferenced: watching a task must not keep the scheduler's event loop alive.
+      await sleep(ADOPTED_POLL_MS, undefined, { ref: false });
+    }
+    return this.finish(await readExit(this.spec.sandboxDir));
+  }
+
+  /** The executor is gone: nothing of the task may outlive it (Mesos destroys the container). */
+  protected async finish(exit: SupervisorReport | undefined): Promise<TaskOutcome> {
+    // A detached task may belong to another scheduler by now: leave its processes alone.
+    if (this.detached) return this.killed();
+    await this.terminating;
+    await killProcessTree(this.spec.taskId, 0, { processGroups: this.processPid === undefined ? [] : [this.processPid] });
+    if (exit === undefined) {
+      if (this.killReason !== undefined) return this.killed();
+      return { state: 'FAILED', message: 'The task supervisor disappeared without recording an exit status' };
+    }
+    if (exit.error !== undefined && exit.code === undefined) return { state: 'FAILED', message: `Failed to launch command '${this.spec.command.value}': ${exit.error}` };
+    return this.outcome(exit.code ?? null, (exit.signal ?? null) as NodeJS.Signals | null);
+  }
+
+  protected outcome(code: number | null, signal: NodeJS.Signals | null): TaskOutcome {
     if (this.killReason !== undefined) {
       return { ...this.killed(), ...(code !== null ? { exitCode: code } : {}), ...(signal ? { signal } : {}) };
     }
-    if (signal) return { state: 'FAILED', message: `Command terminated with signal ${signal}`, signal };
-    if (code === 0) return { state: 'FINISHED', message: 'Command exited with status 0', exitCode: 0 };
-    return { state: 'FAILED', message: `Command exited with status ${code}`, exitCode: code ?? undefined };
+    return exitOutcome(code, signal);
   }
+}
+
+/** Without a supervisor the executor is this process's own child: nothing survives the scheduler. */
+async function spawnDirectly(command: SupervisedCommand): Promise<{ pid: number; exit: Promise<SupervisorReport> } | { error: string }> {
+  const out = await fs.open(command.stdout, 'a');
+  const err = await fs.open(command.stderr, 'a');
+  try {
+    const child = spawn(command.file, command.args, {
+      argv0: command.argv0,
+      cwd: command.cwd,
+      env: command.env,
+      stdio: ['ignore', out.fd, err.fd],
+      // Own session and process group: the task is not killed with the scheduler's terminal.
+      detached: true,
+      ...(command.uid !== undefined ? { uid: command.uid, gid: command.gid } : {}),
+    });
+    const exit = new Promise<SupervisorReport>((resolve) => child.once('exit', (code, signal) => resolve({ pid: child.pid, code, signal })));
+    const spawnError = await new Promise<Error | undefined>((resolve) => {
+      child.once('spawn', () => resolve(undefined));
+      child.once('error', (error) => resolve(error));
+    });
+    if (spawnError !== undefined) return { error: spawnError.message };
+    child.unref(); // a running task must not keep the scheduler's event loop alive on its own
+    return { pid: child.pid!, exit };
+  } finally {
+    // The child holds its own copies of the log descriptors now.
+    await out.close().catch(() => undefined);
+    await err.close().catch(() => undefined);
+  }
+}
+
+function exitOutcome(code: number | null, signal: NodeJS.Signals | null): TaskOutcome {
+  if (signal) return { state: 'FAILED', message: `Command terminated with signal ${signal}`, signal };
+  if (code === 0) return { state: 'FINISHED', message: 'Command exited with status 0', exitCode: 0 };
+  return { state: 'FAILED', message: `Command exited with status ${code}`, exitCode: code ?? undefined };
+}
+
+/** The outcome a task's supervisor recorded in its sandbox, if it recorded one (a task that ended while no scheduler watched). */
+export async function recordedOutcome(sandboxDir: string): Promise<TaskOutcome | undefined> {
+  const exit = await readExit(sandboxDir);
+  if (exit === undefined) return undefined;
+  if (exit.code === undefined && exit.signal === undefined) return { state: 'FAILED', message: `Failed to launch the task: ${exit.error ?? 'unknown failure'}` };
+  return exitOutcome(exit.code ?? null, (exit.signal ?? null) as NodeJS.Signals | null);
 }
 
 async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
@@ -229,19 +316,6 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
     if (entry.isDirectory()) await chownTree(full, uid, gid);
     else await fs.lchown(full, uid, gid);
   }
-}
-
-async function closeQuietly(...handles: fs.FileHandle[]): Promise<void> {
-  for (const handle of handles) {
-    // FileHandle.close is idempotent once the fd is released; a second call may still reject.
-    await handle.close().catch(() => undefined);
-  }
-}
-
-function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
 }
 
 interface Invocation {

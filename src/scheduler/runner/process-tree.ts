@@ -35,35 +35,79 @@ async function readStat(pid: number): Promise<ProcStat | undefined> {
   }
 }
 
-async function hasMarker(pid: number, needle: string): Promise<boolean> {
-  try {
-    const environ = await fs.readFile(`/proc/${pid}/environ`, 'latin1');
-    return `\0${environ}`.includes(needle);
-  } catch {
-    return false; // gone, or not ours to read
+/** Live processes by task marker value (latin1, so UTF-8 bytes compare one to one) and by process group. */
+interface ProcessTable {
+  byMarker: Map<string, number[]>;
+  byGroup: Map<number, number[]>;
+}
+
+const MARKER_PREFIX = `\0${TASK_MARKER_VAR}=`;
+
+function add<K>(map: Map<K, number[]>, key: K, pid: number): void {
+  const list = map.get(key);
+  if (list) list.push(pid);
+  else map.set(key, [pid]);
+}
+
+async function scanProcesses(): Promise<ProcessTable> {
+  const table: ProcessTable = { byMarker: new Map(), byGroup: new Map() };
+  const pids = (await fs.readdir('/proc'))
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => pid !== process.pid);
+  await Promise.all(
+    pids.map(async (pid) => {
+      const stat = await readStat(pid);
+      if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return;
+      add(table.byGroup, stat.pgrp, pid);
+      let environ: string;
+      try {
+        environ = `\0${await fs.readFile(`/proc/${pid}/environ`, 'latin1')}`;
+      } catch {
+        return; // gone, or not ours to read
+      }
+      // Every entry is NUL-terminated, the last one included.
+      for (let at = environ.indexOf(MARKER_PREFIX); at >= 0; at = environ.indexOf(MARKER_PREFIX, at + 1)) {
+        const from = at + MARKER_PREFIX.length;
+        const to = environ.indexOf('\0', from);
+        add(table.byMarker, environ.slice(from, to < 0 ? undefined : to), pid);
+      }
+    }),
+  );
+  return table;
+}
+
+/**
+ * One scan of /proc shared by every caller waiting at the same time. Killing many tasks at once
+ * (a scheduler shutdown, a job kill, an update batch) polls every 25 ms per task; separate scans
+ * would cost tasks × processes reads per round. A caller never gets a scan that began before its
+ * call: arriving during a scan, it waits for the next one, which all such callers share.
+ */
+let running: Promise<ProcessTable> | undefined;
+let queued: Promise<ProcessTable> | undefined;
+function freshScan(): Promise<ProcessTable> {
+  if (running === undefined) {
+    running = scanProcesses().finally(() => {
+      running = undefined;
+    });
+    return running;
   }
+  queued ??= running
+    .catch(() => undefined)
+    .then(() => {
+      queued = undefined;
+      return freshScan();
+    });
+  return queued;
 }
 
 /** Pids of live (non-zombie) processes carrying the task's marker or in one of its process groups. */
 export async function findTaskProcesses(taskId: string, scope: ProcessScope = {}): Promise<number[]> {
   if (taskId === '') throw new Error('findTaskProcesses: taskId must not be empty');
-  // Compare in latin1 so that a UTF-8 task id matches byte for byte.
-  const needle = `\0${Buffer.from(`${TASK_MARKER_VAR}=${taskId}`, 'utf8').toString('latin1')}\0`;
-  const groups = new Set(scope.processGroups ?? []);
-  const pids = (await fs.readdir('/proc'))
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number)
-    .filter((pid) => pid !== process.pid);
-  const found = await Promise.all(
-    pids.map(async (pid) => {
-      const stat = await readStat(pid);
-      if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return undefined;
-      if (groups.has(stat.pgrp)) return pid;
-      // The environ file ends with a NUL after the last entry, so the needle's closing NUL matches.
-      return (await hasMarker(pid, needle)) ? pid : undefined;
-    }),
-  );
-  return found.filter((pid): pid is number => pid !== undefined);
+  const table = await freshScan();
+  const found = new Set(table.byMarker.get(Buffer.from(taskId, 'utf8').toString('latin1')) ?? []);
+  for (const group of scope.processGroups ?? []) for (const pid of table.byGroup.get(group) ?? []) found.add(pid);
+  return [...found];
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -102,4 +146,56 @@ export async function killProcessTree(marker: string, graceMs: number, scope: Pr
     for (const pid of pids) signal(pid, 'SIGKILL');
     await sleep(POLL_MS);
   }
+}
+
+/**
+ * Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. A pid together
+ * with its start time names one process for good, so a recycled pid is never mistaken for it.
+ * Undefined when the process is gone (or a zombie).
+ */
+export async function processStartTime(pid: number): Promise<string | undefined> {
+  try {
+    const text = await fs.readFile(`/proc/${pid}/stat`, 'latin1');
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    if (rest[0] === 'Z' || rest[0] === 'X') return undefined;
+    // Fields after comm start at field 3 (state), so field 22 is rest[19].
+    return rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process `pid` that started at `startTime` is still alive. */
+export async function isSameProcess(pid: number, startTime: string): Promise<boolean> {
+  return (await processStartTime(pid)) === startTime;
+}
+
+export interface MarkedProcess {
+  pid: number;
+  taskId: string;
+  /** True for a task's supervisor, false for the task's own processes. */
+  supervisor: boolean;
+}
+
+/** Every live process carrying a task marker or a supervisor marker (`supervisorVar`), with its task id. */
+export async function markedProcesses(supervisorVar: string): Promise<MarkedProcess[]> {
+  const pids = (await fs.readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => pid !== process.pid);
+  const found = await Promise.all(
+    pids.map(async (pid): Promise<MarkedProcess | undefined> => {
+      const stat = await readStat(pid);
+      if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return undefined;
+      let environ: string;
+      try {
+        environ = await fs.readFile(`/proc/${pid}/environ`, 'utf8');
+      } catch {
+        return undefined;
+      }
+      for (const entry of environ.split('\0')) {
+        if (entry.startsWith(`${TASK_MARKER_VAR}=`)) return { pid, taskId: entry.slice(TASK_MARKER_VAR.length + 1), supervisor: false };
+        if (entry.startsWith(`${supervisorVar}=`)) return { pid, taskId: entry.slice(supervisorVar.length + 1), supervisor: true };
+      }
+      return undefined;
+    }),
+  );
+  return found.filter((p): p is MarkedProcess => p !== undefined);
 }

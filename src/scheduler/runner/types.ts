@@ -40,6 +40,12 @@ export interface LaunchSpec {
   killGraceMs?: number;
   /** Fetcher cache root (default: `<tmpdir>/aurora-ts-fetcher-cache-<user>`). */
   cacheDir?: string;
+  /**
+   * Run the executor under a per-task supervisor process (supervisor.ts) that outlives the scheduler
+   * and records the exit, so that a restarted scheduler can adopt the task. Default false: the
+   * executor is the scheduler's own child (one process less per task, ~40 MB of memory).
+   */
+  supervised?: boolean;
   /** Run the executor as this account (needs root); the sandbox is chowned to it. Default: the scheduler's own. */
   user?: { name: string; uid: number; gid: number; home: string };
 }
@@ -60,14 +66,38 @@ export interface LaunchHooks {
   onRunning?(pid: number): void;
 }
 
+/** Names the processes of a running task for good: pids with their start times (/proc/<pid>/stat field 22). */
+export interface ProcessIdentity {
+  /** The executor. */
+  pid: number;
+  startTime: string;
+  /** The per-task supervisor that is the executor's parent and records its exit (supervisor.ts). */
+  supervisorPid: number;
+  supervisorStartTime: string;
+}
+
+/** What a restarted scheduler knows of a task it takes over (see adoptTask). */
+export interface AdoptSpec {
+  taskId: string;
+  sandboxDir: string;
+  identity: ProcessIdentity;
+  killGraceMs?: number;
+  /** The command's value, for messages. */
+  command?: string;
+}
+
 export interface RunningTask {
   readonly taskId: string;
   /** The executor's pid once spawned. */
   readonly pid: number | undefined;
+  /** The executor's and supervisor's pids and start times once spawned (what a restarted scheduler adopts). */
+  readonly identity: ProcessIdentity | undefined;
   /** Resolves when the process runs; rejects (with the outcome message) if it never starts. */
   readonly started: Promise<void>;
   /** Settles exactly once, after the process and everything it left behind are gone. Never rejects. */
   readonly done: Promise<TaskOutcome>;
   /** SIGTERM to the whole process tree, SIGKILL after the grace; resolves with the final outcome. */
   kill(reason?: string): Promise<TaskOutcome>;
+  /** Stops watching and leaves the processes running, for a restarted scheduler to adopt. */
+  detach?(): void;
 }

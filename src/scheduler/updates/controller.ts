@@ -158,6 +158,25 @@ export class UpdateController {
     return JobUpdatePulseStatus.OK;
   }
 
+  /**
+   * After a restart: updates that were rolling forward or back carry on from their stored events
+   * (instances already done are recognised, watch times restart); coordinated updates wait for a pulse,
+   * since pulses are not stored (as in Aurora).
+   */
+  resumeStored(): void {
+    for (const details of this.store.all()) {
+      const status = statusOf(details);
+      if (!isActiveUpdateStatus(status)) continue;
+      const key = details.update!.summary!.key!;
+      const timeoutMs = details.update!.instructions!.settings!.blockIfNoPulsesAfterMs ?? 0;
+      if (timeoutMs > 0) this.pulses.set(updateKeyString(key), { status, timeoutMs, lastPulseMs: 0 });
+      if (!isRolling(status)) continue;
+      const running = this.newUpdater(key, details.update!.instructions!, status === S.ROLLING_FORWARD);
+      this.running.set(jobKeyString(key.job), running);
+      this.guard(() => this.evaluate(running, new Map()));
+    }
+  }
+
   close(): void {
     this.closed = true;
     this.unsubscribe();

@@ -7,6 +7,8 @@
  * the watch time in the request (minWaitInInstanceRunningMs), so it needs no polling interval; a
  * fast test simply asks for a short watch time.
  */
+import type { JobUpdateDetails } from '../../gen/types.js';
+import { decodeStruct, encodeStruct } from '../../protocol/index.js';
 import type { SchedulerCore } from '../core.js';
 import type { SchedulerFeature } from '../features.js';
 import { UpdateController } from './controller.js';
@@ -21,6 +23,14 @@ export interface UpdateOptions extends UpdateRpcOptions {
 /** Registers `core.updates` and answers the update RPCs; `onLog` hears failures no RPC can report. */
 export function updatesFeature(core: SchedulerCore, settings: UpdateOptions = {}, onLog?: (message: string) => void): SchedulerFeature {
   const store = new JobUpdateStore();
+  if (core.state) {
+    const section = core.state.section('update', (key) => {
+      const details = store.byKeyString(key);
+      return details ? encodeStruct('binary', 'JobUpdateDetails', details) : undefined;
+    });
+    store.restore(section.load().map(([, bytes]) => decodeStruct<JobUpdateDetails>('binary', 'JobUpdateDetails', bytes)));
+    store.onChange = (key) => section.changed(key);
+  }
   const controller = new UpdateController({
     lifecycle: core.lifecycle,
     store,
@@ -29,6 +39,8 @@ export function updatesFeature(core: SchedulerCore, settings: UpdateOptions = {}
     onError: onLog,
   });
   core.updates = { isUpdating: (key) => controller.isUpdating(key) };
+  // Stored updates resume once the restarted scheduler knows which of its tasks survived.
+  core.afterRecovery(() => controller.resumeStored());
   return {
     handlers: updateHandlers(core, controller, store, settings),
     close: () => controller.close(),

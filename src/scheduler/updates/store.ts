@@ -19,12 +19,29 @@ export function describeUpdateKey(key: JobUpdateKey | undefined): string {
 
 export class JobUpdateStore {
   private readonly updates = new Map<string, JobUpdateDetails>();
+  /** Hears the key (updateKeyString) of every update that changed, for the state directory. */
+  onChange: ((key: string) => void) | undefined;
+
+  /** Puts back updates read from the state directory (their state is stored with them). */
+  restore(updates: Iterable<JobUpdateDetails>): void {
+    for (const details of updates) this.updates.set(updateKeyString(details.update!.summary!.key), details);
+  }
+
+  byKeyString(key: string): JobUpdateDetails | undefined {
+    return this.updates.get(key);
+  }
+
+  /** Every update, oldest first. */
+  all(): JobUpdateDetails[] {
+    return [...this.updates.values()];
+  }
 
   /** Stores a new update; its state fills in as events are added. */
   save(update: JobUpdate): JobUpdateDetails {
     const details: JobUpdateDetails = { update, updateEvents: [], instanceEvents: [] };
     update.summary!.state = {};
     this.updates.set(updateKeyString(update.summary!.key), details);
+    this.onChange?.(updateKeyString(update.summary!.key));
     return details;
   }
 
@@ -70,6 +87,7 @@ export class JobUpdateStore {
   }
 
   private refreshState(details: JobUpdateDetails): void {
+    this.onChange?.(updateKeyString(details.update!.summary!.key));
     const events = details.updateEvents!;
     const instanceEvents = details.instanceEvents!;
     const state = details.update!.summary!.state!;

@@ -1,0 +1,192 @@
+/**
+ * The per-task supervisor: a tiny Node process between the scheduler and the executor, so that a task
+ * outlives a scheduler crash and its exit status is never lost. The runner writes the command to
+ * `<sandbox>/.aurora/command.json` and starts `node <sandbox>/.aurora/supervisor.cjs <sandbox>`
+ * detached (own session); the supervisor reads the command from that file (never from its argv, so the
+ * task's environment does not show in `ps`), deletes it, spawns the executor in its own process group,
+ * reports the executor's pid on stdout, stays its parent, and when the executor ends writes
+ * `<sandbox>/.aurora/exit.json` (atomically) and reports the exit on stdout too, for a scheduler that
+ * still listens. A scheduler restarted after `kill -9` finds the supervisor by pid and start time and
+ * reads the exit file. (Not fsynced: after a power cut the task is gone too, and counts as LOST.)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Carried by the supervisor (not the task marker, so killing a task's processes leaves it to record the exit). */
+export const SUPERVISOR_MARKER_VAR = 'AURORA_TS_SUPERVISOR';
+export const CONTROL_DIR = '.aurora';
+export const COMMAND_FILE = 'command.json';
+export const EXIT_FILE = 'exit.json';
+const SCRIPT_FILE = 'supervisor.cjs';
+
+export interface SupervisedCommand {
+  file: string;
+  args: string[];
+  argv0: string;
+  cwd: string;
+  env: Record<string, string>;
+  stdout: string;
+  stderr: string;
+  uid?: number;
+  gid?: number;
+}
+
+/** What the supervisor reports first (stdout) and last (exit file). */
+export interface SupervisorReport {
+  pid?: number;
+  code?: number | null;
+  signal?: string | null;
+  error?: string;
+}
+
+/**
+ * The supervisor's whole program. It runs as a CommonJS script made from this function's source, so it
+ * may use only its parameters: no imports, no helpers from this module.
+ */
+function supervise(sandbox: string, fs: typeof import('node:fs'), childProcess: typeof import('node:child_process'), path: typeof import('node:path')): void {
+  const control = path.join(sandbox, '.aurora');
+  const report = (value: SupervisorReport): void => {
+    try {
+      fs.writeSync(1, `${JSON.stringify(value)}\n`);
+    } catch {
+      // The scheduler is gone; the exit file is what counts.
+    }
+  };
+  const finish = (value: SupervisorReport): void => {
+    const temporary = path.join(control, 'exit.json.tmp');
+    fs.writeFileSync(temporary, JSON.stringify(value), { mode: 0o600 });
+    fs.renameSync(temporary, path.join(control, 'exit.json'));
+  };
+  let command: SupervisedCommand;
+  try {
+    const file = path.join(control, 'command.json');
+    command = JSON.parse(fs.readFileSync(file, 'utf8')) as SupervisedCommand;
+    fs.rmSync(file, { force: true });
+  } catch (error) {
+    const message = `cannot read the task's command: ${(error as Error).message}`;
+    finish({ error: message });
+    report({ error: message });
+    return;
+  }
+  const out = fs.openSync(command.stdout, 'a');
+  const err = fs.openSync(command.stderr, 'a');
+  let child: ReturnType<typeof childProcess.spawn>;
+  try {
+    child = childProcess.spawn(command.file, command.args, {
+      argv0: command.argv0,
+      cwd: command.cwd,
+      env: command.env,
+      stdio: ['ignore', out, err],
+      // Own process group: killing the task's group leaves the supervisor to record the exit.
+      detached: true,
+      ...(command.uid !== undefined ? { uid: command.uid, gid: command.gid } : {}),
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    finish({ error: message });
+    report({ error: message });
+    return;
+  }
+  fs.closeSync(out);
+  fs.closeSync(err);
+  child.once('error', (error) => {
+    finish({ error: error.message });
+    report({ error: error.message });
+  });
+  child.once('spawn', () => report({ pid: child.pid }));
+  child.once('exit', (code, signal) => {
+    finish({ pid: child.pid, code, signal });
+    report({ pid: child.pid, code, signal });
+  });
+}
+
+// The compiled function's own source: the script is exactly the code type-checked above.
+const SCRIPT = `'use strict';\n(${supervise.toString()})(process.argv[2], require('node:fs'), require('node:child_process'), require('node:path'));\n`;
+
+export function controlPath(sandbox: string, file: string): string {
+  return path.join(sandbox, CONTROL_DIR, file);
+}
+
+export interface StartedSupervisor {
+  supervisor: ChildProcess;
+  /** The executor's pid. */
+  pid: number;
+  /** Settles when the executor has ended, with the exit the supervisor recorded (undefined if it recorded none). */
+  exit: Promise<SupervisorReport | undefined>;
+}
+
+/**
+ * Writes the command and the script into the sandbox and starts the supervisor. Resolves with the
+ * supervisor (a child of this process) and the executor's pid, or with the reason it did not start.
+ */
+export async function startSupervisor(sandbox: string, taskId: string, command: SupervisedCommand): Promise<StartedSupervisor | { error: string }> {
+  await fs.mkdir(path.join(sandbox, CONTROL_DIR), { recursive: true });
+  await fs.rm(controlPath(sandbox, EXIT_FILE), { force: true });
+  // The command carries the task's environment: readable by the scheduler's user only.
+  await fs.writeFile(controlPath(sandbox, COMMAND_FILE), JSON.stringify(command), { mode: 0o600 });
+  await fs.writeFile(controlPath(sandbox, SCRIPT_FILE), SCRIPT, { mode: 0o600 });
+  const supervisor = spawn(process.execPath, [controlPath(sandbox, SCRIPT_FILE), sandbox], {
+    cwd: sandbox,
+    env: { PATH: process.env.PATH ?? '', [SUPERVISOR_MARKER_VAR]: taskId },
+    stdio: ['ignore', 'pipe', 'ignore'],
+    detached: true,
+  });
+  // Its reports, one JSON line each: the executor's pid (or why it did not start), then its exit.
+  const lines: SupervisorReport[] = [];
+  const waiting: Array<() => void> = [];
+  const heard = () => waiting.splice(0).forEach((wake) => wake());
+  let ended = false;
+  let buffered = '';
+  supervisor.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      try {
+        lines.push(JSON.parse(line) as SupervisorReport);
+      } catch {
+        lines.push({ error: `task supervisor said: ${line}` });
+      }
+    }
+    heard();
+  });
+  supervisor.once('error', (error) => {
+    lines.push({ error: `cannot start the task supervisor: ${error.message}` });
+    heard();
+  });
+  supervisor.once('exit', () => {
+    ended = true;
+    heard();
+  });
+  const report = async (index: number): Promise<SupervisorReport | undefined> => {
+    while (lines.length <= index && !ended) await new Promise<void>((wake) => waiting.push(wake));
+    return lines[index] ?? readExitSync(sandbox);
+  };
+  // A running task must not keep the scheduler's event loop alive on its own.
+  supervisor.unref();
+  (supervisor.stdout as Socket).unref();
+  const first = (await report(0)) ?? { error: 'the task supervisor exited before starting the task' };
+  if (first.pid === undefined || first.code !== undefined) return { error: first.error ?? 'the task supervisor exited before starting the task' };
+  return { supervisor, pid: first.pid, exit: report(1) };
+}
+
+function readExitSync(sandbox: string): SupervisorReport | undefined {
+  try {
+    return JSON.parse(readFileSync(controlPath(sandbox, EXIT_FILE), 'utf8')) as SupervisorReport;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The exit the supervisor recorded, if it did. */
+export async function readExit(sandbox: string): Promise<SupervisorReport | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(controlPath(sandbox, EXIT_FILE), 'utf8')) as SupervisorReport;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The local scheduler's durable state (`--state-dir`): one SQLite database in WAL mode, written in
+ * one transaction per RPC before its Response is sent, as Aurora acknowledges a write only once its
+ * log holds it.
+ *
+ * Each part of the scheduler owns a section (tasks, task processes, updates, cron jobs, quotas,
+ * maintenance) and reports the keys it changed; `flush()` reads the current value of every changed key
+ * from its owner and writes them all in one transaction (a key whose value is gone is deleted).
+ * Changes made outside an RPC (a task exiting, an update's timer) are flushed on the next turn of the
+ * event loop.
+ *
+ * synchronous=FULL: in WAL mode NORMAL already survives a killed process, but a power cut or kernel
+ * crash may roll back the last commits, which would un-acknowledge writes; FULL fsyncs the log on every
+ * commit, one fsync per RPC, which a development scheduler can afford.
+ */
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export const DATABASE_FILE = 'scheduler.db';
+export const LOCK_FILE = 'scheduler.lock';
+export const BACKUP_DIR = 'backups';
+const SCHEMA_VERSION = 1;
+
+/** A stored value: Thrift-binary structs, or UTF-8 JSON for the scheduler's own records. */
+export type StoredValue = Uint8Array | string;
+
+export interface StateSection {
+  /** Every stored key and value of the section (read once, at start-up). */
+  load(): Array<[key: string, value: Buffer]>;
+  /** The key's value changed (or is gone): it is written at the next flush. */
+  changed(key: string): void;
+}
+
+export interface SchedulerStateOptions {
+  /** Failures of background flushes, which no RPC can report. */
+  onError?: (message: string) => void;
+}
+
+export class SchedulerState {
+  readonly dir: string;
+  readonly databasePath: string;
+  readonly backupDir: string;
+  private readonly db: Database.Database;
+  private readonly lockPath: string;
+  private readonly readers = new Map<string, (key: string) => StoredValue | undefined>();
+  private readonly dirty = new Map<string, Set<string>>();
+  private flushScheduled = false;
+  private closed = false;
+  private readonly upsert: Database.Statement<[string, string, Buffer]>;
+  private readonly remove: Database.Statement<[string, string]>;
+  private readonly select: Database.Statement<[string], { key: string; value: Buffer }>;
+
+  constructor(
+    dir: string,
+    private readonly options: SchedulerStateOptions = {},
+  ) {
+    this.dir = dir;
+    this.databasePath = join(dir, DATABASE_FILE);
+    this.backupDir = join(dir, BACKUP_DIR);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.lockPath = join(dir, LOCK_FILE);
+    lockStateDir(this.lockPath);
+    try {
+      this.db = new Database(this.databasePath);
+      // Task configs may carry secrets; SQLite gives its WAL and shm files the database's mode.
+      chmodSync(this.databasePath, 0o600);
+    } catch (error) {
+      rmSync(this.lockPath, { force: true });
+      throw error;
+    }
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS state (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (kind, key)
+      ) WITHOUT ROWID;
+    `);
+    const version = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").get();
+    if (version === undefined) this.db.prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    else if (Number(version.value) !== SCHEMA_VERSION) {
+      this.db.close();
+      rmSync(this.lockPath, { force: true });
+      throw new Error(`state directory ${dir} holds schema version ${version.value}; this scheduler reads version ${SCHEMA_VERSION}`);
+    }
+    this.upsert = this.db.prepare('INSERT INTO state (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value');
+    this.remove = this.db.prepare('DELETE FROM state WHERE kind = ? AND key = ?');
+    this.select = this.db.prepare('SELECT key, value FROM state WHERE kind = ? ORDER BY key');
+  }
+
+  /** Registers a section; `read` answers a key's current value, undefined when it no longer exists. */
+  section(kind: string, read: (key: string) => StoredValue | undefined): StateSection {
+    if (this.readers.has(kind)) throw new Error(`state section ${kind} is already registered`);
+    this.readers.set(kind, read);
+    return {
+      load: () => this.select.all(kind).map((row) => [row.key, row.value]),
+      changed: (key) => this.changed(kind, key),
+    };
+  }
+
+  private changed(kind: string, key: string): void {
+    if (this.closed) return;
+    let keys = this.dirty.get(kind);
+    if (!keys) this.dirty.set(kind, (keys = new Set()));
+    keys.add(key);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        try {
+          this.flush();
+        } catch (error) {
+          this.options.onError?.(`cannot store the scheduler's state: ${(error as Error).message}`);
+        }
+      });
+    }
+  }
+
+  /** Writes every change so far in one transaction (synchronously: it is stored when this returns). */
+  flush(): void {
+    if (this.closed || this.dirty.size === 0) return;
+    const batch = [...this.dirty].map(([kind, keys]) => [kind, [...keys]] as const);
+    this.dirty.clear();
+    const write = this.db.transaction(() => {
+      for (const [kind, keys] of batch) {
+        const read = this.readers.get(kind)!;
+        for (const key of keys) {
+          const value = read(key);
+          if (value === undefined) this.remove.run(kind, key);
+          else this.upsert.run(kind, key, typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value));
+        }
+      }
+    });
+    try {
+      write();
+    } catch (error) {
+      // Keep the changes for the next attempt.
+      for (const [kind, keys] of batch) for (const key of keys) this.changed(kind, key);
+      throw error;
+    }
+  }
+
+  /** Copies the database with SQLite's online backup API to `backups/<name>`; resolves once complete. */
+  async backup(name: string): Promise<string> {
+    if (!/^[\w.-]+$/.test(name)) throw new Error(`backup name ${JSON.stringify(name)} must match [\\w.-]+`);
+    this.flush();
+    mkdirSync(this.backupDir, { recursive: true, mode: 0o700 });
+    const target = join(this.backupDir, name);
+    const partial = `${target}.partial`;
+    rmSync(partial, { force: true });
+    await this.db.backup(partial);
+    // The copy is one self-contained file: no WAL beside it for whoever opens it later.
+    const copy = new Database(partial);
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
+    renameSync(partial, target);
+    return target;
+  }
+
+  /** Names of the backups in `backups/`, oldest name first. */
+  listBackups(): string[] {
+    try {
+      return readdirSync(this.backupDir)
+        .filter((name) => !/(\.partial|-wal|-shm|-journal)$/.test(name))
+        .sort();
+    } catch {
+      return [];
+    }
+  }
+
+  /** Flushes what is left and closes the database; later changes are ignored. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.closed = true;
+      this.db.close();
+      rmSync(this.lockPath, { force: true });
+    }
+  }
+}
+
+/** /proc/<pid>/stat field 22 (start time), undefined when the process is gone. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[0] === 'Z' || rest[0] === 'X' ? undefined : rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One scheduler per state directory: two would both adopt and launch the same tasks. The lock file
+ * names its holder by pid and start time, so a lock left by a killed scheduler is taken over.
+ */
+function lockStateDir(lockPath: string): void {
+  const mine = JSON.stringify({ pid: process.pid, startTime: startTimeOf(process.pid) });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx', 0o600);
+      writeSync(fd, mine);
+      closeSync(fd);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let holder: { pid?: number; startTime?: string } = {};
+    try {
+      holder = JSON.parse(readFileSync(lockPath, 'utf8')) as typeof holder;
+    } catch {
+      // Unreadable or half-written: treated as stale.
+    }
+    if (typeof holder.pid === 'number' && holder.startTime !== undefined && startTimeOf(holder.pid) === holder.startTime) {
+      throw new Error(`state directory ${dirname(lockPath)} is in use by another scheduler (pid ${holder.pid})`);
+    }
+    rmSync(lockPath, { force: true });
+  }
+  throw new Error(`cannot lock state directory ${dirname(lockPath)}`);
+}
