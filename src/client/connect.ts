@@ -63,6 +63,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   fetch?: HttpTransportOptions['fetch'];
   maxRedirects?: number;
+  /** Largest reply body accepted (default 256 MiB). */
+  maxReplyBytes?: number;
   /** Retry policy; false sends every call once. Defaults: 3 retries, 250 ms base, 5 s cap, full jitter. */
   retry?: RetryOptions | false;
   /** Bound on reaching ZooKeeper and on each of its reads. Default 10 000. */
@@ -146,6 +148,7 @@ export function resolveTransport(options: ConnectOptions): Transport {
       headers: options.headers,
       fetch: options.fetch,
       maxRedirects: options.maxRedirects,
+      maxReplyBytes: options.maxReplyBytes,
       onEvent: emit,
     };
   };

@@ -23,6 +23,8 @@ import { hostPort, parseSchedulerUrl, withoutUserinfo } from './url.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_REDIRECTS = 3;
+// 10,000 tasks are about 16 MB of TJSON; this leaves room for big clusters while bounding memory.
+const DEFAULT_MAX_REPLY_BYTES = 256 * 1024 * 1024;
 const REDIRECTS = new Set([301, 302, 307, 308]);
 /** Headers that identify the caller: sent only to the host the user named. */
 const SENSITIVE_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
@@ -57,6 +59,7 @@ class HttpTransport implements Transport {
   private readonly base: URL;
   private readonly timeoutMs: number;
   private readonly maxRedirects: number;
+  private readonly maxReplyBytes: number;
   private readonly fetchImpl: typeof nodeFetch;
   private readonly username: string | undefined;
   private readonly secrets: string[];
@@ -82,6 +85,11 @@ class HttpTransport implements Transport {
     this.maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
     if (!Number.isInteger(this.maxRedirects) || this.maxRedirects < 0) {
       throw new AuroraValidationError('maxRedirects', `must be a whole number >= 0, got ${String(options.maxRedirects)}`);
+    }
+
+    this.maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    if (!Number.isInteger(this.maxReplyBytes) || this.maxReplyBytes <= 0) {
+      throw new AuroraValidationError('maxReplyBytes', `must be a whole number > 0, got ${String(options.maxReplyBytes)}`);
     }
 
     const auth = options.auth ?? credentials;
@@ -198,7 +206,7 @@ class HttpTransport implements Transport {
       });
 
       progress.phase = 'body';
-      const payload = Buffer.from(await response.arrayBuffer());
+      const payload = await readCapped(response, this.maxReplyBytes, this.context(method, target));
       const ms = Math.round(performance.now() - sentAt);
       this.emit({ type: 'response', method, url: target.href, status: response.status, bytes: payload.byteLength, ms });
       const ctx = this.context(method, target);
@@ -296,6 +304,27 @@ class HttpTransport implements Transport {
 interface Progress {
   url: URL;
   phase: 'request' | 'body';
+}
+
+/** The reply body, refused as soon as it (or its Content-Length) passes `limit` rather than buffered whole. */
+async function readCapped(response: Response, limit: number, ctx: FailureContext): Promise<Buffer> {
+  const tooLarge = (size: string): AuroraTransportError =>
+    new AuroraTransportError(`${ctx.method}: the reply from ${hostPort(ctx.url)} is larger than the ${limit}-byte limit (${size}); raise maxReplyBytes if it is expected`, {
+      method: ctx.method,
+      code: 'ERR_REPLY_TOO_LARGE',
+    });
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > limit) throw tooLarge(`Content-Length ${declared}`);
+  if (response.body === null) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body as AsyncIterable<Uint8Array | string>) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    size += bytes.byteLength;
+    if (size > limit) throw tooLarge(`more than ${limit} bytes arrived`);
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks, size);
 }
 
 /** Node's parser catches most short bodies; this catches the rest (e.g. a fake fetch, or a proxy). */

@@ -30,6 +30,8 @@ export interface HttpTransportOptions {
   userAgent?: string;
   /** Redirects (301/302/307/308) followed per call before giving up. Default 3. */
   maxRedirects?: number;
+  /** Largest reply body accepted, in bytes (default 256 MiB), so a broken or hostile server cannot fill memory. */
+  maxReplyBytes?: number;
   /** The fetch implementation; tests pass a fake here. Default node-fetch. */
   fetch?: typeof fetch;
   /** Extra headers sent with every call. Authorization/Cookie ones follow redirects only to the same host. */

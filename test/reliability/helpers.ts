@@ -1,0 +1,108 @@
+/**
+ * Shared pieces of the reliability suite: a local scheduler with a cheap executor, raw /api posts,
+ * percentiles, and the sizes that `FUZZ_RUNS` / `LOAD_*` environment variables scale up for soak runs
+ * (`node scripts/soak.mjs`).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { JobConfiguration, JobKey } from '../../src/gen/types.js';
+import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+/** A positive integer from the environment, else `fallback` (CI size). */
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+}
+
+/** fast-check runs per property: hundreds in CI, `FUZZ_RUNS=5000` in a soak run. */
+export const FUZZ_RUNS = envInt('FUZZ_RUNS', 300);
+
+export function tempDir(prefix = 'aurora-ts-rel-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** `sleeper` keeps a task RUNNING cheaply; `argv` (shell false) echoes its arguments one per line. */
+export const EXECUTORS = [
+  { executor: { name: 'sleeper', command: { value: 'exec sleep 300', shell: true } }, task_prefix: 'sleep-' },
+];
+
+export function writeExecutors(dir: string, entries: unknown[] = EXECUTORS): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'executors.json');
+  writeFileSync(file, JSON.stringify(entries));
+  return file;
+}
+
+export async function localScheduler(options: SchedulerOptions = {}): Promise<RunningScheduler> {
+  return startScheduler({
+    port: 0,
+    executors: writeExecutors(tempDir()),
+    cpus: 1000,
+    ramMb: 1_000_000,
+    diskMb: 1_000_000,
+    killGraceMs: 200,
+    throttle: { minRunningMs: 1000, initialBackoffMs: 200, maxBackoffMs: 500 },
+    ...options,
+  });
+}
+
+export function jobConfig(name: string, instances = 1, overrides: Partial<JobConfiguration> = {}): JobConfiguration {
+  const key: JobKey = { role: 'www-data', environment: 'devel', name };
+  return {
+    key,
+    owner: { user: 'tester' },
+    instanceCount: instances,
+    taskConfig: {
+      job: key,
+      owner: { user: 'tester' },
+      isService: true,
+      resources: [{ numCpus: 0.01 }, { ramMb: 1 }, { diskMb: 1 }],
+      executorConfig: { name: 'sleeper', data: '' },
+    },
+    ...overrides,
+  };
+}
+
+export interface RawReply {
+  status: number;
+  body: Buffer;
+  ms: number;
+  contentType: string;
+}
+
+/** POSTs bytes to `<url>/api` as is. */
+export async function postApi(url: string, body: Uint8Array | string, headers: Record<string, string> = {}): Promise<RawReply> {
+  const t0 = performance.now();
+  const response = await fetch(`${url}/api`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/vnd.apache.thrift.binary', Accept: 'application/vnd.apache.thrift.binary', ...headers },
+    body: typeof body === 'string' ? body : Buffer.from(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return { status: response.status, body: bytes, ms: performance.now() - t0, contentType: response.headers.get('content-type') ?? '' };
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+/** Writes a result under .bench/ (created on demand) and returns its path. */
+export function writeBench(name: string, data: unknown): string {
+  const dir = join(ROOT, '.bench');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  return file;
+}
+
+/** Prints one result line the docs quote, prefixed so it is easy to grep from a run. */
+export function report(check: string, figures: Record<string, unknown>): void {
+  console.log(`[reliability] ${check}: ${JSON.stringify(figures)}`);
+}
