@@ -125,11 +125,15 @@ export async function waitForInstances(
         const name = ScheduleStatus[t.status!] ?? String(t.status);
         counts[name] = (counts[name] ?? 0) + 1;
       }
-      const ready = [...latest.values()].filter((t) => wanted.has(t.status!));
-      const total = options.count ?? options.instances?.length ?? [...latest.values()].filter((t) => ACTIVE_STATES.has(t.status!) || wanted.has(t.status!)).length;
+      // Without an explicit count, the instances waited on are those not deliberately killed.
+      const considered = [...latest.values()].filter((t) => options.count !== undefined || options.instances !== undefined || t.status !== ScheduleStatus.KILLED);
+      const ready = considered.filter((t) => wanted.has(t.status!));
+      const active = considered.filter((t) => ACTIVE_STATES.has(t.status!) && !wanted.has(t.status!));
+      const total = options.count ?? options.instances?.length ?? considered.length;
       const progress = { counts, ready: ready.length, total };
-      const dead = [...latest.values()].filter((t) => !ACTIVE_STATES.has(t.status!) && !wanted.has(t.status!));
-      if (dead.length > 0 && ready.length + [...latest.values()].filter((t) => ACTIVE_STATES.has(t.status!)).length < total) {
+      // An instance whose newest task ended unwanted, with no successor on its way, will not get there.
+      const dead = considered.filter((t) => !ACTIVE_STATES.has(t.status!) && !wanted.has(t.status!));
+      if (dead.length > 0 && ready.length + active.length < total) {
         const t = dead[0]!;
         const message = t.taskEvents?.at(-1)?.message;
         return {
@@ -182,3 +186,4 @@ export async function waitForJobGone(client: AuroraClient, job: JobKey, options:
     options,
   );
 }
+export { createService, instanceIds, removeInstances, restartJob, taskConfigOf, abortUpdateAndWait } from './operations.js';

@@ -10,23 +10,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import { AuroraError } from '../../src/errors.js';
-import { ResponseCode, ScheduleStatus, type JobConfiguration, type JobKey, type Response } from '../../src/gen/types.js';
+import { ResponseCode, ScheduleStatus, type Response } from '../../src/gen/types.js';
 import { decodeReply, encodeCall } from '../../src/protocol/index.js';
 import { hashPassword, parseUsersFile, resolveTaskUser, verifyPassword, WildcardPermission } from '../../src/scheduler/auth/index.js';
-import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
+import { startScheduler } from '../../src/scheduler/index.js';
+import { errorOf, shellExecutor, startTestScheduler, testJob, waitFor, type TestScheduler } from '../support/scheduler.js';
 
 const PASSWORDS = { alice: 'alice-Pa55word!', bob: 'bob-s3cret-phrase', deployer: 'deploy:with:colons', backup: 'backup-pw-987' };
-const EXECUTORS = [{ executor: { name: 'sleeper', command: { value: 'exec sleep 60', shell: true } }, task_prefix: 'sleep-' }];
 
-let scheduler: RunningScheduler;
+/** The scheduler with --basic-auth-file. */
+let secured: TestScheduler;
 let dir: string;
 const logs: string[] = [];
 const seen: string[] = []; // every error message and response detail the tests received
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aurora-ts-auth-'));
-  const executors = join(dir, 'executors.json');
-  writeFileSync(executors, JSON.stringify(EXECUTORS));
   const usersFile = join(dir, 'security.ini');
   writeFileSync(
     usersFile,
@@ -46,11 +45,8 @@ beforeAll(async () => {
       'backup = thrift.AuroraAdmin:listBackups',
     ].join('\n'),
   );
-  scheduler = await startScheduler({
-    port: 0,
-    executors,
-    cpus: 4,
-    ramMb: 4096,
+  secured = await startTestScheduler({
+    executors: [shellExecutor('sleeper', 'exec sleep 60', 'sleep-')],
     killGraceMs: 200,
     basicAuthFile: usersFile,
     onLog: (m) => logs.push(m),
@@ -58,7 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await scheduler?.close();
+  await secured?.close();
   // Nothing the scheduler logged or answered carries a password.
   const everything = [...logs, ...seen].join('\n');
   for (const password of Object.values(PASSWORDS)) {
@@ -69,40 +65,20 @@ afterAll(async () => {
 
 function as(user?: keyof typeof PASSWORDS, password?: string): AuroraClient {
   return new AuroraClient({
-    url: scheduler.url,
+    url: secured.url,
     ...(user ? { auth: { username: user, password: password ?? PASSWORDS[user] } } : {}),
   });
 }
 
-function job(name: string, role = 'www-data', environment = 'devel'): JobConfiguration {
-  const key: JobKey = { role, environment, name };
-  return {
-    key,
-    owner: { user: 'tester' },
-    instanceCount: 1,
-    taskConfig: {
-      job: key,
-      owner: { user: 'tester' },
-      isService: false,
-      resources: [{ numCpus: 0.1 }, { ramMb: 16 }, { diskMb: 16 }],
-      executorConfig: { name: 'sleeper', data: '' },
-    },
-  };
-}
-
 /** The error a call fails with (recorded for the password scan). */
 async function failure(call: Promise<unknown>): Promise<AuroraError & { code?: ResponseCode; details?: readonly string[] }> {
-  try {
-    await call;
-  } catch (error) {
-    seen.push(String((error as Error).message));
-    return error as AuroraError;
-  }
-  throw new Error('the call succeeded');
+  const error = await errorOf(call);
+  seen.push(String((error as Error).message));
+  return error as AuroraError;
 }
 
 async function raw(method: string, args: Record<string, unknown>, headers: Record<string, string> = {}) {
-  const reply = await fetch(`${scheduler.url}/api`, {
+  const reply = await fetch(`${secured.url}/api`, {
     method: 'POST',
     headers: { 'content-type': 'application/vnd.apache.thrift.binary', accept: 'application/vnd.apache.thrift.binary', ...headers },
     body: encodeCall('binary', method, 1, args),
@@ -117,18 +93,18 @@ const basic = (user: string, password: string) => ({ authorization: `Basic ${Buf
 
 describe('Basic authentication', () => {
   it('a write without credentials gets HTTP 401 with the Basic challenge', async () => {
-    const answer = await raw('createJob', { description: job('nocreds') });
+    const answer = await raw('createJob', { description: testJob({ name: 'nocreds' }) });
     expect(answer.status).toBe(401);
     expect(answer.challenge).toBe('Basic realm="Apache Aurora Scheduler"');
-    const error = await failure(as().createJob(job('nocreds')));
+    const error = await failure(as().createJob(testJob({ name: 'nocreds' })));
     expect(error.kind).toBe('auth');
     expect(error.message).toMatch(/HTTP 401.*no credentials were sent; the scheduler asks for Basic authentication/);
   });
 
   it('a wrong password, or an unknown user, gets HTTP 401', async () => {
-    expect((await raw('createJob', { description: job('x') }, basic('bob', 'not-his-password'))).status).toBe(401);
-    expect((await raw('createJob', { description: job('x') }, basic('mallory', PASSWORDS.bob))).status).toBe(401);
-    const error = await failure(as('bob', 'wrong-password').createJob(job('x')));
+    expect((await raw('createJob', { description: testJob({ name: 'x' }) }, basic('bob', 'not-his-password'))).status).toBe(401);
+    expect((await raw('createJob', { description: testJob({ name: 'x' }) }, basic('mallory', PASSWORDS.bob))).status).toBe(401);
+    const error = await failure(as('bob', 'wrong-password').createJob(testJob({ name: 'x' })));
     expect(error.kind).toBe('auth');
     expect(error.message).toContain('rejected the credentials of user "bob"');
     expect(logs.some((l) => l.includes('Authentication failed for user "mallory"'))).toBe(true);
@@ -140,7 +116,7 @@ describe('Basic authentication', () => {
   });
 
   it('an allowed write works and is attributed to its user', async () => {
-    await as('bob').createJob(job('hello'));
+    await as('bob').createJob(testJob({ name: 'hello' }));
     expect((await as().getJobs('www-data')).configs.map((c) => c.key?.name)).toEqual(['hello']);
   });
 
@@ -149,7 +125,7 @@ describe('Basic authentication', () => {
     expect(error.code).toBe(ResponseCode.AUTH_FAILED);
     expect(error.details).toEqual(['Subject bob is not permitted to thrift.AuroraSchedulerManager:killTasks:www-data:devel:hello.']);
     // bob's sub-parts do not reach prod.
-    const prod = await failure(as('bob').createJob(job('hello', 'www-data', 'prod')));
+    const prod = await failure(as('bob').createJob(testJob({ name: 'hello', environment: 'prod' })));
     expect(prod.details).toEqual(['Subject bob is not permitted to thrift.AuroraSchedulerManager:createJob:www-data:prod:hello.']);
   });
 
@@ -230,11 +206,11 @@ describe("Shiro's wildcard permissions", () => {
 describe('exposure', () => {
   it('warns when the API listens beyond loopback without authentication', async () => {
     const warnings: string[] = [];
-    const open = await startScheduler({ host: '0.0.0.0', port: 0, executors: join(dir, 'executors.json'), onLog: (m) => warnings.push(m) });
+    const open = await startScheduler({ host: '0.0.0.0', port: 0, executors: secured.executorsFile, onLog: (m) => warnings.push(m) });
     await open.close();
     expect(warnings.some((w) => /listens on 0\.0\.0\.0 without authentication/.test(w))).toBe(true);
     const local: string[] = [];
-    const quiet = await startScheduler({ port: 0, executors: join(dir, 'executors.json'), onLog: (m) => local.push(m) });
+    const quiet = await startScheduler({ port: 0, executors: secured.executorsFile, onLog: (m) => local.push(m) });
     await quiet.close();
     expect(local.filter((w) => w.includes('without authentication'))).toEqual([]);
   });
@@ -255,28 +231,17 @@ describe('--task-user', () => {
       'echo "$HOME $USER" > identity',
       'exec sleep 60',
     ].join('; ');
-    const config = join(workDir, '..', `${workDir.split('/').pop()}-executors.json`);
-    writeFileSync(config, JSON.stringify([{ executor: { name: 'probe', command: { value: probe, shell: true } }, task_prefix: '' }]));
-    const s = await startScheduler({ port: 0, executors: config, workDir, taskUser: 'nobody', cpus: 2, ramMb: 1024, killGraceMs: 200 });
+    const s = await startTestScheduler({ executors: [shellExecutor('probe', probe)], workDir, taskUser: 'nobody', cpus: 2, ramMb: 1024, killGraceMs: 200 });
     try {
-      const client = new AuroraClient({ url: s.url });
-      const j = job('probe');
-      j.taskConfig!.executorConfig = { name: 'probe', data: '' };
-      await client.createJob(j);
-      const key = j.key!;
-      let sandbox = '';
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const task = (await client.getTasksWithoutConfigs({ jobKeys: [key] })).tasks[0];
+      const probeJob = testJob({ name: 'probe', executor: 'probe' });
+      await s.client.createJob(probeJob);
+      const sandbox = await waitFor('the probe task to run', async () => {
+        const task = (await s.client.getTasksWithoutConfigs({ jobKeys: [probeJob.key!] })).tasks[0];
         const id = task?.assignedTask?.taskId;
-        if (id && task.status === ScheduleStatus.RUNNING) {
-          sandbox = join(workDir, 'sandboxes', id);
-          const done = await readFile(join(sandbox, 'identity'), 'utf8').catch(() => '');
-          if (done) break;
-        }
-        if (Date.now() > deadline) throw new Error('the probe task did not run');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+        if (!id || task.status !== ScheduleStatus.RUNNING) return undefined;
+        const done = await readFile(join(workDir, 'sandboxes', id, 'identity'), 'utf8').catch(() => '');
+        return done ? join(workDir, 'sandboxes', id) : undefined;
+      });
       const pid = readFileSync(join(sandbox, 'pid'), 'utf8').trim();
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       expect(status).toMatch(/^Uid:\s+65534\s+65534\s+65534\s+65534$/m);

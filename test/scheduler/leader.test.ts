@@ -2,19 +2,14 @@
  * Several local schedulers on one ZooKeeper path, against a real ZooKeeper: one leads and announces
  * itself with Aurora's serverset JSON, the others send callers to it (307) and take over when it goes.
  */
-import { writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import zookeeper from 'node-zookeeper-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
-import { type JobConfiguration, type JobKey, type Response } from '../../src/gen/types.js';
+import type { Response } from '../../src/gen/types.js';
 import { decodeReply, encodeCall } from '../../src/protocol/index.js';
 import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
+import { shellExecutor, startTestScheduler, testJob, waitFor, writeExecutorsFile } from '../support/scheduler.js';
 import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';
-
-const EXECUTORS = [{ executor: { name: 'sleeper', command: { value: 'exec sleep 60', shell: true } }, task_prefix: 'sleep-' }];
 
 let zk: ZooKeeperServer;
 let executors: string;
@@ -23,9 +18,7 @@ const started: RunningScheduler[] = [];
 
 beforeAll(async () => {
   zk = await startZooKeeper();
-  const dir = await mkdtemp(join(tmpdir(), 'aurora-ts-leader-'));
-  executors = join(dir, 'executors.json');
-  writeFileSync(executors, JSON.stringify(EXECUTORS));
+  executors = writeExecutorsFile([shellExecutor('sleeper', 'exec sleep 60', 'sleep-')], 'aurora-ts-leader-');
   reader = zookeeper.createClient(zk.connectString, { sessionTimeout: 5000 });
   await new Promise<void>((resolve) => {
     reader.once('connected', () => resolve());
@@ -40,11 +33,8 @@ afterAll(async () => {
 });
 
 async function scheduler(path: string, extra: { sessionTimeoutMs?: number; zkHosts?: string } = {}): Promise<RunningScheduler> {
-  const s = await startScheduler({
-    port: 0,
+  const { scheduler: s } = await startTestScheduler({
     executors,
-    cpus: 4,
-    ramMb: 4096,
     killGraceMs: 200,
     zk: { hosts: extra.zkHosts ?? zk.connectString, path, sessionTimeoutMs: extra.sessionTimeoutMs ?? 4000 },
   });
@@ -91,30 +81,6 @@ async function rawGetJobs(url: string, headers: Record<string, string> = {}): Pr
     location: reply.headers.get('location'),
     response: reply.status === 200 ? decodeReply('binary', 'getJobs', body) : undefined,
   };
-}
-
-function job(name: string): JobConfiguration {
-  const key: JobKey = { role: 'www-data', environment: 'devel', name };
-  return {
-    key,
-    owner: { user: 'tester' },
-    instanceCount: 1,
-    taskConfig: {
-      job: key,
-      owner: { user: 'tester' },
-      isService: false,
-      resources: [{ numCpus: 0.1 }, { ramMb: 16 }, { diskMb: 16 }],
-      executorConfig: { name: 'sleeper', data: '' },
-    },
-  };
-}
-
-async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('a single scheduler with --zk', () => {
@@ -178,7 +144,7 @@ describe('two schedulers on one path', () => {
     expect(raw.location).toBe(`http://127.0.0.1:${portOf(first)}/api`);
 
     const viaFollower = new AuroraClient({ url: second.url, protocol: 'json' });
-    await viaFollower.createJob(job('redirected'));
+    await viaFollower.createJob(testJob({ name: 'redirected' }));
     const onLeader = await new AuroraClient({ url: first.url }).getJobs('www-data');
     expect(onLeader.configs.map((c) => c.key?.name)).toEqual(['redirected']);
     expect(second.core.lifecycle.store.active({ role: 'www-data', environment: 'devel', name: 'redirected' })).toHaveLength(0);

@@ -2,109 +2,50 @@
  * The local scheduler end to end, through the real client over real HTTP, with tasks running as real
  * processes: create a job on a custom executor, watch it reach RUNNING, read it back, kill it.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
-import { AuroraResponseError } from '../../src/client/errors.js';
-import { ResponseCode, ScheduleStatus, type JobConfiguration, type JobKey, type ScheduledTask } from '../../src/gen/types.js';
+import type { AuroraResponseError } from '../../src/client/errors.js';
+import { ResponseCode, ScheduleStatus, type JobConfiguration, type ScheduledTask, type TaskConfig } from '../../src/gen/types.js';
 import { decodeStruct } from '../../src/protocol/index.js';
-import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
+import { pidAlive, rejectionOf, shellExecutor, SMALL_TASK, startTestScheduler, tasksOf, testJob, waitFor, waitForRunning, type TestScheduler } from '../support/scheduler.js';
 
-const EXECUTORS = [
-  {
-    executor: { name: 'sleeper', command: { value: 'echo "started $AURORA_TASK_ID"; exec sleep 60', shell: true }, resources: [] },
-    task_prefix: 'sleep-',
-  },
-  {
-    executor: { name: 'exits', command: { value: 'echo bye; exit "$(cat "$AURORA_EXECUTOR_DATA")"', shell: true } },
-    task_prefix: 'exit-',
-  },
-  {
-    executor: { name: 'stubborn', command: { value: "trap '' TERM; echo ready; while true; do sleep 0.1; done", shell: true } },
-    task_prefix: '',
-  },
-];
-
-let scheduler: RunningScheduler;
+let local: TestScheduler;
 let client: AuroraClient;
 
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'aurora-ts-lifecycle-'));
-  const config = join(dir, 'executors.json');
-  writeFileSync(config, JSON.stringify(EXECUTORS));
-  scheduler = await startScheduler({
-    port: 0,
-    executors: config,
-    cpus: 4,
-    ramMb: 4096,
-    killGraceMs: 300,
+  local = await startTestScheduler({
+    executors: [
+      shellExecutor('sleeper', 'echo "started $AURORA_TASK_ID"; exec sleep 60', 'sleep-'),
+      shellExecutor('exits', 'echo bye; exit "$(cat "$AURORA_EXECUTOR_DATA")"', 'exit-'),
+      shellExecutor('stubborn', "trap '' TERM; echo ready; while true; do sleep 0.1; done"),
+    ],
     throttle: { minRunningMs: 2000, initialBackoffMs: 300, maxBackoffMs: 1000 },
   });
-  client = new AuroraClient({ url: scheduler.url, protocol: 'binary' });
+  client = local.client;
 });
 
 afterAll(async () => {
-  await scheduler?.close();
+  await local?.close();
 });
 
-function job(name: string, executor: string, overrides: Partial<JobConfiguration['taskConfig']> = {}, instances = 2, data = ''): JobConfiguration {
-  const key: JobKey = { role: 'www-data', environment: 'devel', name };
-  return {
-    key,
-    owner: { user: 'tester' },
-    instanceCount: instances,
-    taskConfig: {
-      job: key,
-      owner: { user: 'tester' },
-      isService: false,
-      resources: [{ numCpus: 0.1 }, { ramMb: 16 }, { diskMb: 16 }, { namedPort: 'http' }],
-      executorConfig: { name: executor, data },
-      ...overrides,
-    },
-  };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function tasks(key: JobKey, statuses?: ScheduleStatus[]): Promise<ScheduledTask[]> {
-  return (await client.getTasksStatus({ jobKeys: [key], statuses })).tasks ?? [];
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** A www-data/devel batch job with a named port, two instances unless told otherwise. */
+const job = (name: string, executor: string, task: Partial<TaskConfig> = {}, instances = 2, data = ''): JobConfiguration =>
+  testJob({ name, executor, instances, data, resources: [...SMALL_TASK, { namedPort: 'http' }], task });
 
 describe('local scheduler', () => {
   it('runs a custom-executor job as real processes, reads it back, and kills it to KILLED with no process left', async () => {
     const config = job('sleepy', 'sleeper');
     await client.createJob(config);
-    const running = await waitFor('2 RUNNING', async () => {
-      const t = await tasks(config.key!, [ScheduleStatus.RUNNING]);
-      return t.length === 2 ? t : undefined;
-    });
+    const running = await waitForRunning(client, config.key!, 2);
     const first = running[0]!.assignedTask!;
     expect(first.taskId).toMatch(/^www-data-devel-sleepy-[01]-[0-9a-f-]{36}$/);
     expect(first.assignedPorts!.http).toBeGreaterThan(0);
     expect(running[0]!.taskEvents!.map((e) => ScheduleStatus[e.status!])).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING']);
 
     // The executor sees its task: Thrift-binary AssignedTask in the sandbox, and Mesos' environment.
-    const sandbox = join(scheduler.workDir, 'sandboxes', first.taskId!);
+    const sandbox = join(local.workDir, 'sandboxes', first.taskId!);
     await waitFor('stdout', async () => (readFileSync(join(sandbox, 'stdout'), 'utf8').includes('started') ? true : undefined));
     expect(readFileSync(join(sandbox, 'stdout'), 'utf8')).toContain(`started ${first.taskId}`);
     const assigned = decodeStruct<typeof first>('binary', 'AssignedTask', readFileSync(join(sandbox, '.aurora/assigned_task.thrift')));
@@ -125,7 +66,7 @@ describe('local scheduler', () => {
     const pids = readPids(running);
     await client.killTasks(config.key!, [], 'test done');
     const killed = await waitFor('KILLED', async () => {
-      const t = await tasks(config.key!);
+      const t = await tasksOf(client, config.key!);
       return t.every((x) => x.status === ScheduleStatus.KILLED) ? t : undefined;
     });
     expect(killed[0]!.taskEvents!.map((e) => ScheduleStatus[e.status!]).slice(-2)).toEqual(['KILLING', 'KILLED']);
@@ -134,12 +75,11 @@ describe('local scheduler', () => {
   });
 
   it('answers INVALID_REQUEST for an unknown executor and a duplicate job, and JSON clients work too', async () => {
-    const error = await client.createJob(job('nope', 'no-such-executor')).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AuroraResponseError);
-    expect((error as AuroraResponseError).code).toBe(ResponseCode.INVALID_REQUEST);
-    expect((error as AuroraResponseError).details).toEqual(["Configuration for executor 'no-such-executor' doesn't exist."]);
+    const error = await rejectionOf(client.createJob(job('nope', 'no-such-executor')));
+    expect(error.code).toBe(ResponseCode.INVALID_REQUEST);
+    expect(error.details).toEqual(["Configuration for executor 'no-such-executor' doesn't exist."]);
 
-    const json = new AuroraClient({ url: scheduler.url, protocol: 'json' });
+    const json = new AuroraClient({ url: local.url, protocol: 'json' });
     const config = job('twice', 'sleeper', {}, 1);
     await json.createJob(config);
     const again = await json.createJob(config).catch((e: unknown) => e);
@@ -152,24 +92,24 @@ describe('local scheduler', () => {
     const bad = job('exit3', 'exits', {}, 1, '3');
     await client.createJob(ok);
     await client.createJob(bad);
-    const finished = await waitFor('FINISHED', async () => (await tasks(ok.key!, [ScheduleStatus.FINISHED]))[0]);
+    const finished = await waitFor('FINISHED', async () => (await tasksOf(client, ok.key!, [ScheduleStatus.FINISHED]))[0]);
     expect(finished.taskEvents!.at(-1)!.message).toBe('Command exited with status 0');
-    const failed = await waitFor('FAILED', async () => (await tasks(bad.key!, [ScheduleStatus.FAILED]))[0]);
+    const failed = await waitFor('FAILED', async () => (await tasksOf(client, bad.key!, [ScheduleStatus.FAILED]))[0]);
     expect(failed.taskEvents!.at(-1)!.message).toBe('Command exited with status 3');
     expect(failed.failureCount).toBe(1);
     // maxTaskFailures defaults to 1: no second attempt.
     await new Promise((r) => setTimeout(r, 300));
-    expect(await tasks(bad.key!)).toHaveLength(1);
+    expect(await tasksOf(client, bad.key!)).toHaveLength(1);
   });
 
   it('restarts a failing service with a new task id and ancestorId, throttling it', async () => {
     const config = job('flappy', 'exits', { isService: true }, 1, '1');
     await client.createJob(config);
     const second = await waitFor('a successor', async () => {
-      const all = await tasks(config.key!);
+      const all = await tasksOf(client, config.key!);
       return all.find((t) => t.ancestorId !== undefined && t.status !== ScheduleStatus.THROTTLED && t.taskEvents!.some((e) => e.status === ScheduleStatus.THROTTLED));
     });
-    const all = await tasks(config.key!);
+    const all = await tasksOf(client, config.key!);
     const ancestor = all.find((t) => t.assignedTask!.taskId === second.ancestorId)!;
     expect(ancestor.status).toBe(ScheduleStatus.FAILED);
     expect(second.assignedTask!.taskId).not.toBe(ancestor.assignedTask!.taskId);
@@ -180,14 +120,11 @@ describe('local scheduler', () => {
   it('kills an executor that ignores SIGTERM after the grace period', async () => {
     const config = job('stubborn', 'stubborn', {}, 1);
     await client.createJob(config);
-    const [task] = await waitFor('RUNNING', async () => {
-      const t = await tasks(config.key!, [ScheduleStatus.RUNNING]);
-      return t.length === 1 ? t : undefined;
-    });
+    const [task] = await waitForRunning(client, config.key!, 1);
     const pids = readPids([task!]);
     const started = Date.now();
     await client.killTasks(config.key!, [], 'grace');
-    await waitFor('KILLED', async () => ((await tasks(config.key!))[0]!.status === ScheduleStatus.KILLED ? true : undefined));
+    await waitFor('KILLED', async () => ((await tasksOf(client, config.key!))[0]!.status === ScheduleStatus.KILLED ? true : undefined));
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     for (const pid of pids) expect(pidAlive(pid)).toBe(false);
   });
@@ -202,13 +139,12 @@ describe('local scheduler', () => {
     expect(reasons[0]!.reason).toBe('Insufficient: CPU');
     await client.killTasks(config.key!, [], 'too big');
     // Pending tasks are deleted when killed, as in Aurora.
-    expect(await tasks(config.key!)).toHaveLength(0);
+    expect(await tasksOf(client, config.key!)).toHaveLength(0);
   });
 
   it('answers every unimplemented and recovery RPC with a Response, never HTTP 500', async () => {
-    const error = await client.stageRecovery('backup-1').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AuroraResponseError);
-    expect((error as AuroraResponseError).details[0]).toContain('stageRecovery is not supported');
+    const error = await rejectionOf(client.stageRecovery('backup-1'));
+    expect(error.details[0]).toContain('stageRecovery is not supported');
   });
 });
 

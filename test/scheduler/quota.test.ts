@@ -2,59 +2,28 @@
  * Role quotas on the local scheduler through the real client: production (tier `preferred`) jobs
  * need quota, consumption is reported per pool, and the quota cannot drop below what runs.
  */
-import { writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuroraClient } from '../../src/client/client.js';
-import { AuroraResponseError } from '../../src/client/errors.js';
-import { ResponseCode, type JobConfiguration, type JobKey, type Resource, type TaskConfig } from '../../src/gen/types.js';
-import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
+import type { AuroraClient } from '../../src/client/client.js';
+import { ResponseCode, type JobConfiguration, type Resource, type TaskConfig } from '../../src/gen/types.js';
+import { rejectionOf, shellExecutor, startTestScheduler, testJob, type TestScheduler } from '../support/scheduler.js';
 
-const EXECUTORS = [{ executor: { name: 'sleeper', command: { value: 'exec sleep 60', shell: true } }, task_prefix: '' }];
 const ROLE = 'quota-role';
 
-let scheduler: RunningScheduler;
+let local: TestScheduler;
 let client: AuroraClient;
 
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'aurora-ts-quota-'));
-  const config = join(dir, 'executors.json');
-  writeFileSync(config, JSON.stringify(EXECUTORS));
-  scheduler = await startScheduler({ port: 0, executors: config, cpus: 8, ramMb: 8192, killGraceMs: 300 });
-  client = new AuroraClient({ url: scheduler.url });
+  local = await startTestScheduler({ executors: [shellExecutor('sleeper', 'exec sleep 60')], cpus: 8, ramMb: 8192 });
+  client = local.client;
 });
 
 afterAll(async () => {
-  await scheduler?.close();
+  await local?.close();
 });
 
-function job(name: string, instances: number, overrides: Partial<TaskConfig> = {}): JobConfiguration {
-  const key: JobKey = { role: ROLE, environment: 'prod', name };
-  return {
-    key,
-    owner: { user: 'tester' },
-    instanceCount: instances,
-    taskConfig: {
-      job: key,
-      owner: { user: 'tester' },
-      isService: true,
-      resources: [{ numCpus: 0.1 }, { ramMb: 16 }, { diskMb: 16 }],
-      executorConfig: { name: 'sleeper', data: '' },
-      ...overrides,
-    },
-  };
-}
-
-async function rejection(call: Promise<unknown>): Promise<AuroraResponseError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuroraResponseError);
-  return error as AuroraResponseError;
-}
+/** A production-environment service of ROLE. */
+const job = (name: string, instances: number, task: Partial<TaskConfig> = {}): JobConfiguration =>
+  testJob({ name, role: ROLE, environment: 'prod', instances, service: true, task });
 
 /** A ResourceAggregate as plain numbers, e.g. { numCpus: 0.2, ramMb: 32, diskMb: 32 }. */
 function plain(resources: Resource[] | undefined): Record<string, number> {
@@ -68,7 +37,7 @@ describe('quota', () => {
     expect(plain(empty.prodSharedConsumption!.resources)).toEqual({});
 
     const prod = job('prod-web', 2, { tier: 'preferred' });
-    const noQuota = await rejection(client.createJob(prod));
+    const noQuota = await rejectionOf(client.createJob(prod));
     expect(noQuota.code).toBe(ResponseCode.INVALID_REQUEST);
     expect(noQuota.details).toEqual([
       'Insufficient resource quota: CPU quota exceeded by 0.20 core(s); RAM quota exceeded by 32.00 MB; disk quota exceeded by 32.00 MB',
@@ -89,24 +58,24 @@ describe('quota', () => {
     expect(plain(quota.nonProdDedicatedConsumption!.resources)).toEqual({});
 
     // 0.2 + 4 × 0.1 CPUs is over 0.5; 32 + 4 × 16 MB of RAM fits in 100.
-    const more = await rejection(client.addInstances({ jobKey: prod.key!, instanceId: 0 }, 4));
+    const more = await rejectionOf(client.addInstances({ jobKey: prod.key!, instanceId: 0 }, 4));
     expect(more.details).toEqual(['Insufficient resource quota: CPU quota exceeded by 0.10 core(s)']);
     await client.addInstances({ jobKey: prod.key!, instanceId: 0 }, 1);
     expect(plain((await client.getQuota(ROLE)).prodSharedConsumption!.resources)).toMatchObject({ ramMb: 48, diskMb: 48 });
   });
 
   it('refuses a quota below the current production consumption, and negative values', async () => {
-    const below = await rejection(client.setQuota(ROLE, { resources: [{ numCpus: 0.1 }, { ramMb: 100 }, { diskMb: 1000 }] }));
+    const below = await rejectionOf(client.setQuota(ROLE, { resources: [{ numCpus: 0.1 }, { ramMb: 100 }, { diskMb: 1000 }] }));
     expect(below.code).toBe(ResponseCode.INVALID_REQUEST);
     expect(below.details[0]).toMatch(/^Quota: \{CPU=0\.1, RAM=100, disk=1000\} is less then current prod reservation: \{CPU=0\.3, RAM=48, disk=48\}$/);
 
-    const negative = await rejection(client.setQuota(ROLE, { resources: [{ numCpus: -1 }] }));
+    const negative = await rejectionOf(client.setQuota(ROLE, { resources: [{ numCpus: -1 }] }));
     expect(negative.details).toEqual(['Negative values in: {CPU=-1}']);
   });
 
   it('counts a production cron template against quota', async () => {
     const cron: JobConfiguration = { ...job('prod-cron', 10, { tier: 'preferred', isService: false }), cronSchedule: '0 0 1 1 *' };
-    const over = await rejection(client.scheduleCronJob(cron));
+    const over = await rejectionOf(client.scheduleCronJob(cron));
     expect(over.details[0]).toMatch(/^Insufficient resource quota: CPU quota exceeded by 0\.80 core\(s\); RAM quota exceeded by 108\.00 MB$/);
     // 0.3 + 0.2 CPUs is exactly the quota (no floating-point crumbs count as an overage).
     await client.scheduleCronJob({ ...cron, instanceCount: 2 });

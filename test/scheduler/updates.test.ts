@@ -2,13 +2,10 @@
  * Rolling updates on the local scheduler, end to end: a real scheduler, real processes, the real
  * client over HTTP. Watch times are short (300 ms) so the whole file runs in seconds.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
-import { AuroraResponseError } from '../../src/client/errors.js';
 import {
   JobUpdateAction,
   JobUpdatePulseStatus,
@@ -16,61 +13,37 @@ import {
   ResponseCode,
   ScheduleStatus,
   type JobConfiguration,
-  type JobKey,
   type JobUpdateDetails,
   type JobUpdateKey,
   type JobUpdateRequest,
   type JobUpdateSettings,
-  type ScheduledTask,
 } from '../../src/gen/types.js';
-import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
 import { waitForUpdate } from '../../src/waiters/index.js';
+import { rejectionOf, shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, waitForRunning, type TestScheduler } from '../support/scheduler.js';
 
-const EXECUTORS = [
-  {
-    executor: { name: 'sleeper', command: { value: 'echo "data=$(cat "$AURORA_EXECUTOR_DATA")"; exec sleep 60', shell: true } },
-    task_prefix: 'sleep-',
-  },
-  { executor: { name: 'failer', command: { value: 'echo failing; exit 1', shell: true } }, task_prefix: 'fail-' },
-];
-
-let scheduler: RunningScheduler;
+let local: TestScheduler;
 let client: AuroraClient;
 
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'aurora-ts-updates-'));
-  const config = join(dir, 'executors.json');
-  writeFileSync(config, JSON.stringify(EXECUTORS));
-  scheduler = await startScheduler({
-    port: 0,
-    executors: config,
+  local = await startTestScheduler({
+    executors: [
+      shellExecutor('sleeper', 'echo "data=$(cat "$AURORA_EXECUTOR_DATA")"; exec sleep 60', 'sleep-'),
+      shellExecutor('failer', 'echo failing; exit 1', 'fail-'),
+    ],
     cpus: 8,
     ramMb: 8192,
-    killGraceMs: 300,
     throttle: { minRunningMs: 2000, initialBackoffMs: 200, maxBackoffMs: 500 },
   });
-  client = new AuroraClient({ url: scheduler.url, protocol: 'binary' });
+  client = local.client;
 });
 
 afterAll(async () => {
-  await scheduler?.close();
+  await local?.close();
 });
 
-function job(name: string, instances: number, data: string, executor = 'sleeper'): JobConfiguration {
-  const key: JobKey = { role: 'www-data', environment: 'prod', name };
-  return {
-    key,
-    owner: { user: 'tester' },
-    instanceCount: instances,
-    taskConfig: {
-      job: key,
-      owner: { user: 'tester' },
-      isService: true,
-      resources: [{ numCpus: 0.1 }, { ramMb: 16 }, { diskMb: 16 }],
-      executorConfig: { name: executor, data },
-    },
-  };
-}
+/** A www-data/prod service. */
+const job = (name: string, instances: number, data: string, executor = 'sleeper'): JobConfiguration =>
+  testJob({ name, environment: 'prod', instances, data, executor, service: true });
 
 function request(config: JobConfiguration, settings: JobUpdateSettings = {}, instanceCount = config.instanceCount!): JobUpdateRequest {
   return {
@@ -87,38 +60,6 @@ function request(config: JobConfiguration, settings: JobUpdateSettings = {}, ins
     },
   };
 }
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
-
-async function tasks(key: JobKey, statuses?: ScheduleStatus[]): Promise<ScheduledTask[]> {
-  return (await client.getTasksStatus({ jobKeys: [key], statuses })).tasks ?? [];
-}
-
-async function running(key: JobKey, count: number, data?: string): Promise<ScheduledTask[]> {
-  return waitFor(`${count} RUNNING`, async () => {
-    const active = await tasks(key, [...ACTIVE]);
-    const ok = active.length === count && active.every((t) => t.status === ScheduleStatus.RUNNING && (data === undefined || t.assignedTask!.task!.executorConfig!.data === data));
-    return ok ? active : undefined;
-  });
-}
-
-const ACTIVE = [
-  ScheduleStatus.PENDING,
-  ScheduleStatus.THROTTLED,
-  ScheduleStatus.ASSIGNED,
-  ScheduleStatus.STARTING,
-  ScheduleStatus.RUNNING,
-  ScheduleStatus.KILLING,
-  ScheduleStatus.RESTARTING,
-];
 
 async function details(key: JobUpdateKey): Promise<JobUpdateDetails> {
   const { detailsList } = await client.getJobUpdateDetails(key, { key });
@@ -148,17 +89,11 @@ function updateStatuses(d: JobUpdateDetails): string[] {
   return (d.updateEvents ?? []).map((e) => JobUpdateStatus[e.status!]);
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<AuroraResponseError> {
-  const error = await promise.catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(AuroraResponseError);
-  return error as AuroraResponseError;
-}
-
 describe('job updates on the local scheduler', () => {
   it('rolls a job forward: new processes run the new config, old ones are killed, details tell the story', async () => {
     const v1 = job('roll', 2, 'v1');
     await client.createJob(v1);
-    const old = await running(v1.key!, 2, 'v1');
+    const old = await waitForRunning(client, v1.key!, 2, 'v1');
     const v2 = job('roll', 2, 'v2');
 
     const diff = await client.getJobUpdateDiff(request(v2));
@@ -174,17 +109,17 @@ describe('job updates on the local scheduler', () => {
     expect(key.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(await finish(key)).toBe(JobUpdateStatus.ROLLED_FORWARD);
 
-    const now = await running(v1.key!, 2, 'v2');
+    const now = await waitForRunning(client, v1.key!, 2, 'v2');
     const oldIds = new Set(old.map((t) => t.assignedTask!.taskId));
     expect(now.some((t) => oldIds.has(t.assignedTask!.taskId))).toBe(false);
-    for (const t of await tasks(v1.key!)) {
+    for (const t of await tasksOf(client, v1.key!)) {
       if (oldIds.has(t.assignedTask!.taskId)) {
         expect(t.status).toBe(ScheduleStatus.KILLED);
         expect(t.taskEvents!.at(-2)!.message).toBe(`Killed for job update ${key.id}`);
       }
     }
     // The new executor process really got the new data.
-    const stdout = join(scheduler.workDir, 'sandboxes', now[0]!.assignedTask!.taskId!, 'stdout');
+    const stdout = join(local.workDir, 'sandboxes', now[0]!.assignedTask!.taskId!, 'stdout');
     await waitFor('stdout', async () => (readFileSync(stdout, 'utf8').includes('data=') ? true : undefined));
     expect(readFileSync(stdout, 'utf8')).toContain('data=v2');
 
@@ -204,7 +139,7 @@ describe('job updates on the local scheduler', () => {
     expect(state.lastModifiedTimestampMs!).toBeGreaterThanOrEqual(state.createdTimestampMs!);
 
     // TJSON clients read the same details.
-    const json = new AuroraClient({ url: scheduler.url, protocol: 'json' });
+    const json = new AuroraClient({ url: local.url, protocol: 'json' });
     expect((await json.getJobUpdateDetails(key, { key })).detailsList).toEqual([d]);
 
     const summaries = await client.getJobUpdateSummaries({ jobKey: v1.key, updateStatuses: [JobUpdateStatus.ROLLED_FORWARD] });
@@ -222,11 +157,11 @@ describe('job updates on the local scheduler', () => {
   it('rolls back a failing update: the old config runs again and the events say why', async () => {
     const good = job('rollback', 2, 'good');
     await client.createJob(good);
-    await running(good.key!, 2, 'good');
+    await waitForRunning(client, good.key!, 2, 'good');
     const key = await start(request(job('rollback', 2, 'bad', 'failer')));
     expect(await finish(key)).toBe(JobUpdateStatus.ROLLED_BACK);
 
-    const back = await running(good.key!, 2, 'good');
+    const back = await waitForRunning(client, good.key!, 2, 'good');
     expect(back.every((t) => t.assignedTask!.task!.executorConfig!.name === 'sleeper')).toBe(true);
     const d = await details(key);
     expect(updateStatuses(d)).toEqual(['ROLLING_FORWARD', 'ROLLING_BACK', 'ROLLED_BACK']);
@@ -238,7 +173,7 @@ describe('job updates on the local scheduler', () => {
   it('ends FAILED without rollbackOnFailure, leaving the failed instance on the new config', async () => {
     const good = job('failed', 1, 'good');
     await client.createJob(good);
-    await running(good.key!, 1, 'good');
+    await waitForRunning(client, good.key!, 1, 'good');
     const key = await start(request(job('failed', 1, 'bad', 'failer'), { rollbackOnFailure: false }));
     expect(await finish(key)).toBe(JobUpdateStatus.FAILED);
     expect(instanceEvents(await details(key))).toEqual(['0:INSTANCE_UPDATING', '0:INSTANCE_UPDATE_FAILED']);
@@ -248,16 +183,16 @@ describe('job updates on the local scheduler', () => {
   it('guards a job while it updates: JOB_UPDATING_ERROR, INVALID_REQUEST naming the active update, pause, resume, abort', async () => {
     const v1 = job('guarded', 3, 'v1');
     await client.createJob(v1);
-    await running(v1.key!, 3, 'v1');
+    await waitForRunning(client, v1.key!, 3, 'v1');
     const first = request(job('guarded', 3, 'v2'), { minWaitInInstanceRunningMs: 1000 });
     first.metadata = [{ key: 'org.apache.aurora.client.update_id', value: 'retry-me' }];
     const key = await start(first);
 
-    const killError = await errorOf(client.killTasks(v1.key!, [], 'not now'));
+    const killError = await rejectionOf(client.killTasks(v1.key!, [], 'not now'));
     expect(killError.code).toBe(ResponseCode.JOB_UPDATING_ERROR);
 
     // A retried (or competing) request learns which update is active, metadata included.
-    const again = await errorOf(client.startJobUpdate(request(job('guarded', 3, 'v3')), 'second'));
+    const again = await rejectionOf(client.startJobUpdate(request(job('guarded', 3, 'v3')), 'second'));
     expect(again.code).toBe(ResponseCode.INVALID_REQUEST);
     expect(again.details[0]).toMatch(/^An active update already exists for this job, please terminate it before starting another\./);
     expect(again.result!.startJobUpdateResult!.key).toEqual(key);
@@ -266,7 +201,7 @@ describe('job updates on the local scheduler', () => {
     await client.pauseJobUpdate(key, 'hold on');
     expect(await status(key)).toBe(JobUpdateStatus.ROLL_FORWARD_PAUSED);
     // Paused is still an update in progress.
-    expect((await errorOf(client.killTasks(v1.key!, [], 'still not'))).code).toBe(ResponseCode.JOB_UPDATING_ERROR);
+    expect((await rejectionOf(client.killTasks(v1.key!, [], 'still not'))).code).toBe(ResponseCode.JOB_UPDATING_ERROR);
     const pausedEvents = instanceEvents(await details(key)).length;
     await new Promise((r) => setTimeout(r, 1300));
     expect(instanceEvents(await details(key)).length).toBe(pausedEvents);
@@ -279,10 +214,10 @@ describe('job updates on the local scheduler', () => {
     expect(updateStatuses(d)).toEqual(['ROLLING_FORWARD', 'ROLL_FORWARD_PAUSED', 'ROLLING_FORWARD', 'ABORTED']);
     expect(d.updateEvents!.map((e) => e.message)).toEqual(['test update', 'hold on', 'go on', 'enough']);
 
-    const late = await errorOf(client.resumeJobUpdate(key, 'too late'));
+    const late = await rejectionOf(client.resumeJobUpdate(key, 'too late'));
     expect(late.code).toBe(ResponseCode.INVALID_REQUEST);
     expect(late.details).toEqual(['Cannot transition update from ABORTED to null']);
-    const missing = await errorOf(client.pauseJobUpdate({ job: v1.key, id: 'no-such-update' }, 'x'));
+    const missing = await rejectionOf(client.pauseJobUpdate({ job: v1.key, id: 'no-such-update' }, 'x'));
     expect(missing.details[0]).toContain('Update does not exist');
 
     await client.killTasks(v1.key!, [], 'done');
@@ -291,7 +226,7 @@ describe('job updates on the local scheduler', () => {
   it('blocks a coordinated update without pulses and continues after pulseJobUpdate', async () => {
     const v1 = job('pulsed', 3, 'v1');
     await client.createJob(v1);
-    await running(v1.key!, 3, 'v1');
+    await waitForRunning(client, v1.key!, 3, 'v1');
     const key = await start(request(job('pulsed', 3, 'v2'), { blockIfNoPulsesAfterMs: 600 }));
 
     // Nothing happens before the first pulse.
@@ -317,7 +252,7 @@ describe('job updates on the local scheduler', () => {
     } finally {
       clearInterval(pulser);
     }
-    await running(v1.key!, 3, 'v2');
+    await waitForRunning(client, v1.key!, 3, 'v2');
     expect((await client.pulseJobUpdate(key)).status).toBe(JobUpdatePulseStatus.FINISHED);
     await client.killTasks(v1.key!, [], 'done');
   });
@@ -325,7 +260,7 @@ describe('job updates on the local scheduler', () => {
   it('runs variable batches and pauses after each batch when asked', async () => {
     const v1 = job('batches', 3, 'v1');
     await client.createJob(v1);
-    await running(v1.key!, 3, 'v1');
+    await waitForRunning(client, v1.key!, 3, 'v1');
     const key = await start(
       request(job('batches', 3, 'v2'), { updateStrategy: { varBatchStrategy: { groupSizes: [1, 2], autopauseAfterBatch: true } } }),
     );
@@ -333,7 +268,7 @@ describe('job updates on the local scheduler', () => {
     let d = await details(key);
     expect(d.updateEvents!.at(-1)!.message).toBe('Update auto paused');
     expect(instanceEvents(d)).toEqual(['0:INSTANCE_UPDATING', '0:INSTANCE_UPDATED']);
-    const active = await tasks(v1.key!, [ScheduleStatus.RUNNING]);
+    const active = await tasksOf(client, v1.key!, [ScheduleStatus.RUNNING]);
     expect(active.filter((t) => t.assignedTask!.task!.executorConfig!.data === 'v1').map((t) => t.assignedTask!.instanceId).sort()).toEqual([1, 2]);
 
     await client.resumeJobUpdate(key, 'next batch');
@@ -345,14 +280,14 @@ describe('job updates on the local scheduler', () => {
     expect(updating.map((e) => e.instanceId).sort()).toEqual([1, 2]);
     expect(Math.max(...updating.map((e) => e.timestampMs!))).toBeLessThan(Math.min(...updated.map((e) => e.timestampMs!)));
     expect(updateStatuses(d)).toEqual(['ROLLING_FORWARD', 'ROLL_FORWARD_PAUSED', 'ROLLING_FORWARD', 'ROLLED_FORWARD']);
-    await running(v1.key!, 3, 'v2');
+    await waitForRunning(client, v1.key!, 3, 'v2');
     await client.killTasks(v1.key!, [], 'done');
   });
 
   it('adds and removes instances through updates, and getJobUpdateDiff says which', async () => {
     const v1 = job('resize', 2, 'v1');
     await client.createJob(v1);
-    await running(v1.key!, 2, 'v1');
+    await waitForRunning(client, v1.key!, 2, 'v1');
 
     const growDiff = await client.getJobUpdateDiff(request(v1, {}, 4));
     expect(growDiff.add!.map((g) => g.instances)).toEqual([[{ first: 2, last: 3 }]]);
@@ -361,7 +296,7 @@ describe('job updates on the local scheduler', () => {
 
     const grow = await start(request(v1, { updateGroupSize: 2 }, 4));
     expect(await finish(grow)).toBe(JobUpdateStatus.ROLLED_FORWARD);
-    await running(v1.key!, 4, 'v1');
+    await waitForRunning(client, v1.key!, 4, 'v1');
     const grown = await details(grow);
     expect(grown.update!.instructions!.initialState).toEqual([]);
     expect(grown.update!.instructions!.desiredState!.instances).toEqual([{ first: 2, last: 3 }]);
@@ -372,7 +307,7 @@ describe('job updates on the local scheduler', () => {
 
     const shrink = await start(request(v1, { updateGroupSize: 3 }, 1));
     expect(await finish(shrink)).toBe(JobUpdateStatus.ROLLED_FORWARD);
-    const left = await running(v1.key!, 1, 'v1');
+    const left = await waitForRunning(client, v1.key!, 1, 'v1');
     expect(left[0]!.assignedTask!.instanceId).toBe(0);
     const shrunk = await details(shrink);
     expect(shrunk.update!.instructions!.desiredState).toBeUndefined();
@@ -383,13 +318,13 @@ describe('job updates on the local scheduler', () => {
   it('updates only the instances asked for', async () => {
     const v1 = job('scoped', 3, 'v1');
     await client.createJob(v1);
-    await running(v1.key!, 3, 'v1');
+    await waitForRunning(client, v1.key!, 3, 'v1');
     const key = await start(request(job('scoped', 3, 'v2'), { updateOnlyTheseInstances: [{ first: 1, last: 1 }], updateGroupSize: 3 }));
     expect(await finish(key)).toBe(JobUpdateStatus.ROLLED_FORWARD);
-    const all = await running(v1.key!, 3);
+    const all = await waitForRunning(client, v1.key!, 3);
     expect(all.map((t) => `${t.assignedTask!.instanceId}=${t.assignedTask!.task!.executorConfig!.data}`).sort()).toEqual(['0=v1', '1=v2', '2=v1']);
 
-    const stray = await errorOf(client.startJobUpdate(request(job('scoped', 3, 'v3'), { updateOnlyTheseInstances: [{ first: 7, last: 8 }] }), 'x'));
+    const stray = await rejectionOf(client.startJobUpdate(request(job('scoped', 3, 'v3'), { updateOnlyTheseInstances: [{ first: 7, last: 8 }] }), 'x'));
     expect(stray.details).toEqual([
       'The update request attempted to update specific instances, but some are irrelevant to the update and current job state: [7, 8]',
     ]);
@@ -414,11 +349,11 @@ describe('job updates on the local scheduler', () => {
       [request(job('invalid', 1, 'v1', 'no-such-executor')), "Configuration for executor 'no-such-executor' doesn't exist."],
     ];
     for (const [req, message] of cases) {
-      const error = await errorOf(client.startJobUpdate(req, 'bad'));
+      const error = await rejectionOf(client.startJobUpdate(req, 'bad'));
       expect(error.code, message).toBe(ResponseCode.INVALID_REQUEST);
       expect(error.details).toEqual([message]);
     }
-    const badKey = await errorOf(client.startJobUpdate(request({ ...base, taskConfig: { ...base.taskConfig, job: { role: 'www data', environment: 'prod', name: 'x' } } }), 'x'));
+    const badKey = await rejectionOf(client.startJobUpdate(request({ ...base, taskConfig: { ...base.taskConfig, job: { role: 'www data', environment: 'prod', name: 'x' } } }), 'x'));
     expect(badKey.details[0]).toContain('role');
     const neither = await client.callRaw('getJobUpdateDetails', [undefined, undefined]);
     expect(neither.responseCode).toBe(ResponseCode.ERROR);
