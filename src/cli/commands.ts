@@ -17,7 +17,7 @@ export interface OptionSpec {
   flags: string;
   description: string;
   choices?: readonly string[];
-  parse?: 'positiveNumber' | 'positiveInteger' | 'nonNegativeInteger';
+  parse?: 'positiveNumber' | 'positiveInteger' | 'nonNegativeNumber' | 'nonNegativeInteger';
   default?: unknown;
   env?: string;
   /** The option must be given. */
@@ -75,6 +75,22 @@ export const COMMANDS: readonly NounSpec[] = [
         ],
         examples: ['aurora-ts job create examples/hello.json', 'aurora-ts job create job.json --wait-until RUNNING', 'aurora-ts --json job create job.json'],
         load: () => import('./commands/job/create.js'),
+      },
+      {
+        name: 'wizard',
+        summary: 'write a job file by answering questions, then save it and optionally create the job',
+        options: [
+          { flags: '-o, --output <file>', description: 'job file to write (asked when absent; default job.json)' },
+          { flags: '--from <file>', description: 'start from an existing job file and edit it' },
+          { flags: '--custom-executor-config <file>', description: "the cluster's custom executors (default: the cluster's own, or the running local scheduler's)" },
+          { flags: '--cluster <name>', description: 'cluster of the job (then not asked)' },
+        ],
+        examples: [
+          'aurora-ts job wizard',
+          'aurora-ts job wizard --output web.json --custom-executor-config examples/executors.json',
+          'aurora-ts job wizard --from examples/hello-service.json',
+        ],
+        load: () => import('./commands/job/wizard.js'),
       },
       {
         name: 'status',
@@ -291,7 +307,7 @@ export const COMMANDS: readonly NounSpec[] = [
         summary: "set a role's quota (admin)",
         args: [{ name: 'target', description: 'CLUSTER/ROLE' }],
         options: [
-          { flags: '--cpus <n>', description: 'CPUs', parse: 'positiveNumber', required: true },
+          { flags: '--cpus <n>', description: 'CPUs', parse: 'nonNegativeNumber', required: true },
           { flags: '--ram-mb <n>', description: 'RAM in MiB', parse: 'nonNegativeInteger', required: true },
           { flags: '--disk-mb <n>', description: 'disk in MiB', parse: 'nonNegativeInteger', required: true },
         ],
@@ -330,7 +346,7 @@ export const COMMANDS: readonly NounSpec[] = [
         [
           ['start', 'put hosts into maintenance (SCHEDULED)', (m: typeof import('./commands/maintenance.js')) => m.start, false],
           ['drain', 'drain hosts: move their tasks away', (m: typeof import('./commands/maintenance.js')) => m.drain, false],
-          ['status', 'show the maintenance mode of hosts (all in maintenance without HOSTS)', (m: typeof import('./commands/maintenance.js')) => m.status, true],
+          ['status', 'show the maintenance mode of hosts (without HOSTS: every host tasks ran on)', (m: typeof import('./commands/maintenance.js')) => m.status, true],
           ['end', 'end maintenance of hosts', (m: typeof import('./commands/maintenance.js')) => m.end, false],
         ] as const
       ).map(([name, summary, pick, optional]) => ({
@@ -405,13 +421,27 @@ export const COMMANDS: readonly NounSpec[] = [
           { flags: '--cpus <n>', description: 'CPUs offered to tasks (default: this machine)', parse: 'positiveNumber' },
           { flags: '--ram-mb <n>', description: 'RAM in MiB offered to tasks (default: this machine)', parse: 'positiveInteger' },
           { flags: '--work-dir <dir>', description: 'where sandboxes live (default: a temporary directory)' },
+          { flags: '--state-dir <dir>', description: 'keep jobs, updates, cron, quotas and maintenance here across restarts (sandboxes under DIR/sandboxes)' },
+          { flags: '--zk <hosts>', description: 'take part in leader election in ZooKeeper, e.g. zk1:2181,zk2:2181; followers redirect API calls to the leader' },
+          { flags: '--zk-path <path>', description: 'the serverset path schedulers announce under (with --zk; default /aurora/scheduler)' },
+          { flags: '--basic-auth-file <file>', description: 'require HTTP Basic users from this Shiro-style users file for write calls (hashes from "scheduler hash-password")' },
+          { flags: '--task-user <name>', description: 'run task processes as this local user (needs root)' },
           { flags: '--detach', description: 'run in the background; print the URL once the API answers' },
         ],
         examples: [
           'aurora-ts scheduler start --custom-executor-config examples/executors.json',
           'aurora-ts scheduler start --detach --port 0',
+          'aurora-ts scheduler start --state-dir ~/.aurora-ts/state',
+          'aurora-ts scheduler start --zk 127.0.0.1:2181 --zk-path /aurora/scheduler --port 0',
+          'aurora-ts scheduler start --basic-auth-file users.ini --task-user nobody',
         ],
         load: () => import('./commands/scheduler/start.js'),
+      },
+      {
+        name: 'hash-password',
+        summary: 'hash a password for a --basic-auth-file users file (reads it from stdin; no echo on a terminal)',
+        examples: ['aurora-ts scheduler hash-password', "printf '%s' \"$PASSWORD\" | aurora-ts scheduler hash-password"],
+        load: () => import('./commands/scheduler/hash-password.js'),
       },
       {
         name: 'status',

@@ -89,8 +89,12 @@ export class CliContext {
     if (cached) return cached;
     const { AuroraClient } = await import('../client/client.js');
     const home = this.env['HOME'] || undefined;
+    // Credentials written into the URL win; then AURORA_USERNAME/AURORA_PASSWORD; then ~/.netrc per host (the client's default).
+    const auth = target.url !== undefined && hasCredentials(target.url) ? undefined : this.envCredentials();
     const client = new AuroraClient({
-      ...(target.url !== undefined ? { url: target.url } : { cluster: target.cluster, home }),
+      ...(target.url !== undefined ? { url: target.url } : { cluster: target.cluster }),
+      home,
+      ...(auth ? { auth } : {}),
       protocol: this.globals.protocol ?? 'binary',
       timeoutMs: this.globals.timeout === undefined ? undefined : Math.round(this.globals.timeout * 1000),
       onEvent: (e) => {
@@ -100,6 +104,17 @@ export class CliContext {
     });
     this.clients.set(id, client);
     return client;
+  }
+
+  /** Basic credentials from AURORA_USERNAME and AURORA_PASSWORD, when both are set (one alone is a usage error). */
+  envCredentials(): { username: string; password: string } | undefined {
+    const username = this.env['AURORA_USERNAME'] ?? '';
+    const password = this.env['AURORA_PASSWORD'] ?? '';
+    if (username === '' && password === '') return undefined;
+    if (username === '') throw new UsageError('AURORA_PASSWORD is set but AURORA_USERNAME is not', 'set both, or neither to use ~/.netrc');
+    if (password === '') throw new UsageError('AURORA_USERNAME is set but AURORA_PASSWORD is not', 'set both, or neither to use ~/.netrc');
+    if (username.includes(':')) throw new UsageError('AURORA_USERNAME may not contain ":" (Basic credentials cannot carry it)');
+    return { username, password };
   }
 
   /** The scheduler's base URL (without `/api` or credentials), for the local scheduler's other endpoints. */
@@ -115,6 +130,15 @@ export class CliContext {
   close(): void {
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
+  }
+}
+
+function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
   }
 }
 

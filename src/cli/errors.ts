@@ -72,6 +72,10 @@ export function messageFor(error: unknown): string {
     if (error instanceof AuroraError && error.kind === 'validation' && typeof source === 'string' && !text.includes(source)) {
       return redact(`${source}: ${text}`);
     }
+    // A 401 without credentials: say where the CLI looks for them.
+    if (error instanceof AuroraError && error.kind === 'auth' && text.includes('no credentials were sent')) {
+      return redact(`${text} (set AURORA_USERNAME and AURORA_PASSWORD, or add the host to ~/.netrc)`);
+    }
     return redact(text || error.name);
   }
   return redact(String(error));

@@ -35,12 +35,18 @@ export function positiveInteger(value: string): number {
   return Number(value);
 }
 
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number >= 0.');
+  return n;
+}
+
 export function nonNegativeInteger(value: string): number {
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('expected an integer >= 0.');
   return Number(value);
 }
 
-const PARSERS = { positiveNumber, positiveInteger, nonNegativeInteger } as const;
+const PARSERS = { positiveNumber, positiveInteger, nonNegativeNumber, nonNegativeInteger } as const;
 
 function toOption(spec: OptionSpec): Option {
   const option = new Option(spec.flags, spec.description);
@@ -60,6 +66,14 @@ function oneLine(text: string): string {
     .replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
     .replace(/\s*\n\s*/g, ' ');
 }
+
+/** The Environment section of `aurora-ts --help`. */
+export const ENVIRONMENT_HELP = `Environment:
+  AURORA_SCHEDULER_URL  same as --scheduler-url
+  AURORA_USERNAME       Basic auth user for write calls (with AURORA_PASSWORD); without
+  AURORA_PASSWORD       them, credentials come from ~/.netrc (or $NETRC) for the scheduler's host
+  AURORA_CONFIG_ROOT    directory of the system clusters.json (default /etc/aurora)
+  NO_COLOR              disable colours`;
 
 export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, input: Record<string, unknown>, globals: GlobalOptions) => Promise<number>): Command {
   const program = new Command('aurora-ts');
@@ -81,7 +95,7 @@ export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, in
       writeErr: (text) => io.stderr.write(text),
       outputError: (text) => io.error(oneLine(text)),
     })
-    .addHelpText('after', `\nEnvironment:\n  AURORA_SCHEDULER_URL  same as --scheduler-url\n  NO_COLOR              disable colours\n\n${EXIT_CODES_HELP}\n`);
+    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}\n`);
 
   for (const noun of COMMANDS) {
     const nounCommand = program.command(noun.name).description(noun.summary);

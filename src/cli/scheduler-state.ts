@@ -16,6 +16,10 @@ export interface SchedulerState {
   startedAt: string;
   /** The log file of a detached scheduler. */
   logFile?: string;
+  /** `hosts/path` of the ZooKeeper election it takes part in. */
+  zk?: string;
+  basicAuthFile?: string;
+  stateDir?: string;
 }
 
 export function stateFile(env: NodeJS.ProcessEnv = process.env): string {

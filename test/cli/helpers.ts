@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
+import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin/aurora-ts.js');
@@ -77,7 +77,7 @@ export function oneErrorLine(result: CliResult): string {
   return lines[0]!;
 }
 
-export async function localScheduler(): Promise<RunningScheduler> {
+export async function localScheduler(extra: SchedulerOptions = {}): Promise<RunningScheduler> {
   return startScheduler({
     port: 0,
     executors: EXECUTORS,
@@ -85,6 +85,57 @@ export async function localScheduler(): Promise<RunningScheduler> {
     ramMb: 8192,
     killGraceMs: 300,
     throttle: { minRunningMs: 1000, initialBackoffMs: 200, maxBackoffMs: 500 },
+    ...extra,
+  });
+}
+
+/** An executor file in `dir` with one shell-command executor per entry, e.g. `{ sleeper: 'exec sleep 60' }`. */
+export function executorsFile(dir: string, commands: Record<string, string>): string {
+  const file = join(dir, 'executors.json');
+  const entries = Object.entries(commands).map(([name, value]) => ({
+    executor: {
+      name,
+      command: { value, shell: true },
+      resources: [
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 0.01 } },
+        { name: 'mem', type: 'SCALAR', scalar: { value: 16 } },
+      ],
+    },
+    task_prefix: `${name}-`,
+  }));
+  writeFileSync(file, JSON.stringify(entries, null, 2));
+  return file;
+}
+
+/** Runs the CLI on a pseudo-terminal (`script`); returns everything the terminal received. `input` is typed once `waitFor` shows up. */
+export function onTerminal(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: { input?: string[]; waitFor?: RegExp } = {},
+): Promise<{ code: number | null; output: string }> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, BIN, ...args].map(quote).join(' ');
+  return new Promise((done) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    const pending = [...(options.input ?? [])];
+    let seen = 0;
+    const onOutput = (d: Buffer) => {
+      output += d.toString();
+      // Type the next answer each time a new prompt appears.
+      const prompts = options.waitFor ? (output.match(new RegExp(options.waitFor.source, 'g')) ?? []).length : 0;
+      while (pending.length > 0 && prompts > seen) {
+        seen++;
+        child.stdin.write(pending.shift()!);
+      }
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, output });
+    });
   });
 }
 

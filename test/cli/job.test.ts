@@ -167,23 +167,69 @@ describe('job inspect / diff', () => {
     oneErrorLine(result);
   });
 
-  it('diff shows added instances and changed fields', async () => {
+  it('diff shows what the scheduler would add, remove and update', async () => {
+    const key = 'local/www-data/prod/differ';
     const file = jobFile(dir, 'differ');
+    const before = await cli('job', 'diff', file);
+    expect(before).toMatchObject({ code: 0, stdout: `Job ${key} is not running: creating it would start 2 instances (0-1).\n` });
+    expect(json(await cli('--json', 'job', 'diff', file))).toEqual({ job: key, running: false, added: [0, 1], removed: [], changed: [], unchanged: [] });
+
     expect((await cli('job', 'create', file)).code).toBe(0);
     const same = await cli('job', 'diff', file);
-    expect(same.code).toBe(0);
-    expect(same.stdout).toContain('No differences');
+    expect(same).toMatchObject({ code: 0, stdout: `No differences: ${file} matches the running job ${key} (instances 0-1).\n` });
 
     const changed = jobFile(dir, 'differ', { instances: 3, resources: { cpus: 0.2, ramMb: 32, diskMb: 32 }, executor: { name: 'hello-executor', data: { greeting: 'hello' } } });
     const diff = await cli('job', 'diff', changed);
     expect(diff.code).toBe(0);
-    expect(diff.stdout).toContain('+ instances 2 would be added');
-    expect(diff.stdout).toContain('- executorConfig.data.greeting: "hi"');
-    expect(diff.stdout).toContain('+ executorConfig.data.greeting: "hello"');
-    const data = json<{ added: number[]; removed: number[]; changed: { instances: number[]; changes: { path: string }[] }[] }>(await cli('--json', 'job', 'diff', changed));
-    expect(data.added).toEqual([2]);
-    expect(data.removed).toEqual([]);
-    expect(data.changed[0]!.instances).toEqual([0, 1]);
-    expect(data.changed[0]!.changes.map((c) => c.path)).toEqual(expect.arrayContaining(['executorConfig.data.greeting']));
+    expect(diff.stdout).toBe(
+      [
+        `${key}: running vs ${changed}`,
+        '+ instance 2 would be added',
+        'instances 0-1 would be updated: 2 fields differ',
+        '  - executorConfig.data.greeting: "hi"',
+        '  + executorConfig.data.greeting: "hello"',
+        '  - resources.numCpus: 0.1',
+        '  + resources.numCpus: 0.2',
+        '',
+      ].join('\n'),
+    );
+    expect(json(await cli('--json', 'job', 'diff', changed))).toEqual({
+      job: key,
+      running: true,
+      added: [2],
+      removed: [],
+      changed: [
+        {
+          instances: [0, 1],
+          changes: [
+            { path: 'executorConfig.data.greeting', running: 'hi', file: 'hello' },
+            { path: 'resources.numCpus', running: 0.1, file: 0.2 },
+          ],
+        },
+      ],
+      unchanged: [],
+    });
+
+    const fewer = jobFile(dir, 'differ', { instances: 1 });
+    expect((await cli('job', 'diff', fewer)).stdout).toBe(`${key}: running vs ${fewer}\n- instance 1 would be removed\ninstance 0 is unchanged\n`);
+    expect(json(await cli('--json', 'job', 'diff', fewer))).toMatchObject({ added: [], removed: [1], changed: [], unchanged: [0] });
+  });
+
+  it('inspect shows what the scheduler then stores', async () => {
+    const file = jobFile(dir, 'stored', { instances: 1, executor: { name: 'hello-executor', data: { greeting: 'stored' } } });
+    const shown = json<Record<string, any>>(await cli('--json', 'job', 'inspect', file));
+    expect((await cli('job', 'create', file)).code).toBe(0);
+    const { AuroraClient } = await import('../../src/client/client.js');
+    const client = new AuroraClient({ url: scheduler.url });
+    try {
+      const stored = (await client.getJobs('www-data')).configs!.find((c) => c.key?.name === 'stored')!;
+      expect(stored.key).toEqual(shown.key);
+      expect(stored.instanceCount).toBe(shown.instanceCount);
+      expect(stored.taskConfig!.executorConfig).toEqual(shown.taskConfig.executorConfig);
+      expect([...stored.taskConfig!.resources!]).toEqual(expect.arrayContaining(shown.taskConfig.resources));
+      expect(stored.taskConfig!.isService).toBe(shown.taskConfig.isService);
+    } finally {
+      client.close();
+    }
   });
 });

@@ -70,5 +70,10 @@ describe('sla', () => {
     expect(later).toMatchObject({ up: 0, instances: 2, percentage: 0 });
     const human = await runCli(['sla', 'up-count', 'local/www-data/prod/steady'], { env });
     expect(human.stdout).toBe('local/www-data/prod/steady: 2 of 2 instances (100%) up for at least 0 s\n');
+    const table = await runCli(['sla', 'uptime', 'local/www-data/prod/steady', '--percentiles', '50,99'], { env });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^local\/www-data\/prod\/steady: 2\/2 instances running\n {3}50% of instances up at least \d+ s\n {3}99% of instances up at least \d+ s\n$/);
+    const none = await runCli(['sla', 'up-count', 'local/www-data/prod/absent'], { env });
+    expect(none).toMatchObject({ code: 0, stdout: 'local/www-data/prod/absent: 0 of 0 instances (0%) up for at least 0 s\n' });
   });
 });

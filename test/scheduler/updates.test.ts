@@ -166,7 +166,11 @@ describe('job updates on the local scheduler', () => {
     const d = await details(key);
     expect(updateStatuses(d)).toEqual(['ROLLING_FORWARD', 'ROLLING_BACK', 'ROLLED_BACK']);
     expect(d.updateEvents![1]!.message).toBe('Latest failure: instance 0 exited.');
-    expect(instanceEvents(d)).toEqual(['0:INSTANCE_UPDATING', '0:INSTANCE_UPDATE_FAILED', '0:INSTANCE_ROLLING_BACK', '0:INSTANCE_ROLLED_BACK']);
+    const events = instanceEvents(d);
+    expect(events.filter((e) => e.startsWith('0:'))).toEqual(['0:INSTANCE_UPDATING', '0:INSTANCE_UPDATE_FAILED', '0:INSTANCE_ROLLING_BACK', '0:INSTANCE_ROLLED_BACK']);
+    // Instance 1 was never updated. On a slow machine its old task may still be inside its watch
+    // time when the rollback looks at it, and then (as in Aurora) it is recorded as rolled back.
+    expect(events.filter((e) => e.startsWith('1:')).every((e) => e === '1:INSTANCE_ROLLING_BACK' || e === '1:INSTANCE_ROLLED_BACK')).toBe(true);
     await client.killTasks(good.key!, [], 'done');
   });
 

@@ -1,7 +1,7 @@
 /** `aurora-ts admin ...`: the AuroraAdmin RPCs a scheduler operator uses, as thin calls. */
 import { ScheduleStatus, TERMINAL_STATES } from '../../gen/types.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { CliFailure, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { parseClusterRole } from '../jobkey.js';
 
@@ -53,9 +53,13 @@ export async function reconcile(ctx: CliContext, options: { cluster: string; exp
 export async function prune(ctx: CliContext, options: { target: string; limit?: number }): Promise<number> {
   const { cluster, role } = parseClusterRole(options.target);
   const client = await ctx.client(cluster);
-  const query = { statuses: [...TERMINAL_STATES], ...(role === undefined ? {} : { role }), ...(options.limit === undefined ? {} : { limit: options.limit }) };
-  await client.pruneTasks(query);
-  return done(ctx, `Pruned terminated tasks${role === undefined ? '' : ` of role ${role}`}.`);
+  const query = { statuses: [...TERMINAL_STATES], ...(role === undefined ? {} : { role }) };
+  // pruneTasks answers nothing about what it removed: count the terminated tasks before and after.
+  const count = async () => (await client.getTasksWithoutConfigs(query)).tasks?.length ?? 0;
+  const before = await count();
+  await client.pruneTasks(options.limit === undefined ? query : { ...query, limit: options.limit });
+  const pruned = Math.max(0, before - (await count()));
+  return done(ctx, `Pruned ${pruned} terminated task${pruned === 1 ? '' : 's'}${role === undefined ? '' : ` of role ${role}`}.`, { pruned, ...(role === undefined ? {} : { role }) });
 }
 
 const STATES = Object.keys(ScheduleStatus).filter((k) => Number.isNaN(Number(k)));
@@ -65,6 +69,11 @@ export async function forceState(ctx: CliContext, options: { cluster: string; ta
   const status = (ScheduleStatus as unknown as Record<string, number | undefined>)[state];
   if (status === undefined || !STATES.includes(state)) throw new UsageError(`STATE: ${JSON.stringify(options.state)} is not a task state (one of ${STATES.join(', ')})`);
   const client = await ctx.client(clusterOnly(options.cluster));
+  // The scheduler answers OK for a task it does not know, so look first: a typo must not look like success.
+  const found = await client.getTasksWithoutConfigs({ taskIds: [options.taskId] });
+  const task = (found.tasks ?? [])[0];
+  if (!task) throw new CliFailure(`no task ${JSON.stringify(options.taskId)} on this scheduler`);
+  const from = ScheduleStatus[task.status ?? ScheduleStatus.INIT] ?? '?';
   await client.forceTaskState(options.taskId, status);
-  return done(ctx, `Forced task ${options.taskId} to ${state}.`, { taskId: options.taskId, state });
+  return done(ctx, `Forced task ${options.taskId} from ${from} to ${state}.`, { taskId: options.taskId, from, state });
 }

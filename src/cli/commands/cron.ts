@@ -32,9 +32,11 @@ export async function deschedule(ctx: CliContext, options: KeyOptions): Promise<
   const key = parseJobKey(options.key);
   const client = await ctx.client(key.cluster);
   const reply = await client.descheduleCronJob(thriftJobKey(key));
-  for (const detail of reply.$response.details) ctx.io.warn(detail);
-  ctx.io.out(`Descheduled cron job ${formatJobKey(key)}.`);
-  if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), descheduled: true });
+  // Aurora answers OK with "Job ... is not scheduled with cron" when there was nothing to remove.
+  const absent = reply.$response.details.some((d) => d.includes('not scheduled with cron'));
+  for (const detail of reply.$response.details) if (!absent) ctx.io.warn(detail);
+  if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), descheduled: !absent });
+  else ctx.io.out(absent ? `${formatJobKey(key)} is not a cron job: nothing to deschedule.` : `Descheduled cron job ${formatJobKey(key)}.`);
   return ExitCode.OK;
 }
 

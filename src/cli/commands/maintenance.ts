@@ -47,8 +47,28 @@ function hostsCall(method: HostsMethod, verb: string) {
 
 export const start = hostsCall('startMaintenance', 'scheduled');
 export const drain = hostsCall('drainHosts', 'draining');
-export const status = hostsCall('maintenanceStatus', 'in maintenance');
 export const end = hostsCall('endMaintenance', 'changed');
+
+/**
+ * maintenanceStatus answers only for the hosts it is asked about, and the API has no list of hosts:
+ * without HOSTS, ask about every host that tasks have run on.
+ */
+export async function status(ctx: CliContext, options: HostsOptions): Promise<number> {
+  const client = await ctx.client(cluster(options.cluster));
+  let hosts = options.hosts ?? [];
+  if (hosts.length === 0) {
+    const tasks = await client.getTasksWithoutConfigs({});
+    hosts = [...new Set((tasks.tasks ?? []).map((t) => t.assignedTask?.slaveHost).filter((h): h is string => typeof h === 'string' && h !== ''))];
+    if (hosts.length === 0) {
+      if (ctx.io.json) ctx.io.data({ hosts: [] });
+      else ctx.io.out('No hosts known: no task has run yet. Name hosts to ask about them.');
+      return ExitCode.OK;
+    }
+  }
+  const result = await client.maintenanceStatus({ hostNames: hosts });
+  print(ctx, result.statuses, 'known');
+  return ExitCode.OK;
+}
 
 export interface SlaDrainOptions extends HostsOptions {
   percentage?: number;

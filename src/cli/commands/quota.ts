@@ -26,6 +26,8 @@ function amounts(aggregate: ResourceAggregate | undefined): Amounts {
     out.diskMb += r.diskMb ?? 0;
     out.gpus += r.numGpus ?? 0;
   }
+  // Sums of 0.1s are not exact in binary: show what the user would have written.
+  out.cpus = Math.round(out.cpus * 1000) / 1000;
   return out;
 }
 

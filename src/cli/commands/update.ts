@@ -11,6 +11,7 @@ import {
   type JobUpdateDetails,
   type JobUpdateKey,
   type JobUpdateQuery,
+  type JobUpdateSettings,
   type JobUpdateSummary,
 } from '../../gen/types.js';
 import type { AuroraClient } from '../../client/client.js';
@@ -56,10 +57,9 @@ export async function start(ctx: CliContext, options: StartOptions): Promise<num
     return ExitCode.OK;
   }
   io.out(`Started update ${io.style('bold', result.key.id ?? '?')} of ${label}.`);
-  let status: JobUpdateStatus | undefined;
-  if (options.wait) status = await waitForUpdate(ctx, client, job.key, result.key, options.waitTimeout);
-  if (io.json) io.data({ job: label, started: true, id: result.key.id, ...(status === undefined ? {} : { status: statusName(status) }) });
-  return status === undefined || status === JobUpdateStatus.ROLLED_FORWARD ? ExitCode.OK : ExitCode.FAILURE;
+  const view = options.wait ? await waitForUpdate(ctx, client, job.key, result.key, options.waitTimeout) : undefined;
+  if (io.json) io.data({ job: label, started: true, id: result.key.id, ...(view ? endOf(view) : {}) });
+  return view === undefined || view.status === JobUpdateStatus.ROLLED_FORWARD ? ExitCode.OK : ExitCode.FAILURE;
 }
 
 function toRanges(ids: readonly number[]): { first: number; last: number }[] {
@@ -179,19 +179,24 @@ export async function info(ctx: CliContext, options: KeyOptions): Promise<number
   const result = await client.getJobUpdateDetails(updateKey, { key: updateKey });
   const details = result.details ?? result.detailsList?.[0];
   if (!details) throw new CliFailure(`update ${updateKey.id} of ${formatJobKey(key)} not found`);
+  const d = describeDetails(details);
+  const view = viewOf(details);
   if (io.json) {
-    io.data({ job: formatJobKey(key), id: updateKey.id, ...describeDetails(details) });
+    io.data({ job: formatJobKey(key), id: updateKey.id, status: d.status, user: d.user, instances: view.total, done: view.done, events: d.events, instanceEvents: d.instanceEvents });
     return ExitCode.OK;
   }
-  const d = describeDetails(details);
-  io.out(`Update ${io.style('bold', updateKey.id ?? '?')} of ${formatJobKey(key)}: ${d.status}`);
-  for (const e of d.events) io.out(`  ${new Date(e.timestampMs ?? 0).toISOString()}  ${e.status}${e.message ? `  ${e.message}` : ''}`);
+  io.out(`Update ${io.style('bold', updateKey.id ?? '?')} of ${formatJobKey(key)}${d.user ? ` by ${d.user}` : ''}`);
+  io.out(`  ${describeView(view)}`);
+  io.out('Events:');
+  for (const e of d.events) io.out(`  ${when(e.timestampMs)}  ${e.status}${e.message ? `  ${e.message}` : ''}`);
   if (d.instanceEvents.length > 0) {
     io.out('Instance events:');
-    for (const e of d.instanceEvents) io.out(`  ${new Date(e.timestampMs ?? 0).toISOString()}  instance ${e.instanceId}  ${e.action}`);
+    for (const e of d.instanceEvents) io.out(`  ${when(e.timestampMs)}  instance ${e.instanceId}  ${e.action}`);
   }
   return ExitCode.OK;
 }
+
+const when = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
 
 /** `--id`, else the active update, else the most recent one. */
 async function findUpdateAny(client: AuroraClient, key: JobKeySpec, id: string | undefined): Promise<JobUpdateKey> {
@@ -205,48 +210,135 @@ async function findUpdateAny(client: AuroraClient, key: JobKeySpec, id: string |
 }
 
 function describeDetails(details: JobUpdateDetails) {
-  const events = (details.updateEvents ?? []).map((e) => ({ status: statusName(e.status), timestampMs: e.timestampMs, user: e.user, message: e.message }));
+  const events = (details.updateEvents ?? []).map((e) => ({ status: statusName(e.status), timestampMs: e.timestampMs, user: e.user ?? null, message: e.message || null }));
   const instanceEvents = (details.instanceEvents ?? []).map((e) => ({
     instanceId: e.instanceId,
     action: e.action === undefined ? '?' : (JobUpdateAction[e.action] ?? String(e.action)),
     timestampMs: e.timestampMs,
   }));
-  return { status: statusName(details.update?.summary?.state?.status), events, instanceEvents };
+  return { status: statusName(details.update?.summary?.state?.status), user: details.update?.summary?.user ?? null, events, instanceEvents };
 }
 
 export async function wait(ctx: CliContext, options: KeyOptions & { waitTimeout?: number }): Promise<number> {
   const key = parseJobKey(options.key);
   const client = await ctx.client(key.cluster);
   const updateKey = await findUpdateAny(client, key, options.id);
-  const status = await waitForUpdate(ctx, client, key, updateKey, options.waitTimeout);
-  if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), id: updateKey.id, status: statusName(status) });
-  return status === JobUpdateStatus.ROLLED_FORWARD ? ExitCode.OK : ExitCode.FAILURE;
+  const view = await waitForUpdate(ctx, client, key, updateKey, options.waitTimeout);
+  if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), id: updateKey.id, ...endOf(view) });
+  return view.status === JobUpdateStatus.ROLLED_FORWARD ? ExitCode.OK : ExitCode.FAILURE;
 }
 
-/** Polls the update until it ends, showing its status and how many instances are done. */
-async function waitForUpdate(ctx: CliContext, client: AuroraClient, key: JobKeySpec, updateKey: JobUpdateKey, timeoutSecs?: number): Promise<JobUpdateStatus> {
+/** How a waited-for update ended, for --json. */
+function endOf(view: UpdateView): Record<string, unknown> {
+  return { status: view.statusName, instances: view.total, done: view.done, ...(view.message ? { message: view.message } : {}) };
+}
+
+/** What one look at an update shows: its status, and how far it got. */
+export interface UpdateView {
+  status: JobUpdateStatus | undefined;
+  statusName: string;
+  /** Instances the update touches (added, changed or removed). */
+  total: number;
+  /** Instances whose latest event is INSTANCE_UPDATED (forward) or INSTANCE_ROLLED_BACK (rolling back). */
+  done: number[];
+  rollingBack: boolean;
+  /** For batch and variable-batch strategies: the batch in progress and how many there are. */
+  batch?: { current: number; count: number };
+  /** The latest message among the update's events, e.g. "Latest failure: instance 1 exited." */
+  message?: string;
+}
+
+const ROLLING_BACK = new Set([JobUpdateStatus.ROLLING_BACK, JobUpdateStatus.ROLL_BACK_PAUSED, JobUpdateStatus.ROLL_BACK_AWAITING_PULSE, JobUpdateStatus.ROLLED_BACK]);
+
+export function viewOf(details: JobUpdateDetails | undefined): UpdateView {
+  const status = details?.update?.summary?.state?.status;
+  const instructions = details?.update?.instructions;
+  const ids = new Set<number>();
+  const add = (ranges: readonly { first?: number; last?: number }[] | undefined) => {
+    for (const r of ranges ?? []) for (let i = r.first ?? 0; i <= (r.last ?? -1); i++) ids.add(i);
+  };
+  add(instructions?.desiredState?.instances);
+  for (const group of instructions?.initialState ?? []) add(group.instances);
+  const latest = new Map<number, JobUpdateAction>();
+  for (const e of [...(details?.instanceEvents ?? [])].sort((a, b) => (a.timestampMs ?? 0) - (b.timestampMs ?? 0))) {
+    if (e.instanceId !== undefined && e.action !== undefined) latest.set(e.instanceId, e.action);
+  }
+  const rollingBack = status !== undefined && ROLLING_BACK.has(status);
+  const doneAction = rollingBack ? JobUpdateAction.INSTANCE_ROLLED_BACK : JobUpdateAction.INSTANCE_UPDATED;
+  const done = [...latest].filter(([, action]) => action === doneAction).map(([id]) => id).sort((a, b) => a - b);
+  // Rolling back touches only the instances the update had reached.
+  const total = rollingBack ? [...latest.keys()].length : ids.size;
+  const view: UpdateView = { status, statusName: statusName(status), total, done, rollingBack };
+  const sizes = batchSizes(instructions?.settings);
+  if (sizes && !rollingBack && total > 0) view.batch = batchPosition(sizes, total, done.length);
+  const message = [...(details?.updateEvents ?? [])].reverse().find((e) => e.message)?.message;
+  if (message) view.message = message;
+  return view;
+}
+
+/** Group sizes of a batch-wise strategy (the last one repeats); undefined for the queue strategy. */
+function batchSizes(settings: JobUpdateSettings | undefined): number[] | undefined {
+  const strategy = settings?.updateStrategy;
+  if (strategy?.batchStrategy) return [strategy.batchStrategy.groupSize ?? 1];
+  if (strategy?.varBatchStrategy?.groupSizes?.length) return [...strategy.varBatchStrategy.groupSizes];
+  if (!strategy && settings?.waitForBatchCompletion) return [settings.updateGroupSize ?? 1];
+  return undefined;
+}
+
+function batchPosition(sizes: number[], total: number, done: number): { current: number; count: number } {
+  const ends: number[] = [];
+  for (let end = 0, i = 0; end < total; i++) {
+    end += Math.max(1, sizes[Math.min(i, sizes.length - 1)]!);
+    ends.push(Math.min(end, total));
+  }
+  const current = Math.min(ends.length, ends.findIndex((end) => done < end) + 1 || ends.length);
+  return { current, count: ends.length };
+}
+
+/** `ROLLING_FORWARD: batch 2/2, 2/4 instances updated (0-1)` */
+export function describeView(view: UpdateView): string {
+  const parts: string[] = [];
+  if (view.batch) parts.push(`batch ${view.batch.current}/${view.batch.count}`);
+  const verb = view.rollingBack ? 'rolled back' : 'updated';
+  parts.push(`${view.done.length}/${view.total} instance${view.total === 1 ? '' : 's'} ${verb}${view.done.length > 0 ? ` (${formatInstances(view.done)})` : ''}`);
+  return `${view.statusName}: ${parts.join(', ')}`;
+}
+
+/** Polls the update until it ends, showing its status, batch and instances done; a timeout is exit 1. */
+async function waitForUpdate(ctx: CliContext, client: AuroraClient, key: JobKeySpec, updateKey: JobUpdateKey, timeoutSecs?: number): Promise<UpdateView> {
+  const { waitUntil, AuroraWaitTimeoutError } = await import('../../waiters/index.js');
   const label = `update ${updateKey.id} of ${formatJobKey(key)}`;
   const progress = await ctx.io.progress(`waiting for ${label}...`);
-  const deadline = timeoutSecs === undefined ? Infinity : Date.now() + timeoutSecs * 1000;
+  let last: UpdateView | undefined;
   try {
-    for (;;) {
-      const result = await client.getJobUpdateDetails(updateKey, { key: updateKey });
-      const details = result.details ?? result.detailsList?.[0];
-      const status = details?.update?.summary?.state?.status;
-      const done = new Set((details?.instanceEvents ?? []).filter((e) => e.action === JobUpdateAction.INSTANCE_UPDATED || e.action === JobUpdateAction.INSTANCE_ROLLED_BACK).map((e) => e.instanceId));
-      const text = `${label}: ${statusName(status)} (${done.size} instance${done.size === 1 ? '' : 's'} done)`;
-      if (status !== undefined && TERMINAL.has(status)) {
-        if (status === JobUpdateStatus.ROLLED_FORWARD) progress.succeed(text);
-        else progress.fail(text);
-        return status;
-      }
-      progress.update(text);
-      if (Date.now() > deadline) {
-        progress.fail(text);
-        throw new CliFailure(`gave up waiting for ${label}: ${statusName(status)}`);
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    const view = await waitUntil<UpdateView, UpdateView>(
+      label,
+      async () => {
+        const result = await client.getJobUpdateDetails(updateKey, { key: updateKey });
+        const current = viewOf(result.details ?? result.detailsList?.[0]);
+        last = current;
+        if (current.status !== undefined && TERMINAL.has(current.status)) return { done: true, value: current, progress: current };
+        return { done: false, progress: current };
+      },
+      {
+        timeoutMs: timeoutSecs === undefined ? 365 * 24 * 3600_000 : timeoutSecs * 1000,
+        intervalMs: 500,
+        maxIntervalMs: 2000,
+        signal: ctx.signal,
+        // The final state is shown once, by succeed/fail below.
+        onProgress: (view) => {
+          if (view.status === undefined || !TERMINAL.has(view.status)) progress.update(`${label}: ${describeView(view)}`);
+        },
+      },
+    );
+    const text = `${label}: ${describeView(view)}${view.status !== JobUpdateStatus.ROLLED_FORWARD && view.message ? ` (${view.message})` : ''}`;
+    if (view.status === JobUpdateStatus.ROLLED_FORWARD) progress.succeed(text);
+    else progress.fail(text);
+    return view;
+  } catch (err) {
+    progress.stop();
+    if (err instanceof AuroraWaitTimeoutError) throw new CliFailure(`gave up waiting for ${label} after ${timeoutSecs} s: ${last ? describeView(last) : 'no answer yet'}`);
+    throw err;
   } finally {
     progress.stop();
   }

@@ -1,10 +1,11 @@
 /**
- * `aurora-ts job diff FILE`: how the job in FILE differs from the running job: instances that would
- * be added or removed, and per group of running instances the fields whose values differ. Both sides
- * go through the scheduler's populateJobConfig-style normalisation where possible, so defaults the
- * scheduler fills in do not show up as changes.
+ * `aurora-ts job diff FILE`: how the job in FILE differs from the running job, as the scheduler sees
+ * it (getJobUpdateDiff, the same comparison an update makes): instances that would be added, removed,
+ * updated or left alone, and per group of updated instances the fields whose values differ. The file's
+ * side goes through populateJobConfig, so defaults the scheduler fills in do not show up as changes.
+ * A cron job file is compared with the scheduled template instead.
  */
-import type { TaskConfig } from '../../../gen/types.js';
+import type { ConfigGroup, TaskConfig } from '../../../gen/types.js';
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { loadJob } from '../../jobfile.js';
@@ -34,48 +35,76 @@ export async function run(ctx: CliContext, options: DiffOptions): Promise<number
   const job = await loadJob(ctx, options.file, options.cluster);
   const client = await ctx.client(job.cluster);
   const label = formatJobKey(job.key);
-  const summary = await client.getConfigSummary(thriftJobKey(job.key));
   let proposed: TaskConfig = job.config.taskConfig ?? {};
   try {
     proposed = (await client.populateJobConfig(job.config)).taskConfig ?? proposed;
   } catch (err) {
     io.debug(`populateJobConfig failed, comparing the file as written: ${(err as Error).message}`);
   }
-  const wanted = Array.from({ length: job.config.instanceCount ?? 1 }, (_, i) => i);
-  const groups = [...(summary.summary?.groups ?? [])].map((g) => ({
-    config: g.config ?? {},
-    instances: [...(g.instances ?? [])].flatMap((r) => range(r.first ?? 0, r.last ?? r.first ?? 0)),
-  }));
-  const running = new Set(groups.flatMap((g) => g.instances));
-  const added = wanted.filter((i) => !running.has(i));
-  const removed = [...running].filter((i) => !wanted.includes(i)).sort((a, b) => a - b);
-  const changed: GroupDiff[] = groups
-    .map((g) => ({ instances: g.instances.filter((i) => wanted.includes(i)).sort((a, b) => a - b), changes: diffValues(flatten(g.config), flatten(proposed)) }))
-    .filter((g) => g.instances.length > 0 && g.changes.length > 0);
+
+  let added: number[] = [];
+  let removed: number[] = [];
+  let unchanged: number[] = [];
+  let changed: GroupDiff[] = [];
+  let running: boolean;
+  if (job.config.cronSchedule) {
+    const jobs = await client.getJobs(job.key.role);
+    const template = (jobs.configs ?? []).find((c) => c.key?.environment === job.key.environment && c.key?.name === job.key.name);
+    running = template !== undefined;
+    if (template) {
+      const changes = diffValues(flatten(template.taskConfig ?? {}), flatten(proposed));
+      const count = template.instanceCount ?? 0;
+      const wanted = job.config.instanceCount ?? 1;
+      added = range(count, wanted - 1);
+      removed = range(wanted, count - 1);
+      const kept = range(0, Math.min(count, wanted) - 1);
+      if (changes.length > 0) changed = [{ instances: kept, changes }];
+      else unchanged = kept;
+    }
+  } else {
+    const diff = await client.getJobUpdateDiff({ taskConfig: job.config.taskConfig, instanceCount: job.config.instanceCount, settings: {} });
+    const ids = (groups: ConfigGroup[] | undefined) => (groups ?? []).flatMap(groupIds).sort((a, b) => a - b);
+    added = ids(diff.add);
+    removed = ids(diff.remove);
+    unchanged = ids(diff.unchanged);
+    changed = (diff.update ?? []).map((g) => ({ instances: groupIds(g).sort((a, b) => a - b), changes: diffValues(flatten(g.config ?? {}), flatten(proposed)) }));
+    running = removed.length + unchanged.length + changed.length > 0;
+  }
 
   if (io.json) {
-    io.data({ job: label, running: running.size > 0, added, removed, changed });
+    io.data({ job: label, running, added, removed, changed, unchanged });
     return ExitCode.OK;
   }
-  if (running.size === 0) {
-    io.out(`Job ${label} is not running: creating it would start ${wanted.length} instance${wanted.length === 1 ? '' : 's'} (${formatInstances(wanted)}).`);
+  if (!running) {
+    io.out(`Job ${label} is not running: creating it would start ${added.length} instance${added.length === 1 ? '' : 's'} (${formatInstances(added)}).`);
     return ExitCode.OK;
   }
   if (added.length === 0 && removed.length === 0 && changed.length === 0) {
-    io.out(`No differences: ${options.file} matches the running job ${label} (instances ${formatInstances([...running])}).`);
+    io.out(`No differences: ${options.file} matches the running job ${label} (instances ${formatInstances(unchanged)}).`);
     return ExitCode.OK;
   }
   io.out(`${io.style('bold', label)}: running vs ${options.file}`);
-  if (added.length > 0) io.out(io.style('green', `+ instances ${formatInstances(added)} would be added`));
-  if (removed.length > 0) io.out(io.style('red', `- instances ${formatInstances(removed)} would be removed`));
+  if (added.length > 0) io.out(io.style('green', `+ ${instancesLabel(added)} would be added`));
+  if (removed.length > 0) io.out(io.style('red', `- ${instancesLabel(removed)} would be removed`));
   for (const group of changed) {
-    io.out(`instances ${formatInstances(group.instances)}: ${group.changes.length} field${group.changes.length === 1 ? '' : 's'} differ`);
+    const n = group.changes.length;
+    // The scheduler may see a difference in a field the CLI does not flatten (or one populateJobConfig hid).
+    io.out(`${instancesLabel(group.instances)} would be updated${n > 0 ? `: ${n} field${n === 1 ? ' differs' : 's differ'}` : ''}`);
     for (const c of group.changes) {
       if (c.running !== undefined) io.out(io.style('red', `  - ${c.path}: ${JSON.stringify(c.running)}`));
       if (c.file !== undefined) io.out(io.style('green', `  + ${c.path}: ${JSON.stringify(c.file)}`));
     }
   }
+  if (unchanged.length > 0) io.out(`${instancesLabel(unchanged)} ${unchanged.length === 1 ? 'is' : 'are'} unchanged`);
   return ExitCode.OK;
+}
+
+function instancesLabel(ids: readonly number[]): string {
+  return `${ids.length === 1 ? 'instance' : 'instances'} ${formatInstances(ids)}`;
+}
+
+function groupIds(group: ConfigGroup): number[] {
+  return [...(group.instances ?? [])].flatMap((r) => range(r.first ?? 0, r.last ?? r.first ?? 0));
 }
 
 function range(first: number, last: number): number[] {
@@ -96,6 +125,13 @@ export function flatten(value: unknown, path = '', out = new Map<string, unknown
     }
   }
   if (value instanceof Set) value = [...value];
+  // Resources are a set of one-field unions: compare them by kind (resources.numCpus), not by position.
+  if (Array.isArray(value) && path.split('.').pop() === 'resources') {
+    const byKind: Record<string, unknown[]> = {};
+    for (const r of value as Record<string, unknown>[]) for (const [k, v] of Object.entries(r)) if (v !== undefined && v !== null) (byKind[k] ??= []).push(v);
+    for (const [k, values] of Object.entries(byKind)) out.set(`${path}.${k}`, values.length === 1 ? values[0] : [...values].sort());
+    return out;
+  }
   if (Array.isArray(value)) {
     const last = path.split('.').pop()!.replace(/\[\d+\]$/, '');
     const items = SETS.has(last) ? [...value].sort((a, b) => stable(a).localeCompare(stable(b))) : value;

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliContext } from '../../context.js';
 import { stateDir } from '../../context.js';
-import { CliFailure } from '../../errors.js';
+import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { isAlive, logFile, readState, removeState, runningScheduler, writeState, type SchedulerState } from '../../scheduler-state.js';
 
@@ -21,12 +21,33 @@ export interface StartOptions {
   cpus?: number;
   ramMb?: number;
   workDir?: string;
+  stateDir?: string;
+  /** ZooKeeper hosts for leader election, e.g. `zk1:2181,zk2:2181`. */
+  zk?: string;
+  zkPath?: string;
+  basicAuthFile?: string;
+  taskUser?: string;
   detach?: boolean;
+}
+
+const DEFAULT_ZK_PATH = '/aurora/scheduler';
+
+/** Flag combinations that make no sense are bad input, reported before anything starts. */
+function checkOptions(options: StartOptions): void {
+  if (options.zkPath !== undefined && options.zk === undefined) throw new UsageError('--zk-path needs --zk HOSTS');
+  if (options.zk !== undefined && options.zk.trim() === '') throw new UsageError('--zk: expected ZooKeeper hosts, e.g. 127.0.0.1:2181');
+  if (options.zkPath !== undefined && !/^\/[^\0]*[^/]$/.test(options.zkPath)) {
+    throw new UsageError(`--zk-path ${JSON.stringify(options.zkPath)}: expected an absolute ZooKeeper path without a trailing "/", e.g. ${DEFAULT_ZK_PATH}`);
+  }
+  if (options.workDir !== undefined && options.stateDir !== undefined) {
+    throw new UsageError('--work-dir and --state-dir exclude each other', 'with --state-dir, sandboxes live under DIR/sandboxes');
+  }
 }
 
 const START_TIMEOUT_MS = 30_000;
 
 export async function run(ctx: CliContext, options: StartOptions): Promise<number> {
+  checkOptions(options);
   const running = runningScheduler(ctx.env);
   if (running && running.pid !== process.pid) {
     throw new CliFailure(`a local scheduler is already running (pid ${running.pid}) at ${running.url}; stop it with "aurora-ts scheduler stop"`);
@@ -41,6 +62,9 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
   // Validate first: a bad executor file is bad input (exit 2), reported before anything listens.
   const executors = executorsPath === undefined ? undefined : await loadExecutorConfig(executorsPath);
   const workDir = options.workDir === undefined ? undefined : resolve(options.workDir);
+  const stateDirectory = options.stateDir === undefined ? undefined : resolve(options.stateDir);
+  const basicAuthFile = options.basicAuthFile === undefined ? undefined : resolve(options.basicAuthFile);
+  const zk = options.zk === undefined ? undefined : { hosts: options.zk, path: options.zkPath ?? DEFAULT_ZK_PATH };
 
   const { startScheduler } = await import('../../../scheduler/index.js');
   let scheduler;
@@ -53,6 +77,10 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
       cpus: options.cpus,
       ramMb: options.ramMb,
       workDir,
+      ...(stateDirectory !== undefined ? { stateDir: stateDirectory } : {}),
+      ...(zk ? { zk } : {}),
+      ...(basicAuthFile !== undefined ? { basicAuthFile } : {}),
+      ...(options.taskUser !== undefined ? { taskUser: options.taskUser } : {}),
       onLog: (message) => io.note(`scheduler: ${message}`),
     });
   } catch (err) {
@@ -70,17 +98,35 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
     startedAt: new Date().toISOString(),
   };
   if (executorsPath !== undefined) state.executors = executorsPath;
+  if (zk) state.zk = `${zk.hosts}${zk.path}`;
+  if (basicAuthFile !== undefined) state.basicAuthFile = basicAuthFile;
+  if (stateDirectory !== undefined) state.stateDir = stateDirectory;
   // Set by `--detach` for the child it spawns, so `scheduler status` can say where the log is.
   const log = ctx.env['AURORA_TS_SCHEDULER_LOG'];
   if (log) state.logFile = log;
   writeState(state, ctx.env);
 
   const names = executors?.names() ?? [];
+  const leading = scheduler.isLeader();
   if (io.json) {
-    io.data({ url: scheduler.url, pid: process.pid, clusterName: state.clusterName, executors: names, workDir: scheduler.workDir });
+    io.data({
+      url: scheduler.url,
+      pid: process.pid,
+      clusterName: state.clusterName,
+      executors: names,
+      workDir: scheduler.workDir,
+      stateDir: stateDirectory ?? null,
+      zk: zk ? { hosts: zk.hosts, path: zk.path, leader: leading } : null,
+      basicAuth: basicAuthFile !== undefined,
+      taskUser: options.taskUser ?? null,
+    });
   } else {
     io.out(`Local Aurora scheduler listening on ${io.style('bold', scheduler.url)} (cluster ${state.clusterName}, pid ${process.pid})`);
     io.out(`Executors: ${names.length > 0 ? names.join(', ') : 'none (pass --custom-executor-config FILE)'}`);
+    if (zk) io.out(`ZooKeeper: ${zk.hosts}${zk.path}, ${leading ? 'leading' : 'following (API calls are redirected to the leader)'}`);
+    if (basicAuthFile !== undefined) io.out(`Basic auth: write calls need a user from ${basicAuthFile}`);
+    if (options.taskUser !== undefined) io.out(`Tasks run as: ${options.taskUser}`);
+    if (stateDirectory !== undefined) io.out(`State: ${stateDirectory} (kept across restarts)`);
     io.out(`Sandboxes: ${scheduler.workDir}`);
     io.out('Press Ctrl-C to stop; running tasks are killed.');
   }
@@ -115,12 +161,25 @@ async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
   if (options.cpus !== undefined) args.push('--cpus', String(options.cpus));
   if (options.ramMb !== undefined) args.push('--ram-mb', String(options.ramMb));
   if (options.workDir !== undefined) args.push('--work-dir', resolve(options.workDir));
+  if (options.stateDir !== undefined) args.push('--state-dir', resolve(options.stateDir));
+  if (options.zk !== undefined) args.push('--zk', options.zk);
+  if (options.zkPath !== undefined) args.push('--zk-path', options.zkPath);
+  if (options.basicAuthFile !== undefined) args.push('--basic-auth-file', resolve(options.basicAuthFile));
+  if (options.taskUser !== undefined) args.push('--task-user', options.taskUser);
   if (ctx.globals.verbose) args.push('--verbose');
 
-  // Check the executor file here too, so a bad one is exit 2 with its one line, not a dead child.
+  // Check the input files here too, so a bad one is exit 2 with its one line, not a dead child.
   if (options.customExecutorConfig !== undefined) {
     const { loadExecutorConfig } = await import('../../../executors/index.js');
     await loadExecutorConfig(resolve(options.customExecutorConfig));
+  }
+  if (options.basicAuthFile !== undefined) {
+    const { loadUsersFile } = await import('../../../scheduler/auth/index.js');
+    await loadUsersFile(resolve(options.basicAuthFile));
+  }
+  if (options.taskUser !== undefined) {
+    const { resolveTaskUser } = await import('../../../scheduler/auth/index.js');
+    await resolveTaskUser(options.taskUser);
   }
 
   mkdirSync(stateDir(ctx.env), { recursive: true, mode: 0o700 });

@@ -28,7 +28,7 @@ export async function run(ctx: CliContext, _options: StatusOptions = {}): Promis
   }
   const uptimeMs = Date.now() - Date.parse(state.startedAt);
   if (io.json) {
-    io.data({ running: true, answering: error === undefined, pid: state.pid, url: state.url, clusterName: state.clusterName, executors: state.executors ?? null, workDir: state.workDir, logFile: state.logFile ?? null, startedAt: state.startedAt, jobs: jobs ?? null });
+    io.data({ running: true, answering: error === undefined, pid: state.pid, url: state.url, clusterName: state.clusterName, executors: state.executors ?? null, workDir: state.workDir, stateDir: state.stateDir ?? null, zk: state.zk ?? null, basicAuthFile: state.basicAuthFile ?? null, logFile: state.logFile ?? null, startedAt: state.startedAt, jobs: jobs ?? null });
   } else {
     io.out(`The local scheduler is ${io.style('green', 'running')} (pid ${state.pid}) at ${io.style('bold', state.url)}`);
     io.out(`  cluster:   ${state.clusterName}`);
@@ -36,6 +36,9 @@ export async function run(ctx: CliContext, _options: StatusOptions = {}): Promis
     if (jobs !== undefined) io.out(`  jobs:      ${jobs}`);
     io.out(`  executors: ${state.executors ?? 'none'}`);
     io.out(`  sandboxes: ${state.workDir}`);
+    if (state.stateDir) io.out(`  state:     ${state.stateDir}`);
+    if (state.zk) io.out(`  zookeeper: ${state.zk}`);
+    if (state.basicAuthFile) io.out(`  users:     ${state.basicAuthFile}`);
     if (state.logFile) io.out(`  log:       ${state.logFile}`);
   }
   if (error !== undefined) {

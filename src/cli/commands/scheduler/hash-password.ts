@@ -1,0 +1,83 @@
+/**
+ * `aurora-ts scheduler hash-password`: the `scrypt$<salt>$<key>` hash of a password, for a
+ * `--basic-auth-file` users file. On a terminal it asks twice without echo; otherwise it reads the
+ * password from stdin (one trailing newline dropped), so scripts can pipe it in. The password is never
+ * printed, and never taken from an argument (arguments end up in shell history and `ps`).
+ */
+import type { CliContext } from '../../context.js';
+import { CliFailure, UsageError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+
+export type HashPasswordOptions = Record<string, never>;
+
+export interface PasswordInput {
+  stdin: NodeJS.ReadStream;
+  /** Where prompts go (not stdout, which carries only the hash). */
+  prompt: { write(text: string): unknown };
+}
+
+export async function run(ctx: CliContext, _options: HashPasswordOptions = {}, input: PasswordInput = { stdin: process.stdin, prompt: process.stderr }): Promise<number> {
+  const password = input.stdin.isTTY ? await askTwice(input) : await readPiped(input.stdin);
+  if (password === '') throw new UsageError('the password is empty', input.stdin.isTTY ? 'type one' : 'pipe one into stdin, e.g. printf %s "$PASSWORD" | aurora-ts scheduler hash-password');
+  const { hashPassword } = await import('../../../scheduler/auth/index.js');
+  const hash = await hashPassword(password);
+  if (ctx.io.json) ctx.io.data({ hash });
+  else ctx.io.out(hash);
+  return ExitCode.OK;
+}
+
+async function askTwice(input: PasswordInput): Promise<string> {
+  // Echo goes off before the first prompt shows, so nothing typed after it is ever echoed.
+  input.stdin.setRawMode(true);
+  input.stdin.setEncoding('utf8');
+  try {
+    const first = await readHidden(input, 'Password: ');
+    if (first === '') return first;
+    const second = await readHidden(input, 'Repeat password: ');
+    if (first !== second) throw new CliFailure('the passwords do not match');
+    return first;
+  } finally {
+    input.stdin.setRawMode(false);
+    input.stdin.pause();
+  }
+}
+
+async function readPiped(stdin: NodeJS.ReadStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  // `echo secret |` adds a newline the user did not mean as part of the password.
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** One line from a terminal in raw mode: Enter ends it, Backspace and Ctrl-U edit, Ctrl-C interrupts. */
+function readHidden(input: PasswordInput, prompt: string): Promise<string> {
+  const { stdin } = input;
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.pause();
+      input.prompt.write('\n');
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') {
+          finish();
+          resolve(value);
+          return;
+        }
+        if (ch === '\u0003' || (ch === '\u0004' && value === '')) {
+          finish();
+          reject(new CliFailure('interrupted', ExitCode.INTERRUPTED));
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') value = [...value].slice(0, -1).join('');
+        else if (ch === '\u0015') value = '';
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    stdin.on('data', onData);
+    stdin.resume();
+    input.prompt.write(prompt);
+  });
+}

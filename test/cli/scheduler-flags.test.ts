@@ -1,0 +1,158 @@
+/**
+ * `scheduler start` with what the local scheduler supports beyond the basics, as a real process:
+ * ZooKeeper leader election (`--zk`, `--zk-path`) found by the CLI through clusters.json, a state
+ * directory that keeps jobs across restarts (`--state-dir`), and `--task-user`; bad values exit 2.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';
+import { BIN, cleanEnv, EXECUTORS, executorsFile, json, jobFile, oneErrorLine, ROOT, runCli, tempDir } from './helpers.js';
+
+let zk: ZooKeeperServer;
+const dir = tempDir();
+
+beforeAll(async () => {
+  zk = await startZooKeeper();
+}, 30_000);
+
+afterAll(async () => {
+  await zk?.stop();
+});
+
+interface Started {
+  url: string;
+  pid: number;
+  stateDir: string | null;
+  zk: { hosts: string; path: string; leader: boolean } | null;
+  basicAuth: boolean;
+  taskUser: string | null;
+}
+
+/** Runs `aurora-ts --json scheduler start ARGS` in the foreground until its JSON document is out. */
+async function startForeground(args: string[], env: NodeJS.ProcessEnv, executors = EXECUTORS): Promise<{ child: ChildProcess; started: Started; stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, '--json', 'scheduler', 'start', '--port', '0', '--custom-executor-config', executors, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const started = JSON.parse(stdout) as Started;
+      return {
+        child,
+        started,
+        stop: async () => {
+          child.kill('SIGTERM');
+          return exited;
+        },
+      };
+    } catch {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`scheduler did not start: ${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+describe('scheduler start --zk / --state-dir', () => {
+  it('leads in ZooKeeper, where the CLI finds it through clusters.json; its state survives a restart', async () => {
+    const env = cleanEnv();
+    const stateDir = join(dir, 'state');
+    const first = await startForeground(['--zk', zk.connectString, '--zk-path', '/aurora/scheduler', '--state-dir', stateDir], env);
+    try {
+      expect(first.started).toMatchObject({ stateDir, zk: { hosts: zk.connectString, path: '/aurora/scheduler', leader: true }, basicAuth: false, taskUser: null });
+
+      mkdirSync(join(env['HOME']!, '.aurora'), { recursive: true });
+      writeFileSync(
+        join(env['HOME']!, '.aurora', 'clusters.json'),
+        JSON.stringify([{ name: 'zkc', zk: '127.0.0.1', zk_port: zk.port, scheduler_zk_path: '/aurora/scheduler' }]),
+      );
+      const created = await runCli(['job', 'create', jobFile(dir, 'found', { instances: 1 }), '--cluster', 'zkc', '--wait-until', 'RUNNING'], { env });
+      expect(created.code).toBe(0);
+      expect(created.stdout).toContain(`Created job zkc/www-data/prod/found (1 instance) on ${first.started.url}`);
+      const listed = json<{ jobs: { job: string }[] }>(await runCli(['--json', 'job', 'list', 'zkc'], { env }));
+      expect(listed.jobs.map((j) => j.job)).toEqual(['zkc/www-data/prod/found']);
+
+      const status = json<{ zk: string; stateDir: string }>(await runCli(['--json', 'scheduler', 'status'], { env }));
+      expect(status).toMatchObject({ zk: `${zk.connectString}/aurora/scheduler`, stateDir });
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+
+    // Restarted on the same state directory (without ZooKeeper this time), it still knows the job.
+    const second = await startForeground(['--state-dir', stateDir], env);
+    try {
+      const listed = json<{ jobs: { job: string }[] }>(await runCli(['--json', 'job', 'list', 'local'], { env: { ...env, AURORA_SCHEDULER_URL: second.started.url } }));
+      expect(listed.jobs.map((j) => j.job)).toEqual(['local/www-data/prod/found']);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  });
+
+  it('prints what it was started with', async () => {
+    const env = cleanEnv();
+    const human = spawn(process.execPath, [BIN, 'scheduler', 'start', '--port', '0', '--zk', zk.connectString, '--zk-path', '/aurora/human'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    human.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((r) => human.on('exit', (code) => r(code)));
+    const deadline = Date.now() + 15_000;
+    while (!stdout.includes('Press Ctrl-C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    human.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/^Local Aurora scheduler listening on http:\/\/127\.0\.0\.1:\d+ \(cluster local, pid \d+\)$/m);
+    expect(stdout).toContain(`ZooKeeper: ${zk.connectString}/aurora/human, leading\n`);
+  });
+});
+
+describe('scheduler start: --task-user and bad flags', () => {
+  it('--task-user runs tasks as that user (root only)', async () => {
+    const env = cleanEnv();
+    if (process.getuid?.() === 0) {
+      const executors = executorsFile(tempDir(), { whoami: 'id -un; exec sleep 60' });
+      const running = await startForeground(['--task-user', 'nobody'], env, executors);
+      try {
+        expect(running.started.taskUser).toBe('nobody');
+        const withUrl = { ...env, AURORA_SCHEDULER_URL: running.started.url };
+        const file = jobFile(dir, 'who', { instances: 1, executor: { name: 'whoami' } });
+        expect((await runCli(['job', 'create', file, '--wait-until', 'RUNNING'], { env: withUrl })).code).toBe(0);
+        const deadline = Date.now() + 5000;
+        let logs = '';
+        while (!logs.includes('\n') && Date.now() < deadline) logs = (await runCli(['task', 'logs', 'local/www-data/prod/who/0'], { env: withUrl })).stdout;
+        expect(logs).toBe('nobody\n');
+      } finally {
+        expect(await running.stop()).toBe(0);
+      }
+    } else {
+      const refused = await runCli(['scheduler', 'start', '--port', '0', '--task-user', 'nobody'], { env });
+      expect(refused.code).toBe(2);
+      expect(oneErrorLine(refused)).toContain('needs the scheduler to run as root');
+    }
+  });
+
+  it('bad values exit 2 with one line, before anything listens', async () => {
+    const env = cleanEnv();
+    const cases: [string[], RegExp][] = [
+      [['--zk-path', '/aurora/scheduler'], /--zk-path needs --zk HOSTS/],
+      [['--zk', zk.connectString, '--zk-path', 'aurora'], /--zk-path "aurora": expected an absolute ZooKeeper path/],
+      [['--work-dir', dir, '--state-dir', dir], /--work-dir and --state-dir exclude each other/],
+      [['--task-user', 'no-such-user-here'], /taskUser.*no user "no-such-user-here"/],
+      [['--basic-auth-file', join(dir, 'missing.ini')], /basicAuthFile.*cannot read .*missing\.ini/],
+      [['--detach', '--basic-auth-file', join(dir, 'missing.ini')], /cannot read .*missing\.ini/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(['scheduler', 'start', '--port', '0', ...args], { env });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(oneErrorLine(result)).toMatch(message);
+    }
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * `update start|list|info` through the real binary against a local scheduler: a new config rolled out
+ * batch by batch, a failing config rolled back, with the human lines, --json documents and exit codes
+ * (pause/resume/abort/rollback/pulse/wait and the terminal spinner are in update-control.test.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningScheduler } from '../../src/scheduler/index.js';
+import { cleanEnv, CONTROL, executorsFile, json, jobFile, localScheduler, runCli, tempDir, type CliResult } from './helpers.js';
+
+let scheduler: RunningScheduler;
+let env: NodeJS.ProcessEnv;
+const dir = tempDir();
+const KEY = 'local/www-data/prod/svc';
+
+const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
+
+/** The svc job file: 4 sleeping instances, updated two at a time, each watched for 1 s. */
+function svc(version: string, changes: Record<string, unknown> = {}, update: Record<string, unknown> = {}): string {
+  return jobFile(dir, `svc-${version}`, {
+    name: 'svc',
+    instances: 4,
+    executor: { name: 'sleeper', data: version },
+    update: { strategy: 'batch', batchSize: 2, watchSecs: 1, ...update },
+    ...changes,
+  });
+}
+
+interface Listed {
+  updates: { job: string; id: string; status: string; user: string }[];
+}
+
+beforeAll(async () => {
+  scheduler = await localScheduler({ executors: executorsFile(dir, { sleeper: 'exec sleep 60', failer: 'exit 1' }) });
+  env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
+  const created = await cli('job', 'create', svc('v1'), '--wait-until', 'RUNNING');
+  if (created.code !== 0) throw new Error(`could not create svc: ${created.stderr}`);
+});
+
+afterAll(async () => {
+  await scheduler?.close();
+});
+
+describe('update start --wait, list, info', () => {
+  it('rolls a new config out batch by batch, with plain progress lines when piped', async () => {
+    const result = await cli('update', 'start', svc('v2'), '--wait');
+    expect(result.code).toBe(0);
+    const id = /^Started update (\S+) of local\/www-data\/prod\/svc\.$/m.exec(result.stdout)?.[1];
+    expect(id).toBeDefined();
+    const label = `update ${id} of ${KEY}`;
+    expect(result.stderr).toContain(`waiting for ${label}...`);
+    expect(result.stderr).toContain(`${label}: ROLLING_FORWARD: batch 1/2, 0/4 instances updated`);
+    expect(result.stderr).toMatch(new RegExp(`${label}: ROLLED_FORWARD: batch 2/2, 4/4 instances updated \\(0-3\\)\\n$`));
+    expect(result.stdout + result.stderr).not.toMatch(CONTROL);
+
+    const listed = json<Listed>(await cli('--json', 'update', 'list', KEY));
+    expect(listed.updates).toEqual([{ job: KEY, id, status: 'ROLLED_FORWARD', user: 'UNSECURE', createdMs: expect.any(Number), lastModifiedMs: expect.any(Number) }]);
+    const table = await cli('update', 'list', 'local/www-data');
+    expect(table.stdout).toMatch(/^JOB +ID +STATUS +USER +CREATED$/m);
+    expect(table.stdout).toMatch(new RegExp(`^${KEY} +${id} +ROLLED_FORWARD +UNSECURE +\\d{4}-\\d\\d-\\d\\dT`, 'm'));
+    expect((await cli('update', 'list', 'local', '--active')).stdout).toBe('No updates.\n');
+
+    const info = await cli('update', 'info', KEY);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toContain(`Update ${id} of ${KEY} by UNSECURE\n  ROLLED_FORWARD: batch 2/2, 4/4 instances updated (0-3)\nEvents:\n`);
+    expect(info.stdout).toMatch(/^ {2}\S+Z {2}ROLLING_FORWARD$/m);
+    expect(info.stdout).toMatch(/^ {2}\S+Z {2}instance 3 {2}INSTANCE_UPDATED$/m);
+    const data = json<{ status: string; done: number[]; instances: number; events: { status: string }[]; instanceEvents: { instanceId: number; action: string }[] }>(
+      await cli('--json', 'update', 'info', KEY, '--id', id!),
+    );
+    expect(data).toMatchObject({ job: KEY, id, status: 'ROLLED_FORWARD', instances: 4, done: [0, 1, 2, 3] });
+    expect(data.events.map((e) => e.status)).toEqual(['ROLLING_FORWARD', 'ROLLED_FORWARD']);
+    expect(data.instanceEvents.filter((e) => e.action === 'INSTANCE_UPDATED').map((e) => e.instanceId).sort()).toEqual([0, 1, 2, 3]);
+
+    const unchanged = await cli('--json', 'update', 'start', svc('v2'));
+    expect(json(unchanged)).toEqual({ job: KEY, started: false });
+    expect((await cli('update', 'start', svc('v2'))).stdout).toBe(`No update started for ${KEY}: nothing changed.\n`);
+  });
+
+  it('a config whose tasks fail is rolled back: exit 1 with the reason', async () => {
+    const failing = svc('broken', { executor: { name: 'failer' } }, { strategy: 'queue', batchSize: 4 });
+    const data = json<{ started: boolean; status: string; message: string; instances: number }>(await cli('--json', 'update', 'start', failing, '--wait'));
+    expect(data).toMatchObject({ job: KEY, started: true, status: 'ROLLED_BACK', instances: 4 });
+    expect(data.message).toMatch(/^Latest failure: instance \d exited\.$/);
+
+    const human = await cli('update', 'start', failing, '--wait');
+    expect(human.code).toBe(1);
+    expect(human.stderr).toMatch(/: ROLLED_BACK: \d\/\d instances rolled back.* \(Latest failure: instance \d exited\.\)\n$/);
+    // The job still runs the last good config.
+    const tasks = json<{ tasks: { state: string }[] }>(await cli('--json', 'job', 'status', KEY)).tasks;
+    expect(tasks.filter((t) => t.state === 'RUNNING').length).toBeGreaterThan(0);
+  });
+});
