@@ -13,7 +13,7 @@ export interface ScheduleOptions {
 
 export async function schedule(ctx: CliContext, options: ScheduleOptions): Promise<number> {
   const { io } = ctx;
-  const job = await loadJob(ctx, options.file, options.cluster);
+  const job = await loadJob(ctx, options.file, options.cluster, 'cron');
   if (!job.config.cronSchedule) throw new UsageError(`${options.file}: cron.schedule is not set`, `create a job without a schedule with "aurora-ts job create ${options.file}"`);
   const client = await ctx.client(job.cluster);
   const reply = await client.scheduleCronJob(job.config);

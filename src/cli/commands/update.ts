@@ -38,7 +38,7 @@ export interface StartOptions {
 
 export async function start(ctx: CliContext, options: StartOptions): Promise<number> {
   const { io } = ctx;
-  const job = await loadJob(ctx, options.file, options.cluster);
+  const job = await loadJob(ctx, options.file, options.cluster, 'update');
   if (job.config.cronSchedule) throw new UsageError(`${options.file}: cron jobs are not updated; use "aurora-ts cron schedule ${options.file}"`);
   const { jobFileToUpdateSettings } = await import('../../job/index.js');
   const settings = job.update ?? jobFileToUpdateSettings(job.file);

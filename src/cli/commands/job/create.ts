@@ -16,7 +16,7 @@ export interface CreateOptions {
 
 export async function run(ctx: CliContext, options: CreateOptions): Promise<number> {
   const { io } = ctx;
-  const job = await loadJob(ctx, options.file, options.cluster);
+  const job = await loadJob(ctx, options.file, options.cluster, 'create');
   if (job.config.cronSchedule !== undefined && job.config.cronSchedule !== null) {
     throw new UsageError(`${options.file}: this is a cron job (it has a cron schedule)`, `schedule it with "aurora-ts cron schedule ${options.file}"`);
   }
