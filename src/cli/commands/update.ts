@@ -315,7 +315,10 @@ async function waitForUpdate(ctx: CliContext, client: AuroraClient, key: JobKeyS
       label,
       async () => {
         const result = await client.getJobUpdateDetails(updateKey, { key: updateKey });
-        const current = viewOf(result.details ?? result.detailsList?.[0]);
+        const found = result.details ?? result.detailsList?.[0];
+        // A scheduler that does not know the update (e.g. a new leader with its own state) never will.
+        if (!found) throw new CliFailure(`${label} is not known to the scheduler at ${client.url.replace(/\/api$/, "")}`);
+        const current = viewOf(found);
         last = current;
         if (current.status !== undefined && TERMINAL.has(current.status)) return { done: true, value: current, progress: current };
         return { done: false, progress: current };
