@@ -4,7 +4,7 @@
  * under `tsc --strict` through the `exports` map.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,19 @@ describe('aurora-ts as a dependency', () => {
     expect(out).toMatch(/schema[/\\]job\.schema\.json$/);
   });
 
+  it("type-checks the README's \"Use from code\" example", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Use from code'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)![1]!;
+    writeFileSync(join(project, 'readme.mts'), `${code}\nexport {};\n`);
+    writeFileSync(
+      join(project, 'tsconfig.readme.json'),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: [] }, files: ['readme.mts'] }),
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    expect(execFileSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.readme.json')], { cwd: project, encoding: 'utf8' })).toBe('');
+  }, 120_000);
+
   it('type-checks a consumer under tsc --strict', () => {
     writeFileSync(
       join(project, 'deploy.ts'),
@@ -83,5 +96,5 @@ describe('aurora-ts as a dependency', () => {
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     const result = execFileSync(process.execPath, [tsc, '-p', project], { cwd: project, encoding: 'utf8' });
     expect(result).toBe('');
-  });
+  }, 120_000);
 });
