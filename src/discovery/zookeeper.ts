@@ -5,7 +5,7 @@
  * `additionalEndpoints.https`, else `.http`, else `serviceEndpoint`.
  */
 import type { Socket } from 'node:net';
-import zookeeper from 'node-zookeeper-client';
+import type zookeeper from 'node-zookeeper-client';
 import { AuroraDiscoveryError } from '../errors.js';
 import { zkConnectString } from './clusters.js';
 
@@ -51,7 +51,20 @@ export interface ZooKeeperDiscoveryOptions {
 }
 
 const MEMBER_PREFIX = 'member_';
+/** ZooKeeper's NONODE error code (node-zookeeper-client's Exception.NO_NODE). */
+const NO_NODE = -101;
 const DEFAULT_TIMEOUT_MS = 10_000;
+
+type ZooKeeperLibrary = typeof zookeeper;
+/**
+ * node-zookeeper-client (and its dependencies) is loaded on the first lookup, not with this module:
+ * it is a large share of the client's start-up, and a client given a URL never needs it.
+ */
+let library: ZooKeeperLibrary | undefined;
+async function loadLibrary(): Promise<ZooKeeperLibrary> {
+  library ??= (await import('node-zookeeper-client')).default;
+  return library;
+}
 
 /** Looks the leader up once and disconnects. */
 export async function findLeader(options: Omit<ZooKeeperDiscoveryOptions, 'watch'>): Promise<Leader> {
@@ -158,7 +171,7 @@ export class ZooKeeperLeaderResolver {
           watcher ? client.getChildren(this.path, watcher, cb) : client.getChildren(this.path, cb),
         );
       } catch (e) {
-        if (zkCode(e) === zookeeper.Exception.NO_NODE) {
+        if (zkCode(e) === NO_NODE) {
           throw new AuroraDiscoveryError(
             `ZooKeeper path ${this.path} does not exist on ${this.connectString}; check scheduler_zk_path`,
           );
@@ -182,7 +195,7 @@ export class ZooKeeperLeaderResolver {
             watcher ? client.getData(nodePath, watcher, cb) : client.getData(nodePath, cb),
           );
         } catch (e) {
-          if (zkCode(e) !== zookeeper.Exception.NO_NODE) throw e;
+          if (zkCode(e) !== NO_NODE) throw e;
           vanished = true;
           break;
         }
@@ -200,16 +213,18 @@ export class ZooKeeperLeaderResolver {
 
   /** The connected client, connecting when there is none; fails after `timeoutMs` instead of retrying forever. */
   private session(): Promise<zookeeper.Client> {
-    if (this.client && this.client.getState() === zookeeper.State.SYNC_CONNECTED) return Promise.resolve(this.client);
+    if (this.client && library && this.client.getState() === library.State.SYNC_CONNECTED) return Promise.resolve(this.client);
     this.connecting ??= this.connect().finally(() => {
       this.connecting = undefined;
     });
     return this.connecting;
   }
 
-  private connect(): Promise<zookeeper.Client> {
+  private async connect(): Promise<zookeeper.Client> {
+    const zk = await loadLibrary();
+    if (this.closed) throw new AuroraDiscoveryError(`ZooKeeper discovery of ${this.path} was closed`);
     this.disconnect();
-    const client = zookeeper.createClient(this.connectString, {
+    const client = zk.createClient(this.connectString, {
       sessionTimeout: this.sessionTimeoutMs,
       spinDelay: 200,
       retries: 0,
@@ -265,7 +280,7 @@ export class ZooKeeperLeaderResolver {
           resolve(value);
           return;
         }
-        if (zkCode(error) === zookeeper.Exception.NO_NODE) {
+        if (zkCode(error) === NO_NODE) {
           reject(error);
           return;
         }
@@ -327,7 +342,7 @@ export function memberUrl(member: ServersetMember): string {
 
 function zkCode(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  return error instanceof zookeeper.Exception && typeof code === 'number' ? code : undefined;
+  return library !== undefined && error instanceof library.Exception && typeof code === 'number' ? code : undefined;
 }
 
 function internalSocket(client: zookeeper.Client): Socket | undefined {

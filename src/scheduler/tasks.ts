@@ -22,21 +22,55 @@ function asArray<T>(value: readonly T[] | ReadonlySet<T> | undefined): T[] | und
 
 export class TaskStore {
   private readonly tasks = new Map<string, ScheduledTask>();
+  /**
+   * The same tasks grouped by job key string. Most queries name a job (getJobSummary asks once per
+   * job), and scanning every task of every job for each would make them O(jobs × tasks).
+   */
+  private readonly byJob = new Map<string, Map<string, ScheduledTask>>();
 
   get(taskId: string): ScheduledTask | undefined {
     return this.tasks.get(taskId);
   }
 
   put(task: ScheduledTask): void {
-    this.tasks.set(task.assignedTask!.taskId!, task);
+    const id = task.assignedTask!.taskId!;
+    const previous = this.tasks.get(id);
+    // Replacing a task keeps its place in `all()` (Map.set does); only its job group may change.
+    if (previous) this.byJob.get(jobKeyString(taskJobKey(previous)))?.delete(id);
+    this.tasks.set(id, task);
+    const key = jobKeyString(taskJobKey(task));
+    const group = this.byJob.get(key);
+    if (group) group.set(id, task);
+    else this.byJob.set(key, new Map([[id, task]]));
   }
 
   delete(taskId: string): void {
+    const task = this.tasks.get(taskId);
+    if (!task) return;
     this.tasks.delete(taskId);
+    const key = jobKeyString(taskJobKey(task));
+    const group = this.byJob.get(key);
+    group?.delete(taskId);
+    if (group?.size === 0) this.byJob.delete(key);
   }
 
   all(): ScheduledTask[] {
     return [...this.tasks.values()];
+  }
+
+  /** Every task of one job, in no particular order (cheaper than `query` when order does not matter). */
+  jobTasks(key: JobKey): ScheduledTask[] {
+    return [...(this.byJob.get(jobKeyString(key))?.values() ?? [])];
+  }
+
+  /** The tasks a query can match: only the named jobs' or task ids' when it names any. */
+  private candidates(keys: string[] | undefined, taskIds: string[] | undefined, query: TaskQuery): Iterable<ScheduledTask> {
+    if (keys === undefined && query.role !== undefined && query.environment !== undefined && query.jobName !== undefined) {
+      keys = [jobKeyString({ role: query.role, environment: query.environment, name: query.jobName })];
+    }
+    if (keys !== undefined) return [...new Set(keys)].flatMap((k) => [...(this.byJob.get(k)?.values() ?? [])]);
+    if (taskIds !== undefined) return [...new Set(taskIds)].flatMap((id) => this.tasks.get(id) ?? []);
+    return this.tasks.values();
   }
 
   /** Tasks matching a TaskQuery, ordered by job then instance then age (offset/limit applied last). */
@@ -50,44 +84,47 @@ export class TaskStore {
     const hosts = asArray(query.slaveHosts);
     const hostSet = hosts && hosts.length > 0 ? new Set(hosts) : undefined;
     const keys = asArray(query.jobKeys);
-    const keySet = keys && keys.length > 0 ? new Set(keys.map(jobKeyString)) : undefined;
+    const keyList = keys && keys.length > 0 ? keys.map(jobKeyString) : undefined;
+    const keySet = keyList ? new Set(keyList) : undefined;
 
-    const matches = this.all().filter((t) => {
+    const matches: { task: ScheduledTask; key: string; instance: number; age: number }[] = [];
+    for (const t of this.candidates(keyList, taskIdSet ? [...taskIdSet] : undefined, query)) {
       const a = t.assignedTask!;
       const job = a.task!.job!;
-      if (query.role !== undefined && job.role !== query.role) return false;
-      if (query.environment !== undefined && job.environment !== query.environment) return false;
-      if (query.jobName !== undefined && job.name !== query.jobName) return false;
-      if (statusSet && !statusSet.has(t.status!)) return false;
-      if (taskIdSet && !taskIdSet.has(a.taskId!)) return false;
-      if (instanceSet && !instanceSet.has(a.instanceId!)) return false;
-      if (hostSet && (a.slaveHost === undefined || !hostSet.has(a.slaveHost))) return false;
-      if (keySet && !keySet.has(jobKeyString(job))) return false;
-      return true;
-    });
-    matches.sort(
-      (x, y) =>
-        jobKeyString(taskJobKey(x)).localeCompare(jobKeyString(taskJobKey(y))) ||
-        x.assignedTask!.instanceId! - y.assignedTask!.instanceId! ||
-        firstEventTime(x) - firstEventTime(y),
-    );
+      if (query.role !== undefined && job.role !== query.role) continue;
+      if (query.environment !== undefined && job.environment !== query.environment) continue;
+      if (query.jobName !== undefined && job.name !== query.jobName) continue;
+      if (statusSet && !statusSet.has(t.status!)) continue;
+      if (taskIdSet && !taskIdSet.has(a.taskId!)) continue;
+      if (instanceSet && !instanceSet.has(a.instanceId!)) continue;
+      if (hostSet && (a.slaveHost === undefined || !hostSet.has(a.slaveHost))) continue;
+      const key = jobKeyString(job);
+      if (keySet && !keySet.has(key)) continue;
+      matches.push({ task: t, key, instance: a.instanceId!, age: firstEventTime(t) });
+    }
+    // Keys computed once per task; localeCompare only between different jobs.
+    matches.sort((x, y) => (x.key === y.key ? 0 : x.key.localeCompare(y.key)) || x.instance - y.instance || x.age - y.age);
     const offset = query.offset ?? 0;
     const limit = query.limit !== undefined && query.limit > 0 ? query.limit : undefined;
-    return matches.slice(offset, limit === undefined ? undefined : offset + limit);
+    return matches.slice(offset, limit === undefined ? undefined : offset + limit).map((m) => m.task);
   }
 
   active(key?: JobKey): ScheduledTask[] {
     return this.query({ jobKeys: key ? [key] : undefined, statuses: [...ACTIVE_STATES] });
   }
 
-  /** Keys of every job with at least one active task. */
+  /** Keys of every job with at least one active task, in job key order. */
   activeJobKeys(role?: string): JobKey[] {
-    const keys = new Map<string, JobKey>();
-    for (const t of this.active()) {
-      const key = taskJobKey(t);
-      if (role === undefined || key.role === role) keys.set(jobKeyString(key), key);
+    const keys: { text: string; key: JobKey }[] = [];
+    for (const [text, group] of this.byJob) {
+      for (const t of group.values()) {
+        if (!ACTIVE_STATES.has(t.status!)) continue;
+        const key = taskJobKey(t);
+        if (role === undefined || key.role === role) keys.push({ text, key });
+        break;
+      }
     }
-    return [...keys.values()];
+    return keys.sort((x, y) => x.text.localeCompare(y.text)).map((k) => k.key);
   }
 }
 

@@ -18,7 +18,7 @@ import {
 } from '../../gen/types.js';
 import type { RpcHandlers } from '../api-server.js';
 import type { SchedulerCore } from '../core.js';
-import { canonicalJson, jobKeyString, taskJobKey } from '../tasks.js';
+import { canonicalJson, firstEventTime, jobKeyString, taskJobKey } from '../tasks.js';
 
 const NO_CRON = 'Cron jobs may only be created/updated by calling scheduleCronJob.';
 const GOOD_IDENTIFIER = /^[\w\-.]+$/;
@@ -78,10 +78,18 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
   function jobs(role?: string): Map<string, JobConfiguration> {
     const out = new Map<string, JobConfiguration>();
     for (const key of store.activeJobKeys(role)) {
-      const active = store.active(key);
-      const latest = active.reduce((a, b) => (a.assignedTask!.instanceId! >= b.assignedTask!.instanceId! ? a : b));
-      const config = latest.assignedTask!.task!;
-      out.set(jobKeyString(key), { key, owner: config.owner, taskConfig: config, instanceCount: active.length });
+      // The config of the highest active instance (the oldest task of it when two are active).
+      let latest: ScheduledTask | undefined;
+      let count = 0;
+      for (const t of store.jobTasks(key)) {
+        if (!ACTIVE_STATES.has(t.status!)) continue;
+        count++;
+        const id = t.assignedTask!.instanceId!;
+        const best = latest?.assignedTask!.instanceId!;
+        if (latest === undefined || id > best! || (id === best && firstEventTime(t) < firstEventTime(latest))) latest = t;
+      }
+      const config = latest!.assignedTask!.task!;
+      out.set(jobKeyString(key), { key, owner: config.owner, taskConfig: config, instanceCount: count });
     }
     for (const cron of core.cronJobs(role)) out.set(jobKeyString(cron.key), cron);
     return out;
@@ -103,8 +111,7 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
     getJobSummary: ({ role }) => {
       const wanted = typeof role === 'string' && role !== '' ? role : undefined;
       const summaries: JobSummary[] = [...jobs(wanted).values()].map((job) => {
-        const tasks = store.query({ jobKeys: [job.key!] });
-        const summary: JobSummary = { job, stats: jobStats(tasks) };
+        const summary: JobSummary = { job, stats: jobStats(store.jobTasks(job.key!)) };
         if (job.cronSchedule) summary.nextCronRunMs = core.nextCronRunMs(job);
         return summary;
       });

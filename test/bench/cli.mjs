@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// CLI start-up benchmark: wall time of whole `aurora-ts` processes against `node -e 0` (the floor
+// of any Node program on this machine), measured as interleaved triples so that a noisy, shared
+// machine slows all three alike; each ratio is the median of the per-triple ratios.
+//
+//   npm run build && node test/bench/cli.mjs [--small] [--runs N]
+//
+// `job list` runs against a local scheduler (dist/, in a child process) holding a few running jobs,
+// so the time includes a real getJobSummary over HTTP. Writes .bench/cli.json; exits 1 when a full
+// run misses a target (--small runs only report).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { flag, median, option, printRows, printTargets, root, startChild, writeReport } from './_util.mjs';
+
+const small = flag('--small');
+const runs = Number(option('--runs', small ? 5 : 21));
+const bin = join(root, 'bin/aurora-ts.js');
+
+const dir = mkdtempSync(join(tmpdir(), 'aurora-ts-bench-cli-'));
+const executors = join(dir, 'executors.json');
+writeFileSync(executors, JSON.stringify([{ executor: { name: 'sleeper', command: { value: 'exec sleep 600', shell: true }, resources: [] }, task_prefix: 'sleep-' }]));
+const scheduler = await startChild(join(root, 'test/bench/_scheduler.mjs'), [JSON.stringify({ executors, cpus: 64, ramMb: 65536, killGraceMs: 500 })]);
+const { AuroraClient } = await import(pathToFileURL(join(root, 'dist/client/client.js')).href);
+const client = new AuroraClient({ url: scheduler.url });
+
+try {
+  // Three jobs of two instances each: `job list` has rows to print.
+  for (const name of ['web', 'worker', 'batch']) {
+    const key = { role: 'www-data', environment: 'prod', name };
+    await client.createJob({
+      key,
+      owner: { user: 'bench' },
+      instanceCount: 2,
+      taskConfig: { job: key, owner: { user: 'bench' }, isService: true, resources: [{ numCpus: 0.1 }, { ramMb: 16 }, { diskMb: 16 }], executorConfig: { name: 'sleeper', data: '' } },
+    });
+  }
+  client.close();
+
+  const env = { ...process.env, NO_COLOR: '1', HOME: dir, XDG_STATE_HOME: join(dir, 'state') };
+  const commands = {
+    'node -e 0': [process.execPath, ['-e', '0']],
+    'aurora-ts --version': [process.execPath, [bin, '--version']],
+    'aurora-ts job list local/www-data': [process.execPath, [bin, '--scheduler-url', scheduler.url, 'job', 'list', 'local/www-data']],
+  };
+  const wall = (name) => {
+    const [file, args] = commands[name];
+    const t0 = performance.now();
+    const r = spawnSync(file, args, { env, encoding: 'utf8' });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stderr}`);
+    if (name.includes('job list') && !r.stdout.includes('www-data/prod/web')) throw new Error(`job list printed no jobs: ${r.stdout}`);
+    return ms;
+  };
+
+  // Warm the file cache (and the scheduler's JIT) first.
+  for (let i = 0; i < 3; i++) for (const name of Object.keys(commands)) wall(name);
+  const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  const versionRatios = [];
+  const listRatios = [];
+  for (let i = 0; i < runs; i++) {
+    // Rotate the order so no command always runs right after another.
+    const order = Object.keys(commands);
+    for (let j = 0; j < i % order.length; j++) order.push(order.shift());
+    const t = {};
+    for (const name of order) t[name] = wall(name);
+    for (const name of order) samples[name].push(t[name]);
+    versionRatios.push(t['aurora-ts --version'] / t['node -e 0']);
+    listRatios.push(t['aurora-ts job list local/www-data'] / t['node -e 0']);
+  }
+
+  const ms = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+  console.log(`CLI start-up: wall time of whole processes, medians of ${runs} interleaved runs (node ${process.version})\n`);
+  printRows(Object.entries(ms).map(([k, v]) => [k, v.toFixed(1), 'ms']));
+  console.log('');
+  const targets = [
+    { name: 'aurora-ts --version / node -e 0', value: median(versionRatios), max: 1.3 },
+    { name: 'aurora-ts job list / node -e 0', value: median(listRatios), max: 2.5 },
+  ];
+  const missed = printTargets(targets, small);
+  writeReport('cli', { runs, small, medianMs: ms, targets });
+  if (missed && !small) process.exitCode = 1;
+} finally {
+  await scheduler.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

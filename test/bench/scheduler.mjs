@@ -1,0 +1,331 @@
+#!/usr/bin/env node
+// Local scheduler benchmark. The scheduler (dist/) always runs in a child process of its own; this
+// process is the load generator and the observer.
+//
+//   npm run build && node test/bench/scheduler.mjs [--small] [--runs N] [--seconds S] [--only rpc,launch,update] [--cpu-prof]
+//
+// 1. RPC throughput: getJobSummary (binary protocol) from 20 concurrent keep-alive node:http clients,
+//    against the scheduler and against a bare node:http server answering the same pre-encoded reply
+//    bytes (the ceiling of this stack). Runs alternate between the two; the ratio is the median of
+//    the per-pair ratios. p50/p99 latencies are reported.
+// 2. Launch: createJob of N instances of an executor that `exec sleep 600`s, timed from the call to
+//    the last task's RUNNING event, for N = 250, 500, 1,000 (each in a fresh scheduler). Growth:
+//    t(1000) / t(250) ≤ 5 (linear would be 4).
+// 3. Rolling update of 100 RUNNING instances to a new config, batch 10, no watch
+//    (minWaitInInstanceRunningMs 0), timed from startJobUpdate to ROLLED_FORWARD.
+//
+// Launch and update are each run --launch-runs times (3; medians reported).
+// --small: 20/40/80 tasks, a 10-instance update, 2 s of load, no thresholds (a CI smoke run).
+// --cpu-prof writes the scheduler child's CPU profiles to .bench/prof/. Writes .bench/scheduler.json.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, readlink, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { flag, median, option, percentile, printRows, printTargets, root, sleep, startChild, writeReport } from './_util.mjs';
+
+const small = flag('--small');
+const runs = Number(option('--runs', small ? 1 : 5));
+const launchRuns = Number(option('--launch-runs', small ? 1 : 3));
+const seconds = Number(option('--seconds', small ? 1 : 3));
+const concurrency = 20;
+const sizes = option('--sizes', small ? '20,40,80' : '250,500,1000').split(',').map(Number);
+const updateSize = small ? 10 : 100;
+const only = new Set(option('--only', 'rpc,launch,update').split(','));
+const profile = flag('--cpu-prof');
+
+const dist = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
+const { AuroraClient } = await dist('client/client.js');
+const P = await dist('protocol/index.js');
+const { ResponseCode, ScheduleStatus, JobUpdateStatus } = await dist('gen/types.js');
+
+const work = mkdtempSync(join(tmpdir(), 'aurora-ts-bench-scheduler-'));
+const executors = join(work, 'executors.json');
+writeFileSync(executors, JSON.stringify([{ executor: { name: 'sleeper', command: { value: 'exec sleep 600', shell: true }, resources: [] }, task_prefix: 'sleep-' }]));
+const profDir = join(root, '.bench/prof');
+if (profile) mkdirSync(profDir, { recursive: true });
+
+let schedulers = 0;
+/** A fresh scheduler in a child process, with room for every task the benchmark starts. */
+async function scheduler() {
+  const workDir = join(work, `scheduler-${++schedulers}`);
+  const options = { executors, workDir, cpus: 100_000, ramMb: 100_000_000, diskMb: 100_000_000, killGraceMs: 1000, maintenance: undefined };
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const child = await startChild(join(root, 'test/bench/_scheduler.mjs'), [JSON.stringify(options)], { nodeArgs, graceMs: 120_000 });
+  const client = new AuroraClient({ url: child.url, timeoutMs: 120_000 });
+  return {
+    ...child,
+    client,
+    async stop() {
+      client.close();
+      const t0 = performance.now();
+      await child.stop();
+      const ms = performance.now() - t0;
+      await killLeftovers(workDir);
+      // Sandboxes go now (outside any timing), not all at the end.
+      await rm(workDir, { recursive: true, force: true });
+      return ms;
+    },
+  };
+}
+
+/** Task processes outlive their scheduler by design (supervisors): kill whatever still runs in its sandboxes. */
+async function killLeftovers(workDir) {
+  let killed = 0;
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const cwd = await readlink(`/proc/${name}/cwd`).catch(() => '');
+    if (cwd.startsWith(workDir)) {
+      try {
+        process.kill(Number(name), 'SIGKILL');
+        killed++;
+      } catch {
+        // already gone
+      }
+    }
+  }
+  if (killed > 0) console.log(`  (killed ${killed} leftover task processes)`);
+}
+
+function job(name, instances, data = 'v1') {
+  const key = { role: 'www-data', environment: 'prod', name };
+  return {
+    key,
+    owner: { user: 'bench' },
+    instanceCount: instances,
+    taskConfig: {
+      job: key,
+      owner: { user: 'bench' },
+      isService: true,
+      resources: [{ numCpus: 0.01 }, { ramMb: 1 }, { diskMb: 1 }],
+      executorConfig: { name: 'sleeper', data },
+    },
+  };
+}
+
+async function runningTasks(client, key) {
+  return (await client.getTasksWithoutConfigs({ jobKeys: [key], statuses: [ScheduleStatus.RUNNING] })).tasks ?? [];
+}
+
+const NOT_YET_RUNNING = [ScheduleStatus.INIT, ScheduleStatus.PENDING, ScheduleStatus.THROTTLED, ScheduleStatus.ASSIGNED, ScheduleStatus.STARTING];
+
+/**
+ * Waits until none of the job's `count` tasks is still on its way to RUNNING. The poll asks for at
+ * most one such task, so that watching costs the scheduler little however many tasks there are
+ * (fetching every task each time would grow the benchmark's own load with the square of the count).
+ */
+async function waitRunning(client, key, count, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const waiting = (await client.getTasksWithoutConfigs({ jobKeys: [key], statuses: NOT_YET_RUNNING, limit: 1 })).tasks ?? [];
+    if (waiting.length === 0) {
+      const tasks = await runningTasks(client, key);
+      if (tasks.length >= count) return tasks;
+      throw new Error(`${count - tasks.length} of ${count} tasks of ${key.name} ended instead of RUNNING`);
+    }
+    if (Date.now() > deadline) throw new Error(`tasks of ${key.name} still not RUNNING after ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+const runningAt = (task) => Math.max(...task.taskEvents.filter((e) => e.status === ScheduleStatus.RUNNING).map((e) => Number(e.timestamp)));
+
+// ---------------------------------------------------------------- 1. RPC throughput
+const BINARY = 'application/vnd.apache.thrift.binary';
+const requestBytes = P.encodeCall('binary', 'getJobSummary', 1, { role: 'www-data' });
+
+function post(agent, url) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/api`, { method: 'POST', agent, headers: { 'Content-Type': BINARY, Accept: BINARY, 'Content-Length': requestBytes.length } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(requestBytes);
+  });
+}
+
+/** `concurrency` keep-alive clients hammering `url` for `warmMs` + `ms`; requests/s and latencies of the measured part. */
+async function load(url, ms, warmMs = 500) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies = [];
+  let count = 0;
+  const start = performance.now();
+  const measureFrom = start + warmMs;
+  const end = measureFrom + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const t0 = performance.now();
+        if (t0 >= end) return;
+        await post(agent, url);
+        const t1 = performance.now();
+        if (t0 >= measureFrom) {
+          latencies.push(t1 - t0);
+          count++;
+        }
+      }
+    }),
+  );
+  agent.destroy();
+  return { rps: count / (ms / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), requests: count };
+}
+
+async function rpcBenchmark() {
+  const s = await scheduler();
+  let bare;
+  try {
+    // A realistic role: five jobs of four RUNNING instances each.
+    for (let i = 0; i < 5; i++) await s.client.createJob(job(`svc-${i}`, 4));
+    for (let i = 0; i < 5; i++) await waitRunning(s.client, job(`svc-${i}`, 4).key, 4, 60_000);
+    const agent = new http.Agent({ keepAlive: true });
+    const reply = await post(agent, s.url);
+    agent.destroy();
+    const decoded = P.decodeReply('binary', 'getJobSummary', reply);
+    if (decoded.responseCode !== ResponseCode.OK || decoded.result.jobSummaryResult.summaries.length !== 5) throw new Error('getJobSummary did not answer the 5 jobs');
+    const replyFile = join(work, 'reply.bin');
+    writeFileSync(replyFile, reply);
+    bare = await startChild(join(root, 'test/bench/_bare-server.mjs'), [replyFile, BINARY]);
+    // Warm both servers' JIT (and this process') before anything counts.
+    await load(bare.url, 1000);
+    await load(s.url, 1000);
+    const pairs = [];
+    for (let i = 0; i < runs; i++) {
+      // Alternate which goes first, so neither always gets the quieter moment.
+      const [a, b] = i % 2 === 0 ? [bare.url, s.url] : [s.url, bare.url];
+      const first = await load(a, seconds * 1000);
+      const second = await load(b, seconds * 1000);
+      pairs.push(i % 2 === 0 ? { bare: first, ours: second } : { bare: second, ours: first });
+    }
+    const pick = (side, field) => median(pairs.map((p) => p[side][field]));
+    return {
+      replyBytes: reply.length,
+      bare: { rps: pick('bare', 'rps'), p50: pick('bare', 'p50'), p99: pick('bare', 'p99') },
+      ours: { rps: pick('ours', 'rps'), p50: pick('ours', 'p50'), p99: pick('ours', 'p99') },
+      ratio: median(pairs.map((p) => p.ours.rps / p.bare.rps)),
+      pairs,
+    };
+  } finally {
+    await bare?.stop();
+    await s.stop();
+  }
+}
+
+// ---------------------------------------------------------------- 2. launch
+async function launch(n) {
+  const s = await scheduler();
+  try {
+    const config = job(`launch-${n}`, n);
+    const t0 = Date.now();
+    await s.client.createJob(config);
+    const accepted = Date.now() - t0;
+    const tasks = await waitRunning(s.client, config.key, n, Math.max(120_000, n * 1000));
+    const times = tasks.map(runningAt).sort((a, b) => a - b);
+    const ms = times[times.length - 1] - t0;
+    // When each quarter of the tasks was RUNNING: a rate that falls as tasks accumulate shows here.
+    const quarters = [0.25, 0.5, 0.75, 1].map((q) => times[Math.ceil(q * n) - 1] - t0);
+    const stopMs = await s.stop();
+    return { tasks: n, ms, perTaskMs: ms / n, quartersMs: quarters, createJobMs: accepted, closeMs: stopMs };
+  } catch (error) {
+    await s.stop();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- 3. rolling update
+async function rollingUpdate(n) {
+  const s = await scheduler();
+  try {
+    const v1 = job('rolling', n, 'v1');
+    await s.client.createJob(v1);
+    await waitRunning(s.client, v1.key, n, Math.max(120_000, n * 1000));
+    const v2 = job('rolling', n, 'v2');
+    const t0 = Date.now();
+    const started = await s.client.startJobUpdate(
+      {
+        taskConfig: v2.taskConfig,
+        instanceCount: n,
+        settings: { updateGroupSize: 10, maxPerInstanceFailures: 0, maxFailedInstances: 0, minWaitInInstanceRunningMs: 0, rollbackOnFailure: false, waitForBatchCompletion: false },
+      },
+      'benchmark',
+    );
+    const key = started.key;
+    const deadline = Date.now() + Math.max(120_000, n * 2000);
+    let details;
+    for (;;) {
+      details = (await s.client.getJobUpdateDetails(key, { key })).detailsList[0];
+      const status = details.update.summary.state.status;
+      if (status === JobUpdateStatus.ROLLED_FORWARD) break;
+      if (![JobUpdateStatus.ROLLING_FORWARD].includes(status)) throw new Error(`update ended ${JobUpdateStatus[status]}`);
+      if (Date.now() > deadline) throw new Error('update did not finish in time');
+      await sleep(100);
+    }
+    const finished = Math.max(...details.updateEvents.map((e) => Number(e.timestampMs)));
+    const ms = finished - t0;
+    const tasks = (await s.client.getTasksStatus({ jobKeys: [v1.key], statuses: [ScheduleStatus.RUNNING] })).tasks ?? [];
+    if (tasks.length !== n || tasks.some((t) => t.assignedTask.task.executorConfig.data !== 'v2')) throw new Error('update finished without every instance on v2');
+    await s.stop();
+    return { instances: n, batch: 10, ms, perTaskMs: ms / n };
+  } catch (error) {
+    await s.stop();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- run
+const report = { small, runs, seconds, concurrency };
+try {
+  if (only.has('rpc')) report.rpc = await rpcBenchmark();
+  if (only.has('launch')) {
+    // Sizes interleaved (250, 500, 1000, 250, ...) so that the machine's load drifts over all alike.
+    const samples = new Map(sizes.map((n) => [n, []]));
+    for (let round = 0; round < launchRuns; round++) {
+      for (const n of sizes) {
+        const result = await launch(n);
+        samples.get(n).push(result);
+        console.log(`  launch ${round + 1}/${launchRuns}: ${n} tasks RUNNING in ${result.ms} ms`);
+      }
+    }
+    report.launch = sizes.map((n) => {
+      const all = samples.get(n);
+      const ms = median(all.map((r) => r.ms));
+      return { tasks: n, ms, perTaskMs: ms / n, runs: all };
+    });
+    report.launchGrowthRuns = [...Array(launchRuns).keys()].map((i) => samples.get(sizes.at(-1))[i].ms / samples.get(sizes[0])[i].ms);
+  }
+  if (only.has('update')) {
+    const all = [];
+    for (let i = 0; i < launchRuns; i++) all.push(await rollingUpdate(updateSize));
+    const ms = median(all.map((u) => u.ms));
+    report.update = { instances: updateSize, batch: 10, ms, perTaskMs: ms / updateSize, runs: all.map((u) => u.ms) };
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+console.log(`local scheduler benchmark (node ${process.version}, ${(await readFile('/proc/cpuinfo', 'utf8')).match(/^processor/gm).length} CPUs)\n`);
+const rows = [];
+if (report.rpc) {
+  const { bare, ours } = report.rpc;
+  rows.push(
+    [`getJobSummary, bare node:http ceiling (${concurrency} clients)`, bare.rps.toFixed(0), 'req/s'],
+    ['  p50 / p99 latency', `${bare.p50.toFixed(2)} / ${bare.p99.toFixed(2)}`, 'ms'],
+    [`getJobSummary, local scheduler (${concurrency} clients)`, ours.rps.toFixed(0), 'req/s'],
+    ['  p50 / p99 latency', `${ours.p50.toFixed(2)} / ${ours.p99.toFixed(2)}`, 'ms'],
+  );
+}
+for (const l of report.launch ?? []) rows.push([`createJob → ${l.tasks} tasks RUNNING`, (l.ms / 1000).toFixed(2), `s  (${l.perTaskMs.toFixed(1)} ms/task)`]);
+if (report.update) rows.push([`rolling update of ${report.update.instances} instances, batch 10`, (report.update.ms / 1000).toFixed(2), `s  (${report.update.perTaskMs.toFixed(1)} ms/task)`]);
+printRows(rows);
+console.log('');
+const targets = [];
+if (report.rpc) targets.push({ name: 'getJobSummary throughput / bare node:http', value: report.rpc.ratio * 100, min: 50, unit: '%' });
+if (report.launch?.length === 3) targets.push({ name: `launch growth t(${sizes[2]}) / t(${sizes[0]}) (medians)`, value: report.launch[2].ms / report.launch[0].ms, max: 5 });
+const missed = printTargets(targets, small);
+report.targets = targets;
+writeReport('scheduler', report);
+if (missed && !small) process.exitCode = 1;
