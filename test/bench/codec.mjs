@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { apacheReader, apacheWriter, buildTasksResponse, loadApache, root, toApache } from './codec-fixtures.mjs';
+import { apacheReader, apacheWriter, buildTasksResponse, loadApache, root, toApache } from './_codec-fixtures.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);

@@ -5,7 +5,7 @@ import { SCHEMA } from '../../src/gen/schema.js';
 import { decodeCall, decodeReply, decodeStruct, encodeCall, encodeReply, encodeStruct } from '../../src/protocol/index.js';
 import type { TypeRef, WireProtocol } from '../../src/protocol/index.js';
 // @ts-ignore -- plain JS helpers shared with the benchmark
-import { apacheProtocol, apacheReader, apacheWriter, fromApache, loadApache, toApache } from '../bench/codec-fixtures.mjs';
+import { apacheProtocol, apacheReader, apacheWriter, fromApache, loadApache, toApache } from '../bench/_codec-fixtures.mjs';
 import { normalize, Sampler } from './samples.js';
 
 const apache = loadApache();
