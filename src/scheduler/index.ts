@@ -12,19 +12,20 @@ import { loadExecutorConfig, type ExecutorCatalog } from '../executors/index.js'
 import type { AuroraMethod } from '../gen/api.js';
 import { ResponseCode } from '../gen/types.js';
 import { createApiServer, listen } from './api-server.js';
-import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser } from './auth/index.js';
+import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser, type BasicAuth, type TaskUser } from './auth/index.js';
 import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Leadership } from './leader/index.js';
 import { SchedulerCore } from './core.js';
 import { buildLaunchSpec, taskDemand } from './launch-spec.js';
 import { TaskLifecycle, type StoredProcess, type ThrottleSettings } from './lifecycle.js';
-import { FEATURES } from './features.js';
+import { FEATURES, type SchedulerFeature } from './features.js';
 import type { CronOptions } from './cron/index.js';
 import type { MaintenanceOptions } from './maintenance/index.js';
 import type { UpdateOptions } from './updates/index.js';
 import { jobHandlers } from './rpc/jobs.js';
 import { sandboxRoutes } from './sandbox-http.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
-import { SchedulerState } from './store/state.js';
+import { openSchedulerState, SchedulerState } from './store/state.js';
+import { Responses } from './rpc/responses.js';
 import { persistTasks } from './store/tasks.js';
 import type { RpcHandlers } from './api-server.js';
 
@@ -47,6 +48,8 @@ export interface SchedulerOptions {
    * `<stateDir>/scheduler.db` (SQLite), each write stored before its RPC is answered, and sandboxes under
    * `<stateDir>/sandboxes`. A scheduler restarted on the same directory, even after `kill -9`, adopts the
    * task processes that survived and reschedules those that did not; close() leaves tasks running for it.
+   * With `zk` as well, schedulers may share the directory: only the leader holds its lock and its state
+   * (a follower loads it, adopting the tasks, when it becomes leader, and only then announces itself).
    */
   stateDir?: string;
   /** SIGTERM → SIGKILL grace when killing a task (default 3000 ms, Mesos' command executor). */
@@ -55,7 +58,11 @@ export interface SchedulerOptions {
   policy?: Partial<SchedulerPolicy>;
   /** Messages worth a log line (failed launches, warnings). The library itself never prints. */
   onLog?: (message: string) => void;
-  /** Leader election over ZooKeeper (`--zk HOSTS --zk-path PATH`): only the leader announces itself and serves /api. */
+  /**
+   * Leader election over ZooKeeper (`--zk HOSTS --zk-path PATH`): only the leader announces itself and serves /api.
+   * A leader that loses its session stops serving; with `stateDir` it also leaves its tasks running and
+   * releases the directory for the next leader.
+   */
   zk?: { hosts: string; path: string; sessionTimeoutMs?: number; connectTimeoutMs?: number; advertiseHost?: string };
   /** Shiro-style users file (`--basic-auth-file`, format in auth/users-file.ts): write RPCs need a permitted user. */
   basicAuthFile?: string;
@@ -78,13 +85,17 @@ export interface SchedulerOptions {
 export interface RunningScheduler {
   /** Base URL, e.g. `http://127.0.0.1:8081` (the API is at `<url>/api`). */
   readonly url: string;
+  /**
+   * The shared core. With `zk` and `stateDir` together, that of this scheduler's latest term as leader
+   * (reading it before the scheduler has first led throws: its state is not loaded yet).
+   */
   readonly core: SchedulerCore;
   readonly workDir: string;
   /** The ZooKeeper election, when `zk` is set. */
   readonly leadership: Leadership | undefined;
   /** Whether this scheduler serves /api itself (always, without `zk`). */
   isLeader(): boolean;
-  /** Kills every task, waits for their processes and stops serving. */
+  /** Stops serving; kills every task and waits for their processes (with `stateDir`: leaves them running for the next scheduler). */
   close(): Promise<void>;
 }
 
@@ -101,8 +112,6 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   // The task user must reach its own sandbox, but not list or write the scheduler's directories.
   if (taskUser) for (const dir of [workDir, sandboxRoot]) await chmod(dir, 0o711);
   const users = options.basicAuthFile !== undefined ? await loadUsersFile(options.basicAuthFile) : undefined;
-  // Before anything runs: a state directory that cannot be opened (or is in use) stops the start.
-  const state = options.stateDir !== undefined ? new SchedulerState(options.stateDir, { onError: options.onLog }) : undefined;
   const hostname = osHostname();
   const clusterName = options.clusterName ?? 'local';
   const policy: SchedulerPolicy = {
@@ -114,8 +123,166 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     allowedEnvironments: '^(prod|devel|test|staging\\d*)$',
     ...options.policy,
   };
-  const killGraceMs = options.killGraceMs ?? 3000;
+  const responses = new Responses({ clusterName, statsUrlPrefix: '' });
+  const auth = users ? createBasicAuth({ users, respond: (code, message) => responses.make(code, message), onLog: options.onLog }) : undefined;
+  const settings: EngineSettings = { options, executors, sandboxRoot, hostname, clusterName, policy, taskUser, auth };
+  // Schedulers sharing a state directory under one election: only the leader holds its lock and its state.
+  const shared = options.zk !== undefined && options.stateDir !== undefined;
 
+  // The engine serving /api: opened now, or (shared state) each time this scheduler becomes leader.
+  let engine: Engine | undefined;
+  let lastCore: SchedulerCore | undefined;
+  let closed = false;
+  // Taking over and stepping down run one at a time, in order.
+  let transitions: Promise<unknown> = Promise.resolve();
+  const serially = <T>(step: () => Promise<T>): Promise<T> => {
+    const run = transitions.then(step);
+    transitions = run.catch(() => undefined);
+    return run;
+  };
+  if (!shared) {
+    // Before anything runs: a state directory that cannot be opened (or is in use) stops the start.
+    const state = options.stateDir !== undefined ? new SchedulerState(options.stateDir, { onError: options.onLog }) : undefined;
+    engine = await openEngine(settings, state);
+    lastCore = engine.core;
+  }
+  const takeOver = () =>
+    serially(async () => {
+      if (engine || closed) return;
+      const zk = options.zk!;
+      // A previous leader still alive is detaching (its session ended moments ago): wait for its lock, boundedly.
+      const state = await openSchedulerState(options.stateDir!, {
+        onError: options.onLog,
+        waitMs: Math.max(10_000, 2 * (zk.sessionTimeoutMs ?? 10_000)),
+        cancelled: () => closed,
+      });
+      if (closed) {
+        state.close();
+        return;
+      }
+      engine = await openEngine(settings, state);
+      lastCore = engine.core;
+      options.onLog?.(`Loaded the shared state in ${options.stateDir}; ${engine.lifecycle.store.all().length} tasks.`);
+    });
+  const stepDown = () =>
+    serially(async () => {
+      const leaving = engine;
+      engine = undefined;
+      // Detached, not killed: the next leader adopts the tasks; the lock goes with the state.
+      await leaving?.close(true);
+    });
+
+  const routesByEngine = new WeakMap<Engine, ReturnType<typeof sandboxRoutes>>();
+  const server: Server = createApiServer({
+    handlers: currentHandlers(() => engine, responses),
+    maxBodyBytes: options.maxBodyBytes,
+    maxDepth: options.maxDepth,
+    bodyTimeoutMs: options.bodyTimeoutMs,
+    unimplemented: (method) =>
+      RECOVERY.has(method)
+        ? responses.make(ResponseCode.INVALID_REQUEST, `${method} is not supported: the aurora-ts local scheduler keeps no replicated log backups to recover from.`)
+        : responses.make(ResponseCode.INVALID_REQUEST, `${method} is not implemented by the aurora-ts local scheduler yet.`),
+    routes: (request, response) => {
+      const current = engine;
+      if (!current) return false;
+      let routes = routesByEngine.get(current);
+      if (!routes) routesByEngine.set(current, (routes = sandboxRoutes(current.lifecycle.store, sandboxRoot)));
+      return routes(request, response);
+    },
+    filter: auth?.filter,
+    intercept: options.zk ? leaderRedirect(() => (leadership && self ? { leadership, self } : undefined)) : undefined,
+  });
+  const abandon = async () => {
+    closed = true;
+    // The tasks keep running for the next attempt (or the next leader).
+    await serially(async () => {
+      await engine?.close(engine.state !== undefined);
+      engine = undefined;
+    });
+    if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
+  };
+  // Set once the scheduler has joined the ZooKeeper election (after listening, when its port is known).
+  let leadership: Leadership | undefined;
+  let self: Endpoint | undefined;
+  let url: string;
+  try {
+    url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 8081);
+  } catch (error) {
+    await abandon();
+    throw error;
+  }
+  const warning = exposureWarning(options.host ?? '127.0.0.1', auth !== undefined);
+  if (warning) options.onLog?.(warning);
+  if (options.zk) {
+    self = { host: options.zk.advertiseHost ?? advertisedHost(options.host ?? '127.0.0.1', hostname), port: Number(new URL(url).port) };
+    try {
+      leadership = await startLeadership({
+        ...options.zk,
+        ...self,
+        onLog: options.onLog,
+        // Announced only once the state is loaded, so no caller reaches a leader without it.
+        ...(shared ? { beforeLeading: takeOver, onLeadershipLost: () => void stepDown() } : {}),
+      });
+    } catch (error) {
+      server.close();
+      await abandon();
+      throw error;
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    get core(): SchedulerCore {
+      if (!lastCore) throw new Error('this scheduler has not led yet: with zk and stateDir its state is loaded only once it leads');
+      return lastCore;
+    },
+    workDir,
+    leadership,
+    isLeader: () => leadership?.isLeader() ?? true,
+    close() {
+      closing ??= (async () => {
+        // Withdraw the announcement first, so callers are sent elsewhere before anything stops.
+        await leadership?.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await abandon();
+      })();
+      return closing;
+    },
+  };
+}
+
+interface EngineSettings {
+  options: SchedulerOptions;
+  executors: ExecutorCatalog | undefined;
+  sandboxRoot: string;
+  hostname: string;
+  clusterName: string;
+  policy: SchedulerPolicy;
+  taskUser: TaskUser | undefined;
+  auth: BasicAuth | undefined;
+}
+
+/** One term of service: the tasks, the features and their state, loaded from `state` when given. */
+interface Engine {
+  readonly core: SchedulerCore;
+  readonly lifecycle: TaskLifecycle;
+  readonly handlers: RpcHandlers;
+  readonly state: SchedulerState | undefined;
+  /** Stops the features; kills the tasks, or (detach) leaves them running for whoever opens the state next. */
+  close(detach: boolean): Promise<void>;
+}
+
+/**
+ * Builds the scheduler's engine and, with a state directory, restores it as a restart does: tasks and
+ * features read back, survivors adopted, the dead settled or rescheduled, orphans killed, updates resumed.
+ */
+async function openEngine(settings: EngineSettings, state: SchedulerState | undefined): Promise<Engine> {
+  const { options, executors, sandboxRoot, hostname, clusterName, policy, taskUser, auth } = settings;
+  const killGraceMs = options.killGraceMs ?? 3000;
   const lifecycle = new TaskLifecycle({
     capacity: {
       cpus: options.cpus ?? osCpus().length,
@@ -143,90 +310,56 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     lifecycle,
     sanitize: (job) => sanitizeJob(job, { policy, executors }),
   });
-  let storedProcesses: ReadonlyMap<string, StoredProcess> = new Map();
-  if (state) {
-    const tasks = persistTasks(state, lifecycle);
-    lifecycle.restore(tasks.stored.tasks);
-    storedProcesses = tasks.stored.processes;
-    core.state = state;
-    core.reconcileTasks = () => tasks.reconcile();
-  }
-  const auth = users ? createBasicAuth({ users, respond: (code, message) => core.responses.make(code, message), onLog: options.onLog }) : undefined;
-  if (auth) core.callerName = () => auth.caller() ?? 'UNSECURE';
-
-  // Set once the scheduler has joined the ZooKeeper election (after listening, when its port is known).
-  let leadership: Leadership | undefined;
-  let self: Endpoint | undefined;
-  const features = FEATURES.map((create) => create(core, options));
-  const handlers = durable(core, Object.assign({}, jobHandlers(core), ...features.map((f) => f.handlers ?? {})));
-  // Before serving: survivors adopted, the dead settled or rescheduled, orphans killed, updates resumed.
-  if (state) await lifecycle.recover(storedProcesses, sandboxRoot);
-  core.recovered();
-  core.persist();
-  const server: Server = createApiServer({
-    handlers,
-    maxBodyBytes: options.maxBodyBytes,
-    maxDepth: options.maxDepth,
-    bodyTimeoutMs: options.bodyTimeoutMs,
-    unimplemented: (method) =>
-      RECOVERY.has(method)
-        ? core.responses.make(ResponseCode.INVALID_REQUEST, `${method} is not supported: the aurora-ts local scheduler keeps no replicated log backups to recover from.`)
-        : core.responses.make(ResponseCode.INVALID_REQUEST, `${method} is not implemented by the aurora-ts local scheduler yet.`),
-    routes: sandboxRoutes(lifecycle.store, sandboxRoot),
-    filter: auth?.filter,
-    intercept: options.zk ? leaderRedirect(() => (leadership && self ? { leadership, self } : undefined)) : undefined,
-  });
-  let url: string;
+  let features: SchedulerFeature[] = [];
   try {
-    url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 8081);
+    let storedProcesses: ReadonlyMap<string, StoredProcess> = new Map();
+    if (state) {
+      const tasks = persistTasks(state, lifecycle);
+      lifecycle.restore(tasks.stored.tasks);
+      storedProcesses = tasks.stored.processes;
+      core.state = state;
+      core.reconcileTasks = () => tasks.reconcile();
+    }
+    if (auth) core.callerName = () => auth.caller() ?? 'UNSECURE';
+    features = FEATURES.map((create) => create(core, options));
+    const handlers = durable(core, Object.assign({}, jobHandlers(core), ...features.map((f) => f.handlers ?? {})));
+    // Before serving: survivors adopted, the dead settled or rescheduled, orphans killed, updates resumed.
+    if (state) await lifecycle.recover(storedProcesses, sandboxRoot);
+    core.recovered();
+    core.persist();
+    let closing: Promise<void> | undefined;
+    return {
+      core,
+      lifecycle,
+      handlers,
+      state,
+      close(detach) {
+        closing ??= (async () => {
+          for (const feature of features) await feature.close?.();
+          await lifecycle.close(undefined, { detach });
+          state?.close();
+        })();
+        return closing;
+      },
+    };
   } catch (error) {
-    // The tasks just recovered keep running for the next attempt.
     for (const feature of features) await feature.close?.();
     await lifecycle.close(undefined, { detach: state !== undefined });
     state?.close();
-    if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
     throw error;
   }
-  const warning = exposureWarning(options.host ?? '127.0.0.1', auth !== undefined);
-  if (warning) options.onLog?.(warning);
-  if (options.zk) {
-    self = { host: options.zk.advertiseHost ?? advertisedHost(options.host ?? '127.0.0.1', hostname), port: Number(new URL(url).port) };
-    try {
-      leadership = await startLeadership({ ...options.zk, ...self, onLog: options.onLog });
-    } catch (error) {
-      server.close();
-      for (const feature of features) await feature.close?.();
-      await lifecycle.close(undefined, { detach: state !== undefined });
-      state?.close();
-      if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
-      throw error;
-    }
-  }
+}
 
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    core,
-    workDir,
-    leadership,
-    isLeader: () => leadership?.isLeader() ?? true,
-    close() {
-      closing ??= (async () => {
-        // Withdraw the announcement first, so callers are sent elsewhere before anything stops.
-        await leadership?.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        for (const feature of features) await feature.close?.();
-        // With a state directory the tasks keep running for the next scheduler to adopt.
-        await lifecycle.close(undefined, { detach: state !== undefined });
-        state?.close();
-        if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
-      })();
-      return closing;
+/** /api's handlers, served by whichever engine is current; without one (not leading) every call says so. */
+function currentHandlers(current: () => Engine | undefined, responses: Responses): RpcHandlers {
+  return new Proxy({} as RpcHandlers, {
+    get(_target, method) {
+      if (typeof method !== 'string') return undefined;
+      const engine = current();
+      if (!engine) return () => responses.error('This scheduler does not lead: its state is not loaded. Ask the leader.');
+      return engine.handlers[method as AuroraMethod];
     },
-  };
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  * leader that disappears during `update wait` (two schedulers on one ZooKeeper path). Library-level
  * retry rules (what is retried, writes never duplicated) are in test/discovery/connect.test.ts.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +14,10 @@ import { JobUpdateStatus, ResponseCode } from '../../src/gen/types.js';
 import { encodeReply, responseProtocol } from '../../src/protocol/index.js';
 import { listen } from '../../src/scheduler/api-server.js';
 import type { RunningScheduler } from '../../src/scheduler/index.js';
+import { markedProcesses, SUPERVISOR_MARKER_VAR } from '../../src/scheduler/runner/index.js';
 import { cleanEnv, oneErrorLine, runCli, type CliResult } from '../cli/helpers.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';
-import { jobConfig, localScheduler, report } from './helpers.js';
+import { jobConfig, localScheduler, report, tempDir } from './helpers.js';
 
 type Behaviour = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, hit: number) => void;
 
@@ -136,11 +137,16 @@ describe('a faulty scheduler, through the CLI', () => {
 describe('the leader disappears during `update wait`', () => {
   let zk: ZooKeeperServer;
   const schedulers: RunningScheduler[] = [];
+  const stateDirs: string[] = [];
   beforeAll(async () => {
     zk = await startZooKeeper();
   }, 60_000);
   afterAll(async () => {
     for (const s of schedulers) await s.close();
+    // Tasks of schedulers with a state directory outlive them by design: end those of this test.
+    const ours = (await markedProcesses(SUPERVISOR_MARKER_VAR)).filter((p) => stateDirs.some((dir) => existsSync(join(dir, 'sandboxes', p.taskId))));
+    for (const p of ours) process.kill(p.pid, 'SIGKILL');
+    for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
     await zk?.stop();
   }, 60_000);
 
@@ -194,5 +200,48 @@ describe('the leader disappears during `update wait`', () => {
     } finally {
       after.close();
     }
+  }, 90_000);
+
+  it('with a shared state directory the wait completes on the new leader: ROLLED_FORWARD, exit 0', async () => {
+    const zkPath = '/aurora/shared-scheduler';
+    const stateDir = tempDir('aurora-ts-rel-shared-');
+    stateDirs.push(stateDir);
+    const zkOptions = { hosts: zk.connectString, path: zkPath, sessionTimeoutMs: 2000 };
+    const a = await localScheduler({ zk: zkOptions, stateDir });
+    schedulers.push(a);
+    // Shares the directory without its lock: only the leader holds it.
+    const b = await localScheduler({ zk: zkOptions, stateDir });
+    schedulers.push(b);
+    expect(a.isLeader()).toBe(true);
+    expect(b.isLeader()).toBe(false);
+
+    const client = new AuroraClient({ zk: zk.connectString, zkPath, netrc: false });
+    const job = jobConfig('shared-handover', 2);
+    await client.createJob(job);
+    const next = structuredClone(job.taskConfig!);
+    next.executorConfig = { name: 'sleeper', data: 'v2' };
+    // A watch long enough that the update is still rolling when the leader goes, short enough to finish soon after.
+    const started = await client.startJobUpdate(
+      { taskConfig: next, instanceCount: 2, settings: { updateGroupSize: 1, minWaitInInstanceRunningMs: 2000, maxPerInstanceFailures: 0, maxFailedInstances: 0 } },
+      'reliability',
+    );
+    const updateId = started.key?.id;
+    expect(updateId).toBeTruthy();
+    client.close();
+
+    const env = cleanEnv();
+    mkdirSync(env['AURORA_CONFIG_ROOT']!, { recursive: true });
+    writeFileSync(join(env['AURORA_CONFIG_ROOT']!, 'clusters.json'), JSON.stringify([{ name: 'zks', zk: '127.0.0.1', zk_port: zk.port, scheduler_zk_path: zkPath }]));
+    const t0 = performance.now();
+    const waiting = runCli(['--json', 'update', 'wait', 'zks/www-data/devel/shared-handover', '--id', updateId!, '--wait-timeout', '30'], { env, timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    await a.close();
+    const result = await waiting;
+    const ms = Math.round(performance.now() - t0);
+    outcomes['leader lost during update wait (shared state)'] = { exit: result.code, ms, requests: 0, line: result.stderr.trim().split('\n')[0] ?? '' };
+    expect(b.isLeader()).toBe(true);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/ROLLED_FORWARD/);
+    expect(ms).toBeLessThan(30_000);
   }, 90_000);
 });

@@ -27,6 +27,13 @@ export interface LeadershipOptions {
   connectTimeoutMs?: number;
   /** Leadership changes and ZooKeeper trouble, one line each. */
   onLog?: (message: string) => void;
+  /**
+   * Runs when this scheduler is first in the queue, before it announces itself (e.g. to load shared
+   * state): no caller is sent here until it resolves. A rejection is logged and retried.
+   */
+  beforeLeading?: () => Promise<void>;
+  /** Runs when the session that ran `beforeLeading` is lost: whatever it set up must stop now. */
+  onLeadershipLost?: () => void;
 }
 
 export type LeadershipState = 'connecting' | 'following' | 'leading' | 'closed';
@@ -100,6 +107,8 @@ class Election implements Leadership {
   /** The session whose serverset watch is armed (one watch per session, however often `enter` retries). */
   private watching = 0;
   private announcing: { generation: number; attempt: Promise<void> } | undefined;
+  /** The session in which `beforeLeading` ran (0: none), so that its loss is reported once. */
+  private prepared = 0;
 
   constructor(private readonly options: LeadershipOptions) {
     if (typeof options.path !== 'string' || !/^\/[^\0]*[^/]$|^\/$/.test(options.path) || options.path.includes('//')) {
@@ -158,6 +167,8 @@ class Election implements Leadership {
     try {
       await this.until(() => this.current === 'leading' || this.current === 'following', connectTimeout);
     } catch {
+      // First in the queue but still preparing (waiting for shared state): joined, it leads once ready.
+      if (this.prepared !== 0 && this.prepared === this.generation) return;
       await this.close();
       throw new AuroraDiscoveryError(`cannot join the scheduler election at ZooKeeper ${this.connectString}${this.options.path} within ${connectTimeout} ms`);
     }
@@ -245,6 +256,15 @@ class Election implements Leadership {
     clearTimeout(this.lostTimer);
     clearTimeout(this.retryTimer);
     this.client?.close();
+    if (this.prepared === generation) {
+      this.prepared = 0;
+      // Before the state changes: the leader must stop before anyone can see it as not leading.
+      try {
+        this.options.onLeadershipLost?.();
+      } catch {
+        // The hook's failure is its own.
+      }
+    }
     // Without a session nothing is known about the serverset: answer 503 until elected again.
     this.members = [];
     this.setState('connecting');
@@ -330,6 +350,12 @@ class Election implements Leadership {
   }
 
   private async announce(generation: number, client: Client): Promise<void> {
+    if (this.options.beforeLeading) {
+      this.prepared = generation;
+      await this.options.beforeLeading();
+      // Lost meanwhile: onLeadershipLost has run, a new session is queueing.
+      if (generation !== this.generation) return;
+    }
     const created = await zkCall<string>((cb) =>
       client.create(`${this.path}/member_`, Buffer.from(this.announcement), zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, cb),
     );

@@ -188,6 +188,38 @@ export class SchedulerState {
   }
 }
 
+/** The state directory's lock is held by a live scheduler (possibly one in this very process). */
+export class StateDirInUseError extends Error {
+  override readonly name = 'StateDirInUseError';
+}
+
+export interface OpenStateOptions extends SchedulerStateOptions {
+  /** How long to wait for a live holder to release the lock (default 0: fail at once). */
+  waitMs?: number;
+  /** How often to look again (default 100 ms). */
+  pollMs?: number;
+  /** Checked between attempts: true gives up at once (the scheduler is closing). */
+  cancelled?: () => boolean;
+}
+
+/**
+ * Opens the state directory, waiting up to `waitMs` for a live holder of its lock to let go (a
+ * scheduler that just lost leadership is still detaching from its tasks); a dead holder's lock is
+ * taken over at once.
+ */
+export async function openSchedulerState(dir: string, options: OpenStateOptions = {}): Promise<SchedulerState> {
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  for (;;) {
+    try {
+      return new SchedulerState(dir, options);
+    } catch (error) {
+      if (!(error instanceof StateDirInUseError) || Date.now() >= deadline || options.cancelled?.()) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
+    if (options.cancelled?.()) throw new Error(`gave up waiting for state directory ${dir}: the scheduler is closing`);
+  }
+}
+
 /** /proc/<pid>/stat field 22 (start time), undefined when the process is gone. */
 function startTimeOf(pid: number): string | undefined {
   try {
@@ -221,7 +253,7 @@ function lockStateDir(lockPath: string): void {
       // Unreadable or half-written: treated as stale.
     }
     if (typeof holder.pid === 'number' && holder.startTime !== undefined && startTimeOf(holder.pid) === holder.startTime) {
-      throw new Error(`state directory ${dirname(lockPath)} is in use by another scheduler (pid ${holder.pid})`);
+      throw new StateDirInUseError(`state directory ${dirname(lockPath)} is in use by another scheduler (pid ${holder.pid})`);
     }
     rmSync(lockPath, { force: true });
   }
