@@ -114,7 +114,7 @@ export function parseClustersFile(text: string, file: string): Cluster[] {
   }
   let entries: Array<[string, unknown]>;
   if (Array.isArray(document)) entries = document.map((v, i) => [`[${i}]`, v]);
-  else if (isObject(document)) entries = Object.entries(document).map(([k, v]) => [`.${k}`, v]);
+  else if (isObject(document)) entries = Object.entries(document).map(([k, v]) => [`.${k.length > 60 ? `${k.slice(0, 57)}...` : k}`, v]);
   else throw new AuroraDiscoveryError(`${file}: expected a list or an object of clusters, got ${kindOf(document)}`);
   const out: Cluster[] = [];
   for (const [where, entry] of entries) {
@@ -230,7 +230,7 @@ function toCluster(entry: Record<string, unknown>, where: string, file: string):
   if (port !== undefined && port !== null) {
     const n = typeof port === 'string' && /^\s*\d+\s*$/.test(port) ? Number(port) : port;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) {
-      throw new AuroraDiscoveryError(`${where}.zk_port: expected a port number 1-65535, got ${JSON.stringify(port)}`);
+      throw new AuroraDiscoveryError(`${where}.zk_port: expected a port number 1-65535, got ${preview(port)}`);
     }
     cluster.zkPort = n;
   }
@@ -254,7 +254,7 @@ function toPolicy(value: unknown, where: string): ClusterPolicyOverrides {
     const ok = spec.type === 'integer' ? Number.isInteger(v) && (v as number) >= 0 : typeof v === spec.type;
     if (!ok) {
       const expected = spec.type === 'integer' ? 'a non-negative integer' : `a ${spec.type}`;
-      throw new AuroraDiscoveryError(`${where}.${key}: expected ${expected}, got ${JSON.stringify(v)}`);
+      throw new AuroraDiscoveryError(`${where}.${key}: expected ${expected}, got ${preview(v)}`);
     }
     policy[spec.field] = v;
   }
@@ -295,5 +295,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${preview(v)}`;
+}
+
+/** A value as JSON, cut short: an error line quotes what was wrong, not the whole file. */
+function preview(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
