@@ -3,29 +3,17 @@
  * `admin snapshot|backup|list-backups|reconcile|prune|force-state` (maintenance is in maintenance.test.ts).
  */
 import { hostname } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningScheduler } from '../../src/scheduler/index.js';
-import { cleanEnv, json, jobFile, localScheduler, oneErrorLine, runCli, tempDir, type CliResult } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, json, jobFile, oneErrorLine, runCli, tempDir, useLocalScheduler } from './helpers.js';
 
-let scheduler: RunningScheduler;
-let env: NodeJS.ProcessEnv;
 const dir = tempDir();
 const HOST = hostname();
 
-const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
+const { cli } = useLocalScheduler(() => ({ maintenance: { pollMs: 100 } }));
 
 interface Tasks {
   tasks: { instance: number; state: string; taskId: string }[];
 }
-
-beforeAll(async () => {
-  scheduler = await localScheduler({ maintenance: { pollMs: 100 } });
-  env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
-});
-
-afterAll(async () => {
-  await scheduler?.close();
-});
 
 describe('quota', () => {
   it('sets a quota and shows what production jobs consume of it', async () => {

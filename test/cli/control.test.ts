@@ -2,26 +2,15 @@
  * Controlling jobs and looking at their tasks through the real binary, against a local scheduler
  * started in-process: kill, killall, restart, add; task list, pending, logs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningScheduler } from '../../src/scheduler/index.js';
-import { cleanEnv, json, jobFile, localScheduler, oneErrorLine, runCli, tempDir, type CliResult } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, json, jobFile, oneErrorLine, runCli, tempDir, useLocalScheduler } from './helpers.js';
 
-let scheduler: RunningScheduler;
-let env: NodeJS.ProcessEnv;
 const dir = tempDir();
 
-beforeAll(async () => {
-  scheduler = await localScheduler();
-  env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
-  const created = await runCli(['job', 'create', jobFile(dir, 'web'), '--wait-until', 'RUNNING'], { env });
+const { cli } = useLocalScheduler(undefined, async (local) => {
+  const created = await local.cli('job', 'create', jobFile(dir, 'web'), '--wait-until', 'RUNNING');
   if (created.code !== 0) throw new Error(`could not create the web job: ${created.stderr}`);
 });
-
-afterAll(async () => {
-  await scheduler?.close();
-});
-
-const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
 
 interface TaskRow {
   instance: number;

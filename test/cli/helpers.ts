@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -75,6 +76,85 @@ export function oneErrorLine(result: CliResult): string {
   if (!lines[0]!.startsWith('aurora-ts: ')) throw new Error(`expected "aurora-ts: ..." on stderr, got: ${lines[0]}`);
   if (/\n\s+at /.test(result.stderr)) throw new Error(`stack trace on stderr:\n${result.stderr}`);
   return lines[0]!;
+}
+
+/** The local scheduler a test file shares, the environment that points the CLI at it, and the CLI run there. */
+export interface LocalCli {
+  readonly scheduler: RunningScheduler;
+  readonly env: NodeJS.ProcessEnv;
+  cli(...args: string[]): Promise<CliResult>;
+}
+
+/**
+ * Starts a {@link localScheduler} with `options()` before this file's tests and closes it after them;
+ * `ready` runs once it serves (to create the jobs every test expects).
+ */
+export function useLocalScheduler(options: () => SchedulerOptions = () => ({}), ready?: (local: LocalCli) => Promise<void>): LocalCli {
+  let scheduler: RunningScheduler | undefined;
+  let env: NodeJS.ProcessEnv | undefined;
+  const local: LocalCli = {
+    get scheduler() {
+      if (!scheduler) throw new Error('the local scheduler is not started yet (use it inside a test or hook)');
+      return scheduler;
+    },
+    get env() {
+      if (!env) throw new Error('the local scheduler is not started yet (use it inside a test or hook)');
+      return env;
+    },
+    cli: (...args) => runCli(args, { env: local.env }),
+  };
+  beforeAll(async () => {
+    scheduler = await localScheduler(options());
+    env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
+    await ready?.(local);
+  });
+  afterAll(async () => {
+    await scheduler?.close();
+  });
+  return local;
+}
+
+/** A job `update` tests roll out: its key, written by {@link svcUpdateFixture}. */
+export const SVC_KEY = 'local/www-data/prod/svc';
+
+/** One page of `update list --json`. */
+export interface ListedUpdates {
+  updates: { job: string; id: string; status: string; user: string }[];
+}
+
+/**
+ * The update tests' scheduler: executors `sleeper` (sleeps) and `failer` (exits 1), and the svc job
+ * created and RUNNING before the tests. `svc(version)` writes into `dir` a svc job file: 4 sleeping instances,
+ * updated two at a time, each watched for 1 s.
+ */
+export function svcUpdateFixture(): LocalCli & { dir: string; svc(version: string, changes?: Record<string, unknown>, update?: Record<string, unknown>): string } {
+  const dir = tempDir();
+  const svc = (version: string, changes: Record<string, unknown> = {}, update: Record<string, unknown> = {}): string =>
+    jobFile(dir, `svc-${version}`, {
+      name: 'svc',
+      instances: 4,
+      executor: { name: 'sleeper', data: version },
+      update: { strategy: 'batch', batchSize: 2, watchSecs: 1, ...update },
+      ...changes,
+    });
+  const local = useLocalScheduler(
+    () => ({ executors: executorsFile(dir, { sleeper: 'exec sleep 60', failer: 'exit 1' }) }),
+    async ({ cli }) => {
+      const created = await cli('job', 'create', svc('v1'), '--wait-until', 'RUNNING');
+      if (created.code !== 0) throw new Error(`could not create svc: ${created.stderr}`);
+    },
+  );
+  return {
+    get scheduler() {
+      return local.scheduler;
+    },
+    get env() {
+      return local.env;
+    },
+    cli: local.cli,
+    dir,
+    svc,
+  };
 }
 
 export async function localScheduler(extra: SchedulerOptions = {}): Promise<RunningScheduler> {

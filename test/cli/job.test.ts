@@ -5,24 +5,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningScheduler } from '../../src/scheduler/index.js';
-import { BIN, cleanEnv, CONTROL, ROOT, json, jobFile, localScheduler, oneErrorLine, runCli, tempDir, type CliResult } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { BIN, cleanEnv, CONTROL, ROOT, json, jobFile, oneErrorLine, runCli, tempDir, useLocalScheduler } from './helpers.js';
 
-let scheduler: RunningScheduler;
-let env: NodeJS.ProcessEnv;
 const dir = tempDir();
 
-beforeAll(async () => {
-  scheduler = await localScheduler();
-  env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
-});
-
-afterAll(async () => {
-  await scheduler?.close();
-});
-
-const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
+const local = useLocalScheduler();
+const { cli } = local;
 
 interface TaskRow {
   instance: number;
@@ -110,7 +99,7 @@ describe('job create / status / list', () => {
   });
 
   it('Ctrl-C during a wait exits 130', async () => {
-    const child = spawn(process.execPath, [BIN, 'job', 'create', jobFile(dir, 'forever', { instances: 1 }), '--wait-until', 'FINISHED'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'job', 'create', jobFile(dir, 'forever', { instances: 1 }), '--wait-until', 'FINISHED'], { cwd: ROOT, env: local.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -131,14 +120,14 @@ describe('clusters', () => {
   it('finds the scheduler of the key\'s cluster in clusters.json when no URL is given', async () => {
     const clusterEnv = cleanEnv();
     mkdirSync(join(clusterEnv['HOME']!, '.aurora'), { recursive: true });
-    writeFileSync(join(clusterEnv['HOME']!, '.aurora', 'clusters.json'), JSON.stringify([{ name: 'devbox', scheduler_uri: scheduler.url }]));
+    writeFileSync(join(clusterEnv['HOME']!, '.aurora', 'clusters.json'), JSON.stringify([{ name: 'devbox', scheduler_uri: local.scheduler.url }]));
     const created = await runCli(['job', 'create', jobFile(dir, 'routed', { instances: 1 }), '--cluster', 'devbox'], { env: clusterEnv });
     expect(created.code).toBe(0);
     expect(created.stdout).toContain('Created job devbox/www-data/prod/routed');
     const listed = json<{ jobs: { job: string }[] }>(await runCli(['--json', 'job', 'list', 'devbox/www-data'], { env: clusterEnv }));
     expect(listed.jobs.map((j) => j.job)).toContain('devbox/www-data/prod/routed');
     // --scheduler-url wins: the key's cluster is then not looked up at all.
-    const explicit = await runCli(['--scheduler-url', scheduler.url, 'job', 'status', 'nosuchcluster/www-data/prod/routed'], { env: clusterEnv });
+    const explicit = await runCli(['--scheduler-url', local.scheduler.url, 'job', 'status', 'nosuchcluster/www-data/prod/routed'], { env: clusterEnv });
     expect(explicit.code).toBe(0);
   });
 });
@@ -220,7 +209,7 @@ describe('job inspect / diff', () => {
     const shown = json<Record<string, any>>(await cli('--json', 'job', 'inspect', file));
     expect((await cli('job', 'create', file)).code).toBe(0);
     const { AuroraClient } = await import('../../src/client/client.js');
-    const client = new AuroraClient({ url: scheduler.url });
+    const client = new AuroraClient({ url: local.scheduler.url });
     try {
       const stored = (await client.getJobs('www-data')).configs!.find((c) => c.key?.name === 'stored')!;
       expect(stored.key).toEqual(shown.key);

@@ -3,16 +3,13 @@
  * on this machine (the local scheduler's only host): tasks drained off it wait, and come back after.
  */
 import { hostname } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningScheduler } from '../../src/scheduler/index.js';
-import { cleanEnv, json, jobFile, localScheduler, runCli, tempDir, type CliResult } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { json, jobFile, tempDir, useLocalScheduler } from './helpers.js';
 
-let scheduler: RunningScheduler;
-let env: NodeJS.ProcessEnv;
 const dir = tempDir();
 const HOST = hostname();
 
-const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
+const { cli } = useLocalScheduler(() => ({ maintenance: { pollMs: 100 } }));
 
 interface Tasks {
   tasks: { instance: number; state: string; taskId: string }[];
@@ -30,15 +27,6 @@ async function until<T>(what: string, poll: () => Promise<T>, ok: (value: T) => 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-
-beforeAll(async () => {
-  scheduler = await localScheduler({ maintenance: { pollMs: 100 } });
-  env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
-});
-
-afterAll(async () => {
-  await scheduler?.close();
-});
 
 describe('maintenance', () => {
   it('schedules, drains and ends maintenance of this host; tasks move off and come back', async () => {

@@ -2,21 +2,12 @@
  * The thin commands (update, cron, quota, sla, maintenance, admin): bad input never reaches the
  * scheduler (exit 2, one line), and the SLA numbers computed from a real job's tasks.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningScheduler } from '../../src/scheduler/index.js';
-import { cleanEnv, json, jobFile, localScheduler, oneErrorLine, runCli, tempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, json, jobFile, oneErrorLine, runCli, tempDir, useLocalScheduler } from './helpers.js';
 
-let scheduler: RunningScheduler;
-let env: NodeJS.ProcessEnv;
 const dir = tempDir();
 
-beforeAll(async () => {
-  scheduler = await localScheduler();
-  env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
-});
-afterAll(async () => {
-  await scheduler?.close();
-});
+const local = useLocalScheduler();
 
 describe('bad input exits 2 before anything is sent', () => {
   // An unreachable scheduler: reaching it would exit 5, so exit 2 proves nothing was sent.
@@ -55,25 +46,25 @@ describe('bad input exits 2 before anything is sent', () => {
 
 describe('sla', () => {
   it('reports uptime percentiles and up-counts of a running job', async () => {
-    expect((await runCli(['job', 'create', jobFile(dir, 'steady'), '--wait-until', 'RUNNING'], { env })).code).toBe(0);
+    expect((await runCli(['job', 'create', jobFile(dir, 'steady'), '--wait-until', 'RUNNING'], { env: local.env })).code).toBe(0);
     const uptime = json<{ instances: number; running: number; percentiles: { percentile: number; seconds: number }[] }>(
-      await runCli(['--json', 'sla', 'uptime', 'local/www-data/prod/steady', '--percentiles', '50,100'], { env }),
+      await runCli(['--json', 'sla', 'uptime', 'local/www-data/prod/steady', '--percentiles', '50,100'], { env: local.env }),
     );
     expect(uptime.instances).toBe(2);
     expect(uptime.running).toBe(2);
     expect(uptime.percentiles.map((p) => p.percentile)).toEqual([50, 100]);
     expect(uptime.percentiles.every((p) => p.seconds >= 0)).toBe(true);
 
-    const now = json(await runCli(['--json', 'sla', 'up-count', 'local/www-data/prod/steady'], { env }));
+    const now = json(await runCli(['--json', 'sla', 'up-count', 'local/www-data/prod/steady'], { env: local.env }));
     expect(now).toMatchObject({ up: 2, instances: 2, percentage: 100, durationSecs: 0 });
-    const later = json(await runCli(['--json', 'sla', 'up-count', 'local/www-data/prod/steady', '--duration', '3600'], { env }));
+    const later = json(await runCli(['--json', 'sla', 'up-count', 'local/www-data/prod/steady', '--duration', '3600'], { env: local.env }));
     expect(later).toMatchObject({ up: 0, instances: 2, percentage: 0 });
-    const human = await runCli(['sla', 'up-count', 'local/www-data/prod/steady'], { env });
+    const human = await runCli(['sla', 'up-count', 'local/www-data/prod/steady'], { env: local.env });
     expect(human.stdout).toBe('local/www-data/prod/steady: 2 of 2 instances (100%) up for at least 0 s\n');
-    const table = await runCli(['sla', 'uptime', 'local/www-data/prod/steady', '--percentiles', '50,99'], { env });
+    const table = await runCli(['sla', 'uptime', 'local/www-data/prod/steady', '--percentiles', '50,99'], { env: local.env });
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^local\/www-data\/prod\/steady: 2\/2 instances running\n {3}50% of instances up at least \d+ s\n {3}99% of instances up at least \d+ s\n$/);
-    const none = await runCli(['sla', 'up-count', 'local/www-data/prod/absent'], { env });
+    const none = await runCli(['sla', 'up-count', 'local/www-data/prod/absent'], { env: local.env });
     expect(none).toMatchObject({ code: 0, stdout: 'local/www-data/prod/absent: 0 of 0 instances (0%) up for at least 0 s\n' });
   });
 });

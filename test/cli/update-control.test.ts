@@ -3,42 +3,13 @@
  * an update paused, resumed, aborted, rolled back and pulsed, with the human lines, --json documents
  * and exit codes (update start/list/info are in update.test.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningScheduler } from '../../src/scheduler/index.js';
-import { cleanEnv, executorsFile, onTerminal, json, jobFile, localScheduler, oneErrorLine, runCli, tempDir, type CliResult } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { json, jobFile, type ListedUpdates, onTerminal, oneErrorLine, SVC_KEY, svcUpdateFixture } from './helpers.js';
 
-let scheduler: RunningScheduler;
-let env: NodeJS.ProcessEnv;
-const dir = tempDir();
-const KEY = 'local/www-data/prod/svc';
-
-const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
-
-/** The svc job file: 4 sleeping instances, updated two at a time, each watched for 1 s. */
-function svc(version: string, changes: Record<string, unknown> = {}, update: Record<string, unknown> = {}): string {
-  return jobFile(dir, `svc-${version}`, {
-    name: 'svc',
-    instances: 4,
-    executor: { name: 'sleeper', data: version },
-    update: { strategy: 'batch', batchSize: 2, watchSecs: 1, ...update },
-    ...changes,
-  });
-}
-
-interface Listed {
-  updates: { job: string; id: string; status: string; user: string }[];
-}
-
-beforeAll(async () => {
-  scheduler = await localScheduler({ executors: executorsFile(dir, { sleeper: 'exec sleep 60', failer: 'exit 1' }) });
-  env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
-  const created = await cli('job', 'create', svc('v1'), '--wait-until', 'RUNNING');
-  if (created.code !== 0) throw new Error(`could not create svc: ${created.stderr}`);
-});
-
-afterAll(async () => {
-  await scheduler?.close();
-});
+const fixture = svcUpdateFixture();
+const { cli, dir, svc } = fixture;
+const KEY = SVC_KEY;
+type Listed = ListedUpdates;
 
 describe('pause, resume, abort, rollback, wait, pulse', () => {
   it('pauses, resumes and aborts the active update; a second update meanwhile is rejected', async () => {
@@ -115,7 +86,7 @@ describe('pause, resume, abort, rollback, wait, pulse', () => {
   });
 
   it('shows a spinner with the batch on a terminal', async () => {
-    const result = await onTerminal(['update', 'start', svc('tty'), '--wait'], { ...env, TERM: 'xterm-256color' });
+    const result = await onTerminal(['update', 'start', svc('tty'), '--wait'], { ...fixture.env, TERM: 'xterm-256color' });
     expect(result.code).toBe(0);
     expect(result.output).toContain('\u001b[?25l');
     expect(result.output).toMatch(/✔.*ROLLED_FORWARD: batch 2\/2, 4\/4 instances updated \(0-3\)/);

@@ -3,42 +3,12 @@
  * batch by batch, a failing config rolled back, with the human lines, --json documents and exit codes
  * (pause/resume/abort/rollback/pulse/wait and the terminal spinner are in update-control.test.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningScheduler } from '../../src/scheduler/index.js';
-import { cleanEnv, CONTROL, executorsFile, json, jobFile, localScheduler, runCli, tempDir, type CliResult } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CONTROL, json, type ListedUpdates, SVC_KEY, svcUpdateFixture } from './helpers.js';
 
-let scheduler: RunningScheduler;
-let env: NodeJS.ProcessEnv;
-const dir = tempDir();
-const KEY = 'local/www-data/prod/svc';
-
-const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
-
-/** The svc job file: 4 sleeping instances, updated two at a time, each watched for 1 s. */
-function svc(version: string, changes: Record<string, unknown> = {}, update: Record<string, unknown> = {}): string {
-  return jobFile(dir, `svc-${version}`, {
-    name: 'svc',
-    instances: 4,
-    executor: { name: 'sleeper', data: version },
-    update: { strategy: 'batch', batchSize: 2, watchSecs: 1, ...update },
-    ...changes,
-  });
-}
-
-interface Listed {
-  updates: { job: string; id: string; status: string; user: string }[];
-}
-
-beforeAll(async () => {
-  scheduler = await localScheduler({ executors: executorsFile(dir, { sleeper: 'exec sleep 60', failer: 'exit 1' }) });
-  env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
-  const created = await cli('job', 'create', svc('v1'), '--wait-until', 'RUNNING');
-  if (created.code !== 0) throw new Error(`could not create svc: ${created.stderr}`);
-});
-
-afterAll(async () => {
-  await scheduler?.close();
-});
+const { cli, svc } = svcUpdateFixture();
+const KEY = SVC_KEY;
+type Listed = ListedUpdates;
 
 describe('update start --wait, list, info', () => {
   it('rolls a new config out batch by batch, with plain progress lines when piped', async () => {

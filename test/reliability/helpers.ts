@@ -6,8 +6,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { JobConfiguration, JobKey } from '../../src/gen/types.js';
+import type { JobConfiguration } from '../../src/gen/types.js';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
+import { testJob } from '../support/scheduler.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -50,21 +51,9 @@ export async function localScheduler(options: SchedulerOptions = {}): Promise<Ru
   });
 }
 
+/** A tiny service job (0.01 CPU, 1 MiB) running `sleeper`; `overrides` replace top-level fields. */
 export function jobConfig(name: string, instances = 1, overrides: Partial<JobConfiguration> = {}): JobConfiguration {
-  const key: JobKey = { role: 'www-data', environment: 'devel', name };
-  return {
-    key,
-    owner: { user: 'tester' },
-    instanceCount: instances,
-    taskConfig: {
-      job: key,
-      owner: { user: 'tester' },
-      isService: true,
-      resources: [{ numCpus: 0.01 }, { ramMb: 1 }, { diskMb: 1 }],
-      executorConfig: { name: 'sleeper', data: '' },
-    },
-    ...overrides,
-  };
+  return { ...testJob({ name, instances, service: true, resources: [{ numCpus: 0.01 }, { ramMb: 1 }, { diskMb: 1 }] }), ...overrides };
 }
 
 export interface RawReply {

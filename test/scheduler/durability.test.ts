@@ -9,9 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import {
@@ -27,18 +25,10 @@ import { LOST_WHILE_DOWN_MESSAGE } from '../../src/scheduler/lifecycle.js';
 import { findTaskProcesses, markedProcesses, SUPERVISOR_MARKER_VAR, TASK_MARKER_VAR } from '../../src/scheduler/runner/index.js';
 import { startScheduler } from '../../src/scheduler/index.js';
 import { waitForUpdate } from '../../src/waiters/index.js';
+import { buildSchedulerForChild, CHILD_SCHEDULER_OPTIONS, startChildScheduler } from '../support/child-scheduler.js';
+import { ACTIVE_STATUSES, testJob } from '../support/scheduler.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const EXECUTORS = [{ executor: { name: 'sleeper', command: { value: 'echo "up $MESOS_TASK_ID"; exec sleep 600', shell: true } }, task_prefix: '' }];
-const ACTIVE = [
-  ScheduleStatus.PENDING,
-  ScheduleStatus.THROTTLED,
-  ScheduleStatus.ASSIGNED,
-  ScheduleStatus.STARTING,
-  ScheduleStatus.RUNNING,
-  ScheduleStatus.KILLING,
-  ScheduleStatus.RESTARTING,
-];
 
 let work: string;
 let built: string;
@@ -46,45 +36,11 @@ let executors: string;
 const children = new Set<ChildProcess>();
 const stateDirs: string[] = [];
 
-/**
- * Node 20 cannot run the TypeScript sources, so the child runs a transpiled copy of src/ (no type
- * check: `tsc --noEmit` does that) that resolves its packages from this checkout's node_modules.
- */
-async function buildForChild(out: string): Promise<string> {
-  const src = path.join(ROOT, 'src');
-  // The CLI and the Thrift reference code are not part of the scheduler.
-  const skip = (f: string) => f.startsWith('cli') || f.startsWith(path.join('gen', 'thrift'));
-  const files = (await fs.readdir(src, { recursive: true })).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !skip(f));
-  await Promise.all(
-    files.map(async (rel) => {
-      const { outputText } = ts.transpileModule(await fs.readFile(path.join(src, rel), 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-        fileName: rel,
-      });
-      const dest = path.join(out, rel.replace(/\.ts$/, '.js'));
-      await fs.mkdir(path.dirname(dest), { recursive: true });
-      await fs.writeFile(dest, outputText);
-    }),
-  );
-  await fs.writeFile(path.join(out, 'package.json'), '{"type":"module"}\n');
-  await fs.symlink(path.join(ROOT, 'node_modules'), path.join(out, 'node_modules'));
-  const child = path.join(out, 'child.js');
-  await fs.writeFile(
-    child,
-    `import { startScheduler } from './scheduler/index.js';
-const options = JSON.parse(process.argv[2]);
-const scheduler = await startScheduler({ ...options, onLog: (m) => process.stderr.write(m + '\\n') });
-process.stdout.write(JSON.stringify({ url: scheduler.url }) + '\\n');
-`,
-  );
-  return child;
-}
-
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(tmpdir(), 'aurora-ts-durability-'));
   executors = path.join(work, 'executors.json');
   writeFileSync(executors, JSON.stringify(EXECUTORS));
-  built = await buildForChild(path.join(work, 'build'));
+  built = await buildSchedulerForChild(path.join(work, 'build'));
 });
 
 afterAll(async () => {
@@ -107,47 +63,15 @@ interface Child {
   kill9(): Promise<void>;
 }
 
-const OPTIONS = { port: 0, cpus: 4, ramMb: 4096, killGraceMs: 200, throttle: { minRunningMs: 0, initialBackoffMs: 0, maxBackoffMs: 0 } };
+const OPTIONS = CHILD_SCHEDULER_OPTIONS;
 
 async function startChild(stateDir: string): Promise<Child> {
-  const child = spawn(process.execPath, [built, JSON.stringify({ ...OPTIONS, executors, stateDir })], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]!) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`scheduler exited with ${code}: ${stderr}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    client: new AuroraClient({ url, protocol: 'binary' }),
-    process: child,
-    async kill9() {
-      child.kill('SIGKILL');
-      await exited;
-      children.delete(child);
-    },
-  };
+  const child = await startChildScheduler(built, { ...OPTIONS, executors, stateDir }, children);
+  return { client: new AuroraClient({ url: child.url, protocol: 'binary' }), process: child.process, kill9: child.kill9 };
 }
 
 function job(name: string, instances: number, data = 'v1'): JobConfiguration {
-  const key: JobKey = { role: 'www-data', environment: 'prod', name };
-  return {
-    key,
-    owner: { user: 'tester' },
-    instanceCount: instances,
-    taskConfig: {
-      job: key,
-      owner: { user: 'tester' },
-      isService: true,
-      resources: [{ numCpus: 0.1 }, { ramMb: 16 }, { diskMb: 16 }],
-      executorConfig: { name: 'sleeper', data },
-    },
-  };
+  return testJob({ name, environment: 'prod', instances, service: true, data });
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
@@ -166,7 +90,7 @@ async function tasks(client: AuroraClient, key: JobKey, statuses?: ScheduleStatu
 
 async function allRunning(client: AuroraClient, key: JobKey, count: number, data?: string): Promise<ScheduledTask[]> {
   return waitFor(`${count} RUNNING`, async () => {
-    const active = await tasks(client, key, ACTIVE);
+    const active = await tasks(client, key, [...ACTIVE_STATUSES]);
     const ok =
       active.length === count &&
       active.every((t) => t.status === ScheduleStatus.RUNNING && (data === undefined || t.assignedTask!.task!.executorConfig!.data === data));

@@ -4,23 +4,20 @@
  * processes the old leader left running (same pids) and finishes its update. Real ZooKeeper, real
  * processes; the kill -9 case runs the first leader in a child process (as test/scheduler/durability.test.ts does).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import { JobUpdateStatus, ScheduleStatus, type JobConfiguration, type JobUpdateKey, type ScheduledTask } from '../../src/gen/types.js';
 import { LOCK_FILE } from '../../src/scheduler/store/state.js';
 import { findTaskProcesses, markedProcesses, SUPERVISOR_MARKER_VAR } from '../../src/scheduler/runner/index.js';
 import { waitForUpdate } from '../../src/waiters/index.js';
+import { buildSchedulerForChild, CHILD_SCHEDULER_OPTIONS, startChildScheduler } from '../support/child-scheduler.js';
 import { pidAlive, shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, waitForRunning, writeExecutorsFile, type TestScheduler } from '../support/scheduler.js';
 import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ZK_PATH = '/aurora/shared';
 
 let zk: ZooKeeperServer;
@@ -31,39 +28,10 @@ const stateDirs: string[] = [];
 const running: TestScheduler[] = [];
 const children = new Set<ChildProcess>();
 
-/** Node 20 cannot run the TypeScript sources: the child runs a transpiled copy of src/ (tsc --noEmit checks types). */
-async function buildForChild(out: string): Promise<string> {
-  const src = path.join(ROOT, 'src');
-  const skip = (f: string) => f.startsWith('cli') || f.startsWith(path.join('gen', 'thrift'));
-  const files = (await fs.readdir(src, { recursive: true })).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !skip(f));
-  await Promise.all(
-    files.map(async (rel) => {
-      const { outputText } = ts.transpileModule(await fs.readFile(path.join(src, rel), 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-        fileName: rel,
-      });
-      const dest = path.join(out, rel.replace(/\.ts$/, '.js'));
-      await fs.mkdir(path.dirname(dest), { recursive: true });
-      await fs.writeFile(dest, outputText);
-    }),
-  );
-  await fs.writeFile(path.join(out, 'package.json'), '{"type":"module"}\n');
-  await fs.symlink(path.join(ROOT, 'node_modules'), path.join(out, 'node_modules'));
-  const child = path.join(out, 'child.js');
-  await fs.writeFile(
-    child,
-    `import { startScheduler } from './scheduler/index.js';
-const scheduler = await startScheduler({ ...JSON.parse(process.argv[2]), onLog: (m) => process.stderr.write(m + '\\n') });
-process.stdout.write(JSON.stringify({ url: scheduler.url, leader: scheduler.isLeader() }) + '\\n');
-`,
-  );
-  return child;
-}
-
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'aurora-ts-shared-state-'));
   executors = writeExecutorsFile([shellExecutor('sleeper', 'echo "up $MESOS_TASK_ID"; exec sleep 600')]);
-  [zk, built] = await Promise.all([startZooKeeper(), buildForChild(path.join(work, 'build'))]);
+  [zk, built] = await Promise.all([startZooKeeper(), buildSchedulerForChild(path.join(work, 'build'))]);
 }, 60_000);
 
 afterAll(async () => {
@@ -167,20 +135,8 @@ describe('schedulers sharing a state directory under ZooKeeper leadership', () =
   it('after the leader is killed with -9, the follower takes over its dead lock, its tasks and its update', async () => {
     const dir = newStateDir('kill9');
     const zkPath = `${ZK_PATH}/kill9`;
-    const options = { port: 0, cpus: 4, ramMb: 4096, killGraceMs: 200, throttle: { minRunningMs: 0, initialBackoffMs: 0, maxBackoffMs: 0 }, executors, stateDir: dir, zk: zkOptions(zkPath) };
-    const child = spawn(process.execPath, [built, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const started = await new Promise<{ url: string; leader: boolean }>((resolve, reject) => {
-      let out = '';
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as { url: string; leader: boolean });
-      });
-      child.once('exit', (code) => reject(new Error(`scheduler exited with ${code}: ${stderr}`)));
-    });
+    const options = { ...CHILD_SCHEDULER_OPTIONS, executors, stateDir: dir, zk: zkOptions(zkPath) };
+    const started = await startChildScheduler(built, options, children);
     expect(started.leader).toBe(true);
     const b = await inProcess(dir, zkPath);
     expect(b.scheduler.isLeader()).toBe(false);
@@ -195,9 +151,7 @@ describe('schedulers sharing a state directory under ZooKeeper leadership', () =
       await waitForRunning(client, rolling.key!, 3);
       const update = await startUpdate(client, rolling);
 
-      child.kill('SIGKILL');
-      await exited;
-      children.delete(child);
+      await started.kill9();
       // ZooKeeper ends the dead leader's session after its timeout; the lock names a dead pid.
       await b.scheduler.leadership!.until(() => b.scheduler.isLeader(), 20_000);
       await expectHandedOver(client, stable, before, rolling, update);
