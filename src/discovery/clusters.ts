@@ -12,20 +12,40 @@ import { AuroraDiscoveryError } from '../errors.js';
 // A dependency-free JSON helper that happens to live with the executor-file loader.
 import { JsonSyntaxError, parseJsonWithPosition } from '../executors/json-syntax.js';
 
-/** Settings this project adds to a cluster entry under `policy`; they mirror the scheduler's flags. */
+/**
+ * Settings this project adds to a cluster entry under `policy`. Each mirrors an Aurora scheduler
+ * flag (in brackets) and defaults to what a default-configured Aurora does, except
+ * `requireDockerUseExecutor`.
+ */
 export interface ClusterPolicyOverrides {
+  /** Docker containers [-allowed_container_types=MESOS,DOCKER]. Default false. */
   allowDocker?: boolean;
+  /** Docker parameters [-allow_docker_parameters]. Default false. */
   allowDockerParameters?: boolean;
+  /** Per-job Mesos fetcher URIs [-enable_mesos_fetcher]. Default false. */
   allowFetcherUris?: boolean;
+  /** The GPU resource [-allow_gpu_resource]. Default false. */
   allowGpus?: boolean;
+  /** Volumes in Mesos containers [-allow_container_volumes]. Default false. */
   allowContainerVolumes?: boolean;
+  /**
+   * Docker tasks need an executor too [-require_docker_use_executor]. Aurora's flag defaults to
+   * true, but it only matters once Docker is allowed; here it defaults to false so that a Docker
+   * container can replace the executor, as the API allows.
+   */
   requireDockerUseExecutor?: boolean;
+  /** Regular expression for environments [-allowed_job_environments]. */
   allowedEnvironments?: string;
+  /** [-max_tasks_per_job], default 4000. */
   maxTasksPerJob?: number;
   defaultTier?: string;
+  /** [-sla_min_required_instances], default 20. */
   minRequiredInstances?: number;
+  /** [-max_sla_duration_secs], default 7200. */
   maxSlaDurationSecs?: number;
+  /** [-sla_aware_kill_non_prod], default false. */
   slaAwareKillNonProd?: boolean;
+  /** Whether the cluster runs Thermos (`AuroraExecutor`). Default true. */
   thermos?: boolean;
 }
 

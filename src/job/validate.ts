@@ -11,6 +11,7 @@
 
 import { AURORA_EXECUTOR_NAME, CronCollisionPolicy } from '../gen/types.js';
 import type { ConstraintInput, JobConfigurationInput, JobKey, Resource, TaskConfigInput } from '../gen/types.js';
+import type { ClusterPolicyOverrides } from '../discovery/clusters.js';
 import type { ExecutorCatalog } from '../executors/types.js';
 import { AuroraValidationError } from '../errors.js';
 import { parseCron } from './cron.js';
@@ -31,43 +32,14 @@ export const DEFAULT_TIERS: Readonly<Record<string, TierInfo>> = Object.freeze({
 });
 
 /**
- * What a cluster allows. Every switch defaults to what a default-configured Aurora scheduler does
- * (its command-line flag in brackets), except `requireDockerUseExecutor`, see below.
+ * What a cluster allows: the switches a clusters.json entry may set (ClusterPolicyOverrides, where
+ * each is documented with its Aurora flag) plus what validation learns elsewhere.
  */
-export interface ClusterPolicy {
-  /** Docker containers [-allowed_container_types=MESOS,DOCKER]. Default false. */
-  allowDocker?: boolean;
-  /** Docker parameters [-allow_docker_parameters]. Default false. */
-  allowDockerParameters?: boolean;
-  /** Per-job Mesos fetcher URIs [-enable_mesos_fetcher]. Default false. */
-  allowFetcherUris?: boolean;
-  /** The GPU resource [-allow_gpu_resource]. Default false. */
-  allowGpus?: boolean;
-  /** Volumes in Mesos containers [-allow_container_volumes]. Default false. */
-  allowContainerVolumes?: boolean;
-  /**
-   * Docker tasks need an executor too [-require_docker_use_executor]. Aurora's flag defaults to
-   * true, but it only matters once Docker is allowed; here it defaults to false so that a Docker
-   * container can replace the executor, as the API allows.
-   */
-  requireDockerUseExecutor?: boolean;
-  /** Regular expression for environments [-allowed_job_environments]. */
-  allowedEnvironments?: string;
-  /** [-max_tasks_per_job], default 4000. */
-  maxTasksPerJob?: number;
+export interface ClusterPolicy extends ClusterPolicyOverrides {
   /** Tiers [-tier_config]; default Aurora's tiers.json with default tier `preemptible`. */
   tiers?: Readonly<Record<string, TierInfo>>;
-  defaultTier?: string;
-  /** [-sla_min_required_instances], default 20. */
-  minRequiredInstances?: number;
-  /** [-max_sla_duration_secs], default 7200. */
-  maxSlaDurationSecs?: number;
-  /** [-sla_aware_kill_non_prod], default false. */
-  slaAwareKillNonProd?: boolean;
   /** The cluster's custom executors; when given, a task's executor must be one of them (or Thermos). */
   executors?: ExecutorCatalog | readonly string[];
-  /** Whether the cluster runs Thermos (`AuroraExecutor`). Default true. */
-  thermos?: boolean;
 }
 
 export interface JobIssue {

@@ -16,19 +16,19 @@ import {
   type TaskConfig,
   type TaskQuery,
 } from '../../gen/types.js';
+import { isGoodIdentifier } from '../../job/identifiers.js';
 import type { RpcHandlers } from '../api-server.js';
 import type { SchedulerCore } from '../core.js';
 import { canonicalJson, firstEventTime, jobKeyString, taskJobKey } from '../tasks.js';
 
 const NO_CRON = 'Cron jobs may only be created/updated by calling scheduleCronJob.';
-const GOOD_IDENTIFIER = /^[\w\-.]+$/;
 
 /** Aurora's JobKeys.assertValid: every part present and a good identifier. */
 export function jobKeyProblem(key: JobKey | undefined): string | undefined {
   if (!key) return 'Job key must be set.';
   for (const part of ['role', 'environment', 'name'] as const) {
     const value = key[part];
-    if (typeof value !== 'string' || !GOOD_IDENTIFIER.test(value) || value.length > 255) {
+    if (!isGoodIdentifier(value)) {
       return `Invalid job key: ${part} ${JSON.stringify(value ?? null)} must match ^[\\w\\-\\.]+$ (at most 255 characters).`;
     }
   }
