@@ -4,16 +4,13 @@
  */
 import type { ExecutorCatalog } from '../executors/index.js';
 import type { JobConfiguration, JobKey, ServerInfo, TaskConfig } from '../gen/types.js';
-import { TaskLifecycle, type Capacity, type ThrottleSettings } from './lifecycle.js';
+import type { TaskLifecycle } from './lifecycle.js';
 import { Responses } from './rpc/responses.js';
 import type { SchedulerState } from './store/state.js';
 
 export interface CoreOptions {
   clusterName: string;
   executors: ExecutorCatalog | undefined;
-  capacity: Capacity;
-  throttle: ThrottleSettings;
-  hostname: string;
   lifecycle: TaskLifecycle;
   /** Validates and fills in a job the way Aurora's ConfigurationManager does: the sanitized job, or the reason it is rejected. */
   sanitize(job: JobConfiguration): JobConfiguration | string;

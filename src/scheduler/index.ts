@@ -304,9 +304,6 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   const core = new SchedulerCore({
     clusterName,
     executors,
-    capacity: { cpus: 0, ramMb: 0, diskMb: 0 },
-    throttle: { minRunningMs: 0, initialBackoffMs: 0, maxBackoffMs: 0 },
-    hostname,
     lifecycle,
     sanitize: (job) => sanitizeJob(job, { policy, executors }),
   });

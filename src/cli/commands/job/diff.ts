@@ -9,7 +9,7 @@ import type { ConfigGroup, TaskConfig } from '../../../gen/types.js';
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { loadJob } from '../../jobfile.js';
-import { formatInstances, formatJobKey, thriftJobKey } from '../../jobkey.js';
+import { formatInstances, formatJobKey } from '../../jobkey.js';
 
 export interface DiffOptions {
   file: string;
