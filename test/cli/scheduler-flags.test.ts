@@ -95,6 +95,8 @@ describe('scheduler start --zk / --state-dir', () => {
       const listed = json<{ jobs: { job: string }[] }>(await runCli(['--json', 'job', 'list', 'local'], { env: { ...env, AURORA_SCHEDULER_URL: second.started.url } }));
       expect(listed.jobs.map((j) => j.job)).toEqual(['local/www-data/prod/found']);
     } finally {
+      // With a state directory, stopping leaves tasks running for the next scheduler: kill the job first.
+      await runCli(['job', 'killall', 'local/www-data/prod/found', '--wait'], { env: { ...env, AURORA_SCHEDULER_URL: second.started.url } });
       expect(await second.stop()).toBe(0);
     }
   });
