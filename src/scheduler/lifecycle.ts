@@ -78,6 +78,8 @@ export class TaskLifecycle {
   private readonly timers = new Set<NodeJS.Timeout>();
   private scheduling: Promise<void> | undefined;
   private rescheduleRequested = false;
+  /** While recover() runs, scheduling passes wait: a task launched meanwhile would look like one the old scheduler left. */
+  private recovering = false;
   private closed = false;
   private readonly now: () => number;
   private readonly listeners = new Set<TransitionListener>();
@@ -148,7 +150,7 @@ export class TaskLifecycle {
   /** Asks for a scheduling pass; passes never overlap and a request during one triggers another. */
   schedule(): void {
     if (this.closed) return;
-    if (this.scheduling) {
+    if (this.scheduling || this.recovering) {
       this.rescheduleRequested = true;
       return;
     }
@@ -250,6 +252,18 @@ export class TaskLifecycle {
    * kills every process under `sandboxRoot` that belongs to no adopted task, and starts scheduling.
    */
   async recover(records: ReadonlyMap<string, StoredProcess>, sandboxRoot: string): Promise<void> {
+    this.recovering = true;
+    try {
+      await this.idle();
+      await this.takeOver(records, sandboxRoot);
+    } finally {
+      this.recovering = false;
+      this.rescheduleRequested = false;
+    }
+    this.schedule();
+  }
+
+  private async takeOver(records: ReadonlyMap<string, StoredProcess>, sandboxRoot: string): Promise<void> {
     const gone: Array<{ task: ScheduledTask; outcome: TaskOutcome | undefined }> = [];
     for (const task of this.store.all()) {
       const id = task.assignedTask!.taskId!;
@@ -263,6 +277,8 @@ export class TaskLifecycle {
         continue;
       }
       if (!RUNNING_LIKE.has(status) && !STOPPING.has(status)) continue;
+      // Launched by this scheduler (a pass that began before recovery): its process is watched already.
+      if (this.processes.has(id)) continue;
       const record = records.get(id);
       const adopted = record ? await adoptTask({ taskId: id, sandboxDir: record.sandboxDir, killGraceMs: record.killGraceMs, identity: record }) : undefined;
       if (!adopted) {
@@ -292,7 +308,6 @@ export class TaskLifecycle {
       if (outcome) this.exited(task, outcome);
       else this.lost(task);
     }
-    this.schedule();
   }
 
   /** A task whose processes vanished without a trace while no scheduler ran. */
