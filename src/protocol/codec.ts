@@ -1,12 +1,12 @@
 /**
  * A codec bound to one schema: structs and Thrift messages (CALL / REPLY / EXCEPTION) in
- * TBinaryProtocol and TJSONProtocol, straight between idiomatic values and bytes. Each direction of
- * each protocol is compiled on first use (compile*.ts) and reused afterwards.
+ * TBinaryProtocol and TJSONProtocol, straight between idiomatic values and bytes. Each struct's
+ * function, per protocol and direction, is compiled on first use (compile*.ts) and reused afterwards.
  */
 import { AuroraProtocolError, type AuroraErrorOptions } from '../errors.js';
 import type { ApiSchema, FieldDef, MethodDef, StructDef } from './schema.js';
 import { BinaryReader, BinaryWriter, JsonWriter, protocolFault, toAuroraError } from './runtime.js';
-import type { CompileInput } from './compile.js';
+import type { CompileInput, LazyCompiler } from './compile.js';
 import { compileBinaryDecoders, compileBinaryEncoders, type BinaryDecoder, type BinaryEncoder } from './compile-binary.js';
 import { compileJsonDecoders, compileJsonEncoders, type JsonDecoder, type JsonEncoder } from './compile-json.js';
 
@@ -107,10 +107,10 @@ export function createCodec(schema: ApiSchema): Codec {
   };
   const input: CompileInput = { structs, enums: schema.enums };
 
-  let binEnc: Record<string, BinaryEncoder> | undefined;
-  let binDec: Record<string, BinaryDecoder> | undefined;
-  let jsonEnc: Record<string, JsonEncoder> | undefined;
-  let jsonDec: Record<string, JsonDecoder> | undefined;
+  let binEnc: LazyCompiler<BinaryEncoder> | undefined;
+  let binDec: LazyCompiler<BinaryDecoder> | undefined;
+  let jsonEnc: LazyCompiler<JsonEncoder> | undefined;
+  let jsonDec: LazyCompiler<JsonDecoder> | undefined;
 
   function known(key: string, label: string): void {
     if (!Object.hasOwn(structs, key) || key.startsWith('(')) {
@@ -134,12 +134,12 @@ export function createCodec(schema: ApiSchema): Codec {
 
   function binEncode(w: BinaryWriter, key: string, value: unknown): void {
     binEnc ??= compileBinaryEncoders(input);
-    binEnc[key]!(w, value);
+    binEnc.get(key)(w, value);
   }
 
   function binDecode(r: BinaryReader, key: string, depth = 1): unknown {
     binDec ??= compileBinaryDecoders(input);
-    return binDec[key]!(r, depth);
+    return binDec.get(key)(r, depth);
   }
 
   function binWriteEnvelope(w: BinaryWriter, name: string, type: MessageType, seqid: number): void {
@@ -166,12 +166,12 @@ export function createCodec(schema: ApiSchema): Codec {
 
   function jsonEncode(w: JsonWriter, key: string, value: unknown): void {
     jsonEnc ??= compileJsonEncoders(input);
-    jsonEnc[key]!(w, value);
+    jsonEnc.get(key)(w, value);
   }
 
   function jsonDecode(key: string, tree: unknown, limit: number, depth = 1): unknown {
     jsonDec ??= compileJsonDecoders(input);
-    return jsonDec[key]!(tree, depth, limit);
+    return jsonDec.get(key)(tree, depth, limit);
   }
 
   function parseJson(bytes: Uint8Array): unknown {

@@ -6,7 +6,8 @@ import { MIN_SIZE } from './runtime.js';
 import {
   type CompileInput,
   INT_RANGE,
-  Unit,
+  LazyCompiler,
+  type Unit,
   checkValue,
   containerElements,
   decodeEpilogue,
@@ -205,14 +206,12 @@ return o;
 }`;
 }
 
-export function compileBinaryEncoders(input: CompileInput): Record<string, BinaryEncoder> {
-  const unit = new Unit(input, 'be');
-  const code = Object.entries(input.structs).map(([k, s]) => encodeStructCode(unit, k, s));
-  return unit.link(code) as unknown as Record<string, BinaryEncoder>;
+/** Binary encoders of `input`'s structs, each compiled at its first use. */
+export function compileBinaryEncoders(input: CompileInput): LazyCompiler<BinaryEncoder> {
+  return new LazyCompiler<BinaryEncoder>(input, 'be', encodeStructCode);
 }
 
-export function compileBinaryDecoders(input: CompileInput): Record<string, BinaryDecoder> {
-  const unit = new Unit(input, 'bd');
-  const code = Object.entries(input.structs).map(([k, s]) => decodeStructCode(unit, k, s));
-  return unit.link(code) as unknown as Record<string, BinaryDecoder>;
+/** Binary decoders of `input`'s structs, each compiled at its first use. */
+export function compileBinaryDecoders(input: CompileInput): LazyCompiler<BinaryDecoder> {
+  return new LazyCompiler<BinaryDecoder>(input, 'bd', decodeStructCode);
 }

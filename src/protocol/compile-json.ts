@@ -9,7 +9,8 @@ import type { JsonWriter } from './runtime.js';
 import {
   type CompileInput,
   INT_RANGE,
-  Unit,
+  LazyCompiler,
+  type Unit,
   checkValue,
   containerElements,
   decodeEpilogue,
@@ -226,14 +227,12 @@ return o;
 }`;
 }
 
-export function compileJsonEncoders(input: CompileInput): Record<string, JsonEncoder> {
-  const unit = new Unit(input, 'je');
-  const code = Object.entries(input.structs).map(([k, s]) => encodeStructCode(unit, k, s));
-  return unit.link(code) as unknown as Record<string, JsonEncoder>;
+/** Json encoders of `input`'s structs, each compiled at its first use. */
+export function compileJsonEncoders(input: CompileInput): LazyCompiler<JsonEncoder> {
+  return new LazyCompiler<JsonEncoder>(input, 'je', encodeStructCode);
 }
 
-export function compileJsonDecoders(input: CompileInput): Record<string, JsonDecoder> {
-  const unit = new Unit(input, 'jd');
-  const code = Object.entries(input.structs).map(([k, s]) => decodeStructCode(unit, k, s));
-  return unit.link(code) as unknown as Record<string, JsonDecoder>;
+/** Json decoders of `input`'s structs, each compiled at its first use. */
+export function compileJsonDecoders(input: CompileInput): LazyCompiler<JsonDecoder> {
+  return new LazyCompiler<JsonDecoder>(input, 'jd', decodeStructCode);
 }

@@ -1,7 +1,8 @@
 /**
- * Turns the schema into JavaScript source once per codec and protocol direction, then into functions
- * with `new Function`: each struct becomes straight-line code with its field ids, wire types and
- * checks inlined, which is what makes decoding a 10,000-task reply cheap (see test/bench/codec.mjs).
+ * Turns the schema into JavaScript source, a few structs at a time as they are first needed (see
+ * LazyCompiler), then into functions with `new Function`: each struct becomes straight-line code
+ * with its field ids, wire types and checks inlined, which is what makes decoding a 10,000-task reply
+ * cheap (see test/bench/codec.mjs).
  * Containers get one helper each. Everything the generated code calls lives in runtime.ts.
  */
 import type { StructDef, TypeRef } from './schema.js';
@@ -52,12 +53,76 @@ export const INT_RANGE: Readonly<Record<string, readonly [number, number]>> = {
 
 const q = (s: string): string => JSON.stringify(s);
 
+type StructFn = (...args: never[]) => unknown;
+
+/**
+ * The struct functions of one protocol direction, compiled when first asked for. Asking for a struct
+ * compiles it together with every struct it reaches that is not compiled yet, except the struct
+ * variants of unions: those compile at their first use. A call that reaches only a few structs (most
+ * calls' arguments; a reply's one Result variant) compiles only those, so a short-lived process, such
+ * as one CLI command, does not pay for the whole schema.
+ */
+export class LazyCompiler<F extends StructFn> {
+  private readonly compiled = new Map<string, F>();
+
+  constructor(
+    readonly input: CompileInput,
+    private readonly prefix: string,
+    private readonly structCode: (unit: Unit, key: string, s: StructDef) => string,
+  ) {}
+
+  /** The function for struct `key`, compiling it (and what it reaches) on first use. */
+  get(key: string): F {
+    const done = this.compiled.get(key);
+    if (done !== undefined) return done;
+    const members = this.reach(key);
+    const unit = new Unit(this.input, this.prefix, members, this);
+    const fns = unit.link(members.map((k) => this.structCode(unit, k, unit.struct({ struct: k }))));
+    for (const k of members) this.compiled.set(k, fns[k] as F);
+    return fns[key] as F;
+  }
+
+  /** Whether `key` is compiled already (a unit then calls it instead of compiling it again). */
+  has(key: string): boolean {
+    return this.compiled.has(key);
+  }
+
+  /** `root` and the structs it reaches that are not compiled yet, not looking into unions' fields. */
+  private reach(root: string): string[] {
+    const found = new Set<string>([root]);
+    const visit = (t: TypeRef): void => {
+      if (typeof t === 'string' || 'enum' in t) return;
+      if ('struct' in t) {
+        if (!found.has(t.struct) && !this.compiled.has(t.struct)) {
+          found.add(t.struct);
+          const s = this.input.structs[t.struct];
+          if (s === undefined) throw new Error(`schema refers to unknown struct ${t.struct}`);
+          if (s.kind !== 'union') for (const f of s.fields) visit(f.type);
+        }
+        return;
+      }
+      if ('list' in t) visit(t.list);
+      else if ('set' in t) visit(t.set);
+      else {
+        visit(t.map[0]);
+        visit(t.map[1]);
+      }
+    };
+    const rootDef = this.input.structs[root];
+    if (rootDef === undefined) throw new Error(`schema refers to unknown struct ${root}`);
+    if (rootDef.kind !== 'union') for (const f of rootDef.fields) visit(f.type);
+    return [...found];
+  }
+}
+
 /**
  * Shared state of one compilation: struct function names, container helpers (deduplicated by
- * type), and the constants (enum sets, defaults) the generated code refers to by index.
+ * type), and the constants (enum sets, defaults, functions compiled earlier) the generated code
+ * refers to by index.
  */
 export class Unit {
-  readonly names = new Map<string, string>();
+  private readonly names = new Map<string, string>();
+  private readonly outside = new Map<string, string>();
   private readonly helpers = new Map<string, string>();
   private readonly helperCode: string[] = [];
   readonly consts: unknown[] = [];
@@ -65,14 +130,37 @@ export class Unit {
   constructor(
     readonly input: CompileInput,
     private readonly prefix: string,
+    members: readonly string[],
+    private readonly compiler: LazyCompiler<StructFn>,
   ) {
-    Object.keys(input.structs).forEach((k, i) => this.names.set(k, `${prefix}${i}`));
+    members.forEach((k, i) => this.names.set(k, `${prefix}${i}`));
   }
 
+  /**
+   * How the generated code names struct `structKey`'s function: its own name when it is compiled in
+   * this unit; otherwise a constant holding the function compiled earlier, or a stand-in that compiles
+   * it at the first call and then puts the real function in its place.
+   */
   fn(structKey: string): string {
-    const name = this.names.get(structKey);
-    if (name === undefined) throw new Error(`schema refers to unknown struct ${structKey}`);
-    return name;
+    const name = this.names.get(structKey) ?? this.outside.get(structKey);
+    if (name !== undefined) return name;
+    if (this.input.structs[structKey] === undefined) throw new Error(`schema refers to unknown struct ${structKey}`);
+    const compiler = this.compiler;
+    let ref: string;
+    if (compiler.has(structKey)) {
+      ref = this.constant(compiler.get(structKey));
+    } else {
+      const consts = this.consts;
+      const index = consts.length;
+      consts.push((...args: never[]) => {
+        const real = compiler.get(structKey);
+        consts[index] = real;
+        return real(...args);
+      });
+      ref = `K[${index}]`;
+    }
+    this.outside.set(structKey, ref);
+    return ref;
   }
 
   struct(t: { struct: string }): StructDef {
@@ -104,12 +192,12 @@ export class Unit {
     return name;
   }
 
-  /** Builds every struct function and returns them keyed like the input. */
-  link(structCode: string[]): Record<string, (...args: never[]) => unknown> {
+  /** Builds this unit's struct functions and returns them keyed like the input. */
+  link(structCode: string[]): Record<string, StructFn> {
     const table = [...this.names].map(([k, fn]) => `${q(k)}: ${fn}`).join(',\n');
     const source = `"use strict";\n${structCode.join('\n')}\n${this.helperCode.join('\n')}\nreturn {\n${table}\n};`;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const factory = new Function('R', 'K', source) as (r: typeof runtime, k: unknown[]) => Record<string, (...args: never[]) => unknown>;
+    const factory = new Function('R', 'K', source) as (r: typeof runtime, k: unknown[]) => Record<string, StructFn>;
     return factory(runtime, this.consts);
   }
 }

@@ -4,7 +4,7 @@
  * the job and stop the scheduler, leaving no process behind. (CI runs this in a fresh clone.)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,14 +14,14 @@ const home = mkdtempSync(join(tmpdir(), 'aurora-ts-demo-'));
 
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-/** Processes whose environment marks them as tasks of the demo job. */
+/** Processes whose environment marks them as tasks of the demo job, run from this test's home (not another demo's). */
 function demoTaskProcesses(): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const env = readFileSync(`/proc/${entry}/environ`, 'utf8');
-      if (/(?:^|\0)AURORA_TS_TASK=www-data-devel-hello-/.test(env)) pids.push(Number(entry));
+      if (/(?:^|\0)AURORA_TS_TASK=www-data-devel-hello-/.test(env) && readlinkSync(`/proc/${entry}/cwd`).startsWith(home)) pids.push(Number(entry));
     } catch {
       // exited, or not readable
     }
@@ -35,7 +35,7 @@ describe('npm run demo', () => {
       cwd: root,
       encoding: 'utf8',
       timeout: 120_000,
-      env: { ...process.env, HOME: home, XDG_STATE_HOME: join(home, 'state'), NO_COLOR: '1' },
+      env: { ...process.env, HOME: home, XDG_STATE_HOME: join(home, 'state'), TMPDIR: home, NO_COLOR: '1' }, // sandboxes under TMPDIR
     });
     const output = result.stdout + result.stderr;
     expect(result.status, output).toBe(0);

@@ -200,10 +200,12 @@ describe('job wizard (scripted answers)', () => {
 
     const client = new AuroraClient({ url: scheduler.url });
     try {
-      const result = await client.getJobs('www-data');
-      const job = (result.configs ?? []).find((c) => c.key?.name === 'crunch');
-      expect(job?.taskConfig?.executorConfig?.name).toBe('AuroraExecutor');
-      const payload = JSON.parse(job!.taskConfig!.executorConfig!.data!) as { task: { constraints: { order: string[] }[] } };
+      // The batch job may have finished already (then getJobs no longer lists it): read its task, in any state.
+      const tasks = (await client.getTasksStatus({ role: 'www-data', environment: 'test', jobName: 'crunch' })).tasks ?? [];
+      expect(tasks.length).toBeGreaterThan(0);
+      const config = tasks[0]!.assignedTask!.task!;
+      expect(config.executorConfig?.name).toBe('AuroraExecutor');
+      const payload = JSON.parse(config.executorConfig!.data!) as { task: { constraints: { order: string[] }[] } };
       expect(payload.task.constraints).toEqual([{ order: ['prepare', 'compute'] }]);
     } finally {
       client.close();
