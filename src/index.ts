@@ -22,7 +22,7 @@ export * from './gen/types.js';
 export type { AuroraApi, AuroraMethod } from './gen/api.js';
 export { SCHEMA } from './gen/schema.js';
 export type { WireProtocol } from './protocol/index.js';
-export { createHttpTransport, type HttpTransportOptions, type Transport, type TransportEvent } from './transport/index.js';
+export { createHttpTransport, type FetchLike, type HttpTransportOptions, type Transport, type TransportEvent } from './transport/index.js';
 export { startScheduler, type RunningScheduler, type SchedulerOptions } from './scheduler/index.js';
 export * from './job/index.js';
 export * from './update/index.js';

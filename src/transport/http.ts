@@ -1,13 +1,11 @@
 /**
- * The only module that talks HTTP. One POST per Thrift call over keep-alive agents; redirects are
+ * The only module that decides HTTP (node-http.ts sends it). One POST per Thrift call over keep-alive agents; redirects are
  * followed here (not by fetch) so the same bytes are re-posted and credentials stay on their host;
  * one deadline covers connect, redirects and the whole body, so no call can stay pending.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import nodeFetch from 'node-fetch';
-import type { Response } from 'node-fetch';
 import {
   AuroraAbortError,
   AuroraError,
@@ -18,7 +16,8 @@ import {
   AuroraValidationError,
 } from '../errors.js';
 import { authError, httpError, networkError, scrub, type FailureContext } from './failures.js';
-import type { HttpTransportOptions, Transport, TransportCall, TransportEvent, WireProtocol } from './types.js';
+import { nodeHttpFetch } from './node-http.js';
+import type { FetchLike, FetchResponse, HttpTransportOptions, Transport, TransportCall, TransportEvent, WireProtocol } from './types.js';
 import { hostPort, parseSchedulerUrl, withoutUserinfo } from './url.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -60,7 +59,7 @@ class HttpTransport implements Transport {
   private readonly timeoutMs: number;
   private readonly maxRedirects: number;
   private readonly maxReplyBytes: number;
-  private readonly fetchImpl: typeof nodeFetch;
+  private readonly fetchImpl: FetchLike;
   private readonly username: string | undefined;
   private readonly secrets: string[];
   private readonly headers: Record<string, string>;
@@ -123,7 +122,7 @@ class HttpTransport implements Transport {
       key: tls.key,
       rejectUnauthorized: tls.insecure !== true,
     });
-    this.fetchImpl = options.fetch ?? nodeFetch;
+    this.fetchImpl = options.fetch ?? nodeHttpFetch;
     this.userAgent = options.userAgent;
     this.onEvent = options.onEvent;
   }
@@ -196,7 +195,7 @@ class HttpTransport implements Transport {
       const headers = this.headersFor(target, contentType, accept);
       this.emit({ type: 'request', method, url: target.href, protocol: call.protocol, bytes: body.byteLength, hop });
       const sentAt = performance.now();
-      const response: Response = await this.fetchImpl(target.href, {
+      const response = await this.fetchImpl(target.href, {
         method: 'POST',
         body,
         headers,
@@ -253,7 +252,7 @@ class HttpTransport implements Transport {
     return headers;
   }
 
-  private redirectTarget(response: Response, ctx: FailureContext): URL {
+  private redirectTarget(response: FetchResponse, ctx: FailureContext): URL {
     const location = response.headers.get('location');
     if (!location) {
       throw new AuroraHttpError(response.status, `${ctx.method}: HTTP ${response.status} from ${ctx.url.href} without a Location header`, {
@@ -307,7 +306,7 @@ interface Progress {
 }
 
 /** The reply body, refused as soon as it (or its Content-Length) passes `limit` rather than buffered whole. */
-async function readCapped(response: Response, limit: number, ctx: FailureContext): Promise<Buffer> {
+async function readCapped(response: FetchResponse, limit: number, ctx: FailureContext): Promise<Buffer> {
   const tooLarge = (size: string): AuroraTransportError =>
     new AuroraTransportError(`${ctx.method}: the reply from ${hostPort(ctx.url)} is larger than the ${limit}-byte limit (${size}); raise maxReplyBytes if it is expected`, {
       method: ctx.method,
@@ -328,7 +327,7 @@ async function readCapped(response: Response, limit: number, ctx: FailureContext
 }
 
 /** Node's parser catches most short bodies; this catches the rest (e.g. a fake fetch, or a proxy). */
-function checkLength(response: Response, payload: Buffer, ctx: FailureContext): void {
+function checkLength(response: FetchResponse, payload: Buffer, ctx: FailureContext): void {
   const declared = response.headers.get('content-length');
   if (declared === null || response.headers.get('content-encoding') !== null) return;
   const expected = Number(declared);

@@ -1,4 +1,4 @@
-import type fetch from 'node-fetch';
+import type { Agent } from 'node:http';
 
 /** How a Thrift message is encoded on the wire; the scheduler picks its codec from the headers. */
 export type WireProtocol = 'json' | 'binary';
@@ -32,8 +32,11 @@ export interface HttpTransportOptions {
   maxRedirects?: number;
   /** Largest reply body accepted, in bytes (default 256 MiB), so a broken or hostile server cannot fill memory. */
   maxReplyBytes?: number;
-  /** The fetch implementation; tests pass a fake here. Default node-fetch. */
-  fetch?: typeof fetch;
+  /**
+   * A fetch implementation to send with instead of node:http (node-fetch, undici's fetch, or a fake
+   * in tests). It is called with `redirect: 'manual'`: the transport follows redirects itself.
+   */
+  fetch?: FetchLike;
   /** Extra headers sent with every call. Authorization/Cookie ones follow redirects only to the same host. */
   headers?: Record<string, string>;
   /** Debug events. Never carries credentials; a throwing listener is ignored. */
@@ -63,3 +66,25 @@ export interface Transport {
   /** Releases pooled connections; later calls fail. */
   close(): void;
 }
+
+/** What the transport passes to a fetch implementation (a subset of fetch's RequestInit). */
+export interface FetchInit {
+  method: 'POST';
+  body: Buffer;
+  headers: Record<string, string>;
+  redirect: 'manual';
+  signal: AbortSignal;
+  /** node-fetch's per-URL agent: the transport's keep-alive agents, with its TLS settings. */
+  agent?: Agent | ((url: URL) => Agent);
+}
+
+/** What the transport reads of a fetch response. node-fetch's and undici's responses have it. */
+export interface FetchResponse {
+  status: number;
+  statusText: string;
+  headers: { get(name: string): string | null };
+  body: AsyncIterable<Uint8Array | string> | null;
+}
+
+/** The fetch seam: node-fetch, undici's fetch or a fake fit it; the default is node:http (node-http.ts). */
+export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AuroraAuthError,
@@ -7,7 +9,7 @@ import {
   AuroraValidationError,
 } from '../../src/errors.js';
 import { contentTypes, createHttpTransport, normalizeSchedulerUrl } from '../../src/transport/index.js';
-import type { Transport } from '../../src/transport/index.js';
+import type { FetchLike, Transport } from '../../src/transport/index.js';
 import { allBytes, echo, failure, startServer, type TestServer } from './helpers.js';
 
 const open: Array<TestServer | Transport> = [];
@@ -100,15 +102,61 @@ describe('HTTP transport: requests', () => {
 
   it('uses the fetch passed in, with redirect handling left to the transport', async () => {
     const calls: Array<{ url: string; redirect: unknown; body: unknown }> = [];
-    const { Response } = await import('node-fetch');
-    const fake = (async (url: unknown, init?: { redirect?: unknown; body?: unknown }) => {
-      calls.push({ url: String(url), redirect: init?.redirect, body: init?.body });
-      return new Response(Buffer.from('ok'), { status: 200 });
-    }) as unknown as typeof import('node-fetch').default;
+    const fake: FetchLike = async (url, init) => {
+      calls.push({ url, redirect: init.redirect, body: init.body });
+      return { status: 200, statusText: 'OK', headers: { get: () => null }, body: Readable.from([Buffer.from('ok')]) };
+    };
     const transport = track(createHttpTransport({ url: 'http://scheduler.example:8081', fetch: fake }));
     const reply = await transport.send({ method: 'getJobs', body: Uint8Array.of(7), protocol: 'binary' });
     expect(reply.toString()).toBe('ok');
     expect(calls).toEqual([{ url: 'http://scheduler.example:8081/api', redirect: 'manual', body: Buffer.of(7) }]);
+  });
+
+  it('works with node-fetch passed in as the fetch, redirects and all', async () => {
+    const { default: nodeFetch } = await import('node-fetch');
+    const target = track(await startServer(echo()));
+    const server = track(await startServer((_req, res) => {
+      res.writeHead(307, { location: `${target.origin}/api` });
+      res.end();
+    }));
+    const transport = track(createHttpTransport({ url: server.origin, fetch: nodeFetch as unknown as FetchLike }));
+    const reply = await transport.send({ method: 'getJobs', body: Uint8Array.of(1, 2, 3), protocol: 'binary' });
+    expect([...reply]).toEqual([1, 2, 3]);
+    expect(target.seen).toHaveLength(1);
+  });
+
+  it('asks for compressed replies and reads gzip, deflate and brotli ones', async () => {
+    const payload = Buffer.from('x'.repeat(100_000));
+    for (const [encoding, compress] of [['gzip', gzipSync], ['deflate', deflateSync], ['br', brotliCompressSync]] as const) {
+      const server = track(await startServer((_req, res) => {
+        res.writeHead(200, { 'content-encoding': encoding });
+        res.end(compress(payload));
+      }));
+      const transport = track(createHttpTransport({ url: server.origin }));
+      const reply = await transport.send({ method: 'getTasksStatus', body: Uint8Array.of(1), protocol: 'binary' });
+      expect(reply.equals(payload), encoding).toBe(true);
+      expect(server.seen[0]!.headers['accept-encoding']).toBe('gzip, deflate, br');
+    }
+  });
+
+  it('refuses a compressed reply that inflates past maxReplyBytes, and a corrupt one, with one line each', async () => {
+    const bomb = track(await startServer((_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.end(gzipSync(Buffer.alloc(10_000_000)));
+    }));
+    const small = track(createHttpTransport({ url: bomb.origin, maxReplyBytes: 1_000_000 }));
+    const tooLarge = await failure(small.send({ method: 'getTasksStatus', body: Uint8Array.of(1), protocol: 'binary' }));
+    expect(tooLarge.message).toMatch(/larger than the 1000000-byte limit/);
+
+    const corrupt = track(await startServer((_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.end(Buffer.from('not gzip at all'));
+    }));
+    const transport = track(createHttpTransport({ url: corrupt.origin }));
+    const error = await failure(transport.send({ method: 'getTasksStatus', body: Uint8Array.of(1), protocol: 'binary' }));
+    expect(error).toBeInstanceOf(AuroraTransportError);
+    expect(error.message).toMatch(/^getTasksStatus: the response from 127\.0\.0\.1:\d+ was cut short: /);
+    expect(error.message.split('\n')).toHaveLength(1);
   });
 });
 
