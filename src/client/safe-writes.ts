@@ -10,7 +10,7 @@
  * Kills and restarts need none of this: repeating them is harmless.
  */
 import { randomUUID } from 'node:crypto';
-import { AuroraAbortError, AuroraError, AuroraHttpError, AuroraTimeoutError, AuroraTransportError, AuroraValidationError } from '../errors.js';
+import { AuroraError, AuroraHttpError, AuroraTimeoutError, AuroraTransportError, AuroraValidationError } from '../errors.js';
 import {
   ResponseCode,
   type JobConfiguration,
@@ -23,6 +23,7 @@ import {
 } from '../gen/types.js';
 import type { AuroraClient, ThriftValue } from './client.js';
 import { AuroraResponseError, type ResponseInfo } from './errors.js';
+import { sleepBeforeRetry } from '../util/retry-sleep.js';
 
 /** The metadata key Aurora's Python client tags its updates with. */
 export const CLIENT_UPDATE_ID_KEY = 'org.apache.aurora.client.update_id';
@@ -175,7 +176,7 @@ async function loop<T>(method: string, options: SafeWriteOptions, attempt: (n: n
     if (!again || n >= attempts) throw step.error;
     const delayMs = Math.round(Math.random() * Math.min(maxDelayMs, minDelayMs * 2 ** (n - 1)));
     emit(options, { type: 'retry', method, attempt: n, delayMs, message: (step.error as Error).message });
-    await sleep(delayMs, method, options.signal);
+    await sleepBeforeRetry(delayMs, method, options.signal);
   }
 }
 
@@ -253,19 +254,4 @@ function emit(options: SafeWriteOptions, event: SafeWriteEvent): void {
   } catch {
     // a listener's failure is not the write's
   }
-}
-
-function sleep(ms: number, method: string, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const aborted = (): void => {
-      clearTimeout(timer);
-      reject(new AuroraAbortError(`${method}: aborted while waiting to retry`, { method }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', aborted);
-      resolve();
-    }, ms);
-    if (signal?.aborted) aborted();
-    else signal?.addEventListener('abort', aborted, { once: true });
-  });
 }

@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { AuroraDiscoveryError } from '../errors.js';
 // A dependency-free JSON helper that happens to live with the executor-file loader.
-import { JsonSyntaxError, parseJsonWithPosition } from '../executors/json-syntax.js';
+import { JsonSyntaxError, parseJsonWithPosition } from '../util/json-syntax.js';
 
 /**
  * Settings this project adds to a cluster entry under `policy`. Each mirrors an Aurora scheduler

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ExecutorConfigError } from './error.js';
-import { JsonSyntaxError, parseJsonWithPosition } from './json-syntax.js';
+import { JsonSyntaxError, parseJsonWithPosition } from '../util/json-syntax.js';
 import { describeValue, formatPath, quote, readMessage, type Decoded, type Path } from './proto-json.js';
 import { SettingsEntry } from './schema.js';
 import {

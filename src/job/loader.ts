@@ -9,7 +9,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { JobConfiguration, JobConfigurationInput, JobUpdateSettings, JobUpdateSettingsInput } from '../gen/types.js';
 import { AuroraValidationError } from '../errors.js';
-import { JsonSyntaxError, parseJsonWithPosition } from '../executors/json-syntax.js';
+import { JsonSyntaxError, parseJsonWithPosition } from '../util/json-syntax.js';
 import { JobFileError } from './file-errors.js';
 import { configToJobFile, parseJobFile } from './file.js';
 import type { LoadedJob, ParseJobFileOptions } from './file.js';

@@ -5,8 +5,8 @@ export function toArray<T>(value: readonly T[] | ReadonlySet<T> | undefined | nu
   return [...value];
 }
 
-/** JSON with object keys sorted, for order-insensitive comparison of parsed JSON. */
-export function canonicalJson(value: unknown): string {
+/** JSON with object keys sorted, for comparing parsed JSON (not Thrift structs: see scheduler/tasks.ts canonicalJson). */
+export function sortedKeysJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

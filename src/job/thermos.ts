@@ -10,7 +10,7 @@
 import { AURORA_EXECUTOR_NAME } from '../gen/types.js';
 import type { ExecutorConfig } from '../gen/types.js';
 import { AuroraValidationError } from '../errors.js';
-import { canonicalJson } from './plain.js';
+import { sortedKeysJson } from './plain.js';
 
 export const THERMOS_EXECUTOR = AURORA_EXECUTOR_NAME;
 const MB = 1024 * 1024;
@@ -301,7 +301,7 @@ export function parseThermosPayload(data: string, ctx: ThermosContext): ThermosT
   if (task.finalization_wait !== 30) spec.finalizationWait = task.finalization_wait;
   try {
     const again = thermosPayload(spec, { ...ctx, cluster: (parsed as ThermosPayload).cluster });
-    return canonicalJson(again) === canonicalJson(parsed) ? spec : undefined;
+    return sortedKeysJson(again) === sortedKeysJson(parsed) ? spec : undefined;
   } catch {
     return undefined;
   }

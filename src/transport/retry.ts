@@ -3,8 +3,9 @@
  * again only when that cannot do harm: read-only RPCs on any retryable failure, and writes only
  * when the scheduler surely never acted on them (connection refused, no leader yet).
  */
-import { AuroraAbortError, AuroraError, AuroraHttpError, AuroraTransportError } from '../errors.js';
+import { AuroraError, AuroraHttpError, AuroraTransportError } from '../errors.js';
 import type { Transport, TransportCall } from './types.js';
+import { sleepBeforeRetry } from '../util/retry-sleep.js';
 
 export interface RetryInfo {
   method: string;
@@ -77,25 +78,9 @@ export function withRetry(transport: Transport, options: RetryOptions = {}): Tra
           if (!(error instanceof AuroraError) || attempt > retries || !shouldRetry(error, call)) throw error;
           const delayMs = Math.round(Math.random() * Math.min(maxDelayMs, minDelayMs * 2 ** (attempt - 1)));
           options.onRetry?.({ method: call.method, attempt, delayMs, error });
-          await sleep(delayMs, call);
+          await sleepBeforeRetry(delayMs, call.method, call.signal);
         }
       }
     },
   };
-}
-
-function sleep(ms: number, call: TransportCall): Promise<void> {
-  const { signal } = call;
-  return new Promise((resolve, reject) => {
-    const aborted = (): void => {
-      clearTimeout(timer);
-      reject(new AuroraAbortError(`${call.method}: aborted while waiting to retry`, { method: call.method }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', aborted);
-      resolve();
-    }, ms);
-    if (signal?.aborted) aborted();
-    else signal?.addEventListener('abort', aborted, { once: true });
-  });
 }
