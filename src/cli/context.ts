@@ -91,12 +91,15 @@ export class CliContext {
     const home = this.env['HOME'] || undefined;
     // Credentials written into the URL win; then AURORA_USERNAME/AURORA_PASSWORD; then ~/.netrc per host (the client's default).
     const auth = target.url !== undefined && hasCredentials(target.url) ? undefined : this.envCredentials();
+    const timeoutMs = this.globals.timeout === undefined ? undefined : Math.round(this.globals.timeout * 1000);
     const client = new AuroraClient({
       ...(target.url !== undefined ? { url: target.url } : { cluster: target.cluster }),
       home,
       ...(auth ? { auth } : {}),
       protocol: this.globals.protocol ?? 'binary',
-      timeoutMs: this.globals.timeout === undefined ? undefined : Math.round(this.globals.timeout * 1000),
+      timeoutMs,
+      // --timeout bounds reaching ZooKeeper and each of its reads too, not only the scheduler calls.
+      zkTimeoutMs: timeoutMs,
       onEvent: (e) => {
         if (e.type === 'warning') this.io.warn(e.message);
         else if (this.globals.verbose) this.io.debug(describeEvent(e));
