@@ -1,3 +1,5 @@
+/// <reference types="node" preserve="true" />
+// The public types use Node's (Buffer, http.Agent, AbortSignal): a consumer needs @types/node, as with any Node library.
 /**
  * aurora-ts: a client for Apache Aurora's scheduler API, a job model for custom executors and
  * Thermos, and a local Aurora-compatible scheduler.
