@@ -24,7 +24,7 @@ export type FeatureFactory = (core: SchedulerCore, options: SchedulerOptions) =>
 export const FEATURES: FeatureFactory[] = [
   (core, options) => cronFeature(core, options.cron),
   (core) => quotaFeature(core),
-  (core, options) => maintenanceFeature(core, options.maintenance),
+  (core, options) => maintenanceFeature(core, { onLog: options.onLog, ...options.maintenance }),
   (core) => adminFeature(core),
   (core, options) => updatesFeature(core, options.updates, options.onLog),
 ];

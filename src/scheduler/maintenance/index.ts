@@ -2,8 +2,9 @@
  * Host maintenance as Aurora's MaintenanceControllerImpl and SlaManager run it, for a scheduler whose
  * only agent is this machine: NONE → SCHEDULED → DRAINING → DRAINED, endMaintenance → NONE.
  * Draining this host moves its tasks DRAINING (killed, then rescheduled), and keeps every PENDING task
- * off the host until maintenance ends. slaDrainHosts drains a task only while enough of its job's
- * other instances stay RUNNING (its SlaPolicy, else the request's default), and anyway after timeoutSecs.
+ * off the host until maintenance ends. slaDrainHosts drains a task once its SlaPolicy (else the
+ * request's default) allows it -- enough other instances RUNNING, or a coordinator's yes (../sla.ts) --
+ * and anyway after timeoutSecs.
  * Other host names are accepted and their modes tracked, but no task ever runs there.
  */
 import { hostname as osHostname } from 'node:os';
@@ -20,9 +21,8 @@ import {
 import type { RpcHandlers } from '../api-server.js';
 import type { SchedulerCore } from '../core.js';
 import type { SchedulerFeature } from '../features.js';
-import { isProduction } from '../quota/index.js';
+import { slaManagerFor, type SlaManager } from '../sla.js';
 import type { StateSection } from '../store/state.js';
-import { lastEventTime } from '../tasks.js';
 
 export interface MaintenanceOptions {
   /** How often DRAINING hosts are looked at again (Aurora's -host_maintenance_polling_interval; default 5000 ms). */
@@ -31,11 +31,30 @@ export interface MaintenanceOptions {
   slaMinRequiredInstances?: number;
   /** Apply SLA checks to non-production tasks too (Aurora's -sla_aware_kill_non_prod; default false). */
   slaAwareKillNonProd?: boolean;
+  /** How long an SLA coordinator may take to answer before the check fails this round (default 10 000 ms). */
+  slaCoordinatorTimeoutMs?: number;
   now?: () => number;
+  /** Hears failures no RPC can report. */
+  onLog?: (message: string) => void;
 }
 
 /** MaintenanceControllerImpl.DRAINING_MESSAGE. */
 export const DRAINING_MESSAGE = 'Draining machine for maintenance.';
+/** MaintenanceControllerImpl.COUNTDOWN_MS_PARAM: the ms left before the drain is forced, sent to coordinators. */
+export const COUNTDOWN_MS_PARAM = 'forceMaintenanceCountdownMs';
+
+/** Only tasks that still run can be drained; the rest are on their way out already. */
+function drainable(status: ScheduleStatus): boolean {
+  return status === ScheduleStatus.ASSIGNED || status === ScheduleStatus.STARTING || status === ScheduleStatus.RUNNING;
+}
+
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
 
 interface MaintenanceRequest {
   defaultSlaPolicy: SlaPolicy | undefined;
@@ -51,8 +70,8 @@ export class MaintenanceController {
   private readonly requests = new Map<string, MaintenanceRequest>();
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
-  private readonly minRequired: number;
-  private readonly slaNonProd: boolean;
+  private readonly sla: SlaManager;
+  private readonly onError: ((message: string) => void) | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -62,8 +81,14 @@ export class MaintenanceController {
     // The name the lifecycle gives tasks as slaveHost.
     this.hostname = osHostname();
     this.now = options.now ?? Date.now;
-    this.minRequired = options.slaMinRequiredInstances ?? 20;
-    this.slaNonProd = options.slaAwareKillNonProd ?? false;
+    this.onError = options.onLog;
+    // The scheduler-wide SLA settings (Aurora's SlaModule flags): updates use the same manager.
+    this.sla = slaManagerFor(core, {
+      minRequiredInstances: options.slaMinRequiredInstances,
+      awareKillNonProd: options.slaAwareKillNonProd,
+      coordinatorTimeoutMs: options.slaCoordinatorTimeoutMs,
+      now: options.now,
+    });
     this.modes.set(this.hostname, MaintenanceMode.NONE);
     this.timer = setInterval(() => this.poll(), options.pollMs ?? 5000);
     this.timer.unref();
@@ -186,39 +211,24 @@ export class MaintenanceController {
     const request = this.requests.get(host);
     // Aurora assumes the SLA is not met when the request is missing.
     if (!request) return;
-    const force = this.now() > request.createdMs + request.timeoutSecs * 1000;
-    for (const task of this.activeOn(host)) {
-      const status = task.status!;
-      // Only tasks that still run can be drained; the rest are on their way out already.
-      if (status !== ScheduleStatus.ASSIGNED && status !== ScheduleStatus.STARTING && status !== ScheduleStatus.RUNNING) continue;
+    const remainingMs = request.createdMs + request.timeoutSecs * 1000 - this.now();
+    const force = remainingMs < 0;
+    // Shuffled, as Aurora does: tasks sharing a busy coordinator are not always asked in the same order.
+    for (const task of shuffled(this.activeOn(host))) {
+      if (!drainable(task.status!)) continue;
+      const taskId = task.assignedTask!.taskId!;
       const policy = task.assignedTask!.task!.slaPolicy ?? request.defaultSlaPolicy;
-      if (force || this.slaAllows(task, policy)) this.core.lifecycle.drain([task.assignedTask!.taskId!], DRAINING_MESSAGE);
+      const drain = () => {
+        // A coordinator answers later: drain only if the task (and the host's drain) are still there.
+        const current = this.core.lifecycle.store.get(taskId);
+        if (current && drainable(current.status!) && this.mode(host) === MaintenanceMode.DRAINING) {
+          this.core.lifecycle.drain([taskId], DRAINING_MESSAGE);
+        }
+      };
+      this.sla
+        .checkSlaThenAct(task, policy, drain, { force, params: { [COUNTDOWN_MS_PARAM]: String(remainingMs) } })
+        .catch((error: unknown) => this.onError?.(`SLA drain of ${taskId} failed: ${(error as Error).message}`));
     }
-  }
-
-  /** SlaManager.checkSla: would enough of the job's other instances stay RUNNING without this task? */
-  private slaAllows(task: ScheduledTask, policy: SlaPolicy | undefined): boolean {
-    if (!policy || (!policy.percentageSlaPolicy && !policy.countSlaPolicy && !policy.coordinatorSlaPolicy)) return true;
-    // A coordinator (an external HTTP service) is not consulted by the local scheduler: such tasks wait for the timeout.
-    if (policy.coordinatorSlaPolicy) return false;
-    const config = task.assignedTask!.task!;
-    const total = this.core.lifecycle.store.active(config.job).length;
-    if (!(this.slaNonProd || isProduction(config)) || total < this.minRequired) return true;
-    const durationMs = Number(policy.percentageSlaPolicy?.durationSecs ?? policy.countSlaPolicy?.durationSecs ?? 0) * 1000;
-    const now = this.now();
-    const running = this.core.lifecycle.store
-      .query({ jobKeys: [config.job!], statuses: [ScheduleStatus.RUNNING] })
-      .filter((t) => t.assignedTask!.taskId !== task.assignedTask!.taskId)
-      .filter((t) => now - lastEventTime(t, ScheduleStatus.RUNNING) > durationMs).length;
-    if (policy.percentageSlaPolicy) {
-      let required = Number(policy.percentageSlaPolicy.percentage ?? 0);
-      // A policy that lets no instance go is relaxed to let exactly one go (SlaManager.meetsSLAInstances).
-      if (Math.trunc((1 - required / 100) * total) < 1) required = ((total - 1) / total) * 100;
-      return (running / total) * 100 >= required;
-    }
-    let required = Number(policy.countSlaPolicy!.count ?? 0);
-    if (total - required < 1) required = total - 1;
-    return running >= required;
   }
 
   handlers(): RpcHandlers {

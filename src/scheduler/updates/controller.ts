@@ -6,6 +6,8 @@
 import {
   ACTIVE_STATES,
   JobUpdateAction,
+  SLAVE_ASSIGNED_STATES,
+  ScheduleStatus as T,
   JobUpdatePulseStatus,
   JobUpdateStatus as S,
   TERMINAL_STATES,
@@ -18,8 +20,10 @@ import {
   type JobUpdateSummary,
   type ScheduledTask,
   type ScheduleStatus,
+  type SlaPolicy,
 } from '../../gen/types.js';
 import type { TaskLifecycle } from '../lifecycle.js';
+import { hasSlaPolicy, type SlaManager } from '../sla.js';
 import { jobKeyString, taskJobKey } from '../tasks.js';
 import { initialConfig, rangesToIds } from './diff.js';
 import { blockedState, isActiveUpdateStatus, isAwaitingPulse, isRolling, pausedState, resumedState, transitionProblem, unblockedState } from './states.js';
@@ -28,6 +32,10 @@ import { autopauseEnabled, strategyFor, updateOrder } from './strategy.js';
 import { InstanceEvaluator, OneWayUpdater, type EvaluationResult, type InstanceAction, type InstanceStatus, type SideEffect } from './updater.js';
 
 export const PULSE_TIMEOUT_MESSAGE = 'Pulses from external service have timed out.';
+/** SlaKillController.SLA_CHECKING_MESSAGE: an SLA-aware kill waits for its SLA check. */
+export const SLA_CHECKING_MESSAGE = 'Checking SLA before continuing.';
+/** SlaKillController.SLA_PASSED_MESSAGE: the check passed and the old task is being killed. */
+export const SLA_PASSED_MESSAGE = 'SLA check passed, continuing.';
 const AUTO_PAUSED_MESSAGE = 'Update auto paused';
 const ACTIVE_STATES_TEXT =
   '[ROLLING_FORWARD, ROLLING_BACK, ROLL_FORWARD_PAUSED, ROLL_BACK_PAUSED, ROLL_FORWARD_AWAITING_PULSE, ROLL_BACK_AWAITING_PULSE]';
@@ -47,6 +55,12 @@ export interface UpdateControllerOptions {
   /** Called after every change worth persisting. */
   persist?: () => void;
   onError?: (message: string) => void;
+  /** The scheduler's SLA checks, for updates with settings.slaAware (asked for when first needed). */
+  sla?: () => SlaManager;
+  /** First retry delay of a failed SLA check (Aurora's -sla_aware_kill_retry_min_delay; default 60 000 ms), doubling up to… */
+  slaKillRetryMinMs?: number;
+  /** …this (Aurora's -sla_aware_kill_retry_max_delay; default 300 000 ms). */
+  slaKillRetryMaxMs?: number;
 }
 
 /** The instance event recorded for an instance status change, by the direction of the update. */
@@ -84,6 +98,8 @@ export class UpdateController {
   /** Instances each auto-pausing update has already started, to notice the start of a new batch. */
   private readonly seen = new Map<string, Set<number>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** SLA-aware kills being retried, by update, task and the update status they were issued in. */
+  private readonly slaKills = new Set<string>();
   private queue: QueuedTransition[] = [];
   private drainScheduled = false;
   private closed = false;
@@ -353,7 +369,10 @@ export class UpdateController {
       }
       case 'KILL_TASK': {
         const task = this.activeTask(job, instanceId);
-        if (task) this.lifecycle.kill([task.assignedTask!.taskId!], `Killed for job update ${running.key.id}`);
+        if (!task) return;
+        const policy = slaPolicyFor(instructions, status, instanceId);
+        if (instructions.settings?.slaAware && policy && this.options.sla) this.slaKill(running.key, instanceId, task, policy, status);
+        else this.kill(running.key, task);
         return;
       }
       case 'WATCH_TASK': {
@@ -373,6 +392,60 @@ export class UpdateController {
       case 'AWAIT_STATE_CHANGE':
         return;
     }
+  }
+
+  private kill(key: JobUpdateKey, task: ScheduledTask): void {
+    this.lifecycle.kill([task.assignedTask!.taskId!], `Killed for job update ${key.id}`);
+  }
+
+  /**
+   * SlaKillController.slaKill: records that the instance waits for its SLA check (once per instance and
+   * action), then checks until the check passes, the task is gone or being killed, or the update leaves
+   * `status` (a pause or a missing pulse stops the retries; the evaluation after resuming starts them again).
+   */
+  private slaKill(key: JobUpdateKey, instanceId: number, task: ScheduledTask, policy: SlaPolicy, status: S): void {
+    const details = this.store.get(key)!;
+    const action = status === S.ROLLING_BACK ? JobUpdateAction.INSTANCE_ROLLING_BACK : JobUpdateAction.INSTANCE_UPDATING;
+    const checking = details.instanceEvents!.some((e) => e.instanceId === instanceId && e.action === action && e.message === SLA_CHECKING_MESSAGE);
+    if (!checking) this.store.addInstanceEvent(details, { instanceId, timestampMs: this.now(), action, message: SLA_CHECKING_MESSAGE });
+    const taskId = task.assignedTask!.taskId!;
+    const loop = `${updateKeyString(key)}/${taskId}/${status}`;
+    // Evaluations repeat while the kill waits: one retry loop per task and update status is enough.
+    if (this.slaKills.has(loop)) return;
+    this.slaKills.add(loop);
+    const attempt = (lastDelayMs: number): void => {
+      const current = this.store.get(key);
+      const target = this.lifecycle.store.get(taskId);
+      if (this.closed || !current || statusOf(current) !== status || !target || !ACTIVE_STATES.has(target.status!) || target.status === T.KILLING) {
+        this.slaKills.delete(loop);
+        return;
+      }
+      const act = () => {
+        // The check may answer late: act only if nothing changed meanwhile.
+        const now = this.store.get(key);
+        const victim = this.lifecycle.store.get(taskId);
+        if (this.closed || !now || statusOf(now) !== status || !victim || !ACTIVE_STATES.has(victim.status!) || victim.status === T.KILLING) return;
+        this.store.addInstanceEvent(now, { instanceId, timestampMs: this.now(), action, message: SLA_PASSED_MESSAGE });
+        this.kill(key, victim);
+        this.options.persist?.();
+      };
+      // A task not on an agent yet (PENDING, THROTTLED) does not count for the SLA: it goes at once.
+      const force = !SLAVE_ASSIGNED_STATES.has(target.status!);
+      this.options
+        .sla!()
+        .checkSlaThenAct(target, policy, act, { force })
+        .catch((error: unknown) => this.options.onError?.(`SLA-aware kill of ${taskId} failed: ${(error as Error).message}`));
+      // Retried whatever the outcome: once the task is being killed the next attempt ends the loop.
+      const min = this.options.slaKillRetryMinMs ?? 60_000;
+      const delay = lastDelayMs === 0 ? min : Math.min(lastDelayMs * 2, this.options.slaKillRetryMaxMs ?? 300_000);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.guard(() => attempt(delay));
+      }, delay);
+      timer.unref();
+      this.timers.add(timer);
+    };
+    attempt(0);
   }
 
   /** Whether this evaluation starts instances of a new batch (auto-pausing updates pause there). */
@@ -402,6 +475,15 @@ export class UpdateController {
       this.options.onError?.(`job update evaluation failed: ${(error as Error).message}`);
     }
   }
+}
+
+/**
+ * InstanceActionHandler.getSlaPolicy: rolling forward, the policy of the config being updated to;
+ * rolling back, that of the instance's original config. None when that config has none.
+ */
+function slaPolicyFor(instructions: JobUpdateInstructions, status: S, instanceId: number): SlaPolicy | undefined {
+  const config = status === S.ROLLING_FORWARD ? instructions.desiredState?.task : initialConfig(instructions.initialState, instanceId);
+  return hasSlaPolicy(config?.slaPolicy) ? config.slaPolicy : undefined;
 }
 
 function statusOf(details: JobUpdateDetails): S {

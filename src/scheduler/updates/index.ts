@@ -11,6 +11,7 @@ import type { JobUpdateDetails } from '../../gen/types.js';
 import { decodeStruct, encodeStruct } from '../../protocol/index.js';
 import type { SchedulerCore } from '../core.js';
 import type { SchedulerFeature } from '../features.js';
+import { slaManagerFor } from '../sla.js';
 import { UpdateController } from './controller.js';
 import { updateHandlers, type UpdateRpcOptions } from './rpc.js';
 import { JobUpdateStore } from './store.js';
@@ -18,6 +19,14 @@ import { JobUpdateStore } from './store.js';
 export interface UpdateOptions extends UpdateRpcOptions {
   /** Clock for update and instance events and watch times (default Date.now). */
   now?: () => number;
+  /**
+   * SLA-aware updates (settings.slaAware): a failed SLA check before a kill is retried after this many ms
+   * (Aurora's -sla_aware_kill_retry_min_delay; default 60 000), the delay doubling each time up to
+   * `slaKillRetryMaxMs` (-sla_aware_kill_retry_max_delay; default 300 000). The SLA thresholds themselves
+   * are the scheduler's (`maintenance.slaMinRequiredInstances`, `maintenance.slaAwareKillNonProd`).
+   */
+  slaKillRetryMinMs?: number;
+  slaKillRetryMaxMs?: number;
 }
 
 /** Registers `core.updates` and answers the update RPCs; `onLog` hears failures no RPC can report. */
@@ -37,6 +46,10 @@ export function updatesFeature(core: SchedulerCore, settings: UpdateOptions = {}
     now: settings.now,
     persist: () => core.persist(),
     onError: onLog,
+    // Looked up when first needed, after every feature (maintenance sets the SLA thresholds) is registered.
+    sla: () => slaManagerFor(core),
+    slaKillRetryMinMs: settings.slaKillRetryMinMs,
+    slaKillRetryMaxMs: settings.slaKillRetryMaxMs,
   });
   core.updates = { isUpdating: (key) => controller.isUpdating(key) };
   // Stored updates resume once the restarted scheduler knows which of its tasks survived.
@@ -47,7 +60,7 @@ export function updatesFeature(core: SchedulerCore, settings: UpdateOptions = {}
   };
 }
 
-export { UpdateController, UPDATE_IN_PROGRESS_MESSAGE, PULSE_TIMEOUT_MESSAGE, type Audit, type StartOutcome } from './controller.js';
+export { UpdateController, UPDATE_IN_PROGRESS_MESSAGE, PULSE_TIMEOUT_MESSAGE, SLA_CHECKING_MESSAGE, SLA_PASSED_MESSAGE, type Audit, type StartOutcome } from './controller.js';
 export { JobUpdateStore, describeUpdateKey, updateKeyString } from './store.js';
 export { MESSAGES as UPDATE_MESSAGES, withStrategy, settingsProblem } from './request.js';
 export { computeDiff, type JobDiff } from './diff.js';

@@ -1,0 +1,260 @@
+/**
+ * SLA checks before taking a task down, as Aurora's SlaManager does them for host maintenance
+ * (slaDrainHosts) and SLA-aware job updates: a count or percentage policy counts the job's other
+ * instances that have been RUNNING long enough; a coordinator policy asks an external HTTP service.
+ * One scheduler has one SlaManager (`slaManagerFor(core)`), so maintenance and updates share the
+ * per-coordinator lock.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import {
+  ACTIVE_STATES,
+  ScheduleStatus,
+  type CoordinatorSlaPolicy,
+  type ScheduledTask,
+  type SlaPolicy,
+} from '../gen/types.js';
+import type { SchedulerCore } from './core.js';
+import { isProduction } from './quota/index.js';
+import { lastEventTime, type TaskStore } from './tasks.js';
+
+export interface SlaOptions {
+  /** Jobs with fewer active tasks skip count/percentage checks (Aurora's -min_required_instances_for_sla_check; default 20). */
+  minRequiredInstances?: number;
+  /** Apply count/percentage checks to non-production tasks too (Aurora's -sla_aware_kill_non_prod; default false). */
+  awareKillNonProd?: boolean;
+  /** A coordinator must answer within this many ms, else the check fails this round (default 10 000). */
+  coordinatorTimeoutMs?: number;
+  now?: () => number;
+}
+
+/** SlaManager.TASK_PARAM: the query parameter and body field naming the task. */
+export const TASK_PARAM = 'task';
+/** The coordinator's answer field when the policy names none. */
+export const DEFAULT_STATUS_KEY = 'drain';
+/** Largest coordinator reply read; anything bigger is not an answer. */
+const MAX_REPLY_BYTES = 1 << 20;
+
+/** What a check needs of the scheduler: its tasks and the cluster name used in task keys. */
+export interface SlaContext {
+  store: TaskStore;
+  clusterName: string;
+}
+
+/** Whether a policy sets any of the three kinds (an empty union is no policy). */
+export function hasSlaPolicy(policy: SlaPolicy | undefined | null): policy is SlaPolicy {
+  return !!policy && !!(policy.percentageSlaPolicy || policy.countSlaPolicy || policy.coordinatorSlaPolicy);
+}
+
+/** SlaManager.getTaskKey: `cluster/role/env/name/instance`. */
+export function slaTaskKey(task: ScheduledTask, clusterName: string): string {
+  const assigned = task.assignedTask!;
+  const job = assigned.task!.job!;
+  return `${clusterName}/${job.role}/${job.environment}/${job.name}/${assigned.instanceId}`;
+}
+
+/**
+ * The task as Thrift's TSimpleJSONProtocol writes it (what Aurora sends as `taskConfig`): field names
+ * as keys, enums and booleans as numbers (true → 1), sets and lists as arrays, maps as objects.
+ */
+export function simpleJson(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      if (typeof v === 'bigint') return Number(v);
+      if (v instanceof Set) return [...(v as Set<unknown>)];
+      if (v instanceof Map) return Object.fromEntries(v as Map<unknown, unknown>);
+      return v;
+    }),
+  );
+}
+
+/**
+ * SlaManager.checkSla (count and percentage policies): would enough of the job's other instances stay
+ * RUNNING, each for at least the policy's duration, without this task? Jobs that are not production
+ * (unless `awareKillNonProd`) or have fewer than `minRequiredInstances` active tasks pass (skipSla).
+ */
+export function meetsSla(task: ScheduledTask, policy: SlaPolicy, store: TaskStore, options: SlaOptions = {}): boolean {
+  const config = task.assignedTask!.task!;
+  const total = store.query({ jobKeys: [config.job!], statuses: [...ACTIVE_STATES] }).length;
+  const production = (options.awareKillNonProd ?? false) || isProduction(config);
+  if (!production || total < (options.minRequiredInstances ?? 20)) return true;
+  const durationMs = Number(policy.percentageSlaPolicy?.durationSecs ?? policy.countSlaPolicy?.durationSecs ?? 0) * 1000;
+  const now = (options.now ?? Date.now)();
+  const id = task.assignedTask!.taskId;
+  const running = store
+    .query({ jobKeys: [config.job!], statuses: [ScheduleStatus.RUNNING] })
+    .filter((t) => t.assignedTask!.taskId !== id && now - lastEventTime(t, ScheduleStatus.RUNNING) > durationMs).length;
+  if (policy.percentageSlaPolicy) {
+    let required = Number(policy.percentageSlaPolicy.percentage ?? 0);
+    // A policy that lets no instance go is relaxed to let exactly one go (SlaManager.meetsSLAInstances).
+    if (Math.trunc((1 - required / 100) * total) < 1) required = ((total - 1) / total) * 100;
+    return (running / total) * 100 >= required;
+  }
+  if (policy.countSlaPolicy) {
+    let required = Number(policy.countSlaPolicy.count ?? 0);
+    if (total - required < 1) required = total - 1;
+    return running >= required;
+  }
+  throw new Error('Expected a percentage/count sla policy.');
+}
+
+/**
+ * SlaManager.coordinatorAllows: POST `{taskConfig, task, ...params}` to the coordinator with `?task=<key>`;
+ * allowed only when it answers 200 with a JSON object whose status key (default "drain") is true.
+ * Any other status, a network error, a timeout or an unreadable reply means "not now".
+ */
+export async function askCoordinator(
+  task: ScheduledTask,
+  taskKey: string,
+  policy: CoordinatorSlaPolicy,
+  params: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<boolean> {
+  let url: URL;
+  try {
+    url = new URL(policy.coordinatorUrl ?? '');
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  // As Aurora's HTTP client sends it: the key's slashes stay literal (they are legal in a query).
+  const query = `${TASK_PARAM}=${encodeURIComponent(taskKey).replace(/%2F/g, '/')}`;
+  url.search = url.search ? `${url.search}&${query}` : `?${query}`;
+  const body = JSON.stringify({ taskConfig: simpleJson(task), [TASK_PARAM]: taskKey, ...params });
+  const reply = await post(url, body, timeoutMs);
+  if (!reply || reply.status !== 200) return false;
+  let answer: unknown;
+  try {
+    answer = JSON.parse(reply.body);
+  } catch {
+    return false;
+  }
+  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return false;
+  const key = policy.statusKey ?? DEFAULT_STATUS_KEY;
+  return (answer as Record<string, unknown>)[key] === true;
+}
+
+/** One POST with a hard deadline; undefined when it fails in any way. */
+function post(url: URL, body: string, timeoutMs: number): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (result: { status: number; body: string } | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolve(result);
+    };
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        // No pooled sockets: a coordinator is asked rarely, and a kept-alive socket would outlive the check.
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' },
+      },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_REPLY_BYTES) {
+            req.destroy();
+            finish(undefined);
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', () => finish(undefined));
+        res.on('aborted', () => finish(undefined));
+      },
+    );
+    const deadline = setTimeout(() => {
+      req.destroy();
+      finish(undefined);
+    }, timeoutMs);
+    deadline.unref();
+    req.on('error', () => finish(undefined));
+    req.end(body);
+  });
+}
+
+export interface CheckOptions {
+  /** Extra string fields for the coordinator's JSON body (maintenance sends its countdown). */
+  params?: Record<string, string>;
+  /** Act without any check (a maintenance timeout, a task not on an agent yet). */
+  force?: boolean;
+}
+
+/**
+ * Aurora's SlaManager for one scheduler. `checkSlaThenAct` runs `act` only when the policy allows
+ * taking `task` down; a coordinator is asked by one caller at a time per URL (a busy coordinator
+ * means "not this round"), and `act` runs before that URL is free again, so the coordinator never
+ * sees two changes at once.
+ */
+export class SlaManager {
+  private options: SlaOptions;
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly context: SlaContext,
+    options: SlaOptions = {},
+  ) {
+    this.options = { ...options };
+  }
+
+  configure(options: SlaOptions): void {
+    this.options = { ...options };
+  }
+
+  /** Whether `act` ran. Count/percentage policies decide (and act) synchronously; coordinators asynchronously. */
+  checkSlaThenAct(task: ScheduledTask, policy: SlaPolicy | undefined, act: () => void, check: CheckOptions = {}): Promise<boolean> {
+    if (check.force || !hasSlaPolicy(policy)) {
+      act();
+      return Promise.resolve(true);
+    }
+    if (policy.coordinatorSlaPolicy) return this.askThenAct(task, policy.coordinatorSlaPolicy, act, check.params ?? {});
+    if (!meetsSla(task, policy, this.context.store, this.options)) return Promise.resolve(false);
+    act();
+    return Promise.resolve(true);
+  }
+
+  /** Whether the policy allows taking `task` down now (no action). */
+  checkSla(task: ScheduledTask, policy: SlaPolicy | undefined, params: Record<string, string> = {}): Promise<boolean> {
+    return this.checkSlaThenAct(task, policy, () => undefined, { params });
+  }
+
+  private async askThenAct(task: ScheduledTask, policy: CoordinatorSlaPolicy, act: () => void, params: Record<string, string>): Promise<boolean> {
+    const url = policy.coordinatorUrl ?? '';
+    // Aurora's striped lock is tried, not waited for: a busy coordinator is asked again next round.
+    if (this.busy.has(url)) return false;
+    this.busy.add(url);
+    try {
+      const key = slaTaskKey(task, this.context.clusterName);
+      if (!(await askCoordinator(task, key, policy, params, this.options.coordinatorTimeoutMs ?? 10_000))) return false;
+      act();
+      return true;
+    } finally {
+      this.busy.delete(url);
+    }
+  }
+}
+
+const managers = new WeakMap<SchedulerCore, SlaManager>();
+
+/**
+ * The scheduler's SlaManager, made on first use. Options given (maintenance passes its SLA thresholds,
+ * Aurora's scheduler-wide SLA flags) replace the ones it has.
+ */
+export function slaManagerFor(core: SchedulerCore, options?: SlaOptions): SlaManager {
+  let manager = managers.get(core);
+  if (!manager) {
+    manager = new SlaManager({ store: core.lifecycle.store, clusterName: core.clusterName }, options);
+    managers.set(core, manager);
+  } else if (options) {
+    manager.configure(options);
+  }
+  return manager;
+}
