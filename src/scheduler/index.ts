@@ -121,6 +121,10 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     allowGpus: false,
     allowContainerVolumes: false,
     allowedEnvironments: '^(prod|devel|test|staging\\d*)$',
+    // One setting for both, as Aurora's -min_required_instances_for_sla_check and -sla_aware_kill_non_prod:
+    // which jobs may have an SLA policy, and which ones the SLA checks of drains and updates apply to.
+    minRequiredInstances: options.maintenance?.slaMinRequiredInstances ?? 20,
+    slaAwareKillNonProd: options.maintenance?.slaAwareKillNonProd ?? false,
     ...options.policy,
   };
   const responses = new Responses({ clusterName, statsUrlPrefix: '' });

@@ -8,7 +8,17 @@ import type { JobConfiguration } from '../gen/types.js';
 import { checkJob, type ClusterPolicy } from '../job/validate.js';
 
 export type SchedulerPolicy = Required<
-  Pick<ClusterPolicy, 'allowDocker' | 'allowDockerParameters' | 'allowFetcherUris' | 'allowGpus' | 'allowContainerVolumes' | 'allowedEnvironments'>
+  Pick<
+    ClusterPolicy,
+    | 'allowDocker'
+    | 'allowDockerParameters'
+    | 'allowFetcherUris'
+    | 'allowGpus'
+    | 'allowContainerVolumes'
+    | 'allowedEnvironments'
+    | 'minRequiredInstances'
+    | 'slaAwareKillNonProd'
+  >
 >;
 
 export interface SanitizeContext {

@@ -246,6 +246,15 @@ async function instanceEvents(key: JobUpdateKey, instanceId: number, update?: Jo
 }
 
 describe('SLA-aware updates', () => {
+  it("uses the scheduler's slaMinRequiredInstances for which jobs may have a count policy, too", async () => {
+    // This scheduler sets slaMinRequiredInstances 1 (Aurora's one -min_required_instances_for_sla_check flag).
+    const small = service('small-counted', 3, { countSlaPolicy: { count: 2, durationSecs: 0 } });
+    await client.createJob(small);
+    await waitForRunning(client, small.key!, 3);
+    await cleanUp(small.key!);
+  });
+
+
   it('kills under a count policy only while 18 of 20 instances stay RUNNING', async () => {
     // Aurora accepts count/percentage policies only on jobs of at least 20 instances.
     const ids = [...Array(20).keys()];
