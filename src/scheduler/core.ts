@@ -3,7 +3,7 @@
  * cluster's settings. One instance per running scheduler.
  */
 import type { ExecutorCatalog } from '../executors/index.js';
-import type { JobConfiguration, JobKey, ServerInfo, TaskConfig } from '../gen/types.js';
+import type { JobConfiguration, JobKey, JobUpdateInstructions, ServerInfo, TaskConfig } from '../gen/types.js';
 import type { TaskLifecycle } from './lifecycle.js';
 import { Responses } from './rpc/responses.js';
 import type { SchedulerState } from './store/state.js';
@@ -19,6 +19,8 @@ export interface CoreOptions {
 
 export interface UpdateGate {
   isUpdating(key: JobKey): boolean;
+  /** The instructions of the role's active updates, by job key string (quota counts what they may run). */
+  activeInstructions(role: string): Map<string, JobUpdateInstructions>;
 }
 
 export interface CronCatalog {
@@ -28,6 +30,8 @@ export interface CronCatalog {
 
 export interface QuotaGate {
   check(task: TaskConfig, instances: number): string | undefined;
+  /** QuotaManager.checkJobUpdate: whether the role's production quota covers this update too. */
+  checkUpdate(job: JobKey, instructions: JobUpdateInstructions): string | undefined;
 }
 
 export class SchedulerCore {
@@ -92,6 +96,16 @@ export class SchedulerCore {
   /** The "Insufficient resource quota: ..." reason when production tasks exceed quota, else undefined. */
   checkQuota(task: TaskConfig, instances: number): string | undefined {
     return this.quota?.check(task, instances);
+  }
+
+  /** The same for a job update about to start (its desired tasks, while the old ones may still run). */
+  checkUpdateQuota(job: JobKey, instructions: JobUpdateInstructions): string | undefined {
+    return this.quota?.checkUpdate(job, instructions);
+  }
+
+  /** The role's active updates' instructions, by job key string (none without the updates feature). */
+  activeUpdateInstructions(role: string): Map<string, JobUpdateInstructions> {
+    return this.updates?.activeInstructions(role) ?? new Map();
   }
 
   /** Stores every change so far, synchronously, before a write is acknowledged (no-op without a state directory). */

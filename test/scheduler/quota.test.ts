@@ -73,6 +73,35 @@ describe('quota', () => {
     expect(negative.details).toEqual(['Negative values in: {CPU=-1}']);
   });
 
+  it('counts a rolling update as the larger of its old and new configs, and refuses one that grows past quota', async () => {
+    const role = 'quota-update-role';
+    const cpus = (n: number): Resource[] => [{ numCpus: n }, { ramMb: 16 }, { diskMb: 16 }];
+    const grow: JobConfiguration = testJob({ name: 'grow', role, environment: 'prod', instances: 4, service: true, resources: cpus(0.1), task: { tier: 'preferred' } });
+    await client.setQuota(role, { resources: [{ numCpus: 1 }, { ramMb: 1000 }, { diskMb: 1000 }] });
+    await client.createJob(grow);
+    const update = (perInstance: number) => ({
+      taskConfig: { ...grow.taskConfig!, resources: cpus(perInstance) },
+      instanceCount: 4,
+      // A long watch keeps the update rolling while the test looks at the quota.
+      settings: { updateGroupSize: 1, minWaitInInstanceRunningMs: 60_000 },
+    });
+
+    // Same instance count, bigger tasks: 4 × 0.3 CPUs is 0.2 over the quota (no instance is added).
+    const over = await rejectionOf(client.startJobUpdate(update(0.3), 'too big'));
+    expect(over.code).toBe(ResponseCode.INVALID_REQUEST);
+    expect(over.details).toEqual(['Insufficient resource quota: CPU quota exceeded by 0.20 core(s)']);
+
+    // 4 × 0.2 fits; while it rolls the job counts max(4 × 0.1, 4 × 0.2) = 0.8 CPUs, whatever runs right now.
+    const { key } = await client.startJobUpdate(update(0.2), 'fits');
+    const during = await client.getQuota(role);
+    expect(plain(during.prodSharedConsumption!.resources).numCpus).toBeCloseTo(0.8);
+    const another = await rejectionOf(client.createJob(testJob({ name: 'other', role, environment: 'prod', resources: cpus(0.3), task: { tier: 'preferred' } })));
+    expect(another.details).toEqual(['Insufficient resource quota: CPU quota exceeded by 0.10 core(s)']);
+
+    await client.abortJobUpdate(key!, 'done looking');
+    await client.killTasks(grow.key!, [], 'test done');
+  });
+
   it('counts a production cron template against quota', async () => {
     const cron: JobConfiguration = { ...job('prod-cron', 10, { tier: 'preferred', isService: false }), cronSchedule: '0 0 1 1 *' };
     const over = await rejectionOf(client.scheduleCronJob(cron));

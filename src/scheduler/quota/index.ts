@@ -3,7 +3,17 @@
  * production / non-production and shared / dedicated, and the check that keeps production tasks
  * (tier `preferred`) of the shared pool within their role's quota.
  */
-import { ACTIVE_STATES, type JobConfiguration, type Resource, type ResourceAggregate, type TaskConfig } from '../../gen/types.js';
+import {
+  ACTIVE_STATES,
+  type InstanceTaskConfig,
+  type JobConfiguration,
+  type JobKey,
+  type JobUpdateInstructions,
+  type Range,
+  type Resource,
+  type ResourceAggregate,
+  type TaskConfig,
+} from '../../gen/types.js';
 import type { RpcHandlers } from '../api-server.js';
 import type { QuotaGate, SchedulerCore } from '../core.js';
 import type { SchedulerFeature } from '../features.js';
@@ -93,6 +103,28 @@ export interface QuotaInfo {
   nonProdDedicated: ResourceBag;
 }
 
+/** Every instance an update replaces, adds or removes: its old and its new instances. */
+function updatedInstances(instructions: JobUpdateInstructions): Set<number> {
+  const ids = new Set<number>();
+  for (const group of [...(instructions.initialState ?? []), ...(instructions.desiredState ? [instructions.desiredState] : [])]) {
+    for (const r of group.instances ?? []) for (let id = r.first!; id <= r.last!; id++) ids.add(id);
+  }
+  return ids;
+}
+
+/** QuotaManager.updateResources: max(old configs, new config) per resource, over the matching configs. */
+function updateConsumption(instructions: JobUpdateInstructions, filter: (t: TaskConfig) => boolean): ResourceBag {
+  const total = (groups: readonly InstanceTaskConfig[]): ResourceBag =>
+    groups.filter((g) => filter(g.task!)).reduce<ResourceBag>((bag, g) => add(bag, scale(g.task!, instanceCount(g.instances))), {});
+  return max(total([...(instructions.initialState ?? [])]), total(instructions.desiredState ? [instructions.desiredState] : []));
+}
+
+function instanceCount(ranges: Iterable<Range> | undefined): number {
+  let n = 0;
+  for (const r of ranges ?? []) n += r.last! - r.first! + 1;
+  return n;
+}
+
 /** What the cron feature asks of quota in addition to the core's gate (QuotaManager.checkCronUpdate). */
 export interface CronQuotaCheck {
   checkCronUpdate(job: JobConfiguration, previous: JobConfiguration | undefined): string | undefined;
@@ -112,14 +144,28 @@ export class QuotaManager implements QuotaGate, CronQuotaCheck {
     }
   }
 
-  info(role: string): QuotaInfo {
-    const tasks = this.core.lifecycle.store.query({ role, statuses: [...ACTIVE_STATES] }).map((t) => t.assignedTask!.task!);
+  /**
+   * QuotaManager.getQuotaInfo: what the role consumes. A job with an active update (or `requested`, the
+   * one being checked) counts, for the instances the update touches, the larger per resource of their
+   * old and new configs (they may run side by side while it rolls); its other instances count their tasks.
+   */
+  info(role: string, requested?: { job: JobKey; instructions: JobUpdateInstructions }): QuotaInfo {
+    const active = this.core.lifecycle.store.query({ role, statuses: [...ACTIVE_STATES] });
+    const tasks = active.map((t) => t.assignedTask!.task!);
     const crons = this.core.cronJobs(role);
     const cronKeys = new Set(crons.map((j) => jobKeyString(j.key)));
+    const updates = this.core.activeUpdateInstructions(role);
+    if (requested) updates.set(jobKeyString(requested.job), requested.instructions);
+    const touched = new Map([...updates].map(([job, instructions]) => [job, updatedInstances(instructions)]));
+    // buildNonUpdatingTasksFilter: tasks the updates do not account for.
+    const unaffected = active
+      .filter((t) => !touched.get(jobKeyString(t.assignedTask!.task!.job))?.has(t.assignedTask!.instanceId!))
+      .map((t) => t.assignedTask!.task!);
     const consumption = (filter: (t: TaskConfig) => boolean): ResourceBag => {
       const matching = tasks.filter(filter);
       let total: ResourceBag = {};
-      for (const t of matching) if (!cronKeys.has(jobKeyString(t.job))) total = add(total, bagOf(t.resources));
+      for (const t of unaffected) if (filter(t) && !cronKeys.has(jobKeyString(t.job))) total = add(total, bagOf(t.resources));
+      for (const instructions of updates.values()) total = add(total, updateConsumption(instructions, filter));
       // A cron job counts as the larger of its template and its running tasks, per resource.
       for (const cron of crons) {
         if (!filter(cron.taskConfig!)) continue;
@@ -142,6 +188,14 @@ export class QuotaManager implements QuotaGate, CronQuotaCheck {
     if (!isProduction(task) || isDedicated(task)) return undefined;
     const info = this.info(task.job!.role!);
     return this.verdict(info.quota, add(info.prodShared, scale(task, instances)));
+  }
+
+  /** QuotaManager.checkJobUpdate: updates to a non-production config, or only removing instances, pass. */
+  checkUpdate(job: JobKey, instructions: JobUpdateInstructions): string | undefined {
+    const desired = instructions.desiredState?.task;
+    if (!desired || !isProduction(desired) || isDedicated(desired)) return undefined;
+    const info = this.info(job.role!, { job, instructions });
+    return this.verdict(info.quota, info.prodShared);
   }
 
   checkCronUpdate(job: JobConfiguration, previous: JobConfiguration | undefined): string | undefined {

@@ -51,7 +51,7 @@ export function updatesFeature(core: SchedulerCore, settings: UpdateOptions = {}
     slaKillRetryMinMs: settings.slaKillRetryMinMs,
     slaKillRetryMaxMs: settings.slaKillRetryMaxMs,
   });
-  core.updates = { isUpdating: (key) => controller.isUpdating(key) };
+  core.updates = { isUpdating: (key) => controller.isUpdating(key), activeInstructions: (role) => store.activeInstructions(role) };
   // Stored updates resume once the restarted scheduler knows which of its tasks survived.
   core.afterRecovery(() => controller.resumeStored());
   return {

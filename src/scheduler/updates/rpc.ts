@@ -94,8 +94,8 @@ export function updateHandlers(core: SchedulerCore, controller: UpdateController
       if (instanceCount <= 0 || instanceCount > core.maxTasksPerJob) {
         return r.invalid(`Instance count must be between 1 and ${core.maxTasksPerJob} inclusive.`);
       }
-      const added = [...diff.replacements].filter((id) => !diff.replaced.has(id)).length;
-      const quota = added > 0 ? core.checkQuota(config, added) : undefined;
+      // QuotaManager.checkJobUpdate: the job counts the larger of its old and new configs while it rolls.
+      const quota = core.checkUpdateQuota(job, instructions);
       if (quota) return r.invalid(quota);
 
       const refused = controller.start(update, audit(message));

@@ -3,7 +3,7 @@
  * state is derived from its events, and queries filter by role, key, job, user and status, newest
  * change first.
  */
-import type { JobInstanceUpdateEvent, JobKey, JobUpdate, JobUpdateDetails, JobUpdateEvent, JobUpdateKey, JobUpdateQuery } from '../../gen/types.js';
+import type { JobInstanceUpdateEvent, JobKey, JobUpdate, JobUpdateDetails, JobUpdateEvent, JobUpdateInstructions, JobUpdateKey, JobUpdateQuery } from '../../gen/types.js';
 import { jobKeyString } from '../tasks.js';
 import { isActiveUpdateStatus } from './states.js';
 
@@ -65,6 +65,16 @@ export class JobUpdateStore {
     return [...this.updates.values()].filter(
       (d) => jobKeyString(d.update!.summary!.key!.job) === wanted && isActiveUpdateStatus(d.update!.summary!.state!.status),
     );
+  }
+
+  /** The instructions of the role's updates in progress, by job key string. */
+  activeInstructions(role: string): Map<string, JobUpdateInstructions> {
+    const out = new Map<string, JobUpdateInstructions>();
+    for (const d of this.updates.values()) {
+      const summary = d.update!.summary!;
+      if (summary.key!.job!.role === role && isActiveUpdateStatus(summary.state!.status)) out.set(jobKeyString(summary.key!.job), d.update!.instructions!);
+    }
+    return out;
   }
 
   query(query: JobUpdateQuery = {}): JobUpdateDetails[] {
