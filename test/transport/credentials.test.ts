@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuroraError } from '../../src/errors.js';
 import { createHttpTransport } from '../../src/transport/index.js';
-import type { HttpTransportOptions, Transport, TransportEvent } from '../../src/transport/index.js';
-import { closedPort, startServer, type TestServer } from './helpers.js';
+import type { HttpTransportOptions, TransportEvent } from '../../src/transport/index.js';
+import { closeAfterEach, closedPort, startServer } from './helpers.js';
 
-const open: Array<TestServer | Transport> = [];
-function track<T extends TestServer | Transport>(x: T): T {
-  open.push(x);
-  return x;
-}
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if ('send' in x) x.close();
-    else await x.close();
-  }
-});
+const track = closeAfterEach();
 
 const PASSWORD = 'Tr0ub4dor&3-horse';
 const TOKEN = Buffer.from(`deployer:${PASSWORD}`).toString('base64');

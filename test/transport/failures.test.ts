@@ -1,20 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuroraAbortError, AuroraTimeoutError, AuroraTransportError } from '../../src/errors.js';
 import { createHttpTransport } from '../../src/transport/index.js';
-import type { Transport } from '../../src/transport/index.js';
-import { closedPort, failure, startServer, type TestServer } from './helpers.js';
+import { closeAfterEach, closedPort, failure, startServer } from './helpers.js';
 
-const open: Array<TestServer | Transport> = [];
-function track<T extends TestServer | Transport>(x: T): T {
-  open.push(x);
-  return x;
-}
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if ('send' in x) x.close();
-    else await x.close();
-  }
-});
+const track = closeAfterEach();
 
 const call = { method: 'getJobUpdateDetails', body: Uint8Array.of(1, 2, 3), protocol: 'binary' as const };
 

@@ -5,6 +5,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import type { Transport } from '../../src/transport/index.js';
 
 export interface Seen {
   method: string | undefined;
@@ -138,4 +140,22 @@ export async function failure(promise: Promise<unknown>): Promise<Error & Record
     return error as Error & Record<string, unknown>;
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/**
+ * For a test file: returns `track`, which registers a server or transport to close after each test
+ * (`const track = closeAfterEach();` at the top, then `track(await startServer(...))`).
+ */
+export function closeAfterEach(): <T extends TestServer | Transport>(x: T) => T {
+  const open: Array<TestServer | Transport> = [];
+  afterEach(async () => {
+    for (const x of open.splice(0)) {
+      if ('send' in x) x.close();
+      else await x.close();
+    }
+  });
+  return (x) => {
+    open.push(x);
+    return x;
+  };
 }

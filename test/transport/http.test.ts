@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AuroraAuthError,
   AuroraHttpError,
@@ -9,20 +9,10 @@ import {
   AuroraValidationError,
 } from '../../src/errors.js';
 import { contentTypes, createHttpTransport, normalizeSchedulerUrl } from '../../src/transport/index.js';
-import type { FetchLike, Transport } from '../../src/transport/index.js';
-import { allBytes, echo, failure, startServer, type TestServer } from './helpers.js';
+import type { FetchLike } from '../../src/transport/index.js';
+import { allBytes, closeAfterEach, echo, failure, startServer } from './helpers.js';
 
-const open: Array<TestServer | Transport> = [];
-function track<T extends TestServer | Transport>(x: T): T {
-  open.push(x);
-  return x;
-}
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if ('send' in x) x.close();
-    else await x.close();
-  }
-});
+const track = closeAfterEach();
 
 describe('HTTP transport: requests', () => {
   it('posts binary Thrift with the binary content type both ways, to /api, and returns the body', async () => {

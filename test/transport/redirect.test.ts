@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuroraHttpError, AuroraTransportError } from '../../src/errors.js';
 import { createHttpTransport } from '../../src/transport/index.js';
-import type { Transport, TransportEvent } from '../../src/transport/index.js';
-import { allBytes, echo, failure, startServer, type Handler, type TestServer } from './helpers.js';
+import type { TransportEvent } from '../../src/transport/index.js';
+import { allBytes, closeAfterEach, echo, failure, type Handler, startServer } from './helpers.js';
 
-const open: Array<TestServer | Transport> = [];
-function track<T extends TestServer | Transport>(x: T): T {
-  open.push(x);
-  return x;
-}
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if ('send' in x) x.close();
-    else await x.close();
-  }
-});
+const track = closeAfterEach();
 
 function redirectTo(location: string, status = 307): Handler {
   return (_req, res) => {

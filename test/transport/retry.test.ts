@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuroraAbortError, AuroraAuthError, AuroraHttpError, AuroraTransportError } from '../../src/errors.js';
 import { createHttpTransport, withRetry } from '../../src/transport/index.js';
-import type { RetryInfo, Transport } from '../../src/transport/index.js';
-import { closedPort, failure, startServer, type TestServer } from './helpers.js';
+import type { RetryInfo } from '../../src/transport/index.js';
+import { closeAfterEach, closedPort, failure, startServer, type TestServer } from './helpers.js';
 
-const open: Array<TestServer | Transport> = [];
-function track<T extends TestServer | Transport>(x: T): T {
-  open.push(x);
-  return x;
-}
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if ('send' in x) x.close();
-    else await x.close();
-  }
-});
+const track = closeAfterEach();
 
 const fast = { minDelayMs: 5, maxDelayMs: 20 };
 

@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraTransportError } from '../../src/errors.js';
 import { createHttpTransport } from '../../src/transport/index.js';
-import type { Transport } from '../../src/transport/index.js';
-import { echo, failure, makePki, startServer, type Pki, type TestServer } from './helpers.js';
+import { closeAfterEach, echo, failure, makePki, type Pki, startServer } from './helpers.js';
 
 let pki: Pki;
 beforeAll(() => {
@@ -10,17 +9,7 @@ beforeAll(() => {
 });
 afterAll(() => pki?.cleanup());
 
-const open: Array<TestServer | Transport> = [];
-function track<T extends TestServer | Transport>(x: T): T {
-  open.push(x);
-  return x;
-}
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if ('send' in x) x.close();
-    else await x.close();
-  }
-});
+const track = closeAfterEach();
 
 const call = { method: 'getJobs', body: Uint8Array.of(4, 5, 6), protocol: 'binary' as const };
 
