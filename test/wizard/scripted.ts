@@ -82,3 +82,13 @@ export class ScriptedPrompter implements Prompter {
     return value;
   }
 }
+
+/** The wizard's questions, in order, for a service on a custom executor (with an executor file). */
+export const CUSTOM_SERVICE = ['Cluster', 'Role', 'Environment', 'Job name', 'Kind of job', 'Instances', 'Executor', 'Executor data', 'CPUs', 'RAM', 'Disk', 'Named ports', 'Constraints', 'Metadata', 'update settings', 'Tier'];
+/** ... and for a Thermos job with one process (no update settings for batch jobs: drop that question). */
+export const THERMOS_ONE_PROCESS = ['Cluster', 'Role', 'Environment', 'Job name', 'Kind of job', 'Instances', 'Executor', 'Process 1: name', 'Process 1: command line', 'Add another process', 'CPUs', 'RAM', 'Disk', 'Named ports', 'Constraints', 'Metadata', 'update settings', 'Tier'];
+
+/** Steps answering `questions` in order: Enter for each, except where `answers` says otherwise. */
+export function script(questions: readonly string[], answers: Readonly<Record<string, Answer>> = {}): Step[] {
+  return questions.map((q) => [q, q in answers ? answers[q]! : DEFAULT]);
+}

@@ -15,7 +15,7 @@ import { run } from '../../src/cli/commands/job/wizard.js';
 import { runWizard, type WizardOptions } from '../../src/cli/wizard/wizard.js';
 import { parseJobFile } from '../../src/job/file.js';
 import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
-import { DEFAULT, ScriptedPrompter, type Step } from './scripted.js';
+import { CUSTOM_SERVICE, DEFAULT, script, ScriptedPrompter, THERMOS_ONE_PROCESS, type Step } from './scripted.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const EXECUTORS = join(ROOT, 'examples/executors.json');
@@ -338,22 +338,7 @@ describe('job wizard (scripted answers)', () => {
     // Also at the very last question, with everything answered.
     const late = await session(
       [
-        ['Cluster', DEFAULT],
-        ['Role', DEFAULT],
-        ['Environment', DEFAULT],
-        ['Job name', DEFAULT],
-        ['Kind of job', DEFAULT],
-        ['Instances', DEFAULT],
-        ['Executor', DEFAULT],
-        ['Executor data', DEFAULT],
-        ['CPUs', DEFAULT],
-        ['RAM', DEFAULT],
-        ['Disk', DEFAULT],
-        ['Named ports', DEFAULT],
-        ['Constraints', DEFAULT],
-        ['Metadata', DEFAULT],
-        ['update settings', DEFAULT],
-        ['Tier', DEFAULT],
+        ...script(CUSTOM_SERVICE),
         ['What now', new ExitPromptError('User force closed the prompt with SIGINT')],
       ],
       { output: out, customExecutorConfig: EXECUTORS },
@@ -369,24 +354,7 @@ describe('job wizard (scripted answers)', () => {
     const out = join(dir, 'job.json');
     const s = await session(
       [
-        ['Cluster', DEFAULT],
-        ['Role', DEFAULT],
-        ['Environment', DEFAULT],
-        ['Job name', DEFAULT],
-        ['Kind of job', DEFAULT],
-        ['Instances', DEFAULT],
-        ['Executor', DEFAULT],
-        ['Process 1: name', DEFAULT],
-        ['Process 1: command line', DEFAULT],
-        ['Add another process', DEFAULT],
-        ['CPUs', DEFAULT],
-        ['RAM', DEFAULT],
-        ['Disk', DEFAULT],
-        ['Named ports', DEFAULT],
-        ['Constraints', DEFAULT],
-        ['Metadata', DEFAULT],
-        ['update settings', DEFAULT],
-        ['Tier', DEFAULT],
+        ...script(THERMOS_ONE_PROCESS),
         ['What now', DEFAULT],
       ],
       { output: out },
@@ -405,26 +373,8 @@ describe('job wizard (scripted answers)', () => {
     const dir = temp('aurora-ts-wizard-');
     const existing = join(dir, 'job.json');
     writeFileSync(existing, '{"keep": "me"}\n');
-    const defaults: Step[] = [
-      ['Cluster', DEFAULT],
-      ['Role', DEFAULT],
-      ['Environment', DEFAULT],
-      ['Job name', DEFAULT],
-      ['Kind of job', 'batch'],
-      ['Instances', DEFAULT],
-      ['Executor', DEFAULT],
-      ['Process 1: name', DEFAULT],
-      ['Process 1: command line', DEFAULT],
-      ['Add another process', DEFAULT],
-      ['CPUs', DEFAULT],
-      ['RAM', DEFAULT],
-      ['Disk', DEFAULT],
-      ['Named ports', DEFAULT],
-      ['Constraints', DEFAULT],
-      ['Metadata', DEFAULT],
-      ['Tier', DEFAULT],
-      ['What now', 'save'],
-    ];
+    // A batch job: no update settings question.
+    const defaults: Step[] = [...script(THERMOS_ONE_PROCESS.filter((q) => q !== 'update settings'), { 'Kind of job': 'batch' }), ['What now', 'save']];
     const declined = await session([...defaults, [`${existing} exists. Overwrite it?`, DEFAULT], ['Save as', DEFAULT]], { output: existing }, undefined, dir);
     expect(declined.code).toBe(0);
     expect(readFileSync(existing, 'utf8')).toBe('{"keep": "me"}\n');
@@ -444,40 +394,10 @@ describe('job wizard (scripted answers)', () => {
     writeFileSync(source, JSON.stringify(original));
     const s = await session(
       [
-        ['Cluster', DEFAULT],
-        ['Role', DEFAULT],
-        ['Environment', DEFAULT],
-        ['Job name', DEFAULT],
-        ['Kind of job', DEFAULT],
-        ['Instances', '3'],
-        ['Executor', DEFAULT],
-        ['Executor data', DEFAULT],
-        ['CPUs', DEFAULT],
-        ['RAM', DEFAULT],
-        ['Disk', DEFAULT],
-        ['Named ports', DEFAULT],
-        ['Constraints', DEFAULT],
-        ['Metadata', DEFAULT],
-        ['update settings', DEFAULT],
-        ['Tier', DEFAULT],
+        ...script(CUSTOM_SERVICE, { Instances: '3' }),
         ['What now', 'restart'],
         // Starting over: the answers so far are the defaults.
-        ['Cluster', DEFAULT],
-        ['Role', DEFAULT],
-        ['Environment', DEFAULT],
-        ['Job name', DEFAULT],
-        ['Kind of job', DEFAULT],
-        ['Instances', DEFAULT],
-        ['Executor', DEFAULT],
-        ['Executor data', DEFAULT],
-        ['CPUs', DEFAULT],
-        ['RAM', DEFAULT],
-        ['Disk', DEFAULT],
-        ['Named ports', DEFAULT],
-        ['Constraints', DEFAULT],
-        ['Metadata', DEFAULT],
-        ['update settings', DEFAULT],
-        ['Tier', DEFAULT],
+        ...script(CUSTOM_SERVICE),
         ['What now', 'save'],
         ['Save as', DEFAULT],
         ['exists. Overwrite it?', true],
