@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
-import { JobUpdateStatus, ResponseCode } from '../../src/gen/types.js';
+import { JobUpdateStatus, ResponseCode, type JobConfiguration } from '../../src/gen/types.js';
 import { encodeReply, responseProtocol } from '../../src/protocol/index.js';
 import { listen } from '../../src/scheduler/api-server.js';
 import type { RunningScheduler } from '../../src/scheduler/index.js';
@@ -112,7 +112,7 @@ describe('a faulty scheduler, through the CLI', () => {
   });
 
   it('a 307 loop is followed a bounded number of times: exit 5', async () => {
-    behaviour = (req, res) => res.writeHead(307, { Location: `${faultyUrl}/api?loop=${Math.random()}` }).end();
+    behaviour = (_req, res) => res.writeHead(307, { Location: `${faultyUrl}/api?loop=${Math.random()}` }).end();
     const result = await listJobs('307 loop', faultyUrl);
     expect(result.code).toBe(5);
     expect(oneErrorLine(result)).toMatch(/too many redirects/);
@@ -151,6 +151,33 @@ describe('the leader disappears during `update wait`', () => {
     await zk?.stop();
   }, 60_000);
 
+  /** Creates a 2-instance job through the leader at `zkPath` and starts an update that waits `watchMs` per instance. */
+  async function rollingUpdate(zkPath: string, name: string, watchMs: number): Promise<{ job: JobConfiguration; updateId: string }> {
+    const client = new AuroraClient({ zk: zk.connectString, zkPath, netrc: false });
+    try {
+      const job = jobConfig(name, 2);
+      await client.createJob(job);
+      const next = structuredClone(job.taskConfig!);
+      next.executorConfig = { name: 'sleeper', data: 'v2' };
+      const started = await client.startJobUpdate(
+        { taskConfig: next, instanceCount: 2, settings: { updateGroupSize: 1, minWaitInInstanceRunningMs: watchMs, maxPerInstanceFailures: 0, maxFailedInstances: 0 } },
+        'reliability',
+      );
+      expect(started.key?.id).toBeTruthy();
+      return { job, updateId: started.key!.id! };
+    } finally {
+      client.close();
+    }
+  }
+
+  /** A CLI environment whose clusters.json names `cluster`, found through this ZooKeeper at `zkPath`. */
+  function zkClusterEnv(cluster: string, zkPath: string): NodeJS.ProcessEnv {
+    const env = cleanEnv();
+    mkdirSync(env['AURORA_CONFIG_ROOT']!, { recursive: true });
+    writeFileSync(join(env['AURORA_CONFIG_ROOT']!, 'clusters.json'), JSON.stringify([{ name: cluster, zk: '127.0.0.1', zk_port: zk.port, scheduler_zk_path: zkPath }]));
+    return env;
+  }
+
   it('the CLI re-discovers the new leader; with separate state it does not know the update (documented outcome)', async () => {
     const zkOptions = { hosts: zk.connectString, path: '/aurora/scheduler', sessionTimeoutMs: 2000 };
     const a = await localScheduler({ zk: zkOptions });
@@ -160,25 +187,11 @@ describe('the leader disappears during `update wait`', () => {
     expect(a.isLeader()).toBe(true);
     expect(b.isLeader()).toBe(false);
 
-    const client = new AuroraClient({ zk: zk.connectString, zkPath: '/aurora/scheduler', netrc: false });
-    const job = jobConfig('handover', 2);
-    await client.createJob(job);
-    const next = structuredClone(job.taskConfig!);
-    next.executorConfig = { name: 'sleeper', data: 'v2' };
     // A long watch so the update is still rolling when the leader goes.
-    const started = await client.startJobUpdate(
-      { taskConfig: next, instanceCount: 2, settings: { updateGroupSize: 1, minWaitInInstanceRunningMs: 60_000, maxPerInstanceFailures: 0, maxFailedInstances: 0 } },
-      'reliability',
-    );
-    const updateId = started.key?.id;
-    expect(updateId).toBeTruthy();
-    client.close();
-
-    const env = cleanEnv();
-    mkdirSync(env['AURORA_CONFIG_ROOT']!, { recursive: true });
-    writeFileSync(join(env['AURORA_CONFIG_ROOT']!, 'clusters.json'), JSON.stringify([{ name: 'zkc', zk: '127.0.0.1', zk_port: zk.port, scheduler_zk_path: '/aurora/scheduler' }]));
+    const { job, updateId } = await rollingUpdate('/aurora/scheduler', 'handover', 60_000);
+    const env = zkClusterEnv('zkc', '/aurora/scheduler');
     const t0 = performance.now();
-    const waiting = runCli(['--json', 'update', 'wait', 'zkc/www-data/devel/handover', '--id', updateId!, '--wait-timeout', '8'], { env, timeoutMs: 60_000 });
+    const waiting = runCli(['--json', 'update', 'wait', 'zkc/www-data/devel/handover', '--id', updateId, '--wait-timeout', '8'], { env, timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 1500));
     await a.close();
     const result = await waiting;
@@ -195,7 +208,7 @@ describe('the leader disappears during `update wait`', () => {
     // The new leader answers; the update is unknown to it.
     const after = new AuroraClient({ zk: zk.connectString, zkPath: '/aurora/scheduler', netrc: false });
     try {
-      const details = await after.getJobUpdateDetails({ job: job.key!, id: updateId! }, { key: { job: job.key!, id: updateId! } }).catch((e: Error) => e);
+      const details = await after.getJobUpdateDetails({ job: job.key!, id: updateId }, { key: { job: job.key!, id: updateId } }).catch((e: Error) => e);
       const known = !(details instanceof Error) && (details.detailsList ?? []).some((d) => d.update?.summary?.state?.status === JobUpdateStatus.ROLLING_FORWARD);
       expect(known).toBe(false);
     } finally {
@@ -216,25 +229,11 @@ describe('the leader disappears during `update wait`', () => {
     expect(a.isLeader()).toBe(true);
     expect(b.isLeader()).toBe(false);
 
-    const client = new AuroraClient({ zk: zk.connectString, zkPath, netrc: false });
-    const job = jobConfig('shared-handover', 2);
-    await client.createJob(job);
-    const next = structuredClone(job.taskConfig!);
-    next.executorConfig = { name: 'sleeper', data: 'v2' };
     // A watch long enough that the update is still rolling when the leader goes, short enough to finish soon after.
-    const started = await client.startJobUpdate(
-      { taskConfig: next, instanceCount: 2, settings: { updateGroupSize: 1, minWaitInInstanceRunningMs: 2000, maxPerInstanceFailures: 0, maxFailedInstances: 0 } },
-      'reliability',
-    );
-    const updateId = started.key?.id;
-    expect(updateId).toBeTruthy();
-    client.close();
-
-    const env = cleanEnv();
-    mkdirSync(env['AURORA_CONFIG_ROOT']!, { recursive: true });
-    writeFileSync(join(env['AURORA_CONFIG_ROOT']!, 'clusters.json'), JSON.stringify([{ name: 'zks', zk: '127.0.0.1', zk_port: zk.port, scheduler_zk_path: zkPath }]));
+    const { updateId } = await rollingUpdate(zkPath, 'shared-handover', 2000);
+    const env = zkClusterEnv('zks', zkPath);
     const t0 = performance.now();
-    const waiting = runCli(['--json', 'update', 'wait', 'zks/www-data/devel/shared-handover', '--id', updateId!, '--wait-timeout', '30'], { env, timeoutMs: 60_000 });
+    const waiting = runCli(['--json', 'update', 'wait', 'zks/www-data/devel/shared-handover', '--id', updateId, '--wait-timeout', '30'], { env, timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 1500));
     await a.close();
     const result = await waiting;
