@@ -33,8 +33,9 @@ export interface HttpTransportOptions {
   /** Largest reply body accepted, in bytes (default 256 MiB), so a broken or hostile server cannot fill memory. */
   maxReplyBytes?: number;
   /**
-   * A fetch implementation to send with instead of node:http (node-fetch, undici's fetch, or a fake
-   * in tests). It is called with `redirect: 'manual'`: the transport follows redirects itself.
+   * A fetch implementation to send with instead of node:http (node-fetch, or a fake in tests). It is
+   * called with `redirect: 'manual'` (the transport follows redirects itself) and with `agent`, the
+   * transport's keep-alive agents carrying the `tls` options; a fetch that ignores `agent` ignores those.
    */
   fetch?: FetchLike;
   /** Extra headers sent with every call. Authorization/Cookie ones follow redirects only to the same host. */
@@ -78,7 +79,7 @@ export interface FetchInit {
   agent?: Agent | ((url: URL) => Agent);
 }
 
-/** What the transport reads of a fetch response. node-fetch's and undici's responses have it. */
+/** What the transport reads of a fetch response (node-fetch's Response has it). */
 export interface FetchResponse {
   status: number;
   statusText: string;
@@ -86,5 +87,5 @@ export interface FetchResponse {
   body: AsyncIterable<Uint8Array | string> | null;
 }
 
-/** The fetch seam: node-fetch, undici's fetch or a fake fit it; the default is node:http (node-http.ts). */
+/** The fetch seam: node-fetch or a fake fit it; the default is node:http (node-http.ts). */
 export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;
