@@ -8,7 +8,7 @@ import { ACTIVE_STATES, ScheduleStatus, TERMINAL_STATES, type ScheduledTask, typ
 import type { CliContext } from './context.js';
 import { CliFailure } from './errors.js';
 import { ExitCode } from './exit-codes.js';
-import { formatJobKey, thriftJobKey, type JobKeySpec } from './jobkey.js';
+import { formatJobKey, parseJobKey, thriftJobKey, type JobKeySpec } from './jobkey.js';
 
 export function statusName(status: ScheduleStatus | undefined): string {
   return status === undefined ? '?' : (ScheduleStatus[status] ?? String(status));
@@ -75,6 +75,16 @@ export function taskRow(task: ScheduledTask): TaskRow {
     failureCount: task.failureCount ?? 0,
     message: last?.message ?? null,
   };
+}
+
+/** The rows of every task of the job named by `keyText` (`cluster/role/env/name[/instances]`); none is a failure. */
+export async function jobTaskRows(ctx: CliContext, keyText: string): Promise<{ label: string; tasks: TaskRow[] }> {
+  const key = parseJobKey(keyText, 'optional');
+  const client = await ctx.client(key.cluster);
+  const tasks = (await jobTasks(client, key)).map(taskRow);
+  const label = formatJobKey(key);
+  if (tasks.length === 0) throw new CliFailure(`no tasks found for job ${label}`);
+  return { label, tasks };
 }
 
 export function formatPorts(ports: Record<string, number>): string {

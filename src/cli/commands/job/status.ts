@@ -1,9 +1,7 @@
 /** `aurora-ts job status KEY[/instances]`: one row per task (instance, state, task id, host, ports, age). */
 import type { CliContext } from '../../context.js';
-import { CliFailure } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-import { formatJobKey, parseJobKey } from '../../jobkey.js';
-import { formatAge, formatPorts, jobTasks, styleState, taskRow, type TaskRow } from '../../tasks.js';
+import { formatAge, formatPorts, jobTaskRows, styleState, type TaskRow } from '../../tasks.js';
 
 export interface StatusOptions {
   key: string;
@@ -14,11 +12,7 @@ const INACTIVE = new Set(['FINISHED', 'FAILED', 'KILLED', 'LOST']);
 
 export async function run(ctx: CliContext, options: StatusOptions): Promise<number> {
   const { io } = ctx;
-  const key = parseJobKey(options.key, 'optional');
-  const client = await ctx.client(key.cluster);
-  const tasks = (await jobTasks(client, key)).map(taskRow);
-  const label = formatJobKey(key);
-  if (tasks.length === 0) throw new CliFailure(`no tasks found for job ${label}`);
+  const { label, tasks } = await jobTaskRows(ctx, options.key);
   const shown = options.all ? tasks : tasks.filter((t) => !INACTIVE.has(t.state));
   if (io.json) {
     io.data({ job: label, tasks: shown });

@@ -1,9 +1,7 @@
 /** `aurora-ts task list KEY[/instances]`: every task of a job, active or not, with its latest event. */
 import type { CliContext } from '../../context.js';
-import { CliFailure } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-import { formatJobKey, parseJobKey } from '../../jobkey.js';
-import { formatAge, jobTasks, styleState, taskRow, type TaskRow } from '../../tasks.js';
+import { formatAge, jobTaskRows, styleState, type TaskRow } from '../../tasks.js';
 
 export interface TaskListOptions {
   key: string;
@@ -11,11 +9,7 @@ export interface TaskListOptions {
 
 export async function run(ctx: CliContext, options: TaskListOptions): Promise<number> {
   const { io } = ctx;
-  const key = parseJobKey(options.key, 'optional');
-  const client = await ctx.client(key.cluster);
-  const tasks = (await jobTasks(client, key)).map(taskRow);
-  const label = formatJobKey(key);
-  if (tasks.length === 0) throw new CliFailure(`no tasks found for job ${label}`);
+  const { label, tasks } = await jobTaskRows(ctx, options.key);
   if (io.json) {
     io.data({ job: label, tasks });
     return ExitCode.OK;
