@@ -5,8 +5,6 @@
  * One scheduler has one SlaManager (`slaManagerFor(core)`), so maintenance and updates share the
  * per-coordinator lock.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import {
   ACTIVE_STATES,
   ScheduleStatus,
@@ -14,6 +12,7 @@ import {
   type ScheduledTask,
   type SlaPolicy,
 } from '../gen/types.js';
+import { nodeHttpFetch } from '../transport/node-http.js';
 import type { SchedulerCore } from './core.js';
 import { isProduction } from './quota/index.js';
 import { lastEventTime, type TaskStore } from './tasks.js';
@@ -29,9 +28,9 @@ export interface SlaOptions {
 }
 
 /** SlaManager.TASK_PARAM: the query parameter and body field naming the task. */
-export const TASK_PARAM = 'task';
+const TASK_PARAM = 'task';
 /** The coordinator's answer field when the policy names none. */
-export const DEFAULT_STATUS_KEY = 'drain';
+const DEFAULT_STATUS_KEY = 'drain';
 /** Largest coordinator reply read; anything bigger is not an answer. */
 const MAX_REPLY_BYTES = 1 << 20;
 
@@ -47,7 +46,7 @@ export function hasSlaPolicy(policy: SlaPolicy | undefined | null): policy is Sl
 }
 
 /** SlaManager.getTaskKey: `cluster/role/env/name/instance`. */
-export function slaTaskKey(task: ScheduledTask, clusterName: string): string {
+function slaTaskKey(task: ScheduledTask, clusterName: string): string {
   const assigned = task.assignedTask!;
   const job = assigned.task!.job!;
   return `${clusterName}/${job.role}/${job.environment}/${job.name}/${assigned.instanceId}`;
@@ -57,7 +56,7 @@ export function slaTaskKey(task: ScheduledTask, clusterName: string): string {
  * The task as Thrift's TSimpleJSONProtocol writes it (what Aurora sends as `taskConfig`): field names
  * as keys, enums and booleans as numbers (true → 1), sets and lists as arrays, maps as objects.
  */
-export function simpleJson(value: unknown): unknown {
+function simpleJson(value: unknown): unknown {
   return JSON.parse(
     JSON.stringify(value, (_key, v: unknown) => {
       if (typeof v === 'boolean') return v ? 1 : 0;
@@ -74,7 +73,7 @@ export function simpleJson(value: unknown): unknown {
  * RUNNING, each for at least the policy's duration, without this task? Jobs that are not production
  * (unless `awareKillNonProd`) or have fewer than `minRequiredInstances` active tasks pass (skipSla).
  */
-export function meetsSla(task: ScheduledTask, policy: SlaPolicy, store: TaskStore, options: SlaOptions = {}): boolean {
+function meetsSla(task: ScheduledTask, policy: SlaPolicy, store: TaskStore, options: SlaOptions = {}): boolean {
   const config = task.assignedTask!.task!;
   const total = store.query({ jobKeys: [config.job!], statuses: [...ACTIVE_STATES] }).length;
   const production = (options.awareKillNonProd ?? false) || isProduction(config);
@@ -135,50 +134,30 @@ export async function askCoordinator(
   return (answer as Record<string, unknown>)[key] === true;
 }
 
-/** One POST with a hard deadline; undefined when it fails in any way. */
-function post(url: URL, body: string, timeoutMs: number): Promise<{ status: number; body: string } | undefined> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (result: { status: number; body: string } | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      resolve(result);
-    };
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(
-      url,
-      {
-        method: 'POST',
-        // No pooled sockets: a coordinator is asked rarely, and a kept-alive socket would outlive the check.
-        agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' },
-      },
-      (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_REPLY_BYTES) {
-            req.destroy();
-            finish(undefined);
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () => finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', () => finish(undefined));
-        res.on('aborted', () => finish(undefined));
-      },
-    );
-    const deadline = setTimeout(() => {
-      req.destroy();
-      finish(undefined);
-    }, timeoutMs);
-    deadline.unref();
-    req.on('error', () => finish(undefined));
-    req.end(body);
-  });
+/** One POST with a hard deadline over the client's own HTTP sender; undefined when it fails in any way. */
+async function post(url: URL, body: string, timeoutMs: number): Promise<{ status: number; body: string } | undefined> {
+  try {
+    const reply = await nodeHttpFetch(url.href, {
+      method: 'POST',
+      body: Buffer.from(body),
+      // A coordinator is asked rarely: no socket is kept for the next check.
+      headers: { 'content-type': 'application/json', connection: 'close' },
+      redirect: 'manual',
+      // Covers the connection and the whole reply.
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of reply.body ?? []) {
+      const bytes = Buffer.from(chunk);
+      size += bytes.length;
+      if (size > MAX_REPLY_BYTES) return undefined;
+      chunks.push(bytes);
+    }
+    return { status: reply.status, body: Buffer.concat(chunks).toString('utf8') };
+  } catch {
+    return undefined;
+  }
 }
 
 export interface CheckOptions {
@@ -219,11 +198,6 @@ export class SlaManager {
     if (!meetsSla(task, policy, this.context.store, this.options)) return Promise.resolve(false);
     act();
     return Promise.resolve(true);
-  }
-
-  /** Whether the policy allows taking `task` down now (no action). */
-  checkSla(task: ScheduledTask, policy: SlaPolicy | undefined, params: Record<string, string> = {}): Promise<boolean> {
-    return this.checkSlaThenAct(task, policy, () => undefined, { params });
   }
 
   private async askThenAct(task: ScheduledTask, policy: CoordinatorSlaPolicy, act: () => void, params: Record<string, string>): Promise<boolean> {

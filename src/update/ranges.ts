@@ -46,6 +46,20 @@ function merge(ids: number[]): Range[] {
   return out;
 }
 
+/** Every instance id the ranges name. */
+export function rangesToIds(ranges: Iterable<Range> | undefined): Set<number> {
+  const ids = new Set<number>();
+  for (const r of ranges ?? []) for (let id = r.first!; id <= r.last!; id++) ids.add(id);
+  return ids;
+}
+
+/** How many instances the ranges name (Aurora's getUpdateInstanceCount: ranges are disjoint). */
+export function rangesSize(ranges: Iterable<Range> | undefined): number {
+  let n = 0;
+  for (const r of ranges ?? []) n += r.last! - r.first! + 1;
+  return n;
+}
+
 export function formatRanges(ranges: readonly Range[]): string {
   return ranges.map((r) => (r.first === r.last ? `${r.first}` : `${r.first}-${r.last}`)).join(',');
 }

@@ -18,6 +18,7 @@ import type { AuroraClient } from '../../client/client.js';
 import type { CliContext } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { toRanges } from '../../update/ranges.js';
 import { loadJob } from '../jobfile.js';
 import { formatInstances, formatJobKey, parseClusterRole, parseInstances, parseJobKey, thriftJobKey, type JobKeySpec } from '../jobkey.js';
 
@@ -62,14 +63,6 @@ export async function start(ctx: CliContext, options: StartOptions): Promise<num
   return view === undefined || view.status === JobUpdateStatus.ROLLED_FORWARD ? ExitCode.OK : ExitCode.FAILURE;
 }
 
-function toRanges(ids: readonly number[]): { first: number; last: number }[] {
-  return formatInstances(ids)
-    .split(',')
-    .map((part) => {
-      const [a, b] = part.split('-').map(Number) as [number, number | undefined];
-      return { first: a, last: b ?? a };
-    });
-}
 
 export interface KeyOptions {
   key: string;

@@ -9,7 +9,6 @@ import {
   type JobConfiguration,
   type JobKey,
   type JobUpdateInstructions,
-  type Range,
   type Resource,
   type ResourceAggregate,
   type TaskConfig,
@@ -18,6 +17,7 @@ import type { RpcHandlers } from '../api-server.js';
 import type { QuotaGate, SchedulerCore } from '../core.js';
 import type { SchedulerFeature } from '../features.js';
 import type { StateSection } from '../store/state.js';
+import { rangesSize, rangesToIds } from '../../update/ranges.js';
 import { jobKeyString } from '../tasks.js';
 
 /** The resource types quota counts, in Aurora's order (ResourceType: CPUS, RAM_MB, DISK_MB). */
@@ -105,25 +105,17 @@ export interface QuotaInfo {
 
 /** Every instance an update replaces, adds or removes: its old and its new instances. */
 function updatedInstances(instructions: JobUpdateInstructions): Set<number> {
-  const ids = new Set<number>();
-  for (const group of [...(instructions.initialState ?? []), ...(instructions.desiredState ? [instructions.desiredState] : [])]) {
-    for (const r of group.instances ?? []) for (let id = r.first!; id <= r.last!; id++) ids.add(id);
-  }
-  return ids;
+  const groups = [...(instructions.initialState ?? []), ...(instructions.desiredState ? [instructions.desiredState] : [])];
+  return rangesToIds(groups.flatMap((g) => [...(g.instances ?? [])]));
 }
 
 /** QuotaManager.updateResources: max(old configs, new config) per resource, over the matching configs. */
 function updateConsumption(instructions: JobUpdateInstructions, filter: (t: TaskConfig) => boolean): ResourceBag {
   const total = (groups: readonly InstanceTaskConfig[]): ResourceBag =>
-    groups.filter((g) => filter(g.task!)).reduce<ResourceBag>((bag, g) => add(bag, scale(g.task!, instanceCount(g.instances))), {});
+    groups.filter((g) => filter(g.task!)).reduce<ResourceBag>((bag, g) => add(bag, scale(g.task!, rangesSize(g.instances))), {});
   return max(total([...(instructions.initialState ?? [])]), total(instructions.desiredState ? [instructions.desiredState] : []));
 }
 
-function instanceCount(ranges: Iterable<Range> | undefined): number {
-  let n = 0;
-  for (const r of ranges ?? []) n += r.last! - r.first! + 1;
-  return n;
-}
 
 /** What the cron feature asks of quota in addition to the core's gate (QuotaManager.checkCronUpdate). */
 export interface CronQuotaCheck {

@@ -11,7 +11,6 @@ import {
   type JobKey,
   type JobStats,
   type JobSummary,
-  type Range,
   type ScheduledTask,
   type TaskConfig,
   type TaskQuery,
@@ -19,6 +18,7 @@ import {
 import { isGoodIdentifier } from '../../job/identifiers.js';
 import type { RpcHandlers } from '../api-server.js';
 import type { SchedulerCore } from '../core.js';
+import { toRanges } from '../../update/ranges.js';
 import { canonicalJson, firstEventTime, jobKeyString, taskJobKey } from '../tasks.js';
 
 const NO_CRON = 'Cron jobs may only be created/updated by calling scheduleCronJob.';
@@ -39,17 +39,6 @@ export function canonicalKey(key: JobKey): string {
   return `${key.role}/${key.environment}/${key.name}`;
 }
 
-/** Turns a set of instance ids into Aurora's sorted, merged Ranges. */
-export function toRanges(ids: Iterable<number>): Range[] {
-  const sorted = [...new Set(ids)].sort((a, b) => a - b);
-  const ranges: Range[] = [];
-  for (const id of sorted) {
-    const last = ranges[ranges.length - 1];
-    if (last && last.last === id - 1) last.last = id;
-    else ranges.push({ first: id, last: id });
-  }
-  return ranges;
-}
 
 function stripExecutorData(task: ScheduledTask): ScheduledTask {
   const copy = structuredClone(task);
@@ -149,7 +138,7 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
         const group = groups.get(id) ?? groups.set(id, { config, instances: [] }).get(id)!;
         group.instances.push(t.assignedTask!.instanceId!);
       }
-      const configGroups: ConfigGroup[] = [...groups.values()].map((g) => ({ config: g.config, instances: toRanges(g.instances) }));
+      const configGroups: ConfigGroup[] = [...groups.values()].map((g) => ({ config: g.config, instances: toRanges([...g.instances]) }));
       return r.ok({ configSummaryResult: { summary: { key, groups: configGroups } } });
     },
 

@@ -25,7 +25,8 @@ import {
 import type { TaskLifecycle } from '../lifecycle.js';
 import { hasSlaPolicy, type SlaManager } from '../sla.js';
 import { jobKeyString, taskJobKey } from '../tasks.js';
-import { initialConfig, rangesToIds } from './diff.js';
+import { rangesToIds } from '../../update/ranges.js';
+import { initialConfig } from './diff.js';
 import { blockedState, isActiveUpdateStatus, isAwaitingPulse, isRolling, pausedState, resumedState, transitionProblem, unblockedState } from './states.js';
 import { describeUpdateKey, updateKeyString, type JobUpdateStore } from './store.js';
 import { autopauseEnabled, strategyFor, updateOrder } from './strategy.js';

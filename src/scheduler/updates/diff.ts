@@ -3,8 +3,8 @@
  * the update asks for, optionally limited to some instances; and the grouping of instances by config
  * that update instructions and getJobUpdateDiff report.
  */
-import type { ConfigGroup, InstanceTaskConfig, JobKey, Range, TaskConfig } from '../../gen/types.js';
-import { toRanges } from '../rpc/jobs.js';
+import type { ConfigGroup, InstanceTaskConfig, JobKey, TaskConfig } from '../../gen/types.js';
+import { toRanges } from '../../update/ranges.js';
 import { canonicalJson, type TaskStore } from '../tasks.js';
 
 export interface JobDiff {
@@ -22,11 +22,6 @@ export function currentState(store: TaskStore, job: JobKey): Map<number, TaskCon
   return state;
 }
 
-export function rangesToIds(ranges: Iterable<Range> | undefined): Set<number> {
-  const ids = new Set<number>();
-  for (const r of ranges ?? []) for (let id = r.first!; id <= r.last!; id++) ids.add(id);
-  return ids;
-}
 
 export function computeDiff(current: Map<number, TaskConfig>, proposed: TaskConfig, instanceCount: number, scope: ReadonlySet<number>): JobDiff {
   const proposedJson = canonicalJson('TaskConfig', proposed);

@@ -16,9 +16,10 @@ import type {
 } from '../../gen/types.js';
 import type { RpcHandlers } from '../api-server.js';
 import type { SchedulerCore } from '../core.js';
-import { jobKeyProblem, toRanges } from '../rpc/jobs.js';
+import { jobKeyProblem } from '../rpc/jobs.js';
 import type { Audit, UpdateController } from './controller.js';
-import { computeDiff, configGroups, currentState, groupByConfig, isNoop, outOfScope, rangesToIds, type JobDiff } from './diff.js';
+import { rangesToIds, toRanges } from '../../update/ranges.js';
+import { computeDiff, configGroups, currentState, groupByConfig, isNoop, outOfScope, type JobDiff } from './diff.js';
 import { MESSAGES, settingsProblem, withStrategy } from './request.js';
 import { describeUpdateKey, type JobUpdateStore } from './store.js';
 
@@ -85,7 +86,7 @@ export function updateHandlers(core: SchedulerCore, controller: UpdateController
       if (isNoop(diff)) return r.ok(undefined, MESSAGES.NOOP_JOB_UPDATE);
 
       const instructions: JobUpdateInstructions = { settings, initialState: groupByConfig(diff.replaced) };
-      if (diff.replacements.size > 0) instructions.desiredState = { task: config, instances: toRanges(diff.replacements) };
+      if (diff.replacements.size > 0) instructions.desiredState = { task: config, instances: toRanges([...diff.replacements]) };
       const job: JobKey = config.job!;
       const update: JobUpdate = {
         summary: { key: { job, id: randomUUID() }, user: core.callerName(), metadata: [...(req.metadata ?? [])] },
