@@ -277,11 +277,12 @@ describe('the aurora-ts binary on fuzzed job files and flags', () => {
     await new Promise((r) => recorder.close(r));
   });
 
-  function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  /** Runs the binary against the recorder at a path of its own (`/case-N`), so that concurrent cases' requests are told apart. */
+  function run(args: string[], path: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const home = tempDir('aurora-ts-rel-home-');
     const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: home, XDG_STATE_HOME: join(home, 'state'), AURORA_CONFIG_ROOT: join(home, 'etc'), NO_COLOR: '1' };
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, '--scheduler-url', url, '--timeout', '2', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, '--scheduler-url', `${url}${path}`, '--timeout', '2', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -296,20 +297,22 @@ describe('the aurora-ts binary on fuzzed job files and flags', () => {
   }
 
   /** Exit 2 means: one `aurora-ts: ` line and no request; anything else must have been a real attempt. */
+  let cases = 0;
   async function expectCleanRejection(args: string[], label: string): Promise<boolean> {
-    const before = requests.length;
-    const result = await run(args);
+    const path = `/case-${cases++}`;
+    const sent = () => requests.filter((r) => r === `POST ${path}`).length;
+    const result = await run(args, path);
     if (result.code === 2) {
       const lines = result.stderr.split('\n').filter((l) => l !== '');
       expect(lines, `${label}: ${result.stderr}`).toHaveLength(1);
       expect(lines[0]!.startsWith('aurora-ts: '), label).toBe(true);
       expect(result.stderr).not.toMatch(/\n\s+at /);
-      expect(requests.length, `${label} sent a request`).toBe(before);
+      expect(sent(), `${label} sent a request`).toBe(0);
       return true;
     }
     // Accepted: it reached the recording server, which answers 503, so the CLI says unreachable (5).
     expect(result.code, `${label}: ${result.stderr}`).toBe(5);
-    expect(requests.length).toBeGreaterThan(before);
+    expect(sent(), `${label} reached no scheduler`).toBeGreaterThan(0);
     return false;
   }
 
