@@ -50,6 +50,25 @@ describe('job kill / killall / restart / add', () => {
     expect(none.stdout).toMatch(/has no active tasks/);
   });
 
+  it('job list counts killed tasks as finished, not failed, as Aurora\'s getJobStats does', async () => {
+    const key = 'local/www-data/prod/stats';
+    expect((await cli('job', 'create', jobFile(dir, 'stats', { instances: 3 }), '--wait-until', 'RUNNING')).code).toBe(0);
+    expect((await cli('job', 'restart', `${key}/0`)).code).toBe(0);
+    expect((await cli('job', 'kill', `${key}/2`, '--wait')).code).toBe(0);
+    // The restarted instance's old task ends KILLED too; nothing failed.
+    type Row = { job: string; active: number; pending: number; finished: number; failed: number };
+    let row: Row | undefined;
+    for (const deadline = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 200))) {
+      row = json<{ jobs: Row[] }>(await cli('--json', 'job', 'list', 'local/www-data')).jobs.find((j) => j.job === key);
+      if ((row?.finished ?? 0) >= 2 || Date.now() > deadline) break;
+    }
+    expect(row).toMatchObject({ finished: 2, failed: 0 });
+    expect(row!.active + row!.pending).toBe(2);
+    const table = await cli('job', 'list', 'local/www-data');
+    expect(table.stdout).toMatch(/^ *JOB +INSTANCES +ACTIVE +PENDING +FINISHED +FAILED +CRON$/m);
+    expect(table.stdout).toMatch(/^local\/www-data\/prod\/stats +2 +\d +\d +2 +0 +-$/m);
+  });
+
   it('bad input for kill, killall, restart and add exits 2', async () => {
     const cases: [string[], RegExp][] = [
       [['job', 'kill', 'local/www-data/prod/web'], /name the instances to kill.*job killall local\/www-data\/prod\/web/],

@@ -47,14 +47,31 @@ function stripExecutorData(task: ScheduledTask): ScheduledTask {
   return copy;
 }
 
-function jobStats(tasks: ScheduledTask[]): JobStats {
+/**
+ * Aurora's Jobs.getJobStats: KILLED counts with FINISHED (a kill is not a failure: restarts, updates
+ * and kills end tasks KILLED), LOST with FAILED; INIT, PENDING and THROTTLED are pending, every other
+ * active state active.
+ */
+function jobStats(tasks: Iterable<ScheduledTask>): JobStats {
   const stats = { activeTaskCount: 0, finishedTaskCount: 0, failedTaskCount: 0, pendingTaskCount: 0 };
   for (const t of tasks) {
-    const s = t.status!;
-    if (s === ScheduleStatus.PENDING || s === ScheduleStatus.THROTTLED) stats.pendingTaskCount++;
-    else if (ACTIVE_STATES.has(s)) stats.activeTaskCount++;
-    else if (s === ScheduleStatus.FINISHED) stats.finishedTaskCount++;
-    else if (s === ScheduleStatus.FAILED || s === ScheduleStatus.LOST || s === ScheduleStatus.KILLED) stats.failedTaskCount++;
+    switch (t.status) {
+      case ScheduleStatus.INIT:
+      case ScheduleStatus.PENDING:
+      case ScheduleStatus.THROTTLED:
+        stats.pendingTaskCount++;
+        break;
+      case ScheduleStatus.KILLED:
+      case ScheduleStatus.FINISHED:
+        stats.finishedTaskCount++;
+        break;
+      case ScheduleStatus.LOST:
+      case ScheduleStatus.FAILED:
+        stats.failedTaskCount++;
+        break;
+      default:
+        if (t.status !== undefined && ACTIVE_STATES.has(t.status)) stats.activeTaskCount++;
+    }
   }
   return stats;
 }
