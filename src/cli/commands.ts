@@ -445,14 +445,19 @@ export const COMMANDS: readonly NounSpec[] = [
       },
       {
         name: 'status',
-        summary: 'show whether the local scheduler runs, and where',
-        examples: ['aurora-ts scheduler status', 'aurora-ts --json scheduler status'],
+        summary: 'show which local schedulers run, and where (several: a table)',
+        options: [{ flags: '--port <port>', description: 'only the scheduler on this port, in detail', parse: 'positiveInteger' }],
+        examples: ['aurora-ts scheduler status', 'aurora-ts scheduler status --port 8082', 'aurora-ts --json scheduler status'],
         load: () => import('./commands/scheduler/status.js'),
       },
       {
         name: 'stop',
-        summary: 'stop the local scheduler (its tasks are killed)',
-        examples: ['aurora-ts scheduler stop'],
+        summary: 'stop a local scheduler (its tasks are killed): the one on 8081, else the only one',
+        options: [
+          { flags: '--port <port>', description: 'the scheduler on this port', parse: 'positiveInteger' },
+          { flags: '--all', description: 'every local scheduler' },
+        ],
+        examples: ['aurora-ts scheduler stop', 'aurora-ts scheduler stop --port 8082', 'aurora-ts scheduler stop --all'],
         load: () => import('./commands/scheduler/stop.js'),
       },
     ],

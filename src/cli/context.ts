@@ -10,6 +10,7 @@ import type { ConnectEvent } from '../client/connect.js';
 import type { Cluster } from '../discovery/clusters.js';
 import { UsageError } from './errors.js';
 import { IO } from './io.js';
+import { DEFAULT_PORT, runningSchedulers } from './scheduler-state.js';
 
 export type Protocol = 'json' | 'binary';
 
@@ -45,6 +46,8 @@ export class CliContext {
   releaseSignals: () => void = () => {};
   private readonly resolveCluster: ClusterResolver;
   private readonly clients = new Map<string, AuroraClient>();
+  /** Set once a call goes to the built-in `local` cluster, so a refused connection can say how to start it. */
+  private usedBuiltInLocal = false;
 
   constructor(options: ContextOptions = {}) {
     this.env = options.env ?? process.env;
@@ -78,7 +81,20 @@ export class CliContext {
     if (cluster === undefined) {
       throw new UsageError('no scheduler to talk to', 'pass --scheduler-url URL, set AURORA_SCHEDULER_URL, or name a cluster');
     }
-    return { cluster: await this.resolveCluster(cluster, this.env) };
+    const resolved = await this.resolveCluster(cluster, this.env);
+    if (resolved.source === 'built-in') this.usedBuiltInLocal = true;
+    return { cluster: resolved };
+  }
+
+  /** What to add to `error`'s line: how to start the built-in local scheduler when it refused the connection. */
+  hintFor(error: unknown): string | undefined {
+    const code = (error as { kind?: unknown; code?: unknown } | undefined)?.code;
+    if (!this.usedBuiltInLocal || (error as { kind?: unknown }).kind !== 'transport' || code !== 'ECONNREFUSED') return undefined;
+    const others = runningSchedulers(this.env).filter((s) => s.port !== DEFAULT_PORT);
+    const other = others[0];
+    return other === undefined
+      ? 'start it with `aurora-ts scheduler start`'
+      : `start it with \`aurora-ts scheduler start\`, or use the one on port ${other.port} with --scheduler-url ${other.url}`;
   }
 
   /** A client for `cluster` (or the explicit scheduler URL), built once per command. */

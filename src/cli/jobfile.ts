@@ -55,8 +55,8 @@ async function firstClusterIssue(ctx: CliContext, job: JobFromFile, use: JobUse)
     policy = { ...policy, ...(target.cluster?.policy ?? {}) };
     executorFile ??= target.cluster?.customExecutorConfig;
     if (executorFile === undefined && job.cluster === LOCAL_CLUSTER) {
-      const { runningScheduler } = await import('./scheduler-state.js');
-      executorFile = runningScheduler(ctx.env)?.executors;
+      const { localClusterScheduler } = await import('./scheduler-state.js');
+      executorFile = localClusterScheduler(ctx.env)?.executors;
     }
   }
   if (executorFile !== undefined) policy = { ...policy, executors: await loadCatalog(executorFile) };

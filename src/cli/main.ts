@@ -172,7 +172,8 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
       exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? ExitCode.OK : ExitCode.USAGE;
     } else {
       io.stopProgress();
-      io.error(messageFor(err));
+      const hint = ctx?.hintFor(err);
+      io.error(hint === undefined ? messageFor(err) : `${messageFor(err)}; ${hint}`);
       if (io.verbose) io.stderr.write(`${detailFor(err)}\n`);
       exitCode = exitCodeFor(err);
     }

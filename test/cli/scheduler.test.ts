@@ -35,10 +35,11 @@ describe('scheduler start --detach / status / stop', () => {
       const human = await runCli(['scheduler', 'status'], { env });
       expect(human.stdout).toContain(`The local scheduler is running (pid ${started.pid}) at ${started.url}`);
 
-      // A second start while one runs is refused.
-      const again = await runCli(['scheduler', 'start', '--port', '0'], { env });
+      // A second start on its port is refused (other ports: test/cli/local-schedulers.test.ts).
+      const port = new URL(started.url).port;
+      const again = await runCli(['scheduler', 'start', '--port', port], { env });
       expect(again.code).toBe(1);
-      expect(oneErrorLine(again)).toContain(`a local scheduler is already running (pid ${started.pid})`);
+      expect(oneErrorLine(again)).toContain(`a local scheduler is already running on port ${port} (pid ${started.pid})`);
 
       // executors list without FILE reads the running scheduler's file.
       const executors = await runCli(['executors', 'list'], { env });
@@ -68,7 +69,7 @@ describe('scheduler start --detach / status / stop', () => {
       const result = await runCli(['scheduler', 'start', '--port', '0', '--custom-executor-config', bad, ...extra], { env });
       expect(result.code).toBe(2);
       expect(oneErrorLine(result)).toMatch(/Failed to read executor settings: .*\[0\]\.task_prefix/);
-      expect(existsSync(join(env['XDG_STATE_HOME']!, 'aurora-ts', 'scheduler.json'))).toBe(false);
+      expect(existsSync(join(env['XDG_STATE_HOME']!, 'aurora-ts', 'schedulers'))).toBe(false);
     }
   });
 
@@ -103,7 +104,7 @@ describe('scheduler start in the foreground', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).toContain('SIGTERM: stopping the scheduler and killing its tasks');
-    expect(existsSync(join(env['XDG_STATE_HOME']!, 'aurora-ts', 'scheduler.json'))).toBe(false);
+    expect(existsSync(join(env['XDG_STATE_HOME']!, 'aurora-ts', 'schedulers', `${new URL(url).port}.json`))).toBe(false);
     const gone = await runCli(['--scheduler-url', url, 'job', 'list', 'local'], { env });
     expect(gone.code).toBe(5);
   });

@@ -152,8 +152,8 @@ async function prepare(ctx: CliContext, options: WizardOptions, deps: WizardDeps
 async function clusterCatalog(ctx: CliContext, cluster: Cluster, load: (path: string) => Promise<ExecutorCatalog>): Promise<ExecutorCatalog | undefined> {
   if (cluster.customExecutorConfig !== undefined) return load(cluster.customExecutorConfig);
   if (cluster.name !== 'local') return undefined;
-  const { runningScheduler } = await import('../scheduler-state.js');
-  const state = runningScheduler(ctx.env);
+  const { localClusterScheduler } = await import('../scheduler-state.js');
+  const state = localClusterScheduler(ctx.env);
   return state?.executors !== undefined ? load(state.executors) : undefined;
 }
 

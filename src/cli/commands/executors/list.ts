@@ -3,7 +3,7 @@ import type { CustomExecutor } from '../../../executors/index.js';
 import type { CliContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-import { runningScheduler } from '../../scheduler-state.js';
+import { chooseScheduler, runningSchedulers } from '../../scheduler-state.js';
 
 export interface ExecutorListOptions {
   file?: string;
@@ -13,7 +13,7 @@ export async function run(ctx: CliContext, options: ExecutorListOptions): Promis
   const { io } = ctx;
   let file = options.file;
   if (file === undefined) {
-    const state = runningScheduler(ctx.env);
+    const state = chooseScheduler(runningSchedulers(ctx.env), undefined, 'pass the executor file of the one you mean');
     if (!state) throw new UsageError('no executor file given and no local scheduler is running', 'pass FILE, e.g. aurora-ts executors list examples/executors.json');
     if (!state.executors) {
       if (io.json) io.data({ file: null, executors: [] });

@@ -4,14 +4,13 @@
  * once its API answers.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliContext } from '../../context.js';
-import { stateDir } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-import { isAlive, logFile, readState, removeState, runningScheduler, writeState, type SchedulerState } from '../../scheduler-state.js';
+import { DEFAULT_PORT, isAlive, listSchedulers, logFile, portOf, removeState, schedulerOnPort, schedulersDir, stateFile, writeState, type SchedulerState } from '../../scheduler-state.js';
 
 export interface StartOptions {
   host?: string;
@@ -48,9 +47,13 @@ const START_TIMEOUT_MS = 30_000;
 
 export async function run(ctx: CliContext, options: StartOptions): Promise<number> {
   checkOptions(options);
-  const running = runningScheduler(ctx.env);
+  // Schedulers on other ports may run beside this one; a second one on the same port may not.
+  const port = options.port ?? DEFAULT_PORT;
+  const running = port === 0 ? undefined : schedulerOnPort(port, ctx.env);
   if (running && running.pid !== process.pid) {
-    throw new CliFailure(`a local scheduler is already running (pid ${running.pid}) at ${running.url}; stop it with "aurora-ts scheduler stop"`);
+    throw new CliFailure(
+      `a local scheduler is already running on port ${port} (pid ${running.pid}) at ${running.url}; stop it with "aurora-ts scheduler stop --port ${port}", or pick another --port`,
+    );
   }
   return options.detach ? detach(ctx, options) : foreground(ctx, options);
 }
@@ -101,9 +104,18 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
   if (zk) state.zk = `${zk.hosts}${zk.path}`;
   if (basicAuthFile !== undefined) state.basicAuthFile = basicAuthFile;
   if (stateDirectory !== undefined) state.stateDir = stateDirectory;
-  // Set by `--detach` for the child it spawns, so `scheduler status` can say where the log is.
-  const log = ctx.env['AURORA_TS_SCHEDULER_LOG'];
-  if (log) state.logFile = log;
+  const port = portOf(scheduler.url) ?? 0;
+  // Set by `--detach` for the child it spawns, so `scheduler status` can say where the log is; a log
+  // started before the port was known (--port 0) takes the port's name now (this process keeps writing to it).
+  let log = ctx.env['AURORA_TS_SCHEDULER_LOG'];
+  if (log) {
+    const named = logFile(port, ctx.env);
+    if (log !== named) {
+      renameSync(log, named);
+      log = named;
+    }
+    state.logFile = log;
+  }
   writeState(state, ctx.env);
 
   const names = executors?.names() ?? [];
@@ -145,7 +157,7 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
   try {
     await scheduler.close();
   } finally {
-    removeState(process.pid, ctx.env);
+    removeState({ file: stateFile(port, ctx.env) }, process.pid);
   }
   io.note('scheduler stopped');
   return signal === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.OK;
@@ -182,8 +194,10 @@ async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
     await resolveTaskUser(options.taskUser);
   }
 
-  mkdirSync(stateDir(ctx.env), { recursive: true, mode: 0o700 });
-  const log = logFile(ctx.env);
+  mkdirSync(schedulersDir(ctx.env), { recursive: true, mode: 0o700 });
+  const port = options.port ?? DEFAULT_PORT;
+  // With --port 0 the port is not known yet: the child renames this log once it listens.
+  const log = port === 0 ? join(schedulersDir(ctx.env), `starting-${process.pid}.log`) : logFile(port, ctx.env);
   const fd = openSync(log, 'w', 0o600);
   const bin = fileURLToPath(new URL('../../../../bin/aurora-ts.js', import.meta.url));
   const child = spawn(process.execPath, [bin, ...args], {
@@ -201,13 +215,13 @@ async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
 
   const progress = await io.progress('starting the local scheduler...');
   const deadline = Date.now() + START_TIMEOUT_MS;
-  let url: string | undefined;
+  let started: SchedulerState | undefined;
   try {
-    while (url === undefined) {
+    while (started === undefined) {
       if (exited !== undefined) throw new CliFailure(`the scheduler exited during start-up: ${lastLine(log) ?? `exit ${exited}`}`);
       if (Date.now() > deadline) throw new CliFailure(`the scheduler did not start within ${START_TIMEOUT_MS / 1000} s (log: ${log})`, ExitCode.UNREACHABLE);
-      const state = readState(ctx.env);
-      if (state?.pid === pid && (await answers(state.url))) url = state.url;
+      const state = listSchedulers(ctx.env).find((s) => s.pid === pid);
+      if (state !== undefined && (await answers(state.url))) started = state;
       else await sleep(100);
     }
   } catch (err) {
@@ -217,11 +231,14 @@ async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
   }
   progress.stop();
   child.unref();
-  if (io.json) io.data({ url, pid, log });
+  const { url } = started;
+  const startedLog = started.logFile ?? log;
+  const startedPort = portOf(url);
+  if (io.json) io.data({ url, pid, log: startedLog });
   else {
     io.out(`Local Aurora scheduler started (pid ${pid}): ${io.style('bold', url)}`);
-    io.out(`Log: ${log}`);
-    io.out('Stop it with: aurora-ts scheduler stop');
+    io.out(`Log: ${startedLog}`);
+    io.out(`Stop it with: aurora-ts scheduler stop${startedPort === DEFAULT_PORT ? '' : ` --port ${startedPort}`}`);
   }
   return ExitCode.OK;
 }
