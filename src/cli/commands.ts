@@ -11,6 +11,11 @@ export interface ArgSpec {
   optional?: boolean;
   /** Takes the rest of the arguments (a list). */
   variadic?: boolean;
+  /**
+   * Optional although a required argument follows (Aurora's `KEY FILE` form): given one value, the
+   * command gets it as the next argument and this one unset.
+   */
+  leading?: boolean;
 }
 
 export interface OptionSpec {
@@ -46,6 +51,10 @@ export interface NounSpec {
 const KEY: ArgSpec = { name: 'key', description: 'job key cluster/role/env/name' };
 const KEY_INSTANCES: ArgSpec = { name: 'key', description: 'job key cluster/role/env/name, optionally /instances (0-2 or 0,1-3,5)' };
 const JOB_FILE: ArgSpec = { name: 'file', description: 'job file (.json, .js, .mjs, or .ts with tsx installed)' };
+/** Aurora's client form `CLUSTER/ROLE/ENV/NAME CONFIG`: the key, when given, must be the file's job. */
+const FILE_KEY: ArgSpec = { name: 'key', description: "the file's job key cluster/role/env/name, as Aurora's client takes it (optional; must match the file)", optional: true, leading: true };
+const FILE_KEY_INSTANCES: ArgSpec = { ...FILE_KEY, description: "the file's job key, optionally /instances, as Aurora's client takes it (optional; must match the file)" };
+const UPDATE_ID_ARG: ArgSpec = { name: 'update-id', description: 'the update (as --id; Aurora\'s client takes it here)', optional: true };
 const CLUSTER: OptionSpec = { flags: '--cluster <name>', description: 'cluster to use (overrides the job file\'s "cluster"; default local)' };
 const MESSAGE: OptionSpec = { flags: '--message <text>', description: 'message recorded with the request' };
 const UPDATE_ID: OptionSpec = { flags: '--id <id>', description: 'the update to act on (default: the job\'s active update)' };
@@ -67,13 +76,18 @@ export const COMMANDS: readonly NounSpec[] = [
       {
         name: 'create',
         summary: 'create a job from a job file',
-        args: [JOB_FILE],
+        args: [FILE_KEY, JOB_FILE],
         options: [
           CLUSTER,
           { flags: '--wait-until <state>', description: 'wait until every instance is in this state', choices: ['PENDING', 'RUNNING', 'FINISHED'] },
           WAIT_TIMEOUT,
         ],
-        examples: ['aurora-ts job create examples/hello.json', 'aurora-ts job create job.json --wait-until RUNNING', 'aurora-ts --json job create job.json'],
+        examples: [
+          'aurora-ts job create examples/hello.json',
+          'aurora-ts job create job.json --wait-until RUNNING',
+          'aurora-ts job create local/www-data/prod/hello job.json',
+          'aurora-ts --json job create job.json',
+        ],
         load: () => import('./commands/job/create.js'),
       },
       {
@@ -143,17 +157,17 @@ export const COMMANDS: readonly NounSpec[] = [
       {
         name: 'inspect',
         summary: 'show the JobConfiguration a job file would send',
-        args: [JOB_FILE],
+        args: [FILE_KEY, JOB_FILE],
         options: [CLUSTER],
         examples: ['aurora-ts job inspect job.json', 'aurora-ts --json job inspect job.json'],
         load: () => import('./commands/job/inspect.js'),
       },
       {
         name: 'diff',
-        summary: 'compare a job file with the running job',
-        args: [JOB_FILE],
+        summary: 'compare a job file with the running job (KEY/INSTANCES: only those instances)',
+        args: [FILE_KEY_INSTANCES, JOB_FILE],
         options: [CLUSTER],
-        examples: ['aurora-ts job diff job.json'],
+        examples: ['aurora-ts job diff job.json', 'aurora-ts job diff local/www-data/prod/hello/0-1 job.json'],
         load: () => import('./commands/job/diff.js'),
       },
     ],
@@ -196,7 +210,7 @@ export const COMMANDS: readonly NounSpec[] = [
       {
         name: 'start',
         summary: 'start updating the job of a job file (settings from its "update" section)',
-        args: [JOB_FILE],
+        args: [FILE_KEY_INSTANCES, JOB_FILE],
         options: [
           CLUSTER,
           MESSAGE,
@@ -204,7 +218,7 @@ export const COMMANDS: readonly NounSpec[] = [
           { flags: '--wait', description: 'wait until the update ends (exit 1 unless ROLLED_FORWARD)' },
           WAIT_TIMEOUT,
         ],
-        examples: ['aurora-ts update start job.json --wait'],
+        examples: ['aurora-ts update start job.json --wait', 'aurora-ts update start local/www-data/prod/hello/0-2 job.json'],
         load: verbOf(() => import('./commands/update.js'), (m) => m.start),
       },
       ...(
@@ -241,7 +255,7 @@ export const COMMANDS: readonly NounSpec[] = [
       {
         name: 'info',
         summary: "show an update's events (default: the active, else the latest)",
-        args: [KEY],
+        args: [KEY, UPDATE_ID_ARG],
         options: [UPDATE_ID],
         examples: ['aurora-ts update info local/www-data/prod/hello'],
         load: verbOf(() => import('./commands/update.js'), (m) => m.info),
@@ -249,7 +263,7 @@ export const COMMANDS: readonly NounSpec[] = [
       {
         name: 'wait',
         summary: 'wait until an update ends (exit 1 unless ROLLED_FORWARD)',
-        args: [KEY],
+        args: [KEY, UPDATE_ID_ARG],
         options: [UPDATE_ID, WAIT_TIMEOUT],
         examples: ['aurora-ts update wait local/www-data/prod/hello'],
         load: verbOf(() => import('./commands/update.js'), (m) => m.wait),
@@ -263,7 +277,7 @@ export const COMMANDS: readonly NounSpec[] = [
       {
         name: 'schedule',
         summary: 'schedule (or replace) a cron job from a job file with cron.schedule',
-        args: [JOB_FILE],
+        args: [FILE_KEY, JOB_FILE],
         options: [CLUSTER],
         examples: ['aurora-ts cron schedule nightly.json'],
         load: verbOf(() => import('./commands/cron.js'), (m) => m.schedule),

@@ -8,30 +8,51 @@ import type { ClusterPolicy, JobIssue } from '../job/validate.js';
 import type { CliContext } from './context.js';
 import { LOCAL_CLUSTER } from './discovery.js';
 import { UsageError } from './errors.js';
-import { parseClusterRole, type JobKeySpec } from './jobkey.js';
+import { formatJobKey, parseClusterRole, parseJobKey, type InstancesRule, type JobKeySpec } from './jobkey.js';
 
 export interface JobFromFile extends LoadedJob {
-  /** --cluster, else the file's `cluster`, else `local`. */
+  /** --cluster, else the file's `cluster`, else the key's, else `local`. */
   cluster: string;
   key: JobKeySpec;
+  /** The instances the key named (`KEY/0-2 FILE`), when it named some. */
+  instances?: number[];
 }
 
 /** What the job is loaded for: which of the scheduler's checks it must pass. */
 export type JobUse = 'create' | 'cron' | 'update' | 'inspect';
 
-export async function loadJob(ctx: CliContext, file: string, clusterFlag: string | undefined, use: JobUse = 'inspect'): Promise<JobFromFile> {
+export interface JobKeyArg {
+  /** Aurora's client form `CLUSTER/ROLE/ENV/NAME[/INSTANCES] CONFIG`: the key typed before the file. */
+  key?: string;
+  /** Whether the key may name instances (update start, job diff). */
+  instances?: InstancesRule;
+}
+
+export async function loadJob(ctx: CliContext, file: string, clusterFlag: string | undefined, use: JobUse = 'inspect', arg: JobKeyArg = {}): Promise<JobFromFile> {
   if (clusterFlag !== undefined && parseClusterRole(clusterFlag).role !== undefined) {
     throw new UsageError(`--cluster ${JSON.stringify(clusterFlag)}: expected a cluster name, without a role`);
   }
+  const typed = arg.key === undefined ? undefined : parseJobKey(arg.key, arg.instances ?? 'forbidden');
+  if (typed !== undefined && clusterFlag !== undefined && typed.cluster !== clusterFlag) {
+    throw new UsageError(`job key ${arg.key} names cluster ${typed.cluster} but --cluster says ${clusterFlag}`, 'give one of them');
+  }
   const { loadJobFile } = await import('../job/loader.js');
   const loaded = await loadJobFile(file);
-  const cluster = clusterFlag ?? loaded.cluster ?? LOCAL_CLUSTER;
+  const cluster = clusterFlag ?? loaded.cluster ?? typed?.cluster ?? LOCAL_CLUSTER;
   const jobKey = loaded.config.key ?? {};
-  const job = {
+  const job: JobFromFile = {
     ...loaded,
     cluster,
     key: { cluster, role: jobKey.role ?? '', environment: jobKey.environment ?? '', name: jobKey.name ?? '' },
   };
+  if (typed !== undefined) {
+    // As Aurora's client, the key selects the job; a file holds one, so anything else is a mistake, caught before a call.
+    const { instances, ...named } = typed;
+    if (formatJobKey(named) !== formatJobKey(job.key)) {
+      throw new UsageError(`job key ${formatJobKey(named)} does not match the job in ${file} (${formatJobKey(job.key)})`, `give the file's key, or the file alone`);
+    }
+    if (instances !== undefined) job.instances = instances;
+  }
   const issue = await firstClusterIssue(ctx, job, use);
   if (issue) throw new UsageError(`${file}: ${issue.field ? `${issue.field}: ` : ''}${issue.message}`);
   return job;

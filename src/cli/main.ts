@@ -102,7 +102,14 @@ export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, in
     nounCommand.helpCommand(false);
     for (const verb of noun.verbs) {
       const cmd = nounCommand.command(verb.name).description(verb.summary);
-      for (const arg of verb.args ?? []) cmd.argument(arg.optional ? `[${arg.name}${arg.variadic ? '...' : ''}]` : `<${arg.name}${arg.variadic ? '...' : ''}>`, arg.description);
+      const args = verb.args ?? [];
+      const leading = args.findIndex((arg) => arg.leading);
+      for (const [i, arg] of args.entries()) {
+        // After a leading optional argument commander must take the required one as optional too; it is checked below.
+        const optional = arg.optional || (leading >= 0 && i > leading);
+        cmd.argument(optional ? `[${arg.name}${arg.variadic ? '...' : ''}]` : `<${arg.name}${arg.variadic ? '...' : ''}>`, arg.description);
+      }
+      if (leading >= 0) cmd.usage(`[options] ${args.map((arg) => (arg.optional ? `[${arg.name}]` : `<${arg.name}>`)).join(' ')}`);
       for (const option of verb.options ?? []) cmd.addOption(toOption(option));
       if (verb.examples && verb.examples.length > 0) {
         cmd.addHelpText('after', `\nExamples:\n${verb.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
@@ -110,8 +117,16 @@ export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, in
       cmd.action(async (...values: unknown[]) => {
         const command = values[values.length - 1] as Command;
         const input: Record<string, unknown> = { ...command.opts() };
-        (verb.args ?? []).forEach((arg, i) => {
-          input[camel(arg.name)] = values[i];
+        const given = values.slice(0, args.length);
+        if (leading >= 0 && given[leading + 1] === undefined) {
+          // One value where `KEY FILE` fits: it is the FILE.
+          given[leading + 1] = given[leading];
+          given[leading] = undefined;
+          const missing = args.findIndex((arg, i) => !arg.optional && given[i] === undefined);
+          if (missing >= 0) command.error(`error: missing required argument '${args[missing]!.name}'`, { code: 'commander.missingArgument', exitCode: ExitCode.USAGE });
+        }
+        args.forEach((arg, i) => {
+          input[camel(arg.name)] = given[i];
         });
         const globals = command.optsWithGlobals() as GlobalOptions;
         await onAction(verb, noun.name, input, {

@@ -51,6 +51,10 @@ export async function loadJobFile(path: string, options: LoadJobFileOptions = {}
     const load = options.importTypeScript ?? importTypeScript;
     return fromModule(await load(resolve(path)), path, options);
   }
+  if (ext === '.aurora') {
+    // Aurora's own configs are Pystachio (Python); reading them would mean running Python.
+    throw fail(path, 'Aurora .aurora configs (Pystachio) are not read; write the job as .json (aurora-ts job wizard writes one) or as a .js/.ts module');
+  }
   throw fail(path, `unsupported job file type "${ext || '(none)'}"; use .json, .js, .mjs, .cjs or .ts`);
 }
 

@@ -8,12 +8,14 @@ import { formatJobKey, parseJobKey, thriftJobKey } from '../jobkey.js';
 
 export interface ScheduleOptions {
   file: string;
+  /** Aurora's `KEY FILE` form: the file's job key. */
+  key?: string;
   cluster?: string;
 }
 
 export async function schedule(ctx: CliContext, options: ScheduleOptions): Promise<number> {
   const { io } = ctx;
-  const job = await loadJob(ctx, options.file, options.cluster, 'cron');
+  const job = await loadJob(ctx, options.file, options.cluster, 'cron', { key: options.key });
   if (!job.config.cronSchedule) throw new UsageError(`${options.file}: cron.schedule is not set`, `create a job without a schedule with "aurora-ts job create ${options.file}"`);
   const client = await ctx.client(job.cluster);
   const reply = await client.scheduleCronJob(job.config);

@@ -29,6 +29,8 @@ const statusName = (s: JobUpdateStatus | undefined) => (s === undefined ? '?' : 
 
 export interface StartOptions {
   file: string;
+  /** Aurora's `KEY[/INSTANCES] FILE` form: the file's job key; instances as --instances. */
+  key?: string;
   cluster?: string;
   message?: string;
   /** Only these instances, e.g. `0-2`. */
@@ -39,14 +41,15 @@ export interface StartOptions {
 
 export async function start(ctx: CliContext, options: StartOptions): Promise<number> {
   const { io } = ctx;
-  const job = await loadJob(ctx, options.file, options.cluster, 'update');
+  const job = await loadJob(ctx, options.file, options.cluster, 'update', { key: options.key, instances: 'optional' });
   if (job.config.cronSchedule) throw new UsageError(`${options.file}: cron jobs are not updated; use "aurora-ts cron schedule ${options.file}"`);
   const { jobFileToUpdateSettings } = await import('../../job/index.js');
   const settings = job.update ?? jobFileToUpdateSettings(job.file);
-  if (options.instances !== undefined) {
-    const ids = parseInstances(options.instances, '--instances');
-    settings.updateOnlyTheseInstances = toRanges(ids);
+  if (options.instances !== undefined && job.instances !== undefined) {
+    throw new UsageError(`instances twice: in the job key ${options.key} and in --instances ${options.instances}`, 'give them once');
   }
+  const only = options.instances !== undefined ? parseInstances(options.instances, '--instances') : job.instances;
+  if (only !== undefined) settings.updateOnlyTheseInstances = toRanges(only);
   const client = await ctx.client(job.cluster);
   const result = await client.startJobUpdate({ taskConfig: job.config.taskConfig, instanceCount: job.config.instanceCount, settings }, options.message ?? '');
   for (const detail of result.$response.details) io.warn(detail);
@@ -67,7 +70,17 @@ export async function start(ctx: CliContext, options: StartOptions): Promise<num
 export interface KeyOptions {
   key: string;
   id?: string;
+  /** The update id as Aurora's client takes it, after the key (`update info KEY ID`). */
+  updateId?: string;
   message?: string;
+}
+
+/** `--id`, or the id after the key; both only when they agree. */
+function updateIdOf(options: KeyOptions): string | undefined {
+  if (options.id !== undefined && options.updateId !== undefined && options.id !== options.updateId) {
+    throw new UsageError(`two update ids: ${options.updateId} after the key and --id ${options.id}`, 'give one');
+  }
+  return options.updateId ?? options.id;
 }
 
 /** The update `--id` names, else the job's active one. */
@@ -168,7 +181,7 @@ export async function info(ctx: CliContext, options: KeyOptions): Promise<number
   const { io } = ctx;
   const key = parseJobKey(options.key);
   const client = await ctx.client(key.cluster);
-  const updateKey = await findUpdateAny(client, key, options.id);
+  const updateKey = await findUpdateAny(client, key, updateIdOf(options));
   const result = await client.getJobUpdateDetails(updateKey, { key: updateKey });
   const details = result.details ?? result.detailsList?.[0];
   if (!details) throw new CliFailure(`update ${updateKey.id} of ${formatJobKey(key)} not found`);
@@ -215,7 +228,7 @@ function describeDetails(details: JobUpdateDetails) {
 export async function wait(ctx: CliContext, options: KeyOptions & { waitTimeout?: number }): Promise<number> {
   const key = parseJobKey(options.key);
   const client = await ctx.client(key.cluster);
-  const updateKey = await findUpdateAny(client, key, options.id);
+  const updateKey = await findUpdateAny(client, key, updateIdOf(options));
   const view = await waitForUpdate(ctx, client, key, updateKey, options.waitTimeout);
   if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), id: updateKey.id, ...endOf(view) });
   return view.status === JobUpdateStatus.ROLLED_FORWARD ? ExitCode.OK : ExitCode.FAILURE;

@@ -8,6 +8,8 @@ import { waitForInstances, type WaitResult } from '../../tasks.js';
 
 export interface CreateOptions {
   file: string;
+  /** Aurora's `KEY FILE` form: the file's job key. */
+  key?: string;
   cluster?: string;
   waitUntil?: 'PENDING' | 'RUNNING' | 'FINISHED';
   /** Seconds. */
@@ -16,7 +18,7 @@ export interface CreateOptions {
 
 export async function run(ctx: CliContext, options: CreateOptions): Promise<number> {
   const { io } = ctx;
-  const job = await loadJob(ctx, options.file, options.cluster, 'create');
+  const job = await loadJob(ctx, options.file, options.cluster, 'create', { key: options.key });
   if (job.config.cronSchedule !== undefined && job.config.cronSchedule !== null) {
     throw new UsageError(`${options.file}: this is a cron job (it has a cron schedule)`, `schedule it with "aurora-ts cron schedule ${options.file}"`);
   }

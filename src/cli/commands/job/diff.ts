@@ -13,6 +13,8 @@ import { formatInstances, formatJobKey } from '../../jobkey.js';
 
 export interface DiffOptions {
   file: string;
+  /** Aurora's `KEY[/INSTANCES] FILE` form: the file's job key; instances limit the diff to them. */
+  key?: string;
   cluster?: string;
 }
 
@@ -32,7 +34,7 @@ const SETS = new Set(['resources', 'constraints', 'mesosFetcherUris', 'metadata'
 
 export async function run(ctx: CliContext, options: DiffOptions): Promise<number> {
   const { io } = ctx;
-  const job = await loadJob(ctx, options.file, options.cluster);
+  const job = await loadJob(ctx, options.file, options.cluster, 'inspect', { key: options.key, instances: 'optional' });
   const client = await ctx.client(job.cluster);
   const label = formatJobKey(job.key);
   let proposed: TaskConfig = job.config.taskConfig ?? {};
@@ -69,6 +71,14 @@ export async function run(ctx: CliContext, options: DiffOptions): Promise<number
     unchanged = ids(diff.unchanged);
     changed = (diff.update ?? []).map((g) => ({ instances: groupIds(g).sort((a, b) => a - b), changes: diffValues(flatten(g.config ?? {}), flatten(proposed)) }));
     running = removed.length + unchanged.length + changed.length > 0;
+  }
+
+  if (job.instances !== undefined) {
+    // Aurora's `job diff KEY/INSTANCES CONFIG`: only those instances.
+    const wanted = new Set(job.instances);
+    const keep = (ids: number[]) => ids.filter((id) => wanted.has(id));
+    [added, removed, unchanged] = [keep(added), keep(removed), keep(unchanged)];
+    changed = changed.map((g) => ({ ...g, instances: keep(g.instances) })).filter((g) => g.instances.length > 0);
   }
 
   if (io.json) {

@@ -8,12 +8,14 @@ import { formatJobKey } from '../../jobkey.js';
 
 export interface InspectOptions {
   file: string;
+  /** Aurora's `KEY FILE` form: the file's job key. */
+  key?: string;
   cluster?: string;
 }
 
 export async function run(ctx: CliContext, options: InspectOptions): Promise<number> {
   const { io } = ctx;
-  const job = await loadJob(ctx, options.file, options.cluster);
+  const job = await loadJob(ctx, options.file, options.cluster, 'inspect', { key: options.key });
   const config = plainCopy(job.config);
   if (io.json) {
     io.data(config);
