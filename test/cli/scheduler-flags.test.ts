@@ -101,6 +101,42 @@ describe('scheduler start --zk / --state-dir', () => {
     }
   });
 
+  it("two schedulers on one ZooKeeper path, from one user's state: one leads, the other takes over when it stops", async () => {
+    const env = cleanEnv();
+    mkdirSync(join(env['HOME']!, '.aurora'), { recursive: true });
+    writeFileSync(join(env['HOME']!, '.aurora', 'clusters.json'), JSON.stringify([{ name: 'pair', zk: '127.0.0.1', zk_port: zk.port, scheduler_zk_path: '/aurora/pair' }]));
+    const zkArgs = ['--zk', zk.connectString, '--zk-path', '/aurora/pair'];
+    const first = await startForeground(zkArgs, env);
+    const exits: Promise<number | null>[] = [];
+    try {
+      const second = await startForeground(zkArgs, env);
+      try {
+        expect([first.started.zk?.leader, second.started.zk?.leader]).toEqual([true, false]);
+        const status = json<{ schedulers: { pid: number; zk: string }[] }>(await runCli(['--json', 'scheduler', 'status'], { env }));
+        expect(status.schedulers.map((s) => s.pid).sort()).toEqual([first.started.pid, second.started.pid].sort());
+        expect(status.schedulers.every((s) => s.zk === `${zk.connectString}/aurora/pair`)).toBe(true);
+
+        const created = await runCli(['job', 'create', jobFile(dir, 'led', { instances: 1 }), '--cluster', 'pair'], { env });
+        expect(created.stdout).toContain(`on ${first.started.url}`);
+        // Stopping the leader by its port: the other one is elected and the cluster's calls go to it.
+        const stop = await runCli(['scheduler', 'stop', '--port', new URL(first.started.url).port], { env });
+        expect(stop.code).toBe(0);
+        exits.push(first.stop());
+        let next = '';
+        for (const deadline = Date.now() + 15_000; !next.includes(`on ${second.started.url}`) && Date.now() < deadline; ) {
+          next = (await runCli(['job', 'create', jobFile(dir, 'next', { instances: 1 }), '--cluster', 'pair'], { env })).stdout;
+        }
+        expect(next).toContain(`Created job pair/www-data/prod/next (1 instance) on ${second.started.url}`);
+      } finally {
+        await runCli(['scheduler', 'stop', '--all'], { env });
+        exits.push(second.stop());
+      }
+    } finally {
+      exits.push(first.stop());
+      expect(await Promise.all(exits)).toEqual(exits.map(() => 0));
+    }
+  });
+
   it('prints what it was started with', async () => {
     const env = cleanEnv();
     const human = spawn(process.execPath, [BIN, 'scheduler', 'start', '--port', '0', '--zk', zk.connectString, '--zk-path', '/aurora/human'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
