@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { AuroraClient } from '../client/client.js';
 import type { ConnectEvent } from '../client/connect.js';
 import type { Cluster } from '../discovery/clusters.js';
+import { AuroraTransportError } from '../errors.js';
 import { UsageError } from './errors.js';
 import { IO } from './io.js';
 import { DEFAULT_PORT, runningSchedulers } from './scheduler-state.js';
@@ -88,13 +89,10 @@ export class CliContext {
 
   /** What to add to `error`'s line: how to start the built-in local scheduler when it refused the connection. */
   hintFor(error: unknown): string | undefined {
-    const code = (error as { kind?: unknown; code?: unknown } | undefined)?.code;
-    if (!this.usedBuiltInLocal || (error as { kind?: unknown }).kind !== 'transport' || code !== 'ECONNREFUSED') return undefined;
-    const others = runningSchedulers(this.env).filter((s) => s.port !== DEFAULT_PORT);
-    const other = others[0];
-    return other === undefined
-      ? 'start it with `aurora-ts scheduler start`'
-      : `start it with \`aurora-ts scheduler start\`, or use the one on port ${other.port} with --scheduler-url ${other.url}`;
+    if (!this.usedBuiltInLocal || !(error instanceof AuroraTransportError) || error.code !== 'ECONNREFUSED') return undefined;
+    const other = runningSchedulers(this.env).find((s) => s.port !== DEFAULT_PORT);
+    const start = 'start it with `aurora-ts scheduler start`';
+    return other === undefined ? start : `${start}, or use the one on port ${other.port} with --scheduler-url ${other.url}`;
   }
 
   /** A client for `cluster` (or the explicit scheduler URL), built once per command. */
