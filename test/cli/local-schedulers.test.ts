@@ -102,6 +102,9 @@ describe('several local schedulers', () => {
         `aurora-ts: 2 local schedulers are running (ports ${[a.port, b.port].sort((x, y) => x - y).join(', ')}) (name one with --port N, or stop them all with --all)`,
       );
       expect(pids.every(alive)).toBe(true);
+      const executors = await runCli(['executors', 'list'], { env });
+      expect(executors.code).toBe(2);
+      expect(oneErrorLine(executors)).toContain('2 local schedulers are running');
       const both = await runCli(['scheduler', 'stop', '--port', String(a.port), '--all'], { env });
       expect(both.code).toBe(2);
       expect(oneErrorLine(both)).toContain('--port and --all exclude each other');
@@ -112,6 +115,8 @@ describe('several local schedulers', () => {
       expect(alive(a.pid)).toBe(false);
       expect(alive(b.pid)).toBe(true);
       expect(json<Listed>(await runCli(['--json', 'scheduler', 'status'], { env })).schedulers.map((s) => s.pid)).toEqual([b.pid]);
+      const notThere = await runCli(['scheduler', 'status', '--port', String(a.port)], { env });
+      expect(notThere).toMatchObject({ code: 1, stdout: `No local scheduler is running on port ${a.port}. Running: ports ${b.port}.\n` });
       const gone = await runCli(['scheduler', 'stop', '--port', String(a.port)], { env });
       expect(gone).toMatchObject({ code: 0, stdout: `No local scheduler is running on port ${a.port}.\n` });
 
@@ -126,7 +131,7 @@ describe('several local schedulers', () => {
     } finally {
       for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGTERM');
     }
-  });
+  }, 60_000);
 
   it('stop without flags stops the only one running', async () => {
     const env = cleanEnv();
