@@ -33,6 +33,9 @@ describe("Aurora's KEY FILE form", () => {
     expect(one).toMatchObject({ job: KEY, added: [] });
     expect(one.changed.map((g) => g.instances)).toEqual([[0]]);
 
+    const beyond = await cli('job', 'diff', `${KEY}/7`, v1);
+    expect(beyond.stdout).toBe(`No differences: ${v1} matches the running job ${KEY} (it has no instance 7).\n`);
+
     const started = await cli('--json', 'update', 'start', `${KEY}/1`, v2);
     expect(started.code, started.stderr).toBe(0);
     const { id } = json<{ id: string }>(started);

@@ -90,7 +90,9 @@ export async function run(ctx: CliContext, options: DiffOptions): Promise<number
     return ExitCode.OK;
   }
   if (added.length === 0 && removed.length === 0 && changed.length === 0) {
-    io.out(`No differences: ${options.file} matches the running job ${label} (instances ${formatInstances(unchanged)}).`);
+    // Instances named in the key that neither side has leave nothing to compare.
+    const which = unchanged.length > 0 ? `instances ${formatInstances(unchanged)}` : `it has no instance ${formatInstances(job.instances ?? [])}`;
+    io.out(`No differences: ${options.file} matches the running job ${label} (${which}).`);
     return ExitCode.OK;
   }
   io.out(`${io.style('bold', label)}: running vs ${options.file}`);
