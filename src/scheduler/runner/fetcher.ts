@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -22,6 +23,12 @@ export interface FetchOptions {
   /** Cache root for `cache: true` URIs (default {@link defaultCacheDir}). */
   cacheDir?: string;
   signal?: AbortSignal;
+  /**
+   * The task's user, when it is not the scheduler's: local paths are then read with its rights, not the
+   * scheduler's, so a job cannot fetch a file its task could not read itself (the sandbox becomes the
+   * task's once fetched), and cache entries of local paths are kept per user.
+   */
+  readAs?: { uid: number; gid: number };
   /** HTTP seam for tests and proxies; node-fetch by default. */
   fetch?: (url: string, init: { signal?: AbortSignal; redirect: 'follow' }) => Promise<HttpResponse>;
 }
@@ -112,14 +119,12 @@ async function fetchOne(uri: FetchUri, options: FetchOptions): Promise<void> {
 async function ensureCached(value: string, source: Source, options: FetchOptions): Promise<string> {
   const root = options.cacheDir ?? defaultCacheDir();
   await fs.mkdir(root, { recursive: true, mode: 0o700 });
-  const key = createHash('sha256').update(value).digest('hex');
+  await checkCacheDir(root);
+  const owner = source.kind === 'local' && options.readAs ? `${options.readAs.uid}\0` : '';
+  const key = createHash('sha256').update(owner + value).digest('hex');
   const cached = path.join(root, key);
-  try {
-    const stat = await fs.stat(cached);
-    if (stat.isFile()) return cached;
-  } catch {
-    // miss
-  }
+  const stat = await fs.lstat(cached).catch(() => undefined);
+  if (stat?.isFile()) return cached;
   // Download beside the entry and rename, so a concurrent reader never sees half a file.
   const partial = `${cached}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
   try {
@@ -131,7 +136,53 @@ async function ensureCached(value: string, source: Source, options: FetchOptions
   return cached;
 }
 
+/** The reader run as the task's user: the same checks and messages as the scheduler's own copy. */
+const READER = `const fs = require('node:fs');
+const file = process.argv[1];
+const fail = (m) => { process.stderr.write(m); process.exit(1); };
+let info;
+try { info = fs.statSync(file); } catch (e) { fail(e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message); }
+if (!info.isFile()) fail('not a regular file');
+fs.createReadStream(file).on('error', (e) => fail(e.code === 'EACCES' ? 'permission denied' : e.message)).pipe(process.stdout);`;
+
+async function copyAs(file: string, dest: string, user: { uid: number; gid: number }, signal: AbortSignal | undefined): Promise<void> {
+  const child = spawn(process.execPath, ['-e', READER, file], { uid: user.uid, gid: user.gid, stdio: ['ignore', 'pipe', 'pipe'], signal });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < 1000) stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+  exited.catch(() => undefined); // awaited below, after the copy
+  await pipeline(child.stdout, createWriteStream(dest));
+  const code = await exited;
+  if (code !== 0) throw new Error(stderr.trim() || `the reader exited with status ${code}`);
+}
+
+/**
+ * The default cache sits in the shared temporary directory under a name anyone can guess: someone else
+ * (another local user, a task running as the task user) may have made it first and filled it with their
+ * own files, which later tasks would then run. Use it only when it is this process's own directory.
+ */
+async function checkCacheDir(root: string): Promise<void> {
+  const info = await fs.lstat(root);
+  if (!info.isDirectory()) throw new Error(`the fetcher cache ${root} is not a directory (a symbolic link?); remove it or choose another cache directory`);
+  const uid = process.geteuid?.();
+  if (uid !== undefined && info.uid !== uid) {
+    throw new Error(`the fetcher cache ${root} belongs to uid ${info.uid}, not to this scheduler (uid ${uid}); remove it or choose another cache directory`);
+  }
+  if ((info.mode & 0o022) !== 0) {
+    throw new Error(`the fetcher cache ${root} is writable by others (mode ${(info.mode & 0o777).toString(8)}); make it 700 or choose another cache directory`);
+  }
+}
+
 async function download(source: Source, dest: string, options: FetchOptions): Promise<void> {
+  if (source.kind === 'local' && options.readAs) {
+    await copyAs(source.path, dest, options.readAs, options.signal);
+    return;
+  }
   if (source.kind === 'local') {
     const stat = await fs.stat(source.path).catch(() => undefined);
     if (stat === undefined) throw new Error('no such file');

@@ -204,6 +204,7 @@ class TaskProcess implements RunningTask {
         sandboxDir: sandbox,
         cacheDir: spec.cacheDir,
         signal: this.fetchAbort.signal,
+        ...(spec.user ? { readAs: { uid: spec.user.uid, gid: spec.user.gid } } : {}),
       });
     } catch (err) {
       if (this.killReason !== undefined) return this.killed();
