@@ -1,0 +1,118 @@
+/**
+ * Attacks on what the runner does with the scheduler's rights around a task: the supervisor writing
+ * its exit record, the fetcher reading local paths and its shared cache. As root the tasks run as
+ * `nobody` and the victims are root's 0600 files; the fetcher cases that need a second user say so.
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuroraClient } from '../../src/client/client.js';
+import { ScheduleStatus } from '../../src/gen/types.js';
+import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
+import { launchTask } from '../../src/scheduler/runner/index.js';
+import { jobConfig, tempDir, writeExecutors } from './helpers.js';
+
+const asRoot = process.getuid?.() === 0;
+const NOBODY = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' };
+
+/** A root-only (0600 in a 0700 directory) file holding `original\n`. */
+function victimFile(): string {
+  const dir = join(tempDir(), 'private');
+  mkdirSync(dir, { mode: 0o700 });
+  const file = join(dir, 'victim.txt');
+  writeFileSync(file, 'original\n', { mode: 0o600 });
+  return file;
+}
+
+describe('the supervisor (a --state-dir scheduler) and a task that plants links in its sandbox', () => {
+  let scheduler: RunningScheduler;
+  let victim: string;
+  beforeAll(async () => {
+    victim = victimFile();
+    const dir = tempDir();
+    // The old supervisor wrote <sandbox>/.aurora/exit.json.tmp as the scheduler's user, following links.
+    const plant = [
+      'mkdir -p .aurora',
+      `ln -sf ${victim} .aurora/exit.json.tmp`,
+      `ln -sf ${victim} .aurora/exit.json`,
+      'exit 0',
+    ].join('; ');
+    const executors = writeExecutors(dir, [{ executor: { name: 'planter', command: { value: plant, shell: true } }, task_prefix: '' }]);
+    scheduler = await startScheduler({ port: 0, executors, stateDir: join(dir, 'state'), cpus: 2, ramMb: 1024, killGraceMs: 200, ...(asRoot ? { taskUser: 'nobody' } : {}) });
+  });
+  afterAll(async () => {
+    await scheduler?.close();
+  });
+
+  it("never writes its exit record through the task's links, and still records the exit", async () => {
+    const client = new AuroraClient({ url: scheduler.url, netrc: false });
+    try {
+      const config = jobConfig('planter');
+      config.taskConfig!.isService = false;
+      config.taskConfig!.executorConfig = { name: 'planter', data: '' };
+      await client.createJob(config);
+      const deadline = Date.now() + 15_000;
+      let status: ScheduleStatus | undefined;
+      while (Date.now() < deadline) {
+        status = (await client.getTasksWithoutConfigs({ jobKeys: [config.key!] })).tasks?.[0]?.status;
+        if (status === ScheduleStatus.FINISHED || status === ScheduleStatus.FAILED) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe(ScheduleStatus.FINISHED);
+      expect(readFileSync(victim, 'utf8')).toBe('original\n');
+    } finally {
+      client.close();
+    }
+  }, 30_000);
+});
+
+describe('the fetcher', () => {
+  let work: string;
+  let counter = 0;
+  const fetchOnly = async (uri: { value: string; cache?: boolean }, extra: { cacheDir?: string; user?: typeof NOBODY } = {}) => {
+    counter += 1;
+    const sandbox = join(work, 'sandboxes', String(counter));
+    const outcome = await launchTask({ taskId: `runner-attack-${process.pid}-${counter}`, executorId: `e-${counter}`, sandboxDir: sandbox, command: { value: 'true', shell: true }, uris: [uri], ...extra }).done;
+    return { ...outcome, sandbox };
+  };
+  beforeAll(() => {
+    work = tempDir();
+    chmodSync(work, 0o755); // the task user must reach the files it may read
+  });
+
+  it('refuses a cache directory someone else made first, instead of handing out the files they planted', async () => {
+    const real = join(work, 'tool.sh');
+    writeFileSync(real, 'echo genuine\n');
+    // Someone guessed the cache's name and made it first, with "tool.sh" already "cached".
+    const cacheDir = join(work, 'planted-cache');
+    mkdirSync(cacheDir);
+    writeFileSync(join(cacheDir, createHash('sha256').update(real).digest('hex')), 'echo planted\n');
+    if (asRoot) chownSync(cacheDir, NOBODY.uid, NOBODY.gid);
+    else chmodSync(cacheDir, 0o777);
+    const outcome = await fetchOnly({ value: real, cache: true }, { cacheDir });
+    expect(outcome.state).toBe('FAILED');
+    expect(outcome.message).toMatch(asRoot ? /the fetcher cache .*planted-cache belongs to uid 65534, not to this scheduler \(uid 0\)/ : /the fetcher cache .*planted-cache is writable by others \(mode 777\)/);
+    // Its own fresh cache works, and serves the genuine file.
+    const fresh = await fetchOnly({ value: real, cache: true }, { cacheDir: join(work, 'own-cache') });
+    expect(fresh.state).toBe('FINISHED');
+    expect(readFileSync(join(fresh.sandbox, 'tool.sh'), 'utf8')).toBe('echo genuine\n');
+  });
+
+  it("reads a local path with the task user's rights: a root-only file is refused, a readable one fetched", async () => {
+    if (!asRoot) {
+      // Only root can run a task as another user; without one there is no second set of rights to use.
+      expect(process.getuid?.()).not.toBe(0);
+      return;
+    }
+    const secret = victimFile();
+    const denied = await fetchOnly({ value: secret }, { user: NOBODY });
+    expect(denied.state).toBe('FAILED');
+    expect(denied.message).toMatch(/failed to fetch '.*victim\.txt': permission denied$/);
+    const open = join(work, 'public.txt');
+    writeFileSync(open, 'public\n', { mode: 0o644 });
+    const allowed = await fetchOnly({ value: open }, { user: NOBODY });
+    expect(allowed.state).toBe('FINISHED');
+    expect(readFileSync(join(allowed.sandbox, 'public.txt'), 'utf8')).toBe('public\n');
+  });
+});
