@@ -4,14 +4,14 @@
  * `nobody` and the victims are root's 0600 files; the fetcher cases that need a second user say so.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import { ScheduleStatus } from '../../src/gen/types.js';
 import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
 import { launchTask } from '../../src/scheduler/runner/index.js';
-import { jobConfig, tempDir, writeExecutors } from './helpers.js';
+import { jobConfig, report, tempDir, writeExecutors } from './helpers.js';
 
 const asRoot = process.getuid?.() === 0;
 const NOBODY = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' };
@@ -115,4 +115,63 @@ describe('the fetcher', () => {
     expect(allowed.state).toBe('FINISHED');
     expect(readFileSync(join(allowed.sandbox, 'public.txt'), 'utf8')).toBe('public\n');
   });
+});
+
+describe('another task of the same user racing a launch', () => {
+  it('cannot get the scheduler to open a log through its link, nor to chown through a swapped directory', async () => {
+    if (!asRoot) {
+      // Without a task user every task already has the scheduler's rights: there is nothing to gain.
+      expect(process.getuid?.()).not.toBe(0);
+      return;
+    }
+    const work = tempDir();
+    chmodSync(work, 0o755);
+    const victim = victimFile();
+    const victimDir = join(work, 'root-dir');
+    mkdirSync(victimDir, { mode: 0o700 });
+    writeFileSync(join(victimDir, 'owned-by-root'), 'x', { mode: 0o600 });
+    const launches = 80;
+    const sandboxes = Array.from({ length: launches }, (_, i) => join(work, 'sandboxes', String(i)));
+    mkdirSync(join(work, 'sandboxes'), { mode: 0o755 });
+    // The attacker (as nobody, like the tasks) plants links in every sandbox it can write, as fast as it can.
+    const attacker = [
+      "const fs = require('fs');",
+      `const boxes = ${JSON.stringify(sandboxes)};`,
+      'const end = Date.now() + 20000;',
+      'while (Date.now() < end) for (const b of boxes) {',
+      `  try { fs.unlinkSync(b + '/stdout'); fs.symlinkSync(${JSON.stringify(victim)}, b + '/stdout'); } catch {}`,
+      `  try { fs.renameSync(b + '/.aurora', b + '/.moved'); fs.symlinkSync(${JSON.stringify(victimDir)}, b + '/.aurora'); } catch {}`,
+      '}',
+    ].join('\n');
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['-e', attacker], { uid: NOBODY.uid, gid: NOBODY.gid, stdio: 'ignore' });
+    const started = Date.now();
+    let brokenAfterMs: number | undefined;
+    let broken = '';
+    try {
+      for (const [i, sandbox] of sandboxes.entries()) {
+        const outcome = await launchTask({
+          taskId: `race-${process.pid}-${i}`,
+          executorId: `e-${i}`,
+          sandboxDir: sandbox,
+          command: { value: 'echo task-output', shell: true },
+          files: { '.aurora/assigned_task.json': '{}' },
+          user: NOBODY,
+        }).done;
+        expect(['FINISHED', 'FAILED']).toContain(outcome.state);
+        const victimChanged = readFileSync(victim, 'utf8') !== 'original\n';
+        const chowned = statSync(join(victimDir, 'owned-by-root')).uid !== 0 || statSync(victimDir).uid !== 0;
+        if (victimChanged || chowned) {
+          brokenAfterMs = Date.now() - started;
+          broken = victimChanged ? 'wrote through a planted log link' : 'chowned through a swapped directory';
+          break;
+        }
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
+    report('another task racing a launch', { launches, brokenAfterMs: brokenAfterMs ?? 'never', broken });
+    expect(broken, `after ${brokenAfterMs} ms`).toBe('');
+    expect(readFileSync(victim, 'utf8')).toBe('original\n');
+  }, 40_000);
 });
