@@ -149,7 +149,7 @@ describe('GET /sandbox/<task>/<file> against a hostile task', () => {
     const { taskId } = await start('swapper', 'swapper', (sandbox) => readdirSync(sandbox).includes('ready'));
     const fdsBefore = openFds(scheduler.process.pid!);
     const started = Date.now();
-    const until = started + 15_000;
+    const until = started + 10_000;
     let foreignAfterMs: number | undefined;
     const counts = { inside: 0, refused: 0, cut: 0 };
     const requests = await hammer(
