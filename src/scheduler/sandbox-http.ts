@@ -6,7 +6,7 @@
  * without following any link (runner/beneath.ts), checked through its descriptor and streamed from that
  * descriptor, so a directory swapped for a link can never make the server read outside the sandbox.
  */
-import type { FileHandle } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -35,9 +35,13 @@ export function sandboxRoutes(store: TaskStore, sandboxRoot: string) {
     const rawOffset = url.searchParams.get('offset');
     if (rawOffset !== null && !/^\d+$/.test(rawOffset)) return reply(response, 400, `offset ${JSON.stringify(rawOffset)} must be a non-negative integer`);
 
+    const sandbox = join(sandboxRoot, taskId);
     let handle: FileHandle;
+    let owner: number;
     try {
-      handle = await openBeneath(join(sandboxRoot, taskId), file);
+      // The sandbox directory itself sits in the scheduler's own directory: no task can swap it.
+      owner = (await stat(sandbox)).uid;
+      handle = await openBeneath(sandbox, file);
     } catch (err) {
       if (err instanceof UnsafePathError) return reply(response, 400, `file ${err.message}`);
       const why = isLinkRefusal(err) ? ' (symbolic links are not followed)' : '';
@@ -47,6 +51,9 @@ export function sandboxRoutes(store: TaskStore, sandboxRoot: string) {
     try {
       const info = await handle.stat();
       if (!info.isFile()) return reply(response, 404, `no ${file} in the sandbox of ${taskId} (not a regular file)`);
+      // A hard link to a file the task's user cannot read (possible where fs.protected_hardlinks is 0)
+      // is a file of someone else's: serve only what belongs to the sandbox's owner.
+      if (info.uid !== owner) return reply(response, 403, `${file} in the sandbox of ${taskId} does not belong to the task's user`);
       const size = info.size;
       const offset = Math.min(Number(rawOffset ?? 0), size);
       response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size - offset, 'X-File-Size': size });

@@ -5,7 +5,7 @@
  * scheduler's user and "foreign" means any file outside the sandbox.
  */
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,9 +126,13 @@ describe('GET /sandbox/<task>/<file> against a hostile task', () => {
     }
   });
 
-  it('links, FIFOs, `..`, empty parts and bad offsets are refused by name; offsets past the end read nothing', async () => {
-    const { taskId } = await start('oddities', 'oddities', (sandbox) => readdirSync(sandbox).includes('ready'));
+  it('links, foreign hard links, FIFOs, `..`, empty parts and bad offsets are refused by name; offsets past the end read nothing', async () => {
+    const { taskId, sandbox } = await start('oddities', 'oddities', (dir) => readdirSync(dir).includes('ready'));
     const at = (rest: string) => get(`${scheduler.url}/sandbox/${taskId}/${rest}`);
+    // A hard link to the foreign file, as a task could make where fs.protected_hardlinks is 0 (made here as root).
+    linkSync(join(outside, 'f'), join(sandbox, 'hard'));
+    if (asRoot) expect(await at('hard')).toEqual({ status: 403, body: `hard in the sandbox of ${taskId} does not belong to the task's user\n` });
+    else expect(await at('hard')).toEqual({ status: 200, body: `${FOREIGN}\n` }); // one user: nothing foreign to protect
     expect(await at('ten?offset=4')).toEqual({ status: 200, body: '456789' });
     expect(await at('ten?offset=99')).toEqual({ status: 200, body: '' });
     expect(await at('ten?offset=-1')).toEqual({ status: 400, body: 'offset "-1" must be a non-negative integer\n' });
