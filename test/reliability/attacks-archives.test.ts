@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { launchTask } from '../../src/scheduler/runner/index.js';
-import { tempDir } from './helpers.js';
+import { report, tempDir } from './helpers.js';
 
 /** Writes archives from a JSON list of members: [kind, name, data-or-target]. */
 const WRITER = String.raw`
@@ -18,6 +18,18 @@ out, kind, members = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 if kind == 'zip':
     with zipfile.ZipFile(out, 'w') as z:
         for type_, name, data in members:
+            if type_ == 'bigsymlink':
+                # data is a size: a deflated target of that many bytes, written in chunks
+                info = zipfile.ZipInfo(name)
+                info.create_system = 3
+                info.external_attr = (0o120777 << 16)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with z.open(info, 'w', force_zip64=True) as out:
+                    left = int(data)
+                    while left > 0:
+                        out.write(b'a' * min(left, 1 << 20))
+                        left -= 1 << 20
+                continue
             info = zipfile.ZipInfo(name)
             info.create_system = 3
             info.external_attr = ((0o120777 if type_ == 'symlink' else 0o100644) << 16)
@@ -35,7 +47,7 @@ else:
             t.addfile(info)
 `;
 
-type Member = ['file' | 'symlink' | 'hardlink', string, string];
+type Member = ['file' | 'symlink' | 'hardlink' | 'bigsymlink', string, string];
 
 /** Each target stays inside as text; on disk c1 is the sandbox's parent, c2 the one above, c3 is `base`. */
 const CLIMB: Member[] = [
@@ -128,4 +140,18 @@ describe('archive link chains (zip-slip through symlinks)', () => {
     expect(statSync(join(base, 'victim.txt')).nlink).toBe(1);
     expect(existsSync(join(sandbox, 'h'))).toBe(false);
   });
+
+  it('zip: a symlink entry with a 256 MiB target (256 KiB deflated) is refused before it is read', async () => {
+    const size = 256 * 1024 * 1024;
+    const zip = archive('zip', [['bigsymlink', 'link', String(size)]]);
+    const rssBefore = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const { state, message } = await fetchInto(zip);
+    const ms = Math.round(performance.now() - t0);
+    const grewMb = Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20);
+    report('zip symlink with a huge target', { bytes: size, ms, rssGrowthMb: grewMb });
+    expect(state).toBe('FAILED');
+    expect(message).toMatch(/archive symlink "link" has a 268435456-byte target \(at most 4096\)$/);
+    expect(grewMb).toBeLessThan(64);
+  }, 20_000);
 });

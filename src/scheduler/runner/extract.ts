@@ -147,6 +147,8 @@ async function extractTar(file: string, destDir: string, kind: Exclude<ArchiveKi
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
+/** Linux PATH_MAX. */
+const MAX_LINK_TARGET = 4096;
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
@@ -197,6 +199,10 @@ async function extractZip(file: string, destDir: string): Promise<void> {
     for (const entry of entries) {
       const kind = kindOf(entry);
       if (kind === 'symlink') {
+        // A link's target is a path: past PATH_MAX it is not one, and reading it whole could take gigabytes.
+        if (entry.uncompressedSize > MAX_LINK_TARGET) {
+          throw new Error(`archive symlink ${describe(entry.fileName)} has a ${entry.uncompressedSize}-byte target (at most ${MAX_LINK_TARGET})`);
+        }
         const linkTarget = await readAll(await zip.openReadStreamPromise(entry));
         checkMember(entry.fileName, 'symlink', linkTarget);
         linkTargets.set(entry, linkTarget);
