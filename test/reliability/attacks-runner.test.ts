@@ -109,6 +109,12 @@ describe('the fetcher', () => {
     const denied = await fetchOnly({ value: secret }, { user: NOBODY });
     expect(denied.state).toBe('FAILED');
     expect(denied.message).toMatch(/failed to fetch '.*victim\.txt': permission denied$/);
+    // Cached by a run without a task user, it is still not the task user's to read.
+    const cacheDir = join(work, 'shared-cache');
+    expect((await fetchOnly({ value: secret, cache: true }, { cacheDir })).state).toBe('FINISHED');
+    const cached = await fetchOnly({ value: secret, cache: true }, { cacheDir, user: NOBODY });
+    expect(cached.state).toBe('FAILED');
+    expect(cached.message).toMatch(/permission denied$/);
     const open = join(work, 'public.txt');
     writeFileSync(open, 'public\n', { mode: 0o644 });
     const allowed = await fetchOnly({ value: open }, { user: NOBODY });

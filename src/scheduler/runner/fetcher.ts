@@ -146,7 +146,8 @@ if (!info.isFile()) fail('not a regular file');
 fs.createReadStream(file).on('error', (e) => fail(e.code === 'EACCES' ? 'permission denied' : e.message)).pipe(process.stdout);`;
 
 async function copyAs(file: string, dest: string, user: { uid: number; gid: number }, signal: AbortSignal | undefined): Promise<void> {
-  const child = spawn(process.execPath, ['-e', READER, file], { uid: user.uid, gid: user.gid, stdio: ['ignore', 'pipe', 'pipe'], signal });
+  // cwd '/': the scheduler's own working directory may be closed to the task's user.
+  const child = spawn(process.execPath, ['-e', READER, file], { cwd: '/', uid: user.uid, gid: user.gid, stdio: ['ignore', 'pipe', 'pipe'], signal });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     if (stderr.length < 1000) stderr += d;
