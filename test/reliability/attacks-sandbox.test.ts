@@ -141,6 +141,7 @@ describe('GET /sandbox/<task>/<file> against a hostile task', () => {
     expect(await at('sub/out/f')).toEqual({ status: 404, body: 'no sub/out/f in the sandbox of ' + taskId + ' (symbolic links are not followed)\n' });
     // A FIFO answers at once (opened non-blocking), not when some writer appears.
     expect(await at('pipe')).toEqual({ status: 404, body: 'no pipe in the sandbox of ' + taskId + ' (not a regular file)\n' });
+    expect(await at('ten/x')).toEqual({ status: 404, body: 'no ten/x in the sandbox of ' + taskId + '\n' });
     expect(await at('sub')).toEqual({ status: 404, body: 'no sub in the sandbox of ' + taskId + ' (not a regular file)\n' });
     for (const rest of ['sub%2F..%2Ften', 'sub//ten', 'sub/.%2Ften', 'ten%00']) {
       const reply = await at(rest);

@@ -30,7 +30,7 @@ export function pathParts(rel: string): string[] {
 
 /**
  * Opens `rel` below `root` for reading. `root` itself is trusted up to its last component, which must
- * be a real directory; no component of `rel` may be a symbolic link (ELOOP or ENOTDIR otherwise).
+ * be a real directory; no component of `rel` may be a symbolic link (ELOOP otherwise).
  * The last one is opened non-blocking, so a FIFO answers at once instead of holding a thread until
  * a writer appears; check the result with `stat()`. The caller owns (and closes) the returned handle.
  */
@@ -40,7 +40,12 @@ export async function openBeneath(root: string, rel: string): Promise<FileHandle
   try {
     for (const [index, name] of parts.entries()) {
       const last = index === parts.length - 1;
-      const next = await fs.open(`/proc/self/fd/${current.fd}/${name}`, O_RDONLY | O_NOFOLLOW | (last ? O_NONBLOCK : O_DIRECTORY));
+      const at = `/proc/self/fd/${current.fd}/${name}`;
+      const next = await fs.open(at, O_RDONLY | O_NOFOLLOW | (last ? O_NONBLOCK : O_DIRECTORY)).catch(async (err: NodeJS.ErrnoException) => {
+        // O_DIRECTORY | O_NOFOLLOW says ENOTDIR for a link and for a file alike: tell them apart.
+        if (err.code === 'ENOTDIR' && (await fs.lstat(at).catch(() => undefined))?.isSymbolicLink()) err.code = 'ELOOP';
+        throw err;
+      });
       const parent = current;
       current = next;
       await parent.close();
@@ -52,8 +57,7 @@ export async function openBeneath(root: string, rel: string): Promise<FileHandle
   }
 }
 
-/** True for the errors an open without following links gives when it met a link (or a non-directory). */
+/** True when {@link openBeneath} refused because a component is a symbolic link. */
 export function isLinkRefusal(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  return code === 'ELOOP' || code === 'ENOTDIR';
+  return (err as NodeJS.ErrnoException)?.code === 'ELOOP';
 }
