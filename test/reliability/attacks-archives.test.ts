@@ -38,6 +38,12 @@ else:
     with tarfile.open(out, 'w') as t:
         for type_, name, data in members:
             info = tarfile.TarInfo(name)
+            if type_ == 'suid':
+                # data is the owner's uid: a set-uid, set-gid program owned by it
+                body = b'#!/bin/sh\nid\n'
+                info.size, info.mode, info.uid, info.gid = len(body), 0o6755, int(data), int(data)
+                t.addfile(info, io.BytesIO(body))
+                continue
             if type_ == 'file':
                 info.size = len(data.encode())
                 t.addfile(info, io.BytesIO(data.encode()))
@@ -47,7 +53,7 @@ else:
             t.addfile(info)
 `;
 
-type Member = ['file' | 'symlink' | 'hardlink' | 'bigsymlink', string, string];
+type Member = ['file' | 'symlink' | 'hardlink' | 'bigsymlink' | 'suid', string, string];
 
 /** Each target stays inside as text; on disk c1 is the sandbox's parent, c2 the one above, c3 is `base`. */
 const CLIMB: Member[] = [
@@ -67,19 +73,19 @@ function archive(kind: 'zip' | 'tar', members: Member[]): string {
   return file;
 }
 
-/** Fetches `file` into a fresh sandbox three levels below `base`; returns the outcome and the sandbox. */
-async function fetchInto(file: string): Promise<{ state: string; message: string; sandbox: string }> {
+/** Fetches `file` (then `more`) into a fresh sandbox three levels below `base`; returns the outcome and the sandbox. */
+async function fetchInto(file: string, more: string[] = []): Promise<{ state: string; message: string; sandbox: string }> {
   counter += 1;
   const sandbox = join(base, `x${counter}`, 'y', 'sandbox');
   mkdirSync(sandbox, { recursive: true });
-  const outcome = await launchTask({ taskId: `archive-${process.pid}-${counter}`, executorId: `e-${counter}`, sandboxDir: sandbox, command: { value: 'true', shell: true }, uris: [{ value: file }] }).done;
+  const outcome = await launchTask({ taskId: `archive-${process.pid}-${counter}`, executorId: `e-${counter}`, sandboxDir: sandbox, command: { value: 'true', shell: true }, uris: [file, ...more].map((value) => ({ value })) }).done;
   return { state: outcome.state, message: outcome.message ?? '', sandbox };
 }
 
 /** `base/<name>` for the sandbox of {@link fetchInto}: where `../../..` from it points. */
 const victim = (sandbox: string, name: string) => join(sandbox, '..', '..', '..', name);
 
-describe('archive link chains (zip-slip through symlinks)', () => {
+describe('hostile archives through the fetcher', () => {
   beforeAll(() => {
     base = tempDir('aurora-ts-archives-');
     writeFileSync(join(base, 'victim.txt'), 'original\n');
@@ -154,4 +160,18 @@ describe('archive link chains (zip-slip through symlinks)', () => {
     expect(message).toMatch(/archive symlink "link" has a 268435456-byte target \(at most 4096\)$/);
     expect(grewMb).toBeLessThan(64);
   }, 20_000);
+
+  it("tar: members keep neither the archive's owners nor set-uid bits, even when a later URI fails", async () => {
+    const tarball = archive('tar', [
+      ['suid', 'rootshell', '0'],
+      ['suid', 'theirs', '1234'],
+    ]);
+    // The second URI fails, so the sandbox is never handed to a task user: what was unpacked stays as is.
+    const { state, sandbox } = await fetchInto(tarball, [join(base, 'missing.bin')]);
+    expect(state).toBe('FAILED');
+    for (const name of ['rootshell', 'theirs']) {
+      const info = statSync(join(sandbox, name));
+      expect({ name, special: (info.mode & 0o7000).toString(8), uid: info.uid }).toEqual({ name, special: '0', uid: process.getuid!() });
+    }
+  });
 });

@@ -133,8 +133,21 @@ async function extractTar(file: string, destDir: string, kind: Exclude<ArchiveKi
   );
   if (members === 0) throw new Error('archive is empty or not a tar archive');
   // Pass 2: unpack. npm tar's own guards stay on (no absolute paths, no writes through symlinks).
+  // As root npm tar would keep the archive's owners and its set-user-ID bits: a set-uid root program
+  // from a download would then sit in a sandbox other users can reach (for good, if a later URI fails
+  // and the sandbox is never handed to the task user). Members belong to the scheduler's user, with
+  // permission bits only.
   await runTarPass(file, kind, (fail) => {
-    const unpack = tar.x({ cwd: destDir, strict: false, preservePaths: false });
+    const unpack = tar.x({
+      cwd: destDir,
+      strict: false,
+      preservePaths: false,
+      preserveOwner: false,
+      filter: (_path, entry) => {
+        if ('mode' in entry && typeof entry.mode === 'number') entry.mode &= 0o777;
+        return true;
+      },
+    });
     unpack.on('warn', (code: string, message: string) => {
       if (code !== 'TAR_ENTRY_INFO') fail(new Error(`cannot extract archive: ${message}`));
     });
