@@ -4,14 +4,15 @@
  * `nobody` and the victims are root's 0600 files; the fetcher cases that need a second user say so.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import { ScheduleStatus } from '../../src/gen/types.js';
 import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
 import { launchTask } from '../../src/scheduler/runner/index.js';
-import { jobConfig, report, tempDir, writeExecutors } from './helpers.js';
+import { jobConfig, report, runTask, tempDir, writeExecutors } from './helpers.js';
 
 const asRoot = process.getuid?.() === 0;
 const NOBODY = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' };
@@ -149,7 +150,6 @@ describe('another task of the same user racing a launch', () => {
       `  try { fs.renameSync(b + '/.aurora', b + '/.moved'); fs.symlinkSync(${JSON.stringify(victimDir)}, b + '/.aurora'); } catch {}`,
       '}',
     ].join('\n');
-    const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, ['-e', attacker], { uid: NOBODY.uid, gid: NOBODY.gid, stdio: 'ignore' });
     const started = Date.now();
     let brokenAfterMs: number | undefined;
@@ -180,4 +180,30 @@ describe('another task of the same user racing a launch', () => {
     expect(broken, `after ${brokenAfterMs} ms`).toBe('');
     expect(readFileSync(victim, 'utf8')).toBe('original\n');
   }, 40_000);
+});
+
+describe('other local users and a running task (tasks as nobody)', () => {
+  it("cannot read the task's sandbox, though its path is in the API; the task itself can", async () => {
+    if (!asRoot) {
+      // Without root there is no second user to try with.
+      expect(process.getuid?.()).not.toBe(0);
+      return;
+    }
+    const dir = tempDir();
+    chmodSync(dir, 0o755); // an operator's state directory others may pass through, as /var/lib is
+    const probe = 'cat "$AURORA_ASSIGNED_TASK_JSON" > copy.json && echo ready > ready; exec sleep 300';
+    const executors = writeExecutors(dir, [{ executor: { name: 'reader', command: { value: probe, shell: true } }, task_prefix: '' }]);
+    const scheduler = await startScheduler({ port: 0, executors, workDir: join(dir, 'work'), taskUser: 'nobody', cpus: 2, ramMb: 1024, killGraceMs: 200 });
+    try {
+      const { sandbox } = await runTask(scheduler, 'reader', 'reader', (d) => existsSync(join(d, 'ready')));
+      expect(readFileSync(join(sandbox, 'copy.json'), 'utf8')).toContain('"taskId"');
+      // Uid 4321 is neither the scheduler's nor the task's.
+      const other = spawnSync('cat', [join(sandbox, '.aurora', 'assigned_task.json'), join(sandbox, 'stdout')], { uid: 4321, gid: 4321, encoding: 'utf8' });
+      expect(other.status).not.toBe(0);
+      expect(other.stdout).toBe('');
+      expect(other.stderr).toMatch(/Permission denied/);
+    } finally {
+      await scheduler.close();
+    }
+  }, 30_000);
 });

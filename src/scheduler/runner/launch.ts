@@ -185,7 +185,11 @@ class TaskProcess implements RunningTask {
     const stdoutPath = path.join(sandbox, 'stdout');
     const stderrPath = path.join(sandbox, 'stderr');
     try {
-      await fs.mkdir(sandbox, { recursive: true });
+      // Only its owner may enter a sandbox (the task user once handed over): it holds the task's
+      // configuration and logs, and other local users can learn its path from the API.
+      await fs.mkdir(path.dirname(sandbox), { recursive: true });
+      await fs.mkdir(sandbox, { recursive: true, mode: 0o700 });
+      await fs.chmod(sandbox, 0o700);
       await fs.appendFile(stdoutPath, '');
       await fs.appendFile(stderrPath, '');
       for (const [name, content] of Object.entries(spec.files ?? {})) {
