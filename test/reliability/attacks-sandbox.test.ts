@@ -114,6 +114,7 @@ describe('GET /sandbox/<task>/<file> against a hostile task', () => {
     expect(scheduler.process.exitCode, 'the scheduler exited').toBeNull();
     const after = await get(`${scheduler.url}/sandbox/${taskId}/stdout`);
     expect(after.status).toBe(200);
+    await killProcessTree(taskId, 0); // its busy loop would slow what follows
     report('sandbox file deleted while served', { requests, answers: [...seen] });
   }, 20_000);
 
@@ -168,6 +169,7 @@ describe('GET /sandbox/<task>/<file> against a hostile task', () => {
         else counts.refused += 1;
       },
     );
+    await killProcessTree(taskId, 0);
     report('sandbox directory swapped for a link', { requests, ...counts, foreignAfterMs: foreignAfterMs ?? 'never' });
     expect(foreignAfterMs, `a foreign file was served after ${foreignAfterMs} ms`).toBeUndefined();
     // The race was really run: the file inside was served between swaps, and refused during them.
