@@ -6,12 +6,13 @@
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import { ScheduleStatus } from '../../src/gen/types.js';
 import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
-import { launchTask } from '../../src/scheduler/runner/index.js';
+import { fetchUris, launchTask } from '../../src/scheduler/runner/index.js';
 import { jobConfig, report, runTask, tempDir, writeExecutors } from './helpers.js';
 
 const asRoot = process.getuid?.() === 0;
@@ -80,6 +81,37 @@ describe('the fetcher', () => {
   beforeAll(() => {
     work = tempDir();
     chmodSync(work, 0o755); // the task user must reach the files it may read
+  });
+
+  it('gives up on an HTTP download that stalls (a byte, then nothing), instead of holding a launch slot for ever', async () => {
+    // The server answers a promise of 1 MB, sends one byte and then nothing: a launch slot held hostage.
+    const sockets = new Set<import('node:net').Socket>();
+    const server = http.createServer((_request, response) => {
+      response.writeHead(200, { 'Content-Length': 1_000_000 });
+      response.write('x');
+    });
+    server.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    try {
+      const sandboxDir = join(work, 'stall');
+      mkdirSync(sandboxDir);
+      const t0 = performance.now();
+      const outcome = await Promise.race([
+        fetchUris([{ value: `http://127.0.0.1:${port}/tool.tgz` }], { sandboxDir, stallTimeoutMs: 500 }).then(
+          () => 'fetched',
+          (err: Error) => err.message,
+        ),
+        new Promise<string>((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000)),
+      ]);
+      const ms = Math.round(performance.now() - t0);
+      report('stalled HTTP download', { stallTimeoutMs: 500, ms, outcome });
+      expect(outcome).toBe(`failed to fetch 'http://127.0.0.1:${port}/tool.tgz': the download stalled: nothing received for 500 ms`);
+      expect(ms).toBeLessThan(3000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('refuses a cache directory someone else made first, instead of handing out the files they planted', async () => {

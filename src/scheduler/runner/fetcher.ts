@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import nodeFetch from 'node-fetch';
@@ -29,6 +29,12 @@ export interface FetchOptions {
    * task's once fetched), and cache entries of local paths are kept per user.
    */
   readAs?: { uid: number; gid: number };
+  /**
+   * An HTTP download that receives nothing for this long fails (default {@link DEFAULT_STALL_TIMEOUT_MS},
+   * Mesos's `--fetcher_stall_timeout`): the fetch holds one of the scheduler's few launch slots, and a
+   * server that answers a byte now and then would otherwise hold it, and starve every other launch, forever.
+   */
+  stallTimeoutMs?: number;
   /** HTTP seam for tests and proxies; node-fetch by default. */
   fetch?: (url: string, init: { signal?: AbortSignal; redirect: 'follow' }) => Promise<HttpResponse>;
 }
@@ -45,6 +51,8 @@ export interface HttpResponse {
 export class FetchFailure extends Error {
   override name = 'FetchFailure';
 }
+
+export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
 export function defaultCacheDir(): string {
   let user = 'unknown';
@@ -192,19 +200,41 @@ async function download(source: Source, dest: string, options: FetchOptions): Pr
     return;
   }
   const doFetch = options.fetch ?? (nodeFetch as unknown as NonNullable<FetchOptions['fetch']>);
-  let response: HttpResponse;
+  const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  const stall = new AbortController();
+  let timer = setTimeout(() => stall.abort(), stallMs);
+  const progress = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(), stallMs);
+  };
+  const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
+  const stalled = (err: unknown): Error =>
+    stall.signal.aborted && !options.signal?.aborted ? new Error(`the download stalled: nothing received for ${stallMs} ms`) : (err as Error);
   try {
-    response = await doFetch(source.url, { signal: options.signal, redirect: 'follow' });
-  } catch (err) {
-    throw new Error(`HTTP request failed: ${(err as Error).message}`);
+    let response: HttpResponse;
+    try {
+      response = await doFetch(source.url, { signal, redirect: 'follow' });
+    } catch (err) {
+      throw stall.signal.aborted ? stalled(err) : new Error(`HTTP request failed: ${(err as Error).message}`);
+    }
+    if (!response.ok) {
+      throw new Error(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+    }
+    if (response.body === null) throw new Error('HTTP response has no body');
+    const body =
+      'getReader' in response.body
+        ? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)
+        : (response.body as NodeJS.ReadableStream);
+    const watch = new Transform({
+      transform(chunk, _encoding, done) {
+        progress();
+        done(null, chunk);
+      },
+    });
+    await pipeline(body, watch, createWriteStream(dest), { signal }).catch((err: unknown) => {
+      throw stalled(err);
+    });
+  } finally {
+    clearTimeout(timer);
   }
-  if (!response.ok) {
-    throw new Error(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
-  }
-  if (response.body === null) throw new Error('HTTP response has no body');
-  const body =
-    'getReader' in response.body
-      ? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)
-      : (response.body as NodeJS.ReadableStream);
-  await pipeline(body, createWriteStream(dest), { signal: options.signal });
 }
