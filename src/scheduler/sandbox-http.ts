@@ -1,11 +1,16 @@
 /**
  * Sandbox files over HTTP, like a Mesos agent's files endpoint: GET /sandbox/<taskId>/<file>
  * (`?offset=N` to read from a byte offset). Only regular files inside the task's sandbox are served.
+ *
+ * The task owns its sandbox and may change it while a request is served: the file is opened once,
+ * without following any link (runner/beneath.ts), checked through its descriptor and streamed from that
+ * descriptor, so a directory swapped for a link can never make the server read outside the sandbox.
  */
-import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { isLinkRefusal, openBeneath, pathParts, UnsafePathError } from './runner/beneath.js';
 import type { TaskStore } from './tasks.js';
 
 export function sandboxRoutes(store: TaskStore, sandboxRoot: string) {
@@ -13,29 +18,82 @@ export function sandboxRoutes(store: TaskStore, sandboxRoot: string) {
     const url = new URL(request.url ?? '/', 'http://local');
     const match = /^\/sandbox\/([^/]+)\/(.+)$/.exec(url.pathname);
     if (!match || request.method !== 'GET') return false;
-    const taskId = decodeURIComponent(match[1]!);
-    const file = decodeURIComponent(match[2]!);
-    if (!store.get(taskId)) return reply(response, 404, `unknown task ${taskId}`);
-    const dir = join(sandboxRoot, taskId);
-    let path: string;
+    let taskId: string;
+    let file: string;
     try {
-      const root = await realpath(dir);
-      path = await realpath(join(dir, file));
-      if (!path.startsWith(root + sep)) return reply(response, 403, 'outside the sandbox');
-      const info = await stat(path);
-      if (!info.isFile()) return reply(response, 404, `${file} is not a file`);
-      const offset = Math.max(0, Math.min(Number(url.searchParams.get('offset') ?? 0) || 0, info.size));
-      response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': info.size - offset, 'X-File-Size': info.size });
-      if (info.size === offset) {
+      taskId = decodeURIComponent(match[1]!);
+      file = decodeURIComponent(match[2]!);
+    } catch {
+      return reply(response, 400, `sandbox path ${JSON.stringify(url.pathname)} is not valid percent-encoded UTF-8`);
+    }
+    if (!store.get(taskId)) return reply(response, 404, `unknown task ${taskId}`);
+    try {
+      pathParts(file);
+    } catch (err) {
+      return reply(response, 400, `file ${(err as Error).message}`);
+    }
+    const rawOffset = url.searchParams.get('offset');
+    if (rawOffset !== null && !/^\d+$/.test(rawOffset)) return reply(response, 400, `offset ${JSON.stringify(rawOffset)} must be a non-negative integer`);
+
+    const sandbox = join(sandboxRoot, taskId);
+    let handle: FileHandle;
+    let owner: number;
+    try {
+      // The sandbox directory itself sits in the scheduler's own directory: no task can swap it.
+      owner = (await stat(sandbox)).uid;
+      handle = await openBeneath(sandbox, file);
+    } catch (err) {
+      if (err instanceof UnsafePathError) return reply(response, 400, `file ${err.message}`);
+      const why = isLinkRefusal(err) ? ' (symbolic links are not followed)' : '';
+      return reply(response, 404, `no ${file} in the sandbox of ${taskId}${why}`);
+    }
+    let streaming = false;
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return reply(response, 404, `no ${file} in the sandbox of ${taskId} (not a regular file)`);
+      // A hard link to a file the task's user cannot read (possible where fs.protected_hardlinks is 0)
+      // is a file of someone else's: serve only what belongs to the sandbox's owner.
+      if (info.uid !== owner) return reply(response, 403, `${file} in the sandbox of ${taskId} does not belong to the task's user`);
+      const size = info.size;
+      const offset = Math.min(Number(rawOffset ?? 0), size);
+      response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size - offset, 'X-File-Size': size });
+      if (size === offset) {
         response.end();
         return true;
       }
-      createReadStream(path, { start: offset, end: info.size - 1 }).pipe(response);
+      streaming = true;
+      await streamExactly(handle, offset, size, response);
       return true;
     } catch {
-      return reply(response, 404, `no ${file} in the sandbox of ${taskId}`);
+      // Headers may be out already: the only honest answer left is to cut the connection.
+      if (!response.headersSent) return reply(response, 404, `no ${file} in the sandbox of ${taskId}`);
+      response.destroy();
+      return true;
+    } finally {
+      if (!streaming) await handle.close().catch(() => undefined);
     }
   };
+}
+
+/**
+ * Streams bytes [start, end) of the open file (the stream closes the handle). A file the task
+ * truncates meanwhile yields fewer bytes than the Content-Length sent: the connection is then cut
+ * rather than ended, so a keep-alive client never reads the next response as the rest of this body.
+ */
+async function streamExactly(handle: FileHandle, start: number, end: number, response: ServerResponse): Promise<void> {
+  const stream = handle.createReadStream({ start, end: end - 1, autoClose: true });
+  let sent = 0;
+  stream.on('data', (chunk: Buffer | string) => {
+    sent += chunk.length;
+  });
+  try {
+    await pipeline(stream, response, { end: false });
+  } catch {
+    response.destroy();
+    return;
+  }
+  if (sent === end - start) response.end();
+  else response.destroy();
 }
 
 function reply(response: ServerResponse, status: number, text: string): true {

@@ -3,10 +3,11 @@
  * percentiles, and the sizes that `FUZZ_RUNS` / `LOAD_*` environment variables scale up for soak runs
  * (`node scripts/soak.mjs`).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { JobConfiguration } from '../../src/gen/types.js';
+import { AuroraClient } from '../../src/client/client.js';
+import { ScheduleStatus, type JobConfiguration } from '../../src/gen/types.js';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
 import { testJob } from '../support/scheduler.js';
 
@@ -94,4 +95,31 @@ export function writeBench(name: string, data: unknown): string {
 /** Prints one result line the docs quote, prefixed so it is easy to grep from a run. */
 export function report(check: string, figures: Record<string, unknown>): void {
   console.log(`[reliability] ${check}: ${JSON.stringify(figures)}`);
+}
+
+/**
+ * Creates a one-instance job running `executor` (an entry of the scheduler's executors file) and waits
+ * until its sandbox exists and `until(sandbox)` holds; returns the sandbox and the task id.
+ */
+export async function runTask(scheduler: Pick<RunningScheduler, 'url' | 'workDir'>, name: string, executor: string, until: (sandbox: string) => boolean): Promise<{ sandbox: string; taskId: string }> {
+  const client = new AuroraClient({ url: scheduler.url, netrc: false });
+  try {
+    const config = jobConfig(name);
+    config.taskConfig!.isService = false;
+    config.taskConfig!.executorConfig = { name: executor, data: '' };
+    await client.createJob(config);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const task = (await client.getTasksWithoutConfigs({ jobKeys: [config.key!] })).tasks?.[0];
+      const taskId = task?.assignedTask?.taskId;
+      if (taskId && task?.status !== ScheduleStatus.PENDING) {
+        const sandbox = join(scheduler.workDir, 'sandboxes', taskId);
+        if (existsSync(sandbox) && until(sandbox)) return { sandbox, taskId };
+      }
+      if (Date.now() > deadline) throw new Error(`task ${name} did not get there`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    client.close();
+  }
 }

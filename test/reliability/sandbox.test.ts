@@ -8,37 +8,12 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuroraClient } from '../../src/client/client.js';
-import { ScheduleStatus } from '../../src/gen/types.js';
-import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
-import { jobConfig, tempDir, writeExecutors } from './helpers.js';
+import { startScheduler } from '../../src/scheduler/index.js';
+import { runTask, tempDir, writeExecutors } from './helpers.js';
 
 const SECRET_NAME = 'AURORA_TS_RELIABILITY_SECRET';
 const SECRET_VALUE = `s3cr3t-${process.pid}-do-not-leak`;
 const HOSTILE_ARGS = ['a;b', '$(touch PWNED)', '`touch PWNED2`', "it's", '"quoted"', '*', '$HOME', '| cat /etc/passwd', 'two words', ''];
-
-async function runTask(scheduler: RunningScheduler, name: string, executor: string, until: (sandbox: string) => boolean): Promise<{ sandbox: string; taskId: string }> {
-  const client = new AuroraClient({ url: scheduler.url, netrc: false });
-  try {
-    const config = jobConfig(name);
-    config.taskConfig!.isService = false;
-    config.taskConfig!.executorConfig = { name: executor, data: '' };
-    await client.createJob(config);
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const task = (await client.getTasksWithoutConfigs({ jobKeys: [config.key!] })).tasks?.[0];
-      const taskId = task?.assignedTask?.taskId;
-      if (taskId && task?.status !== ScheduleStatus.PENDING) {
-        const sandbox = join(scheduler.workDir, 'sandboxes', taskId);
-        if (existsSync(sandbox) && until(sandbox)) return { sandbox, taskId };
-      }
-      if (Date.now() > deadline) throw new Error(`task ${name} did not get there`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  } finally {
-    client.close();
-  }
-}
 
 const fileHas = (path: string, text: string): boolean => existsSync(path) && readFileSync(path, 'utf8').includes(text);
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { constants as fsConstants, createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -133,8 +133,21 @@ async function extractTar(file: string, destDir: string, kind: Exclude<ArchiveKi
   );
   if (members === 0) throw new Error('archive is empty or not a tar archive');
   // Pass 2: unpack. npm tar's own guards stay on (no absolute paths, no writes through symlinks).
+  // As root npm tar would keep the archive's owners and its set-user-ID bits: a set-uid root program
+  // from a download would then sit in a sandbox other users can reach (for good, if a later URI fails
+  // and the sandbox is never handed to the task user). Members belong to the scheduler's user, with
+  // permission bits only.
   await runTarPass(file, kind, (fail) => {
-    const unpack = tar.x({ cwd: destDir, strict: false, preservePaths: false });
+    const unpack = tar.x({
+      cwd: destDir,
+      strict: false,
+      preservePaths: false,
+      preserveOwner: false,
+      filter: (_path, entry) => {
+        if ('mode' in entry && typeof entry.mode === 'number') entry.mode &= 0o777;
+        return true;
+      },
+    });
     unpack.on('warn', (code: string, message: string) => {
       if (code !== 'TAR_ENTRY_INFO') fail(new Error(`cannot extract archive: ${message}`));
     });
@@ -147,6 +160,8 @@ async function extractTar(file: string, destDir: string, kind: Exclude<ArchiveKi
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
+/** Linux PATH_MAX. */
+const MAX_LINK_TARGET = 4096;
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
@@ -197,6 +212,10 @@ async function extractZip(file: string, destDir: string): Promise<void> {
     for (const entry of entries) {
       const kind = kindOf(entry);
       if (kind === 'symlink') {
+        // A link's target is a path: past PATH_MAX it is not one, and reading it whole could take gigabytes.
+        if (entry.uncompressedSize > MAX_LINK_TARGET) {
+          throw new Error(`archive symlink ${describe(entry.fileName)} has a ${entry.uncompressedSize}-byte target (at most ${MAX_LINK_TARGET})`);
+        }
         const linkTarget = await readAll(await zip.openReadStreamPromise(entry));
         checkMember(entry.fileName, 'symlink', linkTarget);
         linkTargets.set(entry, linkTarget);
@@ -206,29 +225,71 @@ async function extractZip(file: string, destDir: string): Promise<void> {
     }
     for (const entry of entries) {
       const kind = kindOf(entry);
-      const target = resolveInside(destDir, entry.fileName.replace(/\/+$/, ''));
+      const name = entry.fileName.replace(/\/+$/, '');
+      const target = resolveInside(destDir, name);
       if (target === undefined) continue; // the archive root itself
-      if (kind === 'dir') {
-        await fs.mkdir(target, { recursive: true });
-        continue;
-      }
-      await fs.mkdir(path.dirname(target), { recursive: true });
+      await makeParents(destDir, name, kind === 'dir');
+      if (kind === 'dir') continue;
+      const existing = await fs.lstat(target).catch(() => undefined);
+      if (existing?.isDirectory()) throw new Error(`archive member ${describe(name)} would replace the directory of that name`);
+      // Never write through what is there: a link (from this archive or an earlier URI) is replaced, not followed.
+      if (existing !== undefined) await fs.rm(target);
       if (kind === 'symlink') {
-        await fs.rm(target, { force: true });
-        await fs.symlink(linkTargets.get(entry) as string, target);
+        const linkTarget = linkTargets.get(entry) as string;
+        await fs.symlink(linkTarget, target);
+        // Judged at once, on disk: a later member must not be able to use it before the final check.
+        if (await linkEscapes(destDir, target)) {
+          await fs.rm(target, { force: true });
+          throw new Error(`archive symlink ${describe(name)} -> ${describe(linkTarget)} points outside the sandbox`);
+        }
         continue;
       }
       const stream = await zip.openReadStreamPromise(entry);
       const mode = (entry.externalFileAttributes >>> 16) & 0o777;
-      await fs.rm(target, { force: true }); // never write through a pre-existing symlink
-      await pipeline(stream, createWriteStream(target, { mode: mode || 0o644, flags: 'wx' }));
+      const out = await fs.open(target, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, mode || 0o644);
+      await pipeline(stream, out.createWriteStream());
     }
   } finally {
     zip.close();
   }
 }
 
+/**
+ * Creates the directories above member `name` (and `name` itself when `andSelf`) below `destDir`, one
+ * at a time, refusing to pass through a symbolic link: a chain such as `a -> .` then `a/a/a/b -> ../../..`
+ * looks inside as text at every step, and only the real directories on disk tell where a write lands.
+ */
+async function makeParents(destDir: string, name: string, andSelf: boolean): Promise<void> {
+  const parts = name.split('/');
+  const upTo = andSelf ? parts.length : parts.length - 1;
+  let current = destDir;
+  for (let index = 0; index < upTo; index += 1) {
+    current = path.join(current, parts[index]!);
+    const info = await fs.lstat(current).catch(() => undefined);
+    if (info === undefined) {
+      await fs.mkdir(current);
+      continue;
+    }
+    const prefix = describe(parts.slice(0, index + 1).join('/'));
+    if (info.isSymbolicLink()) throw new Error(`archive member ${describe(name)} passes through the symbolic link ${prefix}`);
+    if (!info.isDirectory()) throw new Error(`archive member ${describe(name)} needs ${prefix} to be a directory, and it is a file`);
+  }
+}
+
 // ---------------------------------------------------------------- after extraction
+
+/** True when the symlink at `full` resolves (or, dangling, would resolve) outside `root`. */
+async function linkEscapes(root: string, full: string): Promise<boolean> {
+  const realRoot = await fs.realpath(root);
+  let resolved: string;
+  try {
+    resolved = await fs.realpath(full);
+  } catch {
+    // Dangling: judge the link text against where it would point.
+    resolved = path.resolve(await fs.realpath(path.dirname(full)), await fs.readlink(full));
+  }
+  return !isWithin(realRoot, resolved);
+}
 
 /**
  * Lexical checks cannot see through chains of symlinks (`a -> ..` inside `b/`); resolving every
@@ -240,14 +301,7 @@ async function checkSymlinksAfterExtraction(destDir: string): Promise<void> {
     for (const dirent of await fs.readdir(dir, { withFileTypes: true })) {
       const full = path.join(dir, dirent.name);
       if (dirent.isSymbolicLink()) {
-        let resolved: string;
-        try {
-          resolved = await fs.realpath(full);
-        } catch {
-          // Dangling: judge the link text against where it would point.
-          resolved = path.resolve(path.dirname(full), await fs.readlink(full));
-        }
-        if (!isWithin(root, resolved)) {
+        if (await linkEscapes(root, full)) {
           await fs.rm(full, { force: true });
           throw new Error(`archive symlink ${describe(path.relative(root, full))} points outside the sandbox`);
         }

@@ -185,7 +185,11 @@ class TaskProcess implements RunningTask {
     const stdoutPath = path.join(sandbox, 'stdout');
     const stderrPath = path.join(sandbox, 'stderr');
     try {
-      await fs.mkdir(sandbox, { recursive: true });
+      // Only its owner may enter a sandbox (the task user once handed over): it holds the task's
+      // configuration and logs, and other local users can learn its path from the API.
+      await fs.mkdir(path.dirname(sandbox), { recursive: true });
+      await fs.mkdir(sandbox, { recursive: true, mode: 0o700 });
+      await fs.chmod(sandbox, 0o700);
       await fs.appendFile(stdoutPath, '');
       await fs.appendFile(stderrPath, '');
       for (const [name, content] of Object.entries(spec.files ?? {})) {
@@ -204,11 +208,12 @@ class TaskProcess implements RunningTask {
         sandboxDir: sandbox,
         cacheDir: spec.cacheDir,
         signal: this.fetchAbort.signal,
+        ...(spec.user ? { readAs: { uid: spec.user.uid, gid: spec.user.gid } } : {}),
       });
     } catch (err) {
       if (this.killReason !== undefined) return this.killed();
       const message = `Failed to fetch all URIs for container '${spec.executorId}': ${(err as Error).message}`;
-      await fs.appendFile(stderrPath, `${message}\n`).catch(() => undefined);
+      await appendLog(stderrPath, `${message}\n`).catch(() => undefined);
       return { state: 'FAILED', message };
     }
     if (this.killReason !== undefined) return this.killed();
@@ -228,7 +233,7 @@ class TaskProcess implements RunningTask {
       invocation = await resolveInvocation(spec, env.PATH ?? '');
     } catch (err) {
       const message = `Failed to launch command '${spec.command.value}': ${(err as Error).message}`;
-      await fs.appendFile(stderrPath, `${message}\n`).catch(() => undefined);
+      await appendLog(stderrPath, `${message}\n`).catch(() => undefined);
       return { state: 'FAILED', message };
     }
 
@@ -247,7 +252,7 @@ class TaskProcess implements RunningTask {
     launched();
     if ('error' in started) {
       const message = `Failed to launch command '${spec.command.value}': ${started.error}`;
-      await fs.appendFile(stderrPath, `${message}\n`).catch(() => undefined);
+      await appendLog(stderrPath, `${message}\n`).catch(() => undefined);
       return { state: 'FAILED', message };
     }
     const { pid } = started;
@@ -304,8 +309,8 @@ class TaskProcess implements RunningTask {
 
 /** Without a supervisor the executor is this process's own child: nothing survives the scheduler. */
 async function spawnDirectly(command: SupervisedCommand): Promise<{ pid: number; exit: Promise<SupervisorReport> } | { error: string }> {
-  const out = await fs.open(command.stdout, 'a');
-  const err = await fs.open(command.stderr, 'a');
+  const out = await fs.open(command.stdout, LOG_FLAGS, 0o644);
+  const err = await fs.open(command.stderr, LOG_FLAGS, 0o644);
   try {
     const child = spawn(command.file, command.args, {
       argv0: command.argv0,
@@ -345,12 +350,32 @@ export async function recordedOutcome(sandboxDir: string): Promise<TaskOutcome |
   return exitOutcome(exit.code ?? null, (exit.signal ?? null) as NodeJS.Signals | null);
 }
 
+/**
+ * Deepest first, each directory after its contents: while a directory is still the scheduler's, no
+ * task of the user (another one may know this sandbox's path) can swap an entry in it for a link that
+ * the walk would then follow, and once it is the user's the walk is done with it.
+ */
 async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
-  await fs.lchown(dir, uid, gid);
   for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) await chownTree(full, uid, gid);
     else await fs.lchown(full, uid, gid);
+  }
+  await fs.lchown(dir, uid, gid);
+}
+
+/**
+ * The task's log files are opened with the scheduler's rights in a sandbox the task's user may have
+ * changed: never through a link planted there.
+ */
+const LOG_FLAGS = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW;
+
+async function appendLog(file: string, text: string): Promise<void> {
+  const handle = await fs.open(file, LOG_FLAGS, 0o644);
+  try {
+    await handle.appendFile(text);
+  } finally {
+    await handle.close();
   }
 }
 

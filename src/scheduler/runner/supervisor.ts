@@ -5,7 +5,7 @@
  * detached (own session); the supervisor reads the command from that file (never from its argv, so the
  * task's environment does not show in `ps`), deletes it, spawns the executor in its own process group,
  * reports the executor's pid on stdout, stays its parent, and when the executor ends writes
- * `<sandbox>/.aurora/exit.json` (atomically) and reports the exit on stdout too, for a scheduler that
+ * `<control>/exit.json` (atomically) and reports the exit on stdout too, for a scheduler that
  * still listens. A scheduler restarted after `kill -9` finds the supervisor by pid and start time and
  * reads the exit file. (Not fsynced: after a power cut the task is gone too, and counts as LOST.)
  */
@@ -15,9 +15,15 @@ import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+/*
+ * <control> is `<sandbox parent>/.supervisors/<sandbox name>`, beside the sandbox and not in it: the task
+ * owns its sandbox and could put a link where the supervisor (the scheduler's user) writes its exit, or
+ * swap the script it runs. The parent is the scheduler's own directory, which tasks cannot write.
+ */
+
 /** Carried by the supervisor (not the task marker, so killing a task's processes leaves it to record the exit). */
 export const SUPERVISOR_MARKER_VAR = 'AURORA_TS_SUPERVISOR';
-export const CONTROL_DIR = '.aurora';
+const CONTROL_DIR = '.supervisors';
 export const COMMAND_FILE = 'command.json';
 export const EXIT_FILE = 'exit.json';
 const SCRIPT_FILE = 'supervisor.cjs';
@@ -46,8 +52,7 @@ export interface SupervisorReport {
  * The supervisor's whole program. It runs as a CommonJS script made from this function's source, so it
  * may use only its parameters: no imports, no helpers from this module.
  */
-function supervise(sandbox: string, fs: typeof import('node:fs'), childProcess: typeof import('node:child_process'), path: typeof import('node:path')): void {
-  const control = path.join(sandbox, '.aurora');
+function supervise(control: string, fs: typeof import('node:fs'), childProcess: typeof import('node:child_process'), path: typeof import('node:path')): void {
   const report = (value: SupervisorReport): void => {
     try {
       fs.writeSync(1, `${JSON.stringify(value)}\n`);
@@ -71,8 +76,10 @@ function supervise(sandbox: string, fs: typeof import('node:fs'), childProcess: 
     report({ error: message });
     return;
   }
-  const out = fs.openSync(command.stdout, 'a');
-  const err = fs.openSync(command.stderr, 'a');
+  // The task's own files, in its sandbox: never opened through a link someone put there.
+  const logFlags = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
+  const out = fs.openSync(command.stdout, logFlags, 0o644);
+  const err = fs.openSync(command.stderr, logFlags, 0o644);
   let child: ReturnType<typeof childProcess.spawn>;
   try {
     child = childProcess.spawn(command.file, command.args, {
@@ -106,8 +113,12 @@ function supervise(sandbox: string, fs: typeof import('node:fs'), childProcess: 
 // The compiled function's own source: the script is exactly the code type-checked above.
 const SCRIPT = `'use strict';\n(${supervise.toString()})(process.argv[2], require('node:fs'), require('node:child_process'), require('node:path'));\n`;
 
-export function controlPath(sandbox: string, file: string): string {
-  return path.join(sandbox, CONTROL_DIR, file);
+function controlDir(sandbox: string): string {
+  return path.join(path.dirname(sandbox), CONTROL_DIR, path.basename(sandbox));
+}
+
+function controlPath(sandbox: string, file: string): string {
+  return path.join(controlDir(sandbox), file);
 }
 
 export interface StartedSupervisor {
@@ -123,12 +134,12 @@ export interface StartedSupervisor {
  * supervisor (a child of this process) and the executor's pid, or with the reason it did not start.
  */
 export async function startSupervisor(sandbox: string, taskId: string, command: SupervisedCommand): Promise<StartedSupervisor | { error: string }> {
-  await fs.mkdir(path.join(sandbox, CONTROL_DIR), { recursive: true });
+  await fs.mkdir(controlDir(sandbox), { recursive: true, mode: 0o700 });
   await fs.rm(controlPath(sandbox, EXIT_FILE), { force: true });
   // The command carries the task's environment: readable by the scheduler's user only.
   await fs.writeFile(controlPath(sandbox, COMMAND_FILE), JSON.stringify(command), { mode: 0o600 });
   await fs.writeFile(controlPath(sandbox, SCRIPT_FILE), SCRIPT, { mode: 0o600 });
-  const supervisor = spawn(process.execPath, [controlPath(sandbox, SCRIPT_FILE), sandbox], {
+  const supervisor = spawn(process.execPath, [controlPath(sandbox, SCRIPT_FILE), controlDir(sandbox)], {
     cwd: sandbox,
     env: { PATH: process.env.PATH ?? '', [SUPERVISOR_MARKER_VAR]: taskId },
     stdio: ['ignore', 'pipe', 'ignore'],
