@@ -10,6 +10,7 @@ export {
   AuroraError,
   AuroraAbortError,
   AuroraAuthError,
+  AuroraConfigError,
   AuroraDiscoveryError,
   AuroraHttpError,
   AuroraProtocolError,

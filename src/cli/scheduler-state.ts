@@ -2,8 +2,9 @@
  * The local scheduler's state file (`<state dir>/scheduler.json`): which process serves which URL,
  * so `scheduler status`/`stop` and `executors list` find the scheduler `scheduler start` left running.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { readUserFileSync } from '../util/user-file.js';
 import { stateDir } from './context.js';
 
 export interface SchedulerState {
@@ -32,7 +33,8 @@ export function logFile(env: NodeJS.ProcessEnv = process.env): string {
 
 export function readState(env: NodeJS.ProcessEnv = process.env): SchedulerState | undefined {
   try {
-    const state = JSON.parse(readFileSync(stateFile(env), 'utf8')) as SchedulerState;
+    // The directory comes from the environment: a planted FIFO or device there must not hang or fill memory.
+    const state = JSON.parse(readUserFileSync(stateFile(env), { what: 'scheduler state file', maxBytes: 64 * 1024, pipeIdleMs: 0 })) as SchedulerState;
     return Number.isInteger(state.pid) && typeof state.url === 'string' ? state : undefined;
   } catch {
     return undefined;

@@ -16,6 +16,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { readUserFileSync } from '../../util/user-file.js';
 
 export const DATABASE_FILE = 'scheduler.db';
 export const LOCK_FILE = 'scheduler.lock';
@@ -248,7 +249,7 @@ function lockStateDir(lockPath: string): void {
     }
     let holder: { pid?: number; startTime?: string } = {};
     try {
-      holder = JSON.parse(readFileSync(lockPath, 'utf8')) as typeof holder;
+      holder = JSON.parse(readUserFileSync(lockPath, { what: 'lock file', maxBytes: 4096, pipeIdleMs: 0 })) as typeof holder;
     } catch {
       // Unreadable or half-written: treated as stale.
     }
