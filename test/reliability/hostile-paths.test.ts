@@ -18,12 +18,13 @@ const QUICK_MS = 8_000;
 
 function bash(script: string, timeoutMs: number): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn('bash', ['-c', script], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so a timeout kills the CLI under bash too, not only bash.
+    const child = spawn('bash', ['-c', script], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
     child.on('error', fail);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -124,6 +125,14 @@ describe('user-named files that are devices, directories, pipes or too big', () 
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toBe(
       `aurora-ts: ${join(env['HOME']!, '.aurora', 'clusters.json')}: is a character device; a clusters.json must be a regular file or a pipe`,
+    );
+  });
+
+  it('scheduler hash-password < /dev/zero stops at 64 KiB with one line', async () => {
+    const result = await bash(`node ${BIN} scheduler hash-password < /dev/zero`, QUICK_MS);
+    expect(result.code).toBe(2);
+    expect(oneErrorLine(result)).toBe(
+      'aurora-ts: stdin holds more than the 64 KiB allowed for a password (pipe only the password, e.g. printf %s "$PASSWORD" | aurora-ts scheduler hash-password)',
     );
   });
 
