@@ -9,8 +9,11 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JsonDuplicateKeyError, parseJsonWithPosition } from '../../src/util/json-syntax.js';
 import { BIN, EXAMPLE_EXECUTORS, ROOT, cleanEnv, oneErrorLine, runCli, tempDir, type CliResult } from '../cli/helpers.js';
+import { FUZZ_RUNS } from './helpers.js';
 
 const HELLO = join(ROOT, 'examples/hello-service.json');
 // Long enough for a loaded machine, far below what /dev/zero or a blocked FIFO took before the fix.
@@ -215,6 +218,45 @@ describe('duplicate keys are refused with their line and column, not merged', ()
     });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+  });
+});
+
+describe('the duplicate-key scanner', () => {
+  it('accepts every document JSON.stringify writes, with the value JSON.parse gives', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.boolean(), (value, pretty) => {
+        const text = JSON.stringify(value, null, pretty ? 2 : undefined);
+        expect(parseJsonWithPosition(text, { rejectDuplicateKeys: true })).toEqual(JSON.parse(text));
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
+  it('finds a key repeated anywhere, at the second occurrence', () => {
+    const objects = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { minKeys: 1, maxKeys: 5 });
+    fc.assert(
+      fc.property(objects, fc.nat(), fc.jsonValue({ maxDepth: 1 }), fc.nat(3), (object, pick, extra, depth) => {
+        const keys = Object.keys(object);
+        const key = keys[pick % keys.length]!;
+        // The object's text with the key written again at its end, then wrapped `depth` times.
+        let text = `${JSON.stringify(object).slice(0, -1)},${JSON.stringify(key)}:${JSON.stringify(extra)}}`;
+        for (let i = 0; i < depth; i++) text = i % 2 === 0 ? `[1,${text}]` : `{"w":${text}}`;
+        let error: unknown;
+        try {
+          parseJsonWithPosition(text, { rejectDuplicateKeys: true });
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(JsonDuplicateKeyError);
+        expect((error as JsonDuplicateKeyError).key).toBe(key);
+        // One line: the column is the offset of the appended key's opening quote, plus one.
+        const quoted = JSON.stringify(key);
+        const column = (error as JsonDuplicateKeyError).column;
+        expect(text.slice(column - 1, column - 1 + quoted.length)).toBe(quoted);
+        expect(text.lastIndexOf(`,${quoted}:${JSON.stringify(extra)}}`)).toBe(column - 2);
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
   });
 });
 
