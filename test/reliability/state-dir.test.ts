@@ -117,6 +117,21 @@ describe('scheduler start --state-dir with a directory it cannot use', () => {
     );
   });
 
+  it('a lock file or a database that is a directory', async () => {
+    const lockDir = join(dir, 'lock-dir');
+    mkdirSync(join(lockDir, 'scheduler.lock'), { recursive: true });
+    const lock = await start(lockDir);
+    expect(lock.code).toBe(2);
+    expect(oneErrorLine(lock)).toBe(
+      `aurora-ts: state directory ${lockDir}: cannot remove the stale lock ${join(lockDir, 'scheduler.lock')} (it is a directory); remove it yourself`,
+    );
+    const dbDir = join(dir, 'db-dir');
+    mkdirSync(join(dbDir, 'scheduler.db'), { recursive: true });
+    const db = await start(dbDir);
+    expect(db.code).toBe(2);
+    expect(oneErrorLine(db)).toBe(`aurora-ts: state directory ${dbDir}: ${join(dbDir, 'scheduler.db')} is not a regular file; move it aside to start with empty state`);
+  });
+
   it('a database file that is not SQLite', async () => {
     const garbage = join(dir, 'garbage');
     mkdirSync(garbage, { mode: 0o700 });

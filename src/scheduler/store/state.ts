@@ -61,6 +61,10 @@ export class SchedulerState {
     this.databasePath = join(dir, DATABASE_FILE);
     this.backupDir = join(dir, BACKUP_DIR);
     prepareSchedulerDir(dir, 'state');
+    const existing = statSync(this.databasePath, { throwIfNoEntry: false });
+    if (existing !== undefined && !existing.isFile()) {
+      throw new StateDirError(dir, `${this.databasePath} is not a regular file; move it aside to start with empty state`);
+    }
     this.lockPath = join(dir, LOCK_FILE);
     lockStateDir(this.lockPath);
     let db: Database.Database | undefined;
@@ -260,6 +264,9 @@ function errnoText(code: string | undefined): string {
       return 'read-only file system';
     case 'ENOTDIR':
       return 'a part of the path is a file';
+    case 'EISDIR':
+    case 'ERR_FS_EISDIR':
+      return 'it is a directory';
     case 'ENOSPC':
       return 'no space left on the device';
     case 'EDQUOT':
@@ -359,7 +366,11 @@ function lockStateDir(lockPath: string): void {
         `is in use by another scheduler (pid ${holder.pid}); stop that scheduler, or choose another --state-dir`,
       );
     }
-    rmSync(lockPath, { force: true });
+    try {
+      rmSync(lockPath, { force: true });
+    } catch (error) {
+      throw new StateDirError(dirname(lockPath), `cannot remove the stale lock ${lockPath} (${errnoText((error as NodeJS.ErrnoException).code)}); remove it yourself`, { cause: error });
+    }
   }
   throw new StateDirError(dirname(lockPath), `cannot take its lock ${lockPath}; remove that file if no scheduler uses the directory`);
 }
