@@ -141,7 +141,7 @@ class Reader {
       if (n === 'again') this.writerSeen = true;
       const idleMs = this.options.pipeIdleMs ?? DEFAULT_PIPE_IDLE_MS;
       if (Date.now() - this.idleSince > idleMs) {
-        const what = this.writerSeen ? 'its writer sent nothing' : 'no writer opened it';
+        const what = this.size > 0 ? 'its writer stopped without closing it' : this.writerSeen ? 'its writer sent nothing' : 'no writer opened it';
         throw new UserFileError(this.path, 'ESILENT', `read nothing from this pipe for ${idleMs / 1000} s (${what}); write the ${this.options.what} to it, or name a regular file`);
       }
       return 'wait';

@@ -6,7 +6,7 @@
  * '.../sandboxes'`, `.../sandboxes: no such file or directory` or `database disk image is malformed`
  * (exit 1), or started on a directory another user controls.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, openSync, closeSync, writeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,9 @@ describe('scheduler start --state-dir with a directory it cannot use', () => {
     chmodSync(readOnly, 0o555);
     let result: CliResult;
     if (isRoot) {
+      // The mode does not stop root, so the CLI runs as nobody, which must be able to read this checkout.
+      const readable = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(BIN)})`]);
+      expect(readable.status, `nobody cannot run ${BIN}; put the checkout where other users can read it`).toBe(0);
       const home = join(dir, 'nobody-home');
       mkdirSync(home, { mode: 0o755 });
       chownSync(home, NOBODY, NOBODY);
