@@ -147,18 +147,19 @@ export function parseClustersFile(text: string, file: string): Cluster[] {
 }
 
 /** `http(s)://host:port/.../api` for a cluster with scheduler_uri, joined as Python's urljoin(uri, 'api'). */
-export function schedulerApiUrl(cluster: Pick<Cluster, 'name' | 'schedulerUri'>): string {
+export function schedulerApiUrl(cluster: Pick<Cluster, 'name' | 'schedulerUri'> & { source?: string }): string {
+  const which = cluster.source === undefined || cluster.source === 'built-in' ? `cluster ${cluster.name}` : `cluster ${cluster.name} (${cluster.source})`;
   if (cluster.schedulerUri === undefined) {
-    throw new AuroraConfigError(`cluster ${cluster.name}: scheduler_uri is not set`);
+    throw new AuroraConfigError(`${which}: scheduler_uri is not set`);
   }
   let url: URL;
   try {
     url = new URL('api', cluster.schedulerUri);
   } catch {
-    throw new AuroraConfigError(`cluster ${cluster.name}: scheduler_uri "${cluster.schedulerUri}" is not an absolute URL`);
+    throw new AuroraConfigError(`${which}: scheduler_uri "${cluster.schedulerUri}" is not an absolute URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AuroraConfigError(`cluster ${cluster.name}: scheduler_uri must be http(s), got "${url.protocol}"`);
+    throw new AuroraConfigError(`${which}: scheduler_uri must be http(s), got "${url.protocol}"`);
   }
   return url.href;
 }
