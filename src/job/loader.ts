@@ -1,7 +1,8 @@
 /**
- * `loadJobFile(path)`: a `.json` job file, or a `.js`/`.mjs`/`.cjs` module whose default export (or
- * `job` export) is a job file object, a `Job` builder or a JobConfiguration; `.ts` modules load
- * through `tsx` when it is installed (or Node's own type stripping where available).
+ * `loadJobFile(path)`: a `.json` job file (or a pipe holding one, as `<(cat job.json)` names), or a
+ * `.js`/`.mjs`/`.cjs` module whose default export (or `job` export) is a job file object, a `Job`
+ * builder or a JobConfiguration; `.ts` modules load through `tsx` when it is installed (or Node's own
+ * type stripping where available). Files are read through src/util/user-file.ts (16 MiB cap).
  */
 
 import { statSync } from 'node:fs';
