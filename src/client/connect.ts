@@ -23,6 +23,7 @@ import {
 import {
   loadClustersSync,
   schedulerApiUrl,
+  zkHostsProblem,
   zkConnectString,
   type Cluster,
   type ClusterPolicyOverrides,
@@ -105,6 +106,8 @@ export function clusterClientOptions(cluster: Cluster, netrc?: Netrc): ClusterCl
     }
     out.zk = zkConnectString(cluster.zk, cluster.zkPort);
     if (out.zk === '') throw new AuroraConfigError(`cluster ${cluster.name} (${cluster.source}): zk: expected ZooKeeper hosts like zk1,zk2, got ${JSON.stringify(cluster.zk)}`);
+    const problem = zkHostsProblem(out.zk);
+    if (problem !== undefined) throw new AuroraConfigError(`cluster ${cluster.name} (${cluster.source}): zk: ${problem}`);
     out.zkPath = cluster.schedulerZkPath;
   } else if (cluster.schedulerUri !== undefined && cluster.schedulerUri !== '') {
     out.url = schedulerApiUrl(cluster);

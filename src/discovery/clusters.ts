@@ -165,6 +165,24 @@ export function schedulerApiUrl(cluster: Pick<Cluster, 'name' | 'schedulerUri'> 
 }
 
 /**
+ * Why a connect string from `zkConnectString` cannot be used, or undefined when it can. The ZooKeeper
+ * client splits each entry at ':' and hands the port to net.connect, which throws (uncaught, from a
+ * timer) for a port out of range, so every entry must be `host:port` with a port 1-65535.
+ */
+export function zkHostsProblem(connectString: string): string | undefined {
+  if (connectString === '') return 'expected ZooKeeper hosts like zk1:2181,zk2:2181';
+  for (const entry of connectString.split(',')) {
+    const m = /^([A-Za-z0-9._-]+):(\d{1,5})$/.exec(entry);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      const shown = JSON.stringify(entry.length > 60 ? `${entry.slice(0, 57)}...` : entry);
+      const ipv6 = entry.includes('[') || entry.split(':').length > 2 ? ' (the ZooKeeper client takes no IPv6 addresses)' : '';
+      return `${shown} is not host:port with a port 1-65535${ipv6}`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * The ZooKeeper connect string `h1:2181,h2:2181`. Python appends zk_port to every host; a host that
  * already names its port keeps it (Python would produce `h:2181:2181` there).
  */

@@ -221,6 +221,14 @@ describe('duplicate keys are refused with their line and column, not merged', ()
   });
 });
 
+describe('scheduler start --zk with a port out of range', () => {
+  it('is bad input (exit 2), not a crash of the ZooKeeper client', async () => {
+    const result = await runCli(['scheduler', 'start', '--port', '0', '--zk', 'zk1:99999'], { timeoutMs: QUICK_MS });
+    expect(oneErrorLine(result)).toBe('aurora-ts: zk.hosts: "zk1:99999" is not host:port with a port 1-65535');
+    expect(result.code).toBe(2);
+  });
+});
+
 describe('the duplicate-key scanner', () => {
   it('accepts every document JSON.stringify writes, with the value JSON.parse gives', () => {
     fc.assert(
@@ -283,6 +291,9 @@ describe('a bad clusters.json is bad input (exit 2), not an unreachable schedule
     ['zk without scheduler_zk_path', [{ name: 'c', zk: 'zk1' }], /cluster c \(.*\): zk is set but scheduler_zk_path is not/],
     ['a relative scheduler_zk_path', [{ name: 'c', zk: 'zk1', scheduler_zk_path: 'aurora' }], /cluster c \(.*\): scheduler_zk_path: expected an absolute ZooKeeper path/],
     ['zk without hosts', [{ name: 'c', zk: ' , ', scheduler_zk_path: '/aurora' }], /cluster c \(.*\): zk: expected ZooKeeper hosts/],
+    // Before: an uncaught RangeError (ERR_SOCKET_BAD_PORT) and a stack trace from the ZooKeeper client, exit 1.
+    ['a zk host with a port out of range', [{ name: 'c', zk: 'zk1:99999', scheduler_zk_path: '/aurora' }], /cluster c \(.*\): zk: "zk1:99999" is not host:port with a port 1-65535$/],
+    ['a zk host with a space', [{ name: 'c', zk: 'zk 1', scheduler_zk_path: '/aurora' }], /cluster c \(.*\): zk: "zk 1:2181" is not host:port with a port 1-65535$/],
   ];
   it.each(cases)('%s', async (_label, content, message) => {
     const env = cleanEnv();
