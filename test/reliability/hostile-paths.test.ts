@@ -142,9 +142,13 @@ describe('user-named files that are devices, directories, pipes or too big', () 
   describe('~/.netrc', () => {
     let server: Server;
     let url: string;
+    const authorizations: string[] = [];
     beforeAll(async () => {
       // Answers every call with a Thrift error body; the test is about what happens before the call.
-      server = createServer((_req, res) => res.writeHead(500).end());
+      server = createServer((req, res) => {
+        authorizations.push(req.headers.authorization ?? '');
+        res.writeHead(500).end();
+      });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     });
@@ -160,6 +164,14 @@ describe('user-named files that are devices, directories, pipes or too big', () 
       expect(result.stderr).toContain(`warning: ${join(env['HOME']!, '.netrc')}: is a character device; a netrc file must be a regular file or a pipe; no credentials taken from it\n`);
       // The call was made: its failure (HTTP 500) is the error line.
       expect(result.stderr).toMatch(/HTTP 500/);
+    });
+
+    it('given as a process-substitution pipe ($NETRC), is read (synchronously) and its credentials sent', async () => {
+      authorizations.length = 0;
+      const result = await bash(`NETRC=<(printf 'machine 127.0.0.1 login alice password s3cret') node ${BIN} --scheduler-url ${url} job list local/www-data`, QUICK_MS);
+      expect(result.stderr).not.toContain('warning');
+      expect(result.stderr).not.toContain('s3cret');
+      expect(authorizations[0]).toBe(`Basic ${Buffer.from('alice:s3cret').toString('base64')}`);
     });
   });
 });
