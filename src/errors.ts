@@ -13,7 +13,7 @@ export type AuroraErrorKind =
   | 'protocol' // bytes that are not a valid Thrift message
   | 'range' // an i64 that does not fit a JavaScript number exactly
   | 'validation' // bad input caught before anything was sent
-  | 'discovery' // no leader, bad clusters.json, ZooKeeper unreachable
+  | 'discovery' // no leader, ZooKeeper unreachable (a bad clusters.json is 'validation': AuroraConfigError)
   | 'aborted'; // cancelled through an AbortSignal
 
 export interface AuroraErrorOptions {
@@ -97,6 +97,19 @@ export class AuroraValidationError extends AuroraError {
   }
 }
 
+/**
+ * A bad configuration file or entry: clusters.json (a field out of range, a cluster that is not an
+ * object, an unknown cluster name), ~/.netrc, ZooKeeper settings. Bad input like any validation
+ * error (the CLI exits 2, retries never repeat it), unlike AuroraDiscoveryError, which says the
+ * cluster could not be reached.
+ */
+export class AuroraConfigError extends AuroraValidationError {
+  constructor(message: string, options: AuroraErrorOptions = {}) {
+    super('', message, options);
+  }
+}
+
+/** The scheduler could not be found: ZooKeeper unreachable, no leader, a malformed serverset member. */
 export class AuroraDiscoveryError extends AuroraError {
   constructor(message: string, options: AuroraErrorOptions = {}) {
     super('discovery', message, options);

@@ -10,6 +10,7 @@ export {
   AuroraError,
   AuroraAbortError,
   AuroraAuthError,
+  AuroraConfigError,
   AuroraDiscoveryError,
   AuroraHttpError,
   AuroraProtocolError,
@@ -25,7 +26,7 @@ export type { AuroraApi, AuroraMethod } from './gen/api.js';
 export { SCHEMA } from './gen/schema.js';
 export type { WireProtocol } from './protocol/index.js';
 export { createHttpTransport, type FetchLike, type HttpTransportOptions, type Transport, type TransportEvent } from './transport/index.js';
-export { startScheduler, type RunningScheduler, type SchedulerOptions } from './scheduler/index.js';
+export { startScheduler, StateDirError, StateDirInUseError, type RunningScheduler, type SchedulerOptions } from './scheduler/index.js';
 export * from './job/index.js';
 export * from './update/index.js';
 export {

@@ -7,7 +7,7 @@ export const ExitCode = {
   OK: 0,
   /** Something else went wrong (a task failed, a wait ended badly, a local error). */
   FAILURE: 1,
-  /** Bad usage or bad input: flags, job key, job file, executor file. Nothing was sent. */
+  /** Bad usage or bad input: flags, job key, job file, executor file, clusters.json, state directory. Nothing was sent. */
   USAGE: 2,
   /** The scheduler answered and refused the request (a non-OK ResponseCode). */
   REJECTED: 3,
@@ -25,7 +25,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export const EXIT_CODES_HELP = `Exit status:
   0    success
   1    failure (a task failed, a wait did not succeed, a local error)
-  2    bad usage or bad input (flags, job key, job file); nothing was sent
+  2    bad usage or bad input (flags, job key, job file, clusters.json, state dir); nothing was sent
   3    the scheduler rejected the request
   4    authentication or authorization failed
   5    the scheduler timed out or could not be reached

@@ -4,8 +4,9 @@
  * `executors list` and the `local` cluster's checks find the schedulers `scheduler start` left running.
  * A scheduler started by a version that kept a single `<state dir>/scheduler.json` is found there too.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readUserFileSync } from '../util/user-file.js';
 import { stateDir } from './context.js';
 import { UsageError } from './errors.js';
 
@@ -63,7 +64,8 @@ export function portOf(url: string): number | undefined {
 
 function readStateFile(file: string): FoundScheduler | undefined {
   try {
-    const state = JSON.parse(readFileSync(file, 'utf8')) as SchedulerState;
+    // The directory comes from the environment: a planted FIFO or device there must not hang or fill memory.
+    const state = JSON.parse(readUserFileSync(file, { what: 'scheduler state file', maxBytes: 64 * 1024, pipeIdleMs: 0 })) as SchedulerState;
     if (!Number.isInteger(state.pid) || typeof state.url !== 'string') return undefined;
     const port = portOf(state.url);
     return port === undefined ? undefined : { ...state, port, file };

@@ -5,7 +5,7 @@
  * that, so a leader change costs a retry, never an error. Basic credentials come from ~/.netrc for
  * the host actually called, as with Aurora's Python client.
  */
-import { AuroraDiscoveryError, AuroraError, AuroraHttpError, AuroraTimeoutError, AuroraTransportError, AuroraValidationError } from '../errors.js';
+import { AuroraConfigError, AuroraDiscoveryError, AuroraError, AuroraHttpError, AuroraTimeoutError, AuroraTransportError, AuroraValidationError } from '../errors.js';
 import { ResponseCode } from '../gen/types.js';
 import {
   createHttpTransport,
@@ -23,6 +23,7 @@ import {
 import {
   loadClustersSync,
   schedulerApiUrl,
+  zkHostsProblem,
   zkConnectString,
   type Cluster,
   type ClusterPolicyOverrides,
@@ -98,16 +99,22 @@ export function clusterClientOptions(cluster: Cluster, netrc?: Netrc): ClusterCl
   if (cluster.zk !== undefined && cluster.zk.trim() !== '') {
     // Python: zk wins over scheduler_uri, and needs scheduler_zk_path.
     if (!cluster.schedulerZkPath) {
-      throw new AuroraDiscoveryError(`cluster ${cluster.name} (${cluster.source}): zk is set but scheduler_zk_path is not; add "scheduler_zk_path"`);
+      throw new AuroraConfigError(`cluster ${cluster.name} (${cluster.source}): zk is set but scheduler_zk_path is not; add "scheduler_zk_path"`);
+    }
+    if (!cluster.schedulerZkPath.startsWith('/')) {
+      throw new AuroraConfigError(`cluster ${cluster.name} (${cluster.source}): scheduler_zk_path: expected an absolute ZooKeeper path like /aurora/scheduler, got ${JSON.stringify(cluster.schedulerZkPath)}`);
     }
     out.zk = zkConnectString(cluster.zk, cluster.zkPort);
+    if (out.zk === '') throw new AuroraConfigError(`cluster ${cluster.name} (${cluster.source}): zk: expected ZooKeeper hosts like zk1,zk2, got ${JSON.stringify(cluster.zk)}`);
+    const problem = zkHostsProblem(out.zk);
+    if (problem !== undefined) throw new AuroraConfigError(`cluster ${cluster.name} (${cluster.source}): zk: ${problem}`);
     out.zkPath = cluster.schedulerZkPath;
   } else if (cluster.schedulerUri !== undefined && cluster.schedulerUri !== '') {
     out.url = schedulerApiUrl(cluster);
     const auth = netrc ? netrcCredentials(netrc, new URL(out.url).hostname) : undefined;
     if (auth) out.auth = auth;
   } else {
-    throw new AuroraDiscoveryError(`cluster ${cluster.name} (${cluster.source}) sets neither zk nor scheduler_uri`);
+    throw new AuroraConfigError(`cluster ${cluster.name} (${cluster.source}) sets neither zk nor scheduler_uri`);
   }
   if (cluster.customExecutorConfig !== undefined) out.customExecutorConfig = cluster.customExecutorConfig;
   if (cluster.policy !== undefined) out.policy = cluster.policy;

@@ -4,13 +4,11 @@
  * cluster defined in the later file replaces the earlier one whole. A file is a list of objects or
  * an object of objects; entries without `name` are skipped; keys nobody knows are kept.
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { AuroraDiscoveryError } from '../errors.js';
-// A dependency-free JSON helper that happens to live with the executor-file loader.
+import { AuroraConfigError } from '../errors.js';
 import { JsonSyntaxError, parseJsonWithPosition } from '../util/json-syntax.js';
+import { CONFIG_FILE_MAX_BYTES, UserFileError, readUserFile, readUserFileSync } from '../util/user-file.js';
 
 /**
  * Settings this project adds to a cluster entry under `policy`. Each mirrors an Aurora scheduler
@@ -75,7 +73,7 @@ export interface Cluster {
 }
 
 export interface Clusters {
-  /** Throws an AuroraDiscoveryError naming the known clusters when `name` is not one of them. */
+  /** Throws an AuroraConfigError naming the known clusters when `name` is not one of them. */
   get(name: string): Cluster;
   has(name: string): boolean;
   /** In definition order; the built-in `local` first unless a file redefines it. */
@@ -127,19 +125,20 @@ export function loadClustersSync(options: LoadClustersOptions = {}): Clusters {
 export function parseClustersFile(text: string, file: string): Cluster[] {
   let document: unknown;
   try {
-    document = parseJsonWithPosition(text);
+    // Python's json keeps the last of two equal keys; a repeated key is a setting lost, so it is refused.
+    document = parseJsonWithPosition(text, { rejectDuplicateKeys: true });
   } catch (e) {
     const why = e instanceof JsonSyntaxError ? e.message : String(e);
-    throw new AuroraDiscoveryError(`${file}: ${why}`);
+    throw new AuroraConfigError(`${file}: ${why}`);
   }
   let entries: Array<[string, unknown]>;
   if (Array.isArray(document)) entries = document.map((v, i) => [`[${i}]`, v]);
   else if (isObject(document)) entries = Object.entries(document).map(([k, v]) => [`.${k.length > 60 ? `${k.slice(0, 57)}...` : k}`, v]);
-  else throw new AuroraDiscoveryError(`${file}: expected a list or an object of clusters, got ${kindOf(document)}`);
+  else throw new AuroraConfigError(`${file}: expected a list or an object of clusters, got ${kindOf(document)}`);
   const out: Cluster[] = [];
   for (const [where, entry] of entries) {
     if (!isObject(entry)) {
-      throw new AuroraDiscoveryError(`${file}${where}: a cluster must be an object of key/value pairs, got ${kindOf(entry)}`);
+      throw new AuroraConfigError(`${file}${where}: a cluster must be an object of key/value pairs, got ${kindOf(entry)}`);
     }
     if (!('name' in entry)) continue; // Python skips these silently
     out.push(toCluster(entry, `${file}${where}`, file));
@@ -148,20 +147,39 @@ export function parseClustersFile(text: string, file: string): Cluster[] {
 }
 
 /** `http(s)://host:port/.../api` for a cluster with scheduler_uri, joined as Python's urljoin(uri, 'api'). */
-export function schedulerApiUrl(cluster: Pick<Cluster, 'name' | 'schedulerUri'>): string {
+export function schedulerApiUrl(cluster: Pick<Cluster, 'name' | 'schedulerUri'> & { source?: string }): string {
+  const which = cluster.source === undefined || cluster.source === 'built-in' ? `cluster ${cluster.name}` : `cluster ${cluster.name} (${cluster.source})`;
   if (cluster.schedulerUri === undefined) {
-    throw new AuroraDiscoveryError(`cluster ${cluster.name}: scheduler_uri is not set`);
+    throw new AuroraConfigError(`${which}: scheduler_uri is not set`);
   }
   let url: URL;
   try {
     url = new URL('api', cluster.schedulerUri);
   } catch {
-    throw new AuroraDiscoveryError(`cluster ${cluster.name}: scheduler_uri "${cluster.schedulerUri}" is not an absolute URL`);
+    throw new AuroraConfigError(`${which}: scheduler_uri "${cluster.schedulerUri}" is not an absolute URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AuroraDiscoveryError(`cluster ${cluster.name}: scheduler_uri must be http(s), got "${url.protocol}"`);
+    throw new AuroraConfigError(`${which}: scheduler_uri must be http(s), got "${url.protocol}"`);
   }
   return url.href;
+}
+
+/**
+ * Why a connect string from `zkConnectString` cannot be used, or undefined when it can. The ZooKeeper
+ * client splits each entry at ':' and hands the port to net.connect, which throws (uncaught, from a
+ * timer) for a port out of range, so every entry must be `host:port` with a port 1-65535.
+ */
+export function zkHostsProblem(connectString: string): string | undefined {
+  if (connectString === '') return 'expected ZooKeeper hosts like zk1:2181,zk2:2181';
+  for (const entry of connectString.split(',')) {
+    const m = /^([A-Za-z0-9._-]+):(\d{1,5})$/.exec(entry);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      const shown = JSON.stringify(entry.length > 60 ? `${entry.slice(0, 57)}...` : entry);
+      const ipv6 = entry.includes('[') || entry.split(':').length > 2 ? ' (the ZooKeeper client takes no IPv6 addresses)' : '';
+      return `${shown} is not host:port with a port 1-65535${ipv6}`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -197,7 +215,7 @@ function build(texts: Array<[string, string | undefined]>): Clusters {
       if (cluster) return cluster;
       const known = [...byName.keys()].join(', ');
       const where = files.length > 0 ? files.join(', ') : 'no clusters.json found';
-      throw new AuroraDiscoveryError(`unknown cluster "${name}"; known clusters: ${known} (from ${where})`);
+      throw new AuroraConfigError(`unknown cluster "${name}"; known clusters: ${known} (from ${where})`);
     },
   };
 }
@@ -237,10 +255,10 @@ function toCluster(entry: Record<string, unknown>, where: string, file: string):
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'string') return v;
     if (typeof v === 'number') return String(v);
-    throw new AuroraDiscoveryError(`${where}.${key}: expected a string, got ${kindOf(v)}`);
+    throw new AuroraConfigError(`${where}.${key}: expected a string, got ${kindOf(v)}`);
   };
   const name = str('name');
-  if (name === undefined || name === '') throw new AuroraDiscoveryError(`${where}.name: expected a non-empty string`);
+  if (name === undefined || name === '') throw new AuroraConfigError(`${where}.name: expected a non-empty string`);
   const cluster: Cluster = { name, zkPort: 2181, authMechanism: 'UNAUTHENTICATED', extra: {}, source: file };
   for (const [key, field] of Object.entries(STRING_KEYS)) {
     const v = str(key);
@@ -250,7 +268,7 @@ function toCluster(entry: Record<string, unknown>, where: string, file: string):
   if (port !== undefined && port !== null) {
     const n = typeof port === 'string' && /^\s*\d+\s*$/.test(port) ? Number(port) : port;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) {
-      throw new AuroraDiscoveryError(`${where}.zk_port: expected a port number 1-65535, got ${preview(port)}`);
+      throw new AuroraConfigError(`${where}.zk_port: expected a port number 1-65535, got ${preview(port)}`);
     }
     cluster.zkPort = n;
   }
@@ -264,17 +282,17 @@ function toCluster(entry: Record<string, unknown>, where: string, file: string):
 }
 
 function toPolicy(value: unknown, where: string): ClusterPolicyOverrides {
-  if (!isObject(value)) throw new AuroraDiscoveryError(`${where}: expected an object, got ${kindOf(value)}`);
+  if (!isObject(value)) throw new AuroraConfigError(`${where}: expected an object, got ${kindOf(value)}`);
   const policy: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     const spec = POLICY_KEYS[key];
     if (!spec) {
-      throw new AuroraDiscoveryError(`${where}.${key}: unknown policy setting; allowed: ${Object.keys(POLICY_KEYS).join(', ')}`);
+      throw new AuroraConfigError(`${where}.${key}: unknown policy setting; allowed: ${Object.keys(POLICY_KEYS).join(', ')}`);
     }
     const ok = spec.type === 'integer' ? Number.isInteger(v) && (v as number) >= 0 : typeof v === spec.type;
     if (!ok) {
       const expected = spec.type === 'integer' ? 'a non-negative integer' : `a ${spec.type}`;
-      throw new AuroraDiscoveryError(`${where}.${key}: expected ${expected}, got ${preview(v)}`);
+      throw new AuroraConfigError(`${where}.${key}: expected ${expected}, got ${preview(v)}`);
     }
     policy[spec.field] = v;
   }
@@ -286,9 +304,11 @@ function resolvePath(path: string, base: string): string {
   return isAbsolute(path) ? path : resolve(base, path);
 }
 
+const READ_LIMITS = { what: 'clusters.json', maxBytes: CONFIG_FILE_MAX_BYTES };
+
 async function readOptional(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readUserFile(file, READ_LIMITS);
   } catch (e) {
     return missingOrThrow(e, file);
   }
@@ -296,7 +316,7 @@ async function readOptional(file: string): Promise<string | undefined> {
 
 function readOptionalSync(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readUserFileSync(file, READ_LIMITS);
   } catch (e) {
     return missingOrThrow(e, file);
   }
@@ -305,7 +325,8 @@ function readOptionalSync(file: string): string | undefined {
 function missingOrThrow(e: unknown, file: string): undefined {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-  throw new AuroraDiscoveryError(`${file}: cannot read: ${code ?? String(e)}`, { cause: e });
+  const why = e instanceof UserFileError ? e.reason : `cannot read: ${code ?? String(e)}`;
+  throw new AuroraConfigError(`${file}: ${why}`, { cause: e });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -6,10 +6,11 @@
  * the next empty line, tokens may be "quoted" with backslash escapes, `#` starts a comment where a
  * keyword is expected.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AuroraDiscoveryError } from '../errors.js';
+import { AuroraConfigError } from '../errors.js';
+import { CONFIG_FILE_MAX_BYTES, UserFileError, readUserFileSync } from '../util/user-file.js';
 
 export interface NetrcEntry {
   login: string;
@@ -44,13 +45,13 @@ export interface LoadNetrcOptions {
 
 export const EMPTY_NETRC: Netrc = Object.freeze({ machines: new Map<string, NetrcEntry>(), default: undefined });
 
-/** Throws an AuroraDiscoveryError with the line number on a malformed file; never echoes a token's value. */
+/** Throws an AuroraConfigError with the line number on a malformed file; never echoes a token's value. */
 export function parseNetrc(text: string, file = '.netrc'): Netrc {
   const lexer = new Lexer(text);
   const machines = new Map<string, NetrcEntry>();
   let fallback: NetrcEntry | undefined;
   const fail = (line: number, why: string): never => {
-    throw new AuroraDiscoveryError(`${file}:${line}: ${why}`);
+    throw new AuroraConfigError(`${file}:${line}: ${why}`);
   };
   for (let token = lexer.next(); token !== undefined; ) {
     const { value: keyword, line } = token;
@@ -113,11 +114,12 @@ export function loadNetrcSync(options: LoadNetrcOptions = {}): LoadedNetrc | und
   const path = options.path ?? (env.NETRC || join(options.home ?? homedir(), '.netrc'));
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readUserFileSync(path, { what: 'netrc file', maxBytes: CONFIG_FILE_MAX_BYTES });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return { netrc: EMPTY_NETRC, path, warnings: [`${path}: cannot read (${code ?? 'error'}); no credentials taken from it`] };
+    const why = e instanceof UserFileError ? e.reason : `cannot read (${code ?? 'error'})`;
+    return { netrc: EMPTY_NETRC, path, warnings: [`${path}: ${why}; no credentials taken from it`] };
   }
   const warnings: string[] = [];
   const permissions = permissionWarning(path);

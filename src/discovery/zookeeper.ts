@@ -6,8 +6,8 @@
  */
 import type { Socket } from 'node:net';
 import type zookeeper from 'node-zookeeper-client';
-import { AuroraDiscoveryError } from '../errors.js';
-import { zkConnectString } from './clusters.js';
+import { AuroraConfigError, AuroraDiscoveryError } from '../errors.js';
+import { zkConnectString, zkHostsProblem } from './clusters.js';
 
 export interface ServersetEndpoint {
   host: string;
@@ -102,10 +102,11 @@ export class ZooKeeperLeaderResolver {
 
   constructor(options: ZooKeeperDiscoveryOptions) {
     if (typeof options.path !== 'string' || !options.path.startsWith('/')) {
-      throw new AuroraDiscoveryError(`scheduler_zk_path: expected an absolute ZooKeeper path like /aurora/scheduler, got ${JSON.stringify(options.path)}`);
+      throw new AuroraConfigError(`scheduler_zk_path: expected an absolute ZooKeeper path like /aurora/scheduler, got ${JSON.stringify(options.path)}`);
     }
     this.connectString = zkConnectString(options.zk ?? '', options.zkPort ?? 2181);
-    if (this.connectString === '') throw new AuroraDiscoveryError('zk: expected ZooKeeper hosts like zk1:2181,zk2:2181');
+    const problem = zkHostsProblem(this.connectString);
+    if (problem !== undefined) throw new AuroraConfigError(`zk: ${problem}`);
     this.path = options.path.length > 1 ? options.path.replace(/\/+$/, '') : options.path;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { ExecutorConfigError } from './error.js';
 import { JsonSyntaxError, parseJsonWithPosition } from '../util/json-syntax.js';
+import { CONFIG_FILE_MAX_BYTES, UserFileError, readUserFile } from '../util/user-file.js';
 import { describeValue, formatPath, quote, readMessage, type Decoded, type Path } from './proto-json.js';
 import { SettingsEntry } from './schema.js';
 import {
@@ -32,11 +32,9 @@ export function parseExecutorConfig(text: string, source?: string): ExecutorCata
 export async function loadExecutorConfig(path: string): Promise<ExecutorCatalog> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readUserFile(path, { what: 'custom executor file', maxBytes: CONFIG_FILE_MAX_BYTES });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    const reason = e instanceof UserFileError ? e.reason : (e as Error).message;
     throw new ExecutorConfigError('', `cannot read the file: ${reason}`, { source: path, cause: e });
   }
   return parseExecutorConfig(text, path);
@@ -45,7 +43,8 @@ export async function loadExecutorConfig(path: string): Promise<ExecutorCatalog>
 function decodeText(text: string): { raw: unknown; entry: Decoded }[] {
   let doc: unknown;
   try {
-    doc = parseJsonWithPosition(text);
+    // Aurora's Gson keeps the last of two equal keys; a repeated key here is a setting lost, so it is refused.
+    doc = parseJsonWithPosition(text, { rejectDuplicateKeys: true });
   } catch (e) {
     if (e instanceof JsonSyntaxError) throw new ExecutorConfigError('', e.message, { cause: e });
     throw e;

@@ -1,15 +1,17 @@
 /**
- * `loadJobFile(path)`: a `.json` job file, or a `.js`/`.mjs`/`.cjs` module whose default export (or
- * `job` export) is a job file object, a `Job` builder or a JobConfiguration; `.ts` modules load
- * through `tsx` when it is installed (or Node's own type stripping where available).
+ * `loadJobFile(path)`: a `.json` job file (or a pipe holding one, as `<(cat job.json)` names), or a
+ * `.js`/`.mjs`/`.cjs` module whose default export (or `job` export) is a job file object, a `Job`
+ * builder or a JobConfiguration; `.ts` modules load through `tsx` when it is installed (or Node's own
+ * type stripping where available). Files are read through src/util/user-file.ts (16 MiB cap).
  */
 
-import { readFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { JobConfiguration, JobConfigurationInput, JobUpdateSettings, JobUpdateSettingsInput } from '../gen/types.js';
 import { AuroraValidationError } from '../errors.js';
 import { JsonSyntaxError, parseJsonWithPosition } from '../util/json-syntax.js';
+import { JOB_FILE_MAX_BYTES, UserFileError, checkUserFileSync, readUserFile } from '../util/user-file.js';
 import { JobFileError } from './file-errors.js';
 import { configToJobFile, parseJobFile } from './file.js';
 import type { LoadedJob, ParseJobFileOptions } from './file.js';
@@ -28,16 +30,17 @@ const fail = (source: string, message: string, cause?: unknown): JobFileError =>
 
 export async function loadJobFile(path: string, options: LoadJobFileOptions = {}): Promise<LoadedJob> {
   const ext = extname(path).toLowerCase();
-  if (ext === '.json') {
+  // A pipe has no extension (`job inspect <(cat job.json)` names /dev/fd/63): it can only be JSON.
+  if (ext === '.json' || (ext === '' && isPipe(path))) {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readUserFile(path, { what: 'job file', maxBytes: JOB_FILE_MAX_BYTES });
     } catch (err) {
-      throw fail(path, `cannot read job file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
+      throw fail(path, `cannot read job file: ${err instanceof UserFileError ? err.reason : (err as Error).message}`, err);
     }
     let data: unknown;
     try {
-      data = parseJsonWithPosition(text);
+      data = parseJsonWithPosition(text, { rejectDuplicateKeys: true });
     } catch (err) {
       if (err instanceof JsonSyntaxError) throw fail(path, err.message, err);
       throw err;
@@ -45,9 +48,11 @@ export async function loadJobFile(path: string, options: LoadJobFileOptions = {}
     return parseJobFile(data, path, options);
   }
   if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
+    checkModuleFile(path);
     return fromModule(await importModule(path), path, options);
   }
   if (ext === '.ts' || ext === '.mts' || ext === '.cts') {
+    checkModuleFile(path);
     const load = options.importTypeScript ?? importTypeScript;
     return fromModule(await load(resolve(path)), path, options);
   }
@@ -56,6 +61,24 @@ export async function loadJobFile(path: string, options: LoadJobFileOptions = {}
     throw fail(path, 'Aurora .aurora configs (Pystachio) are not read; write the job as .json (aurora-ts job wizard writes one) or as a .js/.ts module');
   }
   throw fail(path, `unsupported job file type "${ext || '(none)'}"; use .json, .js, .mjs, .cjs or .ts`);
+}
+
+function isPipe(path: string): boolean {
+  try {
+    return statSync(path).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
+/** Node reads a module whole, by path: refuse a device, a pipe or a huge file before it tries. */
+function checkModuleFile(path: string): void {
+  try {
+    checkUserFileSync(path, { what: 'job module', maxBytes: JOB_FILE_MAX_BYTES, allowPipe: false });
+  } catch (err) {
+    // A missing file keeps the module loader's own message.
+    if (err instanceof UserFileError && err.code !== 'ENOENT') throw fail(path, `cannot load job module: ${err.reason}`, err);
+  }
 }
 
 async function importModule(path: string): Promise<Record<string, unknown>> {

@@ -24,10 +24,12 @@ import type { UpdateOptions } from './updates/index.js';
 import { jobHandlers } from './rpc/jobs.js';
 import { sandboxRoutes } from './sandbox-http.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
-import { openSchedulerState, SchedulerState } from './store/state.js';
+import { openSchedulerState, prepareSchedulerDir, SchedulerState, StateDirError } from './store/state.js';
 import { Responses } from './rpc/responses.js';
 import { persistTasks } from './store/tasks.js';
 import type { RpcHandlers } from './api-server.js';
+
+export { StateDirError, StateDirInUseError } from './store/state.js';
 
 export interface SchedulerOptions {
   /** Interface to bind (default 127.0.0.1: loopback only). */
@@ -107,7 +109,13 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   const ownWorkDir = options.workDir === undefined && options.stateDir === undefined;
   const workDir = options.stateDir ?? options.workDir ?? mkdtempSync(join(tmpdir(), 'aurora-ts-scheduler-'));
   const sandboxRoot = join(workDir, 'sandboxes');
-  await mkdir(sandboxRoot, { recursive: true });
+  // A directory the scheduler cannot use is one clear StateDirError, before anything is created in it.
+  if (options.stateDir !== undefined) prepareSchedulerDir(options.stateDir, 'state');
+  else if (options.workDir !== undefined) prepareSchedulerDir(options.workDir, 'work');
+  await mkdir(sandboxRoot, { recursive: true }).catch((error: unknown) => {
+    const what = options.stateDir !== undefined ? 'state' : 'work';
+    throw new StateDirError(workDir, `cannot create ${sandboxRoot} (${(error as NodeJS.ErrnoException).code ?? String(error)}); make the directory writable for this user`, { cause: error, what });
+  });
   const taskUser = options.taskUser !== undefined ? await resolveTaskUser(options.taskUser) : undefined;
   // The task user must reach its own sandbox, but not list or write the scheduler's directories.
   if (taskUser) for (const dir of [workDir, sandboxRoot]) await chmod(dir, 0o711);

@@ -1,7 +1,9 @@
 /**
  * Parses JSON with errors that give a line and column. `JSON.parse` does the work; only when it
  * fails does a small RFC 8259 scanner run, because Node 20's messages omit the position for
- * some errors ("Unexpected token 'h', ... is not valid JSON").
+ * some errors ("Unexpected token 'h', ... is not valid JSON"). With `rejectDuplicateKeys` the
+ * scanner also runs on success: `JSON.parse` keeps the last of two equal keys, silently dropping
+ * the first setting, and only a scan of the text can tell.
  */
 
 export class JsonSyntaxError extends Error {
@@ -15,15 +17,48 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-export function parseJsonWithPosition(text: string): unknown {
+/** A key given twice in one object; `line`/`column` point at the second, `first` at the first. */
+export class JsonDuplicateKeyError extends JsonSyntaxError {
+  constructor(
+    line: number,
+    column: number,
+    readonly key: string,
+    readonly first: { line: number; column: number },
+  ) {
+    const shown = JSON.stringify(key.length > 60 ? `${key.slice(0, 57)}...` : key);
+    super(line, column, `duplicate key ${shown}`);
+    this.message = `duplicate key ${shown} at line ${line}, column ${column} (first at line ${first.line}, column ${first.column}); each key may appear once`;
+    this.name = 'JsonDuplicateKeyError';
+  }
+}
+
+export interface ParseJsonOptions {
+  /** Throw JsonDuplicateKeyError when an object has the same key twice (JSON.parse keeps the last). */
+  rejectDuplicateKeys?: boolean;
+}
+
+export function parseJsonWithPosition(text: string, options: ParseJsonOptions = {}): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let value: unknown;
   try {
-    return JSON.parse(body);
+    value = JSON.parse(body);
   } catch (e) {
     const found = locateJsonError(body);
     const { line, column } = lineAndColumn(body, found?.offset ?? 0);
     throw new JsonSyntaxError(line, column, found?.reason ?? (e as Error).message);
   }
+  if (options.rejectDuplicateKeys) {
+    const found = locateJsonError(body, { duplicateKeys: true });
+    if (found?.duplicate) {
+      const at = lineAndColumn(body, found.offset);
+      throw new JsonDuplicateKeyError(at.line, at.column, found.duplicate.key, lineAndColumn(body, found.duplicate.firstOffset));
+    }
+    if (found) {
+      const at = lineAndColumn(body, found.offset);
+      throw new JsonSyntaxError(at.line, at.column, found.reason);
+    }
+  }
+  return value;
 }
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {
@@ -38,11 +73,18 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line, column: offset - lineStart + 1 };
 }
 
+export interface JsonProblem {
+  offset: number;
+  reason: string;
+  /** Set when the problem is a key repeated in one object (only looked for with `duplicateKeys`). */
+  duplicate?: { key: string; firstOffset: number };
+}
+
 /** Returns the offset and reason of the first syntax error, or undefined if the text is valid. */
-export function locateJsonError(text: string): { offset: number; reason: string } | undefined {
+export function locateJsonError(text: string, options: { duplicateKeys?: boolean } = {}): JsonProblem | undefined {
   let i = 0;
-  const fail = (reason: string): never => {
-    throw { offset: i, reason };
+  const fail = (reason: string, duplicate?: JsonProblem['duplicate']): never => {
+    throw duplicate === undefined ? { offset: i, reason } : { offset: i, reason, duplicate };
   };
   const describe = (): string =>
     i >= text.length ? 'unexpected end of input' : `unexpected character ${JSON.stringify(text[i])}`;
@@ -86,10 +128,23 @@ export function locateJsonError(text: string): { offset: number; reason: string 
         i++;
         return;
       }
+      // Keys seen in this object and where, only when duplicates are looked for.
+      const keys = options.duplicateKeys ? new Map<string, number>() : undefined;
       for (;;) {
         skipWs();
         if (text[i] !== '"') fail(`expected a quoted property name, ${describe()}`);
+        const start = i;
         string();
+        if (keys) {
+          // Compare decoded keys: "a" and "\u0061" are the same key.
+          const key = JSON.parse(text.slice(start, i)) as string;
+          const first = keys.get(key);
+          if (first !== undefined) {
+            i = start;
+            fail(`duplicate key ${JSON.stringify(key)}`, { key, firstOffset: first });
+          }
+          keys.set(key, start);
+        }
         skipWs();
         if (text[i] !== ':') fail(`expected ':' after property name, ${describe()}`);
         i++;
@@ -130,7 +185,7 @@ export function locateJsonError(text: string): { offset: number; reason: string 
     if (i < text.length) fail(`unexpected content after the JSON value: ${JSON.stringify(text[i])}`);
     return undefined;
   } catch (e) {
-    if (typeof e === 'object' && e !== null && 'offset' in e) return e as { offset: number; reason: string };
+    if (typeof e === 'object' && e !== null && 'offset' in e) return e as JsonProblem;
     if (e instanceof RangeError) return { offset: i, reason: 'nesting too deep' };
     throw e;
   }

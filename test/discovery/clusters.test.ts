@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clustersFiles, loadClusters, loadClustersSync, schedulerApiUrl, zkConnectString } from '../../src/discovery/clusters.js';
-import { AuroraDiscoveryError } from '../../src/errors.js';
+import { AuroraConfigError } from '../../src/errors.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/clusters');
 const fromFixtures = { configRoot: join(fixtures, 'etc'), home: join(fixtures, 'home') };
@@ -82,7 +82,8 @@ describe('loadClusters', () => {
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(error).toBeInstanceOf(AuroraDiscoveryError);
+    // Bad input, not an unreachable cluster: the CLI exits 2 and nothing retries it.
+    expect(error).toBeInstanceOf(AuroraConfigError);
     expect(error!.message).toBe(`${join(paths.home, '.aurora', 'clusters.json')}: invalid JSON at line 3, column 10: expected a JSON value, unexpected character "z"`);
     expect(error!.message).not.toContain('\n');
   });

@@ -12,7 +12,7 @@ import { clusterClientOptions, peekResponseCode, resolveTransport, type ConnectE
 import { AuroraResponseError } from '../../src/client/errors.js';
 import { loadClustersSync } from '../../src/discovery/clusters.js';
 import { parseNetrc } from '../../src/discovery/netrc.js';
-import { AuroraDiscoveryError, AuroraHttpError, AuroraValidationError } from '../../src/errors.js';
+import { AuroraConfigError, AuroraDiscoveryError, AuroraHttpError, AuroraValidationError } from '../../src/errors.js';
 import { ResponseCode } from '../../src/gen/types.js';
 import { encodeReply } from '../../src/protocol/index.js';
 import { connectZk, freePort, serversetJson, startZooKeeper, type ZkTestClient, type ZooKeeperServer } from '../support/zookeeper.js';
@@ -164,7 +164,7 @@ describe('clusters', () => {
   it('fails at once, in one line, for an unknown cluster or one without zk and scheduler_uri', () => {
     const root = mkdtempSync(join(tmpdir(), 'aurora-ts-cfg-'));
     writeFileSync(join(root, 'clusters.json'), JSON.stringify([{ name: 'bare' }, { name: 'nozkpath', zk: 'zk1' }]));
-    expect(() => resolveTransport({ cluster: 'nope', configRoot: root, home: root })).toThrow(AuroraDiscoveryError);
+    expect(() => resolveTransport({ cluster: 'nope', configRoot: root, home: root })).toThrow(AuroraConfigError);
     expect(() => resolveTransport({ cluster: 'bare', configRoot: root, home: root })).toThrow(/^cluster bare \(.*clusters\.json\) sets neither zk nor scheduler_uri$/);
     expect(() => resolveTransport({ cluster: 'nozkpath', configRoot: root, home: root })).toThrow(/zk is set but scheduler_zk_path is not/);
     expect(() => resolveTransport({})).toThrow(AuroraValidationError);

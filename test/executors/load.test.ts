@@ -97,7 +97,7 @@ describe('examples/executors.json', () => {
 
 describe('file errors name the file', () => {
   const cases: [string, string | null, RegExp][] = [
-    ['a missing file', null, /^Failed to read executor settings: .*missing\.json: cannot read the file: no such file$/],
+    ['a missing file', null, /^Failed to read executor settings: .*missing\.json: cannot read the file: no such file or directory$/],
     ['a bad entry', '[{"executor": {"name": "a"}}]', /^Failed to read executor settings: .*bad\.json: \[0\]\.task_prefix: is required/],
     ['bad JSON', '[\n  {]', /^Failed to read executor settings: .*bad\.json: invalid JSON at line 2, column 4: /],
   ];
@@ -110,6 +110,6 @@ describe('file errors name the file', () => {
   });
 
   test('a directory', async () => {
-    await expect(loadExecutorConfig(dir)).rejects.toThrow(/cannot read the file: is a directory$/);
+    await expect(loadExecutorConfig(dir)).rejects.toThrow(/cannot read the file: is a directory; a custom executor file must be a regular file or a pipe$/);
   });
 });

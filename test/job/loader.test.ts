@@ -53,7 +53,7 @@ describe('loadJobFile', () => {
 
   test('a missing file', async () => {
     const err = await loadError(join(dir, 'nope.json'));
-    expect(err.message).toBe('cannot read job file: ENOENT');
+    expect(err.message).toBe('cannot read job file: no such file or directory');
   });
 
   test('an unsupported extension', async () => {

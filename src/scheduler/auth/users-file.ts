@@ -16,8 +16,8 @@
  * Permissions are Shiro wildcard permissions over `thrift.AuroraSchedulerManager:<rpc>:<role>:<env>:<name>`
  * and `thrift.AuroraAdmin:<rpc>` (see permission.ts). Read-only RPCs need no user at all.
  */
-import { readFile } from 'node:fs/promises';
 import { AuroraValidationError } from '../../errors.js';
+import { CONFIG_FILE_MAX_BYTES, UserFileError, readUserFile } from '../../util/user-file.js';
 import { isPasswordHash } from './password.js';
 import { WildcardPermission } from './permission.js';
 
@@ -37,9 +37,10 @@ const SECTIONS = new Set(['users', 'roles']);
 export async function loadUsersFile(file: string): Promise<UsersFile> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readUserFile(file, { what: 'users file', maxBytes: CONFIG_FILE_MAX_BYTES });
   } catch (error) {
-    throw new AuroraValidationError('basicAuthFile', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const why = error instanceof UserFileError ? error.reason : ((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+    throw new AuroraValidationError('basicAuthFile', `cannot read ${file}: ${why}`, { cause: error });
   }
   return parseUsersFile(text, file);
 }

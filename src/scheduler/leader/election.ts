@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import zookeeper from 'node-zookeeper-client';
-import { zkConnectString } from '../../discovery/clusters.js';
+import { zkConnectString, zkHostsProblem } from '../../discovery/clusters.js';
 import { leaderOrder, parseServersetMember, type ServersetEndpoint } from '../../discovery/zookeeper.js';
 import { AuroraDiscoveryError, AuroraValidationError } from '../../errors.js';
 
@@ -119,6 +119,8 @@ class Election implements Leadership {
     }
     this.path = options.path === '/' ? '' : options.path;
     this.connectString = zkConnectString(options.hosts);
+    const problem = zkHostsProblem(this.connectString);
+    if (problem !== undefined) throw new AuroraValidationError('zk.hosts', problem);
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
     this.announcement = serversetAnnouncement(options.host, options.port);
   }

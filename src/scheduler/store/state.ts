@@ -13,9 +13,11 @@
  * crash may roll back the last commits, which would un-acknowledge writes; FULL fsyncs the log on every
  * commit, one fsync per RPC, which a development scheduler can afford.
  */
-import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { AuroraValidationError } from '../../errors.js';
+import { readUserFileSync } from '../../util/user-file.js';
 
 export const DATABASE_FILE = 'scheduler.db';
 export const LOCK_FILE = 'scheduler.lock';
@@ -58,38 +60,48 @@ export class SchedulerState {
     this.dir = dir;
     this.databasePath = join(dir, DATABASE_FILE);
     this.backupDir = join(dir, BACKUP_DIR);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    prepareSchedulerDir(dir, 'state');
+    const existing = statSync(this.databasePath, { throwIfNoEntry: false });
+    if (existing !== undefined && !existing.isFile()) {
+      throw new StateDirError(dir, `${this.databasePath} is not a regular file; move it aside to start with empty state`);
+    }
     this.lockPath = join(dir, LOCK_FILE);
     lockStateDir(this.lockPath);
+    let db: Database.Database | undefined;
     try {
-      this.db = new Database(this.databasePath);
+      db = this.db = new Database(this.databasePath);
       // Task configs may carry secrets; SQLite gives its WAL and shm files the database's mode.
       chmodSync(this.databasePath, 0o600);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      // A damaged file fails here, naming itself, rather than halfway through loading the state.
+      const check = this.db.pragma('quick_check(1)', { simple: true });
+      if (check !== 'ok') throw Object.assign(new Error(String(check)), { code: 'SQLITE_CORRUPT' });
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS state (
+          kind TEXT NOT NULL,
+          key TEXT NOT NULL,
+          value BLOB NOT NULL,
+          PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID;
+      `);
+      const version = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").get();
+      if (version === undefined) this.db.prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+      else if (Number(version.value) !== SCHEMA_VERSION) {
+        throw new StateDirError(
+          dir,
+          `holds schema version ${version.value}; this scheduler reads version ${SCHEMA_VERSION}: use the aurora-ts that wrote it, or another --state-dir`,
+        );
+      }
+      this.upsert = this.db.prepare('INSERT INTO state (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value');
+      this.remove = this.db.prepare('DELETE FROM state WHERE kind = ? AND key = ?');
+      this.select = this.db.prepare('SELECT key, value FROM state WHERE kind = ? ORDER BY key');
     } catch (error) {
+      db?.close();
       rmSync(this.lockPath, { force: true });
-      throw error;
+      throw databaseError(dir, this.databasePath, this.backupDir, error);
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS state (
-        kind TEXT NOT NULL,
-        key TEXT NOT NULL,
-        value BLOB NOT NULL,
-        PRIMARY KEY (kind, key)
-      ) WITHOUT ROWID;
-    `);
-    const version = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").get();
-    if (version === undefined) this.db.prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    else if (Number(version.value) !== SCHEMA_VERSION) {
-      this.db.close();
-      rmSync(this.lockPath, { force: true });
-      throw new Error(`state directory ${dir} holds schema version ${version.value}; this scheduler reads version ${SCHEMA_VERSION}`);
-    }
-    this.upsert = this.db.prepare('INSERT INTO state (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value');
-    this.remove = this.db.prepare('DELETE FROM state WHERE kind = ? AND key = ?');
-    this.select = this.db.prepare('SELECT key, value FROM state WHERE kind = ? ORDER BY key');
   }
 
   /** Registers a section; `read` answers a key's current value, undefined when it no longer exists. */
@@ -97,7 +109,13 @@ export class SchedulerState {
     if (this.readers.has(kind)) throw new Error(`state section ${kind} is already registered`);
     this.readers.set(kind, read);
     return {
-      load: () => this.select.all(kind).map((row) => [row.key, row.value]),
+      load: () => {
+        try {
+          return this.select.all(kind).map((row) => [row.key, row.value]);
+        } catch (error) {
+          throw databaseError(this.dir, this.databasePath, this.backupDir, error);
+        }
+      },
       changed: (key) => this.changed(kind, key),
     };
   }
@@ -188,9 +206,98 @@ export class SchedulerState {
   }
 }
 
+/**
+ * A state (or work) directory the scheduler cannot use: not a directory, not writable, owned by
+ * another user, locked by another scheduler, a database that is damaged or from another version.
+ * Bad input, like a bad flag (`scheduler start` exits 2); the message names the path and what to do.
+ */
+export class StateDirError extends AuroraValidationError {
+  readonly dir: string;
+  constructor(dir: string, problem: string, options: { cause?: unknown; what?: 'state' | 'work' } = {}) {
+    super('', `${options.what ?? 'state'} directory ${dir}: ${problem}`, options.cause === undefined ? {} : { cause: options.cause });
+    this.dir = dir;
+  }
+}
+
 /** The state directory's lock is held by a live scheduler (possibly one in this very process). */
-export class StateDirInUseError extends Error {
+export class StateDirInUseError extends StateDirError {
   override readonly name = 'StateDirInUseError';
+}
+
+/**
+ * Creates `dir` (mode 0700) if missing and checks that this process can keep state in it: a
+ * directory, writable, and for a state directory owned by this user (another user could swap the
+ * database of a scheduler that runs as root). Throws StateDirError naming the path and what to do.
+ */
+export function prepareSchedulerDir(dir: string, what: 'state' | 'work'): void {
+  const flag = what === 'state' ? '--state-dir' : '--work-dir';
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST') throw new StateDirError(dir, `cannot create it (${errnoText(code)}); create it yourself or choose another ${flag}`, { cause: error, what });
+  }
+  const stats = statSync(dir, { throwIfNoEntry: false });
+  if (!stats?.isDirectory()) throw new StateDirError(dir, `is not a directory; name a directory (it is created when missing) with ${flag}`, { what });
+  const uid = process.getuid?.();
+  // Only the state directory: its database says what to run, while a work directory may be shared (/tmp).
+  if (what === 'state' && uid !== undefined && stats.uid !== uid) {
+    throw new StateDirError(dir, `is owned by uid ${stats.uid}, not by this user (uid ${uid}); chown it, or choose a directory of your own with ${flag}`, { what });
+  }
+  // Writable by this process? Creating a file answers it on every file system (read-only mounts, ACLs, root).
+  const probe = join(dir, `.write-test-${process.pid}`);
+  try {
+    closeSync(openSync(probe, 'wx', 0o600));
+    rmSync(probe, { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new StateDirError(dir, `is not writable (${errnoText(code)}); make it writable for this user or choose another ${flag}`, { cause: error, what });
+  }
+}
+
+function errnoText(code: string | undefined): string {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOTDIR':
+      return 'a part of the path is a file';
+    case 'EISDIR':
+    case 'ERR_FS_EISDIR':
+      return 'it is a directory';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    default:
+      return code ?? 'unknown error';
+  }
+}
+
+/** SQLite's failures at open, as one line naming the database file and what to do. */
+function databaseError(dir: string, file: string, backups: string, error: unknown): unknown {
+  if (error instanceof StateDirError) return error;
+  const code = String((error as { code?: unknown }).code ?? '');
+  // quick_check reports one problem per line; the error stays one line.
+  const lines = String((error as Error).message).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('***'));
+  const joined = lines.join('; ');
+  const detail = joined.length > 200 ? `${joined.slice(0, 197)}...` : joined;
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new StateDirError(
+      dir,
+      `the database ${file} is damaged (SQLite: ${detail}); move it aside (with its -wal and -shm files) to start with empty state, or copy a backup from ${backups} in its place`,
+      { cause: error },
+    );
+  }
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) {
+    return new StateDirError(dir, `cannot open the database ${file} for writing (SQLite: ${detail}); make it and the directory writable for this user`, { cause: error });
+  }
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) {
+    return new StateDirError(dir, `cannot use the database ${file} (SQLite: ${detail}); check the disk holding it`, { cause: error });
+  }
+  return error;
 }
 
 export interface OpenStateOptions extends SchedulerStateOptions {
@@ -244,18 +351,26 @@ function lockStateDir(lockPath: string): void {
       closeSync(fd);
       return;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new StateDirError(dirname(lockPath), `cannot create its lock file (${errnoText(code)}); make the directory writable for this user`, { cause: error });
     }
     let holder: { pid?: number; startTime?: string } = {};
     try {
-      holder = JSON.parse(readFileSync(lockPath, 'utf8')) as typeof holder;
+      holder = JSON.parse(readUserFileSync(lockPath, { what: 'lock file', maxBytes: 4096, pipeIdleMs: 0 })) as typeof holder;
     } catch {
       // Unreadable or half-written: treated as stale.
     }
     if (typeof holder.pid === 'number' && holder.startTime !== undefined && startTimeOf(holder.pid) === holder.startTime) {
-      throw new StateDirInUseError(`state directory ${dirname(lockPath)} is in use by another scheduler (pid ${holder.pid})`);
+      throw new StateDirInUseError(
+        dirname(lockPath),
+        `is in use by another scheduler (pid ${holder.pid}); stop that scheduler, or choose another --state-dir`,
+      );
     }
-    rmSync(lockPath, { force: true });
+    try {
+      rmSync(lockPath, { force: true });
+    } catch (error) {
+      throw new StateDirError(dirname(lockPath), `cannot remove the stale lock ${lockPath} (${errnoText((error as NodeJS.ErrnoException).code)}); remove it yourself`, { cause: error });
+    }
   }
-  throw new Error(`cannot lock state directory ${dirname(lockPath)}`);
+  throw new StateDirError(dirname(lockPath), `cannot take its lock ${lockPath}; remove that file if no scheduler uses the directory`);
 }

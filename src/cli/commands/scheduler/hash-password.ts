@@ -42,9 +42,21 @@ async function askTwice(input: PasswordInput): Promise<string> {
   }
 }
 
+/** Far beyond any password; `hash-password < /dev/zero` stops here instead of filling memory. */
+const MAX_PIPED_PASSWORD_BYTES = 64 * 1024;
+
 async function readPiped(stdin: NodeJS.ReadStream): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  let size = 0;
+  for await (const chunk of stdin) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += bytes.length;
+    if (size > MAX_PIPED_PASSWORD_BYTES) {
+      stdin.destroy();
+      throw new UsageError('stdin holds more than the 64 KiB allowed for a password', 'pipe only the password, e.g. printf %s "$PASSWORD" | aurora-ts scheduler hash-password');
+    }
+    chunks.push(bytes);
+  }
   // `echo secret |` adds a newline the user did not mean as part of the password.
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
