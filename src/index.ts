@@ -1,8 +1,9 @@
 /// <reference types="node" preserve="true" />
 // The public types use Node's (Buffer, http.Agent, AbortSignal): a consumer needs @types/node, as with any Node library.
 /**
- * aurora-ts: a client for Apache Aurora's scheduler API, a job model for custom executors and
- * Thermos, and a local Aurora-compatible scheduler.
+ * aurora-ts: a client for Apache Aurora's scheduler API and a job model for custom executors and
+ * Thermos. The local Aurora-compatible scheduler is `aurora-ts/scheduler` (its own entry, so that
+ * importing the client loads none of it).
  */
 export { AuroraClient, unwrap, type AuroraClientOptions, type CallOptions, type RpcOutput, type ThriftValue } from './client/client.js';
 export { AuroraResponseError, responseInfo, type ResponseInfo } from './client/errors.js';
@@ -25,7 +26,6 @@ export type { AuroraApi, AuroraMethod } from './gen/api.js';
 export { SCHEMA } from './gen/schema.js';
 export type { WireProtocol } from './protocol/index.js';
 export { createHttpTransport, type FetchLike, type HttpTransportOptions, type Transport, type TransportEvent } from './transport/index.js';
-export { startScheduler, type RunningScheduler, type SchedulerOptions } from './scheduler/index.js';
 export * from './job/index.js';
 export * from './update/index.js';
 export {

@@ -9,7 +9,6 @@
  * in getJobUpdateSummaries, or in the INVALID_REQUEST a repeated start gets while it is active.
  * Kills and restarts need none of this: repeating them is harmless.
  */
-import { randomUUID } from 'node:crypto';
 import { AuroraError, AuroraHttpError, AuroraTimeoutError, AuroraTransportError, AuroraValidationError } from '../errors.js';
 import {
   ResponseCode,
@@ -110,7 +109,7 @@ export async function startJobUpdateSafely(
   const plainRequest = plain(request) as JobUpdateRequestInput;
   const jobKey = requireKey(plainRequest.taskConfig?.job, 'taskConfig.job');
   const metadata = [...(plainRequest.metadata ?? [])] as Metadata[];
-  const clientUpdateId = metadata.find((m) => m.key === CLIENT_UPDATE_ID_KEY)?.value ?? randomUUID();
+  const clientUpdateId = metadata.find((m) => m.key === CLIENT_UPDATE_ID_KEY)?.value ?? globalThis.crypto.randomUUID();
   const tagged: JobUpdateRequestInput = {
     ...plainRequest,
     metadata: [...metadata.filter((m) => m.key !== CLIENT_UPDATE_ID_KEY), { key: CLIENT_UPDATE_ID_KEY, value: clientUpdateId }],

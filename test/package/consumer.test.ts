@@ -45,9 +45,37 @@ describe('aurora-ts as a dependency', () => {
       'cjs.cjs',
       `const aurora = require('aurora-ts');
        const client = new aurora.AuroraClient({ url: 'http://127.0.0.1:1', protocol: 'json' });
-       console.log(JSON.stringify([typeof client.killTasks, aurora.ResponseCode.OK, typeof aurora.startScheduler]));`,
+       const { startScheduler } = require('aurora-ts/scheduler');
+       console.log(JSON.stringify([typeof client.killTasks, aurora.ResponseCode.OK, typeof startScheduler, 'startScheduler' in aurora]));`,
     );
-    expect(JSON.parse(out)).toEqual(['function', 1, 'function']);
+    expect(JSON.parse(out)).toEqual(['function', 1, 'function', false]);
+  });
+
+  it('loads only the SDK on import: no scheduler, CLI or dependency module', () => {
+    // A load hook lists every file the import reads (node: built-ins aside).
+    writeFileSync(
+      join(project, 'hooks.mjs'),
+      `let port;
+       export function initialize(data) { port = data.port; }
+       export async function load(url, context, next) { if (url.startsWith('file:')) port.postMessage(url); return next(url, context); }`,
+    );
+    const out = node(
+      'closure.mjs',
+      `import { register } from 'node:module';
+       import { MessageChannel } from 'node:worker_threads';
+       const { port1, port2 } = new MessageChannel();
+       const loaded = [];
+       port1.on('message', (url) => loaded.push(url));
+       register('./hooks.mjs', { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] });
+       await import('aurora-ts');
+       await new Promise((r) => setTimeout(r, 50));
+       port1.close();
+       console.log(JSON.stringify(loaded));`,
+    );
+    const files = (JSON.parse(out) as string[]).filter((url) => !url.endsWith('/closure.mjs')).map((url) => (url.includes('/dist/') ? url.slice(url.indexOf('/dist/')) : url));
+    // The bundled entry and the error classes it shares with aurora-ts/scheduler; zod, cron-parser,
+    // node:https and the rest load when a call needs them.
+    expect(files.sort()).toEqual(['/dist/errors.js', '/dist/executors/error.js', '/dist/sdk/index.js']);
   });
 
   it('ships the job file JSON Schema', () => {
