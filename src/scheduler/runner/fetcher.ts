@@ -6,7 +6,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import nodeFetch from 'node-fetch';
 import { redact } from '../../errors.js';
 import { archiveKind, extractArchive } from './extract.js';
 import { resolveInside } from './paths.js';
@@ -22,7 +21,7 @@ export interface FetchOptions {
   /** Cache root for `cache: true` URIs (default {@link defaultCacheDir}). */
   cacheDir?: string;
   signal?: AbortSignal;
-  /** HTTP seam for tests and proxies; node-fetch by default. */
+  /** HTTP seam for tests and proxies; Node's global fetch by default. */
   fetch?: (url: string, init: { signal?: AbortSignal; redirect: 'follow' }) => Promise<HttpResponse>;
 }
 
@@ -139,7 +138,7 @@ async function download(source: Source, dest: string, options: FetchOptions): Pr
     await fs.copyFile(source.path, dest);
     return;
   }
-  const doFetch = options.fetch ?? (nodeFetch as unknown as NonNullable<FetchOptions['fetch']>);
+  const doFetch = options.fetch ?? (globalThis.fetch as NonNullable<FetchOptions['fetch']>);
   let response: HttpResponse;
   try {
     response = await doFetch(source.url, { signal: options.signal, redirect: 'follow' });

@@ -15,7 +15,8 @@
  */
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { optionalPackage } from '../../util/optional-package.js';
 
 export const DATABASE_FILE = 'scheduler.db';
 export const LOCK_FILE = 'scheduler.lock';
@@ -36,6 +37,9 @@ export interface SchedulerStateOptions {
   /** Failures of background flushes, which no RPC can report. */
   onError?: (message: string) => void;
 }
+
+/** better-sqlite3, an optional peer dependency (a native module): only a state directory needs it. */
+const sqlite = (): typeof Database => optionalPackage<typeof Database>('better-sqlite3', 'stateDir', 'a state directory (--state-dir)');
 
 export class SchedulerState {
   readonly dir: string;
@@ -62,7 +66,7 @@ export class SchedulerState {
     this.lockPath = join(dir, LOCK_FILE);
     lockStateDir(this.lockPath);
     try {
-      this.db = new Database(this.databasePath);
+      this.db = new (sqlite())(this.databasePath);
       // Task configs may carry secrets; SQLite gives its WAL and shm files the database's mode.
       chmodSync(this.databasePath, 0o600);
     } catch (error) {
@@ -154,7 +158,7 @@ export class SchedulerState {
     rmSync(partial, { force: true });
     await this.db.backup(partial);
     // The copy is one self-contained file: no WAL beside it for whoever opens it later.
-    const copy = new Database(partial);
+    const copy = new (sqlite())(partial);
     try {
       copy.pragma('journal_mode = DELETE');
     } finally {
