@@ -18,6 +18,7 @@ export {
   AuroraTimeoutError,
   AuroraTransportError,
   AuroraValidationError,
+  isAmbiguous,
   redact,
   type AuroraErrorKind,
 } from './errors.js';

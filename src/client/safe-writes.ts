@@ -9,7 +9,7 @@
  * in getJobUpdateSummaries, or in the INVALID_REQUEST a repeated start gets while it is active.
  * Kills and restarts need none of this: repeating them is harmless.
  */
-import { AuroraError, AuroraHttpError, AuroraTimeoutError, AuroraTransportError, AuroraValidationError } from '../errors.js';
+import { AuroraError, AuroraHttpError, AuroraTransportError, AuroraValidationError, isAmbiguous, NOT_DELIVERED } from '../errors.js';
 import {
   ResponseCode,
   type JobConfiguration,
@@ -143,16 +143,6 @@ export async function startJobUpdateSafely(
     }
   });
 }
-
-/** Whether the write may have reached a scheduler that acted on it although no answer came back. */
-export function isAmbiguous(error: unknown): boolean {
-  if (error instanceof AuroraTimeoutError) return true;
-  if (error instanceof AuroraTransportError) return !NOT_DELIVERED.has(error.code ?? '') && error.retryable;
-  // A proxy's 502/504 may come after the scheduler got the request; Aurora's own 503 means "not the leader yet".
-  return error instanceof AuroraHttpError && (error.status === 502 || error.status === 504);
-}
-
-const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
 /** Failures after which the write surely was not applied. */
 function surelyNotApplied(error: unknown): boolean {
