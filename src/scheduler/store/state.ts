@@ -16,6 +16,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { AuroraValidationError } from '../../errors.js';
 import { optionalPackage } from '../../util/optional-package.js';
 
 export const DATABASE_FILE = 'scheduler.db';
@@ -89,7 +90,7 @@ export class SchedulerState {
     else if (Number(version.value) !== SCHEMA_VERSION) {
       this.db.close();
       rmSync(this.lockPath, { force: true });
-      throw new Error(`state directory ${dir} holds schema version ${version.value}; this scheduler reads version ${SCHEMA_VERSION}`);
+      throw new AuroraValidationError('stateDir', `state directory ${dir} holds schema version ${version.value}; this scheduler reads version ${SCHEMA_VERSION}`);
     }
     this.upsert = this.db.prepare('INSERT INTO state (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value');
     this.remove = this.db.prepare('DELETE FROM state WHERE kind = ? AND key = ?');
@@ -193,8 +194,10 @@ export class SchedulerState {
 }
 
 /** The state directory's lock is held by a live scheduler (possibly one in this very process). */
-export class StateDirInUseError extends Error {
-  override readonly name = 'StateDirInUseError';
+export class StateDirInUseError extends AuroraValidationError {
+  constructor(message: string) {
+    super('stateDir', message);
+  }
 }
 
 export interface OpenStateOptions extends SchedulerStateOptions {
@@ -261,5 +264,5 @@ function lockStateDir(lockPath: string): void {
     }
     rmSync(lockPath, { force: true });
   }
-  throw new Error(`cannot lock state directory ${dirname(lockPath)}`);
+  throw new AuroraValidationError('stateDir', `cannot lock state directory ${dirname(lockPath)}`);
 }
