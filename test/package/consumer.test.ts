@@ -67,6 +67,17 @@ describe('aurora-ts as a dependency', () => {
     expect(megabytes).toBeLessThanOrEqual(25);
   });
 
+  it('ships what the README links to and no source maps pointing at unshipped sources', () => {
+    const pkg = join(project, 'node_modules', 'aurora-ts');
+    const files = (readdirSync(pkg, { recursive: true }) as string[]).map((f) => f.replaceAll('\\', '/'));
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
+    // Every relative link of the README (examples/, docs/) resolves inside the installed package.
+    const linked = [...readme.matchAll(/\]\(((?:examples|docs)\/[^)#]+)\)/g)].map((m) => m[1]!);
+    expect(linked).toContain('examples/deploy.ts');
+    for (const link of linked) expect(files, link).toContain(link);
+  });
+
   it('runs the local scheduler without its optional peers, and names the one a state directory needs', () => {
     const out = node(
       'scheduler.mjs',
