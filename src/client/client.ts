@@ -30,7 +30,8 @@ export interface CallOptions {
 /** Every RPC resolves to its payload, plus the reply's code and details under a non-enumerable `$response`. */
 export type RpcOutput<T> = (T extends void ? {} : T) & { readonly $response: ResponseInfo };
 
-type RpcMethods = {
+/** One method per RPC of the IDL, taking its arguments in order plus optional CallOptions. */
+export type RpcMethods = {
   [M in AuroraMethod]: (...args: [...AuroraApi[M]['args'], options?: CallOptions]) => Promise<RpcOutput<AuroraApi[M]['result']>>;
 };
 

@@ -279,15 +279,18 @@ export function jobFileZod(): Schemas & { z: Z } {
   return built;
 }
 
+/** The zod schema of a job file. */
+export type JobFileSchema = ReturnType<typeof build>['jobFileSchema'];
+
 /** The zod schema of the job file (built on first call). */
-export function jobFileSchema(): Schemas['jobFileSchema'] {
+export function jobFileSchema(): JobFileSchema {
   return jobFileZod().jobFileSchema;
 }
 
-export type JobFile = Zod.infer<Schemas['jobFileSchema']>;
-export type JobFileProcess = Zod.infer<Schemas['processSchema']>;
-export type JobFileContainer = Zod.infer<Schemas['containerSchema']>;
-export type JobFileUpdate = Zod.infer<Schemas['updateSchema']>;
+export type JobFile = Zod.infer<ReturnType<typeof build>['jobFileSchema']>;
+export type JobFileProcess = Zod.infer<ReturnType<typeof build>['processSchema']>;
+export type JobFileContainer = Zod.infer<ReturnType<typeof build>['containerSchema']>;
+export type JobFileUpdate = Zod.infer<ReturnType<typeof build>['updateSchema']>;
 
 /** Top-level keys of the job file, in schema order (the type below fails to compile when one is missing). */
 export const JOB_FILE_KEYS = [

@@ -23,6 +23,7 @@ import { FEATURES, type SchedulerFeature } from './features.js';
 import type { CronOptions } from './cron/index.js';
 import type { MaintenanceOptions } from './maintenance/index.js';
 import type { UpdateOptions } from './updates/index.js';
+import type { UpdateRpcOptions } from './updates/rpc.js';
 import { jobHandlers } from './rpc/jobs.js';
 import { sandboxRoutes } from './sandbox-http.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
@@ -127,6 +128,10 @@ export interface RunningScheduler {
   /** Stops serving; kills every task and waits for their processes (with `stateDir`: leaves them running for the next scheduler). */
   close(): Promise<void>;
 }
+
+// Types the options and the running scheduler refer to, so that callers can name them (SchedulerCore
+// and Leadership are the scheduler's internals, for tests and tools that look inside).
+export type { CronOptions, MaintenanceOptions, UpdateOptions, UpdateRpcOptions, ThrottleSettings, SchedulerPolicy, SchedulerCore, Leadership };
 
 /** Recovery RPCs operate on Aurora's replicated log backups, which a local scheduler does not have. */
 const RECOVERY = new Set<AuroraMethod>(['stageRecovery', 'queryRecovery', 'deleteRecoveryTasks', 'commitRecovery', 'unloadRecovery']);

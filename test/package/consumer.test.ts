@@ -150,6 +150,49 @@ describe('aurora-ts as a dependency', () => {
     expect(files.sort()).toEqual(['/dist/errors.js', '/dist/executors/error.js', '/dist/sdk/index.js']);
   });
 
+  it('exports every public option, outcome and error type by name', () => {
+    const values = [
+      'AuroraClient', 'AuroraError', 'AuroraResponseError', 'AuroraTimeoutError', 'AuroraTransportError', 'AuroraHttpError',
+      'AuroraAuthError', 'AuroraProtocolError', 'AuroraValidationError', 'AuroraRangeError', 'AuroraDiscoveryError',
+      'AuroraAbortError', 'AuroraWaitTimeoutError', 'AuroraUpdateFailedError', 'ExecutorConfigError', 'JobFileError',
+      'ThriftMessageError', 'TApplicationExceptionType', 'CLIENT_UPDATE_ID_KEY', 'isAmbiguous', 'defaultShouldRetry',
+      'isReadOnlyMethod', 'createJobSafely', 'startJobUpdateSafely',
+    ];
+    const types = [
+      'AuroraClientOptions', 'CallOptions', 'RpcOutput', 'RpcMethods', 'ThriftValue', 'ResponseInfo', 'AuroraErrorKind',
+      'AuroraErrorOptions', 'RetryOptions', 'RetryInfo', 'TlsOptions', 'Credentials', 'Netrc', 'NetrcEntry',
+      'SafeWriteOptions', 'SafeWriteEvent', 'SafeWriteClient', 'CreateJobOutcome', 'StartUpdateOutcome', 'ConnectOptions',
+      'ConnectEvent', 'HttpTransportOptions', 'Transport', 'TransportCall', 'TransportEvent', 'FetchLike', 'FetchInit',
+      'FetchResponse', 'WireProtocol', 'Cluster', 'Clusters', 'ClusterPolicyOverrides', 'LoadClustersOptions',
+      'CustomExecutor', 'ExecutorCatalog', 'ExecutorCommand', 'ExecutorEnvVar', 'ExecutorResource', 'ExecutorUri',
+      'CronSchedule', 'JobFile', 'JobFileSchema', 'WaitOptions', 'UpdateProgress', 'InstancesProgress', 'JobRef',
+      'ApiSchema', 'StructDef', 'FieldDef', 'TypeRef',
+    ];
+    const scheduler = ['startScheduler', 'SchedulerListenError'];
+    const schedulerTypes = ['SchedulerOptions', 'RunningScheduler', 'CronOptions', 'MaintenanceOptions', 'UpdateOptions', 'ThrottleSettings', 'SchedulerPolicy'];
+    // Values at run time, from the installed package.
+    const out = node(
+      'names.mjs',
+      `import * as sdk from 'aurora-ts'; import * as scheduler from 'aurora-ts/scheduler';
+       console.log(JSON.stringify([${JSON.stringify(values)}.filter((n) => sdk[n] === undefined), ${JSON.stringify(scheduler)}.filter((n) => scheduler[n] === undefined)]));`,
+    );
+    expect(JSON.parse(out)).toEqual([[], []]);
+    // Types and values by name, through the published .d.ts files.
+    writeFileSync(
+      join(project, 'names.ts'),
+      `import { ${values.join(', ')}, ${types.map((t) => `type ${t}`).join(', ')} } from 'aurora-ts';
+       import { ${scheduler.join(', ')}, ${schedulerTypes.map((t) => `type ${t}`).join(', ')} } from 'aurora-ts/scheduler';
+       export type All = [${[...types, ...schedulerTypes].map((t) => (['RpcOutput', 'ThriftValue', 'WaitOptions'].includes(t) ? `${t}<unknown>` : t)).join(', ')}];
+       export const all = [${[...values, ...scheduler].join(', ')}];`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.names.json'),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: [] }, files: ['names.ts'] }),
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    expect(execFileSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.names.json')], { cwd: project, encoding: 'utf8' })).toBe('');
+  }, 120_000);
+
   it('ships the job file JSON Schema', () => {
     const out = node('schema.mjs', `import { createRequire } from 'node:module'; const r = createRequire(import.meta.url); console.log(r.resolve('aurora-ts/job.schema.json'));`);
     expect(out).toMatch(/schema[/\\]job\.schema\.json$/);
