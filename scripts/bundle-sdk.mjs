@@ -3,8 +3,8 @@
 // dist/sdk/index.js, which package.json's "." export points at.
 //
 // Why: Node 20's ESM loader costs about 0.5 ms per module (resolve, stat, an async read, link),
-// and the SDK is about 50 modules: `import('aurora-ts')` took 1.75x `node -e 0` unbundled against
-// 1.3x as one file (docs/performance.md). The rest of dist/ (CLI, scheduler) stays as tsc wrote it.
+// and the SDK is 54 modules: `import('aurora-ts')` cost 1.78x `node -e 0` in CPU time unbundled,
+// 1.35x as one file (docs/performance.md). The rest of dist/ (CLI, scheduler) stays as tsc wrote it.
 //
 // Modules that define error classes stay separate files that the bundle imports: the scheduler
 // entry (aurora-ts/scheduler) throws them too, and `instanceof AuroraError` must hold for an error
