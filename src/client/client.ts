@@ -1,4 +1,4 @@
-import { AuroraError, AuroraProtocolError, AuroraValidationError, isAmbiguous, markAmbiguous } from '../errors.js';
+import { AuroraAbortError, AuroraError, AuroraProtocolError, AuroraValidationError, isAmbiguous, markAmbiguous } from '../errors.js';
 import type { AuroraApi, AuroraMethod } from '../gen/api.js';
 import { SCHEMA } from '../gen/schema.js';
 import { ResponseCode, type Response } from '../gen/types.js';
@@ -90,11 +90,13 @@ export class AuroraClient {
     });
     this.seqid = (this.seqid + 1) | 0;
     const body = encodeCall(this.protocol, method, this.seqid, named);
+    // A signal aborted before the call means nothing is sent (the transport checks it first).
+    const abortedBefore = options.signal?.aborted === true;
     try {
       const reply = await this.transport.send({ method, body, protocol: this.protocol, signal: options.signal });
       return decodeReply(this.protocol, method, reply);
     } catch (error) {
-      throw isReadOnlyMethod(method) ? error : writeFailure(error);
+      throw isReadOnlyMethod(method) ? error : writeFailure(error, abortedBefore);
     }
   }
 
@@ -114,14 +116,16 @@ const NOT_RUN = new Set([TApplicationExceptionType.UNKNOWN_METHOD, TApplicationE
 
 /**
  * A write's failure, marked ambiguous when the write may have been applied: no answer after the
- * request may have gone out (isAmbiguous), or an answer that is not a readable reply (the scheduler
- * got the call; an INTERNAL_ERROR exception may come after the handler changed state), unless the
- * server's exception says it never dispatched the call.
+ * request may have gone out (isAmbiguous, or the caller aborting it in flight), or an answer that is
+ * not a readable reply (the scheduler got the call; an INTERNAL_ERROR exception may come after the
+ * handler changed state), unless the server's exception says it never dispatched the call.
  */
-function writeFailure(error: unknown): unknown {
+function writeFailure(error: unknown, abortedBefore: boolean): unknown {
   if (!(error instanceof AuroraError)) return error;
   const notRun = error instanceof ThriftMessageError && NOT_RUN.has(error.exceptionType);
-  return isAmbiguous(error) || (error instanceof AuroraProtocolError && !notRun) ? markAmbiguous(error) : error;
+  const unreadable = error instanceof AuroraProtocolError && !notRun;
+  const abortedInFlight = error instanceof AuroraAbortError && !abortedBefore;
+  return isAmbiguous(error) || unreadable || abortedInFlight ? markAmbiguous(error) : error;
 }
 
 /** The one place a Response becomes a value or an error. */

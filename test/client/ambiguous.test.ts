@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
-import { AuroraHttpError, AuroraProtocolError, AuroraTimeoutError, AuroraTransportError, isAmbiguous } from '../../src/errors.js';
+import { AuroraAbortError, AuroraHttpError, AuroraProtocolError, AuroraTimeoutError, AuroraTransportError, isAmbiguous } from '../../src/errors.js';
 import { Job } from '../../src/job/index.js';
 import { closeAfterEach, closedPort, failure, startServer } from '../transport/helpers.js';
 
@@ -61,6 +61,20 @@ describe('ambiguous writes', () => {
     expect(error).toBeInstanceOf(AuroraProtocolError);
     expect(error.ambiguous).toBe(true);
     expect(error.retryable).toBe(false);
+  });
+
+  it('a write the caller aborts in flight is ambiguous; one aborted before it was sent is not', async () => {
+    const server = track(await startServer(() => undefined));
+    const c = client(server.origin, 5000);
+    const inFlight = await failure(c.killTasks(key, [0], 'stop', { signal: AbortSignal.timeout(200) }));
+    expect(inFlight).toBeInstanceOf(AuroraAbortError);
+    expect(inFlight.ambiguous).toBe(true);
+    expect(server.seen).toHaveLength(1);
+
+    const before = await failure(c.killTasks(key, [0], 'stop', { signal: AbortSignal.abort() }));
+    expect(before).toBeInstanceOf(AuroraAbortError);
+    expect(before.ambiguous).toBe(false);
+    expect(server.seen).toHaveLength(1);
   });
 
   it('a write that never reached a scheduler is not ambiguous: refused, or 503 (no leader)', async () => {
