@@ -83,6 +83,8 @@ export async function createJobSafely(
     } catch (error) {
       // After a lost reply, "job already exists" may be our own first send.
       const maybeOurs = uncertain && error instanceof AuroraResponseError && error.code === ResponseCode.INVALID_REQUEST;
+      // Aborted by the caller: no checking, no resend; the error says whether it may have been applied.
+      if (options.signal?.aborted) return { error, final: true };
       if (!maybeOurs && !isAmbiguous(error)) return { error };
       uncertain = true;
       emit(options, { type: 'ambiguous', method, attempt, message: (error as Error).message });
@@ -132,6 +134,7 @@ export async function startJobUpdateSafely(
         }
         return { error };
       }
+      if (options.signal?.aborted) return { error, final: true };
       if (!isAmbiguous(error)) return { error };
       emit(options, { type: 'ambiguous', method, attempt, message: (error as Error).message });
       const summary = await check(method, error, () => findUpdate(client, jobKey, clientUpdateId, options.signal));

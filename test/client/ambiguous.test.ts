@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
+import { createJobSafely } from '../../src/client/safe-writes.js';
 import { AuroraAbortError, AuroraHttpError, AuroraProtocolError, AuroraTimeoutError, AuroraTransportError, isAmbiguous } from '../../src/errors.js';
 import { Job } from '../../src/job/index.js';
 import { closeAfterEach, closedPort, failure, startServer } from '../transport/helpers.js';
@@ -74,6 +75,15 @@ describe('ambiguous writes', () => {
     const before = await failure(c.killTasks(key, [0], 'stop', { signal: AbortSignal.abort() }));
     expect(before).toBeInstanceOf(AuroraAbortError);
     expect(before.ambiguous).toBe(false);
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it('createJobSafely aborted in flight stops there: the abort, ambiguous, with no lookup and no second send', async () => {
+    const server = track(await startServer(() => undefined));
+    const c = client(server.origin, 5000);
+    const error = await failure(createJobSafely(c, job, { signal: AbortSignal.timeout(200) }));
+    expect(error).toBeInstanceOf(AuroraAbortError);
+    expect(error.ambiguous).toBe(true);
     expect(server.seen).toHaveLength(1);
   });
 
