@@ -3,7 +3,7 @@
  * with Mesos command-executor semantics. `startScheduler()` is what `aurora-ts scheduler start`,
  * the examples and the tests run.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { hostname as osHostname, cpus as osCpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,9 @@ import type { Server } from 'node:http';
 import { loadExecutorConfig, type ExecutorCatalog } from '../executors/index.js';
 import type { AuroraMethod } from '../gen/api.js';
 import { ResponseCode } from '../gen/types.js';
+import { AuroraValidationError } from '../errors.js';
 import { createApiServer, listen } from './api-server.js';
+import { cleanUpOnExit } from './exit-cleanup.js';
 import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser, type BasicAuth, type TaskUser } from './auth/index.js';
 import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Leadership } from './leader/index.js';
 import { SchedulerCore } from './core.js';
@@ -21,6 +23,7 @@ import { FEATURES, type SchedulerFeature } from './features.js';
 import type { CronOptions } from './cron/index.js';
 import type { MaintenanceOptions } from './maintenance/index.js';
 import type { UpdateOptions } from './updates/index.js';
+import type { UpdateRpcOptions } from './updates/rpc.js';
 import { jobHandlers } from './rpc/jobs.js';
 import { sandboxRoutes } from './sandbox-http.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
@@ -82,6 +85,33 @@ export interface SchedulerOptions {
   maxDepth?: number;
   /** A request (headers and body) must arrive within this many ms (default 30 s), so slow clients cannot hold sockets. */
   bodyTimeoutMs?: number;
+  /**
+   * When the host process ends without close() (process.exit, the end of its event loop, an uncaught
+   * exception, or SIGINT/SIGTERM that the host does not handle itself), the scheduler stops its tasks
+   * and removes its temporary directory, then lets the process end as it would have: on a signal it
+   * closes as close() does and raises the signal again. `true` leaves both behind, as before. With
+   * `stateDir` nothing is stopped (tasks survive for the next scheduler on that directory) and this
+   * option has no effect; with `workDir` the tasks are stopped and the directory (yours) kept.
+   */
+  keepOnExit?: boolean;
+}
+
+/** A start-up failure to listen (busy port, address not on this machine, privileged port): names the option. */
+export class SchedulerListenError extends AuroraValidationError {
+  /** The system error code: EADDRINUSE, EADDRNOTAVAIL, EACCES, ... */
+  readonly code: string | undefined;
+  constructor(field: 'host' | 'port', message: string, code: string | undefined, cause: unknown) {
+    super(field, message, { cause });
+    this.code = code;
+  }
+}
+
+function listenError(error: unknown, host: string, port: number): SchedulerListenError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new SchedulerListenError('port', `${port} on ${host} is already in use (EADDRINUSE); pick another port, or 0 for a free one`, code, error);
+  if (code === 'EACCES') return new SchedulerListenError('port', `${port} on ${host} needs privileges this process lacks (EACCES); use a port above 1023, or 0`, code, error);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new SchedulerListenError('host', `${host} is not an address of this machine (${code})`, code, error);
+  return new SchedulerListenError('port', `cannot listen on ${host}:${port}: ${(error as Error).message}`, code, error);
 }
 
 export interface RunningScheduler {
@@ -100,6 +130,10 @@ export interface RunningScheduler {
   /** Stops serving; kills every task and waits for their processes (with `stateDir`: leaves them running for the next scheduler). */
   close(): Promise<void>;
 }
+
+// Types the options and the running scheduler refer to, so that callers can name them (SchedulerCore
+// and Leadership are the scheduler's internals, for tests and tools that look inside).
+export type { CronOptions, MaintenanceOptions, UpdateOptions, UpdateRpcOptions, ThrottleSettings, SchedulerPolicy, SchedulerCore, Leadership };
 
 /** Recovery RPCs operate on Aurora's replicated log backups, which a local scheduler does not have. */
 const RECOVERY = new Set<AuroraMethod>(['stageRecovery', 'queryRecovery', 'deleteRecoveryTasks', 'commitRecovery', 'unloadRecovery']);
@@ -221,7 +255,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 8081);
   } catch (error) {
     await abandon();
-    throw error;
+    throw listenError(error, options.host ?? '127.0.0.1', options.port ?? 8081);
   }
   const warning = exposureWarning(options.host ?? '127.0.0.1', auth !== undefined);
   if (warning) options.onLog?.(warning);
@@ -243,7 +277,8 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   }
 
   let closing: Promise<void> | undefined;
-  return {
+  let forget = (): void => undefined;
+  const running: RunningScheduler = {
     url,
     get core(): SchedulerCore {
       if (!lastCore) throw new Error('this scheduler has not led yet: with zk and stateDir its state is loaded only once it leads');
@@ -254,6 +289,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     isLeader: () => leadership?.isLeader() ?? true,
     close() {
       closing ??= (async () => {
+        forget();
         // Withdraw the announcement first, so callers are sent elsewhere before anything stops.
         await leadership?.close();
         await new Promise<void>((resolve) => {
@@ -265,6 +301,16 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
       return closing;
     },
   };
+  if (options.keepOnExit !== true && options.stateDir === undefined) {
+    forget = cleanUpOnExit({
+      close: () => running.close(),
+      now: () => {
+        engine?.lifecycle.killNow();
+        if (ownWorkDir) rmSync(workDir, { recursive: true, force: true });
+      },
+    });
+  }
+  return running;
 }
 
 interface EngineSettings {

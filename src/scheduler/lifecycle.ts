@@ -232,6 +232,25 @@ export class TaskLifecycle {
     await Promise.all(live.map((id) => this.processes.get(id)?.kill(message)));
   }
 
+  /**
+   * The host process is exiting and nothing asynchronous runs any more: SIGKILL, synchronously, the
+   * process group of every live task's executor and its supervisor. (A process the executor moved to a
+   * session of its own escapes this; close() finds those through the process tree.)
+   */
+  killNow(): void {
+    this.closed = true;
+    for (const task of this.processes.values()) {
+      for (const group of [task.pid, task.identity?.supervisorPid]) {
+        if (group === undefined) continue;
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  }
+
   /** The process record of a task with a live process (stored so that a restarted scheduler can adopt it). */
   processRecord(taskId: string): StoredProcess | undefined {
     const identity = this.processes.get(taskId)?.identity;
