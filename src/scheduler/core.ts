@@ -4,6 +4,7 @@
  */
 import type { ExecutorCatalog } from '../executors/index.js';
 import type { JobConfiguration, JobKey, JobUpdateInstructions, ServerInfo, TaskConfig } from '../gen/types.js';
+import type { AgentPool } from './agents/pool.js';
 import type { TaskLifecycle } from './lifecycle.js';
 import { Responses } from './rpc/responses.js';
 import type { SchedulerState } from './store/state.js';
@@ -15,6 +16,14 @@ export interface CoreOptions {
   /** Validates and fills in a job the way Aurora's ConfigurationManager does: the sanitized job, or the reason it is rejected. */
   sanitize(job: JobConfiguration): JobConfiguration | string;
   maxTasksPerJob?: number;
+  /** The agents tasks run on, with their maintenance modes. */
+  agents: AgentPool;
+  /** The state directory's database (`stateDir`); features register their sections with it. Undefined: nothing is stored. */
+  state?: SchedulerState;
+  /** With `state`: notices tasks deleted without a transition. */
+  reconcileTasks?: () => void;
+  /** Who made the current call, for audit messages (default UNSECURE, as Aurora without authentication). */
+  callerName?: () => string | undefined;
 }
 
 export interface UpdateGate {
@@ -41,7 +50,12 @@ export class SchedulerCore {
   readonly executors: ExecutorCatalog | undefined;
   readonly maxTasksPerJob: number;
   readonly serverInfo: ServerInfo;
+  readonly agents: AgentPool;
+  /** The state directory's database (`stateDir`); features register their sections with it. Undefined: nothing is stored. */
+  readonly state: SchedulerState | undefined;
   private readonly sanitizer: CoreOptions['sanitize'];
+  private readonly reconcileTasks: (() => void) | undefined;
+  private readonly caller: (() => string | undefined) | undefined;
 
   constructor(options: CoreOptions) {
     this.clusterName = options.clusterName;
@@ -54,7 +68,10 @@ export class SchedulerCore {
     this.updates = undefined;
     this.cron = undefined;
     this.quota = undefined;
-    this.state = undefined;
+    this.agents = options.agents;
+    this.state = options.state;
+    this.reconcileTasks = options.reconcileTasks;
+    this.caller = options.callerName;
   }
 
   sanitize(job: JobConfiguration | undefined): JobConfiguration | string {
@@ -68,10 +85,6 @@ export class SchedulerCore {
   cron: CronCatalog | undefined;
   /** Set by the quota feature: whether production tasks fit their role's quota. */
   quota: QuotaGate | undefined;
-  /** The state directory's database (`stateDir`); features register their sections with it. Undefined: nothing is stored. */
-  state: SchedulerState | undefined;
-  /** Set with `state`: notices tasks deleted without a transition. */
-  reconcileTasks: (() => void) | undefined;
   private readonly recoveryHooks: Array<() => void> = [];
   private recoveredAlready = false;
 
@@ -128,6 +141,6 @@ export class SchedulerCore {
 
   /** Who made the current call, for audit messages ("Killed by <user>"). */
   callerName(): string {
-    return 'UNSECURE';
+    return this.caller?.() ?? 'UNSECURE';
   }
 }
