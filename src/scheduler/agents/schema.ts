@@ -7,14 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { AuroraValidationError } from '../../errors.js';
 import { zodIssuesToFileIssues } from '../../job/file-errors.js';
-import { parsePortRanges, type AgentSpec } from './pool.js';
+import { HOST_NAME_PATTERN, parsePortRanges, type AgentSpec } from './pool.js';
 
-// Host names as Mesos agents report them (RFC 1123 labels), and Aurora's attribute names and values.
-const HOST = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const ATTRIBUTE_NAME = /^[\w.-]+$/;
 
 const agentSchema = z.strictObject({
-  host: z.string({ error: 'expected a host name' }).max(253, 'expected a host name of at most 253 characters').regex(HOST, 'expected a host name (letters, digits, "-" and ".")'),
+  host: z.string({ error: 'expected a host name' }).max(253, 'expected a host name of at most 253 characters').regex(HOST_NAME_PATTERN, 'expected a host name (letters, digits, "-" and ".")'),
   attributes: z
     .record(
       z.string().regex(ATTRIBUTE_NAME, 'expected attribute names of letters, digits, "_", "-" and "."'),
