@@ -4,10 +4,12 @@
  * say why in Aurora's words, a drain moves tasks to the other agent, and maintenance answers only for
  * hosts agents have. Every agent's tasks are real processes of this machine.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuroraClient } from '../../src/client/client.js';
 import { MaintenanceMode, ScheduleStatus, type Constraint, type JobKey } from '../../src/gen/types.js';
 import type { AgentSpec } from '../../src/scheduler/agents/pool.js';
+import { loadAgentsFile } from '../../src/scheduler/agents/schema.js';
 import { waitForMaintenance } from '../../src/waiters/index.js';
 import { ACTIVE_STATUSES, errorOf, shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, waitForRunning, type TestScheduler } from '../support/scheduler.js';
 
@@ -163,6 +165,14 @@ describe('agents given in code', () => {
     } finally {
       await only.close();
     }
+  });
+
+  it('examples/agents.json is a valid agents file', async () => {
+    const agents = await loadAgentsFile(join(import.meta.dirname, '../../examples/agents.json'));
+    expect(agents.map((a) => [a.host, a.attributes?.zone, a.resources.ports])).toEqual([
+      ['localhost', 'west', '11000-11999'],
+      ['agent-two', 'east', '12000-12999'],
+    ]);
   });
 
   it('are checked like the agents file: one line naming the field', async () => {

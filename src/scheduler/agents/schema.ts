@@ -27,8 +27,8 @@ const agentSchema = z.strictObject({
       .string({ error: 'expected port ranges like "11000-11999"' })
       .refine((text) => parsePortRanges(text) !== undefined, 'expected port ranges like "11000-11999" or "11000-11099,12000" (1-65535, not overlapping)')
       .optional(),
-  }, { error: 'expected an object {cpus, ramMb, diskMb, ports}' }),
-}, { error: 'expected an agent object {host, attributes, resources}' });
+  }, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown field; allowed: cpus, ramMb, diskMb, ports' : 'expected an object {cpus, ramMb, diskMb, ports}') }),
+}, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown field; allowed: host, attributes, resources' : 'expected an agent object {host, attributes, resources}') });
 
 const agentsSchema = z
   .array(agentSchema, { error: 'expected a JSON array of agents' })
@@ -49,14 +49,9 @@ export function validateAgents(value: unknown): AgentSpec[] {
   throw new AuroraValidationError(`agents${issue.field.startsWith('[') || issue.field === '' ? '' : '.'}${issue.field}`, issue.message);
 }
 
-/** Reads and checks an agents file. */
+/** Reads and checks an agents file (a file that cannot be read rejects with its errno error). */
 export async function loadAgentsFile(path: string): Promise<AgentSpec[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new AuroraValidationError('agents', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = await readFile(path, 'utf8');
   let data: unknown;
   try {
     data = JSON.parse(text);
