@@ -7,6 +7,7 @@ import type { JobConfiguration, JobKey, JobUpdateInstructions, ServerInfo, TaskC
 import type { AgentPool } from './agents/pool.js';
 import type { TaskLifecycle } from './lifecycle.js';
 import { Responses } from './rpc/responses.js';
+import type { SlaManager } from './sla.js';
 import type { SchedulerState } from './store/state.js';
 
 export interface CoreOptions {
@@ -18,6 +19,8 @@ export interface CoreOptions {
   maxTasksPerJob?: number;
   /** The agents tasks run on, with their maintenance modes. */
   agents: AgentPool;
+  /** SLA checks with the scheduler-wide SLA settings, shared by drains and SLA-aware updates. */
+  sla: SlaManager;
   /** The state directory's database (`stateDir`); features register their sections with it. Undefined: nothing is stored. */
   state?: SchedulerState;
   /** With `state`: notices tasks deleted without a transition. */
@@ -51,6 +54,7 @@ export class SchedulerCore {
   readonly maxTasksPerJob: number;
   readonly serverInfo: ServerInfo;
   readonly agents: AgentPool;
+  readonly sla: SlaManager;
   /** The state directory's database (`stateDir`); features register their sections with it. Undefined: nothing is stored. */
   readonly state: SchedulerState | undefined;
   private readonly sanitizer: CoreOptions['sanitize'];
@@ -69,6 +73,7 @@ export class SchedulerCore {
     this.cron = undefined;
     this.quota = undefined;
     this.agents = options.agents;
+    this.sla = options.sla;
     this.state = options.state;
     this.reconcileTasks = options.reconcileTasks;
     this.caller = options.callerName;

@@ -28,6 +28,7 @@ import type { UpdateOptions } from './updates/index.js';
 import { jobHandlers } from './rpc/jobs.js';
 import { sandboxRoutes } from './sandbox-http.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
+import { SlaManager } from './sla.js';
 import { openSchedulerState, SchedulerState } from './store/state.js';
 import { Responses } from './rpc/responses.js';
 import { persistTasks } from './store/tasks.js';
@@ -337,6 +338,16 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
       executors,
       lifecycle,
       agents,
+      // Aurora's scheduler-wide SLA flags, for drains and SLA-aware updates alike.
+      sla: new SlaManager(
+        { store: lifecycle.store, clusterName },
+        {
+          minRequiredInstances: options.maintenance?.slaMinRequiredInstances,
+          awareKillNonProd: options.maintenance?.slaAwareKillNonProd,
+          coordinatorTimeoutMs: options.maintenance?.slaCoordinatorTimeoutMs,
+          now: options.maintenance?.now,
+        },
+      ),
       sanitize: (job) => sanitizeJob(job, { policy, executors }),
       state,
       reconcileTasks: tasks ? () => tasks.reconcile() : undefined,

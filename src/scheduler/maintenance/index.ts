@@ -19,12 +19,13 @@ import {
 import type { RpcHandlers } from '../api-server.js';
 import type { SchedulerCore } from '../core.js';
 import type { SchedulerFeature } from '../features.js';
-import { slaManagerFor, type SlaManager } from '../sla.js';
+import type { SlaManager } from '../sla.js';
 import type { StateSection } from '../store/state.js';
 
 export interface MaintenanceOptions {
   /** How often DRAINING hosts are looked at again (Aurora's -host_maintenance_polling_interval; default 5000 ms). */
   pollMs?: number;
+  /** The SLA settings below are the scheduler's (startScheduler builds core.sla from them); drains and updates share them. */
   /** Jobs with fewer active tasks skip the SLA check (Aurora's -min_required_instances_for_sla_check; default 20). */
   slaMinRequiredInstances?: number;
   /** Apply SLA checks to non-production tasks too (Aurora's -sla_aware_kill_non_prod; default false). */
@@ -76,13 +77,8 @@ export class MaintenanceController {
   ) {
     this.now = options.now ?? Date.now;
     this.onError = options.onLog;
-    // The scheduler-wide SLA settings (Aurora's SlaModule flags): updates use the same manager.
-    this.sla = slaManagerFor(core, {
-      minRequiredInstances: options.slaMinRequiredInstances,
-      awareKillNonProd: options.slaAwareKillNonProd,
-      coordinatorTimeoutMs: options.slaCoordinatorTimeoutMs,
-      now: options.now,
-    });
+    // Made with the scheduler-wide SLA settings (the sla* options here, Aurora's SlaModule flags); updates share it.
+    this.sla = core.sla;
     this.timer = setInterval(() => this.poll(), options.pollMs ?? 5000);
     this.timer.unref();
     this.unsubscribe = core.lifecycle.subscribe((task, previous) => {
