@@ -48,9 +48,9 @@ export interface SchedulerOptions {
    * named `hostname`, sized by `cpus`, `ramMb` and `diskMb`, with the attribute `host: <hostname>`.
    */
   agents?: AgentSpec[];
-  /** The default agent's host name (`--hostname`; default this machine's). */
+  /** The default agent's host name (`--hostname`; default this machine's). Ignored with `agents`. */
   hostname?: string;
-  /** The default agent's resources (default: this machine's CPUs and memory, unlimited disk). */
+  /** The default agent's resources (default: this machine's CPUs and memory, unlimited disk). Ignored with `agents`. */
   cpus?: number;
   ramMb?: number;
   diskMb?: number;

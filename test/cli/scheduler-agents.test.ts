@@ -98,6 +98,17 @@ describe('scheduler start --agents', () => {
       await client.createJob(job);
       await waitFor('2 RUNNING', async () => ((await client.getTasksStatus({ jobKeys: [job.key!], statuses: [ScheduleStatus.RUNNING] })).tasks?.length === 2 ? true : undefined));
 
+      // A job no agent fits: `task pending` gives Aurora's veto word for word.
+      const north = testJob({ name: 'north', executor: 'hello-executor', task: { constraints: [{ name: 'zone', constraint: { value: { values: ['north'] } } }] } });
+      await client.createJob(north);
+      const pending = await waitFor('a pending reason', async () => {
+        const result = json<{ pending: { reason: string }[] }>(await runCli(['--json', 'task', 'pending', 'local/www-data/devel/north'], { env: withUrl }));
+        return result.pending[0]?.reason ? result.pending : undefined;
+      });
+      expect(pending.map((p) => p.reason)).toEqual(['Constraint not satisfied: zone']);
+      expect((await runCli(['task', 'pending', 'local/www-data/devel/north'], { env: withUrl })).stdout).toMatch(/^www-data-devel-north-0-\S+ +Constraint not satisfied: zone$/m);
+      await client.killTasks(north.key!, undefined, 'done');
+
       const listed = json<Agents>(await runCli(['--json', 'scheduler', 'agents'], { env: withUrl }));
       expect(listed.agents.map((a) => [a.host, a.mode, a.ports, a.tasks])).toEqual([
         ['localhost', 'NONE', '11000-11999', 0],

@@ -16,15 +16,16 @@ export interface AgentReport {
   mode: string;
   /** Port ranges as configured, or null when the agent hands out any free port. */
   ports: string | null;
-  /** Active tasks placed on it. */
+  /** Its tasks that hold resources (Aurora's SLAVE_ASSIGNED_STATES). */
   tasks: number;
   resources: Record<'total' | 'used' | 'free', { cpus: number; ramMb: number; diskMb: number | null }>;
 }
 
 export function agentReports(pool: AgentPool, lifecycle: TaskLifecycle): AgentReport[] {
-  const views = new Map(lifecycle.agentsState().agents.map((v) => [v.host, v]));
+  const state = lifecycle.agentsState();
+  const views = new Map(state.agents.map((v) => [v.host, v]));
   const tasks = new Map<string, number>();
-  for (const host of [...lifecycle.agentsState().jobHosts.values()].flat()) tasks.set(host, (tasks.get(host) ?? 0) + 1);
+  for (const host of [...state.jobHosts.values()].flat()) tasks.set(host, (tasks.get(host) ?? 0) + 1);
   // Unlimited disk is shown as null (JSON has no infinity).
   const disk = (mb: number) => (mb >= Number.MAX_SAFE_INTEGER / 2 ? null : mb);
   const round = (n: number) => Math.round(n * 1000) / 1000;
