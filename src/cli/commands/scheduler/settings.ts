@@ -40,7 +40,7 @@ const DURATION = 'e.g. 30secs, 5mins';
 
 /** The flags, in the order `scheduler start --help` lists them (after --cpus and --ram-mb). */
 export const SETTINGS_FLAGS: readonly OptionSpec[] = [
-  { flags: '--disk-mb <n>', description: 'disk in MiB offered to tasks (default: unlimited)', parse: 'positiveInteger' },
+  { flags: '--disk-mb <n>', description: 'disk in MiB of the single agent (default: unlimited)', parse: 'positiveInteger' },
   { flags: '--hostname <name>', description: "the single agent's host name (default: this machine's); it carries the attribute host:<name>" },
   { flags: '--agents <file>', description: 'the agents to place tasks on: a JSON array of {host, attributes, resources: {cpus, ramMb, diskMb, ports}} (excludes --hostname, --cpus, --ram-mb, --disk-mb)' },
   { flags: '--min-required-instances-for-sla-check <n>', description: 'jobs with fewer active instances skip SLA checks in drains and SLA-aware updates (Aurora\'s default 20)', parse: 'nonNegativeInteger' },
@@ -59,7 +59,7 @@ export const SETTINGS_FLAGS: readonly OptionSpec[] = [
   { flags: '--allow-gpu-resource', description: 'accept jobs that ask for GPUs' },
   { flags: '--executor-shutdown-grace-period <duration>', description: 'SIGTERM to SIGKILL grace when killing a task (default 3secs)', parse: 'duration' },
   { flags: '--zk-session-timeout <duration>', description: 'ZooKeeper session timeout (with --zk; default 10secs)', parse: 'duration' },
-  { flags: '--zk-connection-timeout <duration>', description: 'how long to wait for ZooKeeper at start (with --zk)', parse: 'duration' },
+  { flags: '--zk-connection-timeout <duration>', description: 'how long to wait for ZooKeeper at start (with --zk; default 10secs)', parse: 'duration' },
   { flags: '--zk-advertise-host <host>', description: 'the host name announced in ZooKeeper (with --zk; default: this machine\'s)' },
   { flags: '--max-body-bytes <n>', description: 'largest /api request body accepted (default 16 MiB)', parse: 'positiveInteger' },
   { flags: '--max-thrift-depth <n>', description: 'deepest Thrift nesting accepted in a request (default 64)', parse: 'positiveInteger' },
