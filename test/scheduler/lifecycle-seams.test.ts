@@ -8,10 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MaintenanceMode, ScheduleStatus, type TaskConfig } from '../../src/gen/types.js';
+import { JobUpdateAction, JobUpdateStatus, MaintenanceMode, ScheduleStatus, type JobUpdate, type TaskConfig } from '../../src/gen/types.js';
 import { LocalAgentDriver, type AgentDriver } from '../../src/scheduler/agents/driver.js';
 import { AgentPool } from '../../src/scheduler/agents/pool.js';
 import { TaskLifecycle } from '../../src/scheduler/lifecycle.js';
+import { UpdateController } from '../../src/scheduler/updates/controller.js';
+import { JobUpdateStore } from '../../src/scheduler/updates/store.js';
 import type { LaunchHooks, LaunchSpec, RunningTask, TaskOutcome } from '../../src/scheduler/runner/index.js';
 import { waitFor } from '../support/scheduler.js';
 
@@ -20,14 +22,19 @@ class FakeDriver implements AgentDriver {
   readonly launched: LaunchSpec[] = [];
   private readonly endings = new Map<string, (outcome: TaskOutcome) => void>();
 
+  /** Tasks whose executor data is this fail as soon as they run. */
+  failing = 'bad';
+
   launch(spec: LaunchSpec, hooks: LaunchHooks): RunningTask {
     this.launched.push(spec);
+    const fails = spec.env?.['EXECUTOR_DATA'] === this.failing;
     let end!: (outcome: TaskOutcome) => void;
     const done = new Promise<TaskOutcome>((resolve) => (end = resolve));
     this.endings.set(spec.taskId, end);
     queueMicrotask(() => {
       hooks.onStarting?.();
       hooks.onRunning?.(1);
+      if (fails) setImmediate(() => end({ state: 'FAILED', message: 'bad config' }));
     });
     return { taskId: spec.taskId, pid: 1, identity: undefined, started: Promise.resolve(), done, kill: (reason) => (end({ state: 'KILLED', message: reason ?? 'Killed' }), done) };
   }
@@ -57,12 +64,19 @@ const config = (constraints: TaskConfig['constraints'] = []): TaskConfig => ({
 
 function lifecycleOn(driver: AgentDriver, pool: AgentPool, now: () => number): TaskLifecycle {
   return new TaskLifecycle({
-    throttle: { minRunningMs: 60_000, initialBackoffMs: 0, maxBackoffMs: 0 },
+    // Tasks that ran less than a minute of the fake clock wait THROTTLED for a second of real time.
+    throttle: { minRunningMs: 60_000, initialBackoffMs: 1000, maxBackoffMs: 1000 },
     schedulerHost: 'scheduler-host',
     agents: pool,
     driver,
     demand: () => ({ cpus: 1, ramMb: 64, diskMb: 64 }),
-    launchSpec: (task) => ({ taskId: task.assignedTask!.taskId!, executorId: 'e', sandboxDir: '/nonexistent', command: { value: 'true', shell: false } }),
+    launchSpec: (task) => ({
+      taskId: task.assignedTask!.taskId!,
+      executorId: 'e',
+      sandboxDir: '/nonexistent',
+      command: { value: 'true', shell: false },
+      env: { EXECUTOR_DATA: task.assignedTask!.task!.executorConfig?.data ?? '' },
+    }),
     now,
   });
 }
@@ -105,6 +119,61 @@ describe('the lifecycle through its seams', () => {
     // Nearest fit: the limit on a2 (score 10,000) beats a1's maintenance veto (100,000).
     expect(lifecycle.pendingReason(replacement.assignedTask!.taskId!)).toBe('Limit not satisfied: zone');
     expect(driver.launched).toHaveLength(3);
+    await lifecycle.close('done');
+  });
+});
+
+describe('the update controller on fake agents', () => {
+  const v = (data: string): TaskConfig => ({ ...config(), executorConfig: { name: 'fake', data } });
+  const update = (id: string, from: string, to: string, watchMs = 0): JobUpdate => ({
+    summary: { key: { job: v(from).job, id }, user: 'tester' },
+    instructions: {
+      initialState: [{ task: v(from), instances: [{ first: 0, last: 3 }] }],
+      desiredState: { task: v(to), instances: [{ first: 0, last: 3 }] },
+      settings: { updateGroupSize: 2, maxPerInstanceFailures: 0, maxFailedInstances: 0, minWaitInInstanceRunningMs: watchMs, rollbackOnFailure: true, updateStrategy: { batchStrategy: { groupSize: 2 } } },
+    },
+  });
+
+  async function rolled(store: JobUpdateStore, id: string): Promise<JobUpdateStatus> {
+    return waitFor(`update ${id} to end`, () => {
+      const status = store.all().find((d) => d.update!.summary!.key!.id === id)?.update?.summary?.state?.status;
+      return status === JobUpdateStatus.ROLLED_FORWARD || status === JobUpdateStatus.ROLLED_BACK || status === JobUpdateStatus.FAILED ? status : undefined;
+    });
+  }
+
+  it('rolls a job forward in batches, and back when the new config fails, with events on the fake clock', async () => {
+    let clock = 5_000;
+    const driver = new FakeDriver();
+    const pool = new AgentPool([{ host: 'a1', resources: { cpus: 16, ramMb: 4096 } }], { cpus: 1, ramMb: 1, diskMb: 1_000 });
+    const lifecycle = lifecycleOn(driver, pool, () => clock);
+    const store = new JobUpdateStore();
+    const controller = new UpdateController({ lifecycle, store, now: () => clock });
+    lifecycle.insertPending(v('v1'), [0, 1, 2, 3]);
+    const active = () => lifecycle.store.all().filter((t) => t.status === ScheduleStatus.RUNNING);
+    await waitFor('4 RUNNING', () => active().length === 4 || undefined);
+
+    expect(controller.start(update('u1', 'v1', 'v2'), { user: 'tester' })).toBeUndefined();
+    expect(await rolled(store, 'u1')).toBe(JobUpdateStatus.ROLLED_FORWARD);
+    await waitFor('4 RUNNING on v2', () => (active().length === 4 && active().every((t) => t.assignedTask!.task!.executorConfig!.data === 'v2')) || undefined);
+    const u1 = store.all().find((d) => d.update!.summary!.key!.id === 'u1')!;
+    // Batches of 2: instances 0 and 1 are updated before 2 and 3 start.
+    const order = u1.instanceEvents!.map((e) => [e.instanceId, JobUpdateAction[e.action!]]);
+    expect(order.slice(0, 4).map(([id]) => id).sort()).toEqual([0, 0, 1, 1]);
+    expect(u1.instanceEvents!.every((e) => e.timestampMs === 5_000)).toBe(true);
+
+    // "bad" fails right after it runs, within the 300 ms watch: the failed instance fails the update, which rolls back to v2.
+    expect(controller.start(update('u2', 'v2', 'bad', 300), { user: 'tester' })).toBeUndefined();
+    // The watch is measured on the fake clock: time passes only as the test moves it.
+    const ticking = setInterval(() => (clock += 100), 10);
+    try {
+      expect(await rolled(store, 'u2')).toBe(JobUpdateStatus.ROLLED_BACK);
+    } finally {
+      clearInterval(ticking);
+    }
+    await waitFor('4 RUNNING on v2 again', () => (active().length === 4 && active().every((t) => t.assignedTask!.task!.executorConfig!.data === 'v2')) || undefined);
+    const u2 = store.all().find((d) => d.update!.summary!.key!.id === 'u2')!;
+    expect(u2.instanceEvents!.some((e) => e.action === JobUpdateAction.INSTANCE_UPDATE_FAILED)).toBe(true);
+    controller.close();
     await lifecycle.close('done');
   });
 });
