@@ -4,6 +4,8 @@
  * say why in Aurora's words, a drain moves tasks to the other agent, and maintenance answers only for
  * hosts agents have. Every agent's tasks are real processes of this machine.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuroraClient } from '../../src/client/client.js';
@@ -151,6 +153,36 @@ describe('a cluster of agents', () => {
     expect(two.resources.used.cpus).toBeCloseTo(0.1);
     expect(two.resources.free.cpus).toBeCloseTo(1.9);
     await killAll(job.key!);
+  });
+});
+
+describe('agents across a restart (stateDir)', () => {
+  it('keep their tasks and maintenance modes; a host left out of the new agents is forgotten', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'aurora-ts-agents-state-'));
+    const executors = [shellExecutor('sleeper', 'exec sleep 60')];
+    const start = (agents: AgentSpec[]) => startTestScheduler({ executors, agents, stateDir });
+    const job = testJob({ name: 'kept', task: { constraints: [value('host', ['agent-two'])] } });
+    let first: TestScheduler | undefined = await start(AGENTS);
+    try {
+      await first.client.createJob(job);
+      const [task] = await waitForRunning(first.client, job.key!, 1);
+      expect((await first.client.drainHosts({ hostNames: ['localhost'] })).statuses).toEqual([{ host: 'localhost', mode: MaintenanceMode.DRAINED }]);
+      await first.close();
+      first = await start(AGENTS);
+      const [same] = await waitForRunning(first.client, job.key!, 1);
+      expect([same!.assignedTask!.taskId, same!.assignedTask!.slaveHost]).toEqual([task!.assignedTask!.taskId, 'agent-two']);
+      expect((await first.client.maintenanceStatus({ hostNames: ['localhost'] })).statuses).toEqual([{ host: 'localhost', mode: MaintenanceMode.DRAINED }]);
+      await first.close();
+      // localhost is no agent any more: its stored mode is dropped, and the task on agent-two is adopted as before.
+      first = await start([AGENTS[1]!]);
+      expect((await first.client.maintenanceStatus({ hostNames: ['localhost', 'agent-two'] })).statuses).toEqual([{ host: 'agent-two', mode: MaintenanceMode.NONE }]);
+      expect((await waitForRunning(first.client, job.key!, 1))[0]!.assignedTask!.taskId).toBe(task!.assignedTask!.taskId);
+      await first.client.killTasks(job.key!, undefined, 'done');
+      await waitFor('killed', async () => ((await tasksOf(first!.client, job.key!, [...ACTIVE_STATUSES])).length === 0 ? true : undefined));
+    } finally {
+      await first?.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });
 
