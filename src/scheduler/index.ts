@@ -16,6 +16,10 @@ import { createApiServer, listen } from './api-server.js';
 import { cleanUpOnExit } from './exit-cleanup.js';
 import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser, type BasicAuth, type TaskUser } from './auth/index.js';
 import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Leadership } from './leader/index.js';
+import { LocalAgentDriver } from './agents/driver.js';
+import { AgentPool, type AgentSpec } from './agents/pool.js';
+import { validateAgents } from './agents/schema.js';
+import { agentRoutes } from './agents/http.js';
 import { SchedulerCore } from './core.js';
 import { buildLaunchSpec, taskDemand } from './launch-spec.js';
 import { TaskLifecycle, type StoredProcess, type ThrottleSettings } from './lifecycle.js';
@@ -27,6 +31,7 @@ import type { UpdateRpcOptions } from './updates/rpc.js';
 import { jobHandlers } from './rpc/jobs.js';
 import { sandboxRoutes } from './sandbox-http.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
+import { SlaManager } from './sla.js';
 import { openSchedulerState, prepareSchedulerDir, SchedulerState, StateDirError } from './store/state.js';
 import { Responses } from './rpc/responses.js';
 import { persistTasks } from './store/tasks.js';
@@ -42,7 +47,15 @@ export interface SchedulerOptions {
   clusterName?: string;
   /** The scheduler's -custom_executor_config: a path, or an already loaded catalog. */
   executors?: string | ExecutorCatalog;
-  /** Capacity offered to tasks (default: this machine's CPUs and memory). */
+  /**
+   * The agents tasks are placed on (`--agents FILE`): host names, attributes and resources, checked as
+   * agents/schema.ts says. Every agent's tasks run as processes of this machine. Default: one agent,
+   * named `hostname`, sized by `cpus`, `ramMb` and `diskMb`, with the attribute `host: <hostname>`.
+   */
+  agents?: AgentSpec[];
+  /** The default agent's host name (`--hostname`; default this machine's). Ignored with `agents`. */
+  hostname?: string;
+  /** The default agent's resources (default: this machine's CPUs and memory, unlimited disk). Ignored with `agents`. */
   cpus?: number;
   ramMb?: number;
   diskMb?: number;
@@ -154,7 +167,9 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   // The task user must reach its own sandbox, but not list or write the scheduler's directories.
   if (taskUser) for (const dir of [workDir, sandboxRoot]) await chmod(dir, 0o711);
   const users = options.basicAuthFile !== undefined ? await loadUsersFile(options.basicAuthFile) : undefined;
+  // This machine's name, read here only: the scheduler's own host and the default agent's.
   const hostname = osHostname();
+  const agents = options.agents !== undefined ? validateAgents(options.agents) : [defaultAgent(options, hostname)];
   const clusterName = options.clusterName ?? 'local';
   const policy: SchedulerPolicy = {
     allowDocker: false,
@@ -171,7 +186,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   };
   const responses = new Responses({ clusterName, statsUrlPrefix: '' });
   const auth = users ? createBasicAuth({ users, respond: (code, message) => responses.make(code, message), onLog: options.onLog }) : undefined;
-  const settings: EngineSettings = { options, executors, sandboxRoot, hostname, clusterName, policy, taskUser, auth };
+  const settings: EngineSettings = { options, agents, executors, sandboxRoot, hostname, clusterName, policy, taskUser, auth };
   // Schedulers sharing a state directory under one election: only the leader holds its lock and its state.
   const shared = options.zk !== undefined && options.stateDir !== undefined;
 
@@ -232,7 +247,12 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
       const current = engine;
       if (!current) return false;
       let routes = routesByEngine.get(current);
-      if (!routes) routesByEngine.set(current, (routes = sandboxRoutes(current.lifecycle.store, sandboxRoot)));
+      if (!routes) {
+        const sandboxes = sandboxRoutes(current.lifecycle.store, sandboxRoot);
+        const agentsRoute = agentRoutes(current.core.agents, current.lifecycle);
+        routes = async (request, response) => (await agentsRoute(request, response)) || sandboxes(request, response);
+        routesByEngine.set(current, routes);
+      }
       return routes(request, response);
     },
     filter: auth?.filter,
@@ -315,6 +335,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
 
 interface EngineSettings {
   options: SchedulerOptions;
+  agents: AgentSpec[];
   executors: ExecutorCatalog | undefined;
   sandboxRoot: string;
   hostname: string;
@@ -341,14 +362,13 @@ interface Engine {
 async function openEngine(settings: EngineSettings, state: SchedulerState | undefined): Promise<Engine> {
   const { options, executors, sandboxRoot, hostname, clusterName, policy, taskUser, auth } = settings;
   const killGraceMs = options.killGraceMs ?? 3000;
+  // Each term of service starts from the agents as configured; maintenance modes come back from the state.
+  const agents = new AgentPool(settings.agents, { cpus: osCpus().length, ramMb: Math.floor(totalmem() / (1024 * 1024)), diskMb: Number.MAX_SAFE_INTEGER });
   const lifecycle = new TaskLifecycle({
-    capacity: {
-      cpus: options.cpus ?? osCpus().length,
-      ramMb: options.ramMb ?? Math.floor(totalmem() / (1024 * 1024)),
-      diskMb: options.diskMb ?? Number.MAX_SAFE_INTEGER,
-    },
     throttle: { minRunningMs: 5 * 60_000, initialBackoffMs: 30_000, maxBackoffMs: 5 * 60_000, ...options.throttle },
-    hostname,
+    schedulerHost: hostname,
+    agents,
+    driver: new LocalAgentDriver(),
     demand: (task) => taskDemand(task, executors),
     launchSpec: (task) => ({
       ...buildLaunchSpec(task, { executors, sandboxRoot, killGraceMs, allowFetcherUris: policy.allowFetcherUris }),
@@ -359,23 +379,34 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     onError: options.onLog,
     beforeLaunch: state ? () => state.flush() : undefined,
   });
-  const core = new SchedulerCore({
-    clusterName,
-    executors,
-    lifecycle,
-    sanitize: (job) => sanitizeJob(job, { policy, executors }),
-  });
   let features: SchedulerFeature[] = [];
   try {
     let storedProcesses: ReadonlyMap<string, StoredProcess> = new Map();
-    if (state) {
-      const tasks = persistTasks(state, lifecycle);
+    const tasks = state ? persistTasks(state, lifecycle) : undefined;
+    if (tasks) {
       lifecycle.restore(tasks.stored.tasks);
       storedProcesses = tasks.stored.processes;
-      core.state = state;
-      core.reconcileTasks = () => tasks.reconcile();
     }
-    if (auth) core.callerName = () => auth.caller() ?? 'UNSECURE';
+    const core = new SchedulerCore({
+      clusterName,
+      executors,
+      lifecycle,
+      agents,
+      // Aurora's scheduler-wide SLA flags, for drains and SLA-aware updates alike.
+      sla: new SlaManager(
+        { store: lifecycle.store, clusterName },
+        {
+          minRequiredInstances: options.maintenance?.slaMinRequiredInstances,
+          awareKillNonProd: options.maintenance?.slaAwareKillNonProd,
+          coordinatorTimeoutMs: options.maintenance?.slaCoordinatorTimeoutMs,
+          now: options.maintenance?.now,
+        },
+      ),
+      sanitize: (job) => sanitizeJob(job, { policy, executors }),
+      state,
+      reconcileTasks: tasks ? () => tasks.reconcile() : undefined,
+      callerName: auth ? () => auth.caller() : undefined,
+    });
     features = FEATURES.map((create) => create(core, options));
     const handlers = durable(core, Object.assign({}, jobHandlers(core), ...features.map((f) => f.handlers ?? {})));
     // Before serving: survivors adopted, the dead settled or rescheduled, orphans killed, updates resumed.
@@ -403,6 +434,17 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     state?.close();
     throw error;
   }
+}
+
+/** The single agent of a scheduler started without `agents`: this machine, or the `hostname` given. */
+function defaultAgent(options: SchedulerOptions, machine: string): AgentSpec {
+  const host = options.hostname ?? machine;
+  const resources: AgentSpec['resources'] = {};
+  if (options.cpus !== undefined) resources.cpus = options.cpus;
+  if (options.ramMb !== undefined) resources.ramMb = options.ramMb;
+  if (options.diskMb !== undefined) resources.diskMb = options.diskMb;
+  // A convenience Aurora leaves to operators: `host` constraints work on the default agent.
+  return { host, attributes: { host }, resources };
 }
 
 /** /api's handlers, served by whichever engine is current; without one (not leading) every call says so. */
