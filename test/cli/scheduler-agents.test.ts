@@ -34,6 +34,7 @@ describe('scheduler start --agents', () => {
   it('rejects a bad agents file with one line naming the field, exit 2, before anything starts', async () => {
     const cases: Array<[unknown, string]> = [
       ['{ not json', 'is not JSON'],
+      ['[{"host": "a", "host": "b", "resources": {"cpus": 1, "ramMb": 64}}]', 'duplicate key "host" at line 1, column 16 (first at line 1, column 3)'],
       [{ host: 'a' }, 'agents: expected a JSON array of agents'],
       [[], 'agents: expected at least one agent'],
       [[{ resources: GOOD[0]!.resources }], 'agents[0].host: missing; expected a host name'],

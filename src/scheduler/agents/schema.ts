@@ -4,7 +4,7 @@
  * as one line naming the field and what it allows, e.g. `[1].resources.cpus: expected a number > 0, got -1`.
  */
 import { CONFIG_FILE_MAX_BYTES, readUserFile } from '../../util/user-file.js';
-import { parseJsonWithPosition } from '../../util/json-syntax.js';
+import { JsonDuplicateKeyError, parseJsonWithPosition } from '../../util/json-syntax.js';
 import { z } from 'zod';
 import { AuroraValidationError } from '../../errors.js';
 import { zodIssuesToFileIssues } from '../../job/file-errors.js';
@@ -57,7 +57,8 @@ export async function loadAgentsFile(path: string): Promise<AgentSpec[]> {
   try {
     data = parseJsonWithPosition(text, { rejectDuplicateKeys: true });
   } catch (error) {
-    throw new AuroraValidationError('agents', `${path} is not valid JSON: ${(error as Error).message}`);
+    const what = error instanceof JsonDuplicateKeyError ? '' : ' is not JSON';
+    throw new AuroraValidationError('agents', `${path}${what}: ${(error as Error).message}`);
   }
   return validateAgents(data);
 }
