@@ -139,9 +139,13 @@ export function resolveTransport(options: ConnectOptions): Transport {
   const httpOptions = (url: string): HttpTransportOptions => {
     const parsed = parseSchedulerUrl(url);
     const auth = options.auth ?? (parsed.credentials ? undefined : credentialsFor(parsed.url.hostname));
+    // Credentials the caller gave (auth, userinfo) stay on this origin; ~/.netrc names machines, so its
+    // entry for a redirect target's host may go there (what the Python client does).
+    const fromNetrc = options.auth === undefined && parsed.credentials === undefined;
     return {
       url,
       auth,
+      redirectAuth: fromNetrc ? (target: URL) => credentialsFor(target.hostname) : undefined,
       timeoutMs: options.timeoutMs,
       tls: options.tls,
       userAgent: options.userAgent,
