@@ -53,6 +53,12 @@ export interface ApiServerOptions {
   /** A request body must arrive within this many ms (default 30 s); slower requests get HTTP 408. */
   bodyTimeoutMs?: number;
   /**
+   * Most bytes of request bodies held at once, over all connections (default 64 MiB, and never less
+   * than maxBodyBytes); a body that would pass it gets HTTP 503 with Retry-After, so many slow large
+   * bodies cannot fill memory. Small calls never come near it.
+   */
+  maxBufferedBytes?: number;
+  /**
    * Runs before the body is read; return true when it answered the request itself
    * (leader redirects and authentication challenges hook in here).
    */
@@ -74,6 +80,8 @@ function contentTypeOf(protocol: WireProtocol): string {
 export function createApiServer(options: ApiServerOptions): Server {
   const maxBody = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const bodyTimeout = options.bodyTimeoutMs ?? 30_000;
+  const maxBuffered = Math.max(options.maxBufferedBytes ?? 64 * 1024 * 1024, maxBody);
+  let buffered = 0;
   // Node checks request/header deadlines only every connectionsCheckingInterval (30 s by default), which
   // would let a slow client hold a socket far past bodyTimeoutMs: check often enough to honour it.
   const checkEvery = Math.min(1_000, Math.max(50, Math.floor(bodyTimeout / 4)));
@@ -108,16 +116,27 @@ export function createApiServer(options: ApiServerOptions): Server {
       return;
     }
     const outProtocol = responseProtocol(request.headers.accept);
-    const body = await readBody(request, maxBody);
-    if (body === 'too-large') {
+    const read = await readBody(request, maxBody);
+    if (read === 'too-large') {
       plain(response, 413, `request body exceeds ${maxBody} bytes`);
       return;
     }
-    if (body === 'aborted') return;
+    if (read === 'busy') {
+      response.setHeader('Retry-After', '1');
+      response.setHeader('Connection', 'close');
+      plain(response, 503, `the scheduler is holding ${maxBuffered} bytes of request bodies already; retry shortly`);
+      return;
+    }
+    if (read === 'aborted') return;
 
     let call: ReturnType<typeof decodeCall>;
     try {
-      call = decodeCall(inProtocol, body, { maxDepth: options.maxDepth ?? 64 });
+      // The body's bytes count against maxBuffered until decoded (after that only the call remains).
+      try {
+        call = decodeCall(inProtocol, read.body, { maxDepth: options.maxDepth ?? 64 });
+      } finally {
+        read.release();
+      }
     } catch (error) {
       // Bytes that are not a call we know: a TApplicationException, as Thrift servers answer.
       const e = error instanceof ThriftMessageError ? error : undefined;
@@ -157,7 +176,11 @@ export function createApiServer(options: ApiServerOptions): Server {
     send(response, outProtocol, bytes);
   }
 
-  function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  /**
+   * The whole body, counted against `maxBuffered` as it arrives ('busy' once it would pass it, its
+   * bytes dropped at once); the caller calls `release` when done with it.
+   */
+  function readBody(request: IncomingMessage, limit: number): Promise<{ body: Buffer; release: () => void } | 'too-large' | 'busy' | 'aborted'> {
     return new Promise((resolve) => {
       const declared = Number(request.headers['content-length'] ?? NaN);
       if (declared > limit) {
@@ -167,19 +190,33 @@ export function createApiServer(options: ApiServerOptions): Server {
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      let held = 0;
+      const release = (): void => {
+        buffered -= held;
+        held = 0;
+      };
+      const refuse = (outcome: 'too-large' | 'busy' | 'aborted'): void => {
+        release();
+        chunks.length = 0;
+        request.removeAllListeners('data');
+        request.resume(); // drained, not kept: the socket ends at requestTimeout at the latest
+        resolve(outcome);
+      };
+      if (declared > 0 && buffered + declared > maxBuffered) {
+        refuse('busy');
+        return;
+      }
       request.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > limit) {
-          request.removeAllListeners('data');
-          request.resume();
-          resolve('too-large');
-          return;
-        }
+        if (size > limit) return refuse('too-large');
+        if (buffered + chunk.length > maxBuffered) return refuse('busy');
+        buffered += chunk.length;
+        held += chunk.length;
         chunks.push(chunk);
       });
-      request.on('end', () => resolve(Buffer.concat(chunks)));
-      request.on('aborted', () => resolve('aborted'));
-      request.on('error', () => resolve('aborted'));
+      request.on('end', () => resolve({ body: Buffer.concat(chunks), release }));
+      request.on('aborted', () => refuse('aborted'));
+      request.on('error', () => refuse('aborted'));
     });
   }
 

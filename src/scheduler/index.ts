@@ -80,6 +80,11 @@ export interface SchedulerOptions {
   maxDepth?: number;
   /** A request (headers and body) must arrive within this many ms (default 30 s), so slow clients cannot hold sockets. */
   bodyTimeoutMs?: number;
+  /**
+   * Most bytes of /api request bodies buffered at once over all connections (default 64 MiB, at least
+   * maxBodyBytes); a body past it gets HTTP 503 with Retry-After: 1, so slow large bodies cannot fill memory.
+   */
+  maxBufferedBytes?: number;
 }
 
 export interface RunningScheduler {
@@ -182,6 +187,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     maxBodyBytes: options.maxBodyBytes,
     maxDepth: options.maxDepth,
     bodyTimeoutMs: options.bodyTimeoutMs,
+    maxBufferedBytes: options.maxBufferedBytes,
     unimplemented: (method) =>
       RECOVERY.has(method)
         ? responses.make(ResponseCode.INVALID_REQUEST, `${method} is not supported: the aurora-ts local scheduler keeps no replicated log backups to recover from.`)

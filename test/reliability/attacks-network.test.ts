@@ -3,16 +3,18 @@
  * sent to another port by a redirect, deep and large request bodies, a password-guessing flood, and
  * a long CLI wait that leaked abort listeners. Each test fails without its fix.
  */
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import { AuroraAuthError } from '../../src/errors.js';
+import { decodeReply, encodeCall } from '../../src/protocol/index.js';
 import { startScheduler } from '../../src/scheduler/index.js';
 import { EXECUTORS as CLI_EXECUTORS, cleanEnv, runCli } from '../cli/helpers.js';
-import { report, tempDir } from './helpers.js';
+import { ROOT, report, tempDir, writeExecutors } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -128,5 +130,170 @@ describe('item 12: a long CLI wait leaks no abort listeners', () => {
     expect(result.stderr).toContain('gave up waiting');
     expect(result.stderr).not.toContain('MaxListenersExceededWarning');
     expect(result.stderr).not.toContain('abort listeners');
+  }, 20_000);
+});
+
+/**
+ * A scheduler in its own process (the built dist/), so its memory is its own: `peakMb()` is the
+ * kernel's high-water mark of its RSS, `stallMs()` the longest its event loop went without running
+ * a 10 ms timer since the last call (ticks are measured inside it).
+ */
+async function childScheduler(options: Record<string, unknown> = {}): Promise<{ url: string; port: number; rssMb(): number; peakMb(): number; stallMs(): Promise<number> }> {
+  const all = { port: 0, executors: writeExecutors(tempDir()), cpus: 10, ramMb: 10_000, diskMb: 10_000, ...options };
+  const script = `const { startScheduler } = await import(${JSON.stringify(join(ROOT, 'dist/scheduler/index.js'))});
+const s = await startScheduler(${JSON.stringify(all)});
+let last = performance.now(), stall = 0;
+setInterval(() => { const now = performance.now(); stall = Math.max(stall, now - last - 10); last = now; }, 10);
+process.stdin.on('data', () => { process.stdout.write(JSON.stringify({ stall: Math.round(stall) }) + '\\n'); stall = 0; });
+process.stdout.write(JSON.stringify({ url: s.url }) + '\\n');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  cleanups.push(() => {
+    child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+      const line = out.slice(0, nl);
+      out = out.slice(nl + 1);
+      const next = waiting.shift();
+      if (next) next(line);
+      else lines.push(line);
+    }
+  });
+  const nextLine = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const ready = lines.shift();
+      if (ready !== undefined) return resolve(ready);
+      waiting.push(resolve);
+      child.once('exit', (code) => reject(new Error(`scheduler exited with ${code}: ${stderr.slice(-2000)}`)));
+    });
+  const url = (JSON.parse(await nextLine()) as { url: string }).url;
+  const status = (field: string): number => Math.round(Number(/\d+/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(field))!)![0]) / 1024);
+  return {
+    url,
+    port: Number(new URL(url).port),
+    rssMb: () => status('VmRSS'),
+    peakMb: () => status('VmHWM'),
+    stallMs: async () => {
+      child.stdin.write('\n');
+      return (JSON.parse(await nextLine()) as { stall: number }).stall;
+    },
+  };
+}
+
+interface Posted {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  ms: number;
+}
+
+/**
+ * POSTs `body` to /api on its own connection. `hold` sends all but its last byte and keeps the
+ * request open (a slow client); `chunked` sends no Content-Length. Resolves when the answer is read
+ * (a held request may be answered early) or the connection fails.
+ */
+function post(port: number, body: Buffer, opts: { contentType?: string; hold?: boolean; chunked?: boolean; headers?: Record<string, string> } = {}): { done: Promise<Posted | { error: string; ms: number }>; written: Promise<void>; abort(): void } {
+  const t0 = performance.now();
+  const headers: Record<string, string> = {
+    'content-type': opts.contentType ?? 'application/vnd.apache.thrift.binary',
+    accept: 'application/vnd.apache.thrift.binary',
+    ...opts.headers,
+  };
+  if (!opts.chunked) headers['content-length'] = String(body.length);
+  const request = http.request({ host: '127.0.0.1', port, path: '/api', method: 'POST', headers, agent: false });
+  const done = new Promise<Posted | { error: string; ms: number }>((resolve) => {
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (c: Buffer) => chunks.push(c));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), ms: performance.now() - t0 }));
+      response.on('error', (e) => resolve({ error: e.message, ms: performance.now() - t0 }));
+    });
+    request.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, ms: performance.now() - t0 }));
+  });
+  const written = new Promise<void>((resolve) => {
+    const part = opts.hold ? body.subarray(0, body.length - 1) : body;
+    request.write(part, () => resolve());
+    request.on('error', () => resolve());
+    if (!opts.hold) request.end();
+  });
+  return { done, written, abort: () => request.destroy() };
+}
+
+const READ = encodeCall('binary', 'getJobs', 1, { ownerRole: 'www-data' });
+const SIXTEEN_MIB = 16 * 1024 * 1024 - 1024;
+
+/** A read answered in full by the scheduler: status 200 and an OK getJobs reply. */
+async function timedRead(port: number): Promise<number> {
+  const reply = await post(port, READ).done;
+  expect('status' in reply && reply.status, JSON.stringify('error' in reply ? reply : { status: reply.status })).toBe(200);
+  expect(decodeReply('binary', 'getJobs', (reply as Posted).body).responseCode).toBe(1);
+  return Math.round(reply.ms);
+}
+
+describe('item 5: a deep TJSON body is refused before it is parsed', () => {
+  it('one and then ten concurrent 16 MiB bodies of "[" are refused quickly, with bounded memory and event-loop stall', async () => {
+    const scheduler = await childScheduler();
+    await timedRead(scheduler.port);
+    await scheduler.stallMs();
+    const base = scheduler.rssMb();
+    const deep = Buffer.alloc(SIXTEEN_MIB, '[');
+
+    const one = await post(scheduler.port, deep, { contentType: 'application/x-thrift' }).done;
+    const oneStall = await scheduler.stallMs();
+    const onePeak = scheduler.peakMb() - base;
+
+    const ten = Array.from({ length: 10 }, () => post(scheduler.port, deep, { contentType: 'application/x-thrift' }));
+    await new Promise((r) => setTimeout(r, 100));
+    const readMs = await timedRead(scheduler.port);
+    const answers = await Promise.all(ten.map((t) => t.done));
+    const tenStall = await scheduler.stallMs();
+    const tenPeak = scheduler.peakMb() - base;
+    report('item 5: deep TJSON bodies', { oneMs: Math.round(one.ms), oneStall, onePeakGrowthMb: onePeak, tenStall, tenPeakGrowthMb: tenPeak, readDuringTenMs: readMs, tenStatuses: answers.map((a) => ('status' in a ? a.status : a.error)) });
+    // Before the pre-scan: one body stalled the loop 2.8 s at +690 MB; ten stalled it 14.5 s at +970 MB.
+    expect(oneStall).toBeLessThan(1_000);
+    expect(onePeak).toBeLessThan(200);
+    expect(tenStall).toBeLessThan(1_500);
+    expect(tenPeak).toBeLessThan(300);
+    expect(readMs).toBeLessThan(2_000);
+    expect('status' in one && one.status).toBe(200);
+    expect((one as Posted).body.toString()).toContain('nesting deeper than the limit of 64');
+    for (const a of answers) {
+      // Refused by the pre-scan, or (past the buffered-bytes cap) by a 503: never parsed, never a crash.
+      expect('status' in a && [200, 503]).toContain('status' in a ? a.status : a.error);
+      if ('status' in a && a.status === 200) expect(a.body.toString()).toContain('nesting deeper than the limit of 64');
+    }
+  }, 20_000);
+});
+
+describe('item 6: buffered request bodies are capped', () => {
+  it('80 slow clients each holding a 16 MiB body: RSS growth stays bounded, the rest get 503 + Retry-After, a read is still answered', async () => {
+    const scheduler = await childScheduler();
+    await timedRead(scheduler.port);
+    const base = scheduler.rssMb();
+    const big = Buffer.alloc(SIXTEEN_MIB, ' ');
+    // Half declare their length, half stream chunked (no Content-Length to refuse up front).
+    const slow = Array.from({ length: 80 }, (_, i) => post(scheduler.port, big, { hold: true, chunked: i % 2 === 1 }));
+    cleanups.push(() => slow.forEach((s) => s.abort()));
+    await Promise.race([Promise.all(slow.map((s) => s.written)), new Promise((r) => setTimeout(r, 8_000))]);
+    await new Promise((r) => setTimeout(r, 500));
+    const readMs = await timedRead(scheduler.port);
+    const held = scheduler.rssMb() - base;
+    const peak = scheduler.peakMb() - base;
+    const answered = (await Promise.all(slow.map((s) => Promise.race([s.done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))])))).filter(
+      (a): a is Posted => a !== undefined && 'status' in a,
+    );
+    report('item 6: 80 slow 16 MiB bodies', { heldGrowthMb: held, peakGrowthMb: peak, readMs, refused503: answered.filter((a) => a.status === 503).length });
+    // Before the cap: +1,310 MB held for the 30 s body timeout.
+    expect(held).toBeLessThan(250);
+    expect(peak).toBeLessThan(400);
+    expect(readMs).toBeLessThan(2_000);
+    expect(answered.filter((a) => a.status === 503).length).toBeGreaterThanOrEqual(60);
+    for (const a of answered.filter((x) => x.status === 503)) expect(a.headers['retry-after']).toBe('1');
   }, 20_000);
 });
