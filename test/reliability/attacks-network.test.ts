@@ -14,6 +14,7 @@ import { AuroraAuthError } from '../../src/errors.js';
 import { decodeReply, encodeCall } from '../../src/protocol/index.js';
 import { startScheduler } from '../../src/scheduler/index.js';
 import { EXECUTORS as CLI_EXECUTORS, cleanEnv, runCli } from '../cli/helpers.js';
+import { makePki, startServer } from '../transport/helpers.js';
 import { hashPassword } from '../../src/scheduler/auth/password.js';
 import { ROOT, jobConfig, report, tempDir, writeExecutors } from './helpers.js';
 
@@ -99,6 +100,41 @@ describe('item 4: Basic credentials and a redirect to another port', () => {
     await viaNetrc.getJobs('www-data').catch(() => undefined);
     expect(b.seen.at(-1)!.authorization).toBe(`Basic ${Buffer.from(`carol:netrc-${PASSWORD}`).toString('base64')}`);
   });
+});
+
+describe('redirects from https: no downgrade, and the target\'s certificate is verified', () => {
+  it('https → http on another port gets no credentials, not even ~/.netrc\'s; https → an untrusted certificate is refused before anything is sent', async () => {
+    const pki = makePki();
+    const untrusted = makePki(); // its server certificate is signed by a CA the client does not trust
+    cleanups.push(() => pki.cleanup(), () => untrusted.cleanup());
+    const plain = await recorder(challenge);
+    const impostor = await startServer(challenge, { cert: untrusted.serverCert, key: untrusted.serverKey });
+    cleanups.push(() => impostor.close());
+    let target = `${plain.url}/api`;
+    const leader = await startServer((_req, res) => {
+      res.writeHead(307, { Location: target });
+      res.end();
+    }, { cert: pki.serverCert, key: pki.serverKey });
+    cleanups.push(() => leader.close());
+    const home = tempDir('aurora-ts-rel-netrc-');
+    writeFileSync(join(home, '.netrc'), 'machine 127.0.0.1 login carol password tls-Secret-9\n', { mode: 0o600 });
+
+    const client = new AuroraClient({ url: `https://127.0.0.1:${leader.port}/`, home, tls: { ca: pki.ca }, retry: false });
+    cleanups.push(() => client.close());
+    await client.getJobs('www-data').catch(() => undefined);
+    expect(leader.seen[0]!.headers.authorization).toMatch(/^Basic /);
+    expect(plain.seen).toHaveLength(1);
+    expect(plain.seen[0]!.authorization).toBeUndefined();
+
+    target = `${impostor.origin}/api`;
+    const error = await client.getJobs('www-data').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/certificate/i);
+    expect(error?.message).not.toContain('Secret');
+    expect(impostor.seen).toHaveLength(0);
+  }, 20_000);
 });
 
 describe('item 12: a long CLI wait leaks no abort listeners', () => {
