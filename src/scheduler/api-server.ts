@@ -59,6 +59,11 @@ export interface ApiServerOptions {
    */
   maxBufferedBytes?: number;
   /**
+   * Most open connections (default 2048); further ones are closed at once, so a flood of idle or
+   * slow-header connections cannot take every file descriptor the scheduler needs for tasks and state.
+   */
+  maxConnections?: number;
+  /**
    * Runs before the body is read; return true when it answered the request itself
    * (leader redirects and authentication challenges hook in here).
    */
@@ -95,6 +100,7 @@ export function createApiServer(options: ApiServerOptions): Server {
   server.requestTimeout = bodyTimeout;
   server.headersTimeout = Math.min(bodyTimeout, 60_000);
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = options.maxConnections ?? 2048;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];

@@ -85,6 +85,8 @@ export interface SchedulerOptions {
    * maxBodyBytes); a body past it gets HTTP 503 with Retry-After: 1, so slow large bodies cannot fill memory.
    */
   maxBufferedBytes?: number;
+  /** Most open API connections (default 2048); more are closed at once, keeping file descriptors for tasks and state. */
+  maxConnections?: number;
 }
 
 export interface RunningScheduler {
@@ -188,6 +190,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     maxDepth: options.maxDepth,
     bodyTimeoutMs: options.bodyTimeoutMs,
     maxBufferedBytes: options.maxBufferedBytes,
+    maxConnections: options.maxConnections,
     unimplemented: (method) =>
       RECOVERY.has(method)
         ? responses.make(ResponseCode.INVALID_REQUEST, `${method} is not supported: the aurora-ts local scheduler keeps no replicated log backups to recover from.`)

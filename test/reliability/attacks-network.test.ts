@@ -4,9 +4,9 @@
  * a long CLI wait that leaked abort listeners. Each test fails without its fix.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
@@ -175,7 +175,7 @@ describe('item 12: a long CLI wait leaks no abort listeners', () => {
  * kernel's high-water mark of its RSS, `stallMs()` the longest its event loop went without running
  * a 10 ms timer since the last call (ticks are measured inside it).
  */
-async function childScheduler(options: Record<string, unknown> = {}): Promise<{ url: string; port: number; rssMb(): number; peakMb(): number; stallMs(): Promise<number> }> {
+async function childScheduler(options: Record<string, unknown> = {}): Promise<{ url: string; port: number; rssMb(): number; peakMb(): number; fds(): number; stallMs(): Promise<number> }> {
   const all = { port: 0, executors: writeExecutors(tempDir()), cpus: 10, ramMb: 10_000, diskMb: 10_000, ...options };
   const script = `const { startScheduler } = await import(${JSON.stringify(join(ROOT, 'dist/scheduler/index.js'))});
 const s = await startScheduler(${JSON.stringify(all)});
@@ -216,6 +216,7 @@ process.stdout.write(JSON.stringify({ url: s.url }) + '\\n');`;
     port: Number(new URL(url).port),
     rssMb: () => status('VmRSS'),
     peakMb: () => status('VmHWM'),
+    fds: () => readdirSync(`/proc/${child.pid}/fd`).length,
     stallMs: async () => {
       child.stdin.write('\n');
       return (JSON.parse(await nextLine()) as { stall: number }).stall;
@@ -374,5 +375,29 @@ describe('item 8: a password-guessing flood', () => {
     expect(readMs).toBeLessThan(1_000);
     // The guesses were mostly refused without a check (429), and some were checked and failed (401).
     expect(statuses.get(429) ?? 0).toBeGreaterThan(statuses.get(401) ?? 0);
+  }, 20_000);
+});
+
+describe('go further: a connection flood', () => {
+  it('600 connections sending headers slowly: open descriptors stay under maxConnections, and reads are answered once they time out', async () => {
+    const scheduler = await childScheduler({ maxConnections: 300, bodyTimeoutMs: 2_000 });
+    await timedRead(scheduler.port);
+    const base = scheduler.fds();
+    const sockets: net.Socket[] = [];
+    cleanups.push(() => sockets.forEach((s) => s.destroy()));
+    for (let i = 0; i < 600; i++) {
+      const socket = net.connect({ port: scheduler.port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+      socket.on('error', () => undefined);
+      socket.write(`POST /api HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(1000)}`);
+      sockets.push(socket);
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    const during = scheduler.fds() - base;
+    await new Promise((r) => setTimeout(r, 2_500)); // past the 2 s header deadline
+    const readMs = await timedRead(scheduler.port);
+    report('go further: connection flood', { extraFds: during, readAfterMs: readMs });
+    // Without the cap every connection holds a descriptor until its header deadline (600 here; 5,000 took 5,020 fds and +74 MB).
+    expect(during).toBeLessThanOrEqual(310);
+    expect(readMs).toBeLessThan(1_000);
   }, 20_000);
 });
