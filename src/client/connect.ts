@@ -140,12 +140,13 @@ export function resolveTransport(options: ConnectOptions): Transport {
     const parsed = parseSchedulerUrl(url);
     const auth = options.auth ?? (parsed.credentials ? undefined : credentialsFor(parsed.url.hostname));
     // Credentials the caller gave (auth, userinfo) stay on this origin; ~/.netrc names machines, so its
-    // entry for a redirect target's host may go there (what the Python client does).
+    // entry for a redirect target's host may go there (what the Python client does), but not its
+    // `default` entry: the server, not the user, chose that host.
     const fromNetrc = options.auth === undefined && parsed.credentials === undefined;
     return {
       url,
       auth,
-      redirectAuth: fromNetrc ? (target: URL) => credentialsFor(target.hostname) : undefined,
+      redirectAuth: fromNetrc ? (target: URL) => credentialsFor(target.hostname, false) : undefined,
       timeoutMs: options.timeoutMs,
       tls: options.tls,
       userAgent: options.userAgent,
@@ -337,9 +338,9 @@ function directTarget(options: ConnectOptions): { url?: string; zk?: string; zkP
 }
 
 /** Credentials for a host from ~/.netrc, read once on first need; its warnings go to onEvent. */
-function lazyNetrc(options: ConnectOptions, emit: (e: ConnectEvent) => void): (host: string) => Credentials | undefined {
+function lazyNetrc(options: ConnectOptions, emit: (e: ConnectEvent) => void): (host: string, useDefault?: boolean) => Credentials | undefined {
   let netrc: Netrc | undefined | null = null;
-  return (host) => {
+  return (host, useDefault = true) => {
     if (options.netrc === false) return undefined;
     if (netrc === null) {
       if (options.netrc) netrc = options.netrc;
@@ -349,7 +350,7 @@ function lazyNetrc(options: ConnectOptions, emit: (e: ConnectEvent) => void): (h
         netrc = file?.netrc;
       }
     }
-    return netrc ? netrcCredentials(netrc, host) : undefined;
+    return netrc ? netrcCredentials(netrc, host, { useDefault }) : undefined;
   };
 }
 

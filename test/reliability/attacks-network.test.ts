@@ -99,6 +99,15 @@ describe('item 4: Basic credentials and a redirect to another port', () => {
     cleanups.push(() => viaNetrc.close());
     await viaNetrc.getJobs('www-data').catch(() => undefined);
     expect(b.seen.at(-1)!.authorization).toBe(`Basic ${Buffer.from(`carol:netrc-${PASSWORD}`).toString('base64')}`);
+
+    // netrc's `default` entry goes to hosts the user calls, not to one a redirect chose.
+    const other = tempDir('aurora-ts-rel-netrc-');
+    writeFileSync(join(other, '.netrc'), `default login dave password default-${PASSWORD}\n`, { mode: 0o600 });
+    const viaDefault = new AuroraClient({ url: a.url, home: other, retry: false });
+    cleanups.push(() => viaDefault.close());
+    await viaDefault.getJobs('www-data').catch(() => undefined);
+    expect(a.seen.at(-1)!.authorization).toBe(`Basic ${Buffer.from(`dave:default-${PASSWORD}`).toString('base64')}`);
+    expect(b.seen.at(-1)!.authorization).toBeUndefined();
   });
 });
 
