@@ -16,7 +16,7 @@ import type { AuroraMethod } from '../../gen/api.js';
 import { SCHEMA } from '../../gen/schema.js';
 import { ResponseCode, type Response } from '../../gen/types.js';
 import type { CallFilter, HttpAnswer } from '../api-server.js';
-import { LoginGate, type LoginGateOptions, type Refusal } from './login-gate.js';
+import { clientOf, LoginGate, type LoginGateOptions, type Refusal } from './login-gate.js';
 import { verifyPassword } from './password.js';
 import { WildcardPermission } from './permission.js';
 import type { UsersFile } from './users-file.js';
@@ -112,8 +112,7 @@ export function createBasicAuth(options: BasicAuthOptions): BasicAuth {
     const hash = user?.passwordHash ?? DUMMY_HASH;
     const digest = createHash('sha256').update(`${credentials.username}\0${hash}\0${credentials.password}`).digest('base64');
     if (user && remembered.has(digest)) return user.name;
-    // Unknown clients (no address: a closed socket) share one line in the gate.
-    const ok = await gate.check(request.socket.remoteAddress ?? 'unknown', async () => (await verifyPassword(credentials.password, hash)) && user !== undefined);
+    const ok = await gate.check(clientOf(request.socket.remoteAddress), async () => (await verifyPassword(credentials.password, hash)) && user !== undefined);
     if (typeof ok === 'object') {
       // Held a while before answering, so a client that re-sends at once cannot turn refusals into a request flood.
       await new Promise((resolve) => setTimeout(resolve, Math.min(ok.retryAfterMs, REFUSAL_DELAY_MS)));

@@ -5,7 +5,8 @@
  * - runs at most `concurrency` checks at once, leaving the other pool threads to file I/O;
  * - takes waiting checks in turn from each client (remote address), clients without recent failures
  *   first, and keeps one slot for those alone, so a pile of guesses does not delay a valid login;
- * - holds at most `perClient` waiting checks per client and refuses the rest at once (no scrypt);
+ * - holds at most `perClient` waiting checks per client (and `maxWaiting` in all) and refuses the rest
+ *   at once (no scrypt);
  * - after `failureThreshold` failures in a row from a client, refuses its checks for a back-off that
  *   doubles up to `maxBackoffMs`; a success resets it.
  */
@@ -15,6 +16,8 @@ export interface LoginGateOptions {
   concurrency?: number;
   /** Checks one client may have waiting (default 16); more are refused. */
   perClient?: number;
+  /** Checks waiting over all clients (default 1024); more are refused. */
+  maxWaiting?: number;
   /** Failures in a row before a client is backed off (default 20). */
   failureThreshold?: number;
   /** First back-off (default 1 s), doubling per further failure up to `maxBackoffMs` (default 30 s). */
@@ -45,6 +48,8 @@ const MAX_CLIENTS_REMEMBERED = 10_000;
 export class LoginGate {
   private readonly concurrency: number;
   private readonly perClient: number;
+  private readonly maxWaiting: number;
+  private waiting = 0;
   private readonly failureThreshold: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
@@ -58,6 +63,7 @@ export class LoginGate {
   constructor(options: LoginGateOptions = {}) {
     this.concurrency = options.concurrency ?? 2;
     this.perClient = options.perClient ?? 16;
+    this.maxWaiting = options.maxWaiting ?? 1024;
     this.failureThreshold = options.failureThreshold ?? 20;
     this.backoffMs = options.backoffMs ?? 1_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
@@ -74,8 +80,9 @@ export class LoginGate {
     const wait = record ? record.until - this.now() : 0;
     if (wait > 0) return { refused: 'backoff', retryAfterMs: wait };
     const queue = this.queues.get(client) ?? [];
-    if (queue.length >= this.perClient) return { refused: 'busy', retryAfterMs: 1_000 };
+    if (queue.length >= this.perClient || this.waiting >= this.maxWaiting) return { refused: 'busy', retryAfterMs: 1_000 };
 
+    this.waiting += 1;
     await new Promise<void>((start) => {
       queue.push({ start });
       if (!this.queues.has(client)) this.queues.set(client, queue);
@@ -110,6 +117,7 @@ export class LoginGate {
       this.queues.delete(client);
       if (queue.length > 0) this.queues.set(client, queue);
       this.running += 1;
+      this.waiting -= 1;
       waiting.start();
     }
   }
@@ -136,4 +144,20 @@ export class LoginGate {
     this.records.set(client, record);
     if (this.records.size > MAX_CLIENTS_REMEMBERED) this.records.delete(this.records.keys().next().value as string);
   }
+}
+
+/**
+ * The gate's name for the client at `address`: IPv4 as is, IPv6 by its /64 (one host usually holds a
+ * whole /64, so rotating addresses inside it must not buy fresh turns or escape a back-off).
+ */
+export function clientOf(address: string | undefined): string {
+  if (address === undefined || address === '') return 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
