@@ -415,3 +415,22 @@ describe('go further: a connection flood', () => {
     expect(readMs).toBeLessThan(1_000);
   }, 20_000);
 });
+
+describe('go further: what a failed login writes to the log', () => {
+  it('a 10,000-character user name is quoted by its first 64 characters only, and no password is logged', async () => {
+    const dir = tempDir('aurora-ts-rel-logname-');
+    const users = join(dir, 'security.ini');
+    writeFileSync(users, ['[users]', `deployer = ${await hashPassword('right-Pa55')}, deploy`, '[roles]', 'deploy = *'].join('\n'));
+    const logs: string[] = [];
+    const scheduler = await startScheduler({ port: 0, executors: writeExecutors(tempDir()), basicAuthFile: users, onLog: (m) => logs.push(m) });
+    cleanups.push(() => scheduler.close());
+    const name = 'x'.repeat(10_000);
+    const kill = encodeCall('binary', 'killTasks', 1, { job: { role: 'www-data', environment: 'devel', name: 'x' }, instances: [0], message: 'm' });
+    const reply = await post(Number(new URL(scheduler.url).port), kill, { headers: { authorization: `Basic ${Buffer.from(`${name}:log-Secret-1`).toString('base64')}` } }).done;
+    expect('status' in reply && reply.status).toBe(401);
+    const line = logs.find((l) => l.startsWith('Authentication failed'));
+    expect(line).toBeDefined();
+    expect(line!.length).toBeLessThan(200);
+    expect(logs.join('\n')).not.toContain('log-Secret-1');
+  });
+});

@@ -119,7 +119,9 @@ export function createBasicAuth(options: BasicAuthOptions): BasicAuth {
       return ok;
     }
     if (!ok || user === undefined) {
-      log(`Authentication failed for user ${JSON.stringify(credentials.username)}.`);
+      // The name is the caller's text (up to the 16 KiB header limit): quote only its start.
+      const name = credentials.username.length > 64 ? `${credentials.username.slice(0, 64)}…` : credentials.username;
+      log(`Authentication failed for user ${JSON.stringify(name)}.`);
       return undefined;
     }
     if (remembered.size >= MAX_REMEMBERED) remembered.clear();
