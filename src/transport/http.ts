@@ -232,7 +232,9 @@ class HttpTransport implements Transport {
         return payload;
       }
       if (response.status === 401 || response.status === 403) {
-        throw authError(response.status, response.headers.get('www-authenticate'), username, ctx);
+        // Say so when this hop is a redirect the caller's credentials were kept from.
+        const withheld = username === undefined && target.origin !== this.base.origin && carriesCredentials(this.headers) ? this.base : undefined;
+        throw authError(response.status, response.headers.get('www-authenticate'), username, ctx, withheld);
       }
       throw httpError(response.status, response.statusText, payload, ctx);
     }
@@ -313,6 +315,11 @@ class HttpTransport implements Transport {
       // A debug listener must not change the outcome of a call.
     }
   }
+}
+
+/** Whether the transport's own headers identify the caller (Basic auth, a cookie...). */
+function carriesCredentials(headers: Record<string, string>): boolean {
+  return Object.keys(headers).some((name) => SENSITIVE_HEADERS.has(name));
 }
 
 interface Progress {

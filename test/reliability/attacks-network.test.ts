@@ -78,6 +78,7 @@ describe('item 4: Basic credentials and a redirect to another port', () => {
     // B asked for credentials and got none: the error says so, and holds no secret.
     expect(error).toBeInstanceOf(AuroraAuthError);
     expect((error as Error).message).toContain('no credentials were sent');
+    expect((error as Error).message).toContain(`the credentials for ${a.url} are not sent to another origin a redirect names: call ${b.url} directly`);
     expect((error as Error).message).not.toContain(PASSWORD);
   });
 
