@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { AuroraError } from '../errors.js';
 import type { AuroraMethod } from '../gen/api.js';
 import { ResponseCode, type Response } from '../gen/types.js';
+import { clientOf } from './client-address.js';
 import {
   decodeCall,
   encodeException,
@@ -55,7 +56,8 @@ export interface ApiServerOptions {
   /**
    * Most bytes of request bodies held at once, over all connections (default 64 MiB, and never less
    * than maxBodyBytes); a body that would pass it gets HTTP 503 with Retry-After, so many slow large
-   * bodies cannot fill memory. Small calls never come near it.
+   * bodies cannot fill memory. One client (address, or IPv6 /64) may hold at most maxBodyBytes of it,
+   * so a few slow connections cannot take it all. Small calls never come near it.
    */
   maxBufferedBytes?: number;
   /**
@@ -87,6 +89,7 @@ export function createApiServer(options: ApiServerOptions): Server {
   const bodyTimeout = options.bodyTimeoutMs ?? 30_000;
   const maxBuffered = Math.max(options.maxBufferedBytes ?? 64 * 1024 * 1024, maxBody);
   let buffered = 0;
+  const bufferedBy = new Map<string, number>();
   // Node checks request/header deadlines only every connectionsCheckingInterval (30 s by default), which
   // would let a slow client hold a socket far past bodyTimeoutMs: check often enough to honour it.
   const checkEvery = Math.min(1_000, Math.max(50, Math.floor(bodyTimeout / 4)));
@@ -197,10 +200,17 @@ export function createApiServer(options: ApiServerOptions): Server {
       const chunks: Buffer[] = [];
       let size = 0;
       let held = 0;
-      const release = (): void => {
-        buffered -= held;
-        held = 0;
+      const client = clientOf(request.socket.remoteAddress);
+      const heldBy = (): number => bufferedBy.get(client) ?? 0;
+      const hold = (bytes: number): void => {
+        buffered += bytes;
+        held += bytes;
+        const next = heldBy() + bytes;
+        if (next === 0) bufferedBy.delete(client);
+        else bufferedBy.set(client, next);
       };
+      const release = (): void => hold(-held);
+      const over = (bytes: number): boolean => buffered + bytes > maxBuffered || heldBy() + bytes > maxBody;
       const refuse = (outcome: 'too-large' | 'busy' | 'aborted'): void => {
         release();
         chunks.length = 0;
@@ -208,16 +218,15 @@ export function createApiServer(options: ApiServerOptions): Server {
         request.resume(); // drained, not kept: the socket ends at requestTimeout at the latest
         resolve(outcome);
       };
-      if (declared > 0 && buffered + declared > maxBuffered) {
+      if (declared > 0 && over(declared)) {
         refuse('busy');
         return;
       }
       request.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > limit) return refuse('too-large');
-        if (buffered + chunk.length > maxBuffered) return refuse('busy');
-        buffered += chunk.length;
-        held += chunk.length;
+        if (over(chunk.length)) return refuse('busy');
+        hold(chunk.length);
         chunks.push(chunk);
       });
       request.on('end', () => resolve({ body: Buffer.concat(chunks), release }));

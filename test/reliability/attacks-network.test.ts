@@ -325,8 +325,9 @@ describe('item 6: buffered request bodies are capped', () => {
     await timedRead(scheduler.port);
     const base = scheduler.rssMb();
     const big = Buffer.alloc(SIXTEEN_MIB, ' ');
-    // Half declare their length, half stream chunked (no Content-Length to refuse up front).
-    const slow = Array.from({ length: 80 }, (_, i) => post(scheduler.port, big, { hold: true, chunked: i % 2 === 1 }));
+    // Half declare their length, half stream chunked (no Content-Length to refuse up front); each from
+    // its own address, so the total cap is what holds them back, not the per-client one.
+    const slow = Array.from({ length: 80 }, (_, i) => post(scheduler.port, big, { hold: true, chunked: i % 2 === 1, from: `127.0.1.${i + 1}` }));
     cleanups.push(() => slow.forEach((s) => s.abort()));
     await Promise.race([Promise.all(slow.map((s) => s.written)), new Promise((r) => setTimeout(r, 8_000))]);
     await new Promise((r) => setTimeout(r, 500));
@@ -343,6 +344,28 @@ describe('item 6: buffered request bodies are capped', () => {
     expect(readMs).toBeLessThan(2_000);
     expect(answered.filter((a) => a.status === 503).length).toBeGreaterThanOrEqual(60);
     for (const a of answered.filter((x) => x.status === 503)) expect(a.headers['retry-after']).toBe('1');
+  }, 20_000);
+});
+
+describe('go further: one client cannot take the whole body budget', () => {
+  it('4 slow 16 MiB bodies from one address: 3 are refused, and a write from another client is not', async () => {
+    const scheduler = await childScheduler();
+    // Four bodies of exactly maxBodyBytes, all but one byte sent: without a per-client limit they fill
+    // the 64 MiB budget to within 4 bytes and every other client gets 503.
+    const big = Buffer.alloc(16 * 1024 * 1024, ' ');
+    const slow = Array.from({ length: 4 }, () => post(scheduler.port, big, { hold: true, from: '127.0.0.2' }));
+    cleanups.push(() => slow.forEach((s) => s.abort()));
+    await Promise.race([Promise.all(slow.map((s) => s.written)), new Promise((r) => setTimeout(r, 5_000))]);
+    await new Promise((r) => setTimeout(r, 300));
+    // A ~1 KiB createJob from 127.0.0.1 while 127.0.0.2 holds what it may.
+    const write = await post(scheduler.port, encodeCall('binary', 'createJob', 5, { description: jobConfig('budget') })).done;
+    const answered = (await Promise.all(slow.map((s) => Promise.race([s.done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))])))).filter(
+      (a): a is Posted => a !== undefined && 'status' in a,
+    );
+    report('go further: per-client body budget', { writeStatus: 'status' in write ? write.status : write.error, refused503: answered.filter((a) => a.status === 503).length });
+    expect('status' in write && write.status).toBe(200);
+    expect(decodeReply('binary', 'createJob', (write as Posted).body).responseCode).toBe(1);
+    expect(answered.filter((a) => a.status === 503)).toHaveLength(3);
   }, 20_000);
 });
 

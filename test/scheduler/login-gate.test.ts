@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clientOf, LoginGate } from '../../src/scheduler/auth/login-gate.js';
+import { LoginGate } from '../../src/scheduler/auth/login-gate.js';
+import { clientOf } from '../../src/scheduler/client-address.js';
 
 /** A check the test finishes by hand, recording when it started. */
 function manual(started: string[], name: string): { run: () => Promise<boolean>; finish(ok: boolean): void } {
