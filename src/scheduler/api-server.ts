@@ -133,7 +133,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     if (read === 'busy') {
       response.setHeader('Retry-After', '1');
       response.setHeader('Connection', 'close');
-      plain(response, 503, `the scheduler is holding ${maxBuffered} bytes of request bodies already; retry shortly`);
+      plain(response, 503, `too many request body bytes are arriving at once (over ${maxBuffered} in all or ${maxBody} from one client); retry shortly`);
       return;
     }
     if (read === 'aborted') return;
