@@ -211,12 +211,15 @@ export async function waitForInstances(ctx: CliContext, client: AuroraClient, ke
   }
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts; removes its listener either way (one per poll would pile up). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const done = (): void => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -146,9 +146,14 @@ export function resolveTransport(options: ConnectOptions): Transport {
   const httpOptions = (url: string): HttpTransportOptions => {
     const parsed = parseSchedulerUrl(url);
     const auth = options.auth ?? (parsed.credentials ? undefined : credentialsFor(parsed.url.hostname));
+    // Credentials the caller gave (auth, userinfo) stay on this origin; ~/.netrc names machines, so its
+    // entry for a redirect target's host may go there (what the Python client does), but not its
+    // `default` entry: the server, not the user, chose that host.
+    const fromNetrc = options.auth === undefined && parsed.credentials === undefined;
     return {
       url,
       auth,
+      redirectAuth: fromNetrc ? (target: URL) => credentialsFor(target.hostname, false) : undefined,
       timeoutMs: options.timeoutMs,
       tls: options.tls,
       userAgent: options.userAgent,
@@ -340,9 +345,9 @@ function directTarget(options: ConnectOptions): { url?: string; zk?: string; zkP
 }
 
 /** Credentials for a host from ~/.netrc, read once on first need; its warnings go to onEvent. */
-function lazyNetrc(options: ConnectOptions, emit: (e: ConnectEvent) => void): (host: string) => Credentials | undefined {
+function lazyNetrc(options: ConnectOptions, emit: (e: ConnectEvent) => void): (host: string, useDefault?: boolean) => Credentials | undefined {
   let netrc: Netrc | undefined | null = null;
-  return (host) => {
+  return (host, useDefault = true) => {
     if (options.netrc === false) return undefined;
     if (netrc === null) {
       if (options.netrc) netrc = options.netrc;
@@ -352,7 +357,7 @@ function lazyNetrc(options: ConnectOptions, emit: (e: ConnectEvent) => void): (h
         netrc = file?.netrc;
       }
     }
-    return netrc ? netrcCredentials(netrc, host) : undefined;
+    return netrc ? netrcCredentials(netrc, host, { useDefault }) : undefined;
   };
 }
 

@@ -95,10 +95,13 @@ export function parseNetrc(text: string, file = '.netrc'): Netrc {
   return { machines, default: fallback };
 }
 
-/** The credentials for `host` (a host name, no port), or undefined when neither it nor `default` is listed. */
-export function netrcCredentials(netrc: Netrc, host: string): Credentials | undefined {
+/**
+ * The credentials for `host` (a host name, no port), or undefined when neither it nor `default` is
+ * listed; with `useDefault: false` only a `machine` entry naming the host counts.
+ */
+export function netrcCredentials(netrc: Netrc, host: string, options: { useDefault?: boolean } = {}): Credentials | undefined {
   const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  const entry = netrc.machines.get(bare) ?? netrc.machines.get(host.toLowerCase()) ?? netrc.default;
+  const entry = netrc.machines.get(bare) ?? netrc.machines.get(host.toLowerCase()) ?? (options.useDefault === false ? undefined : netrc.default);
   if (!entry) return undefined;
   const username = entry.login !== '' ? entry.login : entry.account;
   if (username === '' && entry.password === '') return undefined;

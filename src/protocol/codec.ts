@@ -5,7 +5,7 @@
  */
 import { AuroraProtocolError, type AuroraErrorOptions } from '../errors.js';
 import type { ApiSchema, FieldDef, MethodDef, StructDef } from './schema.js';
-import { BinaryReader, BinaryWriter, JsonWriter, protocolFault, toAuroraError } from './runtime.js';
+import { BinaryReader, BinaryWriter, JsonWriter, jsonNestingWithin, protocolFault, toAuroraError } from './runtime.js';
 import type { CompileInput, LazyCompiler } from './compile.js';
 import { compileBinaryDecoders, compileBinaryEncoders, type BinaryDecoder, type BinaryEncoder } from './compile-binary.js';
 import { compileJsonDecoders, compileJsonEncoders, type JsonDecoder, type JsonEncoder } from './compile-json.js';
@@ -174,7 +174,13 @@ export function createCodec(schema: ApiSchema): Codec {
     return jsonDec.get(key)(tree, depth, limit);
   }
 
-  function parseJson(bytes: Uint8Array): unknown {
+  /**
+   * Each Thrift level costs TJSON at most two levels of brackets (a field's `{"rec": {...}}`, a map's
+   * `["str","rec",n,{"k": {...}}]`), plus the message envelope: a tree deeper than this bound would
+   * fail the decoders' depth check anyway, so it is refused before JSON.parse builds it.
+   */
+  function parseJson(bytes: Uint8Array, limit: number): unknown {
+    if (!jsonNestingWithin(bytes, 2 * limit + 4)) throw protocolFault(`nesting deeper than the limit of ${limit}`);
     const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     try {
       return JSON.parse(text);
@@ -236,7 +242,7 @@ export function createCodec(schema: ApiSchema): Codec {
         env = binReadEnvelope(r);
         return body(env, (key) => binDecode(r, key));
       }
-      const msg = jsonReadEnvelope(parseJson(bytes));
+      const msg = jsonReadEnvelope(parseJson(bytes, limit));
       env = msg;
       return body(env, (key) => jsonDecode(key, msg.body, limit));
     } catch (e) {
@@ -271,7 +277,7 @@ export function createCodec(schema: ApiSchema): Codec {
       const limit = maxDepth(limits);
       try {
         if (protocol === 'binary') return binDecode(new BinaryReader(bytes, limit), struct) as T;
-        return jsonDecode(struct, parseJson(bytes), limit) as T;
+        return jsonDecode(struct, parseJson(bytes, limit), limit) as T;
       } catch (e) {
         throw toAuroraError(e, struct, true);
       }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { AuroraError } from '../errors.js';
 import type { AuroraMethod } from '../gen/api.js';
 import { ResponseCode, type Response } from '../gen/types.js';
+import { clientOf } from './client-address.js';
 import {
   decodeCall,
   encodeException,
@@ -53,6 +54,18 @@ export interface ApiServerOptions {
   /** A request body must arrive within this many ms (default 30 s); slower requests get HTTP 408. */
   bodyTimeoutMs?: number;
   /**
+   * Most bytes of request bodies held at once, over all connections (default 64 MiB, and never less
+   * than maxBodyBytes); a body that would pass it gets HTTP 503 with Retry-After, so many slow large
+   * bodies cannot fill memory. One client (address, or IPv6 /64) may hold at most maxBodyBytes of it,
+   * so a few slow connections cannot take it all. Small calls never come near it.
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Most open connections (default 2048); further ones are closed at once, so a flood of idle or
+   * slow-header connections cannot take every file descriptor the scheduler needs for tasks and state.
+   */
+  maxConnections?: number;
+  /**
    * Runs before the body is read; return true when it answered the request itself
    * (leader redirects and authentication challenges hook in here).
    */
@@ -74,6 +87,9 @@ function contentTypeOf(protocol: WireProtocol): string {
 export function createApiServer(options: ApiServerOptions): Server {
   const maxBody = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const bodyTimeout = options.bodyTimeoutMs ?? 30_000;
+  const maxBuffered = Math.max(options.maxBufferedBytes ?? 64 * 1024 * 1024, maxBody);
+  let buffered = 0;
+  const bufferedBy = new Map<string, number>();
   // Node checks request/header deadlines only every connectionsCheckingInterval (30 s by default), which
   // would let a slow client hold a socket far past bodyTimeoutMs: check often enough to honour it.
   const checkEvery = Math.min(1_000, Math.max(50, Math.floor(bodyTimeout / 4)));
@@ -87,6 +103,7 @@ export function createApiServer(options: ApiServerOptions): Server {
   server.requestTimeout = bodyTimeout;
   server.headersTimeout = Math.min(bodyTimeout, 60_000);
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = options.maxConnections ?? 2048;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];
@@ -108,16 +125,27 @@ export function createApiServer(options: ApiServerOptions): Server {
       return;
     }
     const outProtocol = responseProtocol(request.headers.accept);
-    const body = await readBody(request, maxBody);
-    if (body === 'too-large') {
+    const read = await readBody(request, maxBody);
+    if (read === 'too-large') {
       plain(response, 413, `request body exceeds ${maxBody} bytes`);
       return;
     }
-    if (body === 'aborted') return;
+    if (read === 'busy') {
+      response.setHeader('Retry-After', '1');
+      response.setHeader('Connection', 'close');
+      plain(response, 503, `too many request body bytes are arriving at once (over ${maxBuffered} in all or ${maxBody} from one client); retry shortly`);
+      return;
+    }
+    if (read === 'aborted') return;
 
     let call: ReturnType<typeof decodeCall>;
     try {
-      call = decodeCall(inProtocol, body, { maxDepth: options.maxDepth ?? 64 });
+      // The body's bytes count against maxBuffered until decoded (after that only the call remains).
+      try {
+        call = decodeCall(inProtocol, read.body, { maxDepth: options.maxDepth ?? 64 });
+      } finally {
+        read.release();
+      }
     } catch (error) {
       // Bytes that are not a call we know: a TApplicationException, as Thrift servers answer.
       const e = error instanceof ThriftMessageError ? error : undefined;
@@ -157,7 +185,11 @@ export function createApiServer(options: ApiServerOptions): Server {
     send(response, outProtocol, bytes);
   }
 
-  function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  /**
+   * The whole body, counted against `maxBuffered` as it arrives ('busy' once it would pass it, its
+   * bytes dropped at once); the caller calls `release` when done with it.
+   */
+  function readBody(request: IncomingMessage, limit: number): Promise<{ body: Buffer; release: () => void } | 'too-large' | 'busy' | 'aborted'> {
     return new Promise((resolve) => {
       const declared = Number(request.headers['content-length'] ?? NaN);
       if (declared > limit) {
@@ -167,19 +199,39 @@ export function createApiServer(options: ApiServerOptions): Server {
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      let held = 0;
+      const client = clientOf(request.socket.remoteAddress);
+      const heldBy = (): number => bufferedBy.get(client) ?? 0;
+      const hold = (bytes: number): void => {
+        buffered += bytes;
+        held += bytes;
+        const next = heldBy() + bytes;
+        if (next === 0) bufferedBy.delete(client);
+        else bufferedBy.set(client, next);
+      };
+      const release = (): void => hold(-held);
+      const over = (bytes: number): boolean => buffered + bytes > maxBuffered || heldBy() + bytes > maxBody;
+      const refuse = (outcome: 'too-large' | 'busy' | 'aborted'): void => {
+        release();
+        chunks.length = 0;
+        request.removeAllListeners('data');
+        request.resume(); // drained, not kept: the socket ends at requestTimeout at the latest
+        resolve(outcome);
+      };
+      if (declared > 0 && over(declared)) {
+        refuse('busy');
+        return;
+      }
       request.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > limit) {
-          request.removeAllListeners('data');
-          request.resume();
-          resolve('too-large');
-          return;
-        }
+        if (size > limit) return refuse('too-large');
+        if (over(chunk.length)) return refuse('busy');
+        hold(chunk.length);
         chunks.push(chunk);
       });
-      request.on('end', () => resolve(Buffer.concat(chunks)));
-      request.on('aborted', () => resolve('aborted'));
-      request.on('error', () => resolve('aborted'));
+      request.on('end', () => resolve({ body: Buffer.concat(chunks), release }));
+      request.on('aborted', () => refuse('aborted'));
+      request.on('error', () => refuse('aborted'));
     });
   }
 

@@ -107,6 +107,13 @@ export interface SchedulerOptions {
    * option has no effect; with `workDir` the tasks are stopped and the directory (yours) kept.
    */
   keepOnExit?: boolean;
+  /**
+   * Most bytes of /api request bodies buffered at once over all connections (default 64 MiB, at least
+   * maxBodyBytes); a body past it gets HTTP 503 with Retry-After: 1, so slow large bodies cannot fill memory.
+   */
+  maxBufferedBytes?: number;
+  /** Most open API connections (default 2048); more are closed at once, keeping file descriptors for tasks and state. */
+  maxConnections?: number;
 }
 
 /** A start-up failure to listen (busy port, address not on this machine, privileged port): names the option. */
@@ -239,6 +246,8 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     maxBodyBytes: options.maxBodyBytes,
     maxDepth: options.maxDepth,
     bodyTimeoutMs: options.bodyTimeoutMs,
+    maxBufferedBytes: options.maxBufferedBytes,
+    maxConnections: options.maxConnections,
     unimplemented: (method) =>
       RECOVERY.has(method)
         ? responses.make(ResponseCode.INVALID_REQUEST, `${method} is not supported: the aurora-ts local scheduler keeps no replicated log backups to recover from.`)

@@ -104,12 +104,16 @@ export function authError(
   challenge: string | null,
   username: string | undefined,
   ctx: FailureContext,
+  withheldFrom?: URL,
 ): AuroraAuthError {
   const head = `${ctx.method}: HTTP ${status} from ${ctx.url.href}`;
   let detail: string;
   if (username === undefined) {
     const scheme = challenge ? challenge.trim().split(/\s+/)[0] : undefined;
     detail = `no credentials were sent${scheme ? `; the scheduler asks for ${scheme} authentication` : ''}`;
+    if (withheldFrom !== undefined) {
+      detail += `; the credentials for ${withheldFrom.origin} are not sent to another origin a redirect names: call ${ctx.url.origin} directly, or list its host in ~/.netrc`;
+    }
   } else if (status === 401) {
     detail = `the scheduler rejected the credentials of user "${username}"`;
   } else {

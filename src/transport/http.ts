@@ -1,6 +1,6 @@
 /**
  * The only module that decides HTTP (node-http.ts sends it). One POST per Thrift call over keep-alive agents; redirects are
- * followed here (not by fetch) so the same bytes are re-posted and credentials stay on their host;
+ * followed here (not by fetch) so the same bytes are re-posted and credentials stay on their origin;
  * one deadline covers connect, redirects and the whole body, so no call can stay pending.
  */
 import { readFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ const DEFAULT_MAX_REDIRECTS = 3;
 // 10,000 tasks are about 16 MB of TJSON; this leaves room for big clusters while bounding memory.
 const DEFAULT_MAX_REPLY_BYTES = 256 * 1024 * 1024;
 const REDIRECTS = new Set([301, 302, 307, 308]);
-/** Headers that identify the caller: sent only to the host the user named. */
+/** Headers that identify the caller: sent only to the origin (scheme, host, port) the user named. */
 const SENSITIVE_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
 /** The headers that make the scheduler (TContentAwareServlet) pick the codec both ways. */
@@ -65,6 +65,7 @@ class HttpTransport implements Transport {
   private readonly headers: Record<string, string>;
   private readonly userAgent: string | undefined;
   private readonly onEvent: ((e: TransportEvent) => void) | undefined;
+  private readonly redirectAuth: HttpTransportOptions['redirectAuth'];
   // Made on first use: loading node:https (tls, crypto) costs an SDK import about 10 ms.
   private httpAgent: http.Agent | undefined;
   private httpsAgent: https.Agent | undefined;
@@ -124,6 +125,7 @@ class HttpTransport implements Transport {
       rejectUnauthorized: tls.insecure !== true,
     };
     this.fetchImpl = options.fetch ?? nodeHttpFetch;
+    this.redirectAuth = options.redirectAuth;
     this.userAgent = options.userAgent;
     this.onEvent = options.onEvent;
   }
@@ -193,7 +195,7 @@ class HttpTransport implements Transport {
     for (let hop = 0; ; hop += 1) {
       progress.url = target;
       progress.phase = 'request';
-      const headers = this.headersFor(target, contentType, accept);
+      const { headers, username } = this.headersFor(target, contentType, accept);
       this.emit({ type: 'request', method, url: target.href, protocol: call.protocol, bytes: body.byteLength, hop });
       const sentAt = performance.now();
       const response = await this.fetchImpl(target.href, {
@@ -231,8 +233,9 @@ class HttpTransport implements Transport {
         return payload;
       }
       if (response.status === 401 || response.status === 403) {
-        const sentAuth = 'authorization' in headers;
-        throw authError(response.status, response.headers.get('www-authenticate'), sentAuth ? this.username ?? '(from headers)' : undefined, ctx);
+        // Say so when this hop is a redirect the caller's credentials were kept from.
+        const withheld = username === undefined && target.origin !== this.base.origin && carriesCredentials(this.headers) ? this.base : undefined;
+        throw authError(response.status, response.headers.get('www-authenticate'), username, ctx, withheld);
       }
       throw httpError(response.status, response.statusText, payload, ctx);
     }
@@ -247,19 +250,33 @@ class HttpTransport implements Transport {
     return this.httpAgent;
   }
 
-  /** Credentials go only to the host the user named, and never from https down to http. */
-  private headersFor(target: URL, contentType: string, accept: string): Record<string, string> {
-    const trusted =
-      target.hostname.toLowerCase() === this.base.hostname.toLowerCase() &&
-      !(this.base.protocol === 'https:' && target.protocol === 'http:');
+  /**
+   * Credentials go only to the origin the user named (scheme, host and port, as curl since
+   * CVE-2022-27776 and the fetch standard): another port on the same host is another server. A
+   * redirect elsewhere carries only what `redirectAuth` grants for that host (~/.netrc's entry), and
+   * never goes from https down to http.
+   */
+  private headersFor(target: URL, contentType: string, accept: string): { headers: Record<string, string>; username: string | undefined } {
+    const sameOrigin = target.origin === this.base.origin;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.headers)) {
-      if (trusted || !SENSITIVE_HEADERS.has(name)) headers[name] = value;
+      if (sameOrigin || !SENSITIVE_HEADERS.has(name)) headers[name] = value;
+    }
+    let username = sameOrigin && headers.authorization !== undefined ? (this.username ?? '(from headers)') : undefined;
+    const downgrade = this.base.protocol === 'https:' && target.protocol === 'http:';
+    const granted = !sameOrigin && !downgrade ? this.redirectAuth?.(target) : undefined;
+    if (granted) {
+      const token = Buffer.from(`${granted.username}:${granted.password}`, 'utf8').toString('base64');
+      headers.authorization = `Basic ${token}`;
+      username = granted.username;
+      for (const secret of [granted.password, token, encodeURIComponent(granted.password)]) {
+        if (!this.secrets.includes(secret)) this.secrets.push(secret);
+      }
     }
     headers['content-type'] = contentType;
     headers.accept = accept;
     headers['user-agent'] = this.userAgent ?? `aurora-ts/${version()} node/${process.version}`;
-    return headers;
+    return { headers, username };
   }
 
   private redirectTarget(response: FetchResponse, ctx: FailureContext): URL {
@@ -308,6 +325,11 @@ class HttpTransport implements Transport {
       // A debug listener must not change the outcome of a call.
     }
   }
+}
+
+/** Whether the transport's own headers identify the caller (Basic auth, a cookie...). */
+function carriesCredentials(headers: Record<string, string>): boolean {
+  return Object.keys(headers).some((name) => SENSITIVE_HEADERS.has(name));
 }
 
 interface Progress {

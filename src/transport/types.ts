@@ -38,8 +38,14 @@ export interface HttpTransportOptions {
    * transport's keep-alive agents carrying the `tls` options; a fetch that ignores `agent` ignores those.
    */
   fetch?: FetchLike;
-  /** Extra headers sent with every call. Authorization/Cookie ones follow redirects only to the same host. */
+  /** Extra headers sent with every call. Authorization/Cookie ones follow redirects only to the same origin. */
   headers?: Record<string, string>;
+  /**
+   * Basic credentials for a redirect target of another origin (scheme, host or port differ), which
+   * otherwise gets none; never asked for an https to http redirect. The client passes ~/.netrc's
+   * entry for the target's host, as Aurora's Python client (requests) does on a redirect.
+   */
+  redirectAuth?: (target: URL) => { username: string; password: string } | undefined;
   /** Debug events. Never carries credentials; a throwing listener is ignored. */
   onEvent?: (e: TransportEvent) => void;
 }

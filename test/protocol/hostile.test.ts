@@ -187,14 +187,21 @@ describe('TJSON: crafted counts, shapes and nesting', () => {
     const deep = '['.repeat(10_000) + ']'.repeat(10_000);
     const ms = timed(() => expect(() => decodeReply('json', 'getTasksStatus', reply(`{"6":{"lst":["rec",1,${deep}]}}`))).toThrow(AuroraProtocolError));
     expect(ms).toBeLessThan(200);
-    // Where the schema wants a string, a 10,000-deep struct under another tag is skipped unread (as Apache skips mistyped fields).
+    // Where the schema wants a string, a mistyped struct under another tag is skipped unread (as Apache skips mistyped fields)...
+    const shallow = '{"1":{"rec":'.repeat(20) + '{}' + '}}'.repeat(20);
+    expect(decodeStruct('json', 'Response', Buffer.from(`{"5":{"rec":${shallow}}}`))).toMatchObject({ serverInfo: { clusterName: undefined } });
+    // ...but brackets past the depth bound are refused before JSON.parse builds them, wherever they are.
     const structs = '{"1":{"rec":'.repeat(10_000) + '{}' + '}}'.repeat(10_000);
-    expect(decodeStruct('json', 'Response', Buffer.from(`{"5":{"rec":${structs}}}`))).toMatchObject({ serverInfo: { clusterName: undefined } });
+    expect(() => decodeStruct('json', 'Response', Buffer.from(`{"5":{"rec":${structs}}}`))).toThrow(/nesting deeper than the limit of 64/);
   });
 
-  it('10,000-deep JSON in an unknown field is ignored without being walked', () => {
+  it('10,000-deep JSON in an unknown field is refused by the pre-scan, before JSON.parse, as binary refuses it in skip', () => {
     const deep = '['.repeat(10_000) + ']'.repeat(10_000);
-    expect(decodeStruct('json', 'JobKey', Buffer.from(`{"1":{"str":"www"},"99":{"lst":${deep}}}`))).toMatchObject({ role: 'www' });
+    const ms = timed(() => expect(() => decodeStruct('json', 'JobKey', Buffer.from(`{"1":{"str":"www"},"99":{"lst":${deep}}}`))).toThrow(/nesting deeper than the limit of 64/));
+    expect(ms).toBeLessThan(200);
+    // Brackets inside strings (escaped quotes included) are text, not nesting.
+    const text = JSON.stringify(`\\"${'['.repeat(10_000)}`);
+    expect(decodeStruct('json', 'JobKey', Buffer.from(`{"1":{"str":${text}}}`))).toMatchObject({ role: `\\"${'['.repeat(10_000)}` });
   });
 
   it('non-JSON, wrong envelopes and wrong value types are protocol errors', () => {

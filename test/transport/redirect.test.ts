@@ -16,24 +16,45 @@ function redirectTo(location: string, status = 307): Handler {
 const auth = { username: 'ops', password: 'redirect-secret' };
 
 describe('HTTP transport: leader redirects', () => {
-  it('re-posts the identical binary bytes to the leader on 307 and keeps Authorization on the same host', async () => {
-    const leader = track(await startServer(echo()));
-    const follower = track(await startServer(redirectTo(`${leader.origin}/api`)));
+  it('re-posts the identical binary bytes to the leader on 307 and keeps Authorization on the same origin', async () => {
+    let first = true;
+    const server = track(await startServer((req, res, body) => {
+      if (first) {
+        first = false;
+        redirectTo('/leader/api')(req, res, body);
+      } else {
+        echo()(req, res, body);
+      }
+    }));
     const events: TransportEvent[] = [];
-    const transport = track(createHttpTransport({ url: follower.origin, auth, onEvent: (e) => events.push(e) }));
+    const transport = track(createHttpTransport({ url: server.origin, auth, onEvent: (e) => events.push(e) }));
 
     const reply = await transport.send({ method: 'createJob', body: allBytes(), protocol: 'binary' });
 
     expect(Buffer.compare(reply, Buffer.from(allBytes()))).toBe(0);
-    expect(follower.seen).toHaveLength(1);
-    expect(leader.seen).toHaveLength(1);
-    expect(Buffer.compare(leader.seen[0].body, Buffer.from(allBytes()))).toBe(0);
-    expect(leader.seen[0].method).toBe('POST');
-    expect(leader.seen[0].headers['content-type']).toBe('application/vnd.apache.thrift.binary');
-    expect(leader.seen[0].headers.authorization).toBe(follower.seen[0].headers.authorization);
-    expect(leader.seen[0].headers.authorization).toMatch(/^Basic /);
+    expect(server.seen).toHaveLength(2);
+    const [follower, leader] = server.seen;
+    expect(Buffer.compare(leader.body, Buffer.from(allBytes()))).toBe(0);
+    expect(leader.method).toBe('POST');
+    expect(leader.url).toBe('/leader/api');
+    expect(leader.headers['content-type']).toBe('application/vnd.apache.thrift.binary');
+    expect(leader.headers.authorization).toBe(follower.headers.authorization);
+    expect(leader.headers.authorization).toMatch(/^Basic /);
     expect(events.map((e) => e.type)).toEqual(['request', 'response', 'redirect', 'request', 'response']);
-    expect(events[2]).toMatchObject({ type: 'redirect', status: 307, location: `${leader.origin}/api` });
+    expect(events[2]).toMatchObject({ type: 'redirect', status: 307, location: `${server.origin}/leader/api` });
+  });
+
+  it('drops Authorization when the redirect goes to another port of the same host (another origin)', async () => {
+    const leader = track(await startServer(echo()));
+    const follower = track(await startServer(redirectTo(`${leader.origin}/api`)));
+    const transport = track(createHttpTransport({ url: follower.origin, auth }));
+
+    await transport.send({ method: 'createJob', body: Uint8Array.of(1, 2, 3), protocol: 'binary' });
+
+    expect(follower.seen[0].headers.authorization).toMatch(/^Basic /);
+    expect(leader.seen).toHaveLength(1);
+    expect(leader.seen[0].headers.authorization).toBeUndefined();
+    expect([...leader.seen[0].body]).toEqual([1, 2, 3]);
   });
 
   it('drops Authorization when the redirect goes to a different host name', async () => {

@@ -16,6 +16,8 @@ import type { AuroraMethod } from '../../gen/api.js';
 import { SCHEMA } from '../../gen/schema.js';
 import { ResponseCode, type Response } from '../../gen/types.js';
 import type { CallFilter, HttpAnswer } from '../api-server.js';
+import { clientOf } from '../client-address.js';
+import { LoginGate, type LoginGateOptions, type Refusal } from './login-gate.js';
 import { verifyPassword } from './password.js';
 import { WildcardPermission } from './permission.js';
 import type { UsersFile } from './users-file.js';
@@ -25,6 +27,7 @@ const GOOD_IDENTIFIER = /^[\w\-.]+$/;
 /** Any valid hash: unknown users cost the same scrypt work as known ones, so timing names no users. */
 const DUMMY_HASH = 'scrypt$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const MAX_REMEMBERED = 1024;
+const REFUSAL_DELAY_MS = 1_000;
 
 export interface BasicAuthOptions {
   users: UsersFile;
@@ -32,6 +35,8 @@ export interface BasicAuthOptions {
   respond(code: ResponseCode, message: string): Response;
   /** Refused logins and permission failures, one line each; never a password. */
   onLog?: (message: string) => void;
+  /** Limits on password checks (concurrency, per-client queue and failure back-off); see LoginGate. */
+  gate?: LoginGateOptions;
 }
 
 export interface BasicAuth {
@@ -84,6 +89,11 @@ export function parseBasicAuthorization(header: string | undefined): { username:
 export function createBasicAuth(options: BasicAuthOptions): BasicAuth {
   const { users, roles } = options.users;
   const callers = new AsyncLocalStorage<string>();
+  const gate = new LoginGate({
+    ...options.gate,
+    // One line when a client is backed off, not one per refused guess.
+    onBackoff: (client, ms) => log(`Authentication from ${client} backed off for ${Math.ceil(ms / 1000)} s after repeated failures.`),
+  });
   // Digests of credentials already verified, so keep-alive clients do not pay scrypt on every call.
   const remembered = new Set<string>();
   const log = (message: string): void => {
@@ -96,16 +106,23 @@ export function createBasicAuth(options: BasicAuthOptions): BasicAuth {
 
   const challenge = (text: string): HttpAnswer => ({ status: 401, headers: { 'WWW-Authenticate': `Basic realm="${REALM}"` }, text });
 
-  async function authenticate(request: IncomingMessage): Promise<string | undefined> {
+  async function authenticate(request: IncomingMessage): Promise<string | undefined | Refusal> {
     const credentials = parseBasicAuthorization(request.headers.authorization);
     if (!credentials) return undefined;
     const user = users.get(credentials.username);
     const hash = user?.passwordHash ?? DUMMY_HASH;
     const digest = createHash('sha256').update(`${credentials.username}\0${hash}\0${credentials.password}`).digest('base64');
     if (user && remembered.has(digest)) return user.name;
-    const ok = (await verifyPassword(credentials.password, hash)) && user !== undefined;
-    if (!ok) {
-      log(`Authentication failed for user ${JSON.stringify(credentials.username)}.`);
+    const ok = await gate.check(clientOf(request.socket.remoteAddress), async () => (await verifyPassword(credentials.password, hash)) && user !== undefined);
+    if (typeof ok === 'object') {
+      // Held a while before answering, so a client that re-sends at once cannot turn refusals into a request flood.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(ok.retryAfterMs, REFUSAL_DELAY_MS)));
+      return ok;
+    }
+    if (!ok || user === undefined) {
+      // The name is the caller's text (up to the 16 KiB header limit): quote only its start.
+      const name = credentials.username.length > 64 ? `${credentials.username.slice(0, 64)}…` : credentials.username;
+      log(`Authentication failed for user ${JSON.stringify(name)}.`);
       return undefined;
     }
     if (remembered.size >= MAX_REMEMBERED) remembered.clear();
@@ -122,6 +139,10 @@ export function createBasicAuth(options: BasicAuthOptions): BasicAuth {
     const service = SCHEMA.methods[method]?.service;
     if (service !== 'AuroraSchedulerManager' && service !== 'AuroraAdmin') return proceed();
     const username = await authenticate(request);
+    if (typeof username === 'object') {
+      const seconds = Math.max(1, Math.ceil(username.retryAfterMs / 1000));
+      return { status: 429, headers: { 'Retry-After': String(seconds) }, text: `Too many authentication attempts from this client; retry in ${seconds} s.` };
+    }
     if (username === undefined) {
       return challenge(request.headers.authorization ? 'Invalid credentials.' : `Authentication required: ${method} needs a user.`);
     }
