@@ -10,6 +10,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { STYLESHEET } from './style.js';
 
+/** Where the UI starts (Aurora's): what `aurora-ts scheduler start` prints. */
+export const UI_PATH = '/scheduler';
+
 /** Defence in depth behind the escaping: no inline script or style, nothing from another origin. */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
