@@ -65,14 +65,22 @@ describe('web UI', () => {
     await page.getByRole('link', { name: 'talker', exact: true }).click();
     await page.waitForURL(/\/scheduler\/web\/prod\/talker$/);
     const active = page.getByRole('table', { name: 'Active tasks' });
-    await expect.poll(() => active.locator('tbody tr').count()).toBe(2);
-    expect(await active.locator('tbody tr').first().textContent()).toContain('RUNNING');
+    await expect.poll(() => active.locator('.body [role=row]').count()).toBe(2);
+    expect(await active.locator('.body [role=row]').first().textContent()).toContain('RUNNING');
+    // Each task's timeline, with the scheduler's messages, opens in place.
+    await active.locator('.body [role=row]').first().locator('summary').click();
+    await expect.poll(() => active.locator('.body [role=row]').first().locator('.timeline li').allTextContents()).toEqual([
+      expect.stringMatching(/PENDING/),
+      expect.stringMatching(/ASSIGNED/),
+      expect.stringMatching(/STARTING/),
+      expect.stringMatching(/RUNNING/),
+    ]);
     // The config, metadata and executor data included, is text.
     await page.getByText('JobConfiguration as the scheduler holds it').click();
     expect(await page.locator('pre.config').textContent()).toContain(HOSTILE.replace(/"/g, '\\"'));
     await expectInert(page);
 
-    await active.locator('tbody tr').first().locator('td').last().getByRole('link').click();
+    await active.locator('.body [role=row]').first().locator('[role=cell]').last().getByRole('link').click();
     await page.waitForURL(/\/task\//);
     const tail = page.locator('#tail');
     await expect.poll(() => tail.textContent(), { timeout: 10_000 }).toContain('hello from the task');

@@ -17,6 +17,11 @@ h2 { font-size: 17px; margin: 24px 0 8px; } .count { color: var(--muted); font-w
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 thead th { position: sticky; top: 0; background: var(--bg); }
+/* Task lists can hold thousands of rows: one grid per row, the same columns, off-screen rows not laid out. */
+.rows { min-width: 760px; font-size: 14px; }
+.rows .row { display: grid; grid-template-columns: 5em 8.5em minmax(7em, 1fr) minmax(6em, 1fr) 6em 8em minmax(10em, 1.6fr); gap: 0 8px; padding: 5px 8px; border-bottom: 1px solid var(--line); content-visibility: auto; contain-intrinsic-size: auto 32px; }
+.rows .row > div { min-width: 0; overflow-wrap: anywhere; } .rows .head { font-weight: 700; }
+.rows .n { display: block; text-align: right; font-variant-numeric: tabular-nums; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 4px; font-size: 12px; font-weight: 600; background: var(--soft); border: 1px solid var(--line); white-space: nowrap; }
 .s-RUNNING, .s-ROLLED_FORWARD, .s-NONE { color: var(--ok); } .s-FAILED, .s-LOST, .s-ERROR, .s-ROLLED_BACK, .s-ABORTED, .s-FAILED { color: var(--bad); }

@@ -3,7 +3,7 @@
  * while something changes (every 2 s; every 15 s when all is still). Read-only: it calls read RPCs only.
  */
 import { failure } from './format.js';
-import { html } from './html.js';
+import { html, type Html } from './html.js';
 import { agentsPage, jobPage, maintenancePage, rolePage, rolesPage, taskPage, updatePage, type View } from './pages.js';
 import { startTail } from './tail.js';
 
@@ -42,6 +42,19 @@ async function main(): Promise<void> {
     return;
   }
   let last = '';
+  let lazy = new Map<string, Html>();
+  // 'toggle' does not bubble: listen in the capture phase for every <details> on the page.
+  page.addEventListener(
+    'toggle',
+    (event) => {
+      const details = event.target as HTMLDetailsElement;
+      const key = details.dataset.lazy;
+      if (!details.open || key === undefined || details.dataset.filled) return;
+      details.insertAdjacentHTML('beforeend', (lazy.get(key) ?? html`<p class="empty">Gone since the page was drawn.</p>`).text);
+      details.dataset.filled = 'true';
+    },
+    true,
+  );
   const render = async () => {
     let view: View;
     try {
@@ -50,6 +63,7 @@ async function main(): Promise<void> {
       view = { title: 'Error', changing: true, body: html`<h1>Cannot show this page</h1>${failure(error)}<p class="muted">Retrying.</p>` };
     }
     document.title = `${view.title} · Aurora (local)`;
+    lazy = view.lazy ?? new Map();
     if (view.body.text !== last) {
       const open = openDetails(page);
       const focused = document.activeElement instanceof HTMLElement && page.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
@@ -61,6 +75,9 @@ async function main(): Promise<void> {
       if (focused) page.querySelector<HTMLElement>(`a[href="${CSS.escape(focused)}"]`)?.focus();
     }
     document.body.dataset.changing = String(view.changing);
+    // For the benchmark (test/bench/ui.mjs): when the page's data is in the DOM, and after the next frame (laid out and painted).
+    performance.mark('aurora-ui:rendered');
+    requestAnimationFrame(() => setTimeout(() => performance.mark('aurora-ui:painted')));
     window.setTimeout(() => void render(), view.changing ? FAST : SLOW);
   };
   await render();

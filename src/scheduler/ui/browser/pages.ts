@@ -17,7 +17,7 @@ import type {
   ScheduleStatusResult,
 } from '../../../gen/types.js';
 import { call } from './api.js';
-import { age, badge, empty, failure, ports, resource, status, table, TERMINAL, time } from './format.js';
+import { age, badge, empty, failure, ports, resource, rowTable, status, table, TERMINAL, time } from './format.js';
 import { html, path, type Html } from './html.js';
 import { enumName } from './tjson.js';
 
@@ -26,6 +26,8 @@ export interface View {
   body: Html;
   /** Refresh soon: tasks moving, an update rolling. */
   changing: boolean;
+  /** Contents of `<details data-lazy=KEY>`, filled in when opened (thousands of closed timelines cost layout). */
+  lazy?: Map<string, Html>;
 }
 
 const ACTIVE_UPDATES = new Set(['ROLLING_FORWARD', 'ROLLING_BACK', 'ROLL_FORWARD_AWAITING_PULSE', 'ROLL_BACK_AWAITING_PULSE']);
@@ -131,10 +133,20 @@ export async function jobPage(role: string, environment: string, name: string): 
   const reasonOf = new Map((reasons?.reasons ?? []).map((r) => [r.taskId, r.reason]));
   const config = (summary.summaries ?? []).find((s) => s.job?.key?.environment === environment && s.job?.key?.name === name)?.job;
   const now = Date.now();
+  const lazy = new Map<string, Html>();
   const row = (t: ScheduledTask) => {
     const a = t.assignedTask ?? {};
     const reason = reasonOf.get(a.taskId ?? '');
-    return html`<tr><td class="n">${a.instanceId}</td><td>${badge(status(t.status))}${reason ? html`<div class="msg">${reason}</div>` : ''}</td><td>${a.slaveHost}</td><td>${ports(a.assignedPorts)}</td><td>${age(lastEvent(t), now)}</td><td><details><summary>${(t.taskEvents ?? []).length} events</summary>${events(t)}</details></td><td><a href="${taskPath(key, t)}">${a.taskId}</a></td></tr>`;
+    lazy.set(a.taskId ?? '', events(t));
+    return [
+      html`<span class="n">${a.instanceId}</span>`,
+      html`${badge(status(t.status))}${reason ? html`<div class="msg">${reason}</div>` : ''}`,
+      html`${a.slaveHost}`,
+      html`${ports(a.assignedPorts)}`,
+      html`${age(lastEvent(t), now)}`,
+      html`<details data-lazy="${a.taskId}"><summary>${(t.taskEvents ?? []).length} events</summary></details>`,
+      html`<a href="${taskPath(key, t)}">${a.taskId}</a>`,
+    ];
   };
   const shownFinished = finished.slice(0, 200);
   const updateList = updates instanceof Error ? failure(updates) : [...((updates as GetJobUpdateSummariesResult).updateSummaries ?? [])].sort((a, b) => (b.state?.createdTimestampMs ?? 0) - (a.state?.createdTimestampMs ?? 0));
@@ -142,16 +154,17 @@ export async function jobPage(role: string, environment: string, name: string): 
   const head = ['Instance', 'Status', 'Host', 'Ports', 'Since', 'Events', 'Task'];
   return {
     title: `${role}/${environment}/${name}`,
+    lazy,
     changing: rolling || active.some((t) => status(t.status) !== 'RUNNING'),
     body: html`${crumbs(['Roles', '/scheduler'], [role, path('scheduler', role)], [environment, path('scheduler', role, environment)], [name, undefined])}
 <h1>Job ${role}/${environment}/${name}</h1>
 ${config ? html`<p class="facts">${config.instanceCount} instances${config.cronSchedule ? html` · cron <code>${config.cronSchedule}</code>` : ''} · ${config.taskConfig?.isService ? 'service' : 'ad-hoc'}${config.taskConfig?.tier ? ` · tier ${config.taskConfig.tier}` : ''} · executor ${config.taskConfig?.executorConfig?.name ?? 'none'}</p>` : !all.length ? empty('No such job on this scheduler.', html`<a href="${path('scheduler', role)}">Jobs of ${role}</a>`) : ''}
 <h2>Active tasks <span class="count">${active.length}</span></h2>
-${active.length ? table(head, active.map(row), 'Active tasks') : empty('No active tasks.')}
+${active.length ? rowTable(head, active.map(row), 'Active tasks') : empty('No active tasks.')}
 <h2>Updates</h2>
 ${Array.isArray(updateList) ? (updateList.length ? table(['Update', 'Status', 'User', 'Started', 'Last change'], updateList.map((u) => html`<tr><td><a href="${`${jobPath(key)}/update/${encodeURIComponent(u.key?.id ?? '')}`}">${u.key?.id}</a></td><td>${badge(enumName('JobUpdateStatus', u.state?.status))}</td><td>${u.user}</td><td>${time(u.state?.createdTimestampMs)}</td><td>${time(u.state?.lastModifiedTimestampMs)}</td></tr>`), 'Updates') : empty('No updates of this job.')) : updateList}
 <h2>Finished tasks <span class="count">${finished.length}</span></h2>
-${finished.length ? html`${finished.length > shownFinished.length ? html`<p class="muted">The ${shownFinished.length} most recent of ${finished.length}.</p>` : ''}${table(head, shownFinished.map(row), 'Finished tasks')}` : empty('No finished tasks.')}
+${finished.length ? html`${finished.length > shownFinished.length ? html`<p class="muted">The ${shownFinished.length} most recent of ${finished.length}.</p>` : ''}${rowTable(head, shownFinished.map(row), 'Finished tasks')}` : empty('No finished tasks.')}
 <h2>Configuration</h2>
 ${config ? html`<details><summary>JobConfiguration as the scheduler holds it</summary><pre class="config">${JSON.stringify(config, null, 2)}</pre></details>` : empty('No configuration: the job is not on this scheduler.')}`,
   };
