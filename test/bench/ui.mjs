@@ -12,7 +12,7 @@
 // Also reported: the bytes the browser loaded for the UI itself (HTML, CSS, modules; not /api).
 // --small: 100 instances, 2 runs, no threshold (a CI smoke run). Writes .bench/ui.json.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchChromium, CHROMIUM } from '../support/chromium.mjs';
@@ -67,7 +67,6 @@ try {
     await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Active tasks"] .body [role=row]').length === n, instances, { timeout: 60_000 });
     await page.waitForFunction(() => performance.getEntriesByName('aurora-ui:painted').length > 0);
     const [rendered, laidOut] = await page.evaluate(() => ['aurora-ui:rendered', 'aurora-ui:painted'].map((name) => performance.getEntriesByName(name)[0].startTime));
-    if (process.env.UI_BENCH_DEBUG) console.log(await page.evaluate(() => JSON.stringify(performance.getEntriesByType('resource').map((e) => [e.name.replace(location.origin, ''), Math.round(e.startTime), Math.round(e.responseEnd), e.transferSize]))));
     data.push(rendered);
     painted.push(laidOut);
     assetBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
@@ -79,10 +78,12 @@ try {
     ['data in the DOM (median)', median(data).toFixed(0), 'ms'],
     ['next frame, laid out (median)', median(painted).toFixed(0), 'ms'],
     ['UI bytes loaded (HTML+CSS+JS)', assetBytes, 'bytes'],
+    // The machine's load while measuring: the figure is wall-clock time, so it says how to read it.
+    ['load average (1 min, at the end)', loadavg()[0].toFixed(1)],
   ]);
   const targets = [{ name: `job page of ${instances} instances, laid out`, value: median(painted), max: 1000, unit: ' ms' }];
   const missed = printTargets(targets, small);
-  writeReport('ui', { instances, runs, renderedMs: data, paintedMs: painted, medianPaintedMs: median(painted), assetBytes, targets });
+  writeReport('ui', { instances, runs, renderedMs: data, paintedMs: painted, medianPaintedMs: median(painted), assetBytes, loadAverage: loadavg()[0], targets });
   process.exitCode = missed && !small ? 1 : 0;
 } finally {
   await browser.close();

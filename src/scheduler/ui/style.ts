@@ -19,7 +19,7 @@ th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line
 thead th { position: sticky; top: 0; background: var(--bg); }
 /* Task lists can hold thousands of rows: one grid per row, the same columns, off-screen rows not laid out. */
 .rows { min-width: 760px; font-size: 14px; }
-.rows .row { display: grid; grid-template-columns: 5em 8.5em minmax(7em, 1fr) minmax(6em, 1fr) 6em 8em minmax(10em, 1.6fr); gap: 0 8px; padding: 5px 8px; border-bottom: 1px solid var(--line); content-visibility: auto; contain-intrinsic-size: auto 32px; }
+.rows .row { display: grid; grid-template-columns: 5em 8.5em minmax(7em, 1fr) minmax(6em, 1fr) 6em 13em minmax(10em, 1.4fr); gap: 0 8px; padding: 5px 8px; border-bottom: 1px solid var(--line); content-visibility: auto; contain-intrinsic-size: auto 32px; }
 .rows .row > div { min-width: 0; overflow-wrap: anywhere; } .rows .head { font-weight: 700; }
 .rows .n { display: block; text-align: right; font-variant-numeric: tabular-nums; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }

@@ -19,6 +19,13 @@ export function time(ms: number | undefined): Html {
   return html`<time datetime="${at.toISOString()}" title="${at.toISOString()}">${at.toLocaleString()}</time>`;
 }
 
+/** A time of day (the full date in its tooltip), for timelines. */
+export function clock(ms: number | undefined): Html {
+  if (ms === undefined || ms <= 0) return html`<span class="muted">never</span>`;
+  const at = new Date(ms);
+  return html`<time datetime="${at.toISOString()}" title="${at.toLocaleString()}">${at.toLocaleTimeString()}</time>`;
+}
+
 /** "3m 12s": how long ago, coarse. */
 export function age(ms: number | undefined, now = Date.now()): string {
   if (ms === undefined || ms <= 0) return '';

@@ -17,7 +17,7 @@ import type {
   ScheduleStatusResult,
 } from '../../../gen/types.js';
 import { call } from './api.js';
-import { age, badge, empty, failure, ports, resource, rowTable, status, table, TERMINAL, time } from './format.js';
+import { age, badge, clock, empty, failure, ports, resource, rowTable, status, table, TERMINAL, time } from './format.js';
 import { html, path, type Html } from './html.js';
 import { enumName } from './tjson.js';
 
@@ -106,7 +106,7 @@ ${quota instanceof Error ? failure(quota) : quotaTable(quota as GetQuotaResult)}
 function events(task: ScheduledTask): Html {
   const list = task.taskEvents ?? [];
   if (!list.length) return empty('No events recorded.');
-  return html`<ol class="timeline">${list.map((e) => html`<li>${time(e.timestamp)} ${badge(status(e.status))}${e.message ? html` <span class="msg">${e.message}</span>` : ''}</li>`)}</ol>`;
+  return html`<ol class="timeline">${list.map((e) => html`<li>${clock(e.timestamp)} ${badge(status(e.status))}${e.message ? html` <span class="msg">${e.message}</span>` : ''}</li>`)}</ol>`;
 }
 
 function lastEvent(task: ScheduledTask): number | undefined {
