@@ -4,7 +4,7 @@
  * scheduler's own Thrift API (POST /api, TJSON) and the sandbox endpoint, so there is no second source
  * of truth here. Read-only: nothing served from here changes state.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,13 @@ function assetRoot(): string | undefined {
   return undefined;
 }
 
-function shell(): string {
+/** Every module the entry imports, named up front so the browser fetches them at once, not level by level. */
+function modules(root: string): string[] {
+  const browser = readdirSync(`${root}scheduler/ui/browser`).filter((f) => f.endsWith('.js')).map((f) => `scheduler/ui/browser/${f}`);
+  return [...browser, 'gen/schema.js'].filter((m) => MODULES.test(m) && m !== ENTRY);
+}
+
+function shell(preload: readonly string[]): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -45,6 +51,7 @@ function shell(): string {
 <title>Aurora (local)</title>
 <link rel="stylesheet" href="/assets/ui.css">
 <script type="module" src="/assets/${ENTRY}"></script>
+${preload.map((m) => `<link rel="modulepreload" href="/assets/${m}">`).join('\n')}
 </head>
 <body>
 <a class="skip" href="#page">Skip to content</a>
@@ -60,6 +67,7 @@ function shell(): string {
 /** The UI's routes; answers false for every other path, so the caller's other routes (and 404) apply. */
 export function uiRoutes(): (request: IncomingMessage, response: ServerResponse) => Promise<boolean> {
   const root = assetRoot();
+  const preload = root ? modules(root) : [];
   const cache = new Map<string, Buffer>();
   return async (request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
@@ -73,7 +81,7 @@ export function uiRoutes(): (request: IncomingMessage, response: ServerResponse)
     const page = pathname === '/scheduler' || pathname.startsWith('/scheduler/') || pathname === '/maintenance' || (pathname === '/agents' && wantsHtml(request));
     if (page) {
       const body = root
-        ? shell()
+        ? shell(preload)
         : '<!doctype html><title>Aurora (local)</title><p>The web UI is not built: run <code>npm run build</code>.</p>';
       send(response, request, 200, 'text/html; charset=utf-8', Buffer.from(body), 'no-cache');
       return true;
