@@ -68,12 +68,26 @@ function decodeValue(type: TypeRef, raw: unknown): unknown {
   return Object.fromEntries(entries.map(([key, item]) => [String(decodeValue(k, key)), decodeValue(v, item)]));
 }
 
+const fieldsById = new Map<string, Map<string, FieldDef>>();
+
+/** A struct's fields by wire id, built once per struct (replies repeat the same structs thousands of times). */
+function fieldsOf(name: string): Map<string, FieldDef> {
+  let fields = fieldsById.get(name);
+  if (!fields) fieldsById.set(name, (fields = new Map(SCHEMA.structs[name]!.fields.map((f) => [String(f.id), f]))));
+  return fields;
+}
+
 function decodeStruct(name: string, raw: Record<string, Record<string, unknown>>): Record<string, unknown> {
+  const fields = fieldsOf(name);
   const out: Record<string, unknown> = {};
-  for (const field of SCHEMA.structs[name]!.fields) {
-    const wrapped = raw[String(field.id)];
-    if (wrapped === undefined) continue;
-    out[field.name] = decodeValue(field.type, Object.values(wrapped)[0]);
+  for (const id in raw) {
+    const field = fields.get(id);
+    if (!field) continue; // a field this schema does not know: skipped, as Thrift does
+    const wrapped = raw[id]!;
+    for (const tagName in wrapped) {
+      out[field.name] = decodeValue(field.type, wrapped[tagName]);
+      break;
+    }
   }
   return out;
 }
