@@ -136,10 +136,25 @@ describe('web UI', () => {
     await expect.poll(() => page.locator('main').textContent()).toContain('No such job on this scheduler.');
     await page.goto(`${local.url}/scheduler/web/prod/rolling/update/no-such-update`);
     await expect.poll(() => page.locator('main').textContent()).toContain('No such update of this job.');
+    // The agents page reads the scheduler's GET /agents when it has one, and says so when it has not.
+    const agents = await fetch(`${local.url}/agents`, { headers: { Accept: 'application/json' } });
     await page.goto(`${local.url}/agents`);
-    await expect.poll(() => page.locator('main').textContent()).toMatch(/no agents endpoint|Agents/);
+    if (agents.status === 404) await expect.poll(() => page.locator('main').textContent()).toContain('This scheduler has no agents endpoint (GET /agents answers 404)');
+    else await expect.poll(() => page.getByRole('table', { name: 'Agents' }).count()).toBe(1);
     await page.goto(`${local.url}/maintenance`);
     await expect.poll(() => page.getByRole('table', { name: 'Hosts in maintenance' }).textContent()).toContain('NONE');
+    // Keyboard: the first Tab reaches the skip link, the next one the sections.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Jobs');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/scheduler$/);
+    // A phone's width: wide lists scroll inside their box, the page itself does not.
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`${local.url}/scheduler/web/prod/rolling`);
+    await page.locator('[aria-label="Finished tasks"]').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.goto(`${local.url}/nowhere/at/all`);
     expect(await page.locator('body').textContent()).toContain('not found');
     await page.close();
