@@ -4,9 +4,14 @@
  * hostile values shown as text, empty states, and the headers that back the escaping up.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuroraClient } from '../../src/client/client.js';
 import { JobUpdateStatus, type JobConfiguration } from '../../src/gen/types.js';
+import { hashPassword } from '../../src/scheduler/auth/index.js';
 import { waitForUpdate } from '../../src/waiters/index.js';
 import { launchChromium } from '../support/chromium.mjs';
 import { shellExecutor, startTestScheduler, testJob, waitForRunning, type TestScheduler } from '../support/scheduler.js';
@@ -171,4 +176,33 @@ describe('web UI', () => {
     expect((await fetch(`${local.url}/assets/scheduler/ui/../../index.js`)).status).toBe(404);
     expect((await fetch(`${local.url}/`, { redirect: 'manual' })).headers.get('location')).toBe('/scheduler');
   });
+
+  it('is read-only: with --basic-auth-file its pages stay open like the API\'s reads, and it sends no write call', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aurora-ts-ui-auth-'));
+    const usersFile = join(dir, 'security.ini');
+    writeFileSync(usersFile, `[users]\nalice = ${await hashPassword('alice-pw')}, admin\n[roles]\nadmin = *\n`);
+    const secured = await startTestScheduler({ executors: [shellExecutor('talker', 'exec sleep 60')], basicAuthFile: usersFile });
+    const page = await context.newPage();
+    try {
+      const alice = new AuroraClient({ url: secured.url, auth: { username: 'alice', password: 'alice-pw' } });
+      const config = testJob({ name: 'guarded', role: 'ops', executor: 'talker' });
+      await alice.createJob(config);
+      const calls: string[] = [];
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/api') calls.push(String(JSON.parse(request.postData() ?? '[]')[1]));
+      });
+      await page.goto(`${secured.url}/scheduler/ops/devel/guarded`);
+      await expect.poll(() => page.locator('[aria-label="Active tasks"] .body [role=row]').count()).toBe(1);
+      await page.goto(`${secured.url}/scheduler/ops`);
+      await expect.poll(() => page.locator('main').textContent()).toContain('guarded');
+      const reads = ['getTasksWithoutConfigs', 'getJobSummary', 'getJobUpdateSummaries', 'getQuota', 'getPendingReason'];
+      expect(calls.filter((method) => !reads.includes(method))).toEqual([]);
+      expect(calls).toContain('getQuota');
+      await alice.killTasks(config.key!, [], 'done');
+    } finally {
+      await page.close();
+      await secured.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
