@@ -19,6 +19,7 @@ const SYSTEM_PACKAGES = [
   { pkg: 'python3-thrift', present: () => has('/usr/bin/python3', ['-c', 'import thrift']), why: 'cross-implementation golden tests' },
   { pkg: 'zookeeper', present: () => existsSync('/usr/share/zookeeper/bin/zkServer.sh'), why: 'ZooKeeper discovery and leadership tests' },
   { pkg: 'openssl', present: () => has('openssl', ['version']), why: 'TLS tests with generated certificates' },
+  { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium'), why: 'web UI tests in a real browser (playwright-core drives it)' },
 ];
 
 function has(cmd, args) {

@@ -30,6 +30,7 @@ import type { UpdateOptions } from './updates/index.js';
 import type { UpdateRpcOptions } from './updates/rpc.js';
 import { jobHandlers } from './rpc/jobs.js';
 import { sandboxRoutes } from './sandbox-http.js';
+import { uiRoutes } from './ui/server.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
 import { SlaManager } from './sla.js';
 import { openSchedulerState, prepareSchedulerDir, SchedulerState, StateDirError } from './store/state.js';
@@ -241,6 +242,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     });
 
   const routesByEngine = new WeakMap<Engine, ReturnType<typeof sandboxRoutes>>();
+  const ui = uiRoutes();
   const server: Server = createApiServer({
     handlers: currentHandlers(() => engine, responses),
     maxBodyBytes: options.maxBodyBytes,
@@ -252,7 +254,8 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
       RECOVERY.has(method)
         ? responses.make(ResponseCode.INVALID_REQUEST, `${method} is not supported: the aurora-ts local scheduler keeps no replicated log backups to recover from.`)
         : responses.make(ResponseCode.INVALID_REQUEST, `${method} is not implemented by the aurora-ts local scheduler yet.`),
-    routes: (request, response) => {
+    routes: async (request, response) => {
+      if (await ui(request, response)) return true;
       const current = engine;
       if (!current) return false;
       let routes = routesByEngine.get(current);

@@ -95,6 +95,12 @@ describe('scheduler start in the foreground', () => {
     while (!/listening on (http:\S+)/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const url = /listening on (http:\/\/\S+)/.exec(stdout)![1]!;
     expect(stdout).toContain('Executors: hello-executor, ticker-executor');
+    // The printed UI address serves the UI (its pages load the built browser modules).
+    expect(stdout).toContain(`Web UI: ${url}/scheduler (read-only); API: ${url}/api\n`);
+    const ui = await fetch(`${url}/scheduler`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('src="/assets/scheduler/ui/browser/app.js"');
+    expect((await fetch(`${url}/assets/scheduler/ui/browser/app.js`)).status).toBe(200);
 
     const created = await runCli(['--json', 'job', 'create', join(FIXTURES, 'hello.json'), '--wait-until', 'RUNNING'], { env: { ...env, AURORA_SCHEDULER_URL: url } });
     expect(created.code).toBe(0);

@@ -126,9 +126,12 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
 
   const names = executors?.names() ?? [];
   const leading = scheduler.isLeader();
+  const { UI_PATH } = await import('../../../scheduler/ui/server.js');
+  const ui = `${scheduler.url}${UI_PATH}`;
   if (io.json) {
     io.data({
       url: scheduler.url,
+      ui,
       pid: process.pid,
       clusterName: state.clusterName,
       executors: names,
@@ -140,6 +143,7 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
     });
   } else {
     io.out(`Local Aurora scheduler listening on ${io.style('bold', scheduler.url)} (cluster ${state.clusterName}, pid ${process.pid})`);
+    io.out(`Web UI: ${io.style('bold', ui)} (read-only); API: ${scheduler.url}/api`);
     io.out(`Executors: ${names.length > 0 ? names.join(', ') : 'none (pass --custom-executor-config FILE)'}`);
     if (zk) io.out(`ZooKeeper: ${zk.hosts}${zk.path}, ${leading ? 'leading' : 'following (API calls are redirected to the leader)'}`);
     if (basicAuthFile !== undefined) io.out(`Basic auth: write calls need a user from ${basicAuthFile}`);
