@@ -7,6 +7,7 @@ import { taskEnvironment } from './environment.js';
 import { fetchUris } from './fetcher.js';
 import { resolveInside } from './paths.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ownedCommand } from './owner.js';
 import { isSameProcess, killProcessTree, processStartTime } from './process-tree.js';
 import { readExit, startSupervisor, type SupervisedCommand, type SupervisorReport } from './supervisor.js';
 import type { AdoptSpec, LaunchHooks, LaunchSpec, ProcessIdentity, RunningTask, TaskOutcome } from './types.js';
@@ -232,6 +233,16 @@ class TaskProcess implements RunningTask {
       return { state: 'FAILED', message };
     }
 
+    // The owner reports a failed exec only as status 127: say why first, as a spawn would.
+    const notRunnable = await fs.access(invocation.file, fsConstants.X_OK).then(
+      () => undefined,
+      (err: NodeJS.ErrnoException) => err,
+    );
+    if (notRunnable) {
+      const message = `Failed to launch command '${spec.command.value}': ${notRunnable.message}`;
+      await fs.appendFile(stderrPath, `${message}\n`).catch(() => undefined);
+      return { state: 'FAILED', message };
+    }
     const command: SupervisedCommand = {
       file: invocation.file,
       args: invocation.args,
@@ -243,7 +254,9 @@ class TaskProcess implements RunningTask {
       // libuv also drops the scheduler's supplementary groups when switching user.
       ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
     };
-    const started = spec.supervised ? await startSupervisor(sandbox, spec.taskId, command) : await spawnDirectly(command);
+    // Under a subreaper owner, nothing the task starts can leave its process tree (owner.ts).
+    const owned = ownedCommand(command, spec.taskId);
+    const started = spec.supervised ? await startSupervisor(sandbox, spec.taskId, owned) : await spawnDirectly(owned);
     launched();
     if ('error' in started) {
       const message = `Failed to launch command '${spec.command.value}': ${started.error}`;

@@ -1,0 +1,106 @@
+import { accessSync, constants as fsConstants } from 'node:fs';
+import type { SupervisedCommand } from './supervisor.js';
+
+/**
+ * A task's owner: a tiny process that starts the executor, stays its parent, and is a child subreaper
+ * (prctl PR_SET_CHILD_SUBREAPER), so every process the task orphans (a double fork, `setsid`, a
+ * daemon with a scrubbed environment) re-parents to the owner instead of init. The task's processes
+ * are then exactly the owner's descendants, which no task can shed: the kill walks them from the
+ * owner (process-tree.ts). When the executor ends, the owner SIGKILLs whatever is left, reaps it and
+ * exits with the executor's status (Mesos destroys the container when the executor ends).
+ *
+ * Node cannot call prctl, so the owner is a Perl script: perl-base is an Essential package on Debian
+ * and Ubuntu (present in every slim image; python3 is not) and starts in a few milliseconds. Perl has
+ * no prctl either, but `syscall` takes the number, which differs by architecture. Without Perl or on
+ * an unknown architecture tasks start as before (found by marker and process group only) and the
+ * scheduler logs why once at start.
+ *
+ * The owner runs as the scheduler's user and switches to the task's user only in the executor's child,
+ * so that a task running as `--task-user` cannot kill its owner to escape. For the same reason the
+ * task's environment reaches the owner only under a prefix: nothing a job sets (LD_PRELOAD, PERL5OPT)
+ * touches the interpreter that runs as the scheduler's user.
+ */
+
+/** Carried by the owner only (not by the executor it starts); names the task it owns. */
+export const OWNER_MARKER_VAR = 'AURORA_TS_OWNER';
+const ENV_PREFIX = 'AURORA_TS_ENV_';
+const PERL = '/usr/bin/perl';
+
+/** prctl's syscall number by Node architecture (the kernel's unistd tables). */
+const PRCTL_SYSCALL: Partial<Record<string, number>> = {
+  x64: 157,
+  arm64: 167,
+  riscv64: 167,
+  loong64: 167,
+  ia32: 172,
+  arm: 172,
+  s390x: 172,
+  ppc64: 171,
+};
+
+// argv: prctl syscall number, uid and gid ('' keeps the owner's), file, argv0, arguments...
+const OWNER_SCRIPT = String.raw`use strict;
+my ($nr, $uid, $gid, $file, @argv) = @ARGV;
+syscall($nr, 36, 1, 0, 0, 0) == 0 or print STDERR "aurora-ts: cannot become the task's subreaper: $!\n";
+%ENV = map { /^${ENV_PREFIX}(.*)$/s ? ($1, $ENV{$_}) : () } keys %ENV;
+$SIG{$_} = sub {} for qw(TERM INT HUP);
+my $child = fork;
+defined $child or die "aurora-ts: fork: $!\n";
+if (!$child) {
+  if ($uid ne '') {
+    ($(, $)) = ($gid, "$gid $gid");
+    ($<, $>) = ($uid, $uid);
+    if ($< != $uid || $> != $uid || $( != $gid) { print STDERR "aurora-ts: cannot switch to uid $uid: $!\n"; exit 127 }
+  }
+  exec { $file } @argv;
+  print STDERR "aurora-ts: cannot run $file: $!\n";
+  exit 127;
+}
+my $status;
+for (;;) { my $p = waitpid(-1, 0); if ($p == $child) { $status = $?; last } if ($p < 0) { $status = 127 << 8; last } }
+sub children { my @c; for my $d (glob '/proc/[0-9]*') { open(my $f, '<', "$d/stat") or next; my $s = <$f> // ''; push @c, substr($d, 6) if $s =~ /.*\) \S+ (\d+) /s && $1 == $$ } @c }
+for (my $deadline = time + 3; ;) { my @c = children(); last if !@c || time > $deadline; kill 'KILL', @c; 1 while waitpid(-1, 1) > 0; select(undef, undef, undef, 0.005) }
+my $signal = $status & 127;
+if ($signal) { $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP); kill $signal, $$ }
+exit($signal ? 128 + $signal : $status >> 8);
+`;
+
+let availability: { ok: true; syscall: number } | { ok: false; reason: string } | undefined;
+
+function check(): NonNullable<typeof availability> {
+  const syscall = PRCTL_SYSCALL[process.arch];
+  if (process.platform !== 'linux' || syscall === undefined) return { ok: false, reason: `no prctl syscall number known for ${process.platform}/${process.arch}` };
+  try {
+    accessSync(PERL, fsConstants.X_OK);
+  } catch {
+    return { ok: false, reason: `${PERL} is not installed` };
+  }
+  return { ok: true, syscall };
+}
+
+/** Why tasks cannot be started under a subreaper owner on this machine, or undefined when they can. */
+export function ownerUnavailable(): string | undefined {
+  availability ??= check();
+  return availability.ok ? undefined : availability.reason;
+}
+
+/**
+ * The command that starts `command` under a subreaper owner: same logs, working directory and exit
+ * status; the environment and the user switch move inside the owner. Unchanged when no owner can run here.
+ */
+export function ownedCommand(command: SupervisedCommand, taskId: string): SupervisedCommand {
+  availability ??= check();
+  if (!availability.ok) return command;
+  const env: Record<string, string> = { [OWNER_MARKER_VAR]: taskId };
+  for (const [name, value] of Object.entries(command.env)) env[`${ENV_PREFIX}${name}`] = value;
+  const user = command.uid !== undefined ? [String(command.uid), String(command.gid ?? command.uid)] : ['', ''];
+  return {
+    file: PERL,
+    args: ['-e', OWNER_SCRIPT, String(availability.syscall), ...user, command.file, command.argv0, ...command.args],
+    argv0: 'aurora-ts-owner',
+    cwd: command.cwd,
+    env,
+    stdout: command.stdout,
+    stderr: command.stderr,
+  };
+}

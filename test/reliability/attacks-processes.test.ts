@@ -1,0 +1,204 @@
+/**
+ * Processes that try to escape a kill (issue 18, item 7): a task starts daemons that shed everything
+ * the runner used to find them by (the task's environment marker, its session, its process group), and
+ * one that forks new daemons in a loop while it is being killed. After `killTasks` and the task's
+ * KILLED, none may be left, with and without a state directory, after a scheduler close, after a
+ * restart that adopts the task, and when the task runs as `--task-user` and kills its own parent.
+ * Every daemon sleeps for a number unique to this run, so a scan of /proc for it finds every escapee,
+ * including ones the test never learned the pid of.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AuroraClient } from '../../src/client/client.js';
+import { ScheduleStatus, type JobKey } from '../../src/gen/types.js';
+import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
+import { waitFor } from '../support/scheduler.js';
+import { jobConfig, tempDir, writeExecutors } from './helpers.js';
+
+/** `sleep` takes fractional seconds: durations no other process on the machine sleeps, one per test. */
+const RUN = `7777.${process.pid}`;
+let tests = 0;
+
+/** Each daemon writes its pid to `<name>.pid` in the sandbox, then sleeps `token` seconds. */
+function daemons(token: string): string {
+  return [
+    // A new session, an empty environment: no marker, no process group of the task.
+    `setsid env -i bash -c 'echo $$ > setsid.pid; exec sleep ${token}' &`,
+    // Double fork: the middle process exits, so the daemon is orphaned at once.
+    `( ( env -i bash -c 'echo $$ > doublefork.pid; exec sleep ${token}' & ) & )`,
+    // Its own process group (job control) without a new session.
+    `env -i bash -c 'set -m; sleep ${token} & echo $! > pgroup.pid; wait' &`,
+    // Ignores SIGTERM.
+    `setsid env -i bash -c 'trap "" TERM; echo $$ > stubborn.pid; : ${token}; while :; do sleep 0.05; done' &`,
+    // Forks a new daemon every 20 ms, through the grace and the kill.
+    `setsid env -i bash -c 'trap "" TERM; echo $$ > forker.pid; while :; do (setsid sleep ${token} &); sleep 0.02; done' &`,
+  ].join('\n');
+}
+const PID_FILES = ['setsid.pid', 'doublefork.pid', 'pgroup.pid', 'stubborn.pid', 'forker.pid'];
+
+const schedulers = new Set<RunningScheduler>();
+
+/** Pids of live processes whose command line mentions `token` (zombies are dead already). */
+function escapees(token: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      if (/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) continue;
+      if (readFileSync(`/proc/${name}/cmdline`, 'latin1').includes(token)) found.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+afterAll(async () => {
+  for (const scheduler of schedulers) await scheduler.close().catch(() => undefined);
+  // After a failure, leave nothing running on the shared machine: the forker first, then the sleepers.
+  for (let round = 0; round < 20 && escapees(RUN).length > 0; round++) {
+    for (const pid of escapees(RUN)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+});
+
+async function start(options: Partial<SchedulerOptions> & { executors: string }): Promise<RunningScheduler> {
+  const scheduler = await startScheduler({ port: 0, cpus: 4, ramMb: 4096, killGraceMs: 500, throttle: { minRunningMs: 0, initialBackoffMs: 0, maxBackoffMs: 0 }, ...options });
+  schedulers.add(scheduler);
+  return scheduler;
+}
+
+async function stop(scheduler: RunningScheduler): Promise<void> {
+  await scheduler.close();
+  schedulers.delete(scheduler);
+}
+
+/**
+ * `escaper` starts the daemons and stays; `parricide` also kills its own parent (the process that owns
+ * the task) and carries on. Returns the executor file and the token its daemons sleep.
+ */
+function executorsFile(): { executors: string; token: string } {
+  const token = `${RUN}${++tests}`;
+  const executors = writeExecutors(tempDir(), [
+    { executor: { name: 'escaper', command: { value: `${daemons(token)}\necho up > up\nsleep 300`, shell: true } }, task_prefix: '' },
+    { executor: { name: 'parricide', command: { value: `${daemons(token)}\nkill -KILL $PPID\necho up > up\nsleep 300`, shell: true } }, task_prefix: '' },
+  ]);
+  return { executors, token };
+}
+
+/** Creates a batch job running `executor` and waits until every daemon has written its pid. */
+async function startEscaper(scheduler: RunningScheduler, name: string, executor = 'escaper'): Promise<{ key: JobKey; sandbox: string }> {
+  const client = new AuroraClient({ url: scheduler.url, netrc: false });
+  try {
+    const config = jobConfig(name);
+    config.taskConfig!.isService = false;
+    config.taskConfig!.executorConfig = { name: executor, data: '' };
+    await client.createJob(config);
+    const sandbox = await waitFor(`${name}'s daemons`, async () => {
+      const taskId = (await client.getTasksWithoutConfigs({ jobKeys: [config.key!] })).tasks?.[0]?.assignedTask?.taskId;
+      const dir = taskId ? join(scheduler.workDir, 'sandboxes', taskId) : undefined;
+      return dir && [...PID_FILES, 'up'].every((file) => existsSync(join(dir, file))) ? dir : undefined;
+    });
+    return { key: config.key!, sandbox };
+  } finally {
+    client.close();
+  }
+}
+
+/** What `job killall --wait` does: kill, then wait until the task is KILLED. */
+async function killAndWait(scheduler: RunningScheduler, key: JobKey): Promise<void> {
+  const client = new AuroraClient({ url: scheduler.url, netrc: false });
+  try {
+    await client.killTasks(key, [], 'attack test');
+    await waitFor(`${key.name} KILLED`, async () => {
+      const task = (await client.getTasksWithoutConfigs({ jobKeys: [key] })).tasks?.[0];
+      return task?.status === ScheduleStatus.KILLED;
+    });
+  } finally {
+    client.close();
+  }
+}
+
+function livePids(sandbox: string): number[] {
+  return PID_FILES.map((file) => Number(readFileSync(join(sandbox, file), 'utf8').trim())).filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+describe.each([
+  ['without a state directory', false],
+  ['with a state directory (supervised tasks)', true],
+])('daemons that shed marker, session and process group, %s', (_, supervised) => {
+  it('are all gone once killTasks has the task KILLED, the fork loop included', async () => {
+    const dir = tempDir();
+    const { executors, token } = executorsFile();
+    const scheduler = await start({ executors, workDir: join(dir, 'work'), ...(supervised ? { stateDir: join(dir, 'state') } : {}) });
+    const { key, sandbox } = await startEscaper(scheduler, 'escape');
+    expect(livePids(sandbox)).toHaveLength(PID_FILES.length);
+    const t0 = Date.now();
+    await killAndWait(scheduler, key);
+    expect(escapees(token)).toEqual([]);
+    expect(livePids(sandbox)).toEqual([]);
+    // Bounded by the grace (500 ms) and the scheduler's polling, fork loop or not.
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await stop(scheduler);
+  });
+});
+
+describe('daemons and the scheduler going away', () => {
+  it('without a state directory, closing the scheduler leaves none', async () => {
+    const dir = tempDir();
+    const { executors, token } = executorsFile();
+    const scheduler = await start({ executors, workDir: join(dir, 'work') });
+    const { sandbox } = await startEscaper(scheduler, 'close');
+    await stop(scheduler);
+    expect(escapees(token)).toEqual([]);
+    expect(livePids(sandbox)).toEqual([]);
+  });
+
+  it('with a state directory, a restarted scheduler adopts the task and its kill leaves none', async () => {
+    const dir = tempDir();
+    const { executors, token } = executorsFile();
+    const options = { executors, workDir: join(dir, 'work'), stateDir: join(dir, 'state') };
+    const first = await start(options);
+    const { key, sandbox } = await startEscaper(first, 'adopted');
+    await stop(first);
+    // Closing with a state directory hands the task over to the next scheduler: it keeps running.
+    expect(livePids(sandbox)).toHaveLength(PID_FILES.length);
+    const second = await start(options);
+    await killAndWait(second, key);
+    expect(escapees(token)).toEqual([]);
+    await stop(second);
+  });
+});
+
+describe('a task running as --task-user that kills its own parent', () => {
+  it('cannot: its owner runs as the scheduler user, and the kill leaves none of its daemons', async () => {
+    if (process.getuid?.() !== 0) {
+      // Only root can run tasks as another user; test/scheduler/auth.test.ts checks the refusal.
+      expect(process.getuid?.()).not.toBe(0);
+      return;
+    }
+    const dir = tempDir();
+    const { executors, token } = executorsFile();
+    const scheduler = await start({ executors, workDir: join(dir, 'work'), taskUser: 'nobody' });
+    const { key, sandbox } = await startEscaper(scheduler, 'parricide', 'parricide');
+    expect(livePids(sandbox)).toHaveLength(PID_FILES.length);
+    await killAndWait(scheduler, key);
+    expect(escapees(token)).toEqual([]);
+    await stop(scheduler);
+  });
+});
