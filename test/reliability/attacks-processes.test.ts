@@ -82,13 +82,14 @@ async function stop(scheduler: RunningScheduler): Promise<void> {
 }
 
 /**
- * `escaper` starts the daemons and stays; `parricide` also kills its own parent (the process that owns
+ * `escaper` starts the daemons and stays; `leaver` starts them and exits 0; `parricide` also kills its own parent (the process that owns
  * the task) and carries on. Returns the executor file and the token its daemons sleep.
  */
 function executorsFile(): { executors: string; token: string } {
   const token = `${RUN}${++tests}`;
   const executors = writeExecutors(tempDir(), [
     { executor: { name: 'escaper', command: { value: `${daemons(token)}\necho up > up\nsleep 300`, shell: true } }, task_prefix: '' },
+    { executor: { name: 'leaver', command: { value: `${daemons(token)}\nfor f in ${PID_FILES.join(' ')}; do while [ ! -s $f ]; do sleep 0.02; done; done\necho up > up\nexit 0`, shell: true } }, task_prefix: '' },
     { executor: { name: 'parricide', command: { value: `${daemons(token)}\nkill -KILL $PPID\necho up > up\nsleep 300`, shell: true } }, task_prefix: '' },
   ]);
   return { executors, token };
@@ -113,18 +114,24 @@ async function startEscaper(scheduler: RunningScheduler, name: string, executor 
   }
 }
 
+async function waitForStatus(scheduler: RunningScheduler, key: JobKey, status: ScheduleStatus): Promise<void> {
+  const client = new AuroraClient({ url: scheduler.url, netrc: false });
+  try {
+    await waitFor(`${key.name} ${ScheduleStatus[status]}`, async () => (await client.getTasksWithoutConfigs({ jobKeys: [key] })).tasks?.[0]?.status === status);
+  } finally {
+    client.close();
+  }
+}
+
 /** What `job killall --wait` does: kill, then wait until the task is KILLED. */
 async function killAndWait(scheduler: RunningScheduler, key: JobKey): Promise<void> {
   const client = new AuroraClient({ url: scheduler.url, netrc: false });
   try {
     await client.killTasks(key, [], 'attack test');
-    await waitFor(`${key.name} KILLED`, async () => {
-      const task = (await client.getTasksWithoutConfigs({ jobKeys: [key] })).tasks?.[0];
-      return task?.status === ScheduleStatus.KILLED;
-    });
   } finally {
     client.close();
   }
+  await waitForStatus(scheduler, key, ScheduleStatus.KILLED);
 }
 
 function livePids(sandbox: string): number[] {
@@ -154,6 +161,17 @@ describe.each([
     expect(livePids(sandbox)).toEqual([]);
     // Bounded by the grace (500 ms) and the scheduler's polling, fork loop or not.
     expect(Date.now() - t0).toBeLessThan(5000);
+    await stop(scheduler);
+  });
+
+  it('are all gone once the executor has exited and the task is FINISHED', async () => {
+    const dir = tempDir();
+    const { executors, token } = executorsFile();
+    const scheduler = await start({ executors, workDir: join(dir, 'work'), ...(supervised ? { stateDir: join(dir, 'state') } : {}) });
+    const { key, sandbox } = await startEscaper(scheduler, 'leave', 'leaver');
+    await waitForStatus(scheduler, key, ScheduleStatus.FINISHED);
+    expect(escapees(token)).toEqual([]);
+    expect(livePids(sandbox)).toEqual([]);
     await stop(scheduler);
   });
 });

@@ -255,7 +255,7 @@ class TaskProcess implements RunningTask {
       ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
     };
     // Under a subreaper owner, nothing the task starts can leave its process tree (owner.ts).
-    const owned = ownedCommand(command, spec.taskId);
+    const owned = spec.subreaper === false ? command : ownedCommand(command, spec.taskId);
     const started = spec.supervised ? await startSupervisor(sandbox, spec.taskId, owned) : await spawnDirectly(owned);
     launched();
     if ('error' in started) {

@@ -38,6 +38,7 @@ const PRCTL_SYSCALL: Partial<Record<string, number>> = {
   ppc64: 171,
 };
 
+// The executor gets its own process group, as a spawned executor had, so that 'kill 0' in a task cannot reach the owner.
 // argv: prctl syscall number, uid and gid ('' keeps the owner's), file, argv0, arguments...
 const OWNER_SCRIPT = String.raw`use strict;
 my ($nr, $uid, $gid, $file, @argv) = @ARGV;
@@ -47,6 +48,7 @@ $SIG{$_} = sub {} for qw(TERM INT HUP);
 my $child = fork;
 defined $child or die "aurora-ts: fork: $!\n";
 if (!$child) {
+  setpgrp(0, 0);
   if ($uid ne '') {
     ($(, $)) = ($gid, "$gid $gid");
     ($<, $>) = ($uid, $uid);
