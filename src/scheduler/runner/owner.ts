@@ -39,6 +39,7 @@ const PRCTL_SYSCALL: Partial<Record<string, number>> = {
 };
 
 // The executor gets its own process group, as a spawned executor had, so that 'kill 0' in a task cannot reach the owner.
+// Its children: the kernel's list where it keeps one (CONFIG_PROC_CHILDREN; the owner has one thread), else a scan of /proc.
 // argv: prctl syscall number, uid and gid ('' keeps the owner's), file, argv0, arguments...
 const OWNER_SCRIPT = String.raw`use strict;
 my ($nr, $uid, $gid, $file, @argv) = @ARGV;
@@ -60,7 +61,12 @@ if (!$child) {
 }
 my $status;
 for (;;) { my $p = waitpid(-1, 0); if ($p == $child) { $status = $?; last } if ($p < 0) { $status = 127 << 8; last } }
-sub children { my @c; for my $d (glob '/proc/[0-9]*') { open(my $f, '<', "$d/stat") or next; my $s = <$f> // ''; push @c, substr($d, 6) if $s =~ /.*\) \S+ (\d+) /s && $1 == $$ } @c }
+sub children {
+  if (open(my $f, '<', "/proc/$$/task/$$/children")) { my $line = <$f> // ''; return split ' ', $line }
+  my @c;
+  for my $d (glob '/proc/[0-9]*') { open(my $f, '<', "$d/stat") or next; my $s = <$f> // ''; push @c, substr($d, 6) if $s =~ /.*\) \S+ (\d+) /s && $1 == $$ }
+  @c;
+}
 for (my $deadline = time + 3; ;) { my @c = children(); last if !@c || time > $deadline; kill 'KILL', @c; 1 while waitpid(-1, 1) > 0; select(undef, undef, undef, 0.005) }
 my $signal = $status & 127;
 if ($signal) { $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP); kill $signal, $$ }
