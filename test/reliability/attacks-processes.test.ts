@@ -14,7 +14,7 @@ import { AuroraClient } from '../../src/client/client.js';
 import { ScheduleStatus, type JobKey } from '../../src/gen/types.js';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
 import { waitFor } from '../support/scheduler.js';
-import { jobConfig, tempDir, writeExecutors } from './helpers.js';
+import { jobConfig, report, tempDir, writeExecutors } from './helpers.js';
 
 /** `sleep` takes fractional seconds: durations no other process on the machine sleeps, one per test. */
 const RUN = `7777.${process.pid}`;
@@ -159,8 +159,10 @@ describe.each([
     await killAndWait(scheduler, key);
     expect(escapees(token)).toEqual([]);
     expect(livePids(sandbox)).toEqual([]);
+    const killMs = Date.now() - t0;
+    report(`escaping daemons killed (${supervised ? 'stateDir' : 'no stateDir'})`, { killMs, graceMs: 500 });
     // Bounded by the grace (500 ms) and the scheduler's polling, fork loop or not.
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(killMs).toBeLessThan(5000);
     await stop(scheduler);
   });
 
