@@ -7,12 +7,13 @@
  * Every daemon sleeps for a number unique to this run, so a scan of /proc for it finds every escapee,
  * including ones the test never learned the pid of.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import { ScheduleStatus, type JobKey } from '../../src/gen/types.js';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
+import { markedProcesses, SUPERVISOR_MARKER_VAR } from '../../src/scheduler/runner/index.js';
 import { waitFor } from '../support/scheduler.js';
 import { jobConfig, report, tempDir, writeExecutors } from './helpers.js';
 
@@ -220,5 +221,58 @@ describe('a task running as --task-user that kills its own parent', () => {
     await killAndWait(scheduler, key);
     expect(escapees(token)).toEqual([]);
     await stop(scheduler);
+  });
+});
+
+describe('a task running as --task-user against its supervisor\'s files (state directory)', () => {
+  it('cannot make the supervisor overwrite a file through a link, nor forge the exit a restarted scheduler reads', async () => {
+    if (process.getuid?.() !== 0) {
+      // Only root can run tasks as another user; test/scheduler/auth.test.ts checks the refusal.
+      expect(process.getuid?.()).not.toBe(0);
+      return;
+    }
+    const dir = tempDir();
+    const victim = join(dir, 'root-only.conf');
+    writeFileSync(victim, 'root only\n', { mode: 0o600 });
+    // Links where the supervisor writes its exit (the old place, and the new one after moving it away),
+    // and a forged exit record; then it waits for the test's go-ahead and exits 3.
+    const attack = [
+      `ln -s ${victim} .aurora/exit.json.tmp; ln -s ${victim} .aurora/exit.json`,
+      'mv .aurora-supervisor moved 2>/dev/null; mkdir -p .aurora-supervisor',
+      `ln -s ${victim} .aurora-supervisor/exit.json.tmp; echo '{"code":0,"signal":null}' > .aurora-supervisor/exit.json`,
+      'echo planted > planted',
+      'while [ ! -e go ]; do sleep 0.05; done',
+      'exit 3',
+    ].join('\n');
+    const executors = writeExecutors(dir, [{ executor: { name: 'forger', command: { value: attack, shell: true } }, task_prefix: '' }]);
+    const options = { executors, workDir: join(dir, 'work'), stateDir: join(dir, 'state'), taskUser: 'nobody' };
+    const first = await start(options);
+    const client = new AuroraClient({ url: first.url, netrc: false });
+    const config = jobConfig('forger');
+    config.taskConfig!.isService = false;
+    config.taskConfig!.executorConfig = { name: 'forger', data: '' };
+    await client.createJob(config);
+    const sandbox = await waitFor('the links planted', async () => {
+      const taskId = (await client.getTasksWithoutConfigs({ jobKeys: [config.key!] })).tasks?.[0]?.assignedTask?.taskId;
+      const candidate = taskId ? join(first.workDir, 'sandboxes', taskId) : undefined;
+      return candidate && existsSync(join(candidate, 'planted')) ? candidate : undefined;
+    });
+    client.close();
+    // The task ends while no scheduler watches: the next one learns its exit from the file alone.
+    await stop(first);
+    writeFileSync(join(sandbox, 'go'), '');
+    const taskId = basename(sandbox);
+    await waitFor('the supervisor to record the exit and leave', async () => !(await markedProcesses(SUPERVISOR_MARKER_VAR)).some((p) => p.taskId === taskId));
+    expect(readFileSync(victim, 'utf8')).toBe('root only\n');
+    const second = await start(options);
+    const again = new AuroraClient({ url: second.url, netrc: false });
+    const ENDED = [ScheduleStatus.FINISHED, ScheduleStatus.FAILED, ScheduleStatus.LOST];
+    const task = await waitFor('the task settled', async () => (await again.getTasksWithoutConfigs({ jobKeys: [config.key!] })).tasks?.find((t) => ENDED.includes(t.status!)));
+    again.close();
+    // Its real record moved away with the directory, and the one it forged (exit 0) is not the scheduler's: refused.
+    expect(task.status).not.toBe(ScheduleStatus.FINISHED);
+    expect(task.taskEvents!.at(-1)!.message).not.toBe('Command exited with status 0');
+    expect(readFileSync(victim, 'utf8')).toBe('root only\n');
+    await stop(second);
   });
 });

@@ -1,23 +1,28 @@
 /**
  * The per-task supervisor: a tiny Node process between the scheduler and the executor, so that a task
  * outlives a scheduler crash and its exit status is never lost. The runner writes the command to
- * `<sandbox>/.aurora/command.json` and starts `node <sandbox>/.aurora/supervisor.cjs <sandbox>`
- * detached (own session); the supervisor reads the command from that file (never from its argv, so the
- * task's environment does not show in `ps`), deletes it, spawns the executor in its own process group,
- * reports the executor's pid on stdout, stays its parent, and when the executor ends writes
- * `<sandbox>/.aurora/exit.json` (atomically) and reports the exit on stdout too, for a scheduler that
- * still listens. A scheduler restarted after `kill -9` finds the supervisor by pid and start time and
- * reads the exit file. (Not fsynced: after a power cut the task is gone too, and counts as LOST.)
+ * `<sandbox>/.aurora-supervisor/command.json` and starts `node <sandbox>/.aurora-supervisor/supervisor.cjs
+ * <sandbox>` detached (own session); the supervisor reads the command from that file (never from its
+ * argv, so the task's environment does not show in `ps`), deletes it, spawns the executor in its own
+ * process group, reports the executor's pid on stdout, stays its parent, and when the executor ends
+ * writes `<sandbox>/.aurora-supervisor/exit.json` (atomically) and reports the exit on stdout too, for a
+ * scheduler that still listens. A scheduler restarted after `kill -9` finds the supervisor by pid and
+ * start time and reads the exit file. (Not fsynced: after a power cut the task is gone too, and counts as LOST.)
+ *
+ * The control directory is the scheduler's own (made afresh, mode 0700) inside a sandbox that a task
+ * running as `--task-user` owns: the supervisor writes through a descriptor opened before the task ran
+ * and the scheduler reads only a directory it owns, so a task that renames the directory or plants
+ * links never redirects a write of the scheduler's user (it once overwrote any file: issue 18).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Carried by the supervisor (not the task marker, so killing a task's processes leaves it to record the exit). */
 export const SUPERVISOR_MARKER_VAR = 'AURORA_TS_SUPERVISOR';
-export const CONTROL_DIR = '.aurora';
+export const CONTROL_DIR = '.aurora-supervisor';
 export const COMMAND_FILE = 'command.json';
 export const EXIT_FILE = 'exit.json';
 const SCRIPT_FILE = 'supervisor.cjs';
@@ -47,7 +52,9 @@ export interface SupervisorReport {
  * may use only its parameters: no imports, no helpers from this module.
  */
 function supervise(sandbox: string, fs: typeof import('node:fs'), childProcess: typeof import('node:child_process'), path: typeof import('node:path')): void {
-  const control = path.join(sandbox, '.aurora');
+  // Opened before the task runs, without following a link; every path below goes through it.
+  const directory = fs.openSync(path.join(sandbox, '.aurora-supervisor'), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  const control = `/proc/self/fd/${directory}`;
   const report = (value: SupervisorReport): void => {
     try {
       fs.writeSync(1, `${JSON.stringify(value)}\n`);
@@ -123,11 +130,12 @@ export interface StartedSupervisor {
  * supervisor (a child of this process) and the executor's pid, or with the reason it did not start.
  */
 export async function startSupervisor(sandbox: string, taskId: string, command: SupervisedCommand): Promise<StartedSupervisor | { error: string }> {
-  await fs.mkdir(path.join(sandbox, CONTROL_DIR), { recursive: true });
-  await fs.rm(controlPath(sandbox, EXIT_FILE), { force: true });
+  // Made afresh: whatever the task's files or a fetched archive put there goes (a link is removed, not followed).
+  await fs.rm(path.join(sandbox, CONTROL_DIR), { recursive: true, force: true });
+  await fs.mkdir(path.join(sandbox, CONTROL_DIR), { mode: 0o700 });
   // The command carries the task's environment: readable by the scheduler's user only.
-  await fs.writeFile(controlPath(sandbox, COMMAND_FILE), JSON.stringify(command), { mode: 0o600 });
-  await fs.writeFile(controlPath(sandbox, SCRIPT_FILE), SCRIPT, { mode: 0o600 });
+  await fs.writeFile(controlPath(sandbox, COMMAND_FILE), JSON.stringify(command), { mode: 0o600, flag: 'wx' });
+  await fs.writeFile(controlPath(sandbox, SCRIPT_FILE), SCRIPT, { mode: 0o600, flag: 'wx' });
   const supervisor = spawn(process.execPath, [controlPath(sandbox, SCRIPT_FILE), sandbox], {
     cwd: sandbox,
     env: { PATH: process.env.PATH ?? '', [SUPERVISOR_MARKER_VAR]: taskId },
@@ -174,19 +182,25 @@ export async function startSupervisor(sandbox: string, taskId: string, command: 
   return { supervisor, pid: first.pid, exit: report(1) };
 }
 
+/**
+ * The exit file, read only from a control directory this process's user owns (opened without following
+ * a link, then read through that descriptor): a task that owns the sandbox may have put its own
+ * directory, or a link, in its place.
+ */
 function readExitSync(sandbox: string): SupervisorReport | undefined {
+  let directory: number | undefined;
   try {
-    return JSON.parse(readFileSync(controlPath(sandbox, EXIT_FILE), 'utf8')) as SupervisorReport;
+    directory = openSync(path.join(sandbox, CONTROL_DIR), fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+    if (fstatSync(directory).uid !== process.getuid?.()) return undefined;
+    return JSON.parse(readFileSync(`/proc/self/fd/${directory}/${EXIT_FILE}`, 'utf8')) as SupervisorReport;
   } catch {
     return undefined;
+  } finally {
+    if (directory !== undefined) closeSync(directory);
   }
 }
 
 /** The exit the supervisor recorded, if it did. */
 export async function readExit(sandbox: string): Promise<SupervisorReport | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(controlPath(sandbox, EXIT_FILE), 'utf8')) as SupervisorReport;
-  } catch {
-    return undefined;
-  }
+  return readExitSync(sandbox);
 }
