@@ -40,6 +40,16 @@ const PID_FILES = ['setsid.pid', 'doublefork.pid', 'pgroup.pid', 'stubborn.pid',
 
 const schedulers = new Set<RunningScheduler>();
 
+/** Whether `pid` is a live process (a zombie is dead already). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
 /** Pids of live processes whose command line mentions `token` (zombies are dead already). */
 function escapees(token: string): number[] {
   const found: number[] = [];
@@ -107,7 +117,8 @@ async function startEscaper(scheduler: RunningScheduler, name: string, executor 
     const sandbox = await waitFor(`${name}'s daemons`, async () => {
       const taskId = (await client.getTasksWithoutConfigs({ jobKeys: [config.key!] })).tasks?.[0]?.assignedTask?.taskId;
       const dir = taskId ? join(scheduler.workDir, 'sandboxes', taskId) : undefined;
-      return dir && [...PID_FILES, 'up'].every((file) => existsSync(join(dir, file))) ? dir : undefined;
+      // A line each: a file that exists may not have its pid in it yet.
+      return dir && [...PID_FILES, 'up'].every((file) => existsSync(join(dir, file)) && readFileSync(join(dir, file), 'utf8').endsWith('\n')) ? dir : undefined;
     });
     return { key: config.key!, sandbox };
   } finally {
@@ -135,15 +146,9 @@ async function killAndWait(scheduler: RunningScheduler, key: JobKey): Promise<vo
   await waitForStatus(scheduler, key, ScheduleStatus.KILLED);
 }
 
-function livePids(sandbox: string): number[] {
-  return PID_FILES.map((file) => Number(readFileSync(join(sandbox, file), 'utf8').trim())).filter((pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+/** The daemons still alive, by pid file. */
+function liveDaemons(sandbox: string): string[] {
+  return PID_FILES.filter((file) => alive(Number(readFileSync(join(sandbox, file), 'utf8').trim())));
 }
 
 describe.each([
@@ -155,11 +160,11 @@ describe.each([
     const { executors, token } = executorsFile();
     const scheduler = await start({ executors, workDir: join(dir, 'work'), ...(supervised ? { stateDir: join(dir, 'state') } : {}) });
     const { key, sandbox } = await startEscaper(scheduler, 'escape');
-    expect(livePids(sandbox)).toHaveLength(PID_FILES.length);
+    expect(liveDaemons(sandbox)).toEqual(PID_FILES);
     const t0 = Date.now();
     await killAndWait(scheduler, key);
     expect(escapees(token)).toEqual([]);
-    expect(livePids(sandbox)).toEqual([]);
+    expect(liveDaemons(sandbox)).toEqual([]);
     const killMs = Date.now() - t0;
     report(`escaping daemons killed (${supervised ? 'stateDir' : 'no stateDir'})`, { killMs, graceMs: 500 });
     // Bounded by the grace (500 ms) and the scheduler's polling, fork loop or not.
@@ -174,7 +179,7 @@ describe.each([
     const { key, sandbox } = await startEscaper(scheduler, 'leave', 'leaver');
     await waitForStatus(scheduler, key, ScheduleStatus.FINISHED);
     expect(escapees(token)).toEqual([]);
-    expect(livePids(sandbox)).toEqual([]);
+    expect(liveDaemons(sandbox)).toEqual([]);
     await stop(scheduler);
   });
 });
@@ -187,7 +192,7 @@ describe('daemons and the scheduler going away', () => {
     const { sandbox } = await startEscaper(scheduler, 'close');
     await stop(scheduler);
     expect(escapees(token)).toEqual([]);
-    expect(livePids(sandbox)).toEqual([]);
+    expect(liveDaemons(sandbox)).toEqual([]);
   });
 
   it('with a state directory, a restarted scheduler adopts the task and its kill leaves none', async () => {
@@ -198,7 +203,7 @@ describe('daemons and the scheduler going away', () => {
     const { key, sandbox } = await startEscaper(first, 'adopted');
     await stop(first);
     // Closing with a state directory hands the task over to the next scheduler: it keeps running.
-    expect(livePids(sandbox)).toHaveLength(PID_FILES.length);
+    expect(liveDaemons(sandbox)).toEqual(PID_FILES);
     const second = await start(options);
     await killAndWait(second, key);
     expect(escapees(token)).toEqual([]);
@@ -217,7 +222,7 @@ describe('a task running as --task-user that kills its own parent', () => {
     const { executors, token } = executorsFile();
     const scheduler = await start({ executors, workDir: join(dir, 'work'), taskUser: 'nobody' });
     const { key, sandbox } = await startEscaper(scheduler, 'parricide', 'parricide');
-    expect(livePids(sandbox)).toHaveLength(PID_FILES.length);
+    expect(liveDaemons(sandbox)).toEqual(PID_FILES);
     await killAndWait(scheduler, key);
     expect(escapees(token)).toEqual([]);
     await stop(scheduler);
@@ -274,5 +279,49 @@ describe('a task running as --task-user against its supervisor\'s files (state d
     expect(task.taskEvents!.at(-1)!.message).not.toBe('Command exited with status 0');
     expect(readFileSync(victim, 'utf8')).toBe('root only\n');
     await stop(second);
+  });
+});
+
+describe('a task running as --task-user that claims to own another task', () => {
+  it('is not taken for that task\'s owner: killing the other task leaves its processes alone', async () => {
+    if (process.getuid?.() !== 0) {
+      // Only root can run tasks as another user; test/scheduler/auth.test.ts checks the refusal.
+      expect(process.getuid?.()).not.toBe(0);
+      return;
+    }
+    const dir = tempDir();
+    // The claimant reads the victim's task id from its executor data and marks a shell as the victim's owner (its child, unmarked, is what a kill of the victim would reach).
+    const claim = `env AURORA_TS_OWNER="$(cat .aurora/executor_data)" sh -c 'env -u AURORA_TS_OWNER sleep 300 & echo $! > claimed.pid; wait' &\nwhile [ ! -s claimed.pid ]; do sleep 0.02; done\necho up > up\nsleep 300`;
+    const executors = writeExecutors(dir, [
+      { executor: { name: 'victim', command: { value: 'echo up > up; exec sleep 300', shell: true } }, task_prefix: '' },
+      { executor: { name: 'claimant', command: { value: claim, shell: true } }, task_prefix: '' },
+    ]);
+    const scheduler = await start({ executors, workDir: join(dir, 'work'), taskUser: 'nobody' });
+    const client = new AuroraClient({ url: scheduler.url, netrc: false });
+    try {
+      const run = async (name: string, executor: string, data = ''): Promise<{ key: JobKey; taskId: string; sandbox: string }> => {
+        const config = jobConfig(name);
+        config.taskConfig!.executorConfig = { name: executor, data };
+        await client.createJob(config);
+        return waitFor(`${name} up`, async () => {
+          const taskId = (await client.getTasksWithoutConfigs({ jobKeys: [config.key!] })).tasks?.[0]?.assignedTask?.taskId;
+          const sandbox = taskId ? join(scheduler.workDir, 'sandboxes', taskId) : undefined;
+          return taskId && sandbox && existsSync(join(sandbox, 'up')) ? { key: config.key!, taskId, sandbox } : undefined;
+        });
+      };
+      const victim = await run('victim', 'victim');
+      const claimant = await run('claimant', 'claimant', victim.taskId);
+      const claimed = Number(readFileSync(join(claimant.sandbox, 'claimed.pid'), 'utf8').trim());
+      const t0 = Date.now();
+      await killAndWait(scheduler, victim.key);
+      const killMs = Date.now() - t0;
+      // Still running: a kill of the victim never reached the claimant's processes.
+      expect(alive(claimed)).toBe(true);
+      // And the victim's kill did not wait for a claimed owner to leave (that wait gives up after 3 s).
+      expect(killMs).toBeLessThan(2500);
+    } finally {
+      client.close();
+    }
+    await stop(scheduler);
   });
 });

@@ -40,9 +40,9 @@ const PRCTL_SYSCALL: Partial<Record<string, number>> = {
 
 // The executor gets its own process group, as a spawned executor had, so that 'kill 0' in a task cannot reach the owner.
 // Its children: the kernel's list where it keeps one (CONFIG_PROC_CHILDREN; the owner has one thread), else a scan of /proc.
+// No module is loaded (not even strict): nothing is read from @INC by a process running as the scheduler's user in the task's sandbox.
 // argv: prctl syscall number, uid and gid ('' keeps the owner's), file, argv0, arguments...
-const OWNER_SCRIPT = String.raw`use strict;
-my ($nr, $uid, $gid, $file, @argv) = @ARGV;
+const OWNER_SCRIPT = String.raw`my ($nr, $uid, $gid, $file, @argv) = @ARGV;
 syscall($nr, 36, 1, 0, 0, 0) == 0 or print STDERR "aurora-ts: cannot become the task's subreaper: $!\n";
 %ENV = map { /^${ENV_PREFIX}(.*)$/s ? ($1, $ENV{$_}) : () } keys %ENV;
 $SIG{$_} = sub {} for qw(TERM INT HUP);

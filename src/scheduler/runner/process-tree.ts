@@ -87,7 +87,11 @@ async function scanProcesses(): Promise<ProcessTable> {
         return; // gone, or not ours to read
       }
       for (const taskId of markerValues(environ, MARKER_PREFIX)) add(table.byMarker, taskId, pid);
-      for (const taskId of markerValues(environ, OWNER_PREFIX)) add(table.byOwner, taskId, pid);
+      const owned = markerValues(environ, OWNER_PREFIX);
+      // Owners run as the scheduler's user: a task (as --task-user) that sets the variable itself does not become one.
+      if (owned.length > 0 && (await fs.stat(`/proc/${pid}`).then((st) => st.uid, () => undefined)) === process.getuid?.()) {
+        for (const taskId of owned) add(table.byOwner, taskId, pid);
+      }
     }),
   );
   return table;
