@@ -9,11 +9,13 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import { ScheduleStatus, type JobKey } from '../../src/gen/types.js';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
 import { markedProcesses, SUPERVISOR_MARKER_VAR } from '../../src/scheduler/runner/index.js';
+import { buildSchedulerForChild, CHILD_SCHEDULER_OPTIONS, startChildScheduler } from '../support/child-scheduler.js';
 import { waitFor } from '../support/scheduler.js';
 import { jobConfig, report, tempDir, writeExecutors } from './helpers.js';
 
@@ -39,6 +41,7 @@ function daemons(token: string): string {
 const PID_FILES = ['setsid.pid', 'doublefork.pid', 'pgroup.pid', 'stubborn.pid', 'forker.pid'];
 
 const schedulers = new Set<RunningScheduler>();
+const children = new Set<ChildProcess>();
 
 /** Whether `pid` is a live process (a zombie is dead already). */
 function alive(pid: number): boolean {
@@ -68,6 +71,7 @@ function escapees(token: string): number[] {
 
 afterAll(async () => {
   for (const scheduler of schedulers) await scheduler.close().catch(() => undefined);
+  for (const child of children) child.kill('SIGKILL');
   // After a failure, leave nothing running on the shared machine: the forker first, then the sleepers.
   for (let round = 0; round < 20 && escapees(RUN).length > 0; round++) {
     for (const pid of escapees(RUN)) {
@@ -107,7 +111,7 @@ function executorsFile(): { executors: string; token: string } {
 }
 
 /** Creates a batch job running `executor` and waits until every daemon has written its pid. */
-async function startEscaper(scheduler: RunningScheduler, name: string, executor = 'escaper'): Promise<{ key: JobKey; sandbox: string }> {
+async function startEscaper(scheduler: Pick<RunningScheduler, 'url' | 'workDir'>, name: string, executor = 'escaper'): Promise<{ key: JobKey; sandbox: string }> {
   const client = new AuroraClient({ url: scheduler.url, netrc: false });
   try {
     const config = jobConfig(name);
@@ -192,6 +196,18 @@ describe('daemons and the scheduler going away', () => {
     const { sandbox } = await startEscaper(scheduler, 'close');
     await stop(scheduler);
     expect(escapees(token)).toEqual([]);
+    expect(liveDaemons(sandbox)).toEqual([]);
+  });
+
+  it('without a state directory, a scheduler killed with SIGKILL takes its tasks with it (nothing could adopt them)', async () => {
+    const dir = tempDir();
+    const { executors, token } = executorsFile();
+    const script = await buildSchedulerForChild(join(dir, 'build'));
+    const workDir = join(dir, 'work');
+    const child = await startChildScheduler(script, { ...CHILD_SCHEDULER_OPTIONS, executors, workDir }, children);
+    const { sandbox } = await startEscaper({ url: child.url, workDir }, 'crashed');
+    await child.kill9();
+    await waitFor('the task to end with its scheduler', () => escapees(token).length === 0, 5000);
     expect(liveDaemons(sandbox)).toEqual([]);
   });
 

@@ -255,7 +255,8 @@ class TaskProcess implements RunningTask {
       ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
     };
     // Under a subreaper owner, nothing the task starts can leave its process tree (owner.ts).
-    const owned = spec.subreaper === false ? command : ownedCommand(command, spec.taskId);
+    // Unsupervised, the task is this process's alone: it ends if this process dies (nothing could adopt it).
+    const owned = spec.subreaper === false ? command : ownedCommand(command, spec.taskId, spec.supervised ? {} : { endWithParent: process.pid });
     const started = spec.supervised ? await startSupervisor(sandbox, spec.taskId, owned) : await spawnDirectly(owned);
     launched();
     if ('error' in started) {
@@ -315,7 +316,7 @@ class TaskProcess implements RunningTask {
   }
 }
 
-/** Without a supervisor the executor is this process's own child: nothing survives the scheduler. */
+/** Without a supervisor the executor (or its owner) is this process's own child. */
 async function spawnDirectly(command: SupervisedCommand): Promise<{ pid: number; exit: Promise<SupervisorReport> } | { error: string }> {
   const out = await fs.open(command.stdout, 'a');
   const err = await fs.open(command.stderr, 'a');

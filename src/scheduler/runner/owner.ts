@@ -41,14 +41,24 @@ const PRCTL_SYSCALL: Partial<Record<string, number>> = {
 // The executor gets its own process group, as a spawned executor had, so that 'kill 0' in a task cannot reach the owner.
 // Its children: the kernel's list where it keeps one (CONFIG_PROC_CHILDREN; the owner has one thread), else a scan of /proc.
 // No module is loaded (not even strict): nothing is read from @INC by a process running as the scheduler's user in the task's sandbox.
-// argv: prctl syscall number, uid and gid ('' keeps the owner's), file, argv0, arguments...
-const OWNER_SCRIPT = String.raw`my ($nr, $uid, $gid, $file, @argv) = @ARGV;
+// With a parent to follow, the owner asks for SIGUSR2 (12 on every architecture listed above) when its parent dies
+// (PR_SET_PDEATHSIG), checking afterwards that it has not died already, and then kills its executor.
+// argv: prctl syscall number, pid of the parent to follow or '', uid and gid ('' keeps the owner's), file, argv0, arguments...
+const OWNER_SCRIPT = String.raw`my ($nr, $parent, $uid, $gid, $file, @argv) = @ARGV;
 syscall($nr, 36, 1, 0, 0, 0) == 0 or print STDERR "aurora-ts: cannot become the task's subreaper: $!\n";
+my ($child, $orphaned);
+if ($parent ne '') {
+  $SIG{USR2} = sub { $orphaned = 1; kill 'KILL', $child if $child };
+  syscall($nr, 1, 12, 0, 0, 0);
+  $orphaned = 1 if getppid() != $parent;
+}
 %ENV = map { /^${ENV_PREFIX}(.*)$/s ? ($1, $ENV{$_}) : () } keys %ENV;
 $SIG{$_} = sub {} for qw(TERM INT HUP);
-my $child = fork;
+exit 1 if $orphaned;
+$child = fork;
 defined $child or die "aurora-ts: fork: $!\n";
 if (!$child) {
+  $SIG{USR2} = 'DEFAULT';
   setpgrp(0, 0);
   if ($uid ne '') {
     ($(, $)) = ($gid, "$gid $gid");
@@ -59,6 +69,7 @@ if (!$child) {
   print STDERR "aurora-ts: cannot run $file: $!\n";
   exit 127;
 }
+kill 'KILL', $child if $orphaned;
 my $status;
 for (;;) { my $p = waitpid(-1, 0); if ($p == $child) { $status = $?; last } if ($p < 0) { $status = 127 << 8; last } }
 sub children {
@@ -92,11 +103,19 @@ export function ownerUnavailable(): string | undefined {
   return availability.ok ? undefined : availability.reason;
 }
 
+export interface OwnerOptions {
+  /**
+   * End the task when this process (the owner's parent) dies. For a scheduler without a state
+   * directory: no later scheduler could adopt the task, so it must not outlive this one.
+   */
+  endWithParent?: number;
+}
+
 /**
  * The command that starts `command` under a subreaper owner: same logs, working directory and exit
  * status; the environment and the user switch move inside the owner. Unchanged when no owner can run here.
  */
-export function ownedCommand(command: SupervisedCommand, taskId: string): SupervisedCommand {
+export function ownedCommand(command: SupervisedCommand, taskId: string, options: OwnerOptions = {}): SupervisedCommand {
   availability ??= check();
   if (!availability.ok) return command;
   const env: Record<string, string> = { [OWNER_MARKER_VAR]: taskId };
@@ -104,7 +123,7 @@ export function ownedCommand(command: SupervisedCommand, taskId: string): Superv
   const user = command.uid !== undefined ? [String(command.uid), String(command.gid ?? command.uid)] : ['', ''];
   return {
     file: PERL,
-    args: ['-e', OWNER_SCRIPT, String(availability.syscall), ...user, command.file, command.argv0, ...command.args],
+    args: ['-e', OWNER_SCRIPT, String(availability.syscall), options.endWithParent === undefined ? '' : String(options.endWithParent), ...user, command.file, command.argv0, ...command.args],
     argv0: 'aurora-ts-owner',
     cwd: command.cwd,
     env,
