@@ -26,25 +26,23 @@ export const OWNER_MARKER_VAR = 'AURORA_TS_OWNER';
 const ENV_PREFIX = 'AURORA_TS_ENV_';
 const PERL = '/usr/bin/perl';
 
-/** prctl's syscall number by Node architecture (the kernel's unistd tables). */
-const PRCTL_SYSCALL: Partial<Record<string, number>> = {
-  x64: 157,
-  arm64: 167,
-  riscv64: 167,
-  loong64: 167,
-  ia32: 172,
-  arm: 172,
-  s390x: 172,
-  ppc64: 171,
+/** The syscall numbers the owner needs, by Node architecture (the kernel's unistd tables). */
+const SYSCALLS: Partial<Record<string, { prctl: number; setgroups: number }>> = {
+  x64: { prctl: 157, setgroups: 116 },
+  // The generic table.
+  arm64: { prctl: 167, setgroups: 159 },
+  riscv64: { prctl: 167, setgroups: 159 },
+  loong64: { prctl: 167, setgroups: 159 },
 };
 
 // The executor gets its own process group, as a spawned executor had, so that 'kill 0' in a task cannot reach the owner.
 // Its children: the kernel's list where it keeps one (CONFIG_PROC_CHILDREN; the owner has one thread), else a scan of /proc.
 // No module is loaded (not even strict): nothing is read from @INC by a process running as the scheduler's user in the task's sandbox.
-// With a parent to follow, the owner asks for SIGUSR2 (12 on every architecture listed above) when its parent dies
+// With a parent to follow, the owner asks for SIGUSR2 (12 on every architecture above) when its parent dies
 // (PR_SET_PDEATHSIG), checking afterwards that it has not died already, and then kills its executor.
-// argv: prctl syscall number, pid of the parent to follow or '', uid and gid ('' keeps the owner's), file, argv0, arguments...
-const OWNER_SCRIPT = String.raw`my ($nr, $parent, $uid, $gid, $file, @argv) = @ARGV;
+// Switching user drops every supplementary group (setgroups(0), as libuv does), then sets real, effective and saved ids.
+// argv: prctl and setgroups syscall numbers, pid of the parent to follow or '', uid and gid ('' keeps the owner's), file, argv0, arguments...
+const OWNER_SCRIPT = String.raw`my ($nr, $setgroups, $parent, $uid, $gid, $file, @argv) = @ARGV;
 syscall($nr, 36, 1, 0, 0, 0) == 0 or print STDERR "aurora-ts: cannot become the task's subreaper: $!\n";
 my ($child, $orphaned);
 if ($parent ne '') {
@@ -61,9 +59,10 @@ if (!$child) {
   $SIG{USR2} = 'DEFAULT';
   setpgrp(0, 0);
   if ($uid ne '') {
-    ($(, $)) = ($gid, "$gid $gid");
+    my $dropped = syscall($setgroups, 0, 0) == 0;
+    ($(, $)) = ($gid, $gid);
     ($<, $>) = ($uid, $uid);
-    if ($< != $uid || $> != $uid || $( != $gid) { print STDERR "aurora-ts: cannot switch to uid $uid: $!\n"; exit 127 }
+    if (!$dropped || $< != $uid || $> != $uid || $( != $gid || $) != $gid) { print STDERR "aurora-ts: cannot switch to uid $uid: $!\n"; exit 127 }
   }
   exec { $file } @argv;
   print STDERR "aurora-ts: cannot run $file: $!\n";
@@ -84,17 +83,17 @@ if ($signal) { $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP); kill $signal, $$ }
 exit($signal ? 128 + $signal : $status >> 8);
 `;
 
-let availability: { ok: true; syscall: number } | { ok: false; reason: string } | undefined;
+let availability: { ok: true; syscalls: { prctl: number; setgroups: number } } | { ok: false; reason: string } | undefined;
 
 function check(): NonNullable<typeof availability> {
-  const syscall = PRCTL_SYSCALL[process.arch];
-  if (process.platform !== 'linux' || syscall === undefined) return { ok: false, reason: `no prctl syscall number known for ${process.platform}/${process.arch}` };
+  const syscalls = SYSCALLS[process.arch];
+  if (process.platform !== 'linux' || syscalls === undefined) return { ok: false, reason: `no syscall numbers known for ${process.platform}/${process.arch}` };
   try {
     accessSync(PERL, fsConstants.X_OK);
   } catch {
     return { ok: false, reason: `${PERL} is not installed` };
   }
-  return { ok: true, syscall };
+  return { ok: true, syscalls };
 }
 
 /** Why tasks cannot be started under a subreaper owner on this machine, or undefined when they can. */
@@ -123,7 +122,7 @@ export function ownedCommand(command: SupervisedCommand, taskId: string, options
   const user = command.uid !== undefined ? [String(command.uid), String(command.gid ?? command.uid)] : ['', ''];
   return {
     file: PERL,
-    args: ['-e', OWNER_SCRIPT, String(availability.syscall), options.endWithParent === undefined ? '' : String(options.endWithParent), ...user, command.file, command.argv0, ...command.args],
+    args: ['-e', OWNER_SCRIPT, String(availability.syscalls.prctl), String(availability.syscalls.setgroups), options.endWithParent === undefined ? '' : String(options.endWithParent), ...user, command.file, command.argv0, ...command.args],
     argv0: 'aurora-ts-owner',
     cwd: command.cwd,
     env,
