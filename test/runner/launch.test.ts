@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findTaskProcesses, launchTask, type LaunchSpec } from '../../src/scheduler/runner/index.js';
+import { descendantsOf, findTaskProcesses, launchTask, type LaunchSpec } from '../../src/scheduler/runner/index.js';
 import { isAlive, readText, tempDir, waitFor } from './helpers.js';
 
 let counter = 0;
@@ -178,6 +178,7 @@ describe('launchTask: the subreaper owner', () => {
     const orphan = Number((await readText(path.join(s.sandboxDir, 'orphan.pid'))).trim());
     expect((await statOf(executor))?.ppid).toBe(owner);
     expect((await statOf(orphan))?.ppid).toBe(owner);
+    expect(await descendantsOf(owner)).toEqual(expect.arrayContaining([executor, orphan]));
     // The brief orphan exited at once: the owner has reaped it (nothing of the owner's is a zombie).
     const brief = Number((await readText(path.join(s.sandboxDir, 'brief.pid'))).trim());
     await waitFor(async () => (await statOf(brief)) === undefined);
