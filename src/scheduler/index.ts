@@ -219,7 +219,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   const warning = exposureWarning(options.host ?? '127.0.0.1', auth !== undefined);
   if (warning) options.onLog?.(warning);
   const noOwner = ownerUnavailable();
-  if (noOwner) options.onLog?.(`Warning: tasks run without a subreaper owner (${noOwner}): a process that leaves its task's session and clears its environment survives the task's kill. Install perl to close this.`);
+  if (noOwner) options.onLog?.(`Warning: tasks run without a subreaper owner (${noOwner}): a process that leaves its task's session and clears its environment survives the task's kill.`);
   if (options.zk) {
     self = { host: options.zk.advertiseHost ?? advertisedHost(options.host ?? '127.0.0.1', hostname), port: Number(new URL(url).port) };
     try {
