@@ -2,10 +2,12 @@
  * Processes that try to escape a kill (issue 18, item 7): a task starts daemons that shed everything
  * the runner used to find them by (the task's environment marker, its session, its process group), and
  * one that forks new daemons in a loop while it is being killed. After `killTasks` and the task's
- * KILLED, none may be left, with and without a state directory, after a scheduler close, after a
- * restart that adopts the task, and when the task runs as `--task-user` and kills its own parent.
- * Every daemon sleeps for a number unique to this run, so a scan of /proc for it finds every escapee,
- * including ones the test never learned the pid of.
+ * KILLED, none may be left, with and without a state directory; nor once the executor has exited, after
+ * a scheduler close, after a SIGKILLed scheduler without a state directory, after a restart that adopts
+ * the task, and when the task runs as `--task-user` and kills its own parent. Every daemon sleeps for a
+ * number unique to the test, so a scan of /proc for it finds every escapee, including ones the test never
+ * learned the pid of. Then what a `--task-user` task can do to the processes and files that run it: the
+ * supervisor's exit record, and another task's ownership.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -57,10 +59,8 @@ function alive(pid: number): boolean {
 function escapees(token: string): number[] {
   const found: number[] = [];
   for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    if (!/^\d+$/.test(name) || Number(name) === process.pid || !alive(Number(name))) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      if (/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) continue;
       if (readFileSync(`/proc/${name}/cmdline`, 'latin1').includes(token)) found.push(Number(name));
     } catch {
       // gone
@@ -72,7 +72,7 @@ function escapees(token: string): number[] {
 afterAll(async () => {
   for (const scheduler of schedulers) await scheduler.close().catch(() => undefined);
   for (const child of children) child.kill('SIGKILL');
-  // After a failure, leave nothing running on the shared machine: the forker first, then the sleepers.
+  // After a failure, leave nothing running on the shared machine (in rounds: a forker may still start sleepers).
   for (let round = 0; round < 20 && escapees(RUN).length > 0; round++) {
     for (const pid of escapees(RUN)) {
       try {
