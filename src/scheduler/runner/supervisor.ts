@@ -1,9 +1,9 @@
 /**
  * The per-task supervisor: a tiny Node process between the scheduler and the executor, so that a task
- * outlives a scheduler crash and its exit status is never lost. The runner writes the command to
- * `<sandbox>/.aurora-supervisor/command.json` and starts `node <sandbox>/.aurora-supervisor/supervisor.cjs
- * <sandbox>` detached (own session); the supervisor reads the command from that file (never from its
- * argv, so the task's environment does not show in `ps`), deletes it, spawns the executor in its own
+ * outlives a scheduler crash and its exit status is never lost. The runner starts
+ * `node <sandbox>/.aurora-supervisor/supervisor.cjs <sandbox>` detached (own session) and writes the
+ * command to its stdin (never to its argv, so the task's environment does not show in `ps`, nor to a
+ * file, which the sandbox's HTTP listing could serve); the supervisor spawns the executor in its own
  * process group, reports the executor's pid on stdout, stays its parent, and when the executor ends
  * writes `<sandbox>/.aurora-supervisor/exit.json` (atomically) and reports the exit on stdout too, for a
  * scheduler that still listens. A scheduler restarted after `kill -9` finds the supervisor by pid and
@@ -23,7 +23,6 @@ import path from 'node:path';
 /** Carried by the supervisor (not the task marker, so killing a task's processes leaves it to record the exit). */
 export const SUPERVISOR_MARKER_VAR = 'AURORA_TS_SUPERVISOR';
 export const CONTROL_DIR = '.aurora-supervisor';
-export const COMMAND_FILE = 'command.json';
 export const EXIT_FILE = 'exit.json';
 const SCRIPT_FILE = 'supervisor.cjs';
 
@@ -69,9 +68,7 @@ function supervise(sandbox: string, fs: typeof import('node:fs'), childProcess: 
   };
   let command: SupervisedCommand;
   try {
-    const file = path.join(control, 'command.json');
-    command = JSON.parse(fs.readFileSync(file, 'utf8')) as SupervisedCommand;
-    fs.rmSync(file, { force: true });
+    command = JSON.parse(fs.readFileSync(0, 'utf8')) as SupervisedCommand;
   } catch (error) {
     const message = `cannot read the task's command: ${(error as Error).message}`;
     finish({ error: message });
@@ -126,22 +123,23 @@ export interface StartedSupervisor {
 }
 
 /**
- * Writes the command and the script into the sandbox and starts the supervisor. Resolves with the
+ * Writes the script into the sandbox, starts the supervisor and hands it the command. Resolves with the
  * supervisor (a child of this process) and the executor's pid, or with the reason it did not start.
  */
 export async function startSupervisor(sandbox: string, taskId: string, command: SupervisedCommand): Promise<StartedSupervisor | { error: string }> {
   // Made afresh: whatever the task's files or a fetched archive put there goes (a link is removed, not followed).
   await fs.rm(path.join(sandbox, CONTROL_DIR), { recursive: true, force: true });
   await fs.mkdir(path.join(sandbox, CONTROL_DIR), { mode: 0o700 });
-  // The command carries the task's environment: readable by the scheduler's user only.
-  await fs.writeFile(controlPath(sandbox, COMMAND_FILE), JSON.stringify(command), { mode: 0o600, flag: 'wx' });
   await fs.writeFile(controlPath(sandbox, SCRIPT_FILE), SCRIPT, { mode: 0o600, flag: 'wx' });
   const supervisor = spawn(process.execPath, [controlPath(sandbox, SCRIPT_FILE), sandbox], {
     cwd: sandbox,
     env: { PATH: process.env.PATH ?? '', [SUPERVISOR_MARKER_VAR]: taskId },
-    stdio: ['ignore', 'pipe', 'ignore'],
+    stdio: ['pipe', 'pipe', 'ignore'],
     detached: true,
   });
+  // A supervisor that dies before reading it is reported below, by its exit.
+  supervisor.stdin!.on('error', () => undefined);
+  supervisor.stdin!.end(JSON.stringify(command));
   // Its reports, one JSON line each: the executor's pid (or why it did not start), then its exit.
   const lines: SupervisorReport[] = [];
   const waiting: Array<() => void> = [];
