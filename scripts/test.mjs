@@ -19,6 +19,7 @@ const SYSTEM_PACKAGES = [
   { pkg: 'python3-thrift', present: () => has('/usr/bin/python3', ['-c', 'import thrift']), why: 'cross-implementation golden tests' },
   { pkg: 'zookeeper', present: () => existsSync('/usr/share/zookeeper/bin/zkServer.sh'), why: 'ZooKeeper discovery and leadership tests' },
   { pkg: 'openssl', present: () => has('openssl', ['version']), why: 'TLS tests with generated certificates' },
+  { pkg: 'perl-base', present: () => existsSync('/usr/bin/perl'), why: "the task owner that keeps a task's daemons in its process tree" },
 ];
 
 function has(cmd, args) {
