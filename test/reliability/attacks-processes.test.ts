@@ -289,11 +289,14 @@ describe('a task running as --task-user against its supervisor\'s files (state d
     const again = new AuroraClient({ url: second.url, netrc: false });
     const ENDED = [ScheduleStatus.FINISHED, ScheduleStatus.FAILED, ScheduleStatus.LOST];
     const task = await waitFor('the task settled', async () => (await again.getTasksWithoutConfigs({ jobKeys: [config.key!] })).tasks?.find((t) => ENDED.includes(t.status!)));
-    again.close();
     // Its real record moved away with the directory, and the one it forged (exit 0) is not the scheduler's: refused.
     expect(task.status).not.toBe(ScheduleStatus.FINISHED);
     expect(task.taskEvents!.at(-1)!.message).not.toBe('Command exited with status 0');
     expect(readFileSync(victim, 'utf8')).toBe('root only\n');
+    // A LOST task is started again (as Aurora does); closing a scheduler with a state directory leaves tasks running.
+    await again.killTasks(config.key!, [], 'attack test').catch(() => undefined);
+    await waitFor('no forger running', async () => !(await again.getTasksWithoutConfigs({ jobKeys: [config.key!] })).tasks?.some((t) => !ENDED.includes(t.status!) && t.status !== ScheduleStatus.KILLED));
+    again.close();
     await stop(second);
   });
 });
