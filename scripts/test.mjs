@@ -20,6 +20,7 @@ const SYSTEM_PACKAGES = [
   { pkg: 'zookeeper', present: () => existsSync('/usr/share/zookeeper/bin/zkServer.sh'), why: 'ZooKeeper discovery and leadership tests' },
   { pkg: 'openssl', present: () => has('openssl', ['version']), why: 'TLS tests with generated certificates' },
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium'), why: 'web UI tests in a real browser (playwright-core drives it)' },
+  { pkg: 'perl-base', present: () => existsSync('/usr/bin/perl'), why: "the task owner that keeps a task's daemons in its process tree" },
 ];
 
 function has(cmd, args) {

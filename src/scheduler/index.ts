@@ -37,6 +37,7 @@ import { openSchedulerState, prepareSchedulerDir, SchedulerState, StateDirError 
 import { Responses } from './rpc/responses.js';
 import { persistTasks } from './store/tasks.js';
 import type { RpcHandlers } from './api-server.js';
+import { ownerUnavailable } from './runner/index.js';
 
 export { StateDirError, StateDirInUseError } from './store/state.js';
 
@@ -291,6 +292,8 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   }
   const warning = exposureWarning(options.host ?? '127.0.0.1', auth !== undefined);
   if (warning) options.onLog?.(warning);
+  const noOwner = ownerUnavailable();
+  if (noOwner) options.onLog?.(`Warning: tasks run without a subreaper owner (${noOwner}): a process that leaves its task's session and clears its environment survives the task's kill.`);
   if (options.zk) {
     self = { host: options.zk.advertiseHost ?? advertisedHost(options.host ?? '127.0.0.1', hostname), port: Number(new URL(url).port) };
     try {

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findTaskProcesses, launchTask, type LaunchSpec } from '../../src/scheduler/runner/index.js';
+import { descendantsOf, findTaskProcesses, launchTask, type LaunchSpec } from '../../src/scheduler/runner/index.js';
 import { isAlive, readText, tempDir, waitFor } from './helpers.js';
 
 let counter = 0;
@@ -153,6 +153,54 @@ describe('launchTask: outcomes', () => {
     const orphan = Number((await readText(path.join(s.sandboxDir, 'orphan.pid'))).trim());
     expect(await isAlive(orphan)).toBe(false);
     expect(await findTaskProcesses(s.taskId)).toEqual([]);
+  });
+});
+
+/** Parent pid and state of a live process, from /proc/<pid>/stat; undefined once it is gone. */
+async function statOf(pid: number): Promise<{ ppid: number; state: string } | undefined> {
+  const text = await fs.readFile(`/proc/${pid}/stat`, 'latin1').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: rest[0]!, ppid: Number(rest[1]) };
+}
+
+describe('launchTask: the subreaper owner', () => {
+  it('an orphan re-parents to the task\'s owner, not to init, and one that ends is reaped, not left a zombie', async () => {
+    const s = await spec({
+      value: "( ( env -i sh -c 'echo $$ > orphan.pid; exec sleep 30' & ) & ); ( ( sh -c 'echo $$ > brief.pid' & ) & ); echo $$ > executor.pid; sleep 30",
+      shell: true,
+    });
+    const task = launchTask(s);
+    await task.started;
+    const owner = task.pid as number;
+    await waitFor(async () => (await Promise.all(['orphan.pid', 'brief.pid', 'executor.pid'].map((f) => readText(path.join(s.sandboxDir, f)).catch(() => '')))).every((t) => t.trim() !== ''));
+    const executor = Number((await readText(path.join(s.sandboxDir, 'executor.pid'))).trim());
+    const orphan = Number((await readText(path.join(s.sandboxDir, 'orphan.pid'))).trim());
+    expect((await statOf(executor))?.ppid).toBe(owner);
+    expect((await statOf(orphan))?.ppid).toBe(owner);
+    expect(await descendantsOf(owner)).toEqual(expect.arrayContaining([executor, orphan]));
+    // The brief orphan exited at once: the owner has reaped it (nothing of the owner's is a zombie).
+    const brief = Number((await readText(path.join(s.sandboxDir, 'brief.pid'))).trim());
+    await waitFor(async () => (await statOf(brief)) === undefined);
+    expect((await task.kill()).state).toBe('KILLED');
+    expect(await isAlive(orphan)).toBe(false);
+    expect(await isAlive(owner)).toBe(false);
+  });
+
+  it('without an owner (subreaper false, as where Perl is missing), the marker still finds a setsid grandchild', async () => {
+    const s = await spec(
+      { value: "( setsid sh -c 'echo $$ > grandchild.pid; exec sleep 30' & ); while [ ! -s grandchild.pid ]; do sleep 0.02; done; echo up; sleep 30", shell: true },
+      { killGraceMs: 500, subreaper: false },
+    );
+    const task = launchTask(s);
+    await waitFor(async () => (await readText(path.join(s.sandboxDir, 'stdout')).catch(() => '')).includes('up'));
+    const grandchild = Number((await readText(path.join(s.sandboxDir, 'grandchild.pid'))).trim());
+    // No owner: the executor is the runner's own child, and the orphan goes to init (or the nearest subreaper).
+    expect((await statOf(task.pid as number))?.ppid).toBe(process.pid);
+    expect((await statOf(grandchild))?.ppid).not.toBe(task.pid);
+    expect(await findTaskProcesses(s.taskId)).toContain(grandchild);
+    expect((await task.kill()).state).toBe('KILLED');
+    expect(await isAlive(grandchild)).toBe(false);
   });
 });
 

@@ -98,11 +98,11 @@ async function allRunning(client: AuroraClient, key: JobKey, count: number, data
   });
 }
 
-/** Task processes (marker carriers, supervisors excluded) per task id, among the state directory's sandboxes. */
+/** Task processes (marker carriers, supervisors and owners excluded) per task id, among the state directory's sandboxes. */
 async function processesByTask(stateDir: string): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
   for (const p of await markedProcesses(SUPERVISOR_MARKER_VAR)) {
-    if (p.supervisor || !existsSync(path.join(stateDir, 'sandboxes', p.taskId))) continue;
+    if (p.supervisor || p.owner || !existsSync(path.join(stateDir, 'sandboxes', p.taskId))) continue;
     out.set(p.taskId, [...(out.get(p.taskId) ?? []), p.pid]);
   }
   return out;

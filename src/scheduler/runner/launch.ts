@@ -7,6 +7,7 @@ import { taskEnvironment } from './environment.js';
 import { fetchUris } from './fetcher.js';
 import { resolveInside } from './paths.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ownedCommand } from './owner.js';
 import { isSameProcess, killProcessTree, processStartTime } from './process-tree.js';
 import { readExit, startSupervisor, type SupervisedCommand, type SupervisorReport } from './supervisor.js';
 import type { AdoptSpec, LaunchHooks, LaunchSpec, ProcessIdentity, RunningTask, TaskOutcome } from './types.js';
@@ -162,8 +163,8 @@ class TaskProcess implements RunningTask {
       await fs.mkdir(path.dirname(sandbox), { recursive: true });
       await fs.mkdir(sandbox, { recursive: true, mode: 0o700 });
       await fs.chmod(sandbox, 0o700);
-      await fs.appendFile(stdoutPath, '');
-      await fs.appendFile(stderrPath, '');
+      await appendLog(stdoutPath, '');
+      await appendLog(stderrPath, '');
       for (const [name, content] of Object.entries(spec.files ?? {})) {
         const target = resolveInside(sandbox, name) as string;
         await fs.mkdir(path.dirname(target), { recursive: true });
@@ -209,6 +210,16 @@ class TaskProcess implements RunningTask {
       return { state: 'FAILED', message };
     }
 
+    // The owner reports a failed exec only as status 127: say why first, as a spawn would.
+    const notRunnable = await fs.access(invocation.file, fsConstants.X_OK).then(
+      () => undefined,
+      (err: NodeJS.ErrnoException) => err,
+    );
+    if (notRunnable) {
+      const message = `Failed to launch command '${spec.command.value}': ${notRunnable.message}`;
+      await appendLog(stderrPath, `${message}\n`).catch(() => undefined);
+      return { state: 'FAILED', message };
+    }
     const command: SupervisedCommand = {
       file: invocation.file,
       args: invocation.args,
@@ -220,7 +231,10 @@ class TaskProcess implements RunningTask {
       // libuv also drops the scheduler's supplementary groups when switching user.
       ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
     };
-    const started = spec.supervised ? await startSupervisor(sandbox, spec.taskId, command) : await spawnDirectly(command);
+    // Under a subreaper owner, nothing the task starts can leave its process tree (owner.ts).
+    // Unsupervised, the task is this process's alone: it ends if this process dies (nothing could adopt it).
+    const owned = spec.subreaper === false ? command : ownedCommand(command, spec.taskId, spec.supervised ? {} : { endWithParent: process.pid });
+    const started = spec.supervised ? await startSupervisor(sandbox, spec.taskId, owned) : await spawnDirectly(owned);
     launched();
     if ('error' in started) {
       const message = `Failed to launch command '${spec.command.value}': ${started.error}`;
@@ -279,7 +293,7 @@ class TaskProcess implements RunningTask {
   }
 }
 
-/** Without a supervisor the executor is this process's own child: nothing survives the scheduler. */
+/** Without a supervisor the executor (or its owner) is this process's own child. */
 async function spawnDirectly(command: SupervisedCommand): Promise<{ pid: number; exit: Promise<SupervisorReport> } | { error: string }> {
   const out = await fs.open(command.stdout, LOG_FLAGS, 0o644);
   const err = await fs.open(command.stderr, LOG_FLAGS, 0o644);

@@ -1,11 +1,14 @@
 import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { OWNER_MARKER_VAR } from './owner.js';
 
 /**
  * Finding and killing everything a task started. Mesos uses cgroups for this; a local runner has
- * neither cgroups nor a pid namespace, so every process of a task carries an environment marker
- * (`AURORA_TS_TASK=<taskId>`) that survives fork, double-fork and setsid. Process groups are
- * scanned too, for children that scrub their environment but stay in the group.
+ * neither cgroups nor a pid namespace. A task's executor runs under an owner that is a child
+ * subreaper (owner.ts), so everything the task starts stays a descendant of that owner, whatever it
+ * does to its environment, session or process group: the owner's descendants are the task. Every
+ * process of a task also carries an environment marker (`AURORA_TS_TASK=<taskId>`), and the
+ * executor's process group is scanned too: the only means where no owner can run (no Perl).
  */
 
 export const TASK_MARKER_VAR = 'AURORA_TS_TASK';
@@ -21,6 +24,7 @@ export interface ProcessScope {
 
 interface ProcStat {
   state: string;
+  ppid: number;
   pgrp: number;
 }
 
@@ -29,19 +33,34 @@ async function readStat(pid: number): Promise<ProcStat | undefined> {
     const text = await fs.readFile(`/proc/${pid}/stat`, 'latin1');
     // comm may contain spaces and parentheses: the fields after it start past the last ')'.
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0] ?? '', pgrp: Number(rest[2]) };
+    return { state: rest[0] ?? '', ppid: Number(rest[1]), pgrp: Number(rest[2]) };
   } catch {
     return undefined;
   }
 }
 
-/** Live processes by task marker value (latin1, so UTF-8 bytes compare one to one) and by process group. */
+/** Live processes by task marker value (latin1, so UTF-8 bytes compare one to one), by owned task, by process group and by parent. */
 interface ProcessTable {
   byMarker: Map<string, number[]>;
+  byOwner: Map<string, number[]>;
   byGroup: Map<number, number[]>;
+  byParent: Map<number, number[]>;
 }
 
 const MARKER_PREFIX = `\0${TASK_MARKER_VAR}=`;
+const OWNER_PREFIX = `\0${OWNER_MARKER_VAR}=`;
+
+/** Every value of `prefix` entries in a NUL-separated environment that starts with a NUL. */
+function markerValues(environ: string, prefix: string): string[] {
+  const values: string[] = [];
+  // Every entry is NUL-terminated, the last one included.
+  for (let at = environ.indexOf(prefix); at >= 0; at = environ.indexOf(prefix, at + 1)) {
+    const from = at + prefix.length;
+    const to = environ.indexOf('\0', from);
+    values.push(environ.slice(from, to < 0 ? undefined : to));
+  }
+  return values;
+}
 
 function add<K>(map: Map<K, number[]>, key: K, pid: number): void {
   const list = map.get(key);
@@ -50,7 +69,7 @@ function add<K>(map: Map<K, number[]>, key: K, pid: number): void {
 }
 
 async function scanProcesses(): Promise<ProcessTable> {
-  const table: ProcessTable = { byMarker: new Map(), byGroup: new Map() };
+  const table: ProcessTable = { byMarker: new Map(), byOwner: new Map(), byGroup: new Map(), byParent: new Map() };
   const pids = (await fs.readdir('/proc'))
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
@@ -60,17 +79,18 @@ async function scanProcesses(): Promise<ProcessTable> {
       const stat = await readStat(pid);
       if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return;
       add(table.byGroup, stat.pgrp, pid);
+      add(table.byParent, stat.ppid, pid);
       let environ: string;
       try {
         environ = `\0${await fs.readFile(`/proc/${pid}/environ`, 'latin1')}`;
       } catch {
         return; // gone, or not ours to read
       }
-      // Every entry is NUL-terminated, the last one included.
-      for (let at = environ.indexOf(MARKER_PREFIX); at >= 0; at = environ.indexOf(MARKER_PREFIX, at + 1)) {
-        const from = at + MARKER_PREFIX.length;
-        const to = environ.indexOf('\0', from);
-        add(table.byMarker, environ.slice(from, to < 0 ? undefined : to), pid);
+      for (const taskId of markerValues(environ, MARKER_PREFIX)) add(table.byMarker, taskId, pid);
+      const owned = markerValues(environ, OWNER_PREFIX);
+      // Owners run as the scheduler's user: a task (as --task-user) that sets the variable itself does not become one.
+      if (owned.length > 0 && (await fs.stat(`/proc/${pid}`).then((st) => st.uid, () => undefined)) === process.getuid?.()) {
+        for (const taskId of owned) add(table.byOwner, taskId, pid);
       }
     }),
   );
@@ -101,13 +121,53 @@ function freshScan(): Promise<ProcessTable> {
   return queued;
 }
 
-/** Pids of live (non-zombie) processes carrying the task's marker or in one of its process groups. */
-export async function findTaskProcesses(taskId: string, scope: ProcessScope = {}): Promise<number[]> {
+/** Every live descendant of `owner` in one scan (children, their children, and so on). */
+function descendantsIn(table: ProcessTable, owner: number): number[] {
+  const found: number[] = [];
+  const seen = new Set([owner]);
+  for (let i = -1; i < found.length; i++) {
+    for (const child of table.byParent.get(i < 0 ? owner : found[i]!) ?? []) {
+      // A pid seen twice would be a cycle, which /proc read at different moments can show.
+      if (!seen.has(child)) {
+        seen.add(child);
+        found.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+/** The live descendants of process `owner`: for a subreaper owner, everything it started and everything those orphaned. */
+export async function descendantsOf(owner: number): Promise<number[]> {
+  return descendantsIn(await freshScan(), owner);
+}
+
+interface TaskScan {
+  /** The task's processes, owners excluded. */
+  pids: number[];
+  /** Its owners (one per run of the task): alive until they have reaped everything of it. */
+  owners: number[];
+}
+
+async function scanTask(taskId: string, scope: ProcessScope): Promise<TaskScan> {
   if (taskId === '') throw new Error('findTaskProcesses: taskId must not be empty');
   const table = await freshScan();
-  const found = new Set(table.byMarker.get(Buffer.from(taskId, 'utf8').toString('latin1')) ?? []);
+  const key = Buffer.from(taskId, 'utf8').toString('latin1');
+  const owners = table.byOwner.get(key) ?? [];
+  const found = new Set(table.byMarker.get(key) ?? []);
   for (const group of scope.processGroups ?? []) for (const pid of table.byGroup.get(group) ?? []) found.add(pid);
-  return [...found];
+  for (const owner of owners) for (const pid of descendantsIn(table, owner)) found.add(pid);
+  for (const owner of owners) found.delete(owner);
+  return { pids: [...found], owners };
+}
+
+/**
+ * Pids of the task's live (non-zombie) processes: its owner's descendants, and whatever carries the
+ * task's marker or is in one of its process groups. Never the owner itself: it stays to reap the
+ * task and record its exit, and leaves on its own once its executor is gone.
+ */
+export async function findTaskProcesses(taskId: string, scope: ProcessScope = {}): Promise<number[]> {
+  return (await scanTask(taskId, scope)).pids;
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -118,32 +178,41 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+const gone = (scan: TaskScan): boolean => scan.pids.length === 0 && scan.owners.length === 0;
+
 /**
  * SIGTERM to every process of the task, up to `graceMs` for them to leave, then SIGKILL to
- * everything still carrying the marker (rescanning until none is left, since a dying process may
- * still fork). Processes that appear during the grace are not sent SIGTERM: they are what an
- * executor starts while shutting down (Thermos' finalizers), and they get the grace period too.
- * `graceMs` 0 sends SIGKILL straight away. Resolves when nothing is left, or when SIGKILL has not
- * taken within a few seconds (a process stuck in the kernel).
+ * everything still there (rescanning until none is left, since a dying process may still fork: a
+ * fork loop ends when every process of it has been found and killed). Processes that appear during
+ * the grace are not sent SIGTERM: they are what an executor starts while shutting down (Thermos'
+ * finalizers), and they get the grace period too. An owner that has not started its executor yet is
+ * waited for, so the kill reaches what it starts. `graceMs` 0 sends SIGKILL straight away. Resolves
+ * when nothing is left (owners included: they leave once they have reaped the rest), or when SIGKILL
+ * has not taken within a few seconds (a process stuck in the kernel).
  */
 export async function killProcessTree(marker: string, graceMs: number, scope: ProcessScope = {}): Promise<void> {
   if (graceMs > 0) {
-    const initial = new Set(await findTaskProcesses(marker, scope));
-    if (initial.size === 0) return;
-    for (const pid of initial) signal(pid, 'SIGTERM');
     const deadline = Date.now() + graceMs;
+    let first = await scanTask(marker, scope);
+    while (first.pids.length === 0 && first.owners.length > 0 && Date.now() < deadline) {
+      await sleep(POLL_MS);
+      first = await scanTask(marker, scope);
+    }
+    if (gone(first)) return;
+    const initial = new Set(first.pids);
+    for (const pid of initial) signal(pid, 'SIGTERM');
     while (Date.now() < deadline) {
       await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
-      const now = await findTaskProcesses(marker, scope);
-      if (now.length === 0) return;
-      if (!now.some((pid) => initial.has(pid))) break;
+      const now = await scanTask(marker, scope);
+      if (gone(now)) return;
+      if (!now.pids.some((pid) => initial.has(pid))) break;
     }
   }
   const deadline = Date.now() + SIGKILL_WAIT_MS;
   for (;;) {
-    const pids = await findTaskProcesses(marker, scope);
-    if (pids.length === 0 || Date.now() >= deadline) return;
-    for (const pid of pids) signal(pid, 'SIGKILL');
+    const now = await scanTask(marker, scope);
+    if (gone(now) || Date.now() >= deadline) return;
+    for (const pid of now.pids) signal(pid, 'SIGKILL');
     await sleep(POLL_MS);
   }
 }
@@ -175,9 +244,11 @@ export interface MarkedProcess {
   taskId: string;
   /** True for a task's supervisor, false for the task's own processes. */
   supervisor: boolean;
+  /** True for the task's owner (owner.ts), false for everything else. */
+  owner: boolean;
 }
 
-/** Every live process carrying a task marker or a supervisor marker (`supervisorVar`), with its task id. */
+/** Every live process carrying a task marker, an owner marker or a supervisor marker (`supervisorVar`), with its task id. */
 export async function markedProcesses(supervisorVar: string): Promise<MarkedProcess[]> {
   const pids = (await fs.readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => pid !== process.pid);
   const found = await Promise.all(
@@ -191,8 +262,9 @@ export async function markedProcesses(supervisorVar: string): Promise<MarkedProc
         return undefined;
       }
       for (const entry of environ.split('\0')) {
-        if (entry.startsWith(`${TASK_MARKER_VAR}=`)) return { pid, taskId: entry.slice(TASK_MARKER_VAR.length + 1), supervisor: false };
-        if (entry.startsWith(`${supervisorVar}=`)) return { pid, taskId: entry.slice(supervisorVar.length + 1), supervisor: true };
+        if (entry.startsWith(`${TASK_MARKER_VAR}=`)) return { pid, taskId: entry.slice(TASK_MARKER_VAR.length + 1), supervisor: false, owner: false };
+        if (entry.startsWith(`${OWNER_MARKER_VAR}=`)) return { pid, taskId: entry.slice(OWNER_MARKER_VAR.length + 1), supervisor: false, owner: true };
+        if (entry.startsWith(`${supervisorVar}=`)) return { pid, taskId: entry.slice(supervisorVar.length + 1), supervisor: true, owner: false };
       }
       return undefined;
     }),

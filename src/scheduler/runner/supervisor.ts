@@ -1,18 +1,18 @@
 /**
  * The per-task supervisor: a tiny Node process between the scheduler and the executor, so that a task
- * outlives a scheduler crash and its exit status is never lost. The runner writes the command to
- * `<sandbox>/.aurora/command.json` and starts `node <sandbox>/.aurora/supervisor.cjs <sandbox>`
- * detached (own session); the supervisor reads the command from that file (never from its argv, so the
- * task's environment does not show in `ps`), deletes it, spawns the executor in its own process group,
+ * outlives a scheduler crash and its exit status is never lost. The runner starts
+ * `node <control>/supervisor.cjs <control>` detached (own session) and writes the command to its stdin
+ * (never to its argv, so the task's environment does not show in `ps`, nor to a file, which the
+ * sandbox's HTTP listing could serve); the supervisor spawns the executor in its own process group,
  * reports the executor's pid on stdout, stays its parent, and when the executor ends writes
- * `<control>/exit.json` (atomically) and reports the exit on stdout too, for a scheduler that
- * still listens. A scheduler restarted after `kill -9` finds the supervisor by pid and start time and
- * reads the exit file. (Not fsynced: after a power cut the task is gone too, and counts as LOST.)
+ * `<control>/exit.json` (atomically) and reports the exit on stdout too, for a scheduler that still
+ * listens. A scheduler restarted after `kill -9` finds the supervisor by pid and start time and reads the
+ * exit file. (Not fsynced: after a power cut the task is gone too, and counts as LOST.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /*
@@ -24,7 +24,6 @@ import path from 'node:path';
 /** Carried by the supervisor (not the task marker, so killing a task's processes leaves it to record the exit). */
 export const SUPERVISOR_MARKER_VAR = 'AURORA_TS_SUPERVISOR';
 const CONTROL_DIR = '.supervisors';
-export const COMMAND_FILE = 'command.json';
 export const EXIT_FILE = 'exit.json';
 const SCRIPT_FILE = 'supervisor.cjs';
 
@@ -52,7 +51,10 @@ export interface SupervisorReport {
  * The supervisor's whole program. It runs as a CommonJS script made from this function's source, so it
  * may use only its parameters: no imports, no helpers from this module.
  */
-function supervise(control: string, fs: typeof import('node:fs'), childProcess: typeof import('node:child_process'), path: typeof import('node:path')): void {
+function supervise(controlPath: string, fs: typeof import('node:fs'), childProcess: typeof import('node:child_process'), path: typeof import('node:path')): void {
+  // Opened once, without following a link; every path below goes through it.
+  const directory = fs.openSync(controlPath, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  const control = `/proc/self/fd/${directory}`;
   const report = (value: SupervisorReport): void => {
     try {
       fs.writeSync(1, `${JSON.stringify(value)}\n`);
@@ -67,9 +69,7 @@ function supervise(control: string, fs: typeof import('node:fs'), childProcess: 
   };
   let command: SupervisedCommand;
   try {
-    const file = path.join(control, 'command.json');
-    command = JSON.parse(fs.readFileSync(file, 'utf8')) as SupervisedCommand;
-    fs.rmSync(file, { force: true });
+    command = JSON.parse(fs.readFileSync(0, 'utf8')) as SupervisedCommand;
   } catch (error) {
     const message = `cannot read the task's command: ${(error as Error).message}`;
     finish({ error: message });
@@ -130,21 +130,23 @@ export interface StartedSupervisor {
 }
 
 /**
- * Writes the command and the script into the sandbox and starts the supervisor. Resolves with the
+ * Writes the script into the sandbox, starts the supervisor and hands it the command. Resolves with the
  * supervisor (a child of this process) and the executor's pid, or with the reason it did not start.
  */
 export async function startSupervisor(sandbox: string, taskId: string, command: SupervisedCommand): Promise<StartedSupervisor | { error: string }> {
+  // The scheduler's own directory beside the sandbox, made afresh for this run.
+  await fs.rm(controlDir(sandbox), { recursive: true, force: true });
   await fs.mkdir(controlDir(sandbox), { recursive: true, mode: 0o700 });
-  await fs.rm(controlPath(sandbox, EXIT_FILE), { force: true });
-  // The command carries the task's environment: readable by the scheduler's user only.
-  await fs.writeFile(controlPath(sandbox, COMMAND_FILE), JSON.stringify(command), { mode: 0o600 });
-  await fs.writeFile(controlPath(sandbox, SCRIPT_FILE), SCRIPT, { mode: 0o600 });
+  await fs.writeFile(controlPath(sandbox, SCRIPT_FILE), SCRIPT, { mode: 0o600, flag: 'wx' });
   const supervisor = spawn(process.execPath, [controlPath(sandbox, SCRIPT_FILE), controlDir(sandbox)], {
     cwd: sandbox,
     env: { PATH: process.env.PATH ?? '', [SUPERVISOR_MARKER_VAR]: taskId },
-    stdio: ['ignore', 'pipe', 'ignore'],
+    stdio: ['pipe', 'pipe', 'ignore'],
     detached: true,
   });
+  // A supervisor that dies before reading it is reported below, by its exit.
+  supervisor.stdin!.on('error', () => undefined);
+  supervisor.stdin!.end(JSON.stringify(command));
   // Its reports, one JSON line each: the executor's pid (or why it did not start), then its exit.
   const lines: SupervisorReport[] = [];
   const waiting: Array<() => void> = [];
@@ -185,19 +187,24 @@ export async function startSupervisor(sandbox: string, taskId: string, command: 
   return { supervisor, pid: first.pid, exit: report(1) };
 }
 
+/**
+ * The exit file, read only from a control directory this process's user owns (opened without following
+ * a link, then read through that descriptor), as a second guard beside its place outside the sandbox.
+ */
 function readExitSync(sandbox: string): SupervisorReport | undefined {
+  let directory: number | undefined;
   try {
-    return JSON.parse(readFileSync(controlPath(sandbox, EXIT_FILE), 'utf8')) as SupervisorReport;
+    directory = openSync(controlDir(sandbox), fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+    if (fstatSync(directory).uid !== process.getuid?.()) return undefined;
+    return JSON.parse(readFileSync(`/proc/self/fd/${directory}/${EXIT_FILE}`, 'utf8')) as SupervisorReport;
   } catch {
     return undefined;
+  } finally {
+    if (directory !== undefined) closeSync(directory);
   }
 }
 
 /** The exit the supervisor recorded, if it did. */
 export async function readExit(sandbox: string): Promise<SupervisorReport | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(controlPath(sandbox, EXIT_FILE), 'utf8')) as SupervisorReport;
-  } catch {
-    return undefined;
-  }
+  return readExitSync(sandbox);
 }

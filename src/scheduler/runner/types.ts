@@ -46,6 +46,12 @@ export interface LaunchSpec {
    * executor is the scheduler's own child (one process less per task, ~40 MB of memory).
    */
   supervised?: boolean;
+  /**
+   * Run the executor under a subreaper owner (owner.ts), so nothing it starts can leave the task's
+   * process tree. Default true where the owner can run (Linux with /usr/bin/perl); false finds the
+   * task's processes by marker and process group only, as where it cannot.
+   */
+  subreaper?: boolean;
   /** Run the executor as this account (needs root); the sandbox is chowned to it. Default: the scheduler's own. */
   user?: { name: string; uid: number; gid: number; home: string };
 }
