@@ -233,6 +233,11 @@ describe('web UI', () => {
       await page.goto(`${cluster.url}/maintenance`);
       await expect.poll(() => hosts.allTextContents()).toEqual(['west-1DRAINED0']);
       expect(await page.locator('main .note').textContent()).toContain('GET /agents answers 404');
+      await page.getByRole('link', { name: 'west-1', exact: true }).click();
+      await page.waitForURL(/\/agents\/west-1$/);
+      await expect.poll(() => page.getByRole('table', { name: 'Finished tasks' }).locator('tbody tr').count()).toBe(2);
+      expect(await page.locator('.facts .badge').textContent()).toBe('DRAINED');
+      expect(await page.locator('main .note').textContent()).toContain('GET /agents answers 404');
       await cluster.client.killTasks(config.key!, [], 'done');
     } finally {
       await page.close();

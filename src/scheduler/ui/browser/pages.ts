@@ -361,8 +361,8 @@ export async function hostPage(host: string): Promise<View> {
     call<MaintenanceStatusResult>('maintenanceStatus', { hosts: { hostNames: [host] } }).catch((e: unknown) => e),
   ]);
   const agent = list?.find((a) => a.host === host);
-  const status_ = maintenance instanceof Error ? undefined : (maintenance as MaintenanceStatusResult).statuses?.find((s) => s.host === host);
-  const mode = status_ ? enumName('MaintenanceMode', status_.mode) : agent?.mode;
+  const answered = maintenance instanceof Error ? undefined : (maintenance as MaintenanceStatusResult).statuses?.find((s) => s.host === host);
+  const mode = answered ? enumName('MaintenanceMode', answered.mode) : agent?.mode;
   const all = tasks.tasks ?? [];
   const byJob = (a: ScheduledTask, b: ScheduledTask) => jobPath(a.assignedTask?.task?.job ?? {}).localeCompare(jobPath(b.assignedTask?.task?.job ?? {})) || (a.assignedTask?.instanceId ?? 0) - (b.assignedTask?.instanceId ?? 0);
   const active = all.filter((t) => !TERMINAL.has(status(t.status))).sort(byJob);
