@@ -10,13 +10,15 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
-import { JobUpdateStatus, type JobConfiguration } from '../../src/gen/types.js';
+import { JobUpdateStatus, MaintenanceMode, type JobConfiguration } from '../../src/gen/types.js';
 import { hashPassword } from '../../src/scheduler/auth/index.js';
-import { waitForUpdate } from '../../src/waiters/index.js';
+import { waitForMaintenance, waitForUpdate } from '../../src/waiters/index.js';
 import { launchChromium } from '../support/chromium.mjs';
 import { shellExecutor, startTestScheduler, testJob, waitForRunning, type TestScheduler } from '../support/scheduler.js';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+/** What an agents file lets through in an attribute value (no spaces, no commas) that is still markup. */
+const HOSTILE_ATTRIBUTE = '<img/src=x/onerror=window.__pwned=3><script>window.__pwned=4</script>';
 
 let local: TestScheduler;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -141,11 +143,9 @@ describe('web UI', () => {
     await expect.poll(() => page.locator('main').textContent()).toContain('No such job on this scheduler.');
     await page.goto(`${local.url}/scheduler/web/prod/rolling/update/no-such-update`);
     await expect.poll(() => page.locator('main').textContent()).toContain('No such update of this job.');
-    // The agents page reads the scheduler's GET /agents when it has one, and says so when it has not.
-    const agents = await fetch(`${local.url}/agents`, { headers: { Accept: 'application/json' } });
+    // The default agent (this machine) is listed; the cluster test below reads the agents in detail.
     await page.goto(`${local.url}/agents`);
-    if (agents.status === 404) await expect.poll(() => page.locator('main').textContent()).toContain('This scheduler has no agents endpoint (GET /agents answers 404)');
-    else await expect.poll(() => page.getByRole('table', { name: 'Agents' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('table', { name: 'Agents' }).locator('tbody tr').count()).toBe(1);
     await page.goto(`${local.url}/maintenance`);
     await expect.poll(() => page.getByRole('table', { name: 'Hosts in maintenance' }).textContent()).toContain('NONE');
     // Keyboard: the first Tab reaches the skip link, the next one the sections.
@@ -163,6 +163,86 @@ describe('web UI', () => {
     await page.goto(`${local.url}/nowhere/at/all`);
     expect(await page.locator('body').textContent()).toContain('not found');
     await page.close();
+  }, 30_000);
+
+  it('shows each agent with its mode, used of total, ports and attributes, its tasks, and a drain as it happens', async () => {
+    const cluster = await startTestScheduler({
+      executors: [shellExecutor('sleeper', 'exec sleep 60')],
+      agents: [
+        { host: 'west-1', attributes: { zone: 'west', rack: HOSTILE_ATTRIBUTE }, resources: { cpus: 2, ramMb: 1024, diskMb: 2048, ports: '23000-23009' } },
+        { host: 'east-1', attributes: { zone: 'east' }, resources: { cpus: 1, ramMb: 512 } },
+      ],
+      maintenance: { pollMs: 100 },
+    });
+    const page = await context.newPage();
+    try {
+      // Two instances held in zone west: west-1 carries them, east-1 stays empty.
+      const config = testJob({
+        name: 'placed',
+        role: 'web',
+        instances: 2,
+        resources: [{ numCpus: 0.5 }, { ramMb: 128 }, { diskMb: 64 }],
+        task: { constraints: [{ name: 'zone', constraint: { value: { values: ['west'], negated: false } } }] },
+      });
+      await cluster.client.createJob(config);
+      await waitForRunning(cluster.client, config.key!, 2);
+
+      await page.goto(`${cluster.url}/agents`);
+      const rows = page.getByRole('table', { name: 'Agents' }).locator('tbody tr');
+      await expect.poll(() => rows.count()).toBe(2);
+      const cells = async (i: number) => (await rows.nth(i).locator('td').allTextContents()).map((c) => c.replace(/\s+/g, ' ').trim());
+      // Sorted by host: east-1 then west-1. Columns: host, mode, tasks, CPUs, RAM, disk, ports, attributes.
+      expect(await cells(0)).toEqual(['east-1', 'NONE', '0', '0 of 1', '0 MiB of 512 MiB', '0 MiB of unlimited', 'any free port', 'zone:east']);
+      expect(await cells(1)).toEqual(['west-1', 'NONE', '2', '1 of 2', '256 MiB of 1024 MiB', '128 MiB of 2048 MiB', '23000-23009', `rack:${HOSTILE_ATTRIBUTE}zone:west`]);
+      expect(await rows.nth(1).locator('.chips li').allTextContents()).toEqual([`rack:${HOSTILE_ATTRIBUTE}`, 'zone:west']);
+      await expectInert(page);
+
+      // Each host links to the tasks on it.
+      await page.getByRole('link', { name: 'west-1', exact: true }).click();
+      await page.waitForURL(/\/agents\/west-1$/);
+      const onHost = page.getByRole('table', { name: 'Active tasks' }).locator('tbody tr');
+      await expect.poll(() => onHost.count()).toBe(2);
+      expect(await onHost.first().textContent()).toContain('RUNNING');
+      expect(await onHost.first().getByRole('link', { name: 'web/devel/placed' }).getAttribute('href')).toBe('/scheduler/web/devel/placed');
+      expect(await page.locator('.chips li').allTextContents()).toEqual([`rack:${HOSTILE_ATTRIBUTE}`, 'zone:west']);
+      await expectInert(page);
+      await page.goto(`${cluster.url}/agents/east-1`);
+      await expect.poll(() => page.locator('main').textContent()).toContain('No active task on this host.');
+
+      // A drain through the API: the maintenance page follows it to DRAINED by itself (it refreshes while DRAINING).
+      await page.goto(`${cluster.url}/maintenance`);
+      const hosts = page.getByRole('table', { name: 'Hosts in maintenance' }).locator('tbody tr');
+      await expect.poll(() => hosts.count()).toBe(2);
+      expect(await hosts.nth(1).locator('td').nth(1).textContent()).toBe('NONE');
+      await cluster.client.drainHosts({ hostNames: ['west-1'] });
+      await page.reload();
+      await expect.poll(() => hosts.nth(1).locator('td').nth(1).textContent()).toMatch(/^DRAIN(ING|ED)$/);
+      await waitForMaintenance(cluster.client, ['west-1'], [MaintenanceMode.DRAINED], { timeoutMs: 10_000, intervalMs: 50, backoff: 1 });
+      await expect.poll(() => hosts.nth(1).locator('td').allTextContents(), { timeout: 10_000 }).toEqual(['west-1', 'DRAINED', '0', expect.stringContaining('zone:west')]);
+      expect(await hosts.nth(0).locator('td').nth(1).textContent()).toBe('NONE');
+      expect(await page.locator('.facts').textContent()).toMatch(/2 hosts: 1 DRAINED · 1 NONE/);
+      await expectInert(page);
+      await page.goto(`${cluster.url}/agents`);
+      await expect.poll(() => cells(1)).toEqual(['west-1', 'DRAINED', '0', '0 of 2', '0 MiB of 1024 MiB', '0 MiB of 2048 MiB', '23000-23009', `rack:${HOSTILE_ATTRIBUTE}zone:west`]);
+
+      // An older scheduler (GET /agents answers 404): the pages say so and fall back on the hosts tasks ran on.
+      await page.route('**/agents', (route) => (route.request().resourceType() === 'fetch' ? route.fulfill({ status: 404, body: 'not found' }) : route.continue()));
+      await page.goto(`${cluster.url}/agents`);
+      await expect.poll(() => page.locator('main .note').textContent()).toContain('This scheduler has no agents endpoint (GET /agents answers 404)');
+      expect(await page.getByRole('table', { name: 'Hosts' }).locator('tbody tr').allTextContents()).toEqual(['west-10']);
+      await page.goto(`${cluster.url}/maintenance`);
+      await expect.poll(() => hosts.allTextContents()).toEqual(['west-1DRAINED0']);
+      expect(await page.locator('main .note').textContent()).toContain('GET /agents answers 404');
+      await page.getByRole('link', { name: 'west-1', exact: true }).click();
+      await page.waitForURL(/\/agents\/west-1$/);
+      await expect.poll(() => page.getByRole('table', { name: 'Finished tasks' }).locator('tbody tr').count()).toBe(2);
+      expect(await page.locator('.facts .badge').textContent()).toBe('DRAINED');
+      expect(await page.locator('main .note').textContent()).toContain('GET /agents answers 404');
+      await cluster.client.killTasks(config.key!, [], 'done');
+    } finally {
+      await page.close();
+      await cluster.close();
+    }
   }, 30_000);
 
   it('serves its pages under a strict Content-Security-Policy and only its own modules', async () => {

@@ -77,8 +77,8 @@ export function uiRoutes(): (request: IncomingMessage, response: ServerResponse)
       response.end();
       return true;
     }
-    // GET /agents stays the agents' JSON for programs; a browser navigating there gets the page.
-    const page = pathname === '/scheduler' || pathname.startsWith('/scheduler/') || pathname === '/maintenance' || (pathname === '/agents' && wantsHtml(request));
+    // GET /agents stays the agents' JSON for programs; a browser navigating there gets the page. /agents/HOST is a page only.
+    const page = pathname === '/scheduler' || pathname.startsWith('/scheduler/') || pathname === '/maintenance' || pathname.startsWith('/agents/') || (pathname === '/agents' && wantsHtml(request));
     if (page) {
       const body = root
         ? shell(preload)

@@ -25,7 +25,7 @@ thead th { position: sticky; top: 0; background: var(--bg); }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 4px; font-size: 12px; font-weight: 600; background: var(--soft); border: 1px solid var(--line); white-space: nowrap; }
 .s-RUNNING, .s-ROLLED_FORWARD, .s-NONE { color: var(--ok); } .s-FAILED, .s-LOST, .s-ERROR, .s-ROLLED_BACK, .s-ABORTED, .s-FAILED { color: var(--bad); }
-.s-PENDING, .s-THROTTLED, .s-ROLLING_FORWARD, .s-ROLLING_BACK, .s-DRAINING, .s-SCHEDULED, .s-ROLL_FORWARD_PAUSED { color: var(--warn); }
+.s-PENDING, .s-THROTTLED, .s-ROLLING_FORWARD, .s-ROLLING_BACK, .s-DRAINING, .s-DRAINED, .s-SCHEDULED, .s-ROLL_FORWARD_PAUSED { color: var(--warn); }
 .msg { overflow-wrap: anywhere; } .muted, .hint { color: var(--muted); }
 .empty { color: var(--muted); font-style: italic; } .error { color: var(--bad); font-weight: 600; } .note { color: var(--muted); }
 .timeline { margin: 4px 0; padding-left: 18px; } .timeline li { margin: 2px 0; }
@@ -37,6 +37,10 @@ pre.config { max-height: 480px; } pre.tail { height: 60vh; white-space: pre-wrap
 .cell { border: 1px solid var(--line); border-radius: 4px; padding: 2px 6px; font-size: 13px; }
 .cell small { color: var(--muted); } .a-INSTANCE_UPDATED { border-color: var(--ok); } .a-INSTANCE_UPDATING, .a-INSTANCE_ROLLING_BACK { border-color: var(--warn); }
 .a-INSTANCE_UPDATE_FAILED, .a-INSTANCE_ROLLBACK_FAILED, .a-INSTANCE_ROLLED_BACK { border-color: var(--bad); }
+/* Agents: attributes as key:value chips, used of total with a meter. */
+.chips { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px; } .chips li { padding: 0 6px; border: 1px solid var(--line); border-radius: 10px; background: var(--soft); font-size: 12px; overflow-wrap: anywhere; }
+meter { width: 4em; vertical-align: middle; } .use { white-space: nowrap; }
+td.host, td.ports { white-space: nowrap; }
 progress { width: min(320px, 100%); vertical-align: middle; }
 form.open input { width: min(320px, 60vw); }
 @media (max-width: 600px) { body { font-size: 14px; } main { padding: 8px; } th, td { padding: 4px; } }

@@ -4,7 +4,7 @@
  */
 import { failure } from './format.js';
 import { html, type Html } from './html.js';
-import { agentsPage, jobPage, maintenancePage, rolePage, rolesPage, taskPage, updatePage, type View } from './pages.js';
+import { agentsPage, hostPage, jobPage, maintenancePage, rolePage, rolesPage, taskPage, updatePage, type View } from './pages.js';
 import { startTail } from './tail.js';
 
 const FAST = 2000;
@@ -13,6 +13,7 @@ const SLOW = 15000;
 function route(pathname: string): { load: () => Promise<View>; task?: string } | undefined {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'agents' && parts.length === 1) return { load: agentsPage };
+  if (parts[0] === 'agents' && parts.length === 2) return { load: () => hostPage(parts[1]!) };
   if (parts[0] === 'maintenance' && parts.length === 1) return { load: maintenancePage };
   if (parts[0] !== 'scheduler') return undefined;
   const [, role, env, job, kind, id] = parts;

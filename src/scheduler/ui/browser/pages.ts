@@ -228,25 +228,74 @@ ${events(task)}`,
   };
 }
 
-/** Reads the agents' JSON (GET /agents) if this scheduler serves it; the hosts its tasks ran on otherwise. */
-async function agents(): Promise<{ list: unknown[] | undefined; note: string }> {
+/** One agent as GET /agents reports it (src/scheduler/agents/http.ts AgentReport), read defensively: another version may answer. */
+interface Agent {
+  host: string;
+  mode: string;
+  tasks: number | undefined;
+  /** Port ranges, or null: any free port. */
+  ports: string | null;
+  attributes: Array<[string, string]>;
+  used: Amounts | undefined;
+  total: Amounts | undefined;
+}
+
+interface Amounts {
+  cpus: number | undefined;
+  ramMb: number | undefined;
+  /** null: unlimited. */
+  diskMb: number | null | undefined;
+}
+
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+function amounts(v: unknown): Amounts | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const r = v as Record<string, unknown>;
+  return { cpus: num(r.cpus), ramMb: num(r.ramMb), diskMb: r.diskMb === null ? null : num(r.diskMb) };
+}
+
+function readAgent(v: unknown): Agent | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const r = v as Record<string, unknown>;
+  const host = typeof r.host === 'string' ? r.host : typeof r.hostname === 'string' ? r.hostname : undefined;
+  if (host === undefined) return undefined;
+  const attrs = r.attributes && typeof r.attributes === 'object' ? Object.entries(r.attributes as Record<string, unknown>).map(([k, value]): [string, string] => [k, String(value)]) : [];
+  const resources = (r.resources && typeof r.resources === 'object' ? r.resources : {}) as Record<string, unknown>;
+  return {
+    host,
+    mode: typeof r.mode === 'string' ? r.mode : '',
+    tasks: num(r.tasks),
+    ports: typeof r.ports === 'string' ? r.ports : null,
+    attributes: attrs.sort(([a], [b]) => a.localeCompare(b)),
+    used: amounts(resources.used),
+    total: amounts(resources.total),
+  };
+}
+
+/** Reads the agents (GET /agents) if this scheduler serves them; list undefined and a note saying why otherwise. */
+async function agents(): Promise<{ list: Agent[] | undefined; note: string }> {
   let reply: Response;
   try {
     reply = await fetch('/agents', { headers: { Accept: 'application/json' } });
   } catch {
-    return { list: undefined, note: 'The scheduler did not answer GET /agents.' };
+    return { list: undefined, note: 'The scheduler did not answer GET /agents: the hosts below are those its tasks ran on.' };
   }
   if (reply.status === 404) return { list: undefined, note: 'This scheduler has no agents endpoint (GET /agents answers 404): the hosts below are those its tasks ran on.' };
-  if (!reply.ok) return { list: undefined, note: `GET /agents answered HTTP ${reply.status}.` };
+  if (!reply.ok) return { list: undefined, note: `GET /agents answered HTTP ${reply.status}: the hosts below are those its tasks ran on.` };
+  let body: unknown;
   try {
-    const body = (await reply.json()) as unknown;
-    const list = Array.isArray(body) ? body : Array.isArray((body as { agents?: unknown }).agents) ? (body as { agents: unknown[] }).agents : [body];
-    return { list, note: '' };
+    body = await reply.json();
   } catch {
-    return { list: undefined, note: 'GET /agents did not answer JSON.' };
+    return { list: undefined, note: 'GET /agents did not answer JSON: the hosts below are those its tasks ran on.' };
   }
+  const raw = Array.isArray(body) ? body : (body as { agents?: unknown } | null)?.agents;
+  if (!Array.isArray(raw)) return { list: undefined, note: 'GET /agents answered without a list of agents: the hosts below are those its tasks ran on.' };
+  const list = raw.map(readAgent).filter((a): a is Agent => a !== undefined);
+  return { list: list.sort((a, b) => a.host.localeCompare(b.host)), note: '' };
 }
 
+/** Active tasks per host, from the tasks themselves (what an older scheduler without GET /agents offers). */
 async function taskHosts(): Promise<Map<string, number>> {
   const { tasks = [] } = await call<ScheduleStatusResult>('getTasksWithoutConfigs', { query: {} });
   const hosts = new Map<string, number>();
@@ -258,39 +307,109 @@ async function taskHosts(): Promise<Map<string, number>> {
   return hosts;
 }
 
-function cellText(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+const hostPath = (host: string) => path('agents', host);
+
+/** "0.5 of 2" with a meter; "16 MiB of unlimited" when there is no total. */
+function usage(used: number | undefined, total: number | null | undefined, unit: string): Html {
+  const fmt = (n: number) => `${Math.round(n * 1000) / 1000}${unit}`;
+  if (used === undefined) return html`<span class="muted">?</span>`;
+  if (total === null) return html`${fmt(used)} of unlimited`;
+  if (total === undefined) return html`${fmt(used)}`;
+  return html`<span class="use">${fmt(used)} of ${fmt(total)}</span> <meter min="0" max="${total}" value="${used}" high="${total * 0.9}" aria-label="${`${fmt(used)} of ${fmt(total)}`}"></meter>`;
+}
+
+function chips(attributes: Array<[string, string]>): Html {
+  return attributes.length ? html`<ul class="chips" aria-label="Attributes">${attributes.map(([k, v]) => html`<li>${k}:${v}</li>`)}</ul>` : html`<span class="muted">none</span>`;
+}
+
+function agentRow(a: Agent): Html {
+  return html`<tr><td class="host"><a href="${hostPath(a.host)}">${a.host}</a></td><td>${a.mode ? badge(a.mode) : ''}</td><td class="n">${a.tasks}</td><td>${usage(a.used?.cpus, a.total?.cpus, '')}</td><td>${usage(a.used?.ramMb, a.total?.ramMb, ' MiB')}</td><td>${usage(a.used?.diskMb ?? undefined, a.total?.diskMb, ' MiB')}</td><td class="ports">${a.ports ?? html`<span class="muted">any free port</span>`}</td><td>${chips(a.attributes)}</td></tr>`;
+}
+
+/** Hosts known from tasks only, for a scheduler without GET /agents. */
+function hostsTable(hosts: Map<string, number>): Html {
+  return hosts.size
+    ? table(['Host', 'Active tasks'], [...hosts].sort(([a], [b]) => a.localeCompare(b)).map(([h, n]) => html`<tr><td><a href="${hostPath(h)}">${h}</a></td><td class="n">${n}</td></tr>`), 'Hosts')
+    : empty('No task has been placed on any host yet.');
 }
 
 export async function agentsPage(): Promise<View> {
-  const [{ list, note }, hosts] = await Promise.all([agents(), taskHosts()]);
+  const { list, note } = await agents();
   let body: Html;
   if (list) {
-    const columns = [...new Set(list.flatMap((a) => (a && typeof a === 'object' ? Object.keys(a) : [])))];
     body = list.length
-      ? table(columns, list.map((a) => html`<tr>${columns.map((c) => html`<td>${cellText((a as Record<string, unknown>)[c] ?? '')}</td>`)}</tr>`), 'Agents')
+      ? html`${table(['Host', 'Mode', 'Tasks', 'CPUs used', 'RAM used', 'Disk used', 'Ports', 'Attributes'], list.map(agentRow), 'Agents')}
+<p class="muted">Tasks and used resources count the tasks that hold them (assigned, starting, running, draining, killing).</p>`
       : empty('The scheduler reports no agents.');
   } else {
-    body = html`<p class="note">${note}</p>${hosts.size ? table(['Host', 'Active tasks'], [...hosts].sort().map(([h, n]) => html`<tr><td>${h}</td><td class="n">${n}</td></tr>`), 'Hosts') : empty('No task has been placed on any host yet.')}`;
+    body = html`<p class="note">${note}</p>${hostsTable(await taskHosts())}`;
   }
-  return { title: 'Agents', changing: false, body: html`<h1>Agents</h1>${body}` };
+  return { title: 'Agents', changing: (list ?? []).some((a) => a.mode === 'DRAINING'), body: html`<h1>Agents</h1>${body}` };
 }
 
-export async function maintenancePage(): Promise<View> {
-  const [{ list }, hosts] = await Promise.all([agents(), taskHosts()]);
-  const names = new Set(hosts.keys());
-  for (const a of list ?? []) {
-    const host = (a as { host?: unknown; hostname?: unknown } | null)?.host ?? (a as { hostname?: unknown } | null)?.hostname;
-    if (typeof host === 'string') names.add(host);
+function hostTaskRow(t: ScheduledTask, now: number): Html {
+  const a = t.assignedTask ?? {};
+  const key = a.task?.job;
+  return html`<tr><td>${key ? html`<a href="${jobPath(key)}">${key.role}/${key.environment}/${key.name}</a>` : ''}</td><td class="n">${a.instanceId}</td><td>${badge(status(t.status))}</td><td>${ports(a.assignedPorts)}</td><td>${age(lastEvent(t), now)}</td><td>${key ? html`<a href="${taskPath(key, t)}">${a.taskId}</a>` : a.taskId}</td></tr>`;
+}
+
+/** One host: the agent's facts and the tasks placed on it (TaskQuery.slaveHosts, as Aurora's API has it). */
+export async function hostPage(host: string): Promise<View> {
+  const [{ list, note }, tasks, maintenance] = await Promise.all([
+    agents(),
+    call<ScheduleStatusResult>('getTasksWithoutConfigs', { query: { slaveHosts: [host] } }),
+    call<MaintenanceStatusResult>('maintenanceStatus', { hosts: { hostNames: [host] } }).catch((e: unknown) => e),
+  ]);
+  const agent = list?.find((a) => a.host === host);
+  const answered = maintenance instanceof Error ? undefined : (maintenance as MaintenanceStatusResult).statuses?.find((s) => s.host === host);
+  const mode = answered ? enumName('MaintenanceMode', answered.mode) : agent?.mode;
+  const all = tasks.tasks ?? [];
+  const byJob = (a: ScheduledTask, b: ScheduledTask) => jobPath(a.assignedTask?.task?.job ?? {}).localeCompare(jobPath(b.assignedTask?.task?.job ?? {})) || (a.assignedTask?.instanceId ?? 0) - (b.assignedTask?.instanceId ?? 0);
+  const active = all.filter((t) => !TERMINAL.has(status(t.status))).sort(byJob);
+  const finished = all.filter((t) => TERMINAL.has(status(t.status))).sort((a, b) => (lastEvent(b) ?? 0) - (lastEvent(a) ?? 0));
+  const shown = finished.slice(0, 50);
+  const now = Date.now();
+  const head = ['Job', 'Instance', 'Status', 'Ports', 'Since', 'Task'];
+  let facts: Html;
+  if (agent) {
+    facts = html`<p class="facts">${mode ? badge(mode) : ''} · CPUs ${usage(agent.used?.cpus, agent.total?.cpus, '')} · RAM ${usage(agent.used?.ramMb, agent.total?.ramMb, ' MiB')} · disk ${usage(agent.used?.diskMb ?? undefined, agent.total?.diskMb, ' MiB')} · ports ${agent.ports ?? 'any free port'}</p>${chips(agent.attributes)}`;
+  } else if (list) {
+    facts = html`${mode ? html`<p class="facts">${badge(mode)}</p>` : ''}${empty('No agent of this scheduler has this host name.', html`<a href="/agents">All agents</a>`)}`;
+  } else {
+    facts = html`${mode ? html`<p class="facts">${badge(mode)}</p>` : ''}<p class="note">${note}</p>`;
   }
-  if (!names.size) return { title: 'Maintenance', changing: false, body: html`<h1>Maintenance</h1>${empty('No hosts known yet: no agent is listed and no task has been placed.')}` };
+  return {
+    title: host,
+    changing: mode === 'DRAINING' || active.some((t) => status(t.status) !== 'RUNNING'),
+    body: html`${crumbs(['Agents', '/agents'], [host, undefined])}
+<h1>Host ${host}</h1>
+${facts}
+<h2>Active tasks <span class="count">${active.length}</span></h2>
+${active.length ? table(head, active.map((t) => hostTaskRow(t, now)), 'Active tasks') : empty('No active task on this host.')}
+<h2>Finished tasks <span class="count">${finished.length}</span></h2>
+${finished.length ? html`${finished.length > shown.length ? html`<p class="muted">The ${shown.length} most recent of ${finished.length}.</p>` : ''}${table(head, shown.map((t) => hostTaskRow(t, now)), 'Finished tasks')}` : empty('No finished task on this host.')}`,
+  };
+}
+
+/** Every host with its maintenance mode (maintenanceStatus, the API's word), its tasks and what GET /agents adds. */
+export async function maintenancePage(): Promise<View> {
+  const [{ list, note }, hosts] = await Promise.all([agents(), taskHosts()]);
+  // With agents, maintenance answers for their hosts only (as Aurora's); without, ask for every host a task ran on.
+  const names = new Set(list ? list.map((a) => a.host) : hosts.keys());
+  const noteHtml = list ? '' : html`<p class="note">${note}</p>`;
+  if (!names.size) return { title: 'Maintenance', changing: false, body: html`<h1>Maintenance</h1>${noteHtml}${empty('No hosts known yet: no agent is listed and no task has been placed.')}` };
   const result = await call<MaintenanceStatusResult>('maintenanceStatus', { hosts: { hostNames: [...names] } });
-  const statuses = [...(result.statuses ?? [])].sort((a, b) => String(a.host).localeCompare(String(b.host)));
-  const modes = statuses.map((s) => enumName('MaintenanceMode', s.mode));
+  const modeOf = new Map((result.statuses ?? []).map((s) => [s.host ?? '', enumName('MaintenanceMode', s.mode)]));
+  const agentOf = new Map((list ?? []).map((a) => [a.host, a]));
+  const rows = [...names].sort().map((host) => ({ host, mode: modeOf.get(host) ?? agentOf.get(host)?.mode ?? '', agent: agentOf.get(host) }));
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.mode, (counts.get(r.mode) ?? 0) + 1);
   return {
     title: 'Maintenance',
-    changing: modes.includes('DRAINING'),
-    body: html`<h1>Maintenance</h1>${table(['Host', 'Mode', 'Active tasks'], statuses.map((s, i) => html`<tr><td>${s.host}</td><td>${badge(modes[i]!)}</td><td class="n">${hosts.get(s.host ?? '') ?? 0}</td></tr>`), 'Hosts in maintenance')}
-<p class="muted">Drain a host with <code>aurora-ts host drain HOST</code>; this page is read-only.</p>`,
+    changing: rows.some((r) => r.mode === 'DRAINING'),
+    body: html`<h1>Maintenance</h1>${noteHtml}
+<p class="facts">${rows.length} hosts: ${[...counts].sort(([a], [b]) => a.localeCompare(b)).map(([m, n], i) => html`${i ? ' · ' : ''}${n} ${m ? badge(m) : 'unknown'}`)}</p>
+${table(['Host', 'Mode', 'Tasks', 'Attributes'], rows.map((r) => html`<tr><td><a href="${hostPath(r.host)}">${r.host}</a></td><td>${r.mode ? badge(r.mode) : html`<span class="muted">not answered</span>`}</td><td class="n">${r.agent?.tasks ?? hosts.get(r.host) ?? 0}</td><td>${r.agent ? chips(r.agent.attributes) : ''}</td></tr>`), 'Hosts in maintenance')}
+<p class="muted">Drain a host with <code>aurora-ts maintenance drain CLUSTER HOST</code>; this page is read-only.</p>`,
   };
 }
