@@ -16,15 +16,16 @@ const vitestArgs = process.argv.slice(2);
 // What the tests need from the system, and how to tell it is there.
 const SYSTEM_PACKAGES = [
   { pkg: 'thrift-compiler', present: () => has('thrift', ['--version']), why: 'regenerating Apache Thrift reference code' },
-  { pkg: 'python3-thrift', present: () => has('/usr/bin/python3', ['-c', 'import thrift']), why: 'cross-implementation golden tests' },
+  // From `/`: in the repository root the IDL folder `thrift/` would pass for the module (a namespace package).
+  { pkg: 'python3-thrift', present: () => has('/usr/bin/python3', ['-c', 'import thrift.protocol.TJSONProtocol'], '/'), why: 'cross-implementation golden tests' },
   { pkg: 'zookeeper', present: () => existsSync('/usr/share/zookeeper/bin/zkServer.sh'), why: 'ZooKeeper discovery and leadership tests' },
   { pkg: 'openssl', present: () => has('openssl', ['version']), why: 'TLS tests with generated certificates' },
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium'), why: 'web UI tests in a real browser (playwright-core drives it)' },
   { pkg: 'perl-base', present: () => existsSync('/usr/bin/perl'), why: "the task owner that keeps a task's daemons in its process tree" },
 ];
 
-function has(cmd, args) {
-  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+function has(cmd, args, cwd = root) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore', cwd });
   return r.status === 0;
 }
 

@@ -18,6 +18,7 @@ import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser, type 
 import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Leadership } from './leader/index.js';
 import { LocalAgentDriver } from './agents/driver.js';
 import { AgentPool, type AgentSpec } from './agents/pool.js';
+import type { Resources } from './placement.js';
 import { validateAgents } from './agents/schema.js';
 import { agentRoutes } from './agents/http.js';
 import { SchedulerCore } from './core.js';
@@ -155,7 +156,7 @@ export interface RunningScheduler {
 
 // Types the options and the running scheduler refer to, so that callers can name them (SchedulerCore
 // and Leadership are the scheduler's internals, for tests and tools that look inside).
-export type { CronOptions, MaintenanceOptions, UpdateOptions, UpdateRpcOptions, ThrottleSettings, SchedulerPolicy, SchedulerCore, Leadership };
+export type { AgentSpec, Resources, CronOptions, MaintenanceOptions, UpdateOptions, UpdateRpcOptions, ThrottleSettings, SchedulerPolicy, SchedulerCore, Leadership };
 
 /** Recovery RPCs operate on Aurora's replicated log backups, which a local scheduler does not have. */
 const RECOVERY = new Set<AuroraMethod>(['stageRecovery', 'queryRecovery', 'deleteRecoveryTasks', 'commitRecovery', 'unloadRecovery']);

@@ -7,7 +7,7 @@ import { MaintenanceMode } from '../../gen/types.js';
 import type { PortRanges, Resources } from '../placement.js';
 
 /** Host names as Mesos agents report them: RFC 1123 labels joined by dots. */
-export const HOST_NAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+export { HOST_NAME_PATTERN } from '../../util/host-name.js';
 
 /** One agent, as `startScheduler({ agents })` and `scheduler start --agents FILE` take it. */
 export interface AgentSpec {

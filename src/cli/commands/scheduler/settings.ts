@@ -6,7 +6,7 @@
  */
 import type { OptionSpec } from '../../commands.js';
 import type { SchedulerOptions } from '../../../scheduler/index.js';
-import { HOST_NAME_PATTERN } from '../../../scheduler/agents/pool.js';
+import { HOST_NAME_PATTERN } from '../../../util/host-name.js';
 import { UsageError } from '../../errors.js';
 
 export interface SettingsOptions {
