@@ -22,19 +22,33 @@ export interface AuroraErrorOptions {
   method?: string;
   /** Whether repeating the same call may succeed (used by retry policies). */
   retryable?: boolean;
+  /** A write that failed after its request may have reached the scheduler: it may have been applied. */
+  ambiguous?: boolean;
 }
 
 export class AuroraError extends Error {
   readonly kind: AuroraErrorKind;
   readonly method: string | undefined;
+  /**
+   * Whether sending the same call again may succeed. Always false when `ambiguous`: sending a write
+   * again that may have been applied can apply it twice.
+   */
   readonly retryable: boolean;
+  /**
+   * True for a write (any RPC but the read-only ones) that timed out, lost its connection or got an
+   * unreadable reply after its request may have reached the scheduler: it may have been applied. Find
+   * out (read the job, the update) before sending it again, or use createJobSafely /
+   * startJobUpdateSafely, which do that.
+   */
+  readonly ambiguous: boolean;
 
   constructor(kind: AuroraErrorKind, message: string, options: AuroraErrorOptions = {}) {
     super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.kind = kind;
     this.method = options.method;
-    this.retryable = options.retryable ?? false;
+    this.ambiguous = options.ambiguous ?? false;
+    this.retryable = !this.ambiguous && (options.retryable ?? false);
   }
 }
 
@@ -120,6 +134,36 @@ export class AuroraAbortError extends AuroraError {
   constructor(message = 'operation aborted', options: AuroraErrorOptions = {}) {
     super('aborted', message, options);
   }
+}
+
+/** Connection failures that prove the request never reached a scheduler that could act on it. */
+export const NOT_DELIVERED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+
+/**
+ * Whether a write that failed this way may have been applied although no answer came back: the
+ * error says so (`ambiguous`), or it is a timeout, a connection lost after it was made, or a proxy's
+ * 502/504 (which may come after the scheduler got the request; Aurora's own 503 means "not the
+ * leader yet", nothing was run).
+ */
+export function isAmbiguous(error: unknown): boolean {
+  if (!(error instanceof AuroraError)) return false;
+  if (error.ambiguous || error instanceof AuroraTimeoutError) return true;
+  if (error instanceof AuroraTransportError) return !NOT_DELIVERED.has(error.code ?? '') && error.retryable;
+  return error instanceof AuroraHttpError && (error.status === 502 || error.status === 504);
+}
+
+/**
+ * Marks the failure of a write as ambiguous (and so not retryable), saying so in its message. The
+ * client calls it for every write whose failure `isAmbiguous`; the error was made for this call, so
+ * changing it in place is safe.
+ */
+export function markAmbiguous(error: AuroraError): AuroraError {
+  if (error.ambiguous) return error;
+  const fields = error as { ambiguous: boolean; retryable: boolean; message: string };
+  fields.ambiguous = true;
+  fields.retryable = false;
+  fields.message = `${error.message} (the write may have been applied: check before sending it again)`;
+  return error;
 }
 
 const USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+(?::[^/\s@]*)?@/gi;

@@ -4,6 +4,7 @@
  * under src/cli/commands/<noun>/ exporting `run(ctx, input)`.
  */
 import type { CliContext } from './context.js';
+import { SETTINGS_FLAGS } from './commands/scheduler/settings.js';
 
 export interface ArgSpec {
   name: string;
@@ -22,7 +23,7 @@ export interface OptionSpec {
   flags: string;
   description: string;
   choices?: readonly string[];
-  parse?: 'positiveNumber' | 'positiveInteger' | 'nonNegativeNumber' | 'nonNegativeInteger';
+  parse?: 'positiveNumber' | 'positiveInteger' | 'nonNegativeNumber' | 'nonNegativeInteger' | 'duration';
   default?: unknown;
   env?: string;
   /** The option must be given. */
@@ -432,8 +433,9 @@ export const COMMANDS: readonly NounSpec[] = [
           { flags: '--port <port>', description: 'port to listen on (0 picks a free one)', default: 8081, parse: 'nonNegativeInteger' },
           { flags: '--custom-executor-config <file>', description: "custom executors, in Aurora's -custom_executor_config format" },
           { flags: '--cluster-name <name>', description: 'cluster name the scheduler reports', default: 'local' },
-          { flags: '--cpus <n>', description: 'CPUs offered to tasks (default: this machine)', parse: 'positiveNumber' },
-          { flags: '--ram-mb <n>', description: 'RAM in MiB offered to tasks (default: this machine)', parse: 'positiveInteger' },
+          { flags: '--cpus <n>', description: 'CPUs of the single agent (default: this machine\'s)', parse: 'positiveNumber' },
+          { flags: '--ram-mb <n>', description: 'RAM in MiB of the single agent (default: this machine\'s)', parse: 'positiveInteger' },
+          ...SETTINGS_FLAGS,
           { flags: '--work-dir <dir>', description: 'where sandboxes live (default: a temporary directory)' },
           { flags: '--state-dir <dir>', description: 'keep jobs, updates, cron, quotas and maintenance here across restarts (sandboxes under DIR/sandboxes)' },
           { flags: '--zk <hosts>', description: 'take part in leader election in ZooKeeper, e.g. zk1:2181,zk2:2181; followers redirect API calls to the leader' },
@@ -448,6 +450,7 @@ export const COMMANDS: readonly NounSpec[] = [
           'aurora-ts scheduler start --state-dir ~/.aurora-ts/state',
           'aurora-ts scheduler start --zk 127.0.0.1:2181 --zk-path /aurora/scheduler --port 0',
           'aurora-ts scheduler start --basic-auth-file users.ini --task-user nobody',
+          'aurora-ts scheduler start --agents examples/agents.json --min-required-instances-for-sla-check 1',
         ],
         load: () => import('./commands/scheduler/start.js'),
       },
@@ -463,6 +466,13 @@ export const COMMANDS: readonly NounSpec[] = [
         options: [{ flags: '--port <port>', description: 'only the scheduler on this port, in detail', parse: 'positiveInteger' }],
         examples: ['aurora-ts scheduler status', 'aurora-ts scheduler status --port 8082', 'aurora-ts --json scheduler status'],
         load: () => import('./commands/scheduler/status.js'),
+      },
+      {
+        name: 'agents',
+        summary: "list the local scheduler's agents: host, maintenance mode, resources used/total, ports, attributes",
+        args: [{ name: 'cluster', description: 'cluster name (default local)', optional: true }],
+        examples: ['aurora-ts scheduler agents', 'aurora-ts --json scheduler agents'],
+        load: () => import('./commands/scheduler/agents.js'),
       },
       {
         name: 'stop',

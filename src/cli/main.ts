@@ -46,7 +46,16 @@ export function nonNegativeInteger(value: string): number {
   return Number(value);
 }
 
-const PARSERS = { positiveNumber, positiveInteger, nonNegativeNumber, nonNegativeInteger } as const;
+const DURATION_UNITS: Record<string, number> = { ms: 1, secs: 1000, mins: 60_000, hrs: 3_600_000, days: 86_400_000 };
+
+/** A time amount as Aurora's scheduler flags take it (`30secs`, `5mins`, `500ms`), in milliseconds. */
+export function duration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|secs|mins|hrs|days)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected a duration like 500ms, 30secs, 5mins, 1hrs or 1days.');
+  return Math.round(Number(match[1]) * DURATION_UNITS[match[2]!]!);
+}
+
+const PARSERS = { positiveNumber, positiveInteger, nonNegativeNumber, nonNegativeInteger, duration } as const;
 
 function toOption(spec: OptionSpec): Option {
   const option = new Option(spec.flags, spec.description);

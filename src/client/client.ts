@@ -1,9 +1,10 @@
-import { AuroraValidationError } from '../errors.js';
+import { AuroraAbortError, AuroraError, AuroraProtocolError, AuroraValidationError, isAmbiguous, markAmbiguous } from '../errors.js';
 import type { AuroraApi, AuroraMethod } from '../gen/api.js';
 import { SCHEMA } from '../gen/schema.js';
 import { ResponseCode, type Response } from '../gen/types.js';
-import { decodeReply, encodeCall, type WireProtocol } from '../protocol/index.js';
+import { decodeReply, encodeCall, TApplicationExceptionType, ThriftMessageError, type WireProtocol } from '../protocol/index.js';
 import type { Transport } from '../transport/index.js';
+import { isReadOnlyMethod } from '../transport/retry.js';
 import { resolveTransport, type ConnectEvent, type ConnectOptions } from './connect.js';
 import { AuroraResponseError, responseInfo, type ResponseInfo } from './errors.js';
 
@@ -29,7 +30,8 @@ export interface CallOptions {
 /** Every RPC resolves to its payload, plus the reply's code and details under a non-enumerable `$response`. */
 export type RpcOutput<T> = (T extends void ? {} : T) & { readonly $response: ResponseInfo };
 
-type RpcMethods = {
+/** One method per RPC of the IDL, taking its arguments in order plus optional CallOptions. */
+export type RpcMethods = {
   [M in AuroraMethod]: (...args: [...AuroraApi[M]['args'], options?: CallOptions]) => Promise<RpcOutput<AuroraApi[M]['result']>>;
 };
 
@@ -88,8 +90,14 @@ export class AuroraClient {
     });
     this.seqid = (this.seqid + 1) | 0;
     const body = encodeCall(this.protocol, method, this.seqid, named);
-    const reply = await this.transport.send({ method, body, protocol: this.protocol, signal: options.signal });
-    return decodeReply(this.protocol, method, reply);
+    // A signal aborted before the call means nothing is sent (the transport checks it first).
+    const abortedBefore = options.signal?.aborted === true;
+    try {
+      const reply = await this.transport.send({ method, body, protocol: this.protocol, signal: options.signal });
+      return decodeReply(this.protocol, method, reply);
+    } catch (error) {
+      throw isReadOnlyMethod(method) ? error : writeFailure(error, abortedBefore);
+    }
   }
 
   /** Calls an RPC and unwraps its reply: the payload on OK/WARNING, an AuroraResponseError otherwise. */
@@ -101,6 +109,23 @@ export class AuroraClient {
   close(): void {
     this.transport.close();
   }
+}
+
+/** Server exceptions that say the call was never dispatched: nothing ran. */
+const NOT_RUN = new Set([TApplicationExceptionType.UNKNOWN_METHOD, TApplicationExceptionType.PROTOCOL_ERROR, TApplicationExceptionType.INVALID_PROTOCOL]);
+
+/**
+ * A write's failure, marked ambiguous when the write may have been applied: no answer after the
+ * request may have gone out (isAmbiguous, or the caller aborting it in flight), or an answer that is
+ * not a readable reply (the scheduler got the call; an INTERNAL_ERROR exception may come after the
+ * handler changed state), unless the server's exception says it never dispatched the call.
+ */
+function writeFailure(error: unknown, abortedBefore: boolean): unknown {
+  if (!(error instanceof AuroraError)) return error;
+  const notRun = error instanceof ThriftMessageError && NOT_RUN.has(error.exceptionType);
+  const unreadable = error instanceof AuroraProtocolError && !notRun;
+  const abortedInFlight = error instanceof AuroraAbortError && !abortedBefore;
+  return isAmbiguous(error) || unreadable || abortedInFlight ? markAmbiguous(error) : error;
 }
 
 /** The one place a Response becomes a value or an error. */

@@ -9,8 +9,7 @@
  * in getJobUpdateSummaries, or in the INVALID_REQUEST a repeated start gets while it is active.
  * Kills and restarts need none of this: repeating them is harmless.
  */
-import { randomUUID } from 'node:crypto';
-import { AuroraError, AuroraHttpError, AuroraTimeoutError, AuroraTransportError, AuroraValidationError } from '../errors.js';
+import { AuroraError, AuroraHttpError, AuroraTransportError, AuroraValidationError, isAmbiguous, NOT_DELIVERED } from '../errors.js';
 import {
   ResponseCode,
   type JobConfiguration,
@@ -84,6 +83,8 @@ export async function createJobSafely(
     } catch (error) {
       // After a lost reply, "job already exists" may be our own first send.
       const maybeOurs = uncertain && error instanceof AuroraResponseError && error.code === ResponseCode.INVALID_REQUEST;
+      // Aborted by the caller: no checking, no resend; the error says whether it may have been applied.
+      if (options.signal?.aborted) return { error, final: true };
       if (!maybeOurs && !isAmbiguous(error)) return { error };
       uncertain = true;
       emit(options, { type: 'ambiguous', method, attempt, message: (error as Error).message });
@@ -110,7 +111,7 @@ export async function startJobUpdateSafely(
   const plainRequest = plain(request) as JobUpdateRequestInput;
   const jobKey = requireKey(plainRequest.taskConfig?.job, 'taskConfig.job');
   const metadata = [...(plainRequest.metadata ?? [])] as Metadata[];
-  const clientUpdateId = metadata.find((m) => m.key === CLIENT_UPDATE_ID_KEY)?.value ?? randomUUID();
+  const clientUpdateId = metadata.find((m) => m.key === CLIENT_UPDATE_ID_KEY)?.value ?? globalThis.crypto.randomUUID();
   const tagged: JobUpdateRequestInput = {
     ...plainRequest,
     metadata: [...metadata.filter((m) => m.key !== CLIENT_UPDATE_ID_KEY), { key: CLIENT_UPDATE_ID_KEY, value: clientUpdateId }],
@@ -133,6 +134,7 @@ export async function startJobUpdateSafely(
         }
         return { error };
       }
+      if (options.signal?.aborted) return { error, final: true };
       if (!isAmbiguous(error)) return { error };
       emit(options, { type: 'ambiguous', method, attempt, message: (error as Error).message });
       const summary = await check(method, error, () => findUpdate(client, jobKey, clientUpdateId, options.signal));
@@ -144,16 +146,6 @@ export async function startJobUpdateSafely(
     }
   });
 }
-
-/** Whether the write may have reached a scheduler that acted on it although no answer came back. */
-export function isAmbiguous(error: unknown): boolean {
-  if (error instanceof AuroraTimeoutError) return true;
-  if (error instanceof AuroraTransportError) return !NOT_DELIVERED.has(error.code ?? '') && error.retryable;
-  // A proxy's 502/504 may come after the scheduler got the request; Aurora's own 503 means "not the leader yet".
-  return error instanceof AuroraHttpError && (error.status === 502 || error.status === 504);
-}
-
-const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
 /** Failures after which the write surely was not applied. */
 function surelyNotApplied(error: unknown): boolean {

@@ -193,6 +193,10 @@ export class Job {
   }
 
   instances(count: number): this {
+    // Caught here, where the mistake is made, rather than when the job is sent.
+    if (!Number.isSafeInteger(count) || count <= 0) {
+      throw new AuroraValidationError('instanceCount', `expected a positive integer, got ${JSON.stringify(count) ?? String(count)}`);
+    }
     this.s.instances = count;
     return this;
   }

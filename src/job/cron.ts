@@ -19,9 +19,16 @@
  * CronModule.java, which defaults to GMT): minute precision, strictly after the given instant.
  */
 
-import { CronExpressionParser } from 'cron-parser';
-import cronstrue from 'cronstrue';
+import { createRequire } from 'node:module';
+import type { CronExpressionParser as Parser } from 'cron-parser';
+import type Cronstrue from 'cronstrue';
 import { AuroraValidationError } from '../errors.js';
+
+// cron-parser and cronstrue (CommonJS) cost an SDK import about 40 ms; only predicting and
+// describing runs need them, so they load on first use. Parsing and validation are our own code.
+const requireLazy = createRequire(import.meta.url);
+const cronParser = (): typeof Parser => (requireLazy('cron-parser') as { CronExpressionParser: typeof Parser }).CronExpressionParser;
+const cronWords = (): typeof Cronstrue => requireLazy('cronstrue') as typeof Cronstrue;
 
 export interface CronSchedule {
   /** Sorted, distinct values of each field after expanding ranges, steps, lists and names. */
@@ -157,7 +164,7 @@ export function nextCronRun(expr: string | CronSchedule, after: Date, timeZone =
   const fieldText = (spec: FieldSpec, values: number[]): string => (isFull(spec, values) ? '*' : values.join(','));
   const cronText = ['0', ...FIELDS.map((spec) => fieldText(spec, schedule[spec.key]))].join(' ');
   try {
-    const iterator = CronExpressionParser.parse(cronText, { currentDate: after, tz: timeZone });
+    const iterator = cronParser().parse(cronText, { currentDate: after, tz: timeZone });
     return iterator.next().toDate();
   } catch (err) {
     throw invalid(`cannot compute the next run of ${quote(schedule.source)} after ${after.toISOString()}`, err);
@@ -185,7 +192,7 @@ export function describeCron(expr: string): string {
 
 function inWords(cronText: string): string | undefined {
   try {
-    return cronstrue.toString(cronText, { use24HourTimeFormat: true });
+    return cronWords().toString(cronText, { use24HourTimeFormat: true });
   } catch {
     return undefined;
   }

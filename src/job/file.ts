@@ -33,7 +33,7 @@ export interface ParseJobFileOptions {
 
 /** Shape and cross-field checks; every issue found, in file order. */
 export function checkJobFile(data: unknown): JobFileIssue[] {
-  const result = jobFileSchema.safeParse(data, { reportInput: true });
+  const result = jobFileSchema().safeParse(data, { reportInput: true });
   if (!result.success) return zodIssuesToFileIssues(result.error.issues);
   return crossFieldIssues(result.data);
 }

@@ -19,9 +19,9 @@ export {
   thermosPayload,
   thermosTask,
 } from './thermos.js';
-export type { ThermosContext, ThermosIssue, ThermosPayload, ThermosProcess, ThermosTaskSpec } from './thermos.js';
+export type { ThermosContext, ThermosIssue, ThermosPayload, ThermosProcess, ThermosProcessJson, ThermosTaskSpec } from './thermos.js';
 export { JOB_FILE_KEYS, jobFileSchema } from './file-schema.js';
-export type { JobFile, JobFileContainer, JobFileProcess, JobFileUpdate } from './file-schema.js';
+export type { JobFile, JobFileContainer, JobFileProcess, JobFileSchema, JobFileUpdate } from './file-schema.js';
 export { JobFileError } from './file-errors.js';
 export type { JobFileIssue } from './file-errors.js';
 export {
@@ -53,4 +53,4 @@ export {
   validateJob,
 } from './validate.js';
 export type { ClusterPolicy, JobIssue, TierInfo } from './validate.js';
-export { describeCron, nextCronRun, parseCron, validateCron } from './cron.js';
+export { describeCron, nextCronRun, parseCron, validateCron, type CronSchedule } from './cron.js';

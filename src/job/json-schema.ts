@@ -1,10 +1,10 @@
 /** The JSON Schema of the job file, generated from the same zod schema the loader uses. */
 
-import { z } from 'zod';
-import { jobFileSchema } from './file-schema.js';
+import { jobFileZod } from './file-schema.js';
 
 /** Draft 2020-12 JSON Schema for `job.json` (editors use it through `"$schema"`). */
 export function jobFileJsonSchema(): Record<string, unknown> {
+  const { z, jobFileSchema } = jobFileZod();
   const schema = z.toJSONSchema(jobFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return {
     $schema: schema['$schema'],

@@ -4,8 +4,10 @@
  */
 import type { ExecutorCatalog } from '../executors/index.js';
 import type { JobConfiguration, JobKey, JobUpdateInstructions, ServerInfo, TaskConfig } from '../gen/types.js';
+import type { AgentPool } from './agents/pool.js';
 import type { TaskLifecycle } from './lifecycle.js';
 import { Responses } from './rpc/responses.js';
+import type { SlaManager } from './sla.js';
 import type { SchedulerState } from './store/state.js';
 
 export interface CoreOptions {
@@ -15,6 +17,16 @@ export interface CoreOptions {
   /** Validates and fills in a job the way Aurora's ConfigurationManager does: the sanitized job, or the reason it is rejected. */
   sanitize(job: JobConfiguration): JobConfiguration | string;
   maxTasksPerJob?: number;
+  /** The agents tasks run on, with their maintenance modes. */
+  agents: AgentPool;
+  /** SLA checks with the scheduler-wide SLA settings, shared by drains and SLA-aware updates. */
+  sla: SlaManager;
+  /** The state directory's database (`stateDir`); features register their sections with it. Undefined: nothing is stored. */
+  state?: SchedulerState;
+  /** With `state`: notices tasks deleted without a transition. */
+  reconcileTasks?: () => void;
+  /** Who made the current call, for audit messages (default UNSECURE, as Aurora without authentication). */
+  callerName?: () => string | undefined;
 }
 
 export interface UpdateGate {
@@ -41,7 +53,13 @@ export class SchedulerCore {
   readonly executors: ExecutorCatalog | undefined;
   readonly maxTasksPerJob: number;
   readonly serverInfo: ServerInfo;
+  readonly agents: AgentPool;
+  readonly sla: SlaManager;
+  /** The state directory's database (`stateDir`); features register their sections with it. Undefined: nothing is stored. */
+  readonly state: SchedulerState | undefined;
   private readonly sanitizer: CoreOptions['sanitize'];
+  private readonly reconcileTasks: (() => void) | undefined;
+  private readonly caller: (() => string | undefined) | undefined;
 
   constructor(options: CoreOptions) {
     this.clusterName = options.clusterName;
@@ -54,7 +72,11 @@ export class SchedulerCore {
     this.updates = undefined;
     this.cron = undefined;
     this.quota = undefined;
-    this.state = undefined;
+    this.agents = options.agents;
+    this.sla = options.sla;
+    this.state = options.state;
+    this.reconcileTasks = options.reconcileTasks;
+    this.caller = options.callerName;
   }
 
   sanitize(job: JobConfiguration | undefined): JobConfiguration | string {
@@ -68,10 +90,6 @@ export class SchedulerCore {
   cron: CronCatalog | undefined;
   /** Set by the quota feature: whether production tasks fit their role's quota. */
   quota: QuotaGate | undefined;
-  /** The state directory's database (`stateDir`); features register their sections with it. Undefined: nothing is stored. */
-  state: SchedulerState | undefined;
-  /** Set with `state`: notices tasks deleted without a transition. */
-  reconcileTasks: (() => void) | undefined;
   private readonly recoveryHooks: Array<() => void> = [];
   private recoveredAlready = false;
 
@@ -128,6 +146,6 @@ export class SchedulerCore {
 
   /** Who made the current call, for audit messages ("Killed by <user>"). */
   callerName(): string {
-    return 'UNSECURE';
+    return this.caller?.() ?? 'UNSECURE';
   }
 }

@@ -3,7 +3,7 @@
  * with Mesos command-executor semantics. `startScheduler()` is what `aurora-ts scheduler start`,
  * the examples and the tests run.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { hostname as osHostname, cpus as osCpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +11,15 @@ import type { Server } from 'node:http';
 import { loadExecutorConfig, type ExecutorCatalog } from '../executors/index.js';
 import type { AuroraMethod } from '../gen/api.js';
 import { ResponseCode } from '../gen/types.js';
+import { AuroraValidationError } from '../errors.js';
 import { createApiServer, listen } from './api-server.js';
+import { cleanUpOnExit } from './exit-cleanup.js';
 import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser, type BasicAuth, type TaskUser } from './auth/index.js';
 import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Leadership } from './leader/index.js';
+import { LocalAgentDriver } from './agents/driver.js';
+import { AgentPool, type AgentSpec } from './agents/pool.js';
+import { validateAgents } from './agents/schema.js';
+import { agentRoutes } from './agents/http.js';
 import { SchedulerCore } from './core.js';
 import { buildLaunchSpec, taskDemand } from './launch-spec.js';
 import { TaskLifecycle, type StoredProcess, type ThrottleSettings } from './lifecycle.js';
@@ -21,9 +27,11 @@ import { FEATURES, type SchedulerFeature } from './features.js';
 import type { CronOptions } from './cron/index.js';
 import type { MaintenanceOptions } from './maintenance/index.js';
 import type { UpdateOptions } from './updates/index.js';
+import type { UpdateRpcOptions } from './updates/rpc.js';
 import { jobHandlers } from './rpc/jobs.js';
 import { sandboxRoutes } from './sandbox-http.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
+import { SlaManager } from './sla.js';
 import { openSchedulerState, prepareSchedulerDir, SchedulerState, StateDirError } from './store/state.js';
 import { Responses } from './rpc/responses.js';
 import { persistTasks } from './store/tasks.js';
@@ -39,7 +47,15 @@ export interface SchedulerOptions {
   clusterName?: string;
   /** The scheduler's -custom_executor_config: a path, or an already loaded catalog. */
   executors?: string | ExecutorCatalog;
-  /** Capacity offered to tasks (default: this machine's CPUs and memory). */
+  /**
+   * The agents tasks are placed on (`--agents FILE`): host names, attributes and resources, checked as
+   * agents/schema.ts says. Every agent's tasks run as processes of this machine. Default: one agent,
+   * named `hostname`, sized by `cpus`, `ramMb` and `diskMb`, with the attribute `host: <hostname>`.
+   */
+  agents?: AgentSpec[];
+  /** The default agent's host name (`--hostname`; default this machine's). Ignored with `agents`. */
+  hostname?: string;
+  /** The default agent's resources (default: this machine's CPUs and memory, unlimited disk). Ignored with `agents`. */
   cpus?: number;
   ramMb?: number;
   diskMb?: number;
@@ -82,6 +98,33 @@ export interface SchedulerOptions {
   maxDepth?: number;
   /** A request (headers and body) must arrive within this many ms (default 30 s), so slow clients cannot hold sockets. */
   bodyTimeoutMs?: number;
+  /**
+   * When the host process ends without close() (process.exit, the end of its event loop, an uncaught
+   * exception, or SIGINT/SIGTERM that the host does not handle itself), the scheduler stops its tasks
+   * and removes its temporary directory, then lets the process end as it would have: on a signal it
+   * closes as close() does and raises the signal again. `true` leaves both behind, as before. With
+   * `stateDir` nothing is stopped (tasks survive for the next scheduler on that directory) and this
+   * option has no effect; with `workDir` the tasks are stopped and the directory (yours) kept.
+   */
+  keepOnExit?: boolean;
+}
+
+/** A start-up failure to listen (busy port, address not on this machine, privileged port): names the option. */
+export class SchedulerListenError extends AuroraValidationError {
+  /** The system error code: EADDRINUSE, EADDRNOTAVAIL, EACCES, ... */
+  readonly code: string | undefined;
+  constructor(field: 'host' | 'port', message: string, code: string | undefined, cause: unknown) {
+    super(field, message, { cause });
+    this.code = code;
+  }
+}
+
+function listenError(error: unknown, host: string, port: number): SchedulerListenError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new SchedulerListenError('port', `${port} on ${host} is already in use (EADDRINUSE); pick another port, or 0 for a free one`, code, error);
+  if (code === 'EACCES') return new SchedulerListenError('port', `${port} on ${host} needs privileges this process lacks (EACCES); use a port above 1023, or 0`, code, error);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new SchedulerListenError('host', `${host} is not an address of this machine (${code})`, code, error);
+  return new SchedulerListenError('port', `cannot listen on ${host}:${port}: ${(error as Error).message}`, code, error);
 }
 
 export interface RunningScheduler {
@@ -100,6 +143,10 @@ export interface RunningScheduler {
   /** Stops serving; kills every task and waits for their processes (with `stateDir`: leaves them running for the next scheduler). */
   close(): Promise<void>;
 }
+
+// Types the options and the running scheduler refer to, so that callers can name them (SchedulerCore
+// and Leadership are the scheduler's internals, for tests and tools that look inside).
+export type { CronOptions, MaintenanceOptions, UpdateOptions, UpdateRpcOptions, ThrottleSettings, SchedulerPolicy, SchedulerCore, Leadership };
 
 /** Recovery RPCs operate on Aurora's replicated log backups, which a local scheduler does not have. */
 const RECOVERY = new Set<AuroraMethod>(['stageRecovery', 'queryRecovery', 'deleteRecoveryTasks', 'commitRecovery', 'unloadRecovery']);
@@ -120,7 +167,9 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   // The task user must reach its own sandbox, but not list or write the scheduler's directories.
   if (taskUser) for (const dir of [workDir, sandboxRoot]) await chmod(dir, 0o711);
   const users = options.basicAuthFile !== undefined ? await loadUsersFile(options.basicAuthFile) : undefined;
+  // This machine's name, read here only: the scheduler's own host and the default agent's.
   const hostname = osHostname();
+  const agents = options.agents !== undefined ? validateAgents(options.agents) : [defaultAgent(options, hostname)];
   const clusterName = options.clusterName ?? 'local';
   const policy: SchedulerPolicy = {
     allowDocker: false,
@@ -137,7 +186,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   };
   const responses = new Responses({ clusterName, statsUrlPrefix: '' });
   const auth = users ? createBasicAuth({ users, respond: (code, message) => responses.make(code, message), onLog: options.onLog }) : undefined;
-  const settings: EngineSettings = { options, executors, sandboxRoot, hostname, clusterName, policy, taskUser, auth };
+  const settings: EngineSettings = { options, agents, executors, sandboxRoot, hostname, clusterName, policy, taskUser, auth };
   // Schedulers sharing a state directory under one election: only the leader holds its lock and its state.
   const shared = options.zk !== undefined && options.stateDir !== undefined;
 
@@ -198,7 +247,12 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
       const current = engine;
       if (!current) return false;
       let routes = routesByEngine.get(current);
-      if (!routes) routesByEngine.set(current, (routes = sandboxRoutes(current.lifecycle.store, sandboxRoot)));
+      if (!routes) {
+        const sandboxes = sandboxRoutes(current.lifecycle.store, sandboxRoot);
+        const agentsRoute = agentRoutes(current.core.agents, current.lifecycle);
+        routes = async (request, response) => (await agentsRoute(request, response)) || sandboxes(request, response);
+        routesByEngine.set(current, routes);
+      }
       return routes(request, response);
     },
     filter: auth?.filter,
@@ -221,7 +275,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 8081);
   } catch (error) {
     await abandon();
-    throw error;
+    throw listenError(error, options.host ?? '127.0.0.1', options.port ?? 8081);
   }
   const warning = exposureWarning(options.host ?? '127.0.0.1', auth !== undefined);
   if (warning) options.onLog?.(warning);
@@ -243,7 +297,8 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   }
 
   let closing: Promise<void> | undefined;
-  return {
+  let forget = (): void => undefined;
+  const running: RunningScheduler = {
     url,
     get core(): SchedulerCore {
       if (!lastCore) throw new Error('this scheduler has not led yet: with zk and stateDir its state is loaded only once it leads');
@@ -254,6 +309,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     isLeader: () => leadership?.isLeader() ?? true,
     close() {
       closing ??= (async () => {
+        forget();
         // Withdraw the announcement first, so callers are sent elsewhere before anything stops.
         await leadership?.close();
         await new Promise<void>((resolve) => {
@@ -265,10 +321,21 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
       return closing;
     },
   };
+  if (options.keepOnExit !== true && options.stateDir === undefined) {
+    forget = cleanUpOnExit({
+      close: () => running.close(),
+      now: () => {
+        engine?.lifecycle.killNow();
+        if (ownWorkDir) rmSync(workDir, { recursive: true, force: true });
+      },
+    });
+  }
+  return running;
 }
 
 interface EngineSettings {
   options: SchedulerOptions;
+  agents: AgentSpec[];
   executors: ExecutorCatalog | undefined;
   sandboxRoot: string;
   hostname: string;
@@ -295,14 +362,13 @@ interface Engine {
 async function openEngine(settings: EngineSettings, state: SchedulerState | undefined): Promise<Engine> {
   const { options, executors, sandboxRoot, hostname, clusterName, policy, taskUser, auth } = settings;
   const killGraceMs = options.killGraceMs ?? 3000;
+  // Each term of service starts from the agents as configured; maintenance modes come back from the state.
+  const agents = new AgentPool(settings.agents, { cpus: osCpus().length, ramMb: Math.floor(totalmem() / (1024 * 1024)), diskMb: Number.MAX_SAFE_INTEGER });
   const lifecycle = new TaskLifecycle({
-    capacity: {
-      cpus: options.cpus ?? osCpus().length,
-      ramMb: options.ramMb ?? Math.floor(totalmem() / (1024 * 1024)),
-      diskMb: options.diskMb ?? Number.MAX_SAFE_INTEGER,
-    },
     throttle: { minRunningMs: 5 * 60_000, initialBackoffMs: 30_000, maxBackoffMs: 5 * 60_000, ...options.throttle },
-    hostname,
+    schedulerHost: hostname,
+    agents,
+    driver: new LocalAgentDriver(),
     demand: (task) => taskDemand(task, executors),
     launchSpec: (task) => ({
       ...buildLaunchSpec(task, { executors, sandboxRoot, killGraceMs, allowFetcherUris: policy.allowFetcherUris }),
@@ -313,23 +379,34 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     onError: options.onLog,
     beforeLaunch: state ? () => state.flush() : undefined,
   });
-  const core = new SchedulerCore({
-    clusterName,
-    executors,
-    lifecycle,
-    sanitize: (job) => sanitizeJob(job, { policy, executors }),
-  });
   let features: SchedulerFeature[] = [];
   try {
     let storedProcesses: ReadonlyMap<string, StoredProcess> = new Map();
-    if (state) {
-      const tasks = persistTasks(state, lifecycle);
+    const tasks = state ? persistTasks(state, lifecycle) : undefined;
+    if (tasks) {
       lifecycle.restore(tasks.stored.tasks);
       storedProcesses = tasks.stored.processes;
-      core.state = state;
-      core.reconcileTasks = () => tasks.reconcile();
     }
-    if (auth) core.callerName = () => auth.caller() ?? 'UNSECURE';
+    const core = new SchedulerCore({
+      clusterName,
+      executors,
+      lifecycle,
+      agents,
+      // Aurora's scheduler-wide SLA flags, for drains and SLA-aware updates alike.
+      sla: new SlaManager(
+        { store: lifecycle.store, clusterName },
+        {
+          minRequiredInstances: options.maintenance?.slaMinRequiredInstances,
+          awareKillNonProd: options.maintenance?.slaAwareKillNonProd,
+          coordinatorTimeoutMs: options.maintenance?.slaCoordinatorTimeoutMs,
+          now: options.maintenance?.now,
+        },
+      ),
+      sanitize: (job) => sanitizeJob(job, { policy, executors }),
+      state,
+      reconcileTasks: tasks ? () => tasks.reconcile() : undefined,
+      callerName: auth ? () => auth.caller() : undefined,
+    });
     features = FEATURES.map((create) => create(core, options));
     const handlers = durable(core, Object.assign({}, jobHandlers(core), ...features.map((f) => f.handlers ?? {})));
     // Before serving: survivors adopted, the dead settled or rescheduled, orphans killed, updates resumed.
@@ -357,6 +434,17 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     state?.close();
     throw error;
   }
+}
+
+/** The single agent of a scheduler started without `agents`: this machine, or the `hostname` given. */
+function defaultAgent(options: SchedulerOptions, machine: string): AgentSpec {
+  const host = options.hostname ?? machine;
+  const resources: AgentSpec['resources'] = {};
+  if (options.cpus !== undefined) resources.cpus = options.cpus;
+  if (options.ramMb !== undefined) resources.ramMb = options.ramMb;
+  if (options.diskMb !== undefined) resources.diskMb = options.diskMb;
+  // A convenience Aurora leaves to operators: `host` constraints work on the default agent.
+  return { host, attributes: { host }, resources };
 }
 
 /** /api's handlers, served by whichever engine is current; without one (not leading) every call says so. */

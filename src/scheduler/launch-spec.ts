@@ -4,7 +4,7 @@
  * task itself. This is the contract a user's executor relies on (documented in the README):
  *
  *   AURORA_ASSIGNED_TASK       sandbox file with the Thrift-binary AssignedTask (Mesos TaskInfo.data)
- *   AURORA_ASSIGNED_TASK_JSON  the same task as plain JSON, for scripts
+ *   AURORA_ASSIGNED_TASK_JSON  sandbox file with the same task as plain JSON, for scripts
  *   AURORA_EXECUTOR_DATA       sandbox file with ExecutorConfig.data
  *   AURORA_TASK_ID, AURORA_INSTANCE_ID, AURORA_JOB (role/env/name), AURORA_PORT_<NAME> per named port
  *   MESOS_SANDBOX, MESOS_DIRECTORY, MESOS_EXECUTOR_ID (task_prefix + task id), MESOS_TASK_ID, ...

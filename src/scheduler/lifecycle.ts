@@ -1,32 +1,16 @@
 /**
  * Task lifecycle with Aurora's semantics (TaskStateMachine): PENDING → ASSIGNED → STARTING → RUNNING
  * → FINISHED | FAILED | KILLED, rescheduling of services and of batch tasks below maxTaskFailures,
- * THROTTLED backoff for tasks that flap, KILLING / RESTARTING transitions, capacity and pending reasons.
+ * THROTTLED backoff for tasks that flap, KILLING / RESTARTING transitions and pending reasons. Where a
+ * task goes is decided by placement.ts; launches, kills and adoptions go through the agent driver.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { SLAVE_ASSIGNED_STATES, ScheduleStatus, TERMINAL_STATES, type ScheduledTask, type TaskConfig } from '../gen/types.js';
-import {
-  adoptTask,
-  killProcessTree,
-  launchTask,
-  markedProcesses,
-  recordedOutcome,
-  SUPERVISOR_MARKER_VAR,
-  type LaunchSpec,
-  type ProcessIdentity,
-  type RunningTask,
-  type TaskOutcome,
-} from './runner/index.js';
-import { lastEventTime, TaskStore } from './tasks.js';
-
-export interface Capacity {
-  cpus: number;
-  ramMb: number;
-  diskMb: number;
-}
+import type { AgentDriver } from './agents/driver.js';
+import type { AgentPool } from './agents/pool.js';
+import { pendingReason, place, type AgentView, type PendingTask, type Resources } from './placement.js';
+import type { LaunchSpec, ProcessIdentity, RunningTask, TaskOutcome } from './runner/index.js';
+import { jobKeyString, lastEventTime, TaskStore } from './tasks.js';
 
 export interface ThrottleSettings {
   /** A task that ran less than this is flapping and its replacement waits THROTTLED (Aurora: 5 min). */
@@ -37,12 +21,15 @@ export interface ThrottleSettings {
 }
 
 export interface LifecycleOptions {
-  capacity: Capacity;
   throttle: ThrottleSettings;
-  /** Shown as slaveHost and in task events' `scheduler` field. */
-  hostname: string;
-  /** Resources a task takes on the host, its executor's overhead included. */
-  demand(task: TaskConfig): Capacity;
+  /** The scheduler's own host name, shown in task events' `scheduler` field. */
+  schedulerHost: string;
+  /** The agents tasks are placed on, with their maintenance modes. */
+  agents: AgentPool;
+  /** Carries out launches, kills and adoptions on the agents. */
+  driver: AgentDriver;
+  /** Resources a task takes on an agent, its executor's overhead included. */
+  demand(task: TaskConfig): Resources;
   /** Builds the process launch for a task that has its ports. */
   launchSpec(task: ScheduledTask): LaunchSpec;
   /** Reports failures that have no RPC to answer them (a launch that threw). */
@@ -86,7 +73,11 @@ export class TaskLifecycle {
 
   constructor(private readonly options: LifecycleOptions) {
     this.now = options.now ?? Date.now;
+    // A host leaving or entering a drain changes where tasks may go.
+    this.stopWatchingModes = options.agents.onModeChange(() => this.schedule());
   }
+
+  private readonly stopWatchingModes: () => void;
 
   /**
    * Calls `listener` after every state change, and with `previous` set and the task gone from the
@@ -170,9 +161,6 @@ export class TaskLifecycle {
     while (this.scheduling) await this.scheduling;
   }
 
-  /** Whether new tasks may be placed on this host; maintenance turns this off while draining. */
-  hostAcceptsTasks = true;
-
   /**
    * forceTaskState: an operator-forced transition, allowed where Aurora's TaskStateMachine allows it
    * (KILLING, RESTARTING and DRAINING as above; THROTTLED → PENDING; a live or stopping task → FINISHED,
@@ -220,6 +208,7 @@ export class TaskLifecycle {
    */
   async close(message = 'Scheduler shutting down', options: { detach?: boolean } = {}): Promise<void> {
     this.closed = true;
+    this.stopWatchingModes();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await this.idle();
@@ -230,6 +219,25 @@ export class TaskLifecycle {
     }
     const live = [...this.processes.keys()];
     await Promise.all(live.map((id) => this.processes.get(id)?.kill(message)));
+  }
+
+  /**
+   * The host process is exiting and nothing asynchronous runs any more: SIGKILL, synchronously, the
+   * process group of every live task's executor and its supervisor. (A process the executor moved to a
+   * session of its own escapes this; close() finds those through the process tree.)
+   */
+  killNow(): void {
+    this.closed = true;
+    for (const task of this.processes.values()) {
+      for (const group of [task.pid, task.identity?.supervisorPid]) {
+        if (group === undefined) continue;
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
   }
 
   /** The process record of a task with a live process (stored so that a restarted scheduler can adopt it). */
@@ -280,9 +288,10 @@ export class TaskLifecycle {
       // Launched by this scheduler (a pass that began before recovery): its process is watched already.
       if (this.processes.has(id)) continue;
       const record = records.get(id);
-      const adopted = record ? await adoptTask({ taskId: id, sandboxDir: record.sandboxDir, killGraceMs: record.killGraceMs, identity: record }) : undefined;
+      const driver = this.options.driver;
+      const adopted = record ? await driver.adopt({ taskId: id, sandboxDir: record.sandboxDir, killGraceMs: record.killGraceMs, identity: record }) : undefined;
       if (!adopted) {
-        gone.push({ task, outcome: record ? await recordedOutcome(record.sandboxDir) : undefined });
+        gone.push({ task, outcome: record ? await driver.recordedOutcome(record.sandboxDir) : undefined });
         continue;
       }
       this.processes.set(id, adopted);
@@ -298,12 +307,8 @@ export class TaskLifecycle {
         if (!this.detached) this.exited(task, outcome);
       });
     }
-    // Nothing may run that the scheduler does not watch: supervisors first, so that none starts a task after the sweep.
-    const ours = (await markedProcesses(SUPERVISOR_MARKER_VAR)).filter(
-      (p) => !this.processes.has(p.taskId) && existsSync(join(sandboxRoot, p.taskId)) && !p.taskId.includes('/'),
-    );
-    for (const p of ours.filter((p) => p.supervisor)) signalQuietly(p.pid, 'SIGKILL');
-    for (const taskId of new Set(ours.map((p) => p.taskId))) await killProcessTree(taskId, 0);
+    // Nothing may run that the scheduler does not watch.
+    await this.options.driver.killOrphans(sandboxRoot, (taskId) => this.processes.has(taskId));
     for (const { task, outcome } of gone) {
       if (outcome) this.exited(task, outcome);
       else this.lost(task);
@@ -357,38 +362,73 @@ export class TaskLifecycle {
       .filter((t) => t.status === ScheduleStatus.PENDING)
       .sort((a, b) => (b.assignedTask!.task!.priority ?? 0) - (a.assignedTask!.task!.priority ?? 0) || lastEventTime(a) - lastEventTime(b));
     if (pending.length === 0) return;
-    const used = this.usedCapacity();
-    const cap = this.options.capacity;
-    for (const task of pending) {
+    const plan = place({
+      pending: pending.map((task) => this.pendingTask(task)),
+      ...this.agentsState(),
+    });
+    for (const [taskId, vetoes] of plan.vetoes) this.pendingReasons.set(taskId, pendingReason(vetoes));
+    for (const assignment of plan.assignments) {
       if (this.closed) return;
-      const id = task.assignedTask!.taskId!;
-      if (!this.hostAcceptsTasks) {
-        this.pendingReasons.set(id, 'Host is in maintenance');
-        continue;
+      const task = this.store.get(assignment.taskId)!;
+      this.pendingReasons.delete(assignment.taskId);
+      const agent = this.options.agents.get(assignment.host)!;
+      const names = portNames(task.assignedTask!.task!);
+      let ports = assignment.ports;
+      if (ports === undefined) {
+        const free = await this.options.driver.freePorts(names.length);
+        ports = Object.fromEntries(names.map((n, i) => [n, free[i]!]));
       }
-      const need = this.options.demand(task.assignedTask!.task!);
-      const vetoes: string[] = [];
-      if (used.cpus + need.cpus > cap.cpus + 1e-9) vetoes.push('Insufficient: CPU');
-      if (used.ramMb + need.ramMb > cap.ramMb) vetoes.push('Insufficient: RAM');
-      if (used.diskMb + need.diskMb > cap.diskMb) vetoes.push('Insufficient: disk');
-      if (vetoes.length > 0) {
-        this.pendingReasons.set(id, vetoes.join(','));
-        continue;
-      }
-      this.pendingReasons.delete(id);
-      used.cpus += need.cpus;
-      used.ramMb += need.ramMb;
-      used.diskMb += need.diskMb;
-      const names = [...(task.assignedTask!.task!.resources ?? [])].flatMap((r) => (r.namedPort ? [r.namedPort] : []));
-      const ports = await freePorts(names.length);
       // The task may have been killed while ports were found.
-      if (this.store.get(id) !== task || task.status !== ScheduleStatus.PENDING) continue;
-      task.assignedTask!.assignedPorts = Object.fromEntries(names.map((n, i) => [n, ports[i]!]));
-      task.assignedTask!.slaveHost = this.options.hostname;
-      task.assignedTask!.slaveId = `${this.options.hostname}-aurora-ts-local`;
+      if (this.store.get(assignment.taskId) !== task || task.status !== ScheduleStatus.PENDING) continue;
+      task.assignedTask!.assignedPorts = ports;
+      task.assignedTask!.slaveHost = agent.host;
+      task.assignedTask!.slaveId = agent.slaveId;
       this.transition(task, ScheduleStatus.ASSIGNED);
       this.launch(task);
     }
+  }
+
+  private pendingTask(task: ScheduledTask): PendingTask {
+    const config = task.assignedTask!.task!;
+    return {
+      taskId: task.assignedTask!.taskId!,
+      job: jobKeyString(config.job),
+      role: config.job?.role ?? '',
+      config,
+      demand: this.options.demand(config),
+      portNames: portNames(config),
+    };
+  }
+
+  /** The agents as placement reads them: totals, what their tasks use, their modes; and where each job's tasks are. */
+  agentsState(): { agents: AgentView[]; jobHosts: Map<string, string[]> } {
+    const used = new Map<string, { resources: Resources; ports: Set<number> }>();
+    const jobHosts = new Map<string, string[]>();
+    for (const t of this.store.all()) {
+      if (!SLAVE_ASSIGNED_STATES.has(t.status!)) continue;
+      const a = t.assignedTask!;
+      const host = a.slaveHost ?? '';
+      const job = jobKeyString(a.task!.job);
+      const hosts = jobHosts.get(job);
+      if (hosts) hosts.push(host);
+      else jobHosts.set(job, [host]);
+      const entry = used.get(host) ?? used.set(host, { resources: { cpus: 0, ramMb: 0, diskMb: 0 }, ports: new Set() }).get(host)!;
+      const d = this.options.demand(a.task!);
+      entry.resources.cpus += d.cpus;
+      entry.resources.ramMb += d.ramMb;
+      entry.resources.diskMb += d.diskMb;
+      for (const port of Object.values(a.assignedPorts ?? {})) entry.ports.add(port);
+    }
+    const agents = this.options.agents.all().map((agent) => ({
+      host: agent.host,
+      attributes: agent.attributes,
+      total: agent.total,
+      used: used.get(agent.host)?.resources ?? { cpus: 0, ramMb: 0, diskMb: 0 },
+      ports: agent.ports,
+      usedPorts: used.get(agent.host)?.ports ?? new Set<number>(),
+      mode: this.options.agents.mode(agent.host),
+    }));
+    return { agents, jobHosts };
   }
 
   private launch(task: ScheduledTask): void {
@@ -408,7 +448,7 @@ export class TaskLifecycle {
       this.exited(task, { state: 'FAILED', message: `Failed to launch: cannot store the task: ${(error as Error).message}` });
       return;
     }
-    const process = launchTask(spec, {
+    const process = this.options.driver.launch(spec, {
       onStarting: () => {
         if (task.status === ScheduleStatus.ASSIGNED) this.transition(task, ScheduleStatus.STARTING);
       },
@@ -513,28 +553,8 @@ export class TaskLifecycle {
   private transition(task: ScheduledTask, status: ScheduleStatus, message?: string): void {
     const previous = task.status;
     task.status = status;
-    task.taskEvents!.push({ timestamp: this.now(), status, message, scheduler: this.options.hostname });
+    task.taskEvents!.push({ timestamp: this.now(), status, message, scheduler: this.options.schedulerHost });
     this.emit(task, previous);
-  }
-
-  private usedCapacity(): Capacity {
-    const used = { cpus: 0, ramMb: 0, diskMb: 0 };
-    for (const t of this.store.all()) {
-      if (!SLAVE_ASSIGNED_STATES.has(t.status!)) continue;
-      const d = this.options.demand(t.assignedTask!.task!);
-      used.cpus += d.cpus;
-      used.ramMb += d.ramMb;
-      used.diskMb += d.diskMb;
-    }
-    return used;
-  }
-}
-
-function signalQuietly(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
   }
 }
 
@@ -542,18 +562,7 @@ function latestMessage(task: ScheduledTask): string | undefined {
   return task.taskEvents?.[task.taskEvents.length - 1]?.message;
 }
 
-/** Real free ports: bound on port 0 together, so that one call never returns the same port twice. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-        const server = createServer();
-        server.once('error', reject);
-        server.listen(0, '0.0.0.0', () => resolve(server));
-      }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
+/** A task's named ports, in the order they get ports. */
+function portNames(config: TaskConfig): string[] {
+  return [...(config.resources ?? [])].flatMap((r) => (r.namedPort ? [r.namedPort] : []));
 }

@@ -2,8 +2,8 @@
  * SLA checks before taking a task down, as Aurora's SlaManager does them for host maintenance
  * (slaDrainHosts) and SLA-aware job updates: a count or percentage policy counts the job's other
  * instances that have been RUNNING long enough; a coordinator policy asks an external HTTP service.
- * One scheduler has one SlaManager (`slaManagerFor(core)`), so maintenance and updates share the
- * per-coordinator lock.
+ * One scheduler has one SlaManager (`core.sla`, made with the scheduler-wide SLA settings), so
+ * maintenance and updates share the per-coordinator lock.
  */
 import {
   ACTIVE_STATES,
@@ -13,7 +13,6 @@ import {
   type SlaPolicy,
 } from '../gen/types.js';
 import { nodeHttpFetch } from '../transport/node-http.js';
-import type { SchedulerCore } from './core.js';
 import { isProduction } from './quota/index.js';
 import { lastEventTime, type TaskStore } from './tasks.js';
 
@@ -174,17 +173,13 @@ export interface CheckOptions {
  * sees two changes at once.
  */
 export class SlaManager {
-  private options: SlaOptions;
+  private readonly options: SlaOptions;
   private readonly busy = new Set<string>();
 
   constructor(
     private readonly context: SlaContext,
     options: SlaOptions = {},
   ) {
-    this.options = { ...options };
-  }
-
-  configure(options: SlaOptions): void {
     this.options = { ...options };
   }
 
@@ -214,21 +209,4 @@ export class SlaManager {
       this.busy.delete(url);
     }
   }
-}
-
-const managers = new WeakMap<SchedulerCore, SlaManager>();
-
-/**
- * The scheduler's SlaManager, made on first use. Options given (maintenance passes its SLA thresholds,
- * Aurora's scheduler-wide SLA flags) replace the ones it has.
- */
-export function slaManagerFor(core: SchedulerCore, options?: SlaOptions): SlaManager {
-  let manager = managers.get(core);
-  if (!manager) {
-    manager = new SlaManager({ store: core.lifecycle.store, clusterName: core.clusterName }, options);
-    managers.set(core, manager);
-  } else if (options) {
-    manager.configure(options);
-  }
-  return manager;
 }

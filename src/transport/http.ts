@@ -4,8 +4,8 @@
  * one deadline covers connect, redirects and the whole body, so no call can stay pending.
  */
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import {
   AuroraAbortError,
   AuroraError,
@@ -65,8 +65,10 @@ class HttpTransport implements Transport {
   private readonly headers: Record<string, string>;
   private readonly userAgent: string | undefined;
   private readonly onEvent: ((e: TransportEvent) => void) | undefined;
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  // Made on first use: loading node:https (tls, crypto) costs an SDK import about 10 ms.
+  private httpAgent: http.Agent | undefined;
+  private httpsAgent: https.Agent | undefined;
+  private readonly tlsAgentOptions: https.AgentOptions;
   private closed = false;
 
   constructor(options: HttpTransportOptions) {
@@ -114,14 +116,13 @@ class HttpTransport implements Transport {
     if ((tls.cert === undefined) !== (tls.key === undefined)) {
       throw new AuroraValidationError(tls.cert === undefined ? 'tls.cert' : 'tls.key', 'tls.cert and tls.key must be given together');
     }
-    this.httpAgent = new http.Agent({ keepAlive: true });
-    this.httpsAgent = new https.Agent({
+    this.tlsAgentOptions = {
       keepAlive: true,
       ca: tls.ca,
       cert: tls.cert,
       key: tls.key,
       rejectUnauthorized: tls.insecure !== true,
-    });
+    };
     this.fetchImpl = options.fetch ?? nodeHttpFetch;
     this.userAgent = options.userAgent;
     this.onEvent = options.onEvent;
@@ -129,8 +130,8 @@ class HttpTransport implements Transport {
 
   close(): void {
     this.closed = true;
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.httpAgent?.destroy();
+    this.httpsAgent?.destroy();
   }
 
   async send(call: TransportCall): Promise<Buffer> {
@@ -201,7 +202,7 @@ class HttpTransport implements Transport {
         headers,
         redirect: 'manual',
         signal,
-        agent: (url: URL) => (url.protocol === 'https:' ? this.httpsAgent : this.httpAgent),
+        agent: (url: URL) => this.agentFor(url),
       });
 
       progress.phase = 'body';
@@ -235,6 +236,15 @@ class HttpTransport implements Transport {
       }
       throw httpError(response.status, response.statusText, payload, ctx);
     }
+  }
+
+  private agentFor(url: URL): http.Agent {
+    if (url.protocol === 'https:') {
+      this.httpsAgent ??= new (process.getBuiltinModule('node:https').Agent)(this.tlsAgentOptions);
+      return this.httpsAgent;
+    }
+    this.httpAgent ??= new (process.getBuiltinModule('node:http').Agent)({ keepAlive: true });
+    return this.httpAgent;
   }
 
   /** Credentials go only to the host the user named, and never from https down to http. */

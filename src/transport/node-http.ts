@@ -5,18 +5,20 @@
  * start-up (see docs/performance.md), for features (WHATWG Request/Response, Blob, FormData) no
  * Thrift call uses. Redirects are the transport's business and are never followed here.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { Readable } from 'node:stream';
-import zlib from 'node:zlib';
 import type { FetchInit, FetchLike, FetchResponse } from './types.js';
+
+// node:http, node:https (tls, crypto) and node:zlib load on the first request: importing the SDK
+// should not pay for them (about 15 ms).
+const zlib = () => process.getBuiltinModule('node:zlib');
 
 /** Content-Encodings the scheduler (Jetty's gzip handler, or a proxy) may use, and their decoders. */
 const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
-  gzip: () => zlib.createGunzip(),
-  'x-gzip': () => zlib.createGunzip(),
-  deflate: () => zlib.createInflate(),
-  br: () => zlib.createBrotliDecompress(),
+  gzip: () => zlib().createGunzip(),
+  'x-gzip': () => zlib().createGunzip(),
+  deflate: () => zlib().createInflate(),
+  br: () => zlib().createBrotliDecompress(),
 };
 
 export const ACCEPT_ENCODING = 'gzip, deflate, br';
@@ -24,7 +26,12 @@ export const ACCEPT_ENCODING = 'gzip, deflate, br';
 export const nodeHttpFetch: FetchLike = (url, init) =>
   new Promise<FetchResponse>((resolve, reject) => {
     const target = new URL(url);
-    const send = target.protocol === 'https:' ? https.request : target.protocol === 'http:' ? http.request : undefined;
+    const send =
+      target.protocol === 'https:'
+        ? process.getBuiltinModule('node:https').request
+        : target.protocol === 'http:'
+          ? process.getBuiltinModule('node:http').request
+          : undefined;
     if (send === undefined) {
       reject(Object.assign(new Error(`unsupported URL scheme ${target.protocol}`), { code: 'ERR_INVALID_PROTOCOL' }));
       return;

@@ -3,7 +3,7 @@
  * again only when that cannot do harm: read-only RPCs on any retryable failure, and writes only
  * when the scheduler surely never acted on them (connection refused, no leader yet).
  */
-import { AuroraError, AuroraHttpError, AuroraTransportError } from '../errors.js';
+import { AuroraError, AuroraHttpError, AuroraTransportError, NOT_DELIVERED } from '../errors.js';
 import type { Transport, TransportCall } from './types.js';
 import { sleepBeforeRetry } from '../util/retry-sleep.js';
 
@@ -44,9 +44,6 @@ const READ_ONLY = new Set([
   'getJobUpdateDiff',
   'getTierConfigs',
 ]);
-
-/** Failures that prove the request never reached a scheduler that could act on it. */
-const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
 export function isReadOnlyMethod(method: string): boolean {
   return READ_ONLY.has(method);

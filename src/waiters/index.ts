@@ -17,9 +17,17 @@ import {
   type JobUpdateSummary,
   type ScheduledTask,
 } from '../gen/types.js';
+import type { Job } from '../job/builder.js';
 import { waitUntil, type WaitOptions } from './waiter.js';
 
 export { waitUntil, AuroraWaitTimeoutError, type Verdict, type WaitOptions } from './waiter.js';
+
+/** A job as the waiters take it: its key, or the Job builder that made it. */
+export type JobRef = JobKey | Job;
+
+function keyOf(job: JobRef): JobKey {
+  return 'jobKey' in job ? job.jobKey : job;
+}
 
 export interface UpdateProgress {
   status: JobUpdateStatus;
@@ -105,9 +113,10 @@ export interface InstancesProgress {
  */
 export async function waitForInstances(
   client: AuroraClient,
-  job: JobKey,
+  jobRef: JobRef,
   options: WaitOptions<InstancesProgress> & { states?: ScheduleStatus[]; instances?: number[]; count?: number } = {},
 ): Promise<ScheduledTask[]> {
+  const job = keyOf(jobRef);
   const wanted = new Set(options.states ?? [ScheduleStatus.RUNNING]);
   return waitUntil<ScheduledTask[], InstancesProgress>(
     `instances of ${job.role}/${job.environment}/${job.name}`,
@@ -173,7 +182,8 @@ export async function waitForMaintenance(
 }
 
 /** Waits until a job has no active task left. */
-export async function waitForJobGone(client: AuroraClient, job: JobKey, options: WaitOptions<InstancesProgress> = {}): Promise<void> {
+export async function waitForJobGone(client: AuroraClient, jobRef: JobRef, options: WaitOptions<InstancesProgress> = {}): Promise<void> {
+  const job = keyOf(jobRef);
   await waitUntil<void, InstancesProgress>(
     `${job.role}/${job.environment}/${job.name} to stop`,
     async () => {

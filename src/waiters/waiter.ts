@@ -14,7 +14,7 @@ export interface WaitOptions<P> {
   /** Growth factor of the delay between polls (default 1.5; 1 keeps it constant). */
   backoff?: number;
   signal?: AbortSignal;
-  /** Called after every poll with what a UI can show (counts, states). */
+  /** Called with what a UI can show (counts, states): after the first poll, then only when it changed. */
   onProgress?: (progress: P) => void;
 }
 
@@ -44,12 +44,18 @@ export async function waitUntil<T, P>(what: string, check: () => Promise<Verdict
   let interval = options.intervalMs ?? 500;
   const deadline = Date.now() + timeoutMs;
   let last: P | undefined;
+  let reported: string | undefined;
   for (;;) {
     if (options.signal?.aborted) throw new AuroraAbortError(`${what}: aborted`);
     try {
       const verdict = await check();
       last = verdict.progress;
-      options.onProgress?.(verdict.progress);
+      // Progress is plain data (counts, states, summaries): equal JSON means nothing changed.
+      const seen = JSON.stringify(verdict.progress);
+      if (seen !== reported) {
+        reported = seen;
+        options.onProgress?.(verdict.progress);
+      }
       if ('failed' in verdict) throw verdict.error;
       if (verdict.done) return verdict.value;
     } catch (error) {

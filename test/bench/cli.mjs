@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// CLI start-up benchmark: wall time of whole `aurora-ts` processes against `node -e 0` (the floor
-// of any Node program on this machine), measured as interleaved triples so that a noisy, shared
-// machine slows all three alike; each ratio is the median of the per-triple ratios.
+// CLI and SDK start-up benchmark: wall time of whole `aurora-ts` processes, and of a program that
+// only does `import 'aurora-ts'`, against `node -e 0` (the floor of any Node program on this
+// machine), measured as interleaved rounds so that a noisy, shared machine slows all alike; each
+// ratio is the median of the per-round ratios. The import runs in a fresh project that installed
+// the packed tarball (test/support/packed.mjs), as a user's deploy script would.
 //
 //   npm run build && node test/bench/cli.mjs [--small] [--runs N]
 //
@@ -14,12 +16,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { packedConsumer } from '../support/packed.mjs';
 import { flag, median, option, printRows, printTargets, root, startChild, writeReport } from './_util.mjs';
 
 const small = flag('--small');
 const runs = Number(option('--runs', small ? 5 : 21));
 const bin = join(root, 'bin/aurora-ts.js');
 
+const consumer = packedConsumer();
+writeFileSync(join(consumer.project, 'import.mjs'), "import 'aurora-ts';\n");
 const dir = mkdtempSync(join(tmpdir(), 'aurora-ts-bench-cli-'));
 const executors = join(dir, 'executors.json');
 writeFileSync(executors, JSON.stringify([{ executor: { name: 'sleeper', command: { value: 'exec sleep 600', shell: true }, resources: [] }, task_prefix: 'sleep-' }]));
@@ -45,11 +50,12 @@ try {
     'node -e 0': [process.execPath, ['-e', '0']],
     'aurora-ts --version': [process.execPath, [bin, '--version']],
     'aurora-ts job list local/www-data': [process.execPath, [bin, '--scheduler-url', scheduler.url, 'job', 'list', 'local/www-data']],
+    "import 'aurora-ts'": [process.execPath, ['import.mjs'], consumer.project],
   };
   const wall = (name) => {
-    const [file, args] = commands[name];
+    const [file, args, cwd] = commands[name];
     const t0 = performance.now();
-    const r = spawnSync(file, args, { env, encoding: 'utf8' });
+    const r = spawnSync(file, args, { env, cwd, encoding: 'utf8' });
     const ms = performance.now() - t0;
     if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stderr}`);
     if (name.includes('job list') && !r.stdout.includes('www-data/prod/web')) throw new Error(`job list printed no jobs: ${r.stdout}`);
@@ -61,6 +67,7 @@ try {
   const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   const versionRatios = [];
   const listRatios = [];
+  const importRatios = [];
   for (let i = 0; i < runs; i++) {
     // Rotate the order so no command always runs right after another.
     const order = Object.keys(commands);
@@ -70,15 +77,17 @@ try {
     for (const name of order) samples[name].push(t[name]);
     versionRatios.push(t['aurora-ts --version'] / t['node -e 0']);
     listRatios.push(t['aurora-ts job list local/www-data'] / t['node -e 0']);
+    importRatios.push(t["import 'aurora-ts'"] / t['node -e 0']);
   }
 
   const ms = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
-  console.log(`CLI start-up: wall time of whole processes, medians of ${runs} interleaved runs (node ${process.version})\n`);
+  console.log(`CLI and SDK start-up: wall time of whole processes, medians of ${runs} interleaved runs (node ${process.version})\n`);
   printRows(Object.entries(ms).map(([k, v]) => [k, v.toFixed(1), 'ms']));
   console.log('');
   const targets = [
     { name: 'aurora-ts --version / node -e 0', value: median(versionRatios), max: 1.3 },
     { name: 'aurora-ts job list / node -e 0', value: median(listRatios), max: 2.5 },
+    { name: "import 'aurora-ts' / node -e 0", value: median(importRatios), max: 1.5 },
   ];
   const missed = printTargets(targets, small);
   writeReport('cli', { runs, small, medianMs: ms, targets });
@@ -86,4 +95,5 @@ try {
 } finally {
   await scheduler.stop();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(consumer.dir, { recursive: true, force: true });
 }

@@ -134,3 +134,15 @@ describe('Job builder', () => {
     expect(b.toConfig().instanceCount).toBe(9);
   });
 });
+
+describe('Job.instances', () => {
+  test.each([-3, 0, 1.5, Number.NaN, Infinity])('rejects %s where it is set, naming the field', (count) => {
+    const job = Job.create('www-data/prod/hello');
+    expect(() => job.instances(count)).toThrow(AuroraValidationError);
+    expect(() => job.instances(count)).toThrow(/^instanceCount: expected a positive integer, got /);
+  });
+
+  test('takes a positive integer', () => {
+    expect(Job.create('www-data/prod/hello').instances(3).toConfig().instanceCount).toBe(3);
+  });
+});

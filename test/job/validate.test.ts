@@ -54,7 +54,7 @@ describe('validateJob accepts what a default Aurora accepts', () => {
 // Each row: a job, a policy, and the scheduler's exact message with the field it points at.
 const invalid: [string, JobConfiguration, ClusterPolicy, string, string][] = [
   ['no taskConfig', edit((c) => delete c.taskConfig), {}, 'taskConfig', 'Job configuration must have taskConfig set.'],
-  ['0 instances', good().instances(0).toConfig(), {}, 'instanceCount', 'Instance count must be positive.'],
+  ['0 instances', { ...good().toConfig(), instanceCount: 0 }, {}, 'instanceCount', 'Instance count must be positive.'],
   ['4001 instances', good().instances(4001).toConfig(), {}, 'instanceCount', 'Instance count must be between 1 and 4000 inclusive.'],
   ['policy instance limit', good().instances(11).toConfig(), { maxTasksPerJob: 10 }, 'instanceCount', 'Instance count must be between 1 and 10 inclusive.'],
   ['bad role', good().role('a b').toConfig(), {}, 'key.role', 'Job key JobKey(role:a b, environment:prod, name:hello) is invalid.'],
@@ -102,11 +102,11 @@ describe('validateJob rejects with the scheduler’s message', () => {
   });
 
   test('the error message is "<field>: <scheduler message>"', () => {
-    expect(() => validateJob(good().instances(0).toConfig())).toThrow('instanceCount: Instance count must be positive.');
+    expect(() => validateJob({ ...good().toConfig(), instanceCount: 0 })).toThrow('instanceCount: Instance count must be positive.');
   });
 
   test('checkJob lists every issue in the scheduler’s order', () => {
-    const config = good().instances(0).environment('qa').gpus(1).uri('http://x').toConfig();
+    const config = { ...good().environment('qa').gpus(1).uri('http://x').toConfig(), instanceCount: 0 };
     expect(checkJob(config).map((i) => i.field)).toEqual(['instanceCount', 'key.environment', 'taskConfig.resources', 'taskConfig.mesosFetcherUris']);
   });
 

@@ -1,27 +1,47 @@
 /**
- * The package as a separate project sees it: installed under node_modules (a symlink to this
- * checkout, built by `npm test`), imported from ESM, required from CommonJS, and type-checked
- * under `tsc --strict` through the `exports` map.
+ * The package as a user gets it: `npm pack` of this checkout (built by `npm test`), installed with
+ * `npm install <tarball>` into a fresh project (install scripts allowed), then imported from ESM,
+ * required from CommonJS, and type-checked under `tsc --strict` through the `exports` map.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packedConsumer } from '../support/packed.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 let project: string;
+let installed: { dir: string; log: string };
 
 beforeAll(() => {
-  project = mkdtempSync(join(tmpdir(), 'aurora-ts-consumer-'));
-  mkdirSync(join(project, 'node_modules'));
-  symlinkSync(root, join(project, 'node_modules', 'aurora-ts'), 'dir');
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-});
+  // @types/node: the published types use Node's, as the README says a TypeScript user needs.
+  installed = packedConsumer(['@types/node@20']);
+  project = join(installed.dir, 'project');
+}, 300_000);
 
 afterAll(() => {
-  rmSync(project, { recursive: true, force: true });
+  if (installed !== undefined) rmSync(installed.dir, { recursive: true, force: true });
 });
+
+/** Every package directory under node_modules (scoped ones included) and the bytes it holds. */
+function installedPackages(modules: string): Array<{ name: string; bytes: number; manifest: { scripts?: Record<string, string>; gypfile?: boolean } }> {
+  const out: Array<{ name: string; bytes: number; manifest: { scripts?: Record<string, string>; gypfile?: boolean } }> = [];
+  const size = (p: string): number => {
+    const st = statSync(p);
+    if (!st.isDirectory()) return st.size;
+    return readdirSync(p).reduce((sum, entry) => sum + size(join(p, entry)), 0);
+  };
+  for (const entry of readdirSync(modules)) {
+    if (entry.startsWith('.')) continue;
+    const names = entry.startsWith('@') ? readdirSync(join(modules, entry)).map((n) => `${entry}/${n}`) : [entry];
+    for (const name of names) {
+      const dir = join(modules, name);
+      out.push({ name, bytes: size(dir), manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) });
+      if (existsSync(join(dir, 'node_modules'))) out.push(...installedPackages(join(dir, 'node_modules')));
+    }
+  }
+  return out;
+}
 
 function node(file: string, source: string): string {
   writeFileSync(join(project, file), source);
@@ -29,6 +49,58 @@ function node(file: string, source: string): string {
 }
 
 describe('aurora-ts as a dependency', () => {
+  it('installs without a native build, and with a small closure', () => {
+    const modules = join(project, 'node_modules');
+    const packages = installedPackages(modules).filter((p) => p.name !== '@types/node' && p.name !== 'undici-types');
+    const names = packages.map((p) => p.name);
+    // better-sqlite3 (native) and the scheduler's archive libraries are optional peers: not installed.
+    expect(names).not.toContain('better-sqlite3');
+    expect(names).not.toContain('tar');
+    expect(names).not.toContain('node-fetch');
+    // No installed package has an install step, so nothing was built or downloaded by a script.
+    const withScripts = packages.filter((p) => p.manifest.gypfile === true || ['preinstall', 'install', 'postinstall'].some((s) => p.manifest.scripts?.[s] !== undefined));
+    expect(withScripts.map((p) => p.name)).toEqual([]);
+    expect(installed.log).not.toMatch(/node-gyp|prebuild-install|gyp info/);
+    // Target: at most 60 packages and 25 MB with aurora-ts itself (it was 109 packages, 51 MB).
+    const megabytes = packages.reduce((sum, p) => sum + p.bytes, 0) / 1e6;
+    expect(packages.length).toBeLessThanOrEqual(60);
+    expect(megabytes).toBeLessThanOrEqual(25);
+  });
+
+  it('ships what the README links to and no source maps pointing at unshipped sources', () => {
+    const pkg = join(project, 'node_modules', 'aurora-ts');
+    const files = (readdirSync(pkg, { recursive: true }) as string[]).map((f) => f.replaceAll('\\', '/'));
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
+    // Every relative link of the README (examples/, docs/) resolves inside the installed package.
+    const linked = [...readme.matchAll(/\]\(((?:examples|docs)\/[^)#]+)\)/g)].map((m) => m[1]!);
+    expect(linked).toContain('examples/deploy.ts');
+    for (const link of linked) expect(files, link).toContain(link);
+  });
+
+  it('runs the local scheduler without its optional peers, and names the one a state directory needs', () => {
+    const out = node(
+      'scheduler.mjs',
+      `import { startScheduler } from 'aurora-ts/scheduler';
+       import { AuroraClient, AuroraValidationError } from 'aurora-ts';
+       const scheduler = await startScheduler({ port: 0 });
+       const client = new AuroraClient({ url: scheduler.url });
+       const up = Array.isArray((await client.getRoleSummary()).summaries);
+       client.close();
+       await scheduler.close();
+       const failed = await startScheduler({ port: 0, stateDir: 'state' }).then(
+         (s) => s.close().then(() => 'started'),
+         (e) => [e instanceof AuroraValidationError, e.message],
+       );
+       console.log(JSON.stringify([up, failed]));`,
+    );
+    const [up, [typed, message]] = JSON.parse(out) as [boolean, [boolean, string]];
+    expect(up).toBe(true);
+    expect(typed).toBe(true);
+    expect(message).toMatch(/^stateDir: .*needs the optional package better-sqlite3.*npm install better-sqlite3/);
+    expect(message).not.toContain('\n');
+  });
+
   it('imports from ESM', () => {
     const out = node(
       'esm.mjs',
@@ -45,10 +117,81 @@ describe('aurora-ts as a dependency', () => {
       'cjs.cjs',
       `const aurora = require('aurora-ts');
        const client = new aurora.AuroraClient({ url: 'http://127.0.0.1:1', protocol: 'json' });
-       console.log(JSON.stringify([typeof client.killTasks, aurora.ResponseCode.OK, typeof aurora.startScheduler]));`,
+       const { startScheduler } = require('aurora-ts/scheduler');
+       console.log(JSON.stringify([typeof client.killTasks, aurora.ResponseCode.OK, typeof startScheduler, 'startScheduler' in aurora]));`,
     );
-    expect(JSON.parse(out)).toEqual(['function', 1, 'function']);
+    expect(JSON.parse(out)).toEqual(['function', 1, 'function', false]);
   });
+
+  it('loads only the SDK on import: no scheduler, CLI or dependency module', () => {
+    // A load hook lists every file the import reads (node: built-ins aside).
+    writeFileSync(
+      join(project, 'hooks.mjs'),
+      `let port;
+       export function initialize(data) { port = data.port; }
+       export async function load(url, context, next) { if (url.startsWith('file:')) port.postMessage(url); return next(url, context); }`,
+    );
+    const out = node(
+      'closure.mjs',
+      `import { register } from 'node:module';
+       import { MessageChannel } from 'node:worker_threads';
+       const { port1, port2 } = new MessageChannel();
+       const loaded = [];
+       port1.on('message', (url) => loaded.push(url));
+       register('./hooks.mjs', { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] });
+       await import('aurora-ts');
+       await new Promise((r) => setTimeout(r, 50));
+       port1.close();
+       console.log(JSON.stringify(loaded));`,
+    );
+    const files = (JSON.parse(out) as string[]).filter((url) => !url.endsWith('/closure.mjs')).map((url) => (url.includes('/dist/') ? url.slice(url.indexOf('/dist/')) : url));
+    // The bundled entry and the error classes it shares with aurora-ts/scheduler; zod, cron-parser,
+    // node:https and the rest load when a call needs them.
+    expect(files.sort()).toEqual(['/dist/errors.js', '/dist/executors/error.js', '/dist/sdk/index.js']);
+  });
+
+  it('exports every public option, outcome and error type by name', () => {
+    const values = [
+      'AuroraClient', 'AuroraError', 'AuroraResponseError', 'AuroraTimeoutError', 'AuroraTransportError', 'AuroraHttpError',
+      'AuroraAuthError', 'AuroraProtocolError', 'AuroraValidationError', 'AuroraRangeError', 'AuroraDiscoveryError',
+      'AuroraAbortError', 'AuroraWaitTimeoutError', 'AuroraUpdateFailedError', 'ExecutorConfigError', 'JobFileError',
+      'ThriftMessageError', 'TApplicationExceptionType', 'CLIENT_UPDATE_ID_KEY', 'isAmbiguous', 'defaultShouldRetry',
+      'isReadOnlyMethod', 'createJobSafely', 'startJobUpdateSafely',
+    ];
+    const types = [
+      'AuroraClientOptions', 'CallOptions', 'RpcOutput', 'RpcMethods', 'ThriftValue', 'ResponseInfo', 'AuroraErrorKind',
+      'AuroraErrorOptions', 'RetryOptions', 'RetryInfo', 'TlsOptions', 'Credentials', 'Netrc', 'NetrcEntry',
+      'SafeWriteOptions', 'SafeWriteEvent', 'SafeWriteClient', 'CreateJobOutcome', 'StartUpdateOutcome', 'ConnectOptions',
+      'ConnectEvent', 'HttpTransportOptions', 'Transport', 'TransportCall', 'TransportEvent', 'FetchLike', 'FetchInit',
+      'FetchResponse', 'WireProtocol', 'Cluster', 'Clusters', 'ClusterPolicyOverrides', 'LoadClustersOptions',
+      'CustomExecutor', 'ExecutorCatalog', 'ExecutorCommand', 'ExecutorEnvVar', 'ExecutorResource', 'ExecutorUri',
+      'CronSchedule', 'JobFile', 'JobFileSchema', 'WaitOptions', 'UpdateProgress', 'InstancesProgress', 'JobRef',
+      'ApiSchema', 'StructDef', 'FieldDef', 'TypeRef',
+    ];
+    const scheduler = ['startScheduler', 'SchedulerListenError'];
+    const schedulerTypes = ['SchedulerOptions', 'RunningScheduler', 'CronOptions', 'MaintenanceOptions', 'UpdateOptions', 'ThrottleSettings', 'SchedulerPolicy'];
+    // Values at run time, from the installed package.
+    const out = node(
+      'names.mjs',
+      `import * as sdk from 'aurora-ts'; import * as scheduler from 'aurora-ts/scheduler';
+       console.log(JSON.stringify([${JSON.stringify(values)}.filter((n) => sdk[n] === undefined), ${JSON.stringify(scheduler)}.filter((n) => scheduler[n] === undefined)]));`,
+    );
+    expect(JSON.parse(out)).toEqual([[], []]);
+    // Types and values by name, through the published .d.ts files.
+    writeFileSync(
+      join(project, 'names.ts'),
+      `import { ${values.join(', ')}, ${types.map((t) => `type ${t}`).join(', ')} } from 'aurora-ts';
+       import { ${scheduler.join(', ')}, ${schedulerTypes.map((t) => `type ${t}`).join(', ')} } from 'aurora-ts/scheduler';
+       export type All = [${[...types, ...schedulerTypes].map((t) => (['RpcOutput', 'ThriftValue', 'WaitOptions'].includes(t) ? `${t}<unknown>` : t)).join(', ')}];
+       export const all = [${[...values, ...scheduler].join(', ')}];`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.names.json'),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: [] }, files: ['names.ts'] }),
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    expect(execFileSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.names.json')], { cwd: project, encoding: 'utf8' })).toBe('');
+  }, 120_000);
 
   it('ships the job file JSON Schema', () => {
     const out = node('schema.mjs', `import { createRequire } from 'node:module'; const r = createRequire(import.meta.url); console.log(r.resolve('aurora-ts/job.schema.json'));`);

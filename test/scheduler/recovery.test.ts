@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScheduleStatus, type ScheduledTask } from '../../src/gen/types.js';
+import { LocalAgentDriver } from '../../src/scheduler/agents/driver.js';
+import { AgentPool } from '../../src/scheduler/agents/pool.js';
 import { TaskLifecycle, type StoredProcess } from '../../src/scheduler/lifecycle.js';
 import { findTaskProcesses } from '../../src/scheduler/runner/index.js';
 import { SMALL_TASK, testJob, waitFor } from '../support/scheduler.js';
@@ -36,9 +38,10 @@ function storedTask(taskId: string, instanceId: number, status: ScheduleStatus):
 describe('recovery after a restart', () => {
   it('holds scheduling passes until the old tasks are settled, so no task it launches is taken for lost', async () => {
     lifecycle = new TaskLifecycle({
-      capacity: { cpus: 100, ramMb: 100_000, diskMb: 100_000 },
       throttle: { minRunningMs: 0, initialBackoffMs: 0, maxBackoffMs: 0 },
-      hostname: 'localhost',
+      schedulerHost: 'localhost',
+      agents: new AgentPool([{ host: 'localhost', resources: { cpus: 100, ramMb: 100_000, diskMb: 100_000 } }], { cpus: 1, ramMb: 1, diskMb: 1 }),
+      driver: new LocalAgentDriver(),
       demand: () => ({ cpus: 0.1, ramMb: 16, diskMb: 16 }),
       launchSpec: (task) => {
         const taskId = task.assignedTask!.taskId!;

@@ -20,7 +20,7 @@ export const CHILD_SCHEDULER_OPTIONS = { port: 0, cpus: 4, ramMb: 4096, killGrac
 export async function buildSchedulerForChild(out: string): Promise<string> {
   const src = path.join(ROOT, 'src');
   // The CLI and the Thrift reference code are not part of the scheduler.
-  const skip = (f: string) => f.startsWith('cli') || f.startsWith(path.join('gen', 'thrift'));
+  const skip = (f: string) => f.startsWith(`cli${path.sep}`) || f.startsWith(path.join('gen', 'thrift'));
   const files = (await fs.readdir(src, { recursive: true })).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !skip(f));
   await Promise.all(
     files.map(async (rel) => {

@@ -63,6 +63,31 @@ describe('waiters', () => {
     );
   });
 
+  it('takes the Job builder itself, and reports progress only when it changed', async () => {
+    const job = service('builder-ref');
+    await t.client.createJob(job);
+    const seen: InstancesProgress[] = [];
+    expect(await waitForInstances(t.client, job, { intervalMs: 10, onProgress: (p) => seen.push(p) })).toHaveLength(3);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).not.toEqual(seen[i - 1]);
+
+    // Every poll now sees the same three RUNNING instances: one report, however many polls.
+    let polls = 0;
+    const counting = { getTasksWithoutConfigs: (...args: Parameters<typeof t.client.getTasksWithoutConfigs>) => (polls++, t.client.getTasksWithoutConfigs(...args)) };
+    const unchanged: InstancesProgress[] = [];
+    const timeout = await waitForInstances(counting as unknown as typeof t.client, job, {
+      states: [ScheduleStatus.FINISHED],
+      timeoutMs: 400,
+      intervalMs: 10,
+      backoff: 1,
+      onProgress: (p) => unchanged.push(p),
+    }).catch((e: unknown) => e);
+    expect(timeout).toBeInstanceOf(AuroraWaitTimeoutError);
+    expect(polls).toBeGreaterThan(3);
+    expect(unchanged).toEqual([{ counts: { RUNNING: 3 }, ready: 0, total: 3 }]);
+    await t.client.killTasks(job.jobKey, [], 'done');
+    await waitForJobGone(t.client, job, { intervalMs: 20 });
+  });
+
   it('waitForInstances fails early when instances die instead of starting', async () => {
     const job = Job.create({ role: 'ops', environment: 'devel', name: 'crashing' }).instances(2).executor('unfetchable').cpus(0.1).ramMb(16).diskMb(16);
     await t.client.createJob(job);

@@ -1,13 +1,11 @@
 /**
- * Host maintenance as Aurora's MaintenanceControllerImpl and SlaManager run it, for a scheduler whose
- * only agent is this machine: NONE → SCHEDULED → DRAINING → DRAINED, endMaintenance → NONE.
- * Draining this host moves its tasks DRAINING (killed, then rescheduled), and keeps every PENDING task
- * off the host until maintenance ends. slaDrainHosts drains a task once its SlaPolicy (else the
- * request's default) allows it -- enough other instances RUNNING, or a coordinator's yes (../sla.ts) --
- * and anyway after timeoutSecs.
- * Other host names are accepted and their modes tracked, but no task ever runs there.
+ * Host maintenance as Aurora's MaintenanceControllerImpl and SlaManager run it, on the hosts of the
+ * scheduler's agents: NONE → SCHEDULED → DRAINING → DRAINED, endMaintenance → NONE. Draining a host
+ * moves its tasks DRAINING (killed, then rescheduled elsewhere: placement vetoes DRAINING and DRAINED
+ * hosts). slaDrainHosts drains a task once its SlaPolicy (else the request's default) allows it --
+ * enough other instances RUNNING, or a coordinator's yes (../sla.ts) -- and anyway after timeoutSecs.
+ * Hosts no agent has are left out of every reply, as Aurora leaves out hosts it has no attributes for.
  */
-import { hostname as osHostname } from 'node:os';
 import {
   ACTIVE_STATES,
   MaintenanceMode,
@@ -21,12 +19,13 @@ import {
 import type { RpcHandlers } from '../api-server.js';
 import type { SchedulerCore } from '../core.js';
 import type { SchedulerFeature } from '../features.js';
-import { slaManagerFor, type SlaManager } from '../sla.js';
+import type { SlaManager } from '../sla.js';
 import type { StateSection } from '../store/state.js';
 
 export interface MaintenanceOptions {
   /** How often DRAINING hosts are looked at again (Aurora's -host_maintenance_polling_interval; default 5000 ms). */
   pollMs?: number;
+  /** The SLA settings below are the scheduler's (startScheduler builds core.sla from them); drains and updates share them. */
   /** Jobs with fewer active tasks skip the SLA check (Aurora's -min_required_instances_for_sla_check; default 20). */
   slaMinRequiredInstances?: number;
   /** Apply SLA checks to non-production tasks too (Aurora's -sla_aware_kill_non_prod; default false). */
@@ -65,8 +64,6 @@ interface MaintenanceRequest {
 const ZERO_PERCENT_SLA: SlaPolicy = { percentageSlaPolicy: { percentage: 0, durationSecs: 0 } };
 
 export class MaintenanceController {
-  readonly hostname: string;
-  private readonly modes = new Map<string, MaintenanceMode>();
   private readonly requests = new Map<string, MaintenanceRequest>();
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
@@ -78,18 +75,10 @@ export class MaintenanceController {
     private readonly core: SchedulerCore,
     options: MaintenanceOptions = {},
   ) {
-    // The name the lifecycle gives tasks as slaveHost.
-    this.hostname = osHostname();
     this.now = options.now ?? Date.now;
     this.onError = options.onLog;
-    // The scheduler-wide SLA settings (Aurora's SlaModule flags): updates use the same manager.
-    this.sla = slaManagerFor(core, {
-      minRequiredInstances: options.slaMinRequiredInstances,
-      awareKillNonProd: options.slaAwareKillNonProd,
-      coordinatorTimeoutMs: options.slaCoordinatorTimeoutMs,
-      now: options.now,
-    });
-    this.modes.set(this.hostname, MaintenanceMode.NONE);
+    // Made with the scheduler-wide SLA settings (the sla* options here, Aurora's SlaModule flags); updates share it.
+    this.sla = core.sla;
     this.timer = setInterval(() => this.poll(), options.pollMs ?? 5000);
     this.timer.unref();
     this.unsubscribe = core.lifecycle.subscribe((task, previous) => {
@@ -101,10 +90,15 @@ export class MaintenanceController {
     });
     if (core.state) {
       this.stored = core.state.section('maintenance', (host) =>
-        this.modes.has(host) ? JSON.stringify({ mode: this.mode(host), request: this.requests.get(host) }) : undefined,
+        this.core.agents.has(host) ? JSON.stringify({ mode: this.mode(host), request: this.requests.get(host) }) : undefined,
       );
       for (const [host, json] of this.stored.load()) {
         const saved = JSON.parse(json.toString('utf8')) as { mode: MaintenanceMode; request?: MaintenanceRequest };
+        // A host whose agent is gone from the configuration is forgotten (its row is deleted on the next flush).
+        if (!this.core.agents.has(host)) {
+          this.stored.changed(host);
+          continue;
+        }
         if (saved.request) this.requests.set(host, saved.request);
         // Through setMode, so that a drained host keeps refusing tasks after a restart.
         this.setMode([host], saved.mode);
@@ -116,20 +110,25 @@ export class MaintenanceController {
   private readonly stored: StateSection | undefined;
 
   mode(host: string): MaintenanceMode {
-    return this.modes.get(host) ?? MaintenanceMode.NONE;
+    return this.core.agents.mode(host);
+  }
+
+  /** The hosts named that agents have, once each (MaintenanceControllerImpl skips hosts without attributes). */
+  private known(hosts: Iterable<string>): string[] {
+    return [...new Set(hosts)].filter((host) => this.core.agents.has(host));
   }
 
   status(hosts: Iterable<string>): HostStatus[] {
-    return [...new Set(hosts)].map((host) => ({ host, mode: this.mode(host) }));
+    return this.known(hosts).map((host) => ({ host, mode: this.mode(host) }));
   }
 
   startMaintenance(hosts: Iterable<string>): HostStatus[] {
-    return this.setMode(hosts, MaintenanceMode.SCHEDULED);
+    return this.setMode(this.known(hosts), MaintenanceMode.SCHEDULED);
   }
 
   /** drainHosts: every active task on the hosts goes DRAINING now; empty hosts are DRAINED at once. */
   drain(hosts: Iterable<string>): HostStatus[] {
-    const unique = [...new Set(hosts)];
+    const unique = this.known(hosts);
     this.record(unique, ZERO_PERCENT_SLA, 0);
     const statuses: HostStatus[] = [];
     for (const host of unique) {
@@ -142,7 +141,7 @@ export class MaintenanceController {
 
   /** slaDrainHosts: hosts go DRAINING; the poll drains each task once its SLA allows or the timeout passes. */
   slaDrain(hosts: Iterable<string>, defaultSlaPolicy: SlaPolicy | undefined, timeoutSecs: number): HostStatus[] {
-    const unique = [...new Set(hosts)];
+    const unique = this.known(hosts);
     this.record(unique, defaultSlaPolicy, timeoutSecs);
     const statuses = this.setMode(unique, MaintenanceMode.DRAINING);
     setImmediate(() => this.poll());
@@ -150,7 +149,7 @@ export class MaintenanceController {
   }
 
   endMaintenance(hosts: Iterable<string>): HostStatus[] {
-    const unique = [...new Set(hosts)];
+    const unique = this.known(hosts);
     for (const host of unique) {
       this.requests.delete(host);
       this.stored?.changed(host);
@@ -160,8 +159,8 @@ export class MaintenanceController {
 
   /** MaintenanceControllerImpl.runOneIteration: drain what the SLA now allows; empty DRAINING hosts become DRAINED. */
   poll(): void {
-    for (const [host, mode] of this.modes) {
-      if (mode !== MaintenanceMode.DRAINING) continue;
+    for (const { host } of this.core.agents.all()) {
+      if (this.mode(host) !== MaintenanceMode.DRAINING) continue;
       if (this.activeOn(host).length === 0) this.setMode([host], MaintenanceMode.DRAINED);
       else this.drainTasksOn(host);
     }
@@ -182,15 +181,10 @@ export class MaintenanceController {
   private setMode(hosts: Iterable<string>, mode: MaintenanceMode): HostStatus[] {
     const statuses: HostStatus[] = [];
     for (const host of hosts) {
-      this.modes.set(host, mode);
+      // Placement reads the mode (DRAINING and DRAINED hosts take no new tasks) and places again on a change.
+      this.core.agents.setMode(host, mode);
       this.stored?.changed(host);
       statuses.push({ host, mode });
-    }
-    // Aurora's scheduling filter vetoes DRAINING and DRAINED hosts; SCHEDULED ones still take tasks.
-    const accepts = this.mode(this.hostname) !== MaintenanceMode.DRAINING && this.mode(this.hostname) !== MaintenanceMode.DRAINED;
-    if (accepts !== this.core.lifecycle.hostAcceptsTasks) {
-      this.core.lifecycle.hostAcceptsTasks = accepts;
-      this.core.lifecycle.schedule();
     }
     this.core.persist();
     return statuses;

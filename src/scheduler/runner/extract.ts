@@ -4,8 +4,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
-import yauzl from 'yauzl';
+import type * as Tar from 'tar';
+import type Yauzl from 'yauzl';
+import { optionalPackage } from '../../util/optional-package.js';
 import { isWithin, resolveInside, symlinkStaysInside } from './paths.js';
 
 /**
@@ -16,6 +17,10 @@ import { isWithin, resolveInside, symlinkStaysInside } from './paths.js';
  * npm `tar` reads plain and gzip tarballs itself; it has no bzip2 or xz, so those are decompressed by
  * the system `bzip2` / `xz` binaries and the stream goes through the same npm `tar` checks.
  */
+
+// Optional peer dependencies: only archive URIs need them.
+const tarLib = (): typeof Tar => optionalPackage<typeof Tar>('tar', 'uris', 'extracting a tar archive');
+const zipLib = (): typeof Yauzl => optionalPackage<typeof Yauzl>('yauzl', 'uris', 'extracting a zip archive');
 
 export type ArchiveKind = 'tar' | 'tar.gz' | 'tar.bz2' | 'tar.xz' | 'zip';
 
@@ -117,7 +122,7 @@ async function extractTar(file: string, destDir: string, kind: Exclude<ArchiveKi
   // Pass 1: list and check every member (strict: a corrupt archive is an error, not a warning).
   let members = 0;
   await runTarPass(file, kind, (fail) =>
-    tar.t({
+    tarLib().t({
       strict: true,
       onReadEntry: (entry) => {
         members += 1;
@@ -138,7 +143,7 @@ async function extractTar(file: string, destDir: string, kind: Exclude<ArchiveKi
   // and the sandbox is never handed to the task user). Members belong to the scheduler's user, with
   // permission bits only.
   await runTarPass(file, kind, (fail) => {
-    const unpack = tar.x({
+    const unpack = tarLib().x({
       cwd: destDir,
       strict: false,
       preservePaths: false,
@@ -163,20 +168,20 @@ const S_IFDIR = 0o040000;
 /** Linux PATH_MAX. */
 const MAX_LINK_TARGET = 4096;
 
-function openZip(file: string): Promise<yauzl.ZipFile> {
+function openZip(file: string): Promise<Yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
     // decodeStrings makes yauzl itself refuse absolute and `..` names; we check again below.
-    yauzl.open(file, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true }, (err, zip) => {
+    zipLib().open(file, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true }, (err, zip) => {
       if (err || !zip) reject(err ?? new Error('cannot open zip archive'));
       else resolve(zip);
     });
   });
 }
 
-function listZip(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+function listZip(zip: Yauzl.ZipFile): Promise<Yauzl.Entry[]> {
   return new Promise((resolve, reject) => {
-    const entries: yauzl.Entry[] = [];
-    zip.on('entry', (entry: yauzl.Entry) => {
+    const entries: Yauzl.Entry[] = [];
+    zip.on('entry', (entry: Yauzl.Entry) => {
       entries.push(entry);
       zip.readEntry();
     });
@@ -193,7 +198,7 @@ async function readAll(stream: Readable): Promise<string> {
 }
 
 async function extractZip(file: string, destDir: string): Promise<void> {
-  let zip: yauzl.ZipFile;
+  let zip: Yauzl.ZipFile;
   try {
     zip = await openZip(file);
   } catch (err) {
@@ -201,14 +206,14 @@ async function extractZip(file: string, destDir: string): Promise<void> {
   }
   try {
     const entries = await listZip(zip);
-    const kindOf = (e: yauzl.Entry): 'file' | 'dir' | 'symlink' => {
+    const kindOf = (e: Yauzl.Entry): 'file' | 'dir' | 'symlink' => {
       const mode = (e.externalFileAttributes >>> 16) & S_IFMT;
       if (mode === S_IFLNK) return 'symlink';
       if (mode === S_IFDIR || e.fileName.endsWith('/')) return 'dir';
       return 'file';
     };
     // Check every member, symlink targets included, before writing anything.
-    const linkTargets = new Map<yauzl.Entry, string>();
+    const linkTargets = new Map<Yauzl.Entry, string>();
     for (const entry of entries) {
       const kind = kindOf(entry);
       if (kind === 'symlink') {

@@ -7,7 +7,6 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import nodeFetch from 'node-fetch';
 import { redact } from '../../errors.js';
 import { archiveKind, extractArchive } from './extract.js';
 import { resolveInside } from './paths.js';
@@ -35,7 +34,7 @@ export interface FetchOptions {
    * server that answers a byte now and then would otherwise hold it, and starve every other launch, forever.
    */
   stallTimeoutMs?: number;
-  /** HTTP seam for tests and proxies; node-fetch by default. */
+  /** HTTP seam for tests and proxies; Node's global fetch by default. */
   fetch?: (url: string, init: { signal?: AbortSignal; redirect: 'follow' }) => Promise<HttpResponse>;
 }
 
@@ -199,7 +198,7 @@ async function download(source: Source, dest: string, options: FetchOptions): Pr
     await fs.copyFile(source.path, dest);
     return;
   }
-  const doFetch = options.fetch ?? (nodeFetch as unknown as NonNullable<FetchOptions['fetch']>);
+  const doFetch = options.fetch ?? (globalThis.fetch as NonNullable<FetchOptions['fetch']>);
   const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   const stall = new AbortController();
   let timer = setTimeout(() => stall.abort(), stallMs);

@@ -18,30 +18,6 @@ import type { AdoptSpec, LaunchHooks, LaunchSpec, ProcessIdentity, RunningTask, 
 
 const DEFAULT_KILL_GRACE_MS = 3000;
 
-/**
- * How many tasks prepare their sandbox and start at once. Unbounded, a thousand tasks launched
- * together interleave their file operations in libuv's thread pool, so all of them reach spawn (and
- * RUNNING) only at the very end, while the spawns contend with each other; bounded, tasks start in a
- * steady stream and the first are RUNNING at once.
- */
-const LAUNCH_SLOTS = 16;
-let launchesInFlight = 0;
-const launchQueue: (() => void)[] = [];
-
-/** Waits for a launch slot; the returned release may be called more than once. */
-async function acquireLaunchSlot(): Promise<() => void> {
-  if (launchesInFlight < LAUNCH_SLOTS) launchesInFlight++;
-  else await new Promise<void>((resolve) => launchQueue.push(resolve));
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    const next = launchQueue.shift();
-    // The slot passes straight to the next launch, or is freed.
-    if (next) next();
-    else launchesInFlight--;
-  };
-}
 const ADOPTED_POLL_MS = 100;
 
 /**
@@ -170,12 +146,8 @@ class TaskProcess implements RunningTask {
 
   private async run(): Promise<TaskOutcome> {
     if (this.adopted) return this.watch(this.adopted);
-    const release = await acquireLaunchSlot();
-    try {
-      return await this.launchAndWait(release);
-    } finally {
-      release();
-    }
+    // How many launch at once is the caller's to limit (agents/driver.ts holds the slots).
+    return this.launchAndWait(() => undefined);
   }
 
   /** Prepares the sandbox, starts the command (then frees the launch slot) and waits for its end. */

@@ -15,8 +15,9 @@
  */
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { AuroraValidationError } from '../../errors.js';
+import { optionalPackage } from '../../util/optional-package.js';
 import { readUserFileSync } from '../../util/user-file.js';
 
 export const DATABASE_FILE = 'scheduler.db';
@@ -38,6 +39,9 @@ export interface SchedulerStateOptions {
   /** Failures of background flushes, which no RPC can report. */
   onError?: (message: string) => void;
 }
+
+/** better-sqlite3, an optional peer dependency (a native module): only a state directory needs it. */
+const sqlite = (): typeof Database => optionalPackage<typeof Database>('better-sqlite3', 'stateDir', 'a state directory (--state-dir)');
 
 export class SchedulerState {
   readonly dir: string;
@@ -69,7 +73,7 @@ export class SchedulerState {
     lockStateDir(this.lockPath);
     let db: Database.Database | undefined;
     try {
-      db = this.db = new Database(this.databasePath);
+      db = this.db = new (sqlite())(this.databasePath);
       // Task configs may carry secrets; SQLite gives its WAL and shm files the database's mode.
       chmodSync(this.databasePath, 0o600);
       this.db.pragma('journal_mode = WAL');
@@ -172,7 +176,7 @@ export class SchedulerState {
     rmSync(partial, { force: true });
     await this.db.backup(partial);
     // The copy is one self-contained file: no WAL beside it for whoever opens it later.
-    const copy = new Database(partial);
+    const copy = new (sqlite())(partial);
     try {
       copy.pragma('journal_mode = DELETE');
     } finally {

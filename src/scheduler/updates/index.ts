@@ -11,7 +11,6 @@ import type { JobUpdateDetails } from '../../gen/types.js';
 import { decodeStruct, encodeStruct } from '../../protocol/index.js';
 import type { SchedulerCore } from '../core.js';
 import type { SchedulerFeature } from '../features.js';
-import { slaManagerFor } from '../sla.js';
 import { UpdateController } from './controller.js';
 import { updateHandlers, type UpdateRpcOptions } from './rpc.js';
 import { JobUpdateStore } from './store.js';
@@ -46,8 +45,7 @@ export function updatesFeature(core: SchedulerCore, settings: UpdateOptions = {}
     now: settings.now,
     persist: () => core.persist(),
     onError: onLog,
-    // Looked up when first needed, after every feature (maintenance sets the SLA thresholds) is registered.
-    sla: () => slaManagerFor(core),
+    sla: () => core.sla,
     slaKillRetryMinMs: settings.slaKillRetryMinMs,
     slaKillRetryMaxMs: settings.slaKillRetryMaxMs,
   });

@@ -11,8 +11,9 @@ import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { DEFAULT_PORT, isAlive, listSchedulers, logFile, portOf, removeState, schedulerOnPort, schedulersDir, stateFile, writeState, type SchedulerState } from '../../scheduler-state.js';
+import { checkSettings, schedulerSettings, settingsArgs, zkSettings, type SettingsOptions } from './settings.js';
 
-export interface StartOptions {
+export interface StartOptions extends SettingsOptions {
   host?: string;
   port?: number;
   customExecutorConfig?: string;
@@ -41,6 +42,7 @@ function checkOptions(options: StartOptions): void {
   if (options.workDir !== undefined && options.stateDir !== undefined) {
     throw new UsageError('--work-dir and --state-dir exclude each other', 'with --state-dir, sandboxes live under DIR/sandboxes');
   }
+  checkSettings(options);
 }
 
 const START_TIMEOUT_MS = 30_000;
@@ -67,12 +69,16 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
   const workDir = options.workDir === undefined ? undefined : resolve(options.workDir);
   const stateDirectory = options.stateDir === undefined ? undefined : resolve(options.stateDir);
   const basicAuthFile = options.basicAuthFile === undefined ? undefined : resolve(options.basicAuthFile);
-  const zk = options.zk === undefined ? undefined : { hosts: options.zk, path: options.zkPath ?? DEFAULT_ZK_PATH };
+  const zk = options.zk === undefined ? undefined : { hosts: options.zk, path: options.zkPath ?? DEFAULT_ZK_PATH, ...zkSettings(options) };
+  const { loadAgentsFile } = await import('../../../scheduler/agents/schema.js');
+  const agents = options.agents === undefined ? undefined : await loadAgentsFile(resolve(options.agents));
 
   const { startScheduler } = await import('../../../scheduler/index.js');
   let scheduler;
   try {
     scheduler = await startScheduler({
+      ...schedulerSettings(options),
+      ...(agents ? { agents } : {}),
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 8081,
       clusterName: options.clusterName ?? 'local',
@@ -178,6 +184,7 @@ async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
   if (options.zkPath !== undefined) args.push('--zk-path', options.zkPath);
   if (options.basicAuthFile !== undefined) args.push('--basic-auth-file', resolve(options.basicAuthFile));
   if (options.taskUser !== undefined) args.push('--task-user', options.taskUser);
+  args.push(...settingsArgs(options, (path) => resolve(path)));
   if (ctx.globals.verbose) args.push('--verbose');
 
   // Check the input files here too, so a bad one is exit 2 with its one line, not a dead child.
@@ -188,6 +195,10 @@ async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
   if (options.basicAuthFile !== undefined) {
     const { loadUsersFile } = await import('../../../scheduler/auth/index.js');
     await loadUsersFile(resolve(options.basicAuthFile));
+  }
+  if (options.agents !== undefined) {
+    const { loadAgentsFile } = await import('../../../scheduler/agents/schema.js');
+    await loadAgentsFile(resolve(options.agents));
   }
   if (options.taskUser !== undefined) {
     const { resolveTaskUser } = await import('../../../scheduler/auth/index.js');
