@@ -19,6 +19,8 @@ const SYSTEM_PACKAGES = [
   { pkg: 'python3-thrift', present: () => has('/usr/bin/python3', ['-c', 'import thrift']), why: 'cross-implementation golden tests' },
   { pkg: 'zookeeper', present: () => existsSync('/usr/share/zookeeper/bin/zkServer.sh'), why: 'ZooKeeper discovery and leadership tests' },
   { pkg: 'openssl', present: () => has('openssl', ['version']), why: 'TLS tests with generated certificates' },
+  { pkg: 'golang-go', present: () => has('go', ['version']), why: 'building the mesos-go executor the Mesos executor API tests run' },
+  { pkg: 'golang-github-mesos-mesos-go-dev', present: () => existsSync('/usr/share/gocode/src/github.com/mesos/mesos-go/api/v1/lib/executor'), why: "mesos-go's v1 executor library, an independent peer of the executor API" },
 ];
 
 function has(cmd, args) {

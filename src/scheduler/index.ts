@@ -17,6 +17,7 @@ import { cleanUpOnExit } from './exit-cleanup.js';
 import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser, type BasicAuth, type TaskUser } from './auth/index.js';
 import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Leadership } from './leader/index.js';
 import { LocalAgentDriver } from './agents/driver.js';
+import { MesosAgentDriver, type ExecutorMode } from './agents/mesos-driver.js';
 import { AgentPool, type AgentSpec } from './agents/pool.js';
 import { validateAgents } from './agents/schema.js';
 import { agentRoutes } from './agents/http.js';
@@ -72,6 +73,14 @@ export interface SchedulerOptions {
   stateDir?: string;
   /** SIGTERM → SIGKILL grace when killing a task (default 3000 ms, Mesos' command executor). */
   killGraceMs?: number;
+  /**
+   * Custom executors and Mesos' v1 executor API (README "Mesos executors"): `mode` auto (default: an
+   * executor that subscribes is driven by its updates, one that never does is a plain process) or
+   * mesos (every executor must subscribe within `registrationTimeoutMs`, Mesos' default 1 min);
+   * `killRetryMs` is Aurora's -initial_task_kill_retry_interval (15 s); `shutdownGraceMs` Mesos'
+   * executor shutdown grace (5 s); `populateDiscoveryInfo` Aurora's -populate_discovery_info.
+   */
+  mesosExecutors?: { mode?: ExecutorMode; registrationTimeoutMs?: number; killRetryMs?: number; shutdownGraceMs?: number; populateDiscoveryInfo?: boolean };
   throttle?: Partial<ThrottleSettings>;
   policy?: Partial<SchedulerPolicy>;
   /** Messages worth a log line (failed launches, warnings). The library itself never prints. */
@@ -364,14 +373,23 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   const killGraceMs = options.killGraceMs ?? 3000;
   // Each term of service starts from the agents as configured; maintenance modes come back from the state.
   const agents = new AgentPool(settings.agents, { cpus: osCpus().length, ramMb: Math.floor(totalmem() / (1024 * 1024)), diskMb: Number.MAX_SAFE_INTEGER });
+  const driver = new MesosAgentDriver(new LocalAgentDriver(), { ...options.mesosExecutors, hostname });
+  await driver.start();
   const lifecycle = new TaskLifecycle({
     throttle: { minRunningMs: 5 * 60_000, initialBackoffMs: 30_000, maxBackoffMs: 5 * 60_000, ...options.throttle },
     schedulerHost: hostname,
     agents,
-    driver: new LocalAgentDriver(),
+    driver,
     demand: (task) => taskDemand(task, executors),
     launchSpec: (task) => ({
-      ...buildLaunchSpec(task, { executors, sandboxRoot, killGraceMs, allowFetcherUris: policy.allowFetcherUris }),
+      ...buildLaunchSpec(task, {
+        executors,
+        sandboxRoot,
+        killGraceMs,
+        allowFetcherUris: policy.allowFetcherUris,
+        populateDiscoveryInfo: options.mesosExecutors?.populateDiscoveryInfo,
+        clusterName,
+      }),
       ...(taskUser ? { user: taskUser } : {}),
       // Tasks outlive the scheduler only when a restarted one can find them again.
       supervised: state !== undefined,
@@ -423,6 +441,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
         closing ??= (async () => {
           for (const feature of features) await feature.close?.();
           await lifecycle.close(undefined, { detach });
+          await driver.close();
           state?.close();
         })();
         return closing;
@@ -431,6 +450,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   } catch (error) {
     for (const feature of features) await feature.close?.();
     await lifecycle.close(undefined, { detach: state !== undefined });
+    await driver.close();
     state?.close();
     throw error;
   }
