@@ -177,3 +177,61 @@ function executorPid(taskId: string): number {
   }
   return 0;
 }
+
+describe('the default executor mode (auto)', () => {
+  let local: TestScheduler;
+  beforeAll(async () => {
+    local = await startTestScheduler({
+      executors: [goExecutor('go-batch-protobuf', 'batch', 'protobuf', 'goauto-'), shellExecutor('envdump', 'env | grep ^MESOS_ | sort > mesos.env; exec sleep 30', 'dump-')],
+    });
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  it('a subscribing executor still decides its task: FINISHED with its message', async () => {
+    const config = testJob({ name: 'goauto', executor: 'go-batch-protobuf' });
+    await local.client.createJob(config);
+    const [task] = await waitFor('FINISHED', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FINISHED]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    expect(messageOf(task!, ScheduleStatus.FINISHED)).toBe('go executor done');
+  });
+
+  it('a plain process is RUNNING once spawned, and sees the environment a Mesos agent sets', async () => {
+    const config = testJob({ name: 'envdump', executor: 'envdump' });
+    await local.client.createJob(config);
+    const [task] = await waitFor('RUNNING', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    const taskId = task!.assignedTask!.taskId!;
+    const sandbox = join(local.workDir, 'sandboxes', taskId);
+    const envFile = join(sandbox, 'mesos.env');
+    const text = await waitFor('mesos.env', () => {
+      try {
+        const t = readFileSync(envFile, 'utf8');
+        return t.includes('MESOS_') ? t : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const env = Object.fromEntries(text.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const endpoint = env.MESOS_AGENT_ENDPOINT!;
+    expect(endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(env).toMatchObject({
+      MESOS_FRAMEWORK_ID: 'aurora-ts-local',
+      MESOS_EXECUTOR_ID: `dump-${taskId}`,
+      MESOS_DIRECTORY: sandbox,
+      MESOS_SANDBOX: sandbox,
+      MESOS_SLAVE_PID: `slave(1)@${endpoint}`,
+      MESOS_CHECKPOINT: '1',
+      MESOS_HTTP_COMMAND_EXECUTOR: '0',
+      MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5secs',
+      MESOS_RECOVERY_TIMEOUT: '15mins',
+      MESOS_SUBSCRIPTION_BACKOFF_MAX: '2secs',
+    });
+    expect(env.MESOS_SLAVE_ID).toBeTruthy();
+  });
+});
