@@ -486,7 +486,7 @@ export class TaskLifecycle {
     const config = task.assignedTask!.task!;
     switch (status) {
       case ScheduleStatus.KILLING:
-        this.transition(task, ScheduleStatus.KILLED, outcome.state === 'KILLED' ? latestMessage(task) ?? outcome.message : outcome.message);
+        this.transition(task, ScheduleStatus.KILLED, outcome.state === 'KILLED' && !outcome.reported ? latestMessage(task) ?? outcome.message : outcome.message);
         break;
       case ScheduleStatus.RESTARTING:
       case ScheduleStatus.DRAINING:

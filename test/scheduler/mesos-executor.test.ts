@@ -107,10 +107,14 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
       return tasks.length > 0 ? tasks : undefined;
     });
     expect(killed!.assignedTask!.taskId).toBe(taskId);
-    const stdout = readFileSync(join(local.workDir, 'sandboxes', taskId, 'stdout'), 'utf8');
+    expect(messageOf(killed!, ScheduleStatus.KILLED)).toBe('killed by go executor');
+    // The executor prints after its UPDATE was answered, which may be after the task is KILLED.
+    const stdout = await waitFor('the executor\'s log', () => {
+      const text = readFileSync(join(local.workDir, 'sandboxes', taskId, 'stdout'), 'utf8');
+      return text.includes('sent TASK_KILLED') ? text : undefined;
+    });
     expect(stdout).toContain('in application/x-protobuf');
     expect(stdout).toContain('event KILL');
-    expect(stdout).toContain('sent TASK_KILLED');
   });
 
   it('an executor that never subscribes fails after the registration timeout', async () => {

@@ -265,7 +265,7 @@ class MesosExecutorTask implements RunningTask {
     if (state === 'TASK_STARTING') this.hooks.onStarting?.();
     else if (state === 'TASK_RUNNING') this.hooks.onRunning?.(this.process.pid ?? 0, message);
     else if (TERMINAL[state]) {
-      this.finish({ state: TERMINAL[state]!, message: message ?? state });
+      this.finish({ state: TERMINAL[state]!, message: message ?? state, reported: true });
       // The executor has nothing left to run: it should exit; if it does not, SHUTDOWN, then the kill.
       this.after(this.shutdownGraceMs, () => this.shutdown('Executor has no task left'));
     }

@@ -63,6 +63,8 @@ export interface TaskOutcome {
   message: string;
   exitCode?: number;
   signal?: string;
+  /** The state and message are a Mesos executor's own status update (its message goes in the task's events). */
+  reported?: boolean;
 }
 
 export interface LaunchHooks {
