@@ -54,6 +54,7 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
       executors: [
         goExecutor('go-batch-json', 'batch', 'json', 'gojson-'),
         goExecutor('go-service-protobuf', 'service', 'protobuf', 'goproto-'),
+        goExecutor('go-crash-json', 'crash', 'json', 'gocrash-'),
         shellExecutor('plain', 'exec sleep 30'),
       ],
       mesosExecutors: { mode: 'mesos', registrationTimeoutMs: 1500 },
@@ -115,6 +116,19 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
     });
     expect(stdout).toContain('in application/x-protobuf');
     expect(stdout).toContain('event KILL');
+  });
+
+  it('an executor that exits under its running task ends it LOST (REASON_EXECUTOR_TERMINATED)', async () => {
+    const config = testJob({ name: 'gocrash', executor: 'go-crash-json' });
+    config.taskConfig!.maxTaskFailures = 1;
+    await local.client.createJob(config);
+    const [lost] = await waitFor('LOST', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.LOST]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    expect(statusNames(lost!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'LOST']);
+    expect(messageOf(lost!, ScheduleStatus.LOST)).toMatch(/^Executor terminated \(REASON_EXECUTOR_TERMINATED\)/);
+    await local.client.killTasks(config.key!, [0]);
   });
 
   it('an executor that never subscribes fails after the registration timeout', async () => {
