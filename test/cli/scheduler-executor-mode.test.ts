@@ -32,7 +32,7 @@ describe('scheduler start --executor-mode', () => {
         const tasks = await tasksOf(client, job.key!, [ScheduleStatus.FAILED]);
         return tasks.length > 0 ? tasks : undefined;
       });
-      expect(failed!.taskEvents!.at(-1)!.message).toContain('did not subscribe within 1secs');
+      expect(failed!.taskEvents!.at(-1)!.message).toContain('Executor did not register within 1secs');
     } finally {
       expect((await runCli(['scheduler', 'stop'], { env })).code).toBe(0);
     }

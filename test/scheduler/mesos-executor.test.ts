@@ -55,6 +55,7 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
         goExecutor('go-batch-json', 'batch', 'json', 'gojson-'),
         goExecutor('go-service-protobuf', 'service', 'protobuf', 'goproto-'),
         goExecutor('go-crash-json', 'crash', 'json', 'gocrash-'),
+        goExecutor('go-error-protobuf', 'error', 'protobuf', 'goerr-'),
         shellExecutor('plain', 'exec sleep 30'),
       ],
       mesosExecutors: { mode: 'mesos', registrationTimeoutMs: 1500 },
@@ -118,16 +119,29 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
     expect(stdout).toContain('event KILL');
   });
 
-  it('an executor that exits under its running task ends it LOST (REASON_EXECUTOR_TERMINATED)', async () => {
+  it('an executor that exits under its running task ends it FAILED (REASON_EXECUTOR_TERMINATED), as a Mesos agent reports it', async () => {
     const config = testJob({ name: 'gocrash', executor: 'go-crash-json' });
     config.taskConfig!.maxTaskFailures = 1;
+    await local.client.createJob(config);
+    const [failed] = await waitFor('FAILED', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FAILED]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    expect(statusNames(failed!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FAILED']);
+    expect(messageOf(failed!, ScheduleStatus.FAILED)).toMatch(/^Executor terminated \(REASON_EXECUTOR_TERMINATED\): Command exited with status 3/);
+    await local.client.killTasks(config.key!, [0]);
+  });
+
+  it('TASK_ERROR from the executor ends the task LOST with its message, as Aurora maps it, and the task is rescheduled', async () => {
+    const config = testJob({ name: 'goerror', executor: 'go-error-protobuf', service: true });
     await local.client.createJob(config);
     const [lost] = await waitFor('LOST', async () => {
       const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.LOST]);
       return tasks.length > 0 ? tasks : undefined;
     });
-    expect(statusNames(lost!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'LOST']);
-    expect(messageOf(lost!, ScheduleStatus.LOST)).toMatch(/^Executor terminated \(REASON_EXECUTOR_TERMINATED\)/);
+    expect(statusNames(lost!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'LOST']);
+    expect(messageOf(lost!, ScheduleStatus.LOST)).toBe('go executor refuses this task');
+    await waitFor('a replacement', async () => ((await tasksOf(local.client, config.key!)).some((t) => t.ancestorId === lost!.assignedTask!.taskId) ? true : undefined));
     await local.client.killTasks(config.key!, [0]);
   });
 
@@ -139,7 +153,7 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
       return tasks.length > 0 ? tasks : undefined;
     });
     expect(statusNames(failed!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'FAILED']);
-    expect(messageOf(failed!, ScheduleStatus.FAILED)).toMatch(/did not subscribe within 1500ms/);
+    expect(messageOf(failed!, ScheduleStatus.FAILED)).toMatch(/^Executor did not register within 1\.5secs/);
   });
 });
 

@@ -8,7 +8,7 @@
  * within the registration timeout (1 min) is destroyed; KILL is forwarded and re-sent with backoff
  * while the task is being killed, never turned into SHUTDOWN by the agent; SHUTDOWN (scheduler
  * stop) is followed by SIGTERM/SIGKILL of the executor's tree after the shutdown grace (5 s); an
- * executor that exits with its task active ends it LOST (REASON_EXECUTOR_TERMINATED).
+ * executor that exits with its task active ends it FAILED (REASON_EXECUTOR_TERMINATED).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -157,11 +157,16 @@ export class MesosAgentDriver implements AgentDriver {
   }
 }
 
-/** Mesos' Duration text (stout): `5secs`, `15mins`, `250ms`. */
+/** Mesos' Duration text (stout's operator<<): the largest unit the duration reaches, `5secs`, `1.5mins`, `250ms`. */
 export function mesosDuration(ms: number): string {
-  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}hrs`;
-  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}mins`;
-  if (ms >= 1_000 && ms % 1_000 === 0) return `${ms / 1_000}secs`;
+  const units: [number, string][] = [
+    [7 * 86_400_000, 'weeks'],
+    [86_400_000, 'days'],
+    [3_600_000, 'hrs'],
+    [60_000, 'mins'],
+    [1_000, 'secs'],
+  ];
+  for (const [size, name] of units) if (ms >= size) return `${ms / size}${name}`;
   return `${ms}ms`;
 }
 
@@ -225,7 +230,7 @@ class MesosExecutorTask implements RunningTask {
     if (driver.mode === 'mesos') {
       this.after(driver.settings.registrationTimeoutMs, () => {
         if (api.hasSubscribed(this.executorId) || this.outcome) return;
-        this.finish({ state: 'FAILED', message: `Executor did not subscribe within ${mesosDuration(driver.settings.registrationTimeoutMs)} (REASON_EXECUTOR_REGISTRATION_TIMEOUT)` });
+        this.finish({ state: 'FAILED', message: `Executor did not register within ${mesosDuration(driver.settings.registrationTimeoutMs)} (REASON_EXECUTOR_REGISTRATION_TIMEOUT)` });
         void this.process.kill('Executor registration timed out');
       });
     }
@@ -238,7 +243,8 @@ class MesosExecutorTask implements RunningTask {
         // Never subscribed: the process was the task (auto), or Mesos' rules failed it (mesos).
         this.finish(driver.mode === 'auto' ? processOutcome : { ...processOutcome, state: this.killing !== undefined ? 'KILLED' : 'FAILED' });
       } else {
-        this.finish({ state: this.killing !== undefined ? 'KILLED' : 'LOST', message: `Executor terminated (REASON_EXECUTOR_TERMINATED): ${processOutcome.message}` });
+        // Mesos' sendExecutorTerminatedStatusUpdate: TASK_FAILED, REASON_EXECUTOR_TERMINATED.
+        this.finish({ state: this.killing !== undefined ? 'KILLED' : 'FAILED', message: `Executor terminated (REASON_EXECUTOR_TERMINATED): ${processOutcome.message}` });
       }
     });
   }
