@@ -44,6 +44,8 @@ beforeAll(() => {
   if (built.status !== 0) throw new Error(`building the mesos-go executor failed (needs golang-go and golang-github-mesos-mesos-go-dev): ${built.error?.message ?? ''}${built.stderr}`);
 }, 240_000);
 
+afterAll(() => rmSync(BUILD_DIR, { recursive: true, force: true }));
+
 const statusNames = (task: ScheduledTask): string[] => task.taskEvents!.map((e) => ScheduleStatus[e.status!]);
 const messageOf = (task: ScheduledTask, status: ScheduleStatus): string | undefined => task.taskEvents!.find((e) => e.status === status)?.message;
 
