@@ -22,6 +22,8 @@ const SYSTEM_PACKAGES = [
   { pkg: 'openssl', present: () => has('openssl', ['version']), why: 'TLS tests with generated certificates' },
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium'), why: 'web UI tests in a real browser (playwright-core drives it)' },
   { pkg: 'perl-base', present: () => existsSync('/usr/bin/perl'), why: "the task owner that keeps a task's daemons in its process tree" },
+  { pkg: 'golang-go', present: () => has('go', ['version']), why: 'building the mesos-go executor the Mesos executor API tests run' },
+  { pkg: 'golang-github-mesos-mesos-go-dev', present: () => existsSync('/usr/share/gocode/src/github.com/mesos/mesos-go/api/v1/lib/executor'), why: "mesos-go's v1 executor library, an independent peer of the executor API" },
 ];
 
 function has(cmd, args, cwd = root) {

@@ -17,6 +17,7 @@ import { cleanUpOnExit } from './exit-cleanup.js';
 import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser, type BasicAuth, type TaskUser } from './auth/index.js';
 import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Leadership } from './leader/index.js';
 import { LocalAgentDriver } from './agents/driver.js';
+import { MesosAgentDriver, type ExecutorMode } from './agents/mesos-driver.js';
 import { AgentPool, type AgentSpec } from './agents/pool.js';
 import type { Resources } from './placement.js';
 import { validateAgents } from './agents/schema.js';
@@ -41,6 +42,11 @@ import type { RpcHandlers } from './api-server.js';
 import { ownerUnavailable } from './runner/index.js';
 
 export { StateDirError, StateDirInUseError } from './store/state.js';
+// The TaskInfo a Mesos executor is handed, built as Aurora builds it, for executor authors' own tests.
+export { buildTaskInfo } from './agents/executor-api/task-info.js';
+export type { TaskInfoContext } from './agents/executor-api/task-info.js';
+export type { MesosJson } from './agents/executor-api/proto.js';
+export type { ExecutorMode } from './agents/mesos-driver.js';
 
 export interface SchedulerOptions {
   /** Interface to bind (default 127.0.0.1: loopback only). */
@@ -75,6 +81,14 @@ export interface SchedulerOptions {
   stateDir?: string;
   /** SIGTERM → SIGKILL grace when killing a task (default 3000 ms, Mesos' command executor). */
   killGraceMs?: number;
+  /**
+   * Custom executors and Mesos' v1 executor API (README "Mesos executors"): `mode` auto (default: an
+   * executor that subscribes is driven by its updates, one that never does is a plain process) or
+   * mesos (every executor must subscribe within `registrationTimeoutMs`, Mesos' default 1 min);
+   * `killRetryMs` is Aurora's -initial_task_kill_retry_interval (15 s); `shutdownGraceMs` Mesos'
+   * executor shutdown grace (5 s); `populateDiscoveryInfo` Aurora's -populate_discovery_info.
+   */
+  mesosExecutors?: { mode?: ExecutorMode; registrationTimeoutMs?: number; killRetryMs?: number; shutdownGraceMs?: number; populateDiscoveryInfo?: boolean };
   throttle?: Partial<ThrottleSettings>;
   policy?: Partial<SchedulerPolicy>;
   /** Messages worth a log line (failed launches, warnings). The library itself never prints. */
@@ -380,14 +394,23 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   const killGraceMs = options.killGraceMs ?? 3000;
   // Each term of service starts from the agents as configured; maintenance modes come back from the state.
   const agents = new AgentPool(settings.agents, { cpus: osCpus().length, ramMb: Math.floor(totalmem() / (1024 * 1024)), diskMb: Number.MAX_SAFE_INTEGER });
+  const driver = new MesosAgentDriver(new LocalAgentDriver(), { ...options.mesosExecutors, hostname });
+  await driver.start();
   const lifecycle = new TaskLifecycle({
     throttle: { minRunningMs: 5 * 60_000, initialBackoffMs: 30_000, maxBackoffMs: 5 * 60_000, ...options.throttle },
     schedulerHost: hostname,
     agents,
-    driver: new LocalAgentDriver(),
+    driver,
     demand: (task) => taskDemand(task, executors),
     launchSpec: (task) => ({
-      ...buildLaunchSpec(task, { executors, sandboxRoot, killGraceMs, allowFetcherUris: policy.allowFetcherUris }),
+      ...buildLaunchSpec(task, {
+        executors,
+        sandboxRoot,
+        killGraceMs,
+        allowFetcherUris: policy.allowFetcherUris,
+        populateDiscoveryInfo: options.mesosExecutors?.populateDiscoveryInfo,
+        clusterName,
+      }),
       ...(taskUser ? { user: taskUser } : {}),
       // Tasks outlive the scheduler only when a restarted one can find them again.
       supervised: state !== undefined,
@@ -439,6 +462,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
         closing ??= (async () => {
           for (const feature of features) await feature.close?.();
           await lifecycle.close(undefined, { detach });
+          await driver.close();
           state?.close();
         })();
         return closing;
@@ -447,6 +471,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   } catch (error) {
     for (const feature of features) await feature.close?.();
     await lifecycle.close(undefined, { detach: state !== undefined });
+    await driver.close();
     state?.close();
     throw error;
   }

@@ -14,6 +14,8 @@ import type { ExecutorCatalog } from '../executors/index.js';
 import type { ScheduledTask, TaskConfig } from '../gen/types.js';
 import { encodeStruct } from '../protocol/index.js';
 import type { CommandSpec, FetchUri, LaunchSpec } from './runner/index.js';
+import { buildTaskInfo } from './agents/executor-api/task-info.js';
+import { DEFAULT_FRAMEWORK_ID } from './runner/environment.js';
 import { thermosCommand } from './thermos/index.js';
 
 export const THERMOS = 'AuroraExecutor';
@@ -28,6 +30,9 @@ export interface LaunchSpecContext {
   /** Whether per-job fetcher URIs (TaskConfig.mesosFetcherUris) are honoured. */
   allowFetcherUris: boolean;
   cacheDir?: string;
+  /** Aurora's -populate_discovery_info: DiscoveryInfo in the TaskInfo handed to Mesos executors. */
+  populateDiscoveryInfo?: boolean;
+  clusterName?: string;
 }
 
 export function buildLaunchSpec(task: ScheduledTask, context: LaunchSpecContext): LaunchSpec {
@@ -44,6 +49,7 @@ export function buildLaunchSpec(task: ScheduledTask, context: LaunchSpecContext)
   let taskPrefix = '';
   let killGraceMs = context.killGraceMs;
   let executorEnv: Record<string, string> = {};
+  let mesos: LaunchSpec['mesos'];
   if (executorName === THERMOS) {
     command = thermosCommand(join(sandboxDir, DATA_FILE), {
       bindings: {
@@ -64,6 +70,16 @@ export function buildLaunchSpec(task: ScheduledTask, context: LaunchSpecContext)
     taskPrefix = executor.taskPrefix;
     if (executor.shutdownGracePeriodMs !== undefined) killGraceMs = executor.shutdownGracePeriodMs;
     executorEnv = Object.fromEntries(executor.command.environment.filter((v) => v.type !== 'SECRET').map((v) => [v.name, v.value]));
+    // What a Mesos v1 executor receives in LAUNCH, should it subscribe (agents/mesos-driver.ts).
+    mesos = {
+      taskInfo: buildTaskInfo(assigned, {
+        executor,
+        agentId: assigned.slaveId ?? assigned.slaveHost ?? '',
+        frameworkId: DEFAULT_FRAMEWORK_ID,
+        populateDiscoveryInfo: context.populateDiscoveryInfo,
+        clusterName: context.clusterName,
+      }),
+    };
   }
   if (context.allowFetcherUris) {
     for (const u of config.mesosFetcherUris ?? []) {
@@ -82,6 +98,7 @@ export function buildLaunchSpec(task: ScheduledTask, context: LaunchSpecContext)
     uris,
     killGraceMs,
     cacheDir: context.cacheDir,
+    ...(mesos ? { mesos } : {}),
     files: {
       [TASK_FILE]: encodeStruct('binary', 'AssignedTask', assigned),
       [TASK_JSON_FILE]: `${JSON.stringify(assigned, jsonReplacer, 2)}\n`,

@@ -218,7 +218,13 @@ export class TaskLifecycle {
       return;
     }
     const live = [...this.processes.keys()];
-    await Promise.all(live.map((id) => this.processes.get(id)?.kill(message)));
+    // Mesos executors get SHUTDOWN, as an agent shuts its executors down; plain processes the kill.
+    await Promise.all(
+      live.map((id) => {
+        const process = this.processes.get(id);
+        return process?.shutdown ? process.shutdown(message) : process?.kill(message);
+      }),
+    );
   }
 
   /**
@@ -452,9 +458,9 @@ export class TaskLifecycle {
       onStarting: () => {
         if (task.status === ScheduleStatus.ASSIGNED) this.transition(task, ScheduleStatus.STARTING);
       },
-      onRunning: () => {
+      onRunning: (_pid, message) => {
         if (task.status === ScheduleStatus.ASSIGNED) this.transition(task, ScheduleStatus.STARTING);
-        if (task.status === ScheduleStatus.STARTING) this.transition(task, ScheduleStatus.RUNNING);
+        if (task.status === ScheduleStatus.STARTING) this.transition(task, ScheduleStatus.RUNNING, message);
       },
     });
     this.processes.set(id, process);
@@ -480,7 +486,7 @@ export class TaskLifecycle {
     const config = task.assignedTask!.task!;
     switch (status) {
       case ScheduleStatus.KILLING:
-        this.transition(task, ScheduleStatus.KILLED, outcome.state === 'KILLED' ? latestMessage(task) ?? outcome.message : outcome.message);
+        this.transition(task, ScheduleStatus.KILLED, outcome.state === 'KILLED' && !outcome.reported ? latestMessage(task) ?? outcome.message : outcome.message);
         break;
       case ScheduleStatus.RESTARTING:
       case ScheduleStatus.DRAINING:
@@ -488,7 +494,11 @@ export class TaskLifecycle {
         this.reschedule(task, false);
         break;
       default:
-        if (outcome.state === 'FINISHED') {
+        if (outcome.state === 'LOST') {
+          // Reported by a Mesos executor, or its executor exited under it: rescheduled, as Aurora does.
+          this.transition(task, ScheduleStatus.LOST, outcome.message);
+          this.reschedule(task, true);
+        } else if (outcome.state === 'FINISHED') {
           this.transition(task, ScheduleStatus.FINISHED, outcome.message);
           if (config.isService) this.reschedule(task, true);
         } else {

@@ -52,24 +52,32 @@ export interface LaunchSpec {
    * task's processes by marker and process group only, as where it cannot.
    */
   subreaper?: boolean;
+  /**
+   * For a Mesos executor (custom executors): the TaskInfo it is handed in LAUNCH, in Mesos' JSON form
+   * (agents/executor-api/task-info.ts). The process runner ignores it; the Mesos agent driver serves it.
+   */
+  mesos?: { taskInfo: { [key: string]: unknown } };
   /** Run the executor as this account (needs root); the sandbox is chowned to it. Default: the scheduler's own. */
   user?: { name: string; uid: number; gid: number; home: string };
 }
 
-export type TaskState = 'FINISHED' | 'FAILED' | 'KILLED';
+/** LOST only for Mesos executors: one reported it, or exited with its task active. */
+export type TaskState = 'FINISHED' | 'FAILED' | 'KILLED' | 'LOST';
 
 export interface TaskOutcome {
   state: TaskState;
   message: string;
   exitCode?: number;
   signal?: string;
+  /** The state and message are a Mesos executor's own status update (its message goes in the task's events). */
+  reported?: boolean;
 }
 
 export interface LaunchHooks {
   /** The sandbox exists and the fetcher is about to run (Mesos TASK_STARTING). */
   onStarting?(): void;
-  /** The executor process has been spawned (Mesos TASK_RUNNING). */
-  onRunning?(pid: number): void;
+  /** The executor process has been spawned (Mesos TASK_RUNNING), or a Mesos executor reported TASK_RUNNING (with its message). */
+  onRunning?(pid: number, message?: string): void;
 }
 
 /** Names the processes of a running task for good: pids with their start times (/proc/<pid>/stat field 22). */
@@ -104,6 +112,8 @@ export interface RunningTask {
   readonly done: Promise<TaskOutcome>;
   /** SIGTERM to the whole process tree, SIGKILL after the grace; resolves with the final outcome. */
   kill(reason?: string): Promise<TaskOutcome>;
+  /** Mesos executors: SHUTDOWN, then the process tree killed after the grace (the scheduler stops). Else as kill. */
+  shutdown?(reason?: string): Promise<TaskOutcome>;
   /** Stops watching and leaves the processes running, for a restarted scheduler to adopt. */
   detach?(): void;
 }

@@ -28,6 +28,10 @@ export interface SettingsOptions {
   enableMesosFetcher?: boolean;
   allowGpuResource?: boolean;
   executorShutdownGracePeriod?: number;
+  executorMode?: 'auto' | 'mesos';
+  executorRegistrationTimeout?: number;
+  initialTaskKillRetryInterval?: number;
+  populateDiscoveryInfo?: boolean;
   zkSessionTimeout?: number;
   zkConnectionTimeout?: number;
   zkAdvertiseHost?: string;
@@ -58,6 +62,10 @@ export const SETTINGS_FLAGS: readonly OptionSpec[] = [
   { flags: '--enable-mesos-fetcher', description: 'accept jobs with fetcher URIs (mesosFetcherUris)' },
   { flags: '--allow-gpu-resource', description: 'accept jobs that ask for GPUs' },
   { flags: '--executor-shutdown-grace-period <duration>', description: 'SIGTERM to SIGKILL grace when killing a task (default 3secs)', parse: 'duration' },
+  { flags: '--executor-mode <mode>', description: 'auto: an executor that subscribes to the Mesos executor API is driven by its updates, one that never does is a plain process; mesos: every executor must subscribe (default auto)', choices: ['auto', 'mesos'] },
+  { flags: '--executor-registration-timeout <duration>', description: 'with --executor-mode mesos, an executor not subscribed by then is destroyed and its task FAILED (default 1mins)', parse: 'duration' },
+  { flags: '--initial-task-kill-retry-interval <duration>', description: 'KILL is sent again to a Mesos executor after this long, then with doubling backoff, while its task stays KILLING (default 15secs)', parse: 'duration' },
+  { flags: '--populate-discovery-info', description: 'put DiscoveryInfo (the task\'s ports) in the TaskInfo handed to Mesos executors' },
   { flags: '--zk-session-timeout <duration>', description: 'ZooKeeper session timeout (with --zk; default 10secs)', parse: 'duration' },
   { flags: '--zk-connection-timeout <duration>', description: 'how long to wait for ZooKeeper at start (with --zk; default 10secs)', parse: 'duration' },
   { flags: '--zk-advertise-host <host>', description: 'the host name announced in ZooKeeper (with --zk; default: this machine\'s)' },
@@ -139,6 +147,13 @@ export function schedulerSettings(options: SettingsOptions): Partial<SchedulerOp
     allowGpus: options.allowGpuResource,
   });
   if (Object.keys(policy).length > 0) settings.policy = policy;
+  const mesosExecutors = defined({
+    mode: options.executorMode,
+    registrationTimeoutMs: options.executorRegistrationTimeout,
+    killRetryMs: options.initialTaskKillRetryInterval,
+    populateDiscoveryInfo: options.populateDiscoveryInfo,
+  });
+  if (Object.keys(mesosExecutors).length > 0) settings.mesosExecutors = mesosExecutors;
   return settings;
 }
 

@@ -1,0 +1,271 @@
+/**
+ * A real, independent Mesos v1 executor (built on mesos-go's own library, Debian's
+ * golang-github-mesos-mesos-go-dev) run as a custom executor by a real local scheduler, in both media
+ * types: the task goes RUNNING because the executor said so, FINISHED or KILLED as it reports, and
+ * the TaskInfo it received is the one Aurora builds. Mesos' rules: an executor that never subscribes
+ * fails after the registration timeout; one that ignores KILL is sent KILL again and is ended by
+ * SHUTDOWN when the scheduler stops.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScheduleStatus, type AssignedTask, type ScheduledTask } from '../../src/gen/types.js';
+import { decodeStruct } from '../../src/protocol/index.js';
+import { pidAlive, shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, type ExecutorEntry, type TestScheduler } from '../support/scheduler.js';
+
+const SOURCE = resolve(__dirname, '../fixtures/mesos-go-executor');
+// Built once per run into a temp dir; Go's build cache outlives the run so later runs take seconds.
+const BUILD_DIR = join(tmpdir(), `aurora-ts-mesos-go-${process.pid}`);
+const BINARY = join(BUILD_DIR, 'mesos-go-executor');
+
+function goExecutor(name: string, mode: string, media: string, prefix: string): ExecutorEntry {
+  return {
+    executor: {
+      name,
+      command: { value: BINARY, shell: false, arguments: ['mesos-go-executor', mode, media] },
+      resources: [
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 0.05 } },
+        { name: 'mem', type: 'SCALAR', scalar: { value: 8 } },
+      ],
+    },
+    task_prefix: prefix,
+  } as ExecutorEntry;
+}
+
+beforeAll(() => {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const built = spawnSync('go', ['build', '-o', BINARY, '.'], {
+    cwd: SOURCE,
+    encoding: 'utf8',
+    env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOCACHE: join(tmpdir(), 'aurora-ts-go-cache'), GOFLAGS: '' },
+  });
+  if (built.status !== 0) throw new Error(`building the mesos-go executor failed (needs golang-go and golang-github-mesos-mesos-go-dev): ${built.error?.message ?? ''}${built.stderr}`);
+}, 240_000);
+
+afterAll(() => rmSync(BUILD_DIR, { recursive: true, force: true }));
+
+const statusNames = (task: ScheduledTask): string[] => task.taskEvents!.map((e) => ScheduleStatus[e.status!]);
+const messageOf = (task: ScheduledTask, status: ScheduleStatus): string | undefined => task.taskEvents!.find((e) => e.status === status)?.message;
+
+describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)', () => {
+  let local: TestScheduler;
+  beforeAll(async () => {
+    local = await startTestScheduler({
+      executors: [
+        goExecutor('go-batch-json', 'batch', 'json', 'gojson-'),
+        goExecutor('go-service-protobuf', 'service', 'protobuf', 'goproto-'),
+        goExecutor('go-crash-json', 'crash', 'json', 'gocrash-'),
+        goExecutor('go-error-protobuf', 'error', 'protobuf', 'goerr-'),
+        shellExecutor('plain', 'exec sleep 30'),
+      ],
+      mesosExecutors: { mode: 'mesos', registrationTimeoutMs: 1500 },
+    });
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  it('a batch task (JSON) goes RUNNING and FINISHED as the executor reports, with its messages, and it received the TaskInfo Aurora builds', async () => {
+    const config = testJob({ name: 'gobatch', executor: 'go-batch-json', data: 'hello' });
+    config.taskConfig!.metadata = [{ key: 'team', value: 'web' }];
+    await local.client.createJob(config);
+    const [task] = await waitFor('FINISHED', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FINISHED]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    expect(statusNames(task!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FINISHED']);
+    expect(messageOf(task!, ScheduleStatus.RUNNING)).toBe('go executor running batch');
+    expect(messageOf(task!, ScheduleStatus.FINISHED)).toBe('go executor done');
+
+    const taskId = task!.assignedTask!.taskId!;
+    const sandbox = join(local.workDir, 'sandboxes', taskId);
+    const info = JSON.parse(readFileSync(join(sandbox, 'taskinfo.json'), 'utf8'));
+    expect(info.name).toBe('www-data/devel/gobatch');
+    expect(info.task_id.value).toBe(taskId);
+    expect(info.executor.executor_id.value).toBe(`gojson-${taskId}`);
+    expect(info.executor.labels.labels).toEqual([{ key: 'source', value: 'www-data.devel.gobatch.0' }]);
+    expect(info.labels.labels).toContainEqual({ key: 'org.apache.aurora.metadata.team', value: 'web' });
+    expect(info.resources.map((r: { name: string }) => r.name)).toEqual(['cpus', 'mem', 'disk']);
+    const assigned = decodeStruct<AssignedTask>('binary', 'AssignedTask', Buffer.from(info.data, 'base64'));
+    expect(assigned.taskId).toBe(taskId);
+    expect(assigned.task!.executorConfig).toEqual({ name: 'go-batch-json', data: 'hello' });
+    const subscribed = JSON.parse(readFileSync(join(sandbox, 'subscribed.json'), 'utf8'));
+    expect(subscribed.framework_info.checkpoint).toBe(true);
+    expect(readFileSync(join(sandbox, 'stdout'), 'utf8')).toContain('all updates acknowledged; exiting');
+  });
+
+  it('a service (protobuf) goes RUNNING when the executor says so and KILLED through the KILL event', async () => {
+    const config = testJob({ name: 'goservice', executor: 'go-service-protobuf', service: true });
+    await local.client.createJob(config);
+    const [running] = await waitFor('RUNNING', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    expect(messageOf(running!, ScheduleStatus.RUNNING)).toBe('go executor running service');
+    const taskId = running!.assignedTask!.taskId!;
+    await local.client.killTasks(config.key!, [0], 'done with it');
+    const [killed] = await waitFor('KILLED', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.KILLED]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    expect(killed!.assignedTask!.taskId).toBe(taskId);
+    expect(messageOf(killed!, ScheduleStatus.KILLED)).toBe('killed by go executor');
+    // The executor prints after its UPDATE was answered, which may be after the task is KILLED.
+    const stdout = await waitFor('the executor\'s log', () => {
+      const text = readFileSync(join(local.workDir, 'sandboxes', taskId, 'stdout'), 'utf8');
+      return text.includes('sent TASK_KILLED') ? text : undefined;
+    });
+    expect(stdout).toContain('in application/x-protobuf');
+    expect(stdout).toContain('event KILL');
+  });
+
+  it('an executor that exits under its running task ends it FAILED (REASON_EXECUTOR_TERMINATED), as a Mesos agent reports it', async () => {
+    const config = testJob({ name: 'gocrash', executor: 'go-crash-json' });
+    config.taskConfig!.maxTaskFailures = 1;
+    await local.client.createJob(config);
+    const [failed] = await waitFor('FAILED', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FAILED]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    expect(statusNames(failed!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FAILED']);
+    expect(messageOf(failed!, ScheduleStatus.FAILED)).toMatch(/^Executor terminated \(REASON_EXECUTOR_TERMINATED\): Command exited with status 3/);
+    await local.client.killTasks(config.key!, [0]);
+  });
+
+  it('TASK_ERROR from the executor ends the task LOST with its message, as Aurora maps it, and the task is rescheduled', async () => {
+    const config = testJob({ name: 'goerror', executor: 'go-error-protobuf', service: true });
+    await local.client.createJob(config);
+    const [lost] = await waitFor('LOST', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.LOST]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    expect(statusNames(lost!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'LOST']);
+    expect(messageOf(lost!, ScheduleStatus.LOST)).toBe('go executor refuses this task');
+    await waitFor('a replacement', async () => ((await tasksOf(local.client, config.key!)).some((t) => t.ancestorId === lost!.assignedTask!.taskId) ? true : undefined));
+    await local.client.killTasks(config.key!, [0]);
+  });
+
+  it('an executor that never subscribes fails after the registration timeout', async () => {
+    const config = testJob({ name: 'plainproc', executor: 'plain' });
+    await local.client.createJob(config);
+    const [failed] = await waitFor('FAILED', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FAILED]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    expect(statusNames(failed!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'FAILED']);
+    expect(messageOf(failed!, ScheduleStatus.FAILED)).toMatch(/^Executor did not register within 1\.5secs/);
+  });
+});
+
+describe('a mesos-go executor that ignores KILL', () => {
+  it('stays KILLING while KILL is re-sent, and is ended by SHUTDOWN when the scheduler stops', async () => {
+    // A work directory of our own: the sandbox must outlive the scheduler to be read after it stops.
+    const workDir = mkdtempSync(join(tmpdir(), 'aurora-ts-stubborn-'));
+    const local = await startTestScheduler({
+      executors: [goExecutor('go-stubborn', 'stubborn', 'json', 'gostub-')],
+      mesosExecutors: { mode: 'mesos', killRetryMs: 300 },
+      workDir,
+    });
+    let closed = false;
+    try {
+      const config = testJob({ name: 'gostubborn', executor: 'go-stubborn', service: true });
+      await local.client.createJob(config);
+      const [running] = await waitFor('RUNNING', async () => {
+        const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
+        return tasks.length > 0 ? tasks : undefined;
+      });
+      const taskId = running!.assignedTask!.taskId!;
+      const stdoutFile = join(local.workDir, 'sandboxes', taskId, 'stdout');
+      await local.client.killTasks(config.key!, [0]);
+      await waitFor('KILL sent again', () => (readFileSync(stdoutFile, 'utf8').split('event KILL').length - 1 >= 3 ? true : undefined));
+      const [still] = await tasksOf(local.client, config.key!);
+      expect(ScheduleStatus[still!.status!]).toBe('KILLING');
+      const pid = executorPid(taskId);
+      expect(pid).toBeGreaterThan(0);
+      await local.close();
+      closed = true;
+      const stdout = readFileSync(stdoutFile, 'utf8');
+      expect(stdout).toContain('event SHUTDOWN');
+      expect(stdout).toContain('sent TASK_KILLED');
+      expect(pidAlive(pid)).toBe(false);
+    } finally {
+      if (!closed) await local.close();
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The executor's pid, from /proc: the process whose MESOS_EXECUTOR_ID ends with the task id. */
+function executorPid(taskId: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const env = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.startsWith('mesos-go-executor') && env.includes(`MESOS_EXECUTOR_ID=gostub-${taskId}\0`)) return Number(entry);
+    } catch {
+      // gone or not ours
+    }
+  }
+  return 0;
+}
+
+describe('the default executor mode (auto)', () => {
+  let local: TestScheduler;
+  beforeAll(async () => {
+    local = await startTestScheduler({
+      executors: [goExecutor('go-batch-protobuf', 'batch', 'protobuf', 'goauto-'), shellExecutor('envdump', 'env | grep ^MESOS_ | sort > mesos.env; exec sleep 30', 'dump-')],
+    });
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  it('a subscribing executor still decides its task: FINISHED with its message', async () => {
+    const config = testJob({ name: 'goauto', executor: 'go-batch-protobuf' });
+    await local.client.createJob(config);
+    const [task] = await waitFor('FINISHED', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FINISHED]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    expect(messageOf(task!, ScheduleStatus.FINISHED)).toBe('go executor done');
+  });
+
+  it('a plain process is RUNNING once spawned, and sees the environment a Mesos agent sets', async () => {
+    const config = testJob({ name: 'envdump', executor: 'envdump' });
+    await local.client.createJob(config);
+    const [task] = await waitFor('RUNNING', async () => {
+      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
+      return tasks.length > 0 ? tasks : undefined;
+    });
+    const taskId = task!.assignedTask!.taskId!;
+    const sandbox = join(local.workDir, 'sandboxes', taskId);
+    const envFile = join(sandbox, 'mesos.env');
+    const text = await waitFor('mesos.env', () => {
+      try {
+        const t = readFileSync(envFile, 'utf8');
+        return t.includes('MESOS_') ? t : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const env = Object.fromEntries(text.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const endpoint = env.MESOS_AGENT_ENDPOINT!;
+    expect(endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(env).toMatchObject({
+      MESOS_FRAMEWORK_ID: 'aurora-ts-local',
+      MESOS_EXECUTOR_ID: `dump-${taskId}`,
+      MESOS_DIRECTORY: sandbox,
+      MESOS_SANDBOX: sandbox,
+      MESOS_SLAVE_PID: `slave(1)@${endpoint}`,
+      MESOS_CHECKPOINT: '1',
+      MESOS_HTTP_COMMAND_EXECUTOR: '0',
+      MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5secs',
+      MESOS_RECOVERY_TIMEOUT: '15mins',
+      MESOS_SUBSCRIPTION_BACKOFF_MAX: '2secs',
+    });
+    expect(env.MESOS_SLAVE_ID).toBeTruthy();
+  });
+});
