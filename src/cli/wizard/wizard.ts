@@ -219,5 +219,6 @@ async function submit(ctx: CliContext, file: JobFile, deps: WizardDeps): Promise
   });
   // A batch job may finish before it is seen RUNNING: that is success too.
   if (wait.ok || (file.service !== true && (wait.counts['FINISHED'] ?? 0) === count)) return ExitCode.OK;
+  io.error(wait.failure ?? wait.summary);
   return ExitCode.FAILURE;
 }

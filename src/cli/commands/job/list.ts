@@ -34,13 +34,13 @@ export async function run(ctx: CliContext, options: ListOptions): Promise<number
     return ExitCode.OK;
   }
   io.table<JobRow>(rows, [
-    { header: 'JOB', value: (r) => r.job },
-    { header: 'INSTANCES', value: (r) => String(r.instances), right: true },
+    { header: 'JOB', value: (r) => r.job, shrink: 'start' },
+    { header: 'INST', value: (r) => String(r.instances), right: true },
     { header: 'ACTIVE', value: (r) => String(r.active), right: true },
     { header: 'PENDING', value: (r) => String(r.pending), right: true },
     { header: 'FINISHED', value: (r) => String(r.finished), right: true },
     { header: 'FAILED', value: (r) => String(r.failed), right: true },
-    { header: 'CRON', value: (r) => r.cron ?? '-' },
+    { header: 'CRON', value: (r) => r.cron ?? '-', shrink: true },
   ]);
   return ExitCode.OK;
 }
