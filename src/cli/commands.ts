@@ -27,6 +27,8 @@ export interface OptionSpec {
   env?: string;
   /** The option must be given. */
   required?: boolean;
+  /** May be given several times; the command gets the values as a list. */
+  repeatable?: boolean;
 }
 
 export interface VerbModule {
@@ -35,6 +37,8 @@ export interface VerbModule {
 
 export interface VerbSpec {
   name: string;
+  /** Other names, e.g. Aurora's client's name of the same verb. */
+  aliases?: readonly string[];
   summary: string;
   args?: readonly ArgSpec[];
   options?: readonly OptionSpec[];
@@ -67,6 +71,11 @@ function verbOf<M>(load: () => Promise<M>, pick: (m: M) => VerbModule['run']): (
 }
 
 const WAIT_TIMEOUT: OptionSpec = { flags: '--wait-timeout <seconds>', description: 'give up waiting after this long (exit 1)', parse: 'positiveNumber' };
+/** Aurora's batched kill: kill N instances, wait until they end, then the next N. */
+const KILL_BATCHING: readonly OptionSpec[] = [
+  { flags: '--batch-size <n>', description: 'kill this many instances at a time, each batch waited for (--wait-timeout per batch, default 150 s)', parse: 'positiveInteger' },
+  { flags: '--max-total-failures <n>', description: 'with --batch-size: batches not killed in time to tolerate before giving up (default 0)', parse: 'nonNegativeInteger' },
+];
 
 export const COMMANDS: readonly NounSpec[] = [
   {
@@ -117,16 +126,16 @@ export const COMMANDS: readonly NounSpec[] = [
       },
       {
         name: 'list',
-        summary: 'list the jobs of a cluster, or of one role',
-        args: [{ name: 'cluster-role', description: 'CLUSTER or CLUSTER/ROLE' }],
-        examples: ['aurora-ts job list local', 'aurora-ts job list local/www-data'],
+        summary: 'list the jobs of a cluster, a role, or matching a key pattern',
+        args: [{ name: 'cluster-role', description: "CLUSTER[/ROLE[/ENV[/NAME]]]; ROLE, ENV and NAME may hold Aurora's wildcards * ? [...]" }],
+        examples: ['aurora-ts job list local', 'aurora-ts job list local/www-data', "aurora-ts job list 'local/*/devel/hel*'"],
         load: () => import('./commands/job/list.js'),
       },
       {
         name: 'kill',
         summary: 'kill some instances of a job',
         args: [{ name: 'key', description: 'job key with instances: cluster/role/env/name/instances' }],
-        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT],
+        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT, ...KILL_BATCHING],
         examples: ['aurora-ts job kill local/www-data/devel/hello/1', 'aurora-ts job kill local/www-data/devel/hello/0-1 --wait'],
         load: () => import('./commands/job/kill.js'),
       },
@@ -134,8 +143,8 @@ export const COMMANDS: readonly NounSpec[] = [
         name: 'killall',
         summary: 'kill every instance of a job',
         args: [KEY],
-        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT],
-        examples: ['aurora-ts job killall local/www-data/devel/hello --wait'],
+        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT, ...KILL_BATCHING],
+        examples: ['aurora-ts job killall local/www-data/devel/hello --batch-size 1'],
         load: () => import('./commands/job/killall.js'),
       },
       {
@@ -249,8 +258,16 @@ export const COMMANDS: readonly NounSpec[] = [
         name: 'list',
         summary: 'list updates of a cluster, a role or a job',
         args: [{ name: 'target', description: 'CLUSTER, CLUSTER/ROLE or a job key' }],
-        options: [{ flags: '--active', description: 'only updates in progress' }],
-        examples: ['aurora-ts update list local', 'aurora-ts update list local/www-data/devel/hello --active'],
+        options: [
+          { flags: '--active', description: 'only updates in progress (as --status active)' },
+          {
+            flags: '--status <status>',
+            description: 'only updates in this status or group (active, blocked, failed, inactive, paused, succeeded, all), as Aurora; repeat for several',
+            repeatable: true,
+          },
+          { flags: '--user <name>', description: 'only updates started by this user' },
+        ],
+        examples: ['aurora-ts update list local', 'aurora-ts update list local/www-data/devel/hello --active', 'aurora-ts update list local --status failed --status paused --user UNSECURE'],
         load: verbOf(() => import('./commands/update.js'), (m) => m.list),
       },
       {
@@ -337,6 +354,7 @@ export const COMMANDS: readonly NounSpec[] = [
     verbs: [
       {
         name: 'uptime',
+        aliases: ['get-job-uptime'],
         summary: 'how long the instances of a job have been running, by percentile',
         args: [KEY],
         options: [{ flags: '--percentiles <list>', description: 'comma-separated percentiles', default: '50,75,90,95,99' }],
@@ -345,10 +363,14 @@ export const COMMANDS: readonly NounSpec[] = [
       },
       {
         name: 'up-count',
-        summary: 'how many instances have been up for at least --duration seconds',
+        aliases: ['get-task-up-count'],
+        summary: 'how many instances have been up for at least --duration seconds, or each of --durations',
         args: [KEY],
-        options: [{ flags: '--duration <seconds>', description: 'minimum uptime', parse: 'nonNegativeInteger', default: 0 }],
-        examples: ['aurora-ts sla up-count local/www-data/devel/hello --duration 300'],
+        options: [
+          { flags: '--duration <seconds>', description: 'minimum uptime (default 0)', parse: 'nonNegativeInteger' },
+          { flags: '--durations <list>', description: "several minimum uptimes, Aurora's XdYhZmWs or seconds, e.g. 1m,10m,1h,12h,7d" },
+        ],
+        examples: ['aurora-ts sla up-count local/www-data/devel/hello --duration 300', 'aurora-ts sla up-count local/www-data/devel/hello --durations 1m,1h,1d'],
         load: verbOf(() => import('./commands/sla.js'), (m) => m.upCount),
       },
     ],

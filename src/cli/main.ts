@@ -55,6 +55,7 @@ function toOption(spec: OptionSpec): Option {
   if (spec.default !== undefined) option.default(spec.default);
   if (spec.env) option.env(spec.env);
   if (spec.required) option.makeOptionMandatory();
+  if (spec.repeatable) option.argParser((value: string, previous: unknown) => [...(Array.isArray(previous) ? (previous as string[]) : []), value]);
   return option;
 }
 
@@ -109,6 +110,7 @@ export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, in
     nounCommand.helpCommand(false);
     for (const verb of noun.verbs) {
       const cmd = nounCommand.command(verb.name).description(verb.summary);
+      for (const alias of verb.aliases ?? []) cmd.alias(alias);
       const args = verb.args ?? [];
       const leading = args.findIndex((arg) => arg.leading);
       for (const [i, arg] of args.entries()) {

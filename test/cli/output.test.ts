@@ -37,12 +37,12 @@ async function parse(args: readonly string[]): Promise<{ out: string; verb?: str
 
 const EVERY_COMMAND: string[][] = [[], ...COMMANDS.flatMap((n) => [[n.name], ...n.verbs.map((v) => [n.name, v.name])])];
 
-/** Each verb's examples as argument lists (a `printf ... |` pipe keeps its aurora-ts part). */
+/** Each verb's examples as argument lists, as a shell splits them (a `printf ... |` pipe keeps its aurora-ts part). */
 const EXAMPLES = COMMANDS.flatMap((n) =>
   n.verbs.flatMap((v) =>
     (v.examples ?? []).map((text) => {
       const command = text.slice(text.lastIndexOf('aurora-ts ') + 'aurora-ts '.length);
-      return { noun: n.name, verb: v.name, text, args: command.split(/\s+/) };
+      return { noun: n.name, verb: v.name, text, args: command.split(/\s+/).map((w) => w.replace(/^'(.*)'$/, '$1')) };
     }),
   ),
 );

@@ -143,6 +143,42 @@ export interface ListOptions {
   /** CLUSTER, CLUSTER/ROLE or a job key. */
   target: string;
   active?: boolean;
+  /** Aurora's `--status`: statuses or groups (active, blocked, failed, inactive, paused, succeeded, all); any matches. */
+  status?: string[];
+  /** Only updates this user started. */
+  user?: string;
+}
+
+const ALL_UPDATE_STATUSES = Object.values(JobUpdateStatus).filter((v): v is JobUpdateStatus => typeof v === 'number');
+
+// Aurora's `update list --status` groups (client/cli/update.py), besides every status by name.
+const STATUS_GROUPS: Record<string, readonly JobUpdateStatus[]> = {
+  active: [...ACTIVE_JOB_UPDATE_STATES],
+  all: ALL_UPDATE_STATUSES,
+  blocked: [JobUpdateStatus.ROLL_FORWARD_AWAITING_PULSE, JobUpdateStatus.ROLL_BACK_AWAITING_PULSE],
+  failed: [JobUpdateStatus.ERROR, JobUpdateStatus.FAILED, JobUpdateStatus.ROLLED_BACK],
+  inactive: ALL_UPDATE_STATUSES.filter((s) => !ACTIVE_JOB_UPDATE_STATES.has(s)),
+  paused: [JobUpdateStatus.ROLL_FORWARD_PAUSED, JobUpdateStatus.ROLL_BACK_PAUSED],
+  succeeded: [JobUpdateStatus.ROLLED_FORWARD],
+};
+
+/** The statuses `--status` values (and `--active`) name; undefined for no filter. */
+function statusFilter(options: ListOptions): JobUpdateStatus[] | undefined {
+  const names = [...(options.status ?? []), ...(options.active ? ['active'] : [])];
+  if (names.length === 0) return undefined;
+  const out = new Set<JobUpdateStatus>();
+  for (const name of names) {
+    const group = STATUS_GROUPS[name.toLowerCase()];
+    const single = JobUpdateStatus[name.toUpperCase() as keyof typeof JobUpdateStatus] as JobUpdateStatus | undefined;
+    if (group) group.forEach((s) => out.add(s));
+    else if (typeof single === 'number') out.add(single);
+    else {
+      throw new UsageError(
+        `--status ${JSON.stringify(name)}: expected one of ${Object.keys(STATUS_GROUPS).join(', ')} or a status (${ALL_UPDATE_STATUSES.map((s) => JobUpdateStatus[s]).join(', ')})`,
+      );
+    }
+  }
+  return [...out];
 }
 
 export async function list(ctx: CliContext, options: ListOptions): Promise<number> {
@@ -159,7 +195,9 @@ export async function list(ctx: CliContext, options: ListOptions): Promise<numbe
     cluster = parsed.cluster;
     if (parsed.role !== undefined) query.role = parsed.role;
   }
-  if (options.active) query.updateStatuses = [...ACTIVE_JOB_UPDATE_STATES];
+  const statuses = statusFilter(options);
+  if (statuses !== undefined) query.updateStatuses = statuses;
+  if (options.user !== undefined) query.user = options.user;
   const client = await ctx.client(cluster);
   const result = await client.getJobUpdateSummaries(query);
   const rows = (result.updateSummaries ?? []).map((s) => summaryRow(cluster, s));
