@@ -14,7 +14,7 @@ import type { ExecutorCatalog } from '../executors/index.js';
 import type { ScheduledTask, TaskConfig } from '../gen/types.js';
 import { encodeStruct } from '../protocol/index.js';
 import type { CommandSpec, FetchUri, LaunchSpec } from './runner/index.js';
-import { thermosCommand } from './thermos/index.js';
+import { STATUS_MESSAGE_FILE, thermosCommand } from './thermos/index.js';
 
 export const THERMOS = 'AuroraExecutor';
 const TASK_FILE = '.aurora/assigned_task.thrift';
@@ -44,7 +44,9 @@ export function buildLaunchSpec(task: ScheduledTask, context: LaunchSpecContext)
   let taskPrefix = '';
   let killGraceMs = context.killGraceMs;
   let executorEnv: Record<string, string> = {};
+  let statusMessageFile: string | undefined;
   if (executorName === THERMOS) {
+    statusMessageFile = STATUS_MESSAGE_FILE;
     command = thermosCommand(join(sandboxDir, DATA_FILE), {
       bindings: {
         ports: assigned.assignedPorts ?? {},
@@ -82,6 +84,7 @@ export function buildLaunchSpec(task: ScheduledTask, context: LaunchSpecContext)
     uris,
     killGraceMs,
     cacheDir: context.cacheDir,
+    ...(statusMessageFile !== undefined ? { statusMessageFile } : {}),
     files: {
       [TASK_FILE]: encodeStruct('binary', 'AssignedTask', assigned),
       [TASK_JSON_FILE]: `${JSON.stringify(assigned, jsonReplacer, 2)}\n`,

@@ -33,6 +33,11 @@ describe('task logs for Thermos processes', () => {
     ], { order: [['prepare', 'compute']] });
     const created = await runCli(['job', 'create', file, '--wait-until', 'FINISHED'], { env: local.env });
     expect(created.code).toBe(1);
+    // The task's message names the failed process and its real exit status (was "Command exited with status 1").
+    const failure = "Task 'twostep' failed: process 'compute' exited with status 3 (1 of max_failures 1)";
+    expect(created.stderr.trimEnd().split('\n').pop()).toBe(`aurora-ts: local/www-data/prod/twostep did not reach FINISHED: instance 0 FAILED: ${failure}`);
+    const tasks = json<{ tasks: { message: string }[] }>(await runCli(['--json', 'task', 'list', 'local/www-data/prod/twostep'], { env: local.env })).tasks;
+    expect(tasks.map((t) => t.message)).toEqual([failure]);
     const key = 'local/www-data/prod/twostep/0';
     expect(await runCli(['task', 'logs', key, '--process', 'prepare'], { env: local.env })).toMatchObject({ code: 0, stdout: 'prepared\n' });
     expect(await runCli(['task', 'logs', key, '--process', 'prepare', '--file', 'stderr'], { env: local.env })).toMatchObject({ code: 0, stdout: 'warming up\n' });
