@@ -28,6 +28,8 @@ export interface OptionSpec {
   env?: string;
   /** The option must be given. */
   required?: boolean;
+  /** May be given several times; the command gets the values as a list. */
+  repeatable?: boolean;
 }
 
 export interface VerbModule {
@@ -36,6 +38,8 @@ export interface VerbModule {
 
 export interface VerbSpec {
   name: string;
+  /** Other names, e.g. Aurora's client's name of the same verb. */
+  aliases?: readonly string[];
   summary: string;
   args?: readonly ArgSpec[];
   options?: readonly OptionSpec[];
@@ -68,6 +72,11 @@ function verbOf<M>(load: () => Promise<M>, pick: (m: M) => VerbModule['run']): (
 }
 
 const WAIT_TIMEOUT: OptionSpec = { flags: '--wait-timeout <seconds>', description: 'give up waiting after this long (exit 1)', parse: 'positiveNumber' };
+/** Aurora's batched kill: kill N instances, wait until they end, then the next N. */
+const KILL_BATCHING: readonly OptionSpec[] = [
+  { flags: '--batch-size <n>', description: 'kill this many instances at a time, each batch waited for (--wait-timeout per batch, default 150 s)', parse: 'positiveInteger' },
+  { flags: '--max-total-failures <n>', description: 'with --batch-size: batches not killed in time to tolerate before giving up (default 0)', parse: 'nonNegativeInteger' },
+];
 
 export const COMMANDS: readonly NounSpec[] = [
   {
@@ -84,10 +93,10 @@ export const COMMANDS: readonly NounSpec[] = [
           WAIT_TIMEOUT,
         ],
         examples: [
-          'aurora-ts job create examples/hello.json',
-          'aurora-ts job create job.json --wait-until RUNNING',
-          'aurora-ts job create local/www-data/prod/hello job.json',
-          'aurora-ts --json job create job.json',
+          'aurora-ts job create examples/hello-service.json --wait-until RUNNING',
+          'aurora-ts job create examples/thermos-batch.json --wait-until FINISHED',
+          'aurora-ts job create local/www-data/devel/hello examples/hello-service.json',
+          'aurora-ts --json job create examples/hello-service.json',
         ],
         load: () => import('./commands/job/create.js'),
       },
@@ -102,7 +111,8 @@ export const COMMANDS: readonly NounSpec[] = [
         ],
         examples: [
           'aurora-ts job wizard',
-          'aurora-ts job wizard --output web.json --custom-executor-config examples/executors.json',
+          'aurora-ts job wizard --output web.json',
+          'aurora-ts job wizard --custom-executor-config examples/executors.json',
           'aurora-ts job wizard --from examples/hello-service.json',
         ],
         load: () => import('./commands/job/wizard.js'),
@@ -112,37 +122,37 @@ export const COMMANDS: readonly NounSpec[] = [
         summary: 'show the tasks of a job',
         args: [KEY_INSTANCES],
         options: [{ flags: '--all', description: 'include finished, failed and killed tasks' }],
-        examples: ['aurora-ts job status local/www-data/prod/hello', 'aurora-ts --json job status local/www-data/prod/hello/0-2'],
+        examples: ['aurora-ts job status local/www-data/devel/hello', 'aurora-ts --json job status local/www-data/devel/hello/0-1'],
         load: () => import('./commands/job/status.js'),
       },
       {
         name: 'list',
-        summary: 'list the jobs of a cluster, or of one role',
-        args: [{ name: 'cluster-role', description: 'CLUSTER or CLUSTER/ROLE' }],
-        examples: ['aurora-ts job list local', 'aurora-ts job list local/www-data'],
+        summary: 'list the jobs of a cluster, a role, or matching a key pattern',
+        args: [{ name: 'cluster-role', description: "CLUSTER[/ROLE[/ENV[/NAME]]]; ROLE, ENV and NAME may hold Aurora's wildcards * ? [...]" }],
+        examples: ['aurora-ts job list local', 'aurora-ts job list local/www-data', "aurora-ts job list 'local/*/devel/hel*'"],
         load: () => import('./commands/job/list.js'),
       },
       {
         name: 'kill',
         summary: 'kill some instances of a job',
         args: [{ name: 'key', description: 'job key with instances: cluster/role/env/name/instances' }],
-        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT],
-        examples: ['aurora-ts job kill local/www-data/prod/hello/1', 'aurora-ts job kill local/www-data/prod/hello/0-2 --wait'],
+        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT, ...KILL_BATCHING],
+        examples: ['aurora-ts job kill local/www-data/devel/hello/1', 'aurora-ts job kill local/www-data/devel/hello/0-1 --wait'],
         load: () => import('./commands/job/kill.js'),
       },
       {
         name: 'killall',
         summary: 'kill every instance of a job',
         args: [KEY],
-        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT],
-        examples: ['aurora-ts job killall local/www-data/prod/hello --wait'],
+        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT, ...KILL_BATCHING],
+        examples: ['aurora-ts job killall local/www-data/devel/hello --batch-size 1'],
         load: () => import('./commands/job/killall.js'),
       },
       {
         name: 'restart',
         summary: 'restart instances of a job (all active ones without /instances)',
         args: [KEY_INSTANCES],
-        examples: ['aurora-ts job restart local/www-data/prod/hello', 'aurora-ts job restart local/www-data/prod/hello/0,2'],
+        examples: ['aurora-ts job restart local/www-data/devel/hello', 'aurora-ts job restart local/www-data/devel/hello/0,1'],
         load: () => import('./commands/job/restart.js'),
       },
       {
@@ -152,7 +162,7 @@ export const COMMANDS: readonly NounSpec[] = [
           { name: 'key', description: 'cluster/role/env/name/INSTANCE: the instance to copy' },
           { name: 'count', description: 'how many instances to add' },
         ],
-        examples: ['aurora-ts job add local/www-data/prod/hello/0 2'],
+        examples: ['aurora-ts job add local/www-data/devel/hello/0 2'],
         load: () => import('./commands/job/add.js'),
       },
       {
@@ -160,15 +170,15 @@ export const COMMANDS: readonly NounSpec[] = [
         summary: 'show the JobConfiguration a job file would send',
         args: [FILE_KEY, JOB_FILE],
         options: [CLUSTER],
-        examples: ['aurora-ts job inspect job.json', 'aurora-ts --json job inspect job.json'],
+        examples: ['aurora-ts job inspect examples/hello-service.json', 'aurora-ts --json job inspect examples/hello-service.json'],
         load: () => import('./commands/job/inspect.js'),
       },
       {
         name: 'diff',
         summary: 'compare a job file with the running job (KEY/INSTANCES: only those instances)',
         args: [FILE_KEY_INSTANCES, JOB_FILE],
-        options: [CLUSTER],
-        examples: ['aurora-ts job diff job.json', 'aurora-ts job diff local/www-data/prod/hello/0-1 job.json'],
+        options: [CLUSTER, { flags: '--exit-code', description: 'exit 1 when there are differences, 0 when none (as git diff)' }],
+        examples: ['aurora-ts job diff examples/hello-service-v2.json', 'aurora-ts job diff local/www-data/devel/hello/0 examples/hello-service-v2.json'],
         load: () => import('./commands/job/diff.js'),
       },
     ],
@@ -181,25 +191,32 @@ export const COMMANDS: readonly NounSpec[] = [
         name: 'list',
         summary: 'list every task of a job, with its latest event',
         args: [KEY_INSTANCES],
-        examples: ['aurora-ts task list local/www-data/prod/hello'],
+        examples: ['aurora-ts task list local/www-data/devel/hello'],
         load: () => import('./commands/task/list.js'),
       },
       {
         name: 'pending',
         summary: 'why the pending tasks of a job are not scheduled',
         args: [KEY],
-        examples: ['aurora-ts task pending local/www-data/prod/hello'],
+        examples: ['aurora-ts task pending local/www-data/devel/hello'],
         load: () => import('./commands/task/pending.js'),
       },
       {
         name: 'logs',
-        summary: "print a task's stdout (or stderr) from its sandbox (local scheduler)",
+        summary: "print a task's output, or a Thermos process's, from its sandbox (local scheduler)",
         args: [{ name: 'key', description: 'cluster/role/env/name/INSTANCE' }],
         options: [
-          { flags: '--stderr', description: 'print stderr instead of stdout' },
-          { flags: '-f, --follow', description: 'keep printing new output until the task ends' },
+          { flags: '--process <name>', description: "a Thermos process: its own logs (.logs/NAME/RUN/), of its latest run" },
+          { flags: '--file <file>', description: 'stdout (default), stderr, or without --process a path in the sandbox' },
+          { flags: '--stderr', description: 'same as --file stderr' },
+          { flags: '-f, --follow', description: "keep printing new output until the task ends (and a process's next runs)" },
         ],
-        examples: ['aurora-ts task logs local/www-data/prod/hello/0', 'aurora-ts task logs local/www-data/prod/hello/0 --stderr --follow'],
+        examples: [
+          'aurora-ts task logs local/www-data/devel/hello/0',
+          'aurora-ts task logs local/www-data/devel/hello/0 --stderr --follow',
+          'aurora-ts task logs local/www-data/devel/thermos-batch/0 --process compute',
+          'aurora-ts task logs local/www-data/devel/thermos-batch/0 --file result.txt',
+        ],
         load: () => import('./commands/task/logs.js'),
       },
     ],
@@ -219,7 +236,7 @@ export const COMMANDS: readonly NounSpec[] = [
           { flags: '--wait', description: 'wait until the update ends (exit 1 unless ROLLED_FORWARD)' },
           WAIT_TIMEOUT,
         ],
-        examples: ['aurora-ts update start job.json --wait', 'aurora-ts update start local/www-data/prod/hello/0-2 job.json'],
+        examples: ['aurora-ts update start examples/hello-service-v2.json --wait', 'aurora-ts update start local/www-data/devel/hello/0 examples/hello-service-v2.json'],
         load: verbOf(() => import('./commands/update.js'), (m) => m.start),
       },
       ...(
@@ -234,7 +251,7 @@ export const COMMANDS: readonly NounSpec[] = [
         summary,
         args: [KEY],
         options: [UPDATE_ID, MESSAGE],
-        examples: [`aurora-ts update ${name} local/www-data/prod/hello`],
+        examples: [`aurora-ts update ${name} local/www-data/devel/hello`],
         load: verbOf(() => import('./commands/update.js'), pick),
       })),
       {
@@ -242,15 +259,23 @@ export const COMMANDS: readonly NounSpec[] = [
         summary: 'pulse an update that waits for pulses',
         args: [KEY],
         options: [UPDATE_ID],
-        examples: ['aurora-ts update pulse local/www-data/prod/hello'],
+        examples: ['aurora-ts update pulse local/www-data/devel/hello'],
         load: verbOf(() => import('./commands/update.js'), (m) => m.pulse),
       },
       {
         name: 'list',
         summary: 'list updates of a cluster, a role or a job',
         args: [{ name: 'target', description: 'CLUSTER, CLUSTER/ROLE or a job key' }],
-        options: [{ flags: '--active', description: 'only updates in progress' }],
-        examples: ['aurora-ts update list local', 'aurora-ts update list local/www-data/prod/hello --active'],
+        options: [
+          { flags: '--active', description: 'only updates in progress (as --status active)' },
+          {
+            flags: '--status <status>',
+            description: 'only updates in this status or group (active, blocked, failed, inactive, paused, succeeded, all), as Aurora; repeat for several',
+            repeatable: true,
+          },
+          { flags: '--user <name>', description: 'only updates started by this user' },
+        ],
+        examples: ['aurora-ts update list local', 'aurora-ts update list local/www-data/devel/hello --active', 'aurora-ts update list local --status failed --status paused --user UNSECURE'],
         load: verbOf(() => import('./commands/update.js'), (m) => m.list),
       },
       {
@@ -258,7 +283,7 @@ export const COMMANDS: readonly NounSpec[] = [
         summary: "show an update's events (default: the active, else the latest)",
         args: [KEY, UPDATE_ID_ARG],
         options: [UPDATE_ID],
-        examples: ['aurora-ts update info local/www-data/prod/hello'],
+        examples: ['aurora-ts update info local/www-data/devel/hello'],
         load: verbOf(() => import('./commands/update.js'), (m) => m.info),
       },
       {
@@ -266,7 +291,7 @@ export const COMMANDS: readonly NounSpec[] = [
         summary: 'wait until an update ends (exit 1 unless ROLLED_FORWARD)',
         args: [KEY, UPDATE_ID_ARG],
         options: [UPDATE_ID, WAIT_TIMEOUT],
-        examples: ['aurora-ts update wait local/www-data/prod/hello'],
+        examples: ['aurora-ts update wait local/www-data/devel/hello'],
         load: verbOf(() => import('./commands/update.js'), (m) => m.wait),
       },
     ],
@@ -280,28 +305,28 @@ export const COMMANDS: readonly NounSpec[] = [
         summary: 'schedule (or replace) a cron job from a job file with cron.schedule',
         args: [FILE_KEY, JOB_FILE],
         options: [CLUSTER],
-        examples: ['aurora-ts cron schedule nightly.json'],
+        examples: ['aurora-ts cron schedule examples/cron-job.json'],
         load: verbOf(() => import('./commands/cron.js'), (m) => m.schedule),
       },
       {
         name: 'deschedule',
         summary: 'remove a cron job',
         args: [KEY],
-        examples: ['aurora-ts cron deschedule local/www-data/prod/nightly'],
+        examples: ['aurora-ts cron deschedule local/www-data/devel/every-five-minutes'],
         load: verbOf(() => import('./commands/cron.js'), (m) => m.deschedule),
       },
       {
         name: 'start',
         summary: 'run a cron job now',
         args: [KEY],
-        examples: ['aurora-ts cron start local/www-data/prod/nightly'],
+        examples: ['aurora-ts cron start local/www-data/devel/every-five-minutes'],
         load: verbOf(() => import('./commands/cron.js'), (m) => m.start),
       },
       {
         name: 'show',
         summary: "show a cron job's schedule and next run",
         args: [KEY],
-        examples: ['aurora-ts cron show local/www-data/prod/nightly'],
+        examples: ['aurora-ts cron show local/www-data/devel/every-five-minutes'],
         load: verbOf(() => import('./commands/cron.js'), (m) => m.show),
       },
     ],
@@ -337,18 +362,23 @@ export const COMMANDS: readonly NounSpec[] = [
     verbs: [
       {
         name: 'uptime',
+        aliases: ['get-job-uptime'],
         summary: 'how long the instances of a job have been running, by percentile',
         args: [KEY],
         options: [{ flags: '--percentiles <list>', description: 'comma-separated percentiles', default: '50,75,90,95,99' }],
-        examples: ['aurora-ts sla uptime local/www-data/prod/hello'],
+        examples: ['aurora-ts sla uptime local/www-data/devel/hello'],
         load: verbOf(() => import('./commands/sla.js'), (m) => m.uptime),
       },
       {
         name: 'up-count',
-        summary: 'how many instances have been up for at least --duration seconds',
+        aliases: ['get-task-up-count'],
+        summary: 'how many instances have been up for at least --duration seconds, or each of --durations',
         args: [KEY],
-        options: [{ flags: '--duration <seconds>', description: 'minimum uptime', parse: 'nonNegativeInteger', default: 0 }],
-        examples: ['aurora-ts sla up-count local/www-data/prod/hello --duration 300'],
+        options: [
+          { flags: '--duration <seconds>', description: 'minimum uptime (default 0)', parse: 'nonNegativeInteger' },
+          { flags: '--durations <list>', description: "several minimum uptimes, Aurora's XdYhZmWs or seconds, e.g. 1m,10m,1h,12h,7d" },
+        ],
+        examples: ['aurora-ts sla up-count local/www-data/devel/hello --duration 300', 'aurora-ts sla up-count local/www-data/devel/hello --durations 1m,1h,1d'],
         load: verbOf(() => import('./commands/sla.js'), (m) => m.upCount),
       },
     ],
@@ -416,7 +446,7 @@ export const COMMANDS: readonly NounSpec[] = [
         name: 'force-state',
         summary: "force a task's state (dangerous)",
         args: [CLUSTER_ARG, { name: 'task-id', description: 'task id' }, { name: 'state', description: 'task state, e.g. FAILED' }],
-        examples: ['aurora-ts admin force-state local www-data-prod-hello-0-1234 FAILED'],
+        examples: ['aurora-ts admin force-state local www-data-devel-hello-0-8c1d4c8e-5b8f-4a4e-9c1e-2f6a1b7d9e3a FAILED'],
         load: verbOf(() => import('./commands/admin.js'), (m) => m.forceState),
       },
     ],
@@ -448,9 +478,9 @@ export const COMMANDS: readonly NounSpec[] = [
           'aurora-ts scheduler start --custom-executor-config examples/executors.json',
           'aurora-ts scheduler start --detach --port 0',
           'aurora-ts scheduler start --state-dir ~/.aurora-ts/state',
-          'aurora-ts scheduler start --zk 127.0.0.1:2181 --zk-path /aurora/scheduler --port 0',
-          'aurora-ts scheduler start --basic-auth-file users.ini --task-user nobody',
-          'aurora-ts scheduler start --agents examples/agents.json --min-required-instances-for-sla-check 1',
+          'aurora-ts scheduler start --zk 127.0.0.1:2181 --port 0',
+          'aurora-ts scheduler start --basic-auth-file examples/users.ini --task-user nobody',
+          'aurora-ts scheduler start --agents examples/agents.json',
         ],
         load: () => import('./commands/scheduler/start.js'),
       },

@@ -20,6 +20,8 @@ export interface GlobalOptions {
   schedulerUrl?: string;
   protocol?: Protocol;
   json?: boolean;
+  /** `--wide`: tables show everything. */
+  wide?: boolean;
   verbose?: boolean;
   /** Per-call timeout in seconds. */
   timeout?: number;
@@ -53,7 +55,7 @@ export class CliContext {
   constructor(options: ContextOptions = {}) {
     this.env = options.env ?? process.env;
     this.globals = options.globals ?? {};
-    this.io = options.io ?? new IO({ env: this.env, json: this.globals.json, verbose: this.globals.verbose });
+    this.io = options.io ?? new IO({ env: this.env, json: this.globals.json, verbose: this.globals.verbose, wide: this.globals.wide });
     this.resolveCluster = options.resolveCluster ?? (async (cluster, env) => (await import('./discovery.js')).findCluster(cluster, env));
   }
 

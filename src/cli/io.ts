@@ -17,6 +17,8 @@ export interface IOOptions {
   env?: NodeJS.ProcessEnv;
   json?: boolean;
   verbose?: boolean;
+  /** Tables show full ids, timestamps and untruncated cells, however wide (`--wide`). */
+  wide?: boolean;
 }
 
 /** A long wait's progress: a spinner on a TTY, one plain line per change otherwise. */
@@ -47,15 +49,28 @@ export function visibleWidth(text: string): number {
 export interface Column<Row> {
   header: string;
   value: (row: Row) => string;
+  /** The cell with `--wide` (full ids, timestamps), when it differs from `value`. */
+  wide?: (row: Row) => string;
+  /** Shown only with `--wide`. */
+  wideOnly?: boolean;
+  /**
+   * Cut (with `…`) so that the table fits the width: free text such as messages, hosts and ports at
+   * the end; `'start'` at the start, for job keys, whose end (the name) tells rows apart.
+   */
+  shrink?: boolean | 'start';
   /** Right-align (numbers). */
   right?: boolean;
 }
+
+/** Tables fit this width unless `--wide`: a terminal's default, and what a pasted table keeps. */
+export const TABLE_WIDTH = 80;
 
 export class IO {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
   readonly json: boolean;
   readonly verbose: boolean;
+  readonly wide: boolean;
   /** stdout is a terminal: human output may be decorated. */
   readonly isTTY: boolean;
   /** Colour on stdout. */
@@ -70,6 +85,7 @@ export class IO {
     const env = options.env ?? process.env;
     this.json = options.json ?? false;
     this.verbose = options.verbose ?? false;
+    this.wide = options.wide ?? false;
     this.isTTY = this.stdout.isTTY === true;
     const colorAllowed = (env['NO_COLOR'] ?? '') === '' && env['TERM'] !== 'dumb';
     this.color = colorAllowed && this.isTTY;
@@ -119,9 +135,9 @@ export class IO {
     if (this.verbose) this.stderr.write(`${this.errStyle('dim', text)}\n`);
   }
 
-  /** Prints rows as aligned columns, header first. */
+  /** Prints rows as aligned columns, header first, within {@link TABLE_WIDTH} unless `--wide`. */
   table<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): void {
-    this.out(formatTable(rows, columns, (h) => this.style('bold', h)));
+    this.out(formatTable(rows, columns, { header: (h) => this.style('bold', h), wide: this.wide }));
   }
 
   /**
@@ -192,13 +208,52 @@ function paint(style: Style, text: string): string {
   return `\u001b[${open}m${text}\u001b[${close}m`;
 }
 
-export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], header: (h: string) => string = (h) => h): string {
-  const cells = rows.map((row) => columns.map((c) => c.value(row)));
+export interface TableOptions {
+  header?: (h: string) => string;
+  /** Full values, wide-only columns, no width limit. */
+  wide?: boolean;
+  /** The width to fit (default {@link TABLE_WIDTH}); ignored with `wide`. */
+  width?: number;
+}
+
+export function formatTable<Row>(rows: readonly Row[], allColumns: readonly Column<Row>[], options: TableOptions = {}): string {
+  const wide = options.wide ?? false;
+  const columns = allColumns.filter((c) => wide || !c.wideOnly);
+  const cells = rows.map((row) => columns.map((c) => (wide && c.wide ? c.wide(row) : c.value(row))));
   const widths = columns.map((c, i) => Math.max(visibleWidth(c.header), ...cells.map((r) => visibleWidth(r[i]!))));
+  if (!wide) fitWidths(columns, widths, options.width ?? TABLE_WIDTH);
   const pad = (text: string, i: number) => {
-    const fill = ' '.repeat(widths[i]! - visibleWidth(text));
-    return columns[i]!.right ? fill + text : text + fill;
+    const cut = cutTo(text, widths[i]!, columns[i]!.shrink === 'start');
+    const fill = ' '.repeat(widths[i]! - visibleWidth(cut));
+    return columns[i]!.right ? fill + cut : cut + fill;
   };
   const line = (parts: string[]) => parts.map(pad).join('  ').trimEnd();
+  const header = options.header ?? ((h: string) => h);
   return [header(line(columns.map((c) => c.header))), ...cells.map(line)].join('\n');
+}
+
+/**
+ * Narrows the shrinkable columns, widest first, until a line fits `limit` (never below 8 or their
+ * header): free text first, job keys (`shrink: 'start'`) only when that is not enough.
+ */
+function fitWidths<Row>(columns: readonly Column<Row>[], widths: number[], limit: number): void {
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  for (const kind of [true, 'start'] as const) {
+    while (total() > limit) {
+      let widest = -1;
+      for (const [i, c] of columns.entries()) {
+        if (c.shrink === kind && widths[i]! > Math.max(visibleWidth(c.header), 8) && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+      }
+      if (widest < 0) break;
+      widths[widest] = Math.max(visibleWidth(columns[widest]!.header), 8, widths[widest]! - (total() - limit));
+    }
+  }
+}
+
+/** `text` cut to `width` visible characters with `…` where it was cut; styled text loses its styles when cut. */
+function cutTo(text: string, width: number, atStart = false): string {
+  if (visibleWidth(text) <= width) return text;
+  const chars = [...text.replace(ANSI_PATTERN, '')];
+  const keep = Math.max(0, width - 1);
+  return atStart ? `…${chars.slice(chars.length - keep).join('')}` : `${chars.slice(0, keep).join('')}…`;
 }

@@ -107,3 +107,56 @@ export function parseClusterRole(text: string): { cluster: string; role?: string
   if (role !== undefined) checkPart('role', role, text, 'cluster');
   return role === undefined ? { cluster } : { cluster, role };
 }
+
+/** A `job list` key: the cluster, and role/env/name patterns with Aurora's fnmatch wildcards (`*` when left out). */
+export interface JobKeyPattern {
+  cluster: string;
+  role: string;
+  environment: string;
+  name: string;
+}
+
+const WILDCARD = /[*?[]/;
+
+/** `CLUSTER[/ROLE[/ENV[/NAME]]]`, where ROLE, ENV and NAME may hold `*`, `?` and `[...]` as Aurora's `job list` takes them. */
+export function parseJobKeyPattern(text: string): JobKeyPattern {
+  const parts = text.split('/');
+  if (parts.length > 4 || parts.some((p) => p === '')) {
+    throw new UsageError(`${JSON.stringify(text)}: expected CLUSTER[/ROLE[/ENV[/NAME]]], e.g. local, local/www-data or local/*/prod/web*`);
+  }
+  const [cluster, role = '*', environment = '*', name = '*'] = parts as [string, string?, string?, string?];
+  if (WILDCARD.test(cluster)) throw new UsageError(`${JSON.stringify(text)}: the cluster cannot be a pattern`, 'name one cluster');
+  checkPart('cluster', cluster, text, 'cluster');
+  for (const [field, value] of [['role', role], ['environment', environment], ['name', name]] as const) {
+    // A pattern is checked as the identifier it would match, its wildcard characters aside.
+    const literal = value.replace(/\[[^\]]*\]|[*?]/g, '');
+    if (literal !== '' && !/^[\w.-]+$/.test(literal)) throw new UsageError(`${JSON.stringify(text)}: ${field} ${JSON.stringify(value)} may hold letters, digits, _ . - and the wildcards * ? [...]`);
+  }
+  return { cluster, role, environment, name };
+}
+
+/** Whether `pattern` is a wildcard pattern (else it names one value). */
+export function isPattern(pattern: string): boolean {
+  return WILDCARD.test(pattern);
+}
+
+/** Python's fnmatch (as Aurora's client matches job keys): `*` any run, `?` one character, `[seq]` / `[!seq]` one of / none of. */
+export function matchesPattern(value: string, pattern: string): boolean {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') source += '.*';
+    else if (c === '?') source += '.';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) source += '\\[';
+      else {
+        let set = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
+        if (set.startsWith('!')) set = `^${set.slice(1)}`;
+        source += `[${set}]`;
+        i = end;
+      }
+    } else source += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 's').test(value);
+}

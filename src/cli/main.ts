@@ -64,6 +64,7 @@ function toOption(spec: OptionSpec): Option {
   if (spec.default !== undefined) option.default(spec.default);
   if (spec.env) option.env(spec.env);
   if (spec.required) option.makeOptionMandatory();
+  if (spec.repeatable) option.argParser((value: string, previous: unknown) => [...(Array.isArray(previous) ? (previous as string[]) : []), value]);
   return option;
 }
 
@@ -79,10 +80,15 @@ function oneLine(text: string): string {
 /** The Environment section of `aurora-ts --help`. */
 export const ENVIRONMENT_HELP = `Environment:
   AURORA_SCHEDULER_URL  same as --scheduler-url
-  AURORA_USERNAME       Basic auth user for write calls (with AURORA_PASSWORD); without
-  AURORA_PASSWORD       them, credentials come from ~/.netrc (or $NETRC) for the scheduler's host
-  AURORA_CONFIG_ROOT    directory of the system clusters.json (default /etc/aurora)
+  AURORA_USERNAME       Basic auth user for write calls (with AURORA_PASSWORD);
+  AURORA_PASSWORD       without them, credentials come from ~/.netrc (or $NETRC)
+                        for the scheduler's host
+  AURORA_CONFIG_ROOT    directory of the system clusters.json (default
+                        /etc/aurora)
   NO_COLOR              disable colours`;
+
+/** Help fits this width (or a narrower terminal): the test renders every command's help and checks. */
+export const HELP_WIDTH = 80;
 
 export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, input: Record<string, unknown>, globals: GlobalOptions) => Promise<number>): Command {
   const program = new Command('aurora-ts');
@@ -92,12 +98,14 @@ export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, in
     .addOption(new Option('--scheduler-url <url>', 'talk to this scheduler (clusters in job keys are then not looked up)').env('AURORA_SCHEDULER_URL'))
     .addOption(new Option('--protocol <protocol>', 'Thrift wire protocol').choices(['json', 'binary']).default('binary'))
     .option('--json', 'print machine-readable JSON (data only) instead of human output')
+    .option('--wide', 'tables: full ids and times, nothing cut (default: fit 80 columns)')
     .option('--verbose', 'show requests and error details')
     .addOption(new Option('--timeout <seconds>', 'per-call timeout').argParser(positiveNumber))
     .helpOption('-h, --help', 'show help')
     .helpCommand('help [command]', 'show help for a command')
     .showSuggestionAfterError(true)
-    .configureHelp({ showGlobalOptions: true })
+    // Wrap at 80 even when long flag names leave descriptions less than commander's default 40 columns.
+    .configureHelp({ showGlobalOptions: true, helpWidth: Math.min(HELP_WIDTH, process.stdout.columns || HELP_WIDTH), minWidthToWrap: 24 })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -111,6 +119,7 @@ export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, in
     nounCommand.helpCommand(false);
     for (const verb of noun.verbs) {
       const cmd = nounCommand.command(verb.name).description(verb.summary);
+      for (const alias of verb.aliases ?? []) cmd.alias(alias);
       const args = verb.args ?? [];
       const leading = args.findIndex((arg) => arg.leading);
       for (const [i, arg] of args.entries()) {
@@ -121,7 +130,7 @@ export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, in
       if (leading >= 0) cmd.usage(`[options] ${args.map((arg) => (arg.optional ? `[${arg.name}]` : `<${arg.name}>`)).join(' ')}`);
       for (const option of verb.options ?? []) cmd.addOption(toOption(option));
       if (verb.examples && verb.examples.length > 0) {
-        cmd.addHelpText('after', `\nExamples:\n${verb.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+        cmd.addHelpText('after', `\nExamples:\n${verb.examples.map((e) => exampleLines(e)).join('\n')}\n`);
       }
       cmd.action(async (...values: unknown[]) => {
         const command = values[values.length - 1] as Command;
@@ -142,6 +151,7 @@ export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, in
           schedulerUrl: globals.schedulerUrl,
           protocol: globals.protocol,
           json: globals.json === true,
+          wide: globals.wide === true,
           verbose: globals.verbose === true,
           timeout: globals.timeout,
         });
@@ -149,6 +159,20 @@ export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, in
     }
   }
   return program;
+}
+
+/** `  $ aurora-ts ...`, continued on the next line with ` \\` (as a shell reads it) where it would pass {@link HELP_WIDTH}. */
+export function exampleLines(example: string): string {
+  const lines: string[] = [];
+  let line = '  $';
+  for (const word of example.split(' ')) {
+    if (line.length + 1 + word.length + 2 > HELP_WIDTH && line.trim() !== '$') {
+      lines.push(`${line} \\`);
+      line = '     ';
+    }
+    line += ` ${word}`;
+  }
+  return [...lines, line].join('\n');
 }
 
 function camel(name: string): string {
@@ -169,7 +193,7 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
   };
 
   const program = buildProgram(io, async (verb, _noun, input, globals) => {
-    io = new IO({ env, json: globals.json, verbose: globals.verbose });
+    io = new IO({ env, json: globals.json, verbose: globals.verbose, wide: globals.wide });
     ctx = new CliContext({ io, globals, env });
     if (options.handleSignals) {
       process.once('SIGINT', onSignal);

@@ -92,6 +92,23 @@ export function formatPorts(ports: Record<string, number>): string {
   return entries.length === 0 ? '-' : entries.map(([name, port]) => `${name}=${port}`).join(',');
 }
 
+const UUID_END = /([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A task id for an 80-column table: Aurora's and the local scheduler's ids end in a UUID after the
+ * job key and instance, which the table already shows; its first 8 hex digits tell tasks apart.
+ */
+export function shortTaskId(id: string): string {
+  const uuid = UUID_END.exec(id);
+  if (uuid) return uuid[1]!;
+  return id.length <= 16 ? id : `…${id.slice(-15)}`;
+}
+
+/** An update id (a UUID) for an 80-column table: its first 8 characters, which `--id` accepts as a prefix. */
+export function shortUpdateId(id: string): string {
+  return /^[0-9a-f]{8}-/i.test(id) ? id.slice(0, 8) : id;
+}
+
 export function formatAge(sinceMs: number | null, now = Date.now()): string {
   if (sinceMs === null) return '-';
   const s = Math.max(0, Math.floor((now - sinceMs) / 1000));
@@ -124,6 +141,19 @@ export interface WaitResult {
   ok: boolean;
   counts: Record<string, number>;
   summary: string;
+  /** When not ok: what failed, for the closing `aurora-ts:` line, e.g. `instance 0 FAILED: Command exited with status 3`. */
+  failure?: string;
+}
+
+/** `job X did not reach RUNNING: instance 1 FAILED: ...` from the instances that cannot reach `target`. */
+function describeFailure(label: string, target: WaitTarget, tasks: readonly ScheduledTask[]): string {
+  const bad = tasks.filter((t) => TERMINAL_STATES.has(t.status!) && t.status !== ScheduleStatus.FINISHED);
+  const first = bad[0] ?? tasks.find((t) => t.status !== ScheduleStatus.FINISHED);
+  const head = `${label} did not reach ${target}`;
+  if (!first) return head;
+  const message = first.taskEvents?.[first.taskEvents.length - 1]?.message?.split('\n')[0];
+  const others = bad.length > 1 ? ` (and ${bad.length - 1} more)` : '';
+  return `${head}: instance ${first.assignedTask?.instanceId ?? 0} ${statusName(first.status)}${message ? `: ${message}` : ''}${others}`;
 }
 
 function countStates(tasks: Iterable<ScheduledTask>): Record<string, number> {
@@ -194,7 +224,8 @@ export async function waitForInstances(ctx: CliContext, client: AuroraClient, ke
       const detail = describeCounts(counts);
       const text = `${label}: ${line}${detail ? ` (${detail})` : ''}`;
       if (done) {
-        const result = { ok, counts, summary: text };
+        const result: WaitResult = { ok, counts, summary: text };
+        if (!ok) result.failure = describeFailure(label, options.target, states);
         if (ok) progress.succeed(text);
         else progress.fail(text);
         return result;

@@ -16,7 +16,7 @@ import { encodeStruct } from '../protocol/index.js';
 import type { CommandSpec, FetchUri, LaunchSpec } from './runner/index.js';
 import { buildTaskInfo } from './agents/executor-api/task-info.js';
 import { DEFAULT_FRAMEWORK_ID } from './runner/environment.js';
-import { thermosCommand } from './thermos/index.js';
+import { STATUS_MESSAGE_FILE, thermosCommand } from './thermos/index.js';
 
 export const THERMOS = 'AuroraExecutor';
 const TASK_FILE = '.aurora/assigned_task.thrift';
@@ -50,7 +50,9 @@ export function buildLaunchSpec(task: ScheduledTask, context: LaunchSpecContext)
   let killGraceMs = context.killGraceMs;
   let executorEnv: Record<string, string> = {};
   let mesos: LaunchSpec['mesos'];
+  let statusMessageFile: string | undefined;
   if (executorName === THERMOS) {
+    statusMessageFile = STATUS_MESSAGE_FILE;
     command = thermosCommand(join(sandboxDir, DATA_FILE), {
       bindings: {
         ports: assigned.assignedPorts ?? {},
@@ -99,6 +101,7 @@ export function buildLaunchSpec(task: ScheduledTask, context: LaunchSpecContext)
     killGraceMs,
     cacheDir: context.cacheDir,
     ...(mesos ? { mesos } : {}),
+    ...(statusMessageFile !== undefined ? { statusMessageFile } : {}),
     files: {
       [TASK_FILE]: encodeStruct('binary', 'AssignedTask', assigned),
       [TASK_JSON_FILE]: `${JSON.stringify(assigned, jsonReplacer, 2)}\n`,

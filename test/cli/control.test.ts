@@ -65,7 +65,7 @@ describe('job kill / killall / restart / add', () => {
     expect(row).toMatchObject({ finished: 2, failed: 0 });
     expect(row!.active + row!.pending).toBe(2);
     const table = await cli('job', 'list', 'local/www-data');
-    expect(table.stdout).toMatch(/^ *JOB +INSTANCES +ACTIVE +PENDING +FINISHED +FAILED +CRON$/m);
+    expect(table.stdout).toMatch(/^ *JOB +INST +ACTIVE +PENDING +FINISHED +FAILED +CRON$/m);
     expect(table.stdout).toMatch(/^local\/www-data\/prod\/stats +2 +\d +\d +2 +0 +-$/m);
   });
 
@@ -104,7 +104,7 @@ describe('task list / pending / logs', () => {
     const key = 'local/www-data/prod/web';
     const list = await cli('task', 'list', key);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^INSTANCE +TASK ID +STATE +SINCE +FAILURES +MESSAGE$/m);
+    expect(list.stdout).toMatch(/^INSTANCE +TASK +STATE +SINCE +FAILURES +MESSAGE$/m);
     const tasks = json<{ tasks: TaskRow[] }>(await cli('--json', 'task', 'list', key)).tasks;
     expect(tasks.length).toBeGreaterThanOrEqual(2);
 
@@ -127,7 +127,7 @@ describe('task list / pending / logs', () => {
     expect(pending.pending).toHaveLength(1);
     expect(pending.pending[0]!.reason).not.toBe('');
     const human = await cli('task', 'pending', 'local/www-data/prod/huge');
-    expect(human.stdout).toMatch(/^TASK ID +REASON$/m);
+    expect(human.stdout).toMatch(/^TASK +REASON$/m);
   });
 
   it('logs --follow ends when the task ends', async () => {

@@ -84,8 +84,9 @@ describe('cron', () => {
     expect(gone.code).toBe(1);
     expect(oneErrorLine(gone)).toBe(`aurora-ts: ${KEY} is not a cron job on this scheduler`);
     const notCron = await cli('cron', 'start', KEY);
-    expect(notCron.code).toBe(3);
-    expect(oneErrorLine(notCron)).toContain('No cron job found for www-data/prod/nightly');
+    // Nothing to act on: exit 1 and one line, as for show (the README's exit-code rule).
+    expect(notCron.code).toBe(1);
+    expect(oneErrorLine(notCron)).toBe(`aurora-ts: ${KEY} is not a cron job on this scheduler`);
   });
 
   it('a schedule Aurora would not accept is refused before anything is sent', async () => {

@@ -43,7 +43,8 @@ describe('executors list', () => {
     const human = await runCli(['executors', 'list', EXECUTORS]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^NAME +CPUS +RAM MB +DISK MB +TASK PREFIX +COMMAND$/m);
-    expect(human.stdout).toMatch(/^hello-executor +0\.01 +16 +0 +hello- +echo "hello-executor started/m);
+    expect(human.stdout).toMatch(/^hello-executor +0\.01 +16 +0 +hello- +echo "hello-executor start/m);
+    expect(human.stdout.split("\n").every((l) => l.length <= 80)).toBe(true);
     expect(human.stdout).toMatch(/^ticker-executor +0\.01 +16 +8 +ticker- +\/bin\/sh -c /m);
     const data = json<{ executors: { name: string; overhead: { cpus: number; ramMb: number; diskMb: number } }[] }>(await runCli(['--json', 'executors', 'list', EXECUTORS]));
     expect(data.executors.map((e) => [e.name, e.overhead])).toEqual([

@@ -57,7 +57,7 @@ describe('version and help', () => {
     expect(result.stdout).toContain('Usage: aurora-ts job kill [options] <key>');
     expect(result.stdout).toContain('--wait');
     expect(result.stdout).toContain('--scheduler-url <url>');
-    expect(result.stdout).toContain('Examples:\n  $ aurora-ts job kill local/www-data/prod/hello/1');
+    expect(result.stdout).toContain('Examples:\n  $ aurora-ts job kill local/www-data/devel/hello/1');
   });
 });
 

@@ -33,9 +33,12 @@ describe('job create / status / list', () => {
 
     const status = await cli('job', 'status', 'local/www-data/prod/web');
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/^INSTANCE +STATE +TASK ID +HOST +PORTS +AGE$/m);
-    expect(status.stdout).toMatch(/^ +0 +RUNNING +www-data-prod-web-0-\S+ +\S+ +- +\d+s$/m);
-    expect(status.stdout).toMatch(/^ +1 +RUNNING +www-data-prod-web-1-/m);
+    // 80 columns: the first 8 hex digits of each task id's UUID; --wide shows the whole id.
+    expect(status.stdout).toMatch(/^INSTANCE +STATE +TASK +HOST +PORTS +AGE$/m);
+    expect(status.stdout).toMatch(/^ +0 +RUNNING +[0-9a-f]{8} +\S+ +- +\d+s$/m);
+    expect(status.stdout).toMatch(/^ +1 +RUNNING +[0-9a-f]{8} /m);
+    const wide = await cli('--wide', 'job', 'status', 'local/www-data/prod/web');
+    expect(wide.stdout).toMatch(/^ +0 +RUNNING +www-data-prod-web-0-[0-9a-f-]{36} +\S+ +- +\d+s$/m);
 
     const data = json<{ job: string; tasks: TaskRow[] }>(await cli('--json', 'job', 'status', 'local/www-data/prod/web/1'));
     expect(data.job).toBe('local/www-data/prod/web/1');
@@ -99,7 +102,7 @@ describe('job create / status / list', () => {
   });
 
   it('Ctrl-C during a wait exits 130', async () => {
-    const child = spawn(process.execPath, [BIN, 'job', 'create', jobFile(dir, 'forever', { instances: 1 }), '--wait-until', 'FINISHED'], { cwd: ROOT, env: local.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'job', 'create', jobFile(dir, 'forever', { instances: 1, service: false }), '--wait-until', 'FINISHED'], { cwd: ROOT, env: local.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -26,7 +26,12 @@ describe('update start --wait, list, info', () => {
     expect(listed.updates).toEqual([{ job: KEY, id, status: 'ROLLED_FORWARD', user: 'UNSECURE', createdMs: expect.any(Number), lastModifiedMs: expect.any(Number) }]);
     const table = await cli('update', 'list', 'local/www-data');
     expect(table.stdout).toMatch(/^JOB +ID +STATUS +USER +CREATED$/m);
-    expect(table.stdout).toMatch(new RegExp(`^${KEY} +${id} +ROLLED_FORWARD +UNSECURE +\\d{4}-\\d\\d-\\d\\dT`, 'm'));
+    // 80 columns: the id's first 8 characters and an age; --wide: the whole id and the time.
+    expect(table.stdout).toMatch(new RegExp(`^${KEY} +${id!.slice(0, 8)} +ROLLED_FORWARD +UNSECURE +\\d+s ago$`, 'm'));
+    const wide = await cli('--wide', 'update', 'list', 'local/www-data');
+    expect(wide.stdout).toMatch(new RegExp(`^${KEY} +${id} +ROLLED_FORWARD +UNSECURE +\\d{4}-\\d\\d-\\d\\dT`, 'm'));
+    // The short id names the update where an id is taken.
+    expect(json<{ id: string }>(await cli('--json', 'update', 'info', KEY, id!.slice(0, 8))).id).toBe(id);
     expect((await cli('update', 'list', 'local', '--active')).stdout).toBe('No updates.\n');
 
     const info = await cli('update', 'info', KEY);
@@ -54,7 +59,9 @@ describe('update start --wait, list, info', () => {
 
     const human = await cli('update', 'start', failing, '--wait');
     expect(human.code).toBe(1);
-    expect(human.stderr).toMatch(/: ROLLED_BACK: \d\/\d instances rolled back.* \(Latest failure: instance \d exited\.\)\n$/);
+    expect(human.stderr).toMatch(/: ROLLED_BACK: \d\/\d instances rolled back.* \(Latest failure: instance \d exited\.\)\n/);
+    // The wait ends with one line saying what failed, as every failed command does.
+    expect(human.stderr).toMatch(new RegExp(`\\naurora-ts: update \\S+ of ${KEY} ended ROLLED_BACK: Latest failure: instance \\d exited\\.\\n$`));
     // The job still runs the last good config.
     const tasks = json<{ tasks: { state: string }[] }>(await cli('--json', 'job', 'status', KEY)).tasks;
     expect(tasks.filter((t) => t.state === 'RUNNING').length).toBeGreaterThan(0);

@@ -11,7 +11,7 @@ import ts from 'typescript';
  * `thermosCommand(payload, { mainScript })`. Other test suites (the local scheduler's) may use it.
  */
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
-const FILES = ['errors.ts', 'scheduler/thermos/payload.ts', 'scheduler/thermos/runner.ts', 'scheduler/thermos/main.ts'];
+const FILES = ['errors.ts', 'scheduler/thermos/command.ts', 'scheduler/thermos/payload.ts', 'scheduler/thermos/runner.ts', 'scheduler/thermos/main.ts'];
 
 let built: Promise<string> | undefined;
 let outDir: string | undefined;

@@ -5,6 +5,7 @@ import { findTaskProcesses, launchTask } from '../../src/scheduler/runner/index.
 import {
   parseThermosPayload,
   runThermosTask,
+  STATUS_MESSAGE_FILE,
   thermosCommand,
   type ThermosEvent,
   type ThermosRunOptions,
@@ -188,7 +189,17 @@ describe('Thermos executor as a real task', () => {
       files: { 'p.json': payload([{ name: 'boom', cmdline: 'exit 4', min_duration: 0 }]) },
       command: thermosCommand('p.json', { mainScript }),
     }).done;
+    // Without statusMessageFile the runner reports the executor's exit as Mesos' command executor does.
     expect(failing).toMatchObject({ state: 'FAILED', message: 'Command exited with status 1' });
+    const named = await launchTask({
+      taskId: 'thermos-fail-2',
+      executorId: 'thermos-thermos-fail-2',
+      sandboxDir: path.join(await sandbox(), 's'),
+      files: { 'p.json': payload([{ name: 'boom', cmdline: 'exit 4', min_duration: 0 }]) },
+      command: thermosCommand('p.json', { mainScript }),
+      statusMessageFile: STATUS_MESSAGE_FILE,
+    }).done;
+    expect(named).toMatchObject({ state: 'FAILED', exitCode: 1, message: "Task 'hello' failed: process 'boom' exited with status 4 (1 of max_failures 1)" });
     const dir = path.join(await sandbox(), 's');
     const bad = await launchTask({
       taskId: 'thermos-bad-1',

@@ -413,6 +413,42 @@ describe('job wizard (scripted answers)', () => {
   });
 });
 
+describe('job wizard --from a running job', () => {
+  it('offers "save, and start an update" with the update settings, instead of create, and starts it', async () => {
+    const dir = temp('aurora-ts-wizard-');
+    const source = join(dir, 'hello-service.json');
+    const original = { ...readJson(join(ROOT, 'examples/hello-service.json')), name: 'updated-by-wizard' };
+    writeFileSync(source, JSON.stringify(original));
+    const client = new AuroraClient({ url: scheduler.url });
+    try {
+      const { jobFileToConfig } = await import('../../src/job/file.js');
+      await client.createJob(jobFileToConfig(original as unknown as Parameters<typeof jobFileToConfig>[0]));
+      const s = await session(
+        [...script(CUSTOM_SERVICE, { Instances: '3', 'Job name': DEFAULT }), ['What now', 'update'], ['Save as', DEFAULT], ['exists. Overwrite it?', true]],
+        { from: source, customExecutorConfig: EXECUTORS },
+        scheduler.url,
+        dir,
+      );
+      expect(s.code, s.stderr).toBe(0);
+      expect(s.prompter.remaining).toBe(0);
+      const choices = s.prompter.asked.find((a) => a.message === 'What now?')!.choices;
+      // examples/hello-service.json: "update": { "batchSize": 1, "watchSecs": 5, "maxFailedInstances": 0 }
+      expect(choices).toEqual([
+        'save the job file',
+        'save, and start an update of the running job (1 at a time, watch 5 s, at most 0 failed instances, rollback on failure)',
+        'start over (your answers become the defaults)',
+      ]);
+      expect(readJson(source)).toEqual({ ...original, instances: 3 });
+      const key = { role: 'www-data', environment: 'devel', name: 'updated-by-wizard' };
+      const updates = (await client.getJobUpdateSummaries({ jobKey: key })).updateSummaries ?? [];
+      expect(updates).toHaveLength(1);
+      expect(s.stdout).toContain(`Started update ${updates[0]!.key!.id} of local/www-data/devel/updated-by-wizard.`);
+    } finally {
+      client.close();
+    }
+  });
+});
+
 describe('job wizard without a terminal', () => {
   it('fails at once with exit 2 and a clear line instead of waiting for answers', async () => {
     const io = new IO({ stdout: new Capture(), stderr: new Capture(), env: {} });

@@ -4,7 +4,8 @@ import type { CliContext } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadJob } from '../jobfile.js';
-import { formatJobKey, parseJobKey, thriftJobKey } from '../jobkey.js';
+import { formatJobKey, parseJobKey, thriftJobKey, type JobKeySpec } from '../jobkey.js';
+import type { AuroraClient } from '../../client/client.js';
 
 export interface ScheduleOptions {
   file: string;
@@ -42,9 +43,23 @@ export async function deschedule(ctx: CliContext, options: KeyOptions): Promise<
   return ExitCode.OK;
 }
 
+/**
+ * The job's summary when it is a cron job. A job that is not one is "nothing to act on" for `start`
+ * and `show`: exit 1 and one line, as the README's exit-code rule says (`deschedule` is already done: 0).
+ */
+async function cronSummary(client: AuroraClient, key: JobKeySpec) {
+  const result = await client.getJobSummary(key.role);
+  const summary = (result.summaries ?? []).find(
+    (s) => s.job?.key?.environment === key.environment && s.job?.key?.name === key.name && s.job?.cronSchedule,
+  );
+  if (!summary?.job?.cronSchedule) throw new CliFailure(`${formatJobKey(key)} is not a cron job on this scheduler`);
+  return { ...summary, job: { ...summary.job, cronSchedule: summary.job.cronSchedule } };
+}
+
 export async function start(ctx: CliContext, options: KeyOptions): Promise<number> {
   const key = parseJobKey(options.key);
   const client = await ctx.client(key.cluster);
+  await cronSummary(client, key);
   const reply = await client.startCronJob(thriftJobKey(key));
   for (const detail of reply.$response.details) ctx.io.warn(detail);
   ctx.io.out(`Started a run of cron job ${formatJobKey(key)}.`);
@@ -56,12 +71,8 @@ export async function show(ctx: CliContext, options: KeyOptions): Promise<number
   const { io } = ctx;
   const key = parseJobKey(options.key);
   const client = await ctx.client(key.cluster);
-  const result = await client.getJobSummary(key.role);
-  const summary = (result.summaries ?? []).find(
-    (s) => s.job?.key?.environment === key.environment && s.job?.key?.name === key.name && s.job?.cronSchedule,
-  );
+  const summary = await cronSummary(client, key);
   const label = formatJobKey(key);
-  if (!summary?.job?.cronSchedule) throw new CliFailure(`${label} is not a cron job on this scheduler`);
   const cron = summary.job.cronSchedule;
   const policy = CronCollisionPolicy[summary.job.cronCollisionPolicy ?? CronCollisionPolicy.KILL_EXISTING] ?? '?';
   let description: string | undefined;

@@ -42,15 +42,43 @@ export async function uptime(ctx: CliContext, options: { key: string; percentile
   return ExitCode.OK;
 }
 
-export async function upCount(ctx: CliContext, options: { key: string; duration?: number }): Promise<number> {
+/** Seconds in Aurora's `XdYhZmWs` (each part optional, in that order), or plain seconds. */
+export function parseDurationText(text: string): number {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(t);
+  if (t === '' || !m) throw new UsageError(`--durations: ${JSON.stringify(text)} is not a duration`, 'expected XdYhZmWs, e.g. 1m, 1h30m, 7d, or seconds');
+  const [d = '0', h = '0', min = '0', s = '0'] = m.slice(1).map((v) => v ?? '0');
+  return Number(d) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(s);
+}
+
+export async function upCount(ctx: CliContext, options: { key: string; duration?: number; durations?: string }): Promise<number> {
   const key = parseJobKey(options.key);
-  const duration = options.duration ?? 0;
+  if (options.duration !== undefined && options.durations !== undefined) throw new UsageError('--duration and --durations together', 'give one');
+  // Aurora's get-task-up-count sorts its --durations.
+  const several = options.durations?.split(',').map((text) => ({ text: text.trim(), seconds: parseDurationText(text) })).sort((a, b) => a.seconds - b.seconds);
   const client = await ctx.client(key.cluster);
   const tasks = await jobTasks(client, key, { activeOnly: true });
   const total = new Set(tasks.map((t) => t.assignedTask?.instanceId)).size;
-  const upLongEnough = [...uptimes(tasks, Date.now()).values()].filter((s) => s >= duration).length;
-  const percentage = total === 0 ? 0 : Math.round((upLongEnough / total) * 10000) / 100;
-  if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), durationSecs: duration, up: upLongEnough, instances: total, percentage });
-  else ctx.io.out(`${formatJobKey(key)}: ${upLongEnough} of ${total} instances (${percentage}%) up for at least ${duration} s`);
+  const up = [...uptimes(tasks, Date.now()).values()];
+  const count = (seconds: number) => {
+    const n = up.filter((s) => s >= seconds).length;
+    return { up: n, percentage: total === 0 ? 0 : Math.round((n / total) * 10000) / 100 };
+  };
+  const label = formatJobKey(key);
+  if (several !== undefined) {
+    const rows = several.map((d) => ({ duration: d.text, durationSecs: d.seconds, ...count(d.seconds) }));
+    if (ctx.io.json) ctx.io.data({ job: label, instances: total, durations: rows });
+    else {
+      ctx.io.out(`${label}: ${total} instance${total === 1 ? '' : 's'}`);
+      const width = Math.max(...rows.map((r) => r.duration.length));
+      for (const r of rows) ctx.io.out(`  ${r.duration.padStart(width)}  ${r.up} up (${r.percentage.toFixed(2)}%)`);
+    }
+    return ExitCode.OK;
+  }
+  const duration = options.duration ?? 0;
+  const { up: upLongEnough, percentage } = count(duration);
+  if (ctx.io.json) ctx.io.data({ job: label, durationSecs: duration, up: upLongEnough, instances: total, percentage });
+  else ctx.io.out(`${label}: ${upLongEnough} of ${total} instances (${percentage}%) up for at least ${duration} s`);
   return ExitCode.OK;
 }

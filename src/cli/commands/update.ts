@@ -20,6 +20,7 @@ import { CliFailure, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { toRanges } from '../../update/ranges.js';
 import { loadJob } from '../jobfile.js';
+import { formatAge, shortUpdateId } from '../tasks.js';
 import { formatInstances, formatJobKey, parseClusterRole, parseInstances, parseJobKey, thriftJobKey, type JobKeySpec } from '../jobkey.js';
 
 // An update ends in one of these; ROLLED_FORWARD is the only success.
@@ -63,7 +64,7 @@ export async function start(ctx: CliContext, options: StartOptions): Promise<num
   io.out(`Started update ${io.style('bold', result.key.id ?? '?')} of ${label}.`);
   const view = options.wait ? await waitForUpdate(ctx, client, job.key, result.key, options.waitTimeout) : undefined;
   if (io.json) io.data({ job: label, started: true, id: result.key.id, ...(view ? endOf(view) : {}) });
-  return view === undefined || view.status === JobUpdateStatus.ROLLED_FORWARD ? ExitCode.OK : ExitCode.FAILURE;
+  return view === undefined ? ExitCode.OK : updateEnd(ctx, `update ${result.key.id} of ${label}`, view);
 }
 
 
@@ -83,9 +84,24 @@ function updateIdOf(options: KeyOptions): string | undefined {
   return options.updateId ?? options.id;
 }
 
+/**
+ * The update `id` names: the id itself, or the one update of the job whose id starts with it (tables
+ * show the first 8 characters of an id, as git shows commits).
+ */
+async function namedUpdate(client: AuroraClient, key: JobKeySpec, id: string): Promise<JobUpdateKey> {
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return { job: thriftJobKey(key), id };
+  const result = await client.getJobUpdateSummaries({ jobKey: thriftJobKey(key) });
+  const ids = (result.updateSummaries ?? []).map((s) => s.key?.id ?? '');
+  if (ids.includes(id)) return { job: thriftJobKey(key), id };
+  const matches = ids.filter((candidate) => candidate.startsWith(id));
+  if (matches.length > 1) throw new UsageError(`update id ${id} is ambiguous for ${formatJobKey(key)}: ${matches.join(', ')}`, 'give more characters');
+  if (matches.length === 0) throw new CliFailure(`job ${formatJobKey(key)} has no update ${id}`);
+  return { job: thriftJobKey(key), id: matches[0]! };
+}
+
 /** The update `--id` names, else the job's active one. */
 async function findUpdate(client: AuroraClient, key: JobKeySpec, id: string | undefined): Promise<JobUpdateKey> {
-  if (id !== undefined) return { job: thriftJobKey(key), id };
+  if (id !== undefined) return namedUpdate(client, key, id);
   const result = await client.getJobUpdateSummaries({ jobKey: thriftJobKey(key), updateStatuses: [...ACTIVE_JOB_UPDATE_STATES] });
   const summary = (result.updateSummaries ?? [])[0];
   if (!summary?.key) throw new CliFailure(`job ${formatJobKey(key)} has no active update (name one with --id)`);
@@ -127,6 +143,42 @@ export interface ListOptions {
   /** CLUSTER, CLUSTER/ROLE or a job key. */
   target: string;
   active?: boolean;
+  /** Aurora's `--status`: statuses or groups (active, blocked, failed, inactive, paused, succeeded, all); any matches. */
+  status?: string[];
+  /** Only updates this user started. */
+  user?: string;
+}
+
+const ALL_UPDATE_STATUSES = Object.values(JobUpdateStatus).filter((v): v is JobUpdateStatus => typeof v === 'number');
+
+// Aurora's `update list --status` groups (client/cli/update.py), besides every status by name.
+const STATUS_GROUPS: Record<string, readonly JobUpdateStatus[]> = {
+  active: [...ACTIVE_JOB_UPDATE_STATES],
+  all: ALL_UPDATE_STATUSES,
+  blocked: [JobUpdateStatus.ROLL_FORWARD_AWAITING_PULSE, JobUpdateStatus.ROLL_BACK_AWAITING_PULSE],
+  failed: [JobUpdateStatus.ERROR, JobUpdateStatus.FAILED, JobUpdateStatus.ROLLED_BACK],
+  inactive: ALL_UPDATE_STATUSES.filter((s) => !ACTIVE_JOB_UPDATE_STATES.has(s)),
+  paused: [JobUpdateStatus.ROLL_FORWARD_PAUSED, JobUpdateStatus.ROLL_BACK_PAUSED],
+  succeeded: [JobUpdateStatus.ROLLED_FORWARD],
+};
+
+/** The statuses `--status` values (and `--active`) name; undefined for no filter. */
+function statusFilter(options: ListOptions): JobUpdateStatus[] | undefined {
+  const names = [...(options.status ?? []), ...(options.active ? ['active'] : [])];
+  if (names.length === 0) return undefined;
+  const out = new Set<JobUpdateStatus>();
+  for (const name of names) {
+    const group = STATUS_GROUPS[name.toLowerCase()];
+    const single = JobUpdateStatus[name.toUpperCase() as keyof typeof JobUpdateStatus] as JobUpdateStatus | undefined;
+    if (group) group.forEach((s) => out.add(s));
+    else if (typeof single === 'number') out.add(single);
+    else {
+      throw new UsageError(
+        `--status ${JSON.stringify(name)}: expected one of ${Object.keys(STATUS_GROUPS).join(', ')} or a status (${ALL_UPDATE_STATUSES.map((s) => JobUpdateStatus[s]).join(', ')})`,
+      );
+    }
+  }
+  return [...out];
 }
 
 export async function list(ctx: CliContext, options: ListOptions): Promise<number> {
@@ -143,7 +195,9 @@ export async function list(ctx: CliContext, options: ListOptions): Promise<numbe
     cluster = parsed.cluster;
     if (parsed.role !== undefined) query.role = parsed.role;
   }
-  if (options.active) query.updateStatuses = [...ACTIVE_JOB_UPDATE_STATES];
+  const statuses = statusFilter(options);
+  if (statuses !== undefined) query.updateStatuses = statuses;
+  if (options.user !== undefined) query.user = options.user;
   const client = await ctx.client(cluster);
   const result = await client.getJobUpdateSummaries(query);
   const rows = (result.updateSummaries ?? []).map((s) => summaryRow(cluster, s));
@@ -155,12 +209,13 @@ export async function list(ctx: CliContext, options: ListOptions): Promise<numbe
     io.out('No updates.');
     return ExitCode.OK;
   }
+  const now = Date.now();
   io.table(rows, [
-    { header: 'JOB', value: (r) => r.job },
-    { header: 'ID', value: (r) => r.id },
+    { header: 'JOB', value: (r) => r.job, shrink: 'start' },
+    { header: 'ID', value: (r) => shortUpdateId(r.id), wide: (r) => r.id },
     { header: 'STATUS', value: (r) => r.status },
-    { header: 'USER', value: (r) => r.user },
-    { header: 'CREATED', value: (r) => (r.createdMs ? new Date(r.createdMs).toISOString() : '-') },
+    { header: 'USER', value: (r) => r.user, shrink: true },
+    { header: 'CREATED', value: (r) => (r.createdMs ? `${formatAge(r.createdMs, now)} ago` : '-'), wide: (r) => (r.createdMs ? new Date(r.createdMs).toISOString() : '-') },
   ]);
   return ExitCode.OK;
 }
@@ -206,7 +261,7 @@ const when = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).
 
 /** `--id`, else the active update, else the most recent one. */
 async function findUpdateAny(client: AuroraClient, key: JobKeySpec, id: string | undefined): Promise<JobUpdateKey> {
-  if (id !== undefined) return { job: thriftJobKey(key), id };
+  if (id !== undefined) return namedUpdate(client, key, id);
   const result = await client.getJobUpdateSummaries({ jobKey: thriftJobKey(key) });
   const summaries = [...(result.updateSummaries ?? [])].sort((a, b) => (b.state?.createdTimestampMs ?? 0) - (a.state?.createdTimestampMs ?? 0));
   const active = summaries.find((s) => s.state?.status !== undefined && ACTIVE_JOB_UPDATE_STATES.has(s.state.status));
@@ -231,7 +286,14 @@ export async function wait(ctx: CliContext, options: KeyOptions & { waitTimeout?
   const updateKey = await findUpdateAny(client, key, updateIdOf(options));
   const view = await waitForUpdate(ctx, client, key, updateKey, options.waitTimeout);
   if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), id: updateKey.id, ...endOf(view) });
-  return view.status === JobUpdateStatus.ROLLED_FORWARD ? ExitCode.OK : ExitCode.FAILURE;
+  return updateEnd(ctx, `update ${updateKey.id} of ${formatJobKey(key)}`, view);
+}
+
+/** The exit status of a waited-for update; one that did not roll forward ends with an `aurora-ts:` line saying how it ended. */
+function updateEnd(ctx: CliContext, label: string, view: UpdateView): number {
+  if (view.status === JobUpdateStatus.ROLLED_FORWARD) return ExitCode.OK;
+  ctx.io.error(`${label} ended ${view.statusName}${view.message ? `: ${view.message}` : ''}`);
+  return ExitCode.FAILURE;
 }
 
 /** How a waited-for update ended, for --json. */

@@ -6,25 +6,52 @@ export interface InquirerPrompterOptions {
   hintStyle?: (text: string) => string;
 }
 
+/** What @inquirer/prompts' `input` is given for a question. */
+export interface InquirerInputConfig {
+  message: string;
+  default?: string;
+  validate?: (value: string) => true | string;
+  transformer?: (value: string, state: { isFinal: boolean }) => string;
+}
+
+/**
+ * A question as inquirer's `input` takes it. The live hint (e.g. a bad role's reason) is left out
+ * for the value Enter just rejected: inquirer prints that reason under the prompt, and the same
+ * reason after the value too read as two errors. Typing again brings the hint back.
+ */
+export function inputConfig(q: InputQuestion, hint: (text: string) => string = (t) => t): InquirerInputConfig {
+  let rejected: string | undefined;
+  const validate = q.validate;
+  const describe = q.describe;
+  return {
+    message: q.message,
+    ...(q.default !== undefined ? { default: q.default } : {}),
+    ...(validate
+      ? {
+          validate: (value: string) => {
+            const verdict = validate(value);
+            rejected = verdict === true ? undefined : value;
+            return verdict;
+          },
+        }
+      : {}),
+    ...(describe
+      ? {
+          transformer: (value: string, { isFinal }: { isFinal: boolean }) => {
+            const text = isFinal || value === rejected ? undefined : describe(value);
+            return text === undefined ? value : `${value}  ${hint(text)}`;
+          },
+        }
+      : {}),
+  };
+}
+
 export async function inquirerPrompter(options: InquirerPrompterOptions = {}): Promise<Prompter> {
   const { input, select, confirm } = await import('@inquirer/prompts');
   const hint = options.hintStyle ?? ((t: string) => t);
   return {
     input(q: InputQuestion) {
-      const describe = q.describe;
-      return input({
-        message: q.message,
-        ...(q.default !== undefined ? { default: q.default } : {}),
-        ...(q.validate ? { validate: q.validate } : {}),
-        ...(describe
-          ? {
-              transformer: (value: string, { isFinal }: { isFinal: boolean }) => {
-                const text = isFinal ? undefined : describe(value);
-                return text === undefined ? value : `${value}  ${hint(text)}`;
-              },
-            }
-          : {}),
-      });
+      return input(inputConfig(q, hint));
     },
     select<T>(q: SelectQuestion<T>) {
       return select<T>({

@@ -10,7 +10,7 @@ import { extname } from 'node:path';
 import type { Cluster } from '../../discovery/clusters.js';
 import type { ExecutorCatalog } from '../../executors/types.js';
 import { describeCron, nextCronRun } from '../../job/cron.js';
-import { jobFileToConfig } from '../../job/file.js';
+import { jobFileToConfig, jobFileToUpdateSettings } from '../../job/file.js';
 import type { JobFile } from '../../job/file-schema.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -39,7 +39,7 @@ export interface WizardDeps {
   pollMs?: number;
 }
 
-type FinalChoice = 'save' | 'create' | 'restart' | 'quit';
+type FinalChoice = 'save' | 'create' | 'update' | 'restart' | 'quit';
 
 export async function runWizard(ctx: CliContext, options: WizardOptions, prompter: Prompter, deps: WizardDeps = {}): Promise<number> {
   try {
@@ -82,13 +82,17 @@ async function wizard(ctx: CliContext, options: WizardOptions, prompter: Prompte
     io.out();
 
     const cron = kindOf(file) === 'cron';
+    // A job that already runs is changed by an update (creating it again would be refused).
+    const running = issues.length === 0 && !cron && (await isRunning(ctx, file));
     const choice = await prompter.select<FinalChoice>({
       message: 'What now?',
       choices:
         issues.length === 0
           ? [
               { value: 'save', name: 'save the job file' },
-              { value: 'create', name: cron ? 'save, and schedule the cron job now' : 'save, and create the job now' },
+              running
+                ? { value: 'update', name: `save, and start an update of the running job (${describeUpdate(file)})` }
+                : { value: 'create', name: cron ? 'save, and schedule the cron job now' : 'save, and create the job now' },
               { value: 'restart', name: 'start over (your answers become the defaults)' },
             ]
           : [
@@ -111,9 +115,11 @@ async function wizard(ctx: CliContext, options: WizardOptions, prompter: Prompte
     await writeFile(path.file, `${JSON.stringify(file, null, 2)}\n`, { flag: path.overwrite ? 'w' : 'wx' });
     io.out(`Saved ${paint('bold', path.file)}.`);
     if (choice === 'save') {
-      io.out(paint('dim', cron ? `Schedule it with: aurora-ts cron schedule ${path.file}` : `Create it with: aurora-ts job create ${path.file}`));
+      const next = cron ? `aurora-ts cron schedule ${path.file}` : running ? `aurora-ts update start ${path.file} --wait` : `aurora-ts job create ${path.file}`;
+      io.out(paint('dim', `${cron ? 'Schedule it' : running ? 'Update the running job' : 'Create it'} with: ${next}`));
       return ExitCode.OK;
     }
+    if (choice === 'update') return startUpdate(ctx, file);
     return submit(ctx, file, deps);
   }
 }
@@ -192,6 +198,46 @@ function freeName(file: string): string {
   }
 }
 
+/** Whether the file's job exists on its cluster; a scheduler that cannot be asked counts as no. */
+async function isRunning(ctx: CliContext, file: JobFile): Promise<boolean> {
+  try {
+    const client = await ctx.client(file.cluster ?? 'local');
+    const summaries = (await client.getJobSummary(file.role)).summaries ?? [];
+    return summaries.some((s) => s.job?.key?.environment === file.environment && s.job?.key?.name === file.name);
+  } catch (err) {
+    ctx.io.debug(`could not ask whether ${file.role}/${file.environment}/${file.name} runs: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+/** The update settings the file asks for, in words: `batches of 1, watch 5 s, at most 0 failed instances, rollback on failure`. */
+function describeUpdate(file: JobFile): string {
+  const settings = jobFileToUpdateSettings(file);
+  const strategy = settings.updateStrategy;
+  const group = strategy?.batchStrategy?.groupSize ?? strategy?.queueStrategy?.groupSize ?? settings.updateGroupSize ?? 1;
+  const sizes = strategy?.varBatchStrategy?.groupSizes;
+  const how = sizes?.length ? `batches of ${sizes.join(', ')}` : strategy?.batchStrategy ? `batches of ${group}` : `${group} at a time`;
+  const watch = (settings.minWaitInInstanceRunningMs ?? 0) / 1000;
+  return `${how}, watch ${watch} s, at most ${settings.maxFailedInstances ?? 0} failed instances, ${settings.rollbackOnFailure === false ? 'no rollback' : 'rollback on failure'}`;
+}
+
+/** startJobUpdate with the file's settings; the update is followed with `update wait`. */
+async function startUpdate(ctx: CliContext, file: JobFile): Promise<number> {
+  const { io } = ctx;
+  const config = jobFileToConfig(file);
+  const label = formatJobKey({ cluster: file.cluster ?? 'local', role: file.role, environment: file.environment, name: file.name });
+  const client = await ctx.client(file.cluster ?? 'local');
+  const result = await client.startJobUpdate({ taskConfig: config.taskConfig, instanceCount: config.instanceCount, settings: jobFileToUpdateSettings(file) }, '');
+  for (const detail of result.$response.details) io.warn(detail);
+  if (!result.key) {
+    io.out(`No update started for ${label}: nothing changed.`);
+    return ExitCode.OK;
+  }
+  io.out(`Started update ${io.style('bold', result.key.id ?? '?')} of ${label}.`);
+  io.out(io.style('dim', `Follow it with: aurora-ts update wait ${label}`));
+  return ExitCode.OK;
+}
+
 /** createJob (or scheduleCronJob), then a spinner until every instance is RUNNING. */
 async function submit(ctx: CliContext, file: JobFile, deps: WizardDeps): Promise<number> {
   const { io } = ctx;
@@ -219,5 +265,6 @@ async function submit(ctx: CliContext, file: JobFile, deps: WizardDeps): Promise
   });
   // A batch job may finish before it is seen RUNNING: that is success too.
   if (wait.ok || (file.service !== true && (wait.counts['FINISHED'] ?? 0) === count)) return ExitCode.OK;
+  io.error(wait.failure ?? wait.summary);
   return ExitCode.FAILURE;
 }

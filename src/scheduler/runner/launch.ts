@@ -5,6 +5,7 @@ import path from 'node:path';
 import { AuroraValidationError } from '../../errors.js';
 import { taskEnvironment } from './environment.js';
 import { fetchUris } from './fetcher.js';
+import { openBeneath } from './beneath.js';
 import { resolveInside } from './paths.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ownedCommand } from './owner.js';
@@ -282,7 +283,7 @@ class TaskProcess implements RunningTask {
       return { state: 'FAILED', message: 'The task supervisor disappeared without recording an exit status' };
     }
     if (exit.error !== undefined && exit.code === undefined) return { state: 'FAILED', message: `Failed to launch command '${this.spec.command.value}': ${exit.error}` };
-    return this.outcome(exit.code ?? null, (exit.signal ?? null) as NodeJS.Signals | null);
+    return withExecutorMessage(this.outcome(exit.code ?? null, (exit.signal ?? null) as NodeJS.Signals | null), this.spec);
   }
 
   protected outcome(code: number | null, signal: NodeJS.Signals | null): TaskOutcome {
@@ -319,6 +320,30 @@ async function spawnDirectly(command: SupervisedCommand): Promise<{ pid: number;
     // The child holds its own copies of the log descriptors now.
     await out.close().catch(() => undefined);
     await err.close().catch(() => undefined);
+  }
+}
+
+/** At most this much of an executor's status message file is read. */
+const STATUS_MESSAGE_BYTES = 1024;
+
+/**
+ * A failed exit's outcome with the executor's own message (spec.statusMessageFile), when it left one.
+ * The file is the task's: it is opened without following links and only its first line is used.
+ */
+async function withExecutorMessage(outcome: TaskOutcome, spec: Pick<LaunchSpec, 'sandboxDir' | 'statusMessageFile'>): Promise<TaskOutcome> {
+  if (outcome.state !== 'FAILED' || outcome.exitCode === undefined || spec.statusMessageFile === undefined) return outcome;
+  let handle: Awaited<ReturnType<typeof openBeneath>> | undefined;
+  try {
+    handle = await openBeneath(spec.sandboxDir, spec.statusMessageFile);
+    if (!(await handle.stat()).isFile()) return outcome;
+    const buffer = Buffer.alloc(STATUS_MESSAGE_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, STATUS_MESSAGE_BYTES, 0);
+    const line = buffer.subarray(0, bytesRead).toString('utf8').split('\n')[0]!.trim();
+    return line === '' ? outcome : { ...outcome, message: line };
+  } catch {
+    return outcome;
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
 }
 

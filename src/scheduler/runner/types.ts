@@ -59,6 +59,12 @@ export interface LaunchSpec {
   mesos?: { taskInfo: { [key: string]: unknown } };
   /** Run the executor as this account (needs root); the sandbox is chowned to it. Default: the scheduler's own. */
   user?: { name: string; uid: number; gid: number; home: string };
+  /**
+   * A sandbox file in which the executor leaves its own status message when it fails (as a Mesos
+   * executor sends one with TASK_FAILED): its first line becomes the task's message in place of
+   * "Command exited with status N". The bundled Thermos executor names the failed process there.
+   */
+  statusMessageFile?: string;
 }
 
 /** LOST only for Mesos executors: one reported it, or exited with its task active. */

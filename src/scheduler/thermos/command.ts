@@ -30,6 +30,12 @@ export function thermosMainScript(): string {
   throw new AuroraValidationError('mainScript', `the Thermos executor is not built (looked for ${built}); run \`npm run build\` or pass mainScript`);
 }
 
+/**
+ * Where the executor leaves a failed task's message, in the sandbox (Thermos's own executor sends it
+ * with TASK_FAILED): the scheduler shows it instead of "Command exited with status 1".
+ */
+export const STATUS_MESSAGE_FILE = '.thermos-status';
+
 /** `{value, shell: false, arguments}` for launchTask; argv[0] is the node binary itself. */
 export function thermosCommand(payloadPath: string, options: ThermosCommandOptions = {}): CommandSpec & { shell: false; arguments: string[] } {
   const node = options.node ?? process.execPath;

@@ -17,4 +17,4 @@ export {
   type ThermosProcessState,
   type ThermosTaskState,
 } from './runner.js';
-export { thermosCommand, thermosMainScript, type ThermosCommandOptions } from './command.js';
+export { STATUS_MESSAGE_FILE, thermosCommand, thermosMainScript, type ThermosCommandOptions } from './command.js';

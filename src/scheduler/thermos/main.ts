@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { STATUS_MESSAGE_FILE } from './command.js';
 import { parseThermosPayload, type ThermosBindings } from './payload.js';
 import { runThermosTask, type ThermosEvent } from './runner.js';
 
@@ -103,6 +104,7 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
       onEvent: (event) => log(describe(event)),
     });
     log(`${result.message}: ${result.state}`);
+    if (result.state === 'FAILED') await fs.writeFile(path.join(process.cwd(), STATUS_MESSAGE_FILE), `${result.message}\n`).catch(() => undefined);
     return result.state === 'SUCCESS' ? EXIT_SUCCESS : result.state === 'KILLED' ? EXIT_KILLED : EXIT_FAILED;
   } catch (err) {
     log(`cannot run: ${(err as Error).message}`);

@@ -291,8 +291,11 @@ export async function runThermosTask(task: ThermosTask, options: ThermosRunOptio
     );
     if (active === 'aborted') return { state: 'KILLED', message: `Task '${task.name}' was killed`, processes: reports };
     if (taskFailed()) {
-      const failed = all.filter((p) => p.state === 'FAILED').map((p) => p.spec.name);
-      return { state: 'FAILED', message: `Task '${task.name}' failed: process(es) ${failed.join(', ')} exhausted max_failures`, processes: reports };
+      // Name each failed process and how its last run ended: what an operator reads first.
+      const failed = all
+        .filter((p) => p.state === 'FAILED')
+        .map((p) => `process '${p.spec.name}' ${p.lastExitCode === null || p.lastExitCode === undefined ? 'was ended by a signal' : `exited with status ${p.lastExitCode}`} (${p.failures} of max_failures ${p.spec.max_failures})`);
+      return { state: 'FAILED', message: `Task '${task.name}' failed: ${failed.join('; ')}`, processes: reports };
     }
     return { state: 'SUCCESS', message: `Task '${task.name}' finished`, processes: reports };
   } finally {

@@ -24,9 +24,9 @@ export async function run(ctx: CliContext, _options: ClustersListOptions = {}): 
   }
   io.table(rows, [
     { header: 'NAME', value: (r) => r.name },
-    { header: 'SCHEDULER', value: (r) => r.scheduler ?? '-' },
+    { header: 'SCHEDULER', value: (r) => r.scheduler ?? '-', shrink: true },
     { header: 'AUTH', value: (r) => r.authMechanism },
-    { header: 'DEFINED IN', value: (r) => r.source },
+    { header: 'DEFINED IN', value: (r) => r.source, shrink: true },
   ]);
   return ExitCode.OK;
 }

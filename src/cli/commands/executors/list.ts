@@ -35,7 +35,7 @@ export async function run(ctx: CliContext, options: ExecutorListOptions): Promis
     { header: 'RAM MB', value: (r) => String(r.overhead.ramMb), right: true },
     { header: 'DISK MB', value: (r) => String(r.overhead.diskMb), right: true },
     { header: 'TASK PREFIX', value: (r) => r.taskPrefix || '-' },
-    { header: 'COMMAND', value: (r) => truncate(r.command, 60) },
+    { header: 'COMMAND', value: (r) => oneLine(r.command), shrink: true },
   ]);
   return ExitCode.OK;
 }
@@ -50,7 +50,7 @@ function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-function truncate(text: string, max: number): string {
-  const line = text.replace(/\s+/g, ' ');
-  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
+/** A multi-line shell command on one table line. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ');
 }

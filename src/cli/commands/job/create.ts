@@ -22,6 +22,10 @@ export async function run(ctx: CliContext, options: CreateOptions): Promise<numb
   if (job.config.cronSchedule !== undefined && job.config.cronSchedule !== null) {
     throw new UsageError(`${options.file}: this is a cron job (it has a cron schedule)`, `schedule it with "aurora-ts cron schedule ${options.file}"`);
   }
+  if (options.waitUntil === 'FINISHED' && job.config.taskConfig?.isService) {
+    // A service's tasks are restarted whenever they end: the wait could never succeed.
+    throw new UsageError(`--wait-until FINISHED: ${options.file} is a service, whose tasks never finish`, 'use --wait-until RUNNING');
+  }
   const client = await ctx.client(job.cluster);
   const reply = await client.createJob(job.config);
   for (const detail of reply.$response.details) io.warn(detail);
@@ -40,5 +44,7 @@ export async function run(ctx: CliContext, options: CreateOptions): Promise<numb
   if (io.json) {
     io.data({ job: label, instances: count, created: true, ...(wait ? { wait: { until: options.waitUntil, ok: wait.ok, states: wait.counts } } : {}) });
   }
-  return wait === undefined || wait.ok ? ExitCode.OK : ExitCode.FAILURE;
+  if (wait === undefined || wait.ok) return ExitCode.OK;
+  io.error(wait.failure ?? wait.summary);
+  return ExitCode.FAILURE;
 }

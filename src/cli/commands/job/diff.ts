@@ -16,6 +16,8 @@ export interface DiffOptions {
   /** Aurora's `KEY[/INSTANCES] FILE` form: the file's job key; instances limit the diff to them. */
   key?: string;
   cluster?: string;
+  /** As `git diff --exit-code`: exit 1 when there are differences. */
+  exitCode?: boolean;
 }
 
 export interface FieldChange {
@@ -81,15 +83,17 @@ export async function run(ctx: CliContext, options: DiffOptions): Promise<number
     changed = changed.map((g) => ({ ...g, instances: keep(g.instances) })).filter((g) => g.instances.length > 0);
   }
 
+  const differs = added.length > 0 || removed.length > 0 || changed.length > 0;
+  const status = options.exitCode && differs ? ExitCode.FAILURE : ExitCode.OK;
   if (io.json) {
     io.data({ job: label, running, added, removed, changed, unchanged });
-    return ExitCode.OK;
+    return status;
   }
   if (!running) {
     io.out(`Job ${label} is not running: creating it would start ${added.length} instance${added.length === 1 ? '' : 's'} (${formatInstances(added)}).`);
-    return ExitCode.OK;
+    return status;
   }
-  if (added.length === 0 && removed.length === 0 && changed.length === 0) {
+  if (!differs) {
     // Instances named in the key that neither side has leave nothing to compare.
     const which = unchanged.length > 0 ? `instances ${formatInstances(unchanged)}` : `it has no instance ${formatInstances(job.instances ?? [])}`;
     io.out(`No differences: ${options.file} matches the running job ${label} (${which}).`);
@@ -108,7 +112,7 @@ export async function run(ctx: CliContext, options: DiffOptions): Promise<number
     }
   }
   if (unchanged.length > 0) io.out(`${instancesLabel(unchanged)} ${unchanged.length === 1 ? 'is' : 'are'} unchanged`);
-  return ExitCode.OK;
+  return status;
 }
 
 function instancesLabel(ids: readonly number[]): string {

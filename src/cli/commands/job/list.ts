@@ -1,8 +1,12 @@
-/** `aurora-ts job list CLUSTER[/ROLE]`: the jobs getJobSummary reports, with task counts. */
+/**
+ * `aurora-ts job list CLUSTER[/ROLE[/ENV[/NAME]]]`: the jobs getJobSummary reports, with task counts;
+ * ROLE, ENV and NAME may be Aurora's fnmatch patterns (e.g. `local/www-data/prod/web*`), matched here after one
+ * getJobSummary for the role (or for every role when the role is a pattern).
+ */
 import type { JobSummary } from '../../../gen/types.js';
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
-import { parseClusterRole } from '../../jobkey.js';
+import { isPattern, matchesPattern, parseJobKeyPattern } from '../../jobkey.js';
 
 export interface ListOptions {
   clusterRole: string;
@@ -21,26 +25,34 @@ interface JobRow {
 
 export async function run(ctx: CliContext, options: ListOptions): Promise<number> {
   const { io } = ctx;
-  const { cluster, role } = parseClusterRole(options.clusterRole);
+  const pattern = parseJobKeyPattern(options.clusterRole);
+  const { cluster } = pattern;
+  const role = isPattern(pattern.role) ? undefined : pattern.role;
   const client = await ctx.client(cluster);
   const result = await client.getJobSummary(role ?? '');
-  const rows = [...(result.summaries ?? [])].map((s) => row(cluster, s)).sort((a, b) => a.job.localeCompare(b.job));
+  const rows = [...(result.summaries ?? [])]
+    .filter((s) => {
+      const key = s.job?.key;
+      return matchesPattern(key?.role ?? '', pattern.role) && matchesPattern(key?.environment ?? '', pattern.environment) && matchesPattern(key?.name ?? '', pattern.name);
+    })
+    .map((s) => row(cluster, s))
+    .sort((a, b) => a.job.localeCompare(b.job));
   if (io.json) {
-    io.data({ cluster, role: role ?? null, jobs: rows });
+    io.data({ cluster, role: role ?? null, ...(options.clusterRole.split('/').length > 2 || role === undefined ? { pattern: options.clusterRole } : {}), jobs: rows });
     return ExitCode.OK;
   }
   if (rows.length === 0) {
-    io.out(`No jobs in ${role === undefined ? `cluster ${cluster}` : `${cluster}/${role}`}.`);
+    io.out(`No jobs match ${options.clusterRole}.`);
     return ExitCode.OK;
   }
   io.table<JobRow>(rows, [
-    { header: 'JOB', value: (r) => r.job },
-    { header: 'INSTANCES', value: (r) => String(r.instances), right: true },
+    { header: 'JOB', value: (r) => r.job, shrink: 'start' },
+    { header: 'INST', value: (r) => String(r.instances), right: true },
     { header: 'ACTIVE', value: (r) => String(r.active), right: true },
     { header: 'PENDING', value: (r) => String(r.pending), right: true },
     { header: 'FINISHED', value: (r) => String(r.finished), right: true },
     { header: 'FAILED', value: (r) => String(r.failed), right: true },
-    { header: 'CRON', value: (r) => r.cron ?? '-' },
+    { header: 'CRON', value: (r) => r.cron ?? '-', shrink: true },
   ]);
   return ExitCode.OK;
 }

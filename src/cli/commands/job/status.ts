@@ -1,7 +1,7 @@
 /** `aurora-ts job status KEY[/instances]`: one row per task (instance, state, task id, host, ports, age). */
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
-import { formatAge, formatPorts, jobTaskRows, styleState, type TaskRow } from '../../tasks.js';
+import { formatAge, formatPorts, jobTaskRows, shortTaskId, styleState, type TaskRow } from '../../tasks.js';
 
 export interface StatusOptions {
   key: string;
@@ -27,9 +27,9 @@ export async function run(ctx: CliContext, options: StatusOptions): Promise<numb
   io.table<TaskRow>(shown, [
     { header: 'INSTANCE', value: (t) => String(t.instance), right: true },
     { header: 'STATE', value: (t) => styleState(ctx, t.state) },
-    { header: 'TASK ID', value: (t) => t.taskId },
-    { header: 'HOST', value: (t) => t.host || '-' },
-    { header: 'PORTS', value: (t) => formatPorts(t.ports) },
+    { header: 'TASK', value: (t) => shortTaskId(t.taskId), wide: (t) => t.taskId },
+    { header: 'HOST', value: (t) => t.host || '-', shrink: true },
+    { header: 'PORTS', value: (t) => formatPorts(t.ports), shrink: true },
     { header: 'AGE', value: (t) => formatAge(t.createdMs, now), right: true },
   ]);
   return ExitCode.OK;

@@ -56,11 +56,11 @@ export async function run(ctx: CliContext, options: StatusOptions = {}): Promise
     io.table(reports, [
       { header: 'PORT', value: (r) => String(r.port), right: true },
       { header: 'PID', value: (r) => String(r.pid), right: true },
-      { header: 'URL', value: (r) => r.url },
+      { header: 'URL', value: (r) => r.url, shrink: true },
       { header: 'CLUSTER', value: (r) => r.clusterName },
       { header: 'UP', value: (r) => formatDuration(Date.now() - Date.parse(r.startedAt)) },
       { header: 'JOBS', value: (r) => (r.jobs === null ? '?' : String(r.jobs)), right: true },
-      { header: 'ZOOKEEPER', value: (r) => r.zk ?? '-' },
+      { header: 'ZOOKEEPER', value: (r) => r.zk ?? '-', shrink: true },
     ]);
     io.out(`Details: aurora-ts scheduler status --port N. The \`local\` cluster is the one on port ${DEFAULT_PORT}${chosen?.port === DEFAULT_PORT ? '' : ' (not running)'}.`);
   }

@@ -1,7 +1,7 @@
 /** `aurora-ts task list KEY[/instances]`: every task of a job, active or not, with its latest event. */
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
-import { formatAge, jobTaskRows, styleState, type TaskRow } from '../../tasks.js';
+import { formatAge, jobTaskRows, shortTaskId, styleState, type TaskRow } from '../../tasks.js';
 
 export interface TaskListOptions {
   key: string;
@@ -17,11 +17,11 @@ export async function run(ctx: CliContext, options: TaskListOptions): Promise<nu
   const now = Date.now();
   io.table<TaskRow>(tasks, [
     { header: 'INSTANCE', value: (t) => String(t.instance), right: true },
-    { header: 'TASK ID', value: (t) => t.taskId },
+    { header: 'TASK', value: (t) => shortTaskId(t.taskId), wide: (t) => t.taskId },
     { header: 'STATE', value: (t) => styleState(ctx, t.state) },
     { header: 'SINCE', value: (t) => formatAge(t.stateSinceMs, now), right: true },
     { header: 'FAILURES', value: (t) => String(t.failureCount), right: true },
-    { header: 'MESSAGE', value: (t) => (t.message ?? '').split('\n')[0]!.slice(0, 80) },
+    { header: 'MESSAGE', value: (t) => (t.message ?? '').split('\n')[0]!, shrink: true },
   ]);
   return ExitCode.OK;
 }

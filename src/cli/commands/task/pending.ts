@@ -2,6 +2,7 @@
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatJobKey, parseJobKey } from '../../jobkey.js';
+import { shortTaskId } from '../../tasks.js';
 
 export interface PendingOptions {
   key: string;
@@ -26,8 +27,8 @@ export async function run(ctx: CliContext, options: PendingOptions): Promise<num
     return ExitCode.OK;
   }
   io.table(reasons, [
-    { header: 'TASK ID', value: (r) => r.taskId },
-    { header: 'REASON', value: (r) => r.reason },
+    { header: 'TASK', value: (r) => shortTaskId(r.taskId), wide: (r) => r.taskId },
+    { header: 'REASON', value: (r) => r.reason, shrink: true },
   ]);
   return ExitCode.OK;
 }
