@@ -25,7 +25,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export const EXIT_CODES_HELP = `Exit status:
   0    success
   1    failure (a task failed, a wait did not succeed, a local error)
-  2    bad usage or bad input (flags, job key, job file, clusters.json, state dir); nothing was sent
+  2    bad usage or bad input (flags, key, files, clusters.json, state dir)
   3    the scheduler rejected the request
   4    authentication or authorization failed
   5    the scheduler timed out or could not be reached

@@ -107,7 +107,7 @@ describe('scheduler start --agents', () => {
         return result.pending[0]?.reason ? result.pending : undefined;
       });
       expect(pending.map((p) => p.reason)).toEqual(['Constraint not satisfied: zone']);
-      expect((await runCli(['task', 'pending', 'local/www-data/devel/north'], { env: withUrl })).stdout).toMatch(/^www-data-devel-north-0-\S+ +Constraint not satisfied: zone$/m);
+      expect((await runCli(['task', 'pending', 'local/www-data/devel/north'], { env: withUrl })).stdout).toMatch(/^[0-9a-f]{8} +Constraint not satisfied: zone$/m);
       await client.killTasks(north.key!, undefined, 'done');
 
       const listed = json<Agents>(await runCli(['--json', 'scheduler', 'agents'], { env: withUrl }));

@@ -58,7 +58,7 @@ export const SETTINGS_FLAGS: readonly OptionSpec[] = [
   { flags: '--flapping-task-threshold <duration>', description: 'a task that ran less than this is flapping; its replacement waits THROTTLED (default 5mins)', parse: 'duration' },
   { flags: '--initial-flapping-task-delay <duration>', description: 'first THROTTLED penalty (default 30secs)', parse: 'duration' },
   { flags: '--max-flapping-task-delay <duration>', description: 'longest THROTTLED penalty (default 5mins)', parse: 'duration' },
-  { flags: '--allowed-job-environments <regex>', description: 'environments jobs may use (default ^(prod|devel|test|staging\\d*)$)' },
+  { flags: '--allowed-job-environments <regex>', description: 'regex of environments jobs may use (default: prod, devel, test, stagingN)' },
   { flags: '--enable-mesos-fetcher', description: 'accept jobs with fetcher URIs (mesosFetcherUris)' },
   { flags: '--allow-gpu-resource', description: 'accept jobs that ask for GPUs' },
   { flags: '--executor-shutdown-grace-period <duration>', description: 'SIGTERM to SIGKILL grace when killing a task (default 3secs)', parse: 'duration' },
