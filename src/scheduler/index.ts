@@ -414,6 +414,8 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
       ...(taskUser ? { user: taskUser } : {}),
       // Tasks outlive the scheduler only when a restarted one can find them again.
       supervised: state !== undefined,
+      // A host that keeps its tasks on exit keeps them past this process, too.
+      ...(options.keepOnExit === true ? { endWithScheduler: false } : {}),
     }),
     onError: options.onLog,
     beforeLaunch: state ? () => state.flush() : undefined,

@@ -228,22 +228,16 @@ export class TaskLifecycle {
   }
 
   /**
-   * The host process is exiting and nothing asynchronous runs any more: SIGKILL, synchronously, the
-   * process group of every live task's executor and its supervisor. (A process the executor moved to a
-   * session of its own escapes this; close() finds those through the process tree.)
+   * The host process is exiting and nothing asynchronous runs any more: SIGKILL, synchronously, every
+   * live task's executor (or its owner) and supervisor, with everything under them.
    */
   killNow(): void {
     this.closed = true;
+    const roots: number[] = [];
     for (const task of this.processes.values()) {
-      for (const group of [task.pid, task.identity?.supervisorPid]) {
-        if (group === undefined) continue;
-        try {
-          process.kill(-group, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+      for (const pid of [task.pid, task.identity?.supervisorPid]) if (pid !== undefined) roots.push(pid);
     }
+    this.options.driver.killNowSync(roots);
   }
 
   /** The process record of a task with a live process (stored so that a restarted scheduler can adopt it). */

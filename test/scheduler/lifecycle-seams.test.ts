@@ -50,6 +50,10 @@ class FakeDriver implements AgentDriver {
   killOrphans(): Promise<void> {
     return Promise.resolve();
   }
+  killNowSync(): void {
+    // Fake tasks have no processes.
+  }
+
   freePorts(count: number): Promise<number[]> {
     return Promise.resolve(Array.from({ length: count }, (_, i) => 40_000 + i));
   }

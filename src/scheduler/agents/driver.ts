@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import {
   adoptTask,
   killProcessTree,
+  killTreesNowSync,
   launchTask,
   markedProcesses,
   recordedOutcome,
@@ -32,6 +33,11 @@ export interface AgentDriver {
   killOrphans(sandboxRoot: string, keep: (taskId: string) => boolean): Promise<void>;
   /** Free ports of this machine, for agents that offer any port rather than ranges. */
   freePorts(count: number): Promise<number[]>;
+  /**
+   * The host process is exiting: SIGKILL, synchronously, these processes (a task's executor or owner,
+   * its supervisor) and everything under them.
+   */
+  killNowSync(pids: readonly number[]): void;
 }
 
 export interface LocalAgentOptions {
@@ -70,6 +76,10 @@ export class LocalAgentDriver implements AgentDriver {
     // Supervisors first, so that none starts a task after the sweep.
     for (const p of ours.filter((p) => p.supervisor)) signalQuietly(p.pid, 'SIGKILL');
     for (const taskId of new Set(ours.map((p) => p.taskId))) await killProcessTree(taskId, 0);
+  }
+
+  killNowSync(pids: readonly number[]): void {
+    killTreesNowSync(pids);
   }
 
   freePorts(count: number): Promise<number[]> {

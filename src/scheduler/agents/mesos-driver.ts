@@ -134,6 +134,10 @@ export class MesosAgentDriver implements AgentDriver {
     return this.inner.killOrphans(sandboxRoot, keep);
   }
 
+  killNowSync(pids: readonly number[]): void {
+    this.inner.killNowSync(pids);
+  }
+
   freePorts(count: number): Promise<number[]> {
     return this.inner.freePorts(count);
   }

@@ -1,6 +1,6 @@
 /** The local scheduler's task runner: one Mesos-like agent on this machine. */
 export { adoptTask, launchTask, recordedOutcome, resolveInvocation } from './launch.js';
-export { killProcessTree, findTaskProcesses, descendantsOf, markedProcesses, processStartTime, isSameProcess, TASK_MARKER_VAR, type ProcessScope, type MarkedProcess } from './process-tree.js';
+export { killProcessTree, killTreesNowSync, findTaskProcesses, descendantsOf, markedProcesses, processStartTime, isSameProcess, TASK_MARKER_VAR, type ProcessScope, type MarkedProcess } from './process-tree.js';
 export { OWNER_MARKER_VAR, ownerUnavailable } from './owner.js';
 export { SUPERVISOR_MARKER_VAR, readExit, type SupervisorReport } from './supervisor.js';
 export { fetchUris, defaultCacheDir, FetchFailure, type FetchOptions, type HttpResponse } from './fetcher.js';

@@ -234,7 +234,7 @@ class TaskProcess implements RunningTask {
     };
     // Under a subreaper owner, nothing the task starts can leave its process tree (owner.ts).
     // Unsupervised, the task is this process's alone: it ends if this process dies (nothing could adopt it).
-    const owned = spec.subreaper === false ? command : ownedCommand(command, spec.taskId, spec.supervised ? {} : { endWithParent: process.pid });
+    const owned = spec.subreaper === false ? command : ownedCommand(command, spec.taskId, spec.supervised || spec.endWithScheduler === false ? {} : { endWithParent: process.pid });
     const started = spec.supervised ? await startSupervisor(sandbox, spec.taskId, owned) : await spawnDirectly(owned);
     launched();
     if ('error' in started) {

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OWNER_MARKER_VAR } from './owner.js';
 
@@ -135,6 +136,33 @@ function descendantsIn(table: ProcessTable, owner: number): number[] {
     }
   }
   return found;
+}
+
+/**
+ * SIGKILLs `roots`, the process groups they lead and all their descendants at once, synchronously: for
+ * a host process that is exiting, when nothing asynchronous runs any more. One scan of /proc by parent
+ * (a process forked during the scan can escape; close() is the thorough path).
+ */
+export function killTreesNowSync(roots: readonly number[]): void {
+  const byParent = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+      add(byParent, ppid, Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const table: ProcessTable = { byMarker: new Map(), byOwner: new Map(), byGroup: new Map(), byParent };
+  const victims = new Set<number>();
+  for (const root of roots) {
+    victims.add(root);
+    for (const pid of descendantsIn(table, root)) victims.add(pid);
+  }
+  for (const root of roots) signal(-root, 'SIGKILL');
+  for (const pid of victims) signal(pid, 'SIGKILL');
 }
 
 /** The live descendants of process `owner`: for a subreaper owner, everything it started and everything those orphaned. */

@@ -47,6 +47,11 @@ export interface LaunchSpec {
    */
   supervised?: boolean;
   /**
+   * Unsupervised, the task's owner ends it when this process dies (nothing could adopt it). False keeps
+   * it running: for a host that asked to keep its tasks (`keepOnExit`). Default true.
+   */
+  endWithScheduler?: boolean;
+  /**
    * Run the executor under a subreaper owner (owner.ts), so nothing it starts can leave the task's
    * process tree. Default true where the owner can run (Linux with /usr/bin/perl); false finds the
    * task's processes by marker and process group only, as where it cannot.
