@@ -344,7 +344,7 @@ export async function agentsPage(): Promise<View> {
   } else {
     body = html`<p class="note">${note}</p>${hostsTable(await taskHosts())}`;
   }
-  return { title: 'Agents', changing: (list ?? []).some((a) => a.mode === 'DRAINING'), body: html`<h1>Agents</h1>${body}` };
+  return { title: 'Agents', changing: (list ?? []).some((a) => stillDraining(a.mode, a.tasks)), body: html`<h1>Agents</h1>${body}` };
 }
 
 function hostTaskRow(t: ScheduledTask, now: number): Html {
@@ -392,6 +392,11 @@ ${finished.length ? html`${finished.length > shown.length ? html`<p class="muted
 }
 
 /** Every host with its maintenance mode (maintenanceStatus, the API's word), its tasks and what GET /agents adds. */
+/** A drain still moving tasks: DRAINING, or DRAINED while the host still counts tasks being killed. */
+function stillDraining(mode: string, tasks: number | undefined): boolean {
+  return mode === 'DRAINING' || (mode === 'DRAINED' && (tasks ?? 0) > 0);
+}
+
 export async function maintenancePage(): Promise<View> {
   const [{ list, note }, hosts] = await Promise.all([agents(), taskHosts()]);
   // With agents, maintenance answers for their hosts only (as Aurora's); without, ask for every host a task ran on.
@@ -406,7 +411,7 @@ export async function maintenancePage(): Promise<View> {
   for (const r of rows) counts.set(r.mode, (counts.get(r.mode) ?? 0) + 1);
   return {
     title: 'Maintenance',
-    changing: rows.some((r) => r.mode === 'DRAINING'),
+    changing: rows.some((r) => stillDraining(r.mode, r.agent?.tasks)),
     body: html`<h1>Maintenance</h1>${noteHtml}
 <p class="facts">${rows.length} hosts: ${[...counts].sort(([a], [b]) => a.localeCompare(b)).map(([m, n], i) => html`${i ? ' · ' : ''}${n} ${m ? badge(m) : 'unknown'}`)}</p>
 ${table(['Host', 'Mode', 'Tasks', 'Attributes'], rows.map((r) => html`<tr><td><a href="${hostPath(r.host)}">${r.host}</a></td><td>${r.mode ? badge(r.mode) : html`<span class="muted">not answered</span>`}</td><td class="n">${r.agent?.tasks ?? hosts.get(r.host) ?? 0}</td><td>${r.agent ? chips(r.agent.attributes) : ''}</td></tr>`), 'Hosts in maintenance')}
