@@ -121,6 +121,12 @@ export function loadClustersSync(options: LoadClustersOptions = {}): Clusters {
   return build(clustersFiles(options).map((file) => [file, readOptionalSync(file)]));
 }
 
+/** A key as a path step: `.name` when it is a plain word, else quoted (a key may hold any character, line breaks too), at most 60 characters. */
+function pathKey(key: string): string {
+  const short = key.length > 60 ? `${key.slice(0, 57)}...` : key;
+  return /^[\w.-]+$/.test(short) ? `.${short}` : `[${JSON.stringify(short)}]`;
+}
+
 /** Parses one clusters.json text; `file` is used in messages and to resolve relative paths. */
 export function parseClustersFile(text: string, file: string): Cluster[] {
   let document: unknown;
@@ -133,7 +139,7 @@ export function parseClustersFile(text: string, file: string): Cluster[] {
   }
   let entries: Array<[string, unknown]>;
   if (Array.isArray(document)) entries = document.map((v, i) => [`[${i}]`, v]);
-  else if (isObject(document)) entries = Object.entries(document).map(([k, v]) => [`.${k.length > 60 ? `${k.slice(0, 57)}...` : k}`, v]);
+  else if (isObject(document)) entries = Object.entries(document).map(([k, v]) => [pathKey(k), v]);
   else throw new AuroraConfigError(`${file}: expected a list or an object of clusters, got ${kindOf(document)}`);
   const out: Cluster[] = [];
   for (const [where, entry] of entries) {
@@ -287,7 +293,7 @@ function toPolicy(value: unknown, where: string): ClusterPolicyOverrides {
   for (const [key, v] of Object.entries(value)) {
     const spec = POLICY_KEYS[key];
     if (!spec) {
-      throw new AuroraConfigError(`${where}.${key}: unknown policy setting; allowed: ${Object.keys(POLICY_KEYS).join(', ')}`);
+      throw new AuroraConfigError(`${where}${pathKey(key)}: unknown policy setting; allowed: ${Object.keys(POLICY_KEYS).join(', ')}`);
     }
     const ok = spec.type === 'integer' ? Number.isInteger(v) && (v as number) >= 0 : typeof v === spec.type;
     if (!ok) {

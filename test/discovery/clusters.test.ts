@@ -100,6 +100,11 @@ describe('loadClusters', () => {
     expect(() => loadClustersSync(p)).toThrow(`${file(p)}[0].zk: expected a string, got a list`);
     p = layout(undefined, '[{"name": "w", "policy": {"allow_dockr": true}}]');
     expect(() => loadClustersSync(p)).toThrow(/\[0\]\.policy\.allow_dockr: unknown policy setting; allowed: allow_docker, /);
+    // A key may hold any character: it is quoted, so the error stays one line (the fuzz test found a raw \r).
+    p = layout(undefined, '{"a\\r\\nb": null}');
+    expect(() => loadClustersSync(p)).toThrow(`${file(p)}["a\\r\\nb"]: a cluster must be an object of key/value pairs, got null`);
+    p = layout(undefined, '[{"name": "w", "policy": {"x\\ny": true}}]');
+    expect(() => loadClustersSync(p)).toThrow(`${file(p)}[0].policy["x\\ny"]: unknown policy setting`);
   });
 
   it('lists the known clusters when asked for an unknown one', async () => {
