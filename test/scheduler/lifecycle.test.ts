@@ -63,7 +63,7 @@ describe('local scheduler', () => {
     const withoutConfigs = await client.getTasksWithoutConfigs({ jobKeys: [config.key!] });
     expect(withoutConfigs.tasks![0]!.assignedTask!.task!.executorConfig!.data).toBeUndefined();
 
-    const pids = readPids(running);
+    const pids = await readPids(running);
     await client.killTasks(config.key!, [], 'test done');
     const killed = await waitFor('KILLED', async () => {
       const t = await tasksOf(client, config.key!);
@@ -121,7 +121,7 @@ describe('local scheduler', () => {
     const config = job('stubborn', 'stubborn', {}, 1);
     await client.createJob(config);
     const [task] = await waitForRunning(client, config.key!, 1);
-    const pids = readPids([task!]);
+    const pids = await readPids([task!]);
     const started = Date.now();
     await client.killTasks(config.key!, [], 'grace');
     await waitFor('KILLED', async () => ((await tasksOf(client, config.key!))[0]!.status === ScheduleStatus.KILLED ? true : undefined));
@@ -148,21 +148,39 @@ describe('local scheduler', () => {
   });
 });
 
-/** The executor pids, from the process table: processes carrying the task's marker. */
-function readPids(tasks: ScheduledTask[]): number[] {
-  const pids: number[] = [];
+/**
+ * The executor pids, from the process table: processes carrying the task's marker. A task is RUNNING
+ * once its owner is spawned, a moment before the owner has started the executor: look until it has.
+ */
+async function readPids(tasks: ScheduledTask[]): Promise<number[]> {
   const ids = new Set(tasks.map((t) => t.assignedTask!.taskId!));
+  const deadline = Date.now() + 10_000;
+  let found = executorPids(ids);
+  while (found.tasks.size < ids.size && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    found = executorPids(ids);
+  }
+  const { pids } = found;
+  expect(pids.length).toBeGreaterThan(0);
+  expect(existsSync(`/proc/${pids[0]}`)).toBe(true);
+  return pids;
+}
+
+function executorPids(ids: ReadonlySet<string>): { pids: number[]; tasks: Set<string> } {
+  const pids: number[] = [];
+  const tasks = new Set<string>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const env = readFileSync(`/proc/${entry}/environ`, 'utf8');
       const match = /(?:^|\0)AURORA_TASK_ID=([^\0]+)/.exec(env);
-      if (match && ids.has(match[1]!)) pids.push(Number(entry));
+      if (match && ids.has(match[1]!)) {
+        pids.push(Number(entry));
+        tasks.add(match[1]!);
+      }
     } catch {
       // gone already, or not ours to read
     }
   }
-  expect(pids.length).toBeGreaterThan(0);
-  expect(existsSync(`/proc/${pids[0]}`)).toBe(true);
-  return pids;
+  return { pids, tasks };
 }
