@@ -94,7 +94,10 @@ async function allRunning(client: AuroraClient, key: JobKey, count: number, data
     const ok =
       active.length === count &&
       active.every((t) => t.status === ScheduleStatus.RUNNING && (data === undefined || t.assignedTask!.task!.executorConfig!.data === data));
-    return ok ? active : undefined;
+    if (!ok) return undefined;
+    // RUNNING comes when a task's owner is spawned, a moment before the owner has started the executor.
+    for (const t of active) if ((await findTaskProcesses(id(t))).length === 0) return undefined;
+    return active;
   });
 }
 
