@@ -74,14 +74,18 @@ export async function readUserFile(path: string, options: UserFileOptions): Prom
   }
 }
 
-/** The same as `readUserFile`, for callers that cannot wait (a client's constructor); a pipe is polled. */
-export function readUserFileSync(path: string, options: UserFileOptions): string {
-  let fd: number;
+/** Opens without blocking on a FIFO and without taking a terminal; an open failure is one line naming the file. */
+function openSyncOrExplain(path: string, options: UserFileOptions): number {
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    return openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     throw openError(path, e, options);
   }
+}
+
+/** The same as `readUserFile`, for callers that cannot wait (a client's constructor); a pipe is polled. */
+export function readUserFileSync(path: string, options: UserFileOptions): string {
+  const fd = openSyncOrExplain(path, options);
   try {
     const pipe = checkKind(path, fstatSync(fd), options);
     const reader = new Reader(path, pipe, options);
@@ -104,12 +108,7 @@ export function readUserFileSync(path: string, options: UserFileOptions): string
 
 /** Opens and checks `path` without reading it: for files another loader reads (job modules). */
 export function checkUserFileSync(path: string, options: UserFileOptions): void {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (e) {
-    throw openError(path, e, options);
-  }
+  const fd = openSyncOrExplain(path, options);
   try {
     const stats = fstatSync(fd);
     checkKind(path, stats, options);
