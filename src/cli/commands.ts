@@ -78,6 +78,13 @@ const KILL_BATCHING: readonly OptionSpec[] = [
   { flags: '--max-total-failures <n>', description: 'with --batch-size: batches not killed in time to tolerate before giving up (default 0)', parse: 'nonNegativeInteger' },
 ];
 
+/** Aurora's flags of `task run`/`task ssh` for reaching a Mesos cluster's agents over ssh. */
+const SSH_FLAGS: readonly OptionSpec[] = [
+  { flags: '-l, --ssh-user <user>', description: "ssh as this user instead of the job's role (Mesos clusters)" },
+  { flags: '--ssh-options <options>', description: 'ssh options, space-separated (Mesos clusters; default $AURORA_TS_SSH_OPTIONS)' },
+  { flags: '-e, --executor-sandbox', description: "the executor's sandbox, not the Thermos task's (Mesos clusters)" },
+];
+
 export const COMMANDS: readonly NounSpec[] = [
   {
     name: 'job',
@@ -218,6 +225,37 @@ export const COMMANDS: readonly NounSpec[] = [
           'aurora-ts task logs local/www-data/devel/thermos-batch/0 --file result.txt',
         ],
         load: () => import('./commands/task/logs.js'),
+      },
+      {
+        name: 'run',
+        summary: "run a shell command in each live task's sandbox, with the task's environment",
+        args: [KEY_INSTANCES, { name: 'command', description: 'the command (quote it, or put it after --); {{thermos.ports[NAME]}}, {{thermos.task_id}}, {{mesos.instance}} are bound', variadic: true }],
+        options: [
+          { flags: '-t, --threads <n>', description: 'instances to run the command on at once (default 1)', parse: 'positiveInteger' },
+          ...SSH_FLAGS,
+        ],
+        examples: [
+          'aurora-ts task run local/www-data/devel/hello pwd',
+          'aurora-ts task run local/www-data/devel/hello/0 -- ls -a',
+          'aurora-ts task run --threads 4 local/www-data/devel/hello -- cat stdout',
+        ],
+        load: () => import('./commands/task/run.js'),
+      },
+      {
+        name: 'ssh',
+        summary: "open a shell in a task's sandbox, with the task's environment",
+        args: [{ name: 'key', description: 'cluster/role/env/name/INSTANCE (without INSTANCE: the first)' }],
+        options: [
+          { flags: '-c, --command <cmd>', description: 'run this instead of an interactive bash (needs an INSTANCE)' },
+          { flags: '-L, --tunnel <PORT:NAME>', description: "forward local PORT to the task's port NAME (repeatable)", repeatable: true },
+          { flags: '-p, --pid-file <file>', description: 'write the pid of the shell (or of ssh) here' },
+          ...SSH_FLAGS,
+        ],
+        examples: [
+          'aurora-ts task ssh local/www-data/devel/hello/0',
+          'aurora-ts task ssh local/www-data/devel/hello/0 --command pwd',
+        ],
+        load: () => import('./commands/task/ssh.js'),
       },
     ],
   },

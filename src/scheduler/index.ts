@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { loadExecutorConfig, type ExecutorCatalog } from '../executors/index.js';
 import type { AuroraMethod } from '../gen/api.js';
-import { ResponseCode } from '../gen/types.js';
+import { ResponseCode, type ScheduledTask } from '../gen/types.js';
 import { AuroraValidationError } from '../errors.js';
 import { createApiServer, listen } from './api-server.js';
 import { cleanUpOnExit } from './exit-cleanup.js';
@@ -31,7 +31,7 @@ import type { MaintenanceOptions } from './maintenance/index.js';
 import type { UpdateOptions } from './updates/index.js';
 import type { UpdateRpcOptions } from './updates/rpc.js';
 import { jobHandlers } from './rpc/jobs.js';
-import { sandboxRoutes } from './sandbox-http.js';
+import { sandboxRoutes, type TaskEnvironmentOf } from './sandbox-http.js';
 import { uiRoutes } from './ui/server.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
 import { SlaManager } from './sla.js';
@@ -39,7 +39,7 @@ import { openSchedulerState, prepareSchedulerDir, SchedulerState, StateDirError 
 import { Responses } from './rpc/responses.js';
 import { persistTasks } from './store/tasks.js';
 import type { RpcHandlers } from './api-server.js';
-import { ownerUnavailable } from './runner/index.js';
+import { operatorEnvironment, ownerUnavailable, type LaunchSpec } from './runner/index.js';
 
 export { StateDirError, StateDirInUseError } from './store/state.js';
 // The TaskInfo a Mesos executor is handed, built as Aurora builds it, for executor authors' own tests.
@@ -276,7 +276,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
       if (!current) return false;
       let routes = routesByEngine.get(current);
       if (!routes) {
-        const sandboxes = sandboxRoutes(current.lifecycle.store, sandboxRoot);
+        const sandboxes = sandboxRoutes(current.lifecycle.store, sandboxRoot, current.environmentOf);
         const agentsRoute = agentRoutes(current.core.agents, current.lifecycle);
         routes = async (request, response) => (await agentsRoute(request, response)) || sandboxes(request, response);
         routesByEngine.set(current, routes);
@@ -381,6 +381,8 @@ interface Engine {
   readonly lifecycle: TaskLifecycle;
   readonly handlers: RpcHandlers;
   readonly state: SchedulerState | undefined;
+  /** The environment a task's command got, rebuilt from its launch spec (GET /sandbox/<taskId>). */
+  readonly environmentOf: TaskEnvironmentOf;
   /** Stops the features; kills the tasks, or (detach) leaves them running for whoever opens the state next. */
   close(detach: boolean): Promise<void>;
 }
@@ -402,7 +404,12 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     agents,
     driver,
     demand: (task) => taskDemand(task, executors),
-    launchSpec: (task) => ({
+    launchSpec,
+    onError: options.onLog,
+    beforeLaunch: state ? () => state.flush() : undefined,
+  });
+  function launchSpec(task: ScheduledTask): LaunchSpec {
+    return {
       ...buildLaunchSpec(task, {
         executors,
         sandboxRoot,
@@ -416,10 +423,8 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
       supervised: state !== undefined,
       // A host that keeps its tasks on exit keeps them past this process, too.
       ...(options.keepOnExit === true ? { endWithScheduler: false } : {}),
-    }),
-    onError: options.onLog,
-    beforeLaunch: state ? () => state.flush() : undefined,
-  });
+    };
+  }
   let features: SchedulerFeature[] = [];
   try {
     let storedProcesses: ReadonlyMap<string, StoredProcess> = new Map();
@@ -460,6 +465,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
       lifecycle,
       handlers,
       state,
+      environmentOf: (task) => operatorEnvironment(launchSpec(task)),
       close(detach) {
         closing ??= (async () => {
           for (const feature of features) await feature.close?.();

@@ -1,6 +1,9 @@
 /**
  * Sandbox files over HTTP, like a Mesos agent's files endpoint: GET /sandbox/<taskId>/<file>
  * (`?offset=N` to read from a byte offset). Only regular files inside the task's sandbox are served.
+ * GET /sandbox/<taskId> (no file) answers where the sandbox is and the environment the task's command
+ * got, as JSON `{taskId, host, sandbox, env}`: what `aurora-ts task run`/`task ssh` need to run a
+ * command there as the task would.
  *
  * The task owns its sandbox and may change it while a request is served: the file is opened once,
  * without following any link (runner/beneath.ts), checked through its descriptor and streamed from that
@@ -11,11 +14,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isLinkRefusal, openBeneath, pathParts, UnsafePathError } from './runner/beneath.js';
+import type { ScheduledTask } from '../gen/types.js';
 import type { TaskStore } from './tasks.js';
 
-export function sandboxRoutes(store: TaskStore, sandboxRoot: string) {
+/** The environment a task's command got (without the runner's marker); throws when it cannot be built. */
+export type TaskEnvironmentOf = (task: ScheduledTask) => Record<string, string>;
+
+export function sandboxRoutes(store: TaskStore, sandboxRoot: string, environmentOf?: TaskEnvironmentOf) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
     const url = new URL(request.url ?? '/', 'http://local');
+    const whole = /^\/sandbox\/([^/]+)\/?$/.exec(url.pathname);
+    if (whole && environmentOf && request.method === 'GET') return describe(response, store, sandboxRoot, environmentOf, whole[1]!);
     const match = /^\/sandbox\/([^/]+)\/(.+)$/.exec(url.pathname);
     if (!match || request.method !== 'GET') return false;
     let taskId: string;
@@ -94,6 +103,29 @@ async function streamExactly(handle: FileHandle, start: number, end: number, res
   }
   if (sent === end - start) response.end();
   else response.destroy();
+}
+
+async function describe(response: ServerResponse, store: TaskStore, sandboxRoot: string, environmentOf: TaskEnvironmentOf, rawId: string): Promise<true> {
+  let taskId: string;
+  try {
+    taskId = decodeURIComponent(rawId);
+  } catch {
+    return reply(response, 400, `task id ${JSON.stringify(rawId)} is not valid percent-encoded UTF-8`);
+  }
+  const task = store.get(taskId);
+  if (!task) return reply(response, 404, `unknown task ${taskId}`);
+  const sandbox = join(sandboxRoot, taskId);
+  if (!(await stat(sandbox).then((s) => s.isDirectory(), () => false))) return reply(response, 404, `no sandbox for ${taskId} (not launched yet, or removed)`);
+  let env: Record<string, string>;
+  try {
+    env = environmentOf(task);
+  } catch (err) {
+    return reply(response, 500, `cannot build the environment of ${taskId}: ${(err as Error).message}`);
+  }
+  const body = JSON.stringify({ taskId, host: task.assignedTask?.slaveHost ?? null, sandbox, env });
+  response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  response.end(body);
+  return true;
 }
 
 function reply(response: ServerResponse, status: number, text: string): true {

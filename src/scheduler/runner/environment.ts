@@ -34,3 +34,20 @@ export function taskEnvironment(spec: Pick<LaunchSpec, 'taskId' | 'executorId' |
   env[TASK_MARKER_VAR] = spec.taskId;
   return env;
 }
+
+/** The environment the task's command starts with: `taskEnvironment`, then the task user's own names. */
+export function launchEnvironment(spec: Pick<LaunchSpec, 'taskId' | 'executorId' | 'sandboxDir' | 'env' | 'user'>): Record<string, string> {
+  const env = taskEnvironment(spec);
+  if (spec.user) Object.assign(env, { HOME: spec.user.home, USER: spec.user.name, LOGNAME: spec.user.name });
+  return env;
+}
+
+/**
+ * What a command run in the task's sandbox by an operator (`aurora-ts task run`/`task ssh`) gets: the
+ * task's environment without the marker, so the runner never counts that command among the task's processes.
+ */
+export function operatorEnvironment(spec: Parameters<typeof launchEnvironment>[0]): Record<string, string> {
+  const env = launchEnvironment(spec);
+  delete env[TASK_MARKER_VAR];
+  return env;
+}

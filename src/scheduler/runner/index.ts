@@ -5,5 +5,5 @@ export { OWNER_MARKER_VAR, ownerUnavailable } from './owner.js';
 export { SUPERVISOR_MARKER_VAR, readExit, type SupervisorReport } from './supervisor.js';
 export { fetchUris, defaultCacheDir, FetchFailure, type FetchOptions, type HttpResponse } from './fetcher.js';
 export { archiveKind, extractArchive, type ArchiveKind } from './extract.js';
-export { taskEnvironment, DEFAULT_PATH, DEFAULT_FRAMEWORK_ID } from './environment.js';
+export { taskEnvironment, operatorEnvironment, DEFAULT_PATH, DEFAULT_FRAMEWORK_ID } from './environment.js';
 export type { FetchUri, CommandSpec, LaunchSpec, TaskState, TaskOutcome, LaunchHooks, RunningTask, ProcessIdentity, AdoptSpec } from './types.js';

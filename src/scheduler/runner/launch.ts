@@ -3,7 +3,7 @@ import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AuroraValidationError } from '../../errors.js';
-import { taskEnvironment } from './environment.js';
+import { launchEnvironment } from './environment.js';
 import { fetchUris } from './fetcher.js';
 import { openBeneath } from './beneath.js';
 import { resolveInside } from './paths.js';
@@ -192,7 +192,7 @@ class TaskProcess implements RunningTask {
     }
     if (this.killReason !== undefined) return this.killed();
 
-    const env = taskEnvironment(spec);
+    const env = launchEnvironment(spec);
     if (spec.user) {
       // The task owns its sandbox and nothing else of the scheduler's.
       try {
@@ -200,7 +200,6 @@ class TaskProcess implements RunningTask {
       } catch (err) {
         return { state: 'FAILED', message: `Failed to hand sandbox '${sandbox}' to user ${spec.user.name}: ${(err as Error).message}` };
       }
-      Object.assign(env, { HOME: spec.user.home, USER: spec.user.name, LOGNAME: spec.user.name });
     }
     let invocation: Invocation;
     try {
