@@ -23,6 +23,8 @@ const SYSTEM_PACKAGES = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium'), why: 'web UI tests in a real browser (playwright-core drives it)' },
   { pkg: 'perl-base', present: () => existsSync('/usr/bin/perl'), why: "the task owner that keeps a task's daemons in its process tree" },
   { pkg: 'golang-go', present: () => has('go', ['version']), why: 'building the mesos-go executor the Mesos executor API tests run' },
+  { pkg: 'openssh-server', present: () => existsSync('/usr/sbin/sshd'), why: '`task run`/`task ssh` over ssh to a real sshd on loopback' },
+  { pkg: 'openssh-client', present: () => has('ssh', ['-V']) && existsSync('/usr/bin/ssh-keygen'), why: 'the ssh client and ssh-keygen those tests use' },
   { pkg: 'golang-github-mesos-mesos-go-dev', present: () => existsSync('/usr/share/gocode/src/github.com/mesos/mesos-go/api/v1/lib/executor'), why: "mesos-go's v1 executor library, an independent peer of the executor API" },
 ];
 

@@ -85,6 +85,23 @@ const SSH_FLAGS: readonly OptionSpec[] = [
   { flags: '-e, --executor-sandbox', description: "the executor's sandbox, not the Thermos task's (Mesos clusters)" },
 ];
 
+/** Aurora's `--config FILE` where its client only loads it for API hooks: checked to hold the job, then unused. */
+const CONFIG: OptionSpec = { flags: '--config <file>', description: "Aurora's form: a job file, which must hold this job (checked only)" };
+
+/** A verb that also takes {@link CONFIG}: the file is checked (commands/job/config.ts) before the verb runs without it. */
+function withJobConfig(verb: string, load: () => Promise<VerbModule>): () => Promise<VerbModule> {
+  return async () => {
+    const module = await load();
+    return {
+      run: async (ctx: CliContext, input: { key: string; config?: string }) => {
+        const { config, ...rest } = input;
+        if (config !== undefined) await (await import('./commands/job/config.js')).checkJobConfig(ctx, verb, rest.key, config);
+        return module.run(ctx, rest as never);
+      },
+    };
+  };
+}
+
 export const COMMANDS: readonly NounSpec[] = [
   {
     name: 'job',
@@ -143,24 +160,25 @@ export const COMMANDS: readonly NounSpec[] = [
         name: 'kill',
         summary: 'kill some instances of a job',
         args: [{ name: 'key', description: 'job key with instances: cluster/role/env/name/instances' }],
-        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT, ...KILL_BATCHING],
+        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT, ...KILL_BATCHING, CONFIG],
         examples: ['aurora-ts job kill local/www-data/devel/hello/1', 'aurora-ts job kill local/www-data/devel/hello/0-1 --wait'],
-        load: () => import('./commands/job/kill.js'),
+        load: withJobConfig('kill', () => import('./commands/job/kill.js')),
       },
       {
         name: 'killall',
         summary: 'kill every instance of a job',
         args: [KEY],
-        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT, ...KILL_BATCHING],
+        options: [MESSAGE, { flags: '--wait', description: 'wait until the tasks are no longer active' }, WAIT_TIMEOUT, ...KILL_BATCHING, CONFIG],
         examples: ['aurora-ts job killall local/www-data/devel/hello --batch-size 1'],
-        load: () => import('./commands/job/killall.js'),
+        load: withJobConfig('killall', () => import('./commands/job/killall.js')),
       },
       {
         name: 'restart',
         summary: 'restart instances of a job (all active ones without /instances)',
         args: [KEY_INSTANCES],
+        options: [CONFIG],
         examples: ['aurora-ts job restart local/www-data/devel/hello', 'aurora-ts job restart local/www-data/devel/hello/0,1'],
-        load: () => import('./commands/job/restart.js'),
+        load: withJobConfig('restart', () => import('./commands/job/restart.js')),
       },
       {
         name: 'add',
@@ -169,8 +187,9 @@ export const COMMANDS: readonly NounSpec[] = [
           { name: 'key', description: 'cluster/role/env/name/INSTANCE: the instance to copy' },
           { name: 'count', description: 'how many instances to add' },
         ],
+        options: [CONFIG],
         examples: ['aurora-ts job add local/www-data/devel/hello/0 2'],
-        load: () => import('./commands/job/add.js'),
+        load: withJobConfig('add', () => import('./commands/job/add.js')),
       },
       {
         name: 'inspect',

@@ -112,6 +112,9 @@ describe('help examples against a local scheduler', () => {
       await run(noun, verb);
     }
     await run('task', 'logs', (args) => args.includes('--follow'));
+    await run('task', 'run');
+    // Without --command `task ssh` opens an interactive shell: not for a test without a terminal.
+    await run('task', 'ssh', (args) => !args.includes('--command'));
   });
 
   it('update, restart, cron start and deschedule, kill and killall examples', { timeout: 60_000 }, async () => {
