@@ -28,7 +28,8 @@ function keygen(file: string, comment: string): void {
   if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr.toString()}`);
 }
 
-function freePort(): Promise<number> {
+/** A port free on 127.0.0.1 a moment ago. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
