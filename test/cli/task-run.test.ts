@@ -6,6 +6,7 @@
  * (slaves/<agent>/frameworks/<framework>/executors/<executor id>/runs/latest) built of symlinks here,
  * which is what a real agent's work dir looks like to the remote shell.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { CliContext } from '../../src/cli/context.js';
 import { IO } from '../../src/cli/io.js';
 import type { ScheduledTask } from '../../src/gen/types.js';
 import { freePort, startSshd, type Sshd } from '../support/sshd.js';
-import { cleanEnv, executorsFile, json, oneErrorLine, runCli, tempDir, useLocalScheduler } from './helpers.js';
+import { BIN, cleanEnv, executorsFile, json, oneErrorLine, onTerminal, runCli, tempDir, useLocalScheduler } from './helpers.js';
 
 const dir = tempDir();
 // A web server on the task's port, answering with its instance; it leaves a marker in its sandbox.
@@ -123,6 +124,16 @@ describe('task run on the local scheduler', () => {
   });
 });
 
+describe('GET /sandbox/<taskId>', () => {
+  it('answers 404 for a task it does not know and 400 for a malformed escape, one line each', async () => {
+    const unknown = await fetch(`${local.scheduler.url}/sandbox/no-such-task`);
+    expect([unknown.status, await unknown.text()]).toEqual([404, 'unknown task no-such-task\n']);
+    const malformed = await fetch(`${local.scheduler.url}/sandbox/%E0%A4%A`);
+    expect(malformed.status).toBe(400);
+    expect((await malformed.text()).split('\n').filter((l) => l !== '')).toHaveLength(1);
+  });
+});
+
 describe('task ssh on the local scheduler', () => {
   it("runs --command in the sandbox with the task's environment and exits with its status", async () => {
     const [first] = await tasks();
@@ -139,6 +150,26 @@ describe('task ssh on the local scheduler', () => {
     expect(result.code).toBe(0);
     const pid = readFileSync(pidFile, 'utf8');
     expect(result.stdout).toBe(`hello from 1\npid ${pid}\n`);
+  });
+
+  it('opens an interactive bash in the sandbox on a terminal and exits with its status', { timeout: 30_000 }, async () => {
+    const [first] = await tasks();
+    const { sandbox } = await describeTask(first!.taskId);
+    const result = await onTerminal(['task', 'ssh', `${KEY}/0`], local.env, { waitFor: /[#$] $/m, input: ['echo "in $PWD as $AURORA_TASK_ID"; exit 5\r'] });
+    expect(result.output).toContain(`in ${sandbox} as ${first!.taskId}`);
+    expect(result.code).toBe(5);
+  });
+
+  it('leaves SIGINT to the shell: the CLI itself does not end while the shell runs', { timeout: 30_000 }, async () => {
+    const child = spawn(process.execPath, [BIN, 'task', 'ssh', `${KEY}/0`, '--command', 'echo started; sleep 1; echo survived'], { env: local.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      // Only the CLI's process gets it (a terminal would signal the shell too, which then decides).
+      if (out === 'started\n') child.kill('SIGINT');
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect({ code, out }).toEqual({ code: 0, out: 'started\nsurvived\n' });
   });
 
   it('refuses a bad tunnel, a port the task lacks, and --command without an instance', async () => {

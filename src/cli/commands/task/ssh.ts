@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
-import { ACTIVE_STATES } from '../../../gen/types.js';
+import { ACTIVE_STATES, LIVE_STATES } from '../../../gen/types.js';
 import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { formatJobKey, parseJobKey } from '../../jobkey.js';
@@ -37,7 +37,8 @@ export async function run(ctx: CliContext, options: TaskSshOptions): Promise<num
   });
   const host = await taskHost(ctx, key, options);
   const current = [...currentTasks(await jobTasks(host.client, key)).values()];
-  const task = current.find((t) => ACTIVE_STATES.has(t.status!)) ?? current[0];
+  // A live task (it has a sandbox) first, as Aurora's client would find one; else a pending one, else the latest.
+  const task = current.find((t) => LIVE_STATES.has(t.status!)) ?? current.find((t) => ACTIVE_STATES.has(t.status!)) ?? current[0];
   if (!task) throw new CliFailure(`no task found for ${formatJobKey(key)}`);
   const assigned = task.assignedTask!;
   const ports = assigned.assignedPorts ?? {};
