@@ -31,7 +31,7 @@ import type { MaintenanceOptions } from './maintenance/index.js';
 import type { UpdateOptions } from './updates/index.js';
 import type { UpdateRpcOptions } from './updates/rpc.js';
 import { jobHandlers } from './rpc/jobs.js';
-import { sandboxRoutes, type TaskEnvironmentOf } from './sandbox-http.js';
+import { sandboxRoutes, type TaskLaunchOf } from './sandbox-http.js';
 import { uiRoutes } from './ui/server.js';
 import { sanitizeJob, type SchedulerPolicy } from './sanitize.js';
 import { SlaManager } from './sla.js';
@@ -276,7 +276,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
       if (!current) return false;
       let routes = routesByEngine.get(current);
       if (!routes) {
-        const sandboxes = sandboxRoutes(current.lifecycle.store, sandboxRoot, current.environmentOf);
+        const sandboxes = sandboxRoutes(current.lifecycle.store, sandboxRoot, current.launchOf);
         const agentsRoute = agentRoutes(current.core.agents, current.lifecycle);
         routes = async (request, response) => (await agentsRoute(request, response)) || sandboxes(request, response);
         routesByEngine.set(current, routes);
@@ -381,8 +381,8 @@ interface Engine {
   readonly lifecycle: TaskLifecycle;
   readonly handlers: RpcHandlers;
   readonly state: SchedulerState | undefined;
-  /** The environment a task's command got, rebuilt from its launch spec (GET /sandbox/<taskId>). */
-  readonly environmentOf: TaskEnvironmentOf;
+  /** A task's environment and user, rebuilt from its launch spec (GET /sandbox/<taskId>). */
+  readonly launchOf: TaskLaunchOf;
   /** Stops the features; kills the tasks, or (detach) leaves them running for whoever opens the state next. */
   close(detach: boolean): Promise<void>;
 }
@@ -465,7 +465,10 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
       lifecycle,
       handlers,
       state,
-      environmentOf: (task) => operatorEnvironment(launchSpec(task)),
+      launchOf: (task) => {
+        const spec = launchSpec(task);
+        return { env: operatorEnvironment(spec), ...(spec.user ? { user: spec.user } : {}) };
+      },
       close(detach) {
         closing ??= (async () => {
           for (const feature of features) await feature.close?.();

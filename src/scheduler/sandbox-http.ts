@@ -1,9 +1,9 @@
 /**
  * Sandbox files over HTTP, like a Mesos agent's files endpoint: GET /sandbox/<taskId>/<file>
  * (`?offset=N` to read from a byte offset). Only regular files inside the task's sandbox are served.
- * GET /sandbox/<taskId> (no file) answers where the sandbox is and the environment the task's command
- * got, as JSON `{taskId, host, sandbox, env}`: what `aurora-ts task run`/`task ssh` need to run a
- * command there as the task would.
+ * GET /sandbox/<taskId> (no file) answers where the sandbox is, the environment the task's command
+ * got and the user it runs as (null: the scheduler's), as JSON `{taskId, host, sandbox, env, user}`:
+ * what `aurora-ts task run`/`task ssh` need to run a command there as the task would.
  *
  * The task owns its sandbox and may change it while a request is served: the file is opened once,
  * without following any link (runner/beneath.ts), checked through its descriptor and streamed from that
@@ -17,14 +17,20 @@ import { isLinkRefusal, openBeneath, pathParts, UnsafePathError } from './runner
 import type { ScheduledTask } from '../gen/types.js';
 import type { TaskStore } from './tasks.js';
 
-/** The environment a task's command got (without the runner's marker); throws when it cannot be built. */
-export type TaskEnvironmentOf = (task: ScheduledTask) => Record<string, string>;
+/** How a task's command was started: its environment (without the runner's marker) and its user, if not the scheduler's. */
+export interface TaskLaunch {
+  env: Record<string, string>;
+  user?: { name: string; uid: number; gid: number };
+}
 
-export function sandboxRoutes(store: TaskStore, sandboxRoot: string, environmentOf?: TaskEnvironmentOf) {
+/** A task's {@link TaskLaunch}; throws when it cannot be built. */
+export type TaskLaunchOf = (task: ScheduledTask) => TaskLaunch;
+
+export function sandboxRoutes(store: TaskStore, sandboxRoot: string, launchOf?: TaskLaunchOf) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
     const url = new URL(request.url ?? '/', 'http://local');
     const whole = /^\/sandbox\/([^/]+)\/?$/.exec(url.pathname);
-    if (whole && environmentOf && request.method === 'GET') return describe(response, store, sandboxRoot, environmentOf, whole[1]!);
+    if (whole && launchOf && request.method === 'GET') return describe(response, store, sandboxRoot, launchOf, whole[1]!);
     const match = /^\/sandbox\/([^/]+)\/(.+)$/.exec(url.pathname);
     if (!match || request.method !== 'GET') return false;
     let taskId: string;
@@ -105,7 +111,7 @@ async function streamExactly(handle: FileHandle, start: number, end: number, res
   else response.destroy();
 }
 
-async function describe(response: ServerResponse, store: TaskStore, sandboxRoot: string, environmentOf: TaskEnvironmentOf, rawId: string): Promise<true> {
+async function describe(response: ServerResponse, store: TaskStore, sandboxRoot: string, launchOf: TaskLaunchOf, rawId: string): Promise<true> {
   let taskId: string;
   try {
     taskId = decodeURIComponent(rawId);
@@ -116,13 +122,14 @@ async function describe(response: ServerResponse, store: TaskStore, sandboxRoot:
   if (!task) return reply(response, 404, `unknown task ${taskId}`);
   const sandbox = join(sandboxRoot, taskId);
   if (!(await stat(sandbox).then((s) => s.isDirectory(), () => false))) return reply(response, 404, `no sandbox for ${taskId} (not launched yet, or removed)`);
-  let env: Record<string, string>;
+  let launch: TaskLaunch;
   try {
-    env = environmentOf(task);
+    launch = launchOf(task);
   } catch (err) {
     return reply(response, 500, `cannot build the environment of ${taskId}: ${(err as Error).message}`);
   }
-  const body = JSON.stringify({ taskId, host: task.assignedTask?.slaveHost ?? null, sandbox, env });
+  const { env, user } = launch;
+  const body = JSON.stringify({ taskId, host: task.assignedTask?.slaveHost ?? null, sandbox, env, user: user ? { name: user.name, uid: user.uid, gid: user.gid } : null });
   response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
   response.end(body);
   return true;

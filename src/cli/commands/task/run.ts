@@ -12,7 +12,7 @@ import type { CliContext } from '../../context.js';
 import { CliFailure } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatJobKey, parseJobKey, thriftJobKey } from '../../jobkey.js';
-import { bindCommand, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type SshFlags, type TaskHost } from './sandbox.js';
+import { bindCommand, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type LocalSandbox, type SshFlags, type TaskHost } from './sandbox.js';
 
 export interface TaskRunOptions extends SshFlags {
   key: string;
@@ -71,15 +71,15 @@ async function runOne(ctx: CliContext, host: TaskHost, task: ScheduledTask, comm
   const assigned = task.assignedTask!;
   const base = { instance: assigned.instanceId!, host: assigned.slaveHost ?? '', taskId: assigned.taskId! };
   if (host.kind === 'local') {
-    const { sandbox, env } = await localSandbox(ctx, host.base, base.taskId);
+    const where = await localSandbox(ctx, host.base, base.taskId);
     // One stream for both, in the order the command wrote them (ssh merges them too).
-    return { ...base, ...(await collect(ctx, '/bin/sh', ['-c', `exec 2>&1\n${command}`], { cwd: sandbox, env })) };
+    return { ...base, ...(await collect(ctx, '/bin/sh', ['-c', `exec 2>&1\n${command}`], where)) };
   }
   const remote = remoteCommand(mesosSandbox(task, host, executorSandbox), command);
   return { ...base, ...(await collect(ctx, 'ssh', ['-n', '-q', ...host.options, sshDestination(task, host.user), remote], {})) };
 }
 
-function collect(ctx: CliContext, file: string, args: string[], options: { cwd?: string; env?: Record<string, string> }): Promise<{ exitCode: number; output: string }> {
+function collect(ctx: CliContext, file: string, args: string[], options: Partial<LocalSandbox>): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal });
     const chunks: Buffer[] = [];

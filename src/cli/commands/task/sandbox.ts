@@ -67,10 +67,19 @@ export async function taskHost(ctx: CliContext, key: JobKeySpec, flags: SshFlags
   return { kind: 'local', client, base: ctx.baseUrl(client) };
 }
 
-/** What the local scheduler says about a task's sandbox. */
+/** What the local scheduler says about a task's sandbox: how to start a process there as the task's was. */
 export interface LocalSandbox {
+  cwd: string;
+  env: Record<string, string>;
+  /** The task's user when it is not the one running this (the scheduler's --task-user). */
+  uid?: number;
+  gid?: number;
+}
+
+interface Described {
   sandbox: string;
   env: Record<string, string>;
+  user?: { name: string; uid: number; gid: number } | null;
 }
 
 export async function localSandbox(ctx: CliContext, base: string, taskId: string): Promise<LocalSandbox> {
@@ -85,13 +94,22 @@ export async function localSandbox(ctx: CliContext, base: string, taskId: string
   }
   const text = await response.text();
   if (response.ok && (response.headers.get('content-type') ?? '').startsWith('application/json')) {
-    const body = JSON.parse(text) as Partial<LocalSandbox>;
-    if (typeof body.sandbox === 'string' && typeof body.env === 'object' && body.env !== null) return { sandbox: body.sandbox, env: body.env };
+    const body = JSON.parse(text) as Partial<Described>;
+    if (typeof body.sandbox === 'string' && typeof body.env === 'object' && body.env !== null) return asTheTask(taskId, { sandbox: body.sandbox, env: body.env, user: body.user });
   }
   if (response.status === 404 && (text.startsWith('no sandbox') || text.startsWith('unknown task'))) throw new CliFailure(`task ${taskId}: ${text.trim()}`);
   throw new CliFailure(
     `the scheduler at ${base} does not say where its sandboxes are (HTTP ${response.status}); for a Mesos cluster, set slave_root and slave_run_directory in its clusters.json entry to reach them over ssh`,
   );
+}
+
+/** Runs as the task's user when the scheduler runs its tasks as another one; only root can switch. */
+function asTheTask(taskId: string, described: Described): LocalSandbox {
+  const base = { cwd: described.sandbox, env: described.env };
+  const user = described.user;
+  if (!user || user.uid === process.getuid?.()) return base;
+  if (process.getuid?.() !== 0) throw new CliFailure(`task ${taskId} runs as user ${user.name} (the scheduler's --task-user): run this as ${user.name} or as root`);
+  return { ...base, uid: user.uid, gid: user.gid };
 }
 
 /** A word for a POSIX shell, quoted unless it is plainly safe. */

@@ -14,7 +14,7 @@ import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { formatJobKey, parseJobKey } from '../../jobkey.js';
 import { currentTasks, jobTasks } from '../../tasks.js';
-import { bindCommand, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type SshFlags } from './sandbox.js';
+import { bindCommand, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type LocalSandbox, type SshFlags } from './sandbox.js';
 
 export interface TaskSshOptions extends SshFlags {
   key: string;
@@ -52,20 +52,20 @@ export async function run(ctx: CliContext, options: TaskSshOptions): Promise<num
     const remote = remoteCommand(mesosSandbox(task, host, options.executorSandbox === true), command);
     return interactive(ctx, 'ssh', ['-t', ...host.options, ...forwards, sshDestination(task, host.user), remote], {}, options.pidFile);
   }
-  const { sandbox, env } = await localSandbox(ctx, host.base, assigned.taskId!);
+  const where = await localSandbox(ctx, host.base, assigned.taskId!);
   const servers = await Promise.all(tunnels.map((t) => forward(t.port, ports[t.name]!)));
   try {
     // The terminal's type, so that an interactive shell can draw; nothing else of the caller's environment.
     const term: Record<string, string> = ctx.env['TERM'] === undefined ? {} : { TERM: ctx.env['TERM'] };
     const [file, args] = options.command === undefined ? ['bash', []] : ['/bin/sh', ['-c', command]];
-    return await interactive(ctx, file, args as string[], { cwd: sandbox, env: { ...env, ...term } }, options.pidFile);
+    return await interactive(ctx, file, args as string[], { ...where, env: { ...where.env, ...term } }, options.pidFile);
   } finally {
     for (const server of servers) server.close();
   }
 }
 
 /** Runs `file` on this terminal; Ctrl-C belongs to it while it runs. */
-function interactive(ctx: CliContext, file: string, args: string[], options: { cwd?: string; env?: Record<string, string> }, pidFile: string | undefined): Promise<number> {
+function interactive(ctx: CliContext, file: string, args: string[], options: Partial<LocalSandbox>, pidFile: string | undefined): Promise<number> {
   ctx.releaseSignals();
   const ignore = () => {};
   process.on('SIGINT', ignore);
