@@ -78,11 +78,11 @@ const KILL_BATCHING: readonly OptionSpec[] = [
   { flags: '--max-total-failures <n>', description: 'with --batch-size: batches not killed in time to tolerate before giving up (default 0)', parse: 'nonNegativeInteger' },
 ];
 
-/** Aurora's flags of `task run`/`task ssh` for reaching a Mesos cluster's agents over ssh. */
+/** Aurora's flags of `task run`/`task ssh` for reaching a Mesos cluster's agents over ssh (clusters.json entries with slave_root). */
 const SSH_FLAGS: readonly OptionSpec[] = [
-  { flags: '-l, --ssh-user <user>', description: "ssh as this user instead of the job's role (Mesos clusters)" },
-  { flags: '--ssh-options <options>', description: 'ssh options, space-separated (Mesos clusters; default $AURORA_TS_SSH_OPTIONS)' },
-  { flags: '-e, --executor-sandbox', description: "the executor's sandbox, not the Thermos task's (Mesos clusters)" },
+  { flags: '-l, --ssh-user <user>', description: "ssh as this user, not the job's role (clusters with slave_root)" },
+  { flags: '--ssh-options <options>', description: 'ssh options, space-separated (default $AURORA_TS_SSH_OPTIONS)' },
+  { flags: '-e, --executor-sandbox', description: "over ssh: the executor's sandbox, not the Thermos task's" },
 ];
 
 /** Aurora's `--config FILE` where its client only loads it for API hooks: checked to hold the job, then unused. */
