@@ -271,6 +271,24 @@ describe('task run and task ssh over a real sshd (a cluster with slave_root)', (
     }
   });
 
+  it("a Thermos task: its sandbox is the run's sandbox/ directory, the executor's with --executor-sandbox", { timeout: 40_000 }, async () => {
+    const file = join(dir, 'thermos-svc.json');
+    const processes = [{ name: 'serve', cmdline: 'echo "thermos {{mesos.instance}}" > marker; exec sleep 60' }];
+    writeFileSync(file, JSON.stringify({ role: 'www-data', environment: 'prod', name: 'thermos-svc', instances: 1, service: true, processes, resources: { cpus: 0.1, ramMb: 32, diskMb: 32 } }));
+    expect((await runCli(['job', 'create', file, '--wait-until', 'RUNNING'], { env: local.env })).code).toBe(0);
+    const [t] = json<{ tasks: { taskId: string; host: string }[] }>(await runCli(['--json', 'task', 'list', 'local/www-data/prod/thermos-svc'], { env: local.env })).tasks;
+    await until(async () => (await runCli(['task', 'run', 'local/www-data/prod/thermos-svc', 'cat marker'], { env: local.env })).code === 0);
+    // An agent's run directory for Thermos holds the executor's files and the task's own sandbox/.
+    const run = join(root, 'slaves/agent-0/frameworks/aurora-ts-local/executors', `thermos-${t!.taskId}`, 'runs', 'run-1');
+    mkdirSync(run, { recursive: true });
+    writeFileSync(join(run, 'executor.log'), 'thermos executor\n');
+    symlinkSync((await describeTask(t!.taskId)).sandbox, join(run, 'sandbox'));
+    symlinkSync('run-1', join(run, '..', 'latest'));
+    const args = ['--ssh-user', me, '--ssh-options', sshd.sshOptions, 'mesos/www-data/prod/thermos-svc'];
+    expect(await runCli(['task', 'run', ...args, 'cat marker'], { env })).toMatchObject({ code: 0, stdout: `[0] ${t!.host}:  thermos 0\n` });
+    expect(await runCli(['task', 'run', '-e', ...args, 'cat executor.log'], { env })).toMatchObject({ code: 0, stdout: `[0] ${t!.host}:  thermos executor\n` });
+  });
+
   it('task ssh: --command over ssh in the sandbox, -L forwarding a local port to the named port on the agent', { timeout: 30_000 }, async () => {
     const port = await freePort();
     // The remote command asks the forwarded port from this side: the tunnel is up while it runs.
