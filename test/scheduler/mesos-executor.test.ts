@@ -4,7 +4,7 @@
  * types: the task goes RUNNING because the executor said so, FINISHED or KILLED as it reports, and
  * the TaskInfo it received is the one Aurora builds. Mesos' rules: an executor that never subscribes
  * fails after the registration timeout; one that ignores KILL is sent KILL again and is ended by
- * SHUTDOWN when the scheduler stops.
+ * SHUTDOWN when the scheduler stops, or by the transient state timeout (LOST, SHUTDOWN, SIGKILL).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -160,7 +160,7 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
 });
 
 describe('a mesos-go executor that ignores KILL', () => {
-  it('stays KILLING while KILL is re-sent, and is ended by SHUTDOWN when the scheduler stops', async () => {
+  it('stays KILLING while KILL is re-sent with backoff; killall again changes nothing (Aurora: KILLING → KILLING is a no-op); scheduler stop ends it through SHUTDOWN', async () => {
     // A work directory of our own: the sandbox must outlive the scheduler to be read after it stops.
     const workDir = mkdtempSync(join(tmpdir(), 'aurora-ts-stubborn-'));
     const local = await startTestScheduler({
@@ -178,11 +178,21 @@ describe('a mesos-go executor that ignores KILL', () => {
       });
       const taskId = running!.assignedTask!.taskId!;
       const stdoutFile = join(local.workDir, 'sandboxes', taskId, 'stdout');
-      await local.client.killTasks(config.key!, [0]);
-      await waitFor('KILL sent again', () => (readFileSync(stdoutFile, 'utf8').split('event KILL').length - 1 >= 3 ? true : undefined));
+      const kills = (): number => readFileSync(stdoutFile, 'utf8').split('event KILL').length - 1;
+      // What `job killall` sends: killTasks for every instance of the job.
+      await local.client.killTasks(config.key!, [], 'killall');
+      await waitFor('KILL sent again', () => (kills() >= 3 ? true : undefined));
       const [still] = await tasksOf(local.client, config.key!);
       expect(ScheduleStatus[still!.status!]).toBe('KILLING');
-      const pid = executorPid(taskId);
+      // killall of a KILLING task: Aurora's state machine takes KILLING → KILLING as a no-op; the
+      // retries go on (300, 600, 1200 ms apart), the task stays KILLING.
+      await local.client.killTasks(config.key!, [], 'killall again');
+      const before = kills();
+      await waitFor('the next retry', () => (kills() > before ? true : undefined));
+      const [after] = await tasksOf(local.client, config.key!);
+      expect(ScheduleStatus[after!.status!]).toBe('KILLING');
+      expect(statusNames(after!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'KILLING']);
+      const pid = executorPid('gostub-', taskId);
       expect(pid).toBeGreaterThan(0);
       await local.close();
       closed = true;
@@ -195,16 +205,51 @@ describe('a mesos-go executor that ignores KILL', () => {
       rmSync(workDir, { recursive: true, force: true });
     }
   });
+
+  it('ignoring SHUTDOWN too: after the transient state timeout the task is LOST ("Task timed out"), and the executor gets SHUTDOWN, then SIGKILL after its shutdown grace', async () => {
+    const local = await startTestScheduler({
+      executors: [goExecutor('go-deaf', 'deaf', 'protobuf', 'godeaf-')],
+      mesosExecutors: { mode: 'mesos', killRetryMs: 200, shutdownGraceMs: 700 },
+      transientTaskStateTimeoutMs: 1500,
+    });
+    try {
+      const config = testJob({ name: 'godeaf', executor: 'go-deaf', service: true });
+      await local.client.createJob(config);
+      const [running] = await waitFor('RUNNING', async () => {
+        const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
+        return tasks.length > 0 ? tasks : undefined;
+      });
+      const taskId = running!.assignedTask!.taskId!;
+      const pid = executorPid('godeaf-', taskId);
+      expect(pid).toBeGreaterThan(0);
+      await local.client.killTasks(config.key!, [], 'killall');
+      const [lost] = await waitFor('LOST', async () => {
+        const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.LOST]);
+        return tasks.length > 0 ? tasks : undefined;
+      });
+      expect(statusNames(lost!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'KILLING', 'LOST']);
+      expect(messageOf(lost!, ScheduleStatus.LOST)).toBe('Task timed out');
+      // A kill ends a task for good: no replacement.
+      expect(await tasksOf(local.client, config.key!)).toHaveLength(1);
+      const stdoutFile = join(local.workDir, 'sandboxes', taskId, 'stdout');
+      await waitFor('SHUTDOWN', () => (readFileSync(stdoutFile, 'utf8').includes('event SHUTDOWN') ? true : undefined));
+      // It ignores SHUTDOWN and never exits by itself: only the agent's SIGKILL after the grace ends it.
+      await waitFor('the executor SIGKILLed', () => (pidAlive(pid) ? undefined : true));
+      expect(readFileSync(stdoutFile, 'utf8')).not.toContain('sent TASK_KILLED');
+    } finally {
+      await local.close();
+    }
+  });
 });
 
-/** The executor's pid, from /proc: the process whose MESOS_EXECUTOR_ID ends with the task id. */
-function executorPid(taskId: string): number {
+/** The executor's pid, from /proc: the mesos-go executor whose MESOS_EXECUTOR_ID is prefix + task id. */
+function executorPid(prefix: string, taskId: string): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const env = readFileSync(`/proc/${entry}/environ`, 'utf8');
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.startsWith('mesos-go-executor') && env.includes(`MESOS_EXECUTOR_ID=gostub-${taskId}\0`)) return Number(entry);
+      if (cmd.startsWith('mesos-go-executor') && env.includes(`MESOS_EXECUTOR_ID=${prefix}${taskId}\0`)) return Number(entry);
     } catch {
       // gone or not ours
     }
