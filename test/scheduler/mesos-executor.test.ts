@@ -60,7 +60,8 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
         goExecutor('go-error-protobuf', 'error', 'protobuf', 'goerr-'),
         shellExecutor('plain', 'exec sleep 30'),
       ],
-      mesosExecutors: { mode: 'mesos', registrationTimeoutMs: 1500 },
+      // As an agent with --authenticate_http_executors: the executors send their token on every call.
+      mesosExecutors: { mode: 'mesos', registrationTimeoutMs: 1500, authenticateHttpExecutors: true },
     });
   });
   afterAll(async () => {
@@ -93,7 +94,9 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
     expect(assigned.task!.executorConfig).toEqual({ name: 'go-batch-json', data: 'hello' });
     const subscribed = JSON.parse(readFileSync(join(sandbox, 'subscribed.json'), 'utf8'));
     expect(subscribed.framework_info.checkpoint).toBe(true);
-    expect(readFileSync(join(sandbox, 'stdout'), 'utf8')).toContain('all updates acknowledged; exiting');
+    const stdout = readFileSync(join(sandbox, 'stdout'), 'utf8');
+    expect(stdout).toContain("authenticating with the agent's token");
+    expect(stdout).toContain('all updates acknowledged; exiting');
   });
 
   it('a service (protobuf) goes RUNNING when the executor says so and KILLED through the KILL event', async () => {
@@ -312,5 +315,7 @@ describe('the default executor mode (auto)', () => {
       MESOS_SUBSCRIPTION_BACKOFF_MAX: '2secs',
     });
     expect(env.MESOS_SLAVE_ID).toBeTruthy();
+    // Executor authentication is off by default, as in Mesos.
+    expect(env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN).toBeUndefined();
   });
 });
