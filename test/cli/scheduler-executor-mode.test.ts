@@ -17,6 +17,9 @@ describe('scheduler start --executor-mode', () => {
     const timeout = await runCli(['scheduler', 'start', '--port', '0', '--executor-registration-timeout', 'soon'], { env });
     expect(timeout.code).toBe(2);
     expect(oneErrorLine(timeout)).toContain('expected a duration');
+    const transient = await runCli(['scheduler', 'start', '--port', '0', '--transient-task-state-timeout', '-1'], { env });
+    expect(transient.code).toBe(2);
+    expect(oneErrorLine(transient)).toContain('--transient-task-state-timeout');
   });
 
   it('with mesos, a detached scheduler fails an executor that never subscribes after --executor-registration-timeout', async () => {

@@ -5,10 +5,13 @@
  * TaskInfo and its UPDATEs drive the task. Plain processes keep today's contract in the default mode.
  *
  * Mesos' rules kept here (src/slave/slave.cpp, constants.hpp): an executor that has not subscribed
- * within the registration timeout (1 min) is destroyed; KILL is forwarded and re-sent with backoff
- * while the task is being killed, never turned into SHUTDOWN by the agent; SHUTDOWN (scheduler
- * stop) is followed by SIGTERM/SIGKILL of the executor's tree after the shutdown grace (5 s); an
- * executor that exits with its task active ends it FAILED (REASON_EXECUTOR_TERMINATED).
+ * within the registration timeout (1 min) is destroyed; KILL is forwarded and re-sent with Aurora's
+ * KillRetry backoff while the task is being killed, never turned into SHUTDOWN by the agent;
+ * SHUTDOWN (scheduler stop, as an agent shutting down its frameworks; a task that ended or timed
+ * out, the local agent's own rule) is followed after the shutdown grace (5 s) by SIGKILL of the
+ * executor's session, as Mesos destroys the container; an executor that exits with its task active
+ * ends it FAILED (REASON_EXECUTOR_TERMINATED). Updates are acknowledged once `persist` resolves;
+ * with `authenticateHttpExecutors` each executor gets its token (executor-api/auth.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';

@@ -68,7 +68,7 @@ export const SETTINGS_FLAGS: readonly OptionSpec[] = [
   { flags: '--executor-registration-timeout <duration>', description: 'with --executor-mode mesos, an executor not subscribed by then is destroyed and its task FAILED (default 1mins)', parse: 'duration' },
   { flags: '--initial-task-kill-retry-interval <duration>', description: 'KILL is sent again to a Mesos executor after this long, then with doubling backoff, while its task stays KILLING (default 15secs)', parse: 'duration' },
   { flags: '--transient-task-state-timeout <duration>', description: 'a task still KILLING, RESTARTING or DRAINING after this long goes LOST and its executor is shut down; also the longest kill retry interval (default 5mins)', parse: 'duration' },
-  { flags: '--authenticate-http-executors', description: 'give each executor a token in MESOS_EXECUTOR_AUTHENTICATION_TOKEN and refuse executor API calls without it (401)' },
+  { flags: '--authenticate-http-executors', description: 'give each executor an authentication token in its environment, as Mesos does, and refuse executor API calls without it (401)' },
   { flags: '--populate-discovery-info', description: 'put DiscoveryInfo (the task\'s ports) in the TaskInfo handed to Mesos executors' },
   { flags: '--zk-session-timeout <duration>', description: 'ZooKeeper session timeout (with --zk; default 10secs)', parse: 'duration' },
   { flags: '--zk-connection-timeout <duration>', description: 'how long to wait for ZooKeeper at start (with --zk; default 10secs)', parse: 'duration' },
