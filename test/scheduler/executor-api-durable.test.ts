@@ -16,7 +16,7 @@ import { ScheduleStatus, type ScheduledTask } from '../../src/gen/types.js';
 import { decodeStruct } from '../../src/protocol/index.js';
 import { APPLICATION_JSON, type MesosJson } from '../../src/scheduler/agents/executor-api/index.js';
 import { ExecutorClient, updateCall, uuidBytes } from '../support/executor-client.js';
-import { shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, type TestScheduler } from '../support/scheduler.js';
+import { shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, waitForTask, type TestScheduler } from '../support/scheduler.js';
 
 let local: TestScheduler;
 let stateDir: string;
@@ -54,11 +54,8 @@ describe('a raw executor on a scheduler with a state directory and executor auth
   it('acknowledges an update once it is stored, takes one carried in a re-SUBSCRIBE once, and refuses calls without the token', async () => {
     const config = testJob({ name: 'rawexec', executor: 'quiet', service: true });
     await local.client.createJob(config);
-    const [task] = await waitFor('the task launched', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.STARTING]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    const taskId = task!.assignedTask!.taskId!;
+    const task = await waitForTask(local.client, config.key!, ScheduleStatus.STARTING);
+    const taskId = task.assignedTask!.taskId!;
     const envText = await waitFor('mesos.env', () => {
       try {
         const text = readFileSync(join(local.workDir, 'sandboxes', taskId, 'mesos.env'), 'utf8');

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleStatus, type AssignedTask, type ScheduledTask } from '../../src/gen/types.js';
 import { decodeStruct } from '../../src/protocol/index.js';
-import { pidAlive, shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, type ExecutorEntry, type TestScheduler } from '../support/scheduler.js';
+import { pidAlive, shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, waitForTask, type ExecutorEntry, type TestScheduler } from '../support/scheduler.js';
 
 const SOURCE = resolve(__dirname, '../fixtures/mesos-go-executor');
 // Built once per run into a temp dir; Go's build cache outlives the run so later runs take seconds.
@@ -72,15 +72,12 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
     const config = testJob({ name: 'gobatch', executor: 'go-batch-json', data: 'hello' });
     config.taskConfig!.metadata = [{ key: 'team', value: 'web' }];
     await local.client.createJob(config);
-    const [task] = await waitFor('FINISHED', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FINISHED]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(statusNames(task!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FINISHED']);
-    expect(messageOf(task!, ScheduleStatus.RUNNING)).toBe('go executor running batch');
-    expect(messageOf(task!, ScheduleStatus.FINISHED)).toBe('go executor done');
+    const task = await waitForTask(local.client, config.key!, ScheduleStatus.FINISHED);
+    expect(statusNames(task)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FINISHED']);
+    expect(messageOf(task, ScheduleStatus.RUNNING)).toBe('go executor running batch');
+    expect(messageOf(task, ScheduleStatus.FINISHED)).toBe('go executor done');
 
-    const taskId = task!.assignedTask!.taskId!;
+    const taskId = task.assignedTask!.taskId!;
     const sandbox = join(local.workDir, 'sandboxes', taskId);
     const info = JSON.parse(readFileSync(join(sandbox, 'taskinfo.json'), 'utf8'));
     expect(info.name).toBe('www-data/devel/gobatch');
@@ -102,19 +99,13 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
   it('a service (protobuf) goes RUNNING when the executor says so and KILLED through the KILL event', async () => {
     const config = testJob({ name: 'goservice', executor: 'go-service-protobuf', service: true });
     await local.client.createJob(config);
-    const [running] = await waitFor('RUNNING', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(messageOf(running!, ScheduleStatus.RUNNING)).toBe('go executor running service');
-    const taskId = running!.assignedTask!.taskId!;
+    const running = await waitForTask(local.client, config.key!, ScheduleStatus.RUNNING);
+    expect(messageOf(running, ScheduleStatus.RUNNING)).toBe('go executor running service');
+    const taskId = running.assignedTask!.taskId!;
     await local.client.killTasks(config.key!, [0], 'done with it');
-    const [killed] = await waitFor('KILLED', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.KILLED]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(killed!.assignedTask!.taskId).toBe(taskId);
-    expect(messageOf(killed!, ScheduleStatus.KILLED)).toBe('killed by go executor');
+    const killed = await waitForTask(local.client, config.key!, ScheduleStatus.KILLED);
+    expect(killed.assignedTask!.taskId).toBe(taskId);
+    expect(messageOf(killed, ScheduleStatus.KILLED)).toBe('killed by go executor');
     // The executor prints after its UPDATE was answered, which may be after the task is KILLED.
     const stdout = await waitFor('the executor\'s log', () => {
       const text = readFileSync(join(local.workDir, 'sandboxes', taskId, 'stdout'), 'utf8');
@@ -128,37 +119,28 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
     const config = testJob({ name: 'gocrash', executor: 'go-crash-json' });
     config.taskConfig!.maxTaskFailures = 1;
     await local.client.createJob(config);
-    const [failed] = await waitFor('FAILED', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FAILED]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(statusNames(failed!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FAILED']);
-    expect(messageOf(failed!, ScheduleStatus.FAILED)).toMatch(/^Executor terminated \(REASON_EXECUTOR_TERMINATED\): Command exited with status 3/);
+    const failed = await waitForTask(local.client, config.key!, ScheduleStatus.FAILED);
+    expect(statusNames(failed)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FAILED']);
+    expect(messageOf(failed, ScheduleStatus.FAILED)).toMatch(/^Executor terminated \(REASON_EXECUTOR_TERMINATED\): Command exited with status 3/);
     await local.client.killTasks(config.key!, [0]);
   });
 
   it('TASK_ERROR from the executor ends the task LOST with its message, as Aurora maps it, and the task is rescheduled', async () => {
     const config = testJob({ name: 'goerror', executor: 'go-error-protobuf', service: true });
     await local.client.createJob(config);
-    const [lost] = await waitFor('LOST', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.LOST]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(statusNames(lost!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'LOST']);
-    expect(messageOf(lost!, ScheduleStatus.LOST)).toBe('go executor refuses this task');
-    await waitFor('a replacement', async () => ((await tasksOf(local.client, config.key!)).some((t) => t.ancestorId === lost!.assignedTask!.taskId) ? true : undefined));
+    const lost = await waitForTask(local.client, config.key!, ScheduleStatus.LOST);
+    expect(statusNames(lost)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'LOST']);
+    expect(messageOf(lost, ScheduleStatus.LOST)).toBe('go executor refuses this task');
+    await waitFor('a replacement', async () => ((await tasksOf(local.client, config.key!)).some((t) => t.ancestorId === lost.assignedTask!.taskId) ? true : undefined));
     await local.client.killTasks(config.key!, [0]);
   });
 
   it('an executor that never subscribes fails after the registration timeout', async () => {
     const config = testJob({ name: 'plainproc', executor: 'plain' });
     await local.client.createJob(config);
-    const [failed] = await waitFor('FAILED', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FAILED]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(statusNames(failed!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'FAILED']);
-    expect(messageOf(failed!, ScheduleStatus.FAILED)).toMatch(/^Executor did not register within 1\.5secs/);
+    const failed = await waitForTask(local.client, config.key!, ScheduleStatus.FAILED);
+    expect(statusNames(failed)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'FAILED']);
+    expect(messageOf(failed, ScheduleStatus.FAILED)).toMatch(/^Executor did not register within 1\.5secs/);
   });
 });
 
@@ -175,11 +157,8 @@ describe('a mesos-go executor that ignores KILL', () => {
     try {
       const config = testJob({ name: 'gostubborn', executor: 'go-stubborn', service: true });
       await local.client.createJob(config);
-      const [running] = await waitFor('RUNNING', async () => {
-        const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
-        return tasks.length > 0 ? tasks : undefined;
-      });
-      const taskId = running!.assignedTask!.taskId!;
+      const running = await waitForTask(local.client, config.key!, ScheduleStatus.RUNNING);
+      const taskId = running.assignedTask!.taskId!;
       const stdoutFile = join(local.workDir, 'sandboxes', taskId, 'stdout');
       const kills = (): number => readFileSync(stdoutFile, 'utf8').split('event KILL').length - 1;
       // What `job killall` sends: killTasks for every instance of the job.
@@ -218,20 +197,14 @@ describe('a mesos-go executor that ignores KILL', () => {
     try {
       const config = testJob({ name: 'godeaf', executor: 'go-deaf', service: true });
       await local.client.createJob(config);
-      const [running] = await waitFor('RUNNING', async () => {
-        const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
-        return tasks.length > 0 ? tasks : undefined;
-      });
-      const taskId = running!.assignedTask!.taskId!;
+      const running = await waitForTask(local.client, config.key!, ScheduleStatus.RUNNING);
+      const taskId = running.assignedTask!.taskId!;
       const pid = executorPid('godeaf-', taskId);
       expect(pid).toBeGreaterThan(0);
       await local.client.killTasks(config.key!, [], 'killall');
-      const [lost] = await waitFor('LOST', async () => {
-        const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.LOST]);
-        return tasks.length > 0 ? tasks : undefined;
-      });
-      expect(statusNames(lost!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'KILLING', 'LOST']);
-      expect(messageOf(lost!, ScheduleStatus.LOST)).toBe('Task timed out');
+      const lost = await waitForTask(local.client, config.key!, ScheduleStatus.LOST);
+      expect(statusNames(lost)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'KILLING', 'LOST']);
+      expect(messageOf(lost, ScheduleStatus.LOST)).toBe('Task timed out');
       // A kill ends a task for good: no replacement.
       expect(await tasksOf(local.client, config.key!)).toHaveLength(1);
       const stdoutFile = join(local.workDir, 'sandboxes', taskId, 'stdout');
@@ -274,21 +247,15 @@ describe('the default executor mode (auto)', () => {
   it('a subscribing executor still decides its task: FINISHED with its message', async () => {
     const config = testJob({ name: 'goauto', executor: 'go-batch-protobuf' });
     await local.client.createJob(config);
-    const [task] = await waitFor('FINISHED', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FINISHED]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(messageOf(task!, ScheduleStatus.FINISHED)).toBe('go executor done');
+    const task = await waitForTask(local.client, config.key!, ScheduleStatus.FINISHED);
+    expect(messageOf(task, ScheduleStatus.FINISHED)).toBe('go executor done');
   });
 
   it('a plain process is RUNNING once spawned, and sees the environment a Mesos agent sets', async () => {
     const config = testJob({ name: 'envdump', executor: 'envdump' });
     await local.client.createJob(config);
-    const [task] = await waitFor('RUNNING', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    const taskId = task!.assignedTask!.taskId!;
+    const task = await waitForTask(local.client, config.key!, ScheduleStatus.RUNNING);
+    const taskId = task.assignedTask!.taskId!;
     const sandbox = join(local.workDir, 'sandboxes', taskId);
     const envFile = join(sandbox, 'mesos.env');
     const text = await waitFor('mesos.env', () => {
