@@ -188,7 +188,7 @@ describe('a mesos-go executor that ignores KILL', () => {
     }
   });
 
-  it('ignoring SHUTDOWN too: after the transient state timeout the task is LOST ("Task timed out"), and the executor gets SHUTDOWN, then SIGKILL after its shutdown grace', async () => {
+  it('ignoring SHUTDOWN too: after the transient state timeout the task is LOST ("Task timed out", a restarted one rescheduled), and the executor gets SHUTDOWN, then SIGKILL after its shutdown grace', async () => {
     const local = await startTestScheduler({
       executors: [goExecutor('go-deaf', 'deaf', 'protobuf', 'godeaf-')],
       mesosExecutors: { mode: 'mesos', killRetryMs: 200, shutdownGraceMs: 700 },
@@ -212,6 +212,16 @@ describe('a mesos-go executor that ignores KILL', () => {
       // It ignores SHUTDOWN and never exits by itself: only the agent's SIGKILL after the grace ends it.
       await waitFor('the executor SIGKILLed', () => (pidAlive(pid) ? undefined : true));
       expect(readFileSync(stdoutFile, 'utf8')).not.toContain('sent TASK_KILLED');
+
+      // A restart that never ends times out the same way, and then the instance is rescheduled.
+      const restarted = testJob({ name: 'godeafrestart', executor: 'go-deaf', service: true });
+      await local.client.createJob(restarted);
+      const first = await waitForTask(local.client, restarted.key!, ScheduleStatus.RUNNING);
+      await local.client.restartShards(restarted.key!, [0]);
+      const timedOut = await waitForTask(local.client, restarted.key!, ScheduleStatus.LOST);
+      expect(statusNames(timedOut)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'RESTARTING', 'LOST']);
+      expect(timedOut.assignedTask!.taskId).toBe(first.assignedTask!.taskId);
+      await waitFor('a replacement', async () => ((await tasksOf(local.client, restarted.key!)).some((t) => t.ancestorId === first.assignedTask!.taskId) ? true : undefined));
     } finally {
       await local.close();
     }
