@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import { ScheduleStatus } from '../../src/gen/types.js';
 import { APPLICATION_JSON } from '../../src/scheduler/agents/executor-api/index.js';
-import { ExecutorClient } from '../support/executor-client.js';
+import { ExecutorClient, parseEnvLines } from '../support/executor-client.js';
 import { tasksOf, testJob, waitFor } from '../support/scheduler.js';
 import { cleanEnv, EXECUTORS, json, oneErrorLine, runCli } from './helpers.js';
 
@@ -65,7 +65,7 @@ describe('scheduler start --executor-mode', () => {
           return undefined;
         }
       });
-      const vars = Object.fromEntries(text.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+      const vars = parseEnvLines(text);
       const ids = { executorId: vars.MESOS_EXECUTOR_ID!, frameworkId: vars.MESOS_FRAMEWORK_ID! };
       expect((await new ExecutorClient(vars.MESOS_AGENT_ENDPOINT!).subscribe(ids, APPLICATION_JSON)).status).toBe(401);
       const sub = await new ExecutorClient(vars.MESOS_AGENT_ENDPOINT!, { Authorization: `Bearer ${vars.MESOS_EXECUTOR_AUTHENTICATION_TOKEN}` }).subscribe(ids, APPLICATION_JSON);

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleStatus, type ScheduledTask } from '../../src/gen/types.js';
 import { decodeStruct } from '../../src/protocol/index.js';
 import { APPLICATION_JSON, type MesosJson } from '../../src/scheduler/agents/executor-api/index.js';
-import { ExecutorClient, updateCall, uuidBytes } from '../support/executor-client.js';
+import { ExecutorClient, parseEnvLines, updateCall, uuidBytes } from '../support/executor-client.js';
 import { shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, waitForTask, type TestScheduler } from '../support/scheduler.js';
 
 let local: TestScheduler;
@@ -64,7 +64,7 @@ describe('a raw executor on a scheduler with a state directory and executor auth
         return undefined;
       }
     });
-    const env = Object.fromEntries(envText.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const env = parseEnvLines(envText);
     const token = env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN!;
     expect(token.split('.')).toHaveLength(3);
     const ids = { executorId: env.MESOS_EXECUTOR_ID!, frameworkId: env.MESOS_FRAMEWORK_ID! };

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleStatus, type AssignedTask, type ScheduledTask } from '../../src/gen/types.js';
 import { decodeStruct } from '../../src/protocol/index.js';
+import { parseEnvLines } from '../support/executor-client.js';
 import { pidAlive, shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, waitForTask, type ExecutorEntry, type TestScheduler } from '../support/scheduler.js';
 
 const SOURCE = resolve(__dirname, '../fixtures/mesos-go-executor');
@@ -276,7 +277,7 @@ describe('the default executor mode (auto)', () => {
         return undefined;
       }
     });
-    const env = Object.fromEntries(text.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const env = parseEnvLines(text);
     const endpoint = env.MESOS_AGENT_ENDPOINT!;
     expect(endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(env).toMatchObject({

@@ -119,3 +119,8 @@ export function updateCall(ids: { executorId: string; frameworkId: string }, tas
     update: { status: { task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR', uuid: uuid.toString('base64'), ...more } },
   };
 }
+
+/** `NAME=value` lines (what `env` prints) as a record; a value keeps any `=` it contains. */
+export function parseEnvLines(text: string): Record<string, string> {
+  return Object.fromEntries(text.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+}
