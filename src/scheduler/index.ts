@@ -86,9 +86,23 @@ export interface SchedulerOptions {
    * executor that subscribes is driven by its updates, one that never does is a plain process) or
    * mesos (every executor must subscribe within `registrationTimeoutMs`, Mesos' default 1 min);
    * `killRetryMs` is Aurora's -initial_task_kill_retry_interval (15 s); `shutdownGraceMs` Mesos'
-   * executor shutdown grace (5 s); `populateDiscoveryInfo` Aurora's -populate_discovery_info.
+   * executor shutdown grace (5 s); `populateDiscoveryInfo` Aurora's -populate_discovery_info;
+   * `authenticateHttpExecutors` Mesos' --authenticate_http_executors (a per-executor token in
+   * MESOS_EXECUTOR_AUTHENTICATION_TOKEN, required as `Authorization: Bearer` on every call).
    */
-  mesosExecutors?: { mode?: ExecutorMode; registrationTimeoutMs?: number; killRetryMs?: number; shutdownGraceMs?: number; populateDiscoveryInfo?: boolean };
+  mesosExecutors?: {
+    mode?: ExecutorMode;
+    registrationTimeoutMs?: number;
+    killRetryMs?: number;
+    shutdownGraceMs?: number;
+    populateDiscoveryInfo?: boolean;
+    authenticateHttpExecutors?: boolean;
+  };
+  /**
+   * Aurora's -transient_task_state_timeout (default 5 min): a task still KILLING, RESTARTING or
+   * DRAINING after this long goes LOST ("Task timed out"); also the longest kill retry interval.
+   */
+  transientTaskStateTimeoutMs?: number;
   throttle?: Partial<ThrottleSettings>;
   policy?: Partial<SchedulerPolicy>;
   /** Messages worth a log line (failed launches, warnings). The library itself never prints. */
@@ -396,7 +410,19 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   const killGraceMs = options.killGraceMs ?? 3000;
   // Each term of service starts from the agents as configured; maintenance modes come back from the state.
   const agents = new AgentPool(settings.agents, { cpus: osCpus().length, ramMb: Math.floor(totalmem() / (1024 * 1024)), diskMb: Number.MAX_SAFE_INTEGER });
-  const driver = new MesosAgentDriver(new LocalAgentDriver(), { ...options.mesosExecutors, hostname });
+  const driver = new MesosAgentDriver(new LocalAgentDriver(), {
+    ...options.mesosExecutors,
+    maxKillRetryMs: options.transientTaskStateTimeoutMs,
+    hostname,
+    // An executor's update is acknowledged once the state change it made is in the state directory:
+    // transitions land in the store a turn later, hence the wait before the flush.
+    persist: state
+      ? async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          state.flush();
+        }
+      : undefined,
+  });
   await driver.start();
   const lifecycle = new TaskLifecycle({
     throttle: { minRunningMs: 5 * 60_000, initialBackoffMs: 30_000, maxBackoffMs: 5 * 60_000, ...options.throttle },
@@ -407,6 +433,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     launchSpec,
     onError: options.onLog,
     beforeLaunch: state ? () => state.flush() : undefined,
+    transientTaskStateTimeoutMs: options.transientTaskStateTimeoutMs,
   });
   function launchSpec(task: ScheduledTask): LaunchSpec {
     return {

@@ -37,6 +37,12 @@ export interface LifecycleOptions {
   now?: () => number;
   /** Called right before a process is launched, so that the task's ASSIGNED state is stored before the process exists. */
   beforeLaunch?(): void;
+  /**
+   * Aurora's -transient_task_state_timeout (default 5 min): a task still KILLING, RESTARTING or
+   * DRAINING after this long goes LOST ("Task timed out"), as Aurora's TaskTimeout does, and its
+   * executor is shut down. Only a Mesos executor that ignores KILL stays that long.
+   */
+  transientTaskStateTimeoutMs?: number;
 }
 
 /** What a restarted scheduler needs to take over a task's processes (see recover()). */
@@ -47,6 +53,9 @@ export interface StoredProcess extends ProcessIdentity {
 
 /** The message of tasks whose processes ended while no scheduler was running, with no exit recorded. */
 export const LOST_WHILE_DOWN_MESSAGE = 'Task was lost while the scheduler was down';
+
+/** Aurora's TaskTimeout.TIMEOUT_MESSAGE. */
+export const TASK_TIMEOUT_MESSAGE = 'Task timed out';
 
 export type TransitionListener = (task: ScheduledTask, previous: ScheduleStatus | undefined) => void;
 
@@ -348,6 +357,7 @@ export class TaskLifecycle {
       }
       if (!RUNNING_LIKE.has(status)) continue;
       this.transition(task, to, message);
+      this.timeOutLater(task, to);
       count++;
       const process = this.processes.get(id);
       // Without a process yet, the launch step sees the new state and finishes the job itself.
@@ -524,6 +534,24 @@ export class TaskLifecycle {
       this.transition(successor, ScheduleStatus.PENDING);
     }
     this.penalties.delete(a.taskId!);
+  }
+
+  /**
+   * Aurora's TaskTimeout: a task still in the transient state `status` after the timeout goes LOST
+   * (KILLING: for good; RESTARTING, DRAINING: rescheduled, as forceState does it), and its executor
+   * gets SHUTDOWN and, after the grace, SIGKILL: the local agent does not leave behind a process
+   * whose task has ended.
+   */
+  private timeOutLater(task: ScheduledTask, status: ScheduleStatus): void {
+    const id = task.assignedTask!.taskId!;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.store.get(id) !== task || task.status !== status) return;
+      this.forceState(id, ScheduleStatus.LOST, TASK_TIMEOUT_MESSAGE);
+      void this.processes.get(id)?.shutdown?.(TASK_TIMEOUT_MESSAGE);
+    }, this.options.transientTaskStateTimeoutMs ?? 5 * 60_000);
+    timer.unref();
+    this.timers.add(timer);
   }
 
   /** THROTTLED → PENDING once the penalty has passed. */

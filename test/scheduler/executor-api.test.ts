@@ -3,23 +3,19 @@
  * types: SUBSCRIBE and its RecordIO event stream, LAUNCH, UPDATE acknowledged once stored, and the
  * statuses and texts Mesos' `Http::executor` answers bad calls with.
  */
-import { randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   APPLICATION_JSON,
   APPLICATION_PROTOBUF,
-  CallType,
-  decodeMessage,
-  encodeMessage,
-  EventType,
   ExecutorApi,
   mesosRoot,
-  RecordIODecoder,
   type MediaType,
   type MesosJson,
 } from '../../src/scheduler/agents/executor-api/index.js';
+import { ExecutorClient, updateCall, uuidBytes } from '../support/executor-client.js';
 
 const FRAMEWORK = 'framework-1';
 let server: Server;
@@ -47,6 +43,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
+  client = new ExecutorClient(`127.0.0.1:${port}`);
 });
 
 afterAll(async () => {
@@ -66,89 +63,11 @@ function newExecutor(): string {
   return id;
 }
 
-interface Reply {
-  status: number;
-  headers: IncomingMessage['headers'];
-  text: string;
-}
-
-/** POSTs raw bytes and reads the whole (non-streaming) answer. */
-function post(body: Buffer | string, headers: Record<string, string>, method = 'POST', path = '/api/v1/executor'): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function call(value: MesosJson, media: MediaType): Promise<Reply> {
-  return post(encodeMessage(CallType, value, media), { 'Content-Type': media });
-}
-
-/** An open subscription: the events the agent streams, decoded as they arrive. */
-interface Subscription {
-  status: number;
-  contentType: string | undefined;
-  next(waitMs?: number): Promise<MesosJson>;
-  close(): void;
-}
-
-function subscribe(executorId: string, media: MediaType, accept?: string, extra: MesosJson = {}): Promise<Subscription> {
-  const body = encodeMessage(CallType, { type: 'SUBSCRIBE', executor_id: { value: executorId }, framework_id: { value: FRAMEWORK }, subscribe: extra }, media);
-  const headers: Record<string, string> = { 'Content-Type': media };
-  if (accept !== undefined) headers.Accept = accept;
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/executor', method: 'POST', headers }, (res) => {
-      const decoder = new RecordIODecoder();
-      const events: MesosJson[] = [];
-      const waiting: ((e: MesosJson) => void)[] = [];
-      const streamMedia = res.headers['content-type'] as MediaType;
-      res.on('data', (chunk: Buffer) => {
-        for (const record of decoder.push(chunk)) {
-          const event = decodeMessage(EventType, record, streamMedia);
-          const waiter = waiting.shift();
-          if (waiter) waiter(event);
-          else events.push(event);
-        }
-      });
-      resolve({
-        status: res.statusCode!,
-        contentType: res.headers['content-type'],
-        next: (waitMs = 5000) =>
-          new Promise<MesosJson>((resolveEvent, rejectEvent) => {
-            const ready = events.shift();
-            if (ready) return resolveEvent(ready);
-            const timer = setTimeout(() => rejectEvent(new Error(`no event within ${waitMs} ms`)), waitMs);
-            waiting.push((e) => {
-              clearTimeout(timer);
-              resolveEvent(e);
-            });
-          }),
-        close: () => req.destroy(),
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function uuidBytes(): Buffer {
-  const hex = randomUUID().replace(/-/g, '');
-  return Buffer.from(hex, 'hex');
-}
-
-function update(executorId: string, state: string, uuid: Buffer, more: MesosJson = {}): MesosJson {
-  return {
-    type: 'UPDATE',
-    executor_id: { value: executorId },
-    framework_id: { value: FRAMEWORK },
-    update: { status: { task_id: { value: 'task-1' }, state, source: 'SOURCE_EXECUTOR', uuid: uuid.toString('base64'), ...more } },
-  };
-}
+let client: ExecutorClient;
+const post = (body: Buffer | string, headers: Record<string, string>, method?: string, path?: string) => client.post(body, headers, method, path);
+const call = (value: MesosJson, media: MediaType) => client.call(value, media);
+const subscribe = (executorId: string, media: MediaType, accept?: string, extra?: MesosJson) => client.subscribe({ executorId, frameworkId: FRAMEWORK }, media, accept, extra);
+const update = (executorId: string, state: string, uuid: Buffer, more?: MesosJson) => updateCall({ executorId, frameworkId: FRAMEWORK }, 'task-1', state, uuid, more);
 
 describe.each([APPLICATION_JSON, APPLICATION_PROTOBUF] as const)('executor API in %s', (media) => {
   it('SUBSCRIBE streams SUBSCRIBED, then LAUNCH with the task; an UPDATE is 202 and ACKNOWLEDGED by uuid once stored', async () => {
@@ -280,5 +199,67 @@ describe('executor API: transport-level refusals', () => {
     } finally {
       api.recovering = false;
     }
+  });
+});
+
+describe('executor API with --authenticate_http_executors', () => {
+  let authServer: Server;
+  let authApi: ExecutorApi;
+  let endpoint: string;
+  const secret = Buffer.from('a test key of thirty-two bytes!!');
+  beforeAll(async () => {
+    authApi = new ExecutorApi(
+      { frameworkInfo: { user: 'aurora', name: 'Aurora', id: { value: FRAMEWORK } }, agentInfo: () => ({ hostname: 'agent-a' }), executorSecret: secret },
+      { update: async () => undefined },
+    );
+    authServer = createServer((req, res) => void authApi.handle(req, res));
+    await new Promise<void>((resolve) => authServer.listen(0, '127.0.0.1', resolve));
+    endpoint = `127.0.0.1:${(authServer.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    authApi.closeAll();
+    authServer.closeAllConnections();
+    await new Promise((resolve) => authServer.close(resolve));
+  });
+
+  it('gives each executor a JWT with its fid, eid and cid claims and refuses calls without it: 401 as JWTAuthenticator, 403 as verifyExecutorClaims', async () => {
+    const register = (id: string) => authApi.register({ executor_id: { value: id }, framework_id: { value: FRAMEWORK }, name: 'probe', command: { value: '/bin/true' } });
+    register('exec-a');
+    register('exec-b');
+    const token = authApi.tokenFor('exec-a')!;
+    const [header, payload, signature] = token.split('.');
+    expect(JSON.parse(Buffer.from(header!, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    expect(claims).toMatchObject({ fid: FRAMEWORK, eid: 'exec-a' });
+    expect(signature).toBe(createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url'));
+
+    const ids = { executorId: 'exec-a', frameworkId: FRAMEWORK };
+    const anonymous = await new ExecutorClient(endpoint).subscribe(ids, APPLICATION_JSON);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.text).toBe('401 Unauthorized.');
+    const refused = await new ExecutorClient(endpoint).post(JSON.stringify({}), { 'Content-Type': APPLICATION_JSON });
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="mesos-agent-executor"');
+    const withHeader = async (value: string) => (await new ExecutorClient(endpoint, { Authorization: value }).post('{}', { 'Content-Type': APPLICATION_JSON })).headers['www-authenticate'];
+    const invalid = (description: string) => `Bearer realm="mesos-agent-executor", error="invalid_token", error_description="${description}"`;
+    expect(await withHeader('Basic dXNlcjpwYXNz')).toBe(invalid("Scheme 'Basic' unsupported"));
+    expect(await withHeader(`Bearer ${token} extra`)).toBe(invalid("Malformed 'Authorization' header"));
+    expect(await withHeader(`Bearer ${header}.${payload}.${Buffer.from('forged').toString('base64url')}`)).toBe(invalid('Invalid JWT: Token signature does not match'));
+
+    // Exec-a's token on exec-b's calls: authenticated, but not as exec-b.
+    const asA = new ExecutorClient(endpoint, { Authorization: `Bearer ${token}` });
+    const wrong = await asA.call({ type: 'SUBSCRIBE', executor_id: { value: 'exec-b' }, framework_id: { value: FRAMEWORK }, subscribe: {} }, APPLICATION_JSON);
+    expect(wrong.status).toBe(403);
+    expect(wrong.text).toMatch(/^Authenticated principal '\{"claims":\{.*\}\}' does not contain an 'eid' claim with the executor ID exec-b, which is set in the call$/);
+
+    const sub = await asA.subscribe(ids, APPLICATION_PROTOBUF, APPLICATION_PROTOBUF);
+    expect(sub.status).toBe(200);
+    const subscribed = await sub.next();
+    expect(subscribed.type).toBe('SUBSCRIBED');
+    // The token's cid is the container SUBSCRIBED names.
+    expect(claims.cid).toBe(((subscribed.subscribed as MesosJson).container_id as MesosJson).value);
+    expect((await asA.call(updateCall(ids, 'task-1', 'TASK_RUNNING', uuidBytes()), APPLICATION_PROTOBUF)).status).toBe(202);
+    expect((await sub.next()).type).toBe('ACKNOWLEDGED');
+    sub.close();
   });
 });

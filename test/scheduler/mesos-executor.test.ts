@@ -4,7 +4,7 @@
  * types: the task goes RUNNING because the executor said so, FINISHED or KILLED as it reports, and
  * the TaskInfo it received is the one Aurora builds. Mesos' rules: an executor that never subscribes
  * fails after the registration timeout; one that ignores KILL is sent KILL again and is ended by
- * SHUTDOWN when the scheduler stops.
+ * SHUTDOWN when the scheduler stops, or by the transient state timeout (LOST, SHUTDOWN, SIGKILL).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +13,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleStatus, type AssignedTask, type ScheduledTask } from '../../src/gen/types.js';
 import { decodeStruct } from '../../src/protocol/index.js';
-import { pidAlive, shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, type ExecutorEntry, type TestScheduler } from '../support/scheduler.js';
+import { parseEnvLines } from '../support/executor-client.js';
+import { pidAlive, shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, waitForTask, type ExecutorEntry, type TestScheduler } from '../support/scheduler.js';
 
 const SOURCE = resolve(__dirname, '../fixtures/mesos-go-executor');
 // Built once per run into a temp dir; Go's build cache outlives the run so later runs take seconds.
@@ -60,7 +61,8 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
         goExecutor('go-error-protobuf', 'error', 'protobuf', 'goerr-'),
         shellExecutor('plain', 'exec sleep 30'),
       ],
-      mesosExecutors: { mode: 'mesos', registrationTimeoutMs: 1500 },
+      // As an agent with --authenticate_http_executors: the executors send their token on every call.
+      mesosExecutors: { mode: 'mesos', registrationTimeoutMs: 1500, authenticateHttpExecutors: true },
     });
   });
   afterAll(async () => {
@@ -71,15 +73,12 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
     const config = testJob({ name: 'gobatch', executor: 'go-batch-json', data: 'hello' });
     config.taskConfig!.metadata = [{ key: 'team', value: 'web' }];
     await local.client.createJob(config);
-    const [task] = await waitFor('FINISHED', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FINISHED]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(statusNames(task!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FINISHED']);
-    expect(messageOf(task!, ScheduleStatus.RUNNING)).toBe('go executor running batch');
-    expect(messageOf(task!, ScheduleStatus.FINISHED)).toBe('go executor done');
+    const task = await waitForTask(local.client, config.key!, ScheduleStatus.FINISHED);
+    expect(statusNames(task)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FINISHED']);
+    expect(messageOf(task, ScheduleStatus.RUNNING)).toBe('go executor running batch');
+    expect(messageOf(task, ScheduleStatus.FINISHED)).toBe('go executor done');
 
-    const taskId = task!.assignedTask!.taskId!;
+    const taskId = task.assignedTask!.taskId!;
     const sandbox = join(local.workDir, 'sandboxes', taskId);
     const info = JSON.parse(readFileSync(join(sandbox, 'taskinfo.json'), 'utf8'));
     expect(info.name).toBe('www-data/devel/gobatch');
@@ -93,25 +92,21 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
     expect(assigned.task!.executorConfig).toEqual({ name: 'go-batch-json', data: 'hello' });
     const subscribed = JSON.parse(readFileSync(join(sandbox, 'subscribed.json'), 'utf8'));
     expect(subscribed.framework_info.checkpoint).toBe(true);
-    expect(readFileSync(join(sandbox, 'stdout'), 'utf8')).toContain('all updates acknowledged; exiting');
+    const stdout = readFileSync(join(sandbox, 'stdout'), 'utf8');
+    expect(stdout).toContain("authenticating with the agent's token");
+    expect(stdout).toContain('all updates acknowledged; exiting');
   });
 
   it('a service (protobuf) goes RUNNING when the executor says so and KILLED through the KILL event', async () => {
     const config = testJob({ name: 'goservice', executor: 'go-service-protobuf', service: true });
     await local.client.createJob(config);
-    const [running] = await waitFor('RUNNING', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(messageOf(running!, ScheduleStatus.RUNNING)).toBe('go executor running service');
-    const taskId = running!.assignedTask!.taskId!;
+    const running = await waitForTask(local.client, config.key!, ScheduleStatus.RUNNING);
+    expect(messageOf(running, ScheduleStatus.RUNNING)).toBe('go executor running service');
+    const taskId = running.assignedTask!.taskId!;
     await local.client.killTasks(config.key!, [0], 'done with it');
-    const [killed] = await waitFor('KILLED', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.KILLED]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(killed!.assignedTask!.taskId).toBe(taskId);
-    expect(messageOf(killed!, ScheduleStatus.KILLED)).toBe('killed by go executor');
+    const killed = await waitForTask(local.client, config.key!, ScheduleStatus.KILLED);
+    expect(killed.assignedTask!.taskId).toBe(taskId);
+    expect(messageOf(killed, ScheduleStatus.KILLED)).toBe('killed by go executor');
     // The executor prints after its UPDATE was answered, which may be after the task is KILLED.
     const stdout = await waitFor('the executor\'s log', () => {
       const text = readFileSync(join(local.workDir, 'sandboxes', taskId, 'stdout'), 'utf8');
@@ -125,42 +120,33 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
     const config = testJob({ name: 'gocrash', executor: 'go-crash-json' });
     config.taskConfig!.maxTaskFailures = 1;
     await local.client.createJob(config);
-    const [failed] = await waitFor('FAILED', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FAILED]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(statusNames(failed!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FAILED']);
-    expect(messageOf(failed!, ScheduleStatus.FAILED)).toMatch(/^Executor terminated \(REASON_EXECUTOR_TERMINATED\): Command exited with status 3/);
+    const failed = await waitForTask(local.client, config.key!, ScheduleStatus.FAILED);
+    expect(statusNames(failed)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FAILED']);
+    expect(messageOf(failed, ScheduleStatus.FAILED)).toMatch(/^Executor terminated \(REASON_EXECUTOR_TERMINATED\): Command exited with status 3/);
     await local.client.killTasks(config.key!, [0]);
   });
 
   it('TASK_ERROR from the executor ends the task LOST with its message, as Aurora maps it, and the task is rescheduled', async () => {
     const config = testJob({ name: 'goerror', executor: 'go-error-protobuf', service: true });
     await local.client.createJob(config);
-    const [lost] = await waitFor('LOST', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.LOST]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(statusNames(lost!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'LOST']);
-    expect(messageOf(lost!, ScheduleStatus.LOST)).toBe('go executor refuses this task');
-    await waitFor('a replacement', async () => ((await tasksOf(local.client, config.key!)).some((t) => t.ancestorId === lost!.assignedTask!.taskId) ? true : undefined));
+    const lost = await waitForTask(local.client, config.key!, ScheduleStatus.LOST);
+    expect(statusNames(lost)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'LOST']);
+    expect(messageOf(lost, ScheduleStatus.LOST)).toBe('go executor refuses this task');
+    await waitFor('a replacement', async () => ((await tasksOf(local.client, config.key!)).some((t) => t.ancestorId === lost.assignedTask!.taskId) ? true : undefined));
     await local.client.killTasks(config.key!, [0]);
   });
 
   it('an executor that never subscribes fails after the registration timeout', async () => {
     const config = testJob({ name: 'plainproc', executor: 'plain' });
     await local.client.createJob(config);
-    const [failed] = await waitFor('FAILED', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FAILED]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(statusNames(failed!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'FAILED']);
-    expect(messageOf(failed!, ScheduleStatus.FAILED)).toMatch(/^Executor did not register within 1\.5secs/);
+    const failed = await waitForTask(local.client, config.key!, ScheduleStatus.FAILED);
+    expect(statusNames(failed)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'FAILED']);
+    expect(messageOf(failed, ScheduleStatus.FAILED)).toMatch(/^Executor did not register within 1\.5secs/);
   });
 });
 
 describe('a mesos-go executor that ignores KILL', () => {
-  it('stays KILLING while KILL is re-sent, and is ended by SHUTDOWN when the scheduler stops', async () => {
+  it('stays KILLING while KILL is re-sent with backoff; killall again changes nothing (Aurora: KILLING → KILLING is a no-op); scheduler stop ends it through SHUTDOWN', async () => {
     // A work directory of our own: the sandbox must outlive the scheduler to be read after it stops.
     const workDir = mkdtempSync(join(tmpdir(), 'aurora-ts-stubborn-'));
     const local = await startTestScheduler({
@@ -172,17 +158,24 @@ describe('a mesos-go executor that ignores KILL', () => {
     try {
       const config = testJob({ name: 'gostubborn', executor: 'go-stubborn', service: true });
       await local.client.createJob(config);
-      const [running] = await waitFor('RUNNING', async () => {
-        const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
-        return tasks.length > 0 ? tasks : undefined;
-      });
-      const taskId = running!.assignedTask!.taskId!;
+      const running = await waitForTask(local.client, config.key!, ScheduleStatus.RUNNING);
+      const taskId = running.assignedTask!.taskId!;
       const stdoutFile = join(local.workDir, 'sandboxes', taskId, 'stdout');
-      await local.client.killTasks(config.key!, [0]);
-      await waitFor('KILL sent again', () => (readFileSync(stdoutFile, 'utf8').split('event KILL').length - 1 >= 3 ? true : undefined));
+      const kills = (): number => readFileSync(stdoutFile, 'utf8').split('event KILL').length - 1;
+      // What `job killall` sends: killTasks for every instance of the job.
+      await local.client.killTasks(config.key!, [], 'killall');
+      await waitFor('KILL sent again', () => (kills() >= 3 ? true : undefined));
       const [still] = await tasksOf(local.client, config.key!);
       expect(ScheduleStatus[still!.status!]).toBe('KILLING');
-      const pid = executorPid(taskId);
+      // killall of a KILLING task: Aurora's state machine takes KILLING → KILLING as a no-op; the
+      // retries go on (300, 600, 1200 ms apart), the task stays KILLING.
+      await local.client.killTasks(config.key!, [], 'killall again');
+      const before = kills();
+      await waitFor('the next retry', () => (kills() > before ? true : undefined));
+      const [after] = await tasksOf(local.client, config.key!);
+      expect(ScheduleStatus[after!.status!]).toBe('KILLING');
+      expect(statusNames(after!)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'KILLING']);
+      const pid = executorPid('gostub-', taskId);
       expect(pid).toBeGreaterThan(0);
       await local.close();
       closed = true;
@@ -195,16 +188,55 @@ describe('a mesos-go executor that ignores KILL', () => {
       rmSync(workDir, { recursive: true, force: true });
     }
   });
+
+  it('ignoring SHUTDOWN too: after the transient state timeout the task is LOST ("Task timed out", a restarted one rescheduled), and the executor gets SHUTDOWN, then SIGKILL after its shutdown grace', async () => {
+    const local = await startTestScheduler({
+      executors: [goExecutor('go-deaf', 'deaf', 'protobuf', 'godeaf-')],
+      mesosExecutors: { mode: 'mesos', killRetryMs: 200, shutdownGraceMs: 700 },
+      transientTaskStateTimeoutMs: 1500,
+    });
+    try {
+      const config = testJob({ name: 'godeaf', executor: 'go-deaf', service: true });
+      await local.client.createJob(config);
+      const running = await waitForTask(local.client, config.key!, ScheduleStatus.RUNNING);
+      const taskId = running.assignedTask!.taskId!;
+      const pid = executorPid('godeaf-', taskId);
+      expect(pid).toBeGreaterThan(0);
+      await local.client.killTasks(config.key!, [], 'killall');
+      const lost = await waitForTask(local.client, config.key!, ScheduleStatus.LOST);
+      expect(statusNames(lost)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'KILLING', 'LOST']);
+      expect(messageOf(lost, ScheduleStatus.LOST)).toBe('Task timed out');
+      // A kill ends a task for good: no replacement.
+      expect(await tasksOf(local.client, config.key!)).toHaveLength(1);
+      const stdoutFile = join(local.workDir, 'sandboxes', taskId, 'stdout');
+      await waitFor('SHUTDOWN', () => (readFileSync(stdoutFile, 'utf8').includes('event SHUTDOWN') ? true : undefined));
+      // It ignores SHUTDOWN and never exits by itself: only the agent's SIGKILL after the grace ends it.
+      await waitFor('the executor SIGKILLed', () => (pidAlive(pid) ? undefined : true));
+      expect(readFileSync(stdoutFile, 'utf8')).not.toContain('sent TASK_KILLED');
+
+      // A restart that never ends times out the same way, and then the instance is rescheduled.
+      const restarted = testJob({ name: 'godeafrestart', executor: 'go-deaf', service: true });
+      await local.client.createJob(restarted);
+      const first = await waitForTask(local.client, restarted.key!, ScheduleStatus.RUNNING);
+      await local.client.restartShards(restarted.key!, [0]);
+      const timedOut = await waitForTask(local.client, restarted.key!, ScheduleStatus.LOST);
+      expect(statusNames(timedOut)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'RESTARTING', 'LOST']);
+      expect(timedOut.assignedTask!.taskId).toBe(first.assignedTask!.taskId);
+      await waitFor('a replacement', async () => ((await tasksOf(local.client, restarted.key!)).some((t) => t.ancestorId === first.assignedTask!.taskId) ? true : undefined));
+    } finally {
+      await local.close();
+    }
+  });
 });
 
-/** The executor's pid, from /proc: the process whose MESOS_EXECUTOR_ID ends with the task id. */
-function executorPid(taskId: string): number {
+/** The executor's pid, from /proc: the mesos-go executor whose MESOS_EXECUTOR_ID is prefix + task id. */
+function executorPid(prefix: string, taskId: string): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const env = readFileSync(`/proc/${entry}/environ`, 'utf8');
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.startsWith('mesos-go-executor') && env.includes(`MESOS_EXECUTOR_ID=gostub-${taskId}\0`)) return Number(entry);
+      if (cmd.startsWith('mesos-go-executor') && env.includes(`MESOS_EXECUTOR_ID=${prefix}${taskId}\0`)) return Number(entry);
     } catch {
       // gone or not ours
     }
@@ -226,21 +258,15 @@ describe('the default executor mode (auto)', () => {
   it('a subscribing executor still decides its task: FINISHED with its message', async () => {
     const config = testJob({ name: 'goauto', executor: 'go-batch-protobuf' });
     await local.client.createJob(config);
-    const [task] = await waitFor('FINISHED', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.FINISHED]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    expect(messageOf(task!, ScheduleStatus.FINISHED)).toBe('go executor done');
+    const task = await waitForTask(local.client, config.key!, ScheduleStatus.FINISHED);
+    expect(messageOf(task, ScheduleStatus.FINISHED)).toBe('go executor done');
   });
 
   it('a plain process is RUNNING once spawned, and sees the environment a Mesos agent sets', async () => {
     const config = testJob({ name: 'envdump', executor: 'envdump' });
     await local.client.createJob(config);
-    const [task] = await waitFor('RUNNING', async () => {
-      const tasks = await tasksOf(local.client, config.key!, [ScheduleStatus.RUNNING]);
-      return tasks.length > 0 ? tasks : undefined;
-    });
-    const taskId = task!.assignedTask!.taskId!;
+    const task = await waitForTask(local.client, config.key!, ScheduleStatus.RUNNING);
+    const taskId = task.assignedTask!.taskId!;
     const sandbox = join(local.workDir, 'sandboxes', taskId);
     const envFile = join(sandbox, 'mesos.env');
     const text = await waitFor('mesos.env', () => {
@@ -251,7 +277,7 @@ describe('the default executor mode (auto)', () => {
         return undefined;
       }
     });
-    const env = Object.fromEntries(text.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const env = parseEnvLines(text);
     const endpoint = env.MESOS_AGENT_ENDPOINT!;
     expect(endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(env).toMatchObject({
@@ -267,5 +293,7 @@ describe('the default executor mode (auto)', () => {
       MESOS_SUBSCRIPTION_BACKOFF_MAX: '2secs',
     });
     expect(env.MESOS_SLAVE_ID).toBeTruthy();
+    // Executor authentication is off by default, as in Mesos.
+    expect(env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN).toBeUndefined();
   });
 });

@@ -139,6 +139,11 @@ export async function tasksOf(client: AuroraClient, key: JobKey, statuses?: Sche
 }
 
 /** Every status in which a task still counts as part of its job. */
+/** The first of the job's tasks in `status`, once there is one. */
+export async function waitForTask(client: AuroraClient, key: JobKey, status: ScheduleStatus): Promise<ScheduledTask> {
+  return waitFor(ScheduleStatus[status], async () => (await tasksOf(client, key, [status]))[0]);
+}
+
 export const ACTIVE_STATUSES: readonly ScheduleStatus[] = [
   ScheduleStatus.PENDING,
   ScheduleStatus.THROTTLED,

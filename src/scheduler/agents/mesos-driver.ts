@@ -5,11 +5,15 @@
  * TaskInfo and its UPDATEs drive the task. Plain processes keep today's contract in the default mode.
  *
  * Mesos' rules kept here (src/slave/slave.cpp, constants.hpp): an executor that has not subscribed
- * within the registration timeout (1 min) is destroyed; KILL is forwarded and re-sent with backoff
- * while the task is being killed, never turned into SHUTDOWN by the agent; SHUTDOWN (scheduler
- * stop) is followed by SIGTERM/SIGKILL of the executor's tree after the shutdown grace (5 s); an
- * executor that exits with its task active ends it FAILED (REASON_EXECUTOR_TERMINATED).
+ * within the registration timeout (1 min) is destroyed; KILL is forwarded and re-sent with Aurora's
+ * KillRetry backoff while the task is being killed, never turned into SHUTDOWN by the agent;
+ * SHUTDOWN (scheduler stop, as an agent shutting down its frameworks; a task that ended or timed
+ * out, the local agent's own rule) is followed after the shutdown grace (5 s) by SIGKILL of the
+ * executor's session, as Mesos destroys the container; an executor that exits with its task active
+ * ends it FAILED (REASON_EXECUTOR_TERMINATED). Updates are acknowledged once `persist` resolves;
+ * with `authenticateHttpExecutors` each executor gets its token (executor-api/auth.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_FRAMEWORK_ID } from '../runner/environment.js';
@@ -30,8 +34,20 @@ export interface MesosAgentOptions {
   registrationTimeoutMs?: number;
   /** Mesos' --executor_shutdown_grace_period (default 5 s), unless the ExecutorInfo sets its own. */
   shutdownGraceMs?: number;
-  /** Aurora's -initial_task_kill_retry_interval (default 15 s); doubled up to 5 min while the task stays KILLING. */
+  /** Aurora's -initial_task_kill_retry_interval (default 15 s); doubled while the task stays KILLING. */
   killRetryMs?: number;
+  /** The longest kill retry interval: Aurora's -transient_task_state_timeout (default 5 min), as its KillRetry backoff. */
+  maxKillRetryMs?: number;
+  /**
+   * Mesos' --authenticate_http_executors: each executor gets a token in
+   * MESOS_EXECUTOR_AUTHENTICATION_TOKEN and every call must carry it (default false).
+   */
+  authenticateHttpExecutors?: boolean;
+  /**
+   * Resolves once every task state change made so far is stored (durably, with a state directory).
+   * An executor's update is acknowledged only after it; a rejection leaves the update unacknowledged.
+   */
+  persist?: () => Promise<void>;
   /** Mesos' --recovery_timeout (default 15 min), exported as MESOS_RECOVERY_TIMEOUT. */
   recoveryTimeoutMs?: number;
   /** Mesos' --executor_reregistration_timeout (default 2 s), exported as MESOS_SUBSCRIPTION_BACKOFF_MAX. */
@@ -46,15 +62,13 @@ export interface MesosLaunch {
   taskInfo: MesosJson;
 }
 
-const MAX_KILL_RETRY_MS = 5 * 60_000;
-
 export class MesosAgentDriver implements AgentDriver {
   readonly api: ExecutorApi;
   private server: Server | undefined;
   private endpoint = '';
   private readonly tasks = new Map<string, MesosExecutorTask>();
   readonly mode: ExecutorMode;
-  readonly settings: Required<Omit<MesosAgentOptions, 'mode' | 'host' | 'hostname'>>;
+  readonly settings: Required<Omit<MesosAgentOptions, 'mode' | 'host' | 'hostname' | 'authenticateHttpExecutors' | 'persist'>>;
 
   constructor(
     private readonly inner: AgentDriver,
@@ -65,6 +79,7 @@ export class MesosAgentDriver implements AgentDriver {
       registrationTimeoutMs: options.registrationTimeoutMs ?? 60_000,
       shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
       killRetryMs: options.killRetryMs ?? 15_000,
+      maxKillRetryMs: options.maxKillRetryMs ?? 5 * 60_000,
       recoveryTimeoutMs: options.recoveryTimeoutMs ?? 15 * 60_000,
       reregistrationTimeoutMs: options.reregistrationTimeoutMs ?? 2_000,
     };
@@ -72,6 +87,8 @@ export class MesosAgentDriver implements AgentDriver {
       {
         frameworkInfo: { user: process.env.USER ?? 'root', name: 'Aurora', id: { value: DEFAULT_FRAMEWORK_ID }, checkpoint: true, failover_timeout: 21 * 24 * 3600 },
         agentInfo: () => ({ hostname: options.hostname ?? 'localhost', port: this.port() }),
+        // The key lives only in this process: tokens die with the agent, as with a fresh --jwt_secret_key.
+        executorSecret: options.authenticateHttpExecutors ? randomBytes(32) : undefined,
       },
       {
         update: async (executorId, status) => this.tasks.get(executorId)?.update(status),
@@ -95,6 +112,11 @@ export class MesosAgentDriver implements AgentDriver {
     this.server = server;
     const address = server.address() as AddressInfo;
     this.endpoint = `${address.address}:${address.port}`;
+  }
+
+  /** Resolves once the task state changes made so far are stored (see MesosAgentOptions.persist). */
+  async persist(): Promise<void> {
+    await this.options.persist?.();
   }
 
   /** The executor API's `ip:port` (MESOS_AGENT_ENDPOINT). */
@@ -144,7 +166,9 @@ export class MesosAgentDriver implements AgentDriver {
 
   /** The environment a Mesos agent gives an executor (executorEnvironment in src/slave/slave.cpp). */
   environment(spec: LaunchSpec, agentId: string, shutdownGraceMs: number): Record<string, string> {
+    const token = this.api.tokenFor(spec.executorId);
     return {
+      ...(token === undefined ? {} : { MESOS_EXECUTOR_AUTHENTICATION_TOKEN: token }),
       MESOS_FRAMEWORK_ID: DEFAULT_FRAMEWORK_ID,
       MESOS_EXECUTOR_ID: spec.executorId,
       MESOS_DIRECTORY: spec.sandboxDir,
@@ -199,6 +223,7 @@ class MesosExecutorTask implements RunningTask {
   private outcome: TaskOutcome | undefined;
   private exited = false;
   private killing: string | undefined;
+  private shuttingDown = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -279,6 +304,8 @@ class MesosExecutorTask implements RunningTask {
       // The executor has nothing left to run: it should exit; if it does not, SHUTDOWN, then the kill.
       this.after(this.shutdownGraceMs, () => this.shutdown('Executor has no task left'));
     }
+    // Acknowledged only once the scheduler has stored what the update did.
+    await this.driver.persist();
   }
 
   kill(reason = 'Killed by request'): Promise<TaskOutcome> {
@@ -295,21 +322,28 @@ class MesosExecutorTask implements RunningTask {
     const send = (delay: number): void => {
       if (this.outcome || this.exited) return;
       this.driver.api.kill(this.executorId, this.taskId);
-      this.after(delay, () => send(Math.min(delay * 2, MAX_KILL_RETRY_MS)));
+      this.after(delay, () => send(Math.min(delay * 2, this.driver.settings.maxKillRetryMs)));
     };
     send(this.driver.settings.killRetryMs);
     return this.done;
   }
 
   /**
-   * SHUTDOWN, then SIGTERM → SIGKILL of the executor's tree after the shutdown grace. Resolves once
-   * the executor's processes are gone, whatever its task reported before.
+   * SHUTDOWN, then, after the shutdown grace, SIGKILL of the executor's whole session (Mesos'
+   * shutdownExecutorTimeout destroys the container). Resolves once the executor's processes are
+   * gone, whatever its task reported before. An executor not listening is killed at once.
    */
   async shutdown(reason = 'Executor shut down'): Promise<TaskOutcome> {
-    if (!this.exited) {
+    if (!this.exited && !this.shuttingDown) {
+      this.shuttingDown = true;
       this.killing ??= reason;
       if (this.driver.api.shutdown(this.executorId)) {
-        this.after(this.shutdownGraceMs, () => void this.process.kill(reason));
+        this.after(this.shutdownGraceMs, () => {
+          const pid = this.process.pid;
+          if (pid !== undefined) this.driver.killNowSync([pid]);
+          // The runner's own kill does the bookkeeping (and finds nothing left to signal).
+          void this.process.kill(reason);
+        });
       } else {
         void this.process.kill(reason);
       }

@@ -31,6 +31,8 @@ export interface SettingsOptions {
   executorMode?: 'auto' | 'mesos';
   executorRegistrationTimeout?: number;
   initialTaskKillRetryInterval?: number;
+  transientTaskStateTimeout?: number;
+  authenticateHttpExecutors?: boolean;
   populateDiscoveryInfo?: boolean;
   zkSessionTimeout?: number;
   zkConnectionTimeout?: number;
@@ -65,6 +67,8 @@ export const SETTINGS_FLAGS: readonly OptionSpec[] = [
   { flags: '--executor-mode <mode>', description: 'auto: an executor that subscribes to the Mesos executor API is driven by its updates, one that never does is a plain process; mesos: every executor must subscribe (default auto)', choices: ['auto', 'mesos'] },
   { flags: '--executor-registration-timeout <duration>', description: 'with --executor-mode mesos, an executor not subscribed by then is destroyed and its task FAILED (default 1mins)', parse: 'duration' },
   { flags: '--initial-task-kill-retry-interval <duration>', description: 'KILL is sent again to a Mesos executor after this long, then with doubling backoff, while its task stays KILLING (default 15secs)', parse: 'duration' },
+  { flags: '--transient-task-state-timeout <duration>', description: 'a task still KILLING, RESTARTING or DRAINING after this long goes LOST and its executor is shut down; also the longest kill retry interval (default 5mins)', parse: 'duration' },
+  { flags: '--authenticate-http-executors', description: 'give each executor an authentication token in its environment, as Mesos does, and refuse executor API calls without it (401)' },
   { flags: '--populate-discovery-info', description: 'put DiscoveryInfo (the task\'s ports) in the TaskInfo handed to Mesos executors' },
   { flags: '--zk-session-timeout <duration>', description: 'ZooKeeper session timeout (with --zk; default 10secs)', parse: 'duration' },
   { flags: '--zk-connection-timeout <duration>', description: 'how long to wait for ZooKeeper at start (with --zk; default 10secs)', parse: 'duration' },
@@ -120,6 +124,7 @@ export function schedulerSettings(options: SettingsOptions): Partial<SchedulerOp
     maxBodyBytes: options.maxBodyBytes,
     maxDepth: options.maxThriftDepth,
     bodyTimeoutMs: options.requestTimeout,
+    transientTaskStateTimeoutMs: options.transientTaskStateTimeout,
   });
   const maintenance = defined({
     slaMinRequiredInstances: options.minRequiredInstancesForSlaCheck,
@@ -152,6 +157,7 @@ export function schedulerSettings(options: SettingsOptions): Partial<SchedulerOp
     registrationTimeoutMs: options.executorRegistrationTimeout,
     killRetryMs: options.initialTaskKillRetryInterval,
     populateDiscoveryInfo: options.populateDiscoveryInfo,
+    authenticateHttpExecutors: options.authenticateHttpExecutors,
   });
   if (Object.keys(mesosExecutors).length > 0) settings.mesosExecutors = mesosExecutors;
   return settings;

@@ -2,6 +2,8 @@
 export { APPLICATION_JSON, APPLICATION_PROTOBUF, CallType, decodeMessage, encodeMessage, EventType, mesosRoot, MesosDecodeError, missingRequired, TaskInfoType } from './proto.js';
 export type { MediaType, MesosJson } from './proto.js';
 export { encodeRecord, RecordIODecoder } from './recordio.js';
+export { authenticateExecutor, EXECUTOR_AUTHENTICATION_REALM, signExecutorToken, verifyExecutorClaims } from './auth.js';
+export type { AuthRefusal, ExecutorClaims } from './auth.js';
 export { accepts, DEFAULT_EXECUTOR_HEARTBEAT_MS, EXECUTOR_API_PATHS, ExecutorApi, validateCall } from './server.js';
 export type { ExecutorApiListener, ExecutorApiOptions } from './server.js';
 export { buildTaskInfo } from './task-info.js';

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authenticateExecutor, isRefusal, signExecutorToken, verifyExecutorClaims, type AuthRefusal } from './auth.js';
 import { encodeRecord } from './recordio.js';
 import {
   APPLICATION_JSON,
@@ -47,6 +48,11 @@ export interface ExecutorApiOptions {
   agentInfo: () => MesosJson;
   heartbeatMs?: number;
   maxBodyBytes?: number;
+  /**
+   * Mesos' --authenticate_http_executors: every call must carry `Authorization: Bearer <token>`,
+   * the token `tokenFor` gives the executor (a JWT signed with this key). Off when absent.
+   */
+  executorSecret?: Buffer;
 }
 
 interface Stream {
@@ -57,6 +63,8 @@ interface Stream {
 interface Session {
   executorInfo: MesosJson;
   frameworkId: string;
+  /** The executor's container (SUBSCRIBED's container_id, the token's `cid` claim). */
+  containerId: string;
   stream?: Stream;
   subscribedOnce: boolean;
   /** LAUNCH events waiting for the executor to subscribe. */
@@ -86,7 +94,18 @@ export class ExecutorApi {
     const id = idOf(executorInfo.executor_id);
     const frameworkId = idOf(executorInfo.framework_id) ?? idOf(this.options.frameworkInfo.id);
     if (!id || !frameworkId) throw new Error('executorInfo needs executor_id and framework_id');
-    this.sessions.set(id, { executorInfo, frameworkId, subscribedOnce: false, queued: [], stored: new Map() });
+    this.sessions.set(id, { executorInfo, frameworkId, containerId: randomUUID(), subscribedOnce: false, queued: [], stored: new Map() });
+  }
+
+  /**
+   * The executor's MESOS_EXECUTOR_AUTHENTICATION_TOKEN when executors must authenticate: a JWT with
+   * the claims fid, eid and cid, as Mesos' JWTSecretGenerator makes it. Undefined otherwise.
+   */
+  tokenFor(executorId: string): string | undefined {
+    const session = this.sessions.get(executorId);
+    const secret = this.options.executorSecret;
+    if (!session || !secret) return undefined;
+    return signExecutorToken({ fid: session.frameworkId, eid: executorId, cid: session.containerId }, secret);
   }
 
   /** Forget an executor (it is gone); its stream, if open, is ended. */
@@ -148,6 +167,13 @@ export class ExecutorApi {
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // As libprocess does, authentication comes before the endpoint's own checks.
+    let claims: Record<string, string> | undefined;
+    if (this.options.executorSecret) {
+      const result = authenticateExecutor(request.headers.authorization, this.options.executorSecret);
+      if (isRefusal(result)) return refuse(response, result, request);
+      claims = result;
+    }
     if (this.recovering) return answer(response, 503, 'Agent has not finished recovery', request);
     if (request.method !== 'POST') {
       response.setHeader('Allow', 'POST');
@@ -187,6 +213,10 @@ export class ExecutorApi {
     const session = this.sessions.get(executorId);
     if (frameworkId !== idOf(this.options.frameworkInfo.id)) return answer(response, 400, 'Framework cannot be found');
     if (!session || session.frameworkId !== frameworkId) return answer(response, 400, 'Executor cannot be found');
+    if (claims) {
+      const refusal = verifyExecutorClaims(claims, { fid: session.frameworkId, eid: executorId, cid: session.containerId });
+      if (refusal) return refuse(response, refusal);
+    }
     if (!session.subscribedOnce && call.type !== 'SUBSCRIBE') return answer(response, 403, 'Executor is not subscribed');
 
     switch (call.type) {
@@ -226,7 +256,7 @@ export class ExecutorApi {
         executor_info: session.executorInfo,
         framework_info: this.options.frameworkInfo,
         agent_info: this.options.agentInfo(),
-        container_id: { value: containerIdOf(session) },
+        container_id: { value: session.containerId },
       },
     });
     session.heartbeat = setInterval(() => this.send(session, { type: 'HEARTBEAT' }), this.heartbeatMs);
@@ -276,16 +306,6 @@ export class ExecutorApi {
     session.stream = undefined;
     if (stream && !stream.response.writableEnded) stream.response.end();
   }
-}
-
-const containerIds = new WeakMap<Session, string>();
-function containerIdOf(session: Session): string {
-  let id = containerIds.get(session);
-  if (!id) {
-    id = randomUUID();
-    containerIds.set(session, id);
-  }
-  return id;
 }
 
 /** `validateExecutorCall`, for the checks that apply to the calls this agent serves. */
@@ -347,6 +367,11 @@ function answer(response: ServerResponse, status: number, text = '', request?: I
   request?.resume();
   response.writeHead(status, text ? { 'Content-Type': 'text/plain; charset=utf-8' } : {});
   response.end(text);
+}
+
+function refuse(response: ServerResponse, refusal: AuthRefusal, request?: IncomingMessage): void {
+  if (refusal.challenge) response.setHeader('WWW-Authenticate', refusal.challenge);
+  answer(response, refusal.status, refusal.text, request);
 }
 
 function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
