@@ -1,5 +1,5 @@
 /**
- * The Mesos messages aurora-ts defines (src/scheduler/agents/executor-api/proto.ts) against Apache
+ * The Mesos messages aurora-ts defines (src/mesos/proto.ts) against Apache
  * Mesos' own .proto files: every field's number, type and label, and every enum value, must be as
  * Mesos has them (test/fixtures/mesos-v1-manifest.json was read from those files), so the bytes and
  * JSON names a real executor sends mean the same thing here.
@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { mesosRoot } from '../../src/scheduler/agents/executor-api/index.js';
+import { mesosRoot } from '../../src/mesos/index.js';
 
 interface ManifestType {
   kind: 'message' | 'enum';

@@ -1,6 +1,6 @@
 /**
- * The Mesos v1 messages the agent's executor API uses, as protobuf schema text, with Apache Mesos'
- * own names, field numbers, types and labels (include/mesos/v1/mesos.proto and
+ * The Mesos v1 messages of the executor API (the agent's side and the executor kit's), as protobuf
+ * schema text, with Apache Mesos' own names, field numbers, types and labels (include/mesos/v1/mesos.proto and
  * include/mesos/v1/executor/executor.proto; test/scheduler/executor-api-manifest.test.ts checks
  * them against a manifest read from those files). Only the messages and fields this project sends
  * or reads are here: protobuf skips unknown fields, so an executor sending more is still understood.
