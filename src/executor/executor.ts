@@ -11,7 +11,9 @@ import { APPLICATION_JSON, APPLICATION_PROTOBUF, type MediaType, type MesosJson 
 import { AgentConnection } from './agent-connection.js';
 import type { ExecutorEnvironment } from './env.js';
 import { ExecutorTask } from './task.js';
-import type { ExecutorExit, ExecutorHandler, TaskInfo } from './types.js';
+import type { AssignedTask, ExecutorExit, ExecutorHandler, TaskInfo } from './types.js';
+
+type ThriftCodec = typeof import('../protocol/index.js');
 
 const FIRST_BACKOFF_MS = 100;
 
@@ -37,6 +39,8 @@ export class Executor {
   private readonly done = new Promise<ExecutorExit>((resolve) => (this.settle = resolve));
   private shuttingDown = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private codec: Promise<ThriftCodec> | undefined;
+  private loadedCodec: ThriftCodec | undefined;
 
   constructor(
     readonly env: ExecutorEnvironment,
@@ -50,7 +54,21 @@ export class Executor {
 
   run(): Promise<ExecutorExit> {
     void this.subscribeLoop();
+    // Needed from the first LAUNCH on; loads while the agent answers SUBSCRIBE.
+    void this.thriftCodec();
     return this.done;
+  }
+
+  /** The Thrift codec (for TaskInfo.data), loaded once. */
+  thriftCodec(): Promise<ThriftCodec> {
+    this.codec ??= import('../protocol/index.js').then((codec) => (this.loadedCodec = codec));
+    return this.codec;
+  }
+
+  /** TaskInfo.data as the Thrift-binary AssignedTask; a task calls it once its launch has the codec. */
+  decodeAssignedTask(bytes: Uint8Array): AssignedTask {
+    if (!this.loadedCodec) throw new Error('the Thrift codec is not loaded yet');
+    return this.loadedCodec.decodeStruct<AssignedTask>('binary', 'AssignedTask', bytes);
   }
 
   /** Keeps a subscription open until the executor exits. */

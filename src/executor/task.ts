@@ -3,7 +3,6 @@
  * reports through (TaskContext), and the kit's side of KILL and SHUTDOWN.
  */
 import type { AssignedTask } from '../gen/types.js';
-import { decodeStruct } from '../protocol/index.js';
 import { describeExit, startCommand, type StartedCommand } from './command.js';
 import { nanosToMs, TERMINAL_STATES, type Executor } from './executor.js';
 import type { Command, ExecutorHandler, LaunchedTask, RunningCommand, RunOptions, TaskContext, TaskInfo, TaskState, UpdateOptions } from './types.js';
@@ -46,7 +45,7 @@ export class ExecutorTask implements LaunchedTask, TaskContext {
     if (this.decoded) return this.decoded;
     if (!this.info.data) throw new Error(`TaskInfo.data of task ${this.taskId} is empty: expected the Thrift-binary AssignedTask Aurora sends`);
     try {
-      this.decoded = decodeStruct<AssignedTask>('binary', 'AssignedTask', Buffer.from(this.info.data, 'base64'));
+      this.decoded = this.executor.decodeAssignedTask(Buffer.from(this.info.data, 'base64'));
     } catch (error) {
       throw new Error(`TaskInfo.data of task ${this.taskId} is not a Thrift-binary AssignedTask: ${(error as Error).message}`);
     }
@@ -130,6 +129,12 @@ export class ExecutorTask implements LaunchedTask, TaskContext {
   }
 
   async launch(handler: ExecutorHandler): Promise<void> {
+    await this.executor.thriftCodec();
+    // Killed (or shut down) before it could start.
+    if (this.signal.aborted) {
+      if (!this.reportsKill) await this.killed('Killed before it was launched');
+      return;
+    }
     const error = await this.executor.guard('launch', () => handler.launch(this, this));
     if (error !== undefined && !this.ended) await this.failed(`The executor failed to launch the task: ${error}`);
   }
