@@ -1,7 +1,7 @@
 /**
- * The Mesos messages aurora-ts defines (src/mesos/*.proto, loaded from src/mesos/descriptor.ts) against Apache
- * Mesos' own .proto files: every field's number, type and label, and every enum value, must be as
- * Mesos has them (test/fixtures/mesos-v1-manifest.json was read from those files), so the bytes and
+ * The Mesos messages aurora-ts defines (src/mesos/*.proto, loaded from src/mesos/descriptor.ts)
+ * against Apache Mesos' own .proto files: every field's number, type and label, and every enum
+ * value, must be as Mesos has them (test/fixtures/mesos-v1-manifest.json was read from those files), so the bytes and
  * JSON names a real executor sends mean the same thing here.
  */
 import { readFileSync } from 'node:fs';
