@@ -24,6 +24,8 @@ const SYSTEM_PACKAGES = [
   { pkg: 'perl-base', present: () => existsSync('/usr/bin/perl'), why: "the task owner that keeps a task's daemons in its process tree" },
   { pkg: 'golang-go', present: () => has('go', ['version']), why: 'building the mesos-go executor the Mesos executor API tests run' },
   { pkg: 'golang-github-mesos-mesos-go-dev', present: () => existsSync('/usr/share/gocode/src/github.com/mesos/mesos-go/api/v1/lib/executor'), why: "mesos-go's v1 executor library, an independent peer of the executor API" },
+  { pkg: 'protobuf-compiler', present: () => has('protoc', ['--version']), why: "protoc, reading and writing the executor kit's protobuf independently" },
+  { pkg: 'libprotobuf-dev', present: () => existsSync('/usr/include/google/protobuf/descriptor.proto'), why: 'google/protobuf/descriptor.proto, which the Mesos .proto files import (through gogo.proto)' },
 ];
 
 function has(cmd, args, cwd = root) {
