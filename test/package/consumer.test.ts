@@ -155,7 +155,7 @@ describe('aurora-ts as a dependency', () => {
     expect(files.sort()).toEqual(['/dist/errors.js', '/dist/executors/error.js', '/dist/sdk/index.js']);
   });
 
-  it('aurora-ts/executor: loads only the kit, says in one line when it is not under an agent, and type-checks a strict executor', () => {
+  it('aurora-ts/executor: loads only the kit, says in one line when it is not under an agent, and type-checks a strict executor and the README\'s', () => {
     const outside = node(
       'executor.mjs',
       `import { runExecutor } from 'aurora-ts/executor';
@@ -191,9 +191,13 @@ describe('aurora-ts as a dependency', () => {
        };
        runExecutor(handler, { contentType: 'application/json' }).then((exit) => { process.exitCode = exit.code; });`,
     );
+    // And the README's example, as written there.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const example = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### Writing an executor in TypeScript')))![1]!;
+    writeFileSync(join(project, 'readme-executor.mts'), example);
     writeFileSync(
       join(project, 'tsconfig.executor.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: ['node'] }, files: ['my-executor.ts'] }),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: ['node'] }, files: ['my-executor.ts', 'readme-executor.mts'] }),
     );
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     expect(execFileSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.executor.json')], { cwd: project, encoding: 'utf8' })).toBe('');
