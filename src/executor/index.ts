@@ -8,6 +8,7 @@
  * Loads none of the CLI, the scheduler or their dependencies: Mesos' wire formats (src/mesos), the
  * Thrift codec for the AssignedTask, and Node.
  */
+import { APPLICATION_JSON, APPLICATION_PROTOBUF } from '../mesos/proto.js';
 import { ExecutorEnvironmentError, readEnvironment } from './env.js';
 import { Executor, mediaOf } from './executor.js';
 import type { ExecutorExit, ExecutorHandler, RunExecutorOptions } from './types.js';
@@ -39,6 +40,9 @@ export async function runExecutor(handler: ExecutorHandler, options: RunExecutor
   const env = options.env ?? process.env;
   let settings;
   try {
+    if (options.contentType !== undefined && options.contentType !== APPLICATION_JSON && options.contentType !== APPLICATION_PROTOBUF) {
+      throw new ExecutorEnvironmentError(`contentType must be ${APPLICATION_PROTOBUF} or ${APPLICATION_JSON}, not ${JSON.stringify(options.contentType)}`);
+    }
     settings = readEnvironment(env);
   } catch (error) {
     if (!(error instanceof ExecutorEnvironmentError)) throw error;
