@@ -4,8 +4,8 @@
  * and `stderr` files as Mesos' sandbox has them, killed as a Mesos kill policy asks: SIGTERM to the
  * group, SIGKILL to what is left after the grace period.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Command, RunningCommand, RunOptions } from './types.js';
 
@@ -22,13 +22,18 @@ export interface StartedCommand extends RunningCommand {
 
 const POLL_MS = 50;
 
+// Loaded on the first command, not when the kit is imported: an executor's start-up is measured.
+const requireBuiltin = createRequire(import.meta.url);
+let childProcess: typeof import('node:child_process') | undefined;
+
 export function startCommand(command: Command, sandbox: string, env: NodeJS.ProcessEnv, options: RunOptions = {}): StartedCommand {
   const [file, args] = typeof command === 'string' ? ['/bin/sh', ['-c', command]] : [command.file, command.args ?? []];
   const out = openSync(join(sandbox, 'stdout'), 'a');
   const err = openSync(join(sandbox, 'stderr'), 'a');
   let child;
   try {
-    child = spawn(file, args, { cwd: options.cwd ?? sandbox, env: { ...env, ...options.env }, stdio: ['ignore', out, err], detached: true });
+    childProcess ??= requireBuiltin('node:child_process') as typeof import('node:child_process');
+    child = childProcess.spawn(file, args, { cwd: options.cwd ?? sandbox, env: { ...env, ...options.env }, stdio: ['ignore', out, err], detached: true });
   } finally {
     closeSync(out);
     closeSync(err);

@@ -6,7 +6,6 @@
  * unacknowledged updates and tasks, for at most MESOS_RECOVERY_TIMEOUT; one without checkpointing
  * exits. It exits on SHUTDOWN (after killing its tasks) and once every task it was given has ended.
  */
-import { randomUUID } from 'node:crypto';
 import { APPLICATION_JSON, APPLICATION_PROTOBUF, type MediaType, type MesosJson } from '../mesos/proto.js';
 import { AgentConnection } from './agent-connection.js';
 import type { ExecutorEnvironment } from './env.js';
@@ -177,7 +176,8 @@ export class Executor {
 
   /** Sends a status update; resolves once the agent acknowledges it. */
   sendUpdate(taskId: string, status: MesosJson): Promise<void> {
-    const uuidBytes = Buffer.from(randomUUID().replaceAll('-', ''), 'hex');
+    // A version 4 UUID's 16 bytes, as Mesos' validation wants them (Web Crypto: no import at start-up).
+    const uuidBytes = Buffer.from(globalThis.crypto.randomUUID().replaceAll('-', ''), 'hex');
     const uuid = uuidBytes.toString('base64');
     const full: MesosJson = {
       task_id: { value: taskId },
