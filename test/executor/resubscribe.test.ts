@@ -29,6 +29,11 @@ function taskInfo(cmd: string): MesosJson {
   return { name: 'www-data/devel/resub', task_id: { value: TASK }, agent_id: { value: 'agent-1' }, executor: executorInfo, data: encodeStruct('binary', 'AssignedTask', assigned).toString('base64') };
 }
 
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
 interface Agent {
   api: ExecutorApi;
   server: Server;
@@ -100,15 +105,15 @@ function startExecutor(port: number, media: string, env: Record<string, string>)
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  cleanup.push(() => {
+    child.kill('SIGKILL');
+    rmSync(sandbox, { recursive: true, force: true });
+  });
   return { child, sandbox, exited, stderr: () => err, stdout: () => out };
 }
 
 const stateOf = (status: MesosJson): string => String(status.state);
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
 
 describe.each(['json', 'protobuf'])('re-subscription (%s)', (media) => {
   it('after an agent restart: re-subscribes through 503s and the unacknowledged update is taken once', async () => {
@@ -120,10 +125,6 @@ describe.each(['json', 'protobuf'])('re-subscription (%s)', (media) => {
       MESOS_SUBSCRIPTION_BACKOFF_MAX: '200ms',
       MESOS_RECOVERY_TIMEOUT: '20secs',
       MESOS_EXECUTOR_AUTHENTICATION_TOKEN: 'sekrit-token',
-    });
-    cleanup.push(() => {
-      executor.child.kill('SIGKILL');
-      rmSync(executor.sandbox, { recursive: true, force: true });
     });
     await waitFor('TASK_FINISHED at the first agent', () => first.updates.some((s) => stateOf(s) === 'TASK_FINISHED'));
     const held = first.updates.find((s) => stateOf(s) === 'TASK_FINISHED')!;
@@ -159,10 +160,6 @@ describe.each(['json', 'protobuf'])('re-subscription (%s)', (media) => {
     cleanup.push(() => agent.stop());
     agent.api.launch(EXECUTOR, taskInfo('exec sleep 600'));
     const executor = startExecutor(agent.port, media, { MESOS_CHECKPOINT: '1', MESOS_SUBSCRIPTION_BACKOFF_MAX: '100ms', MESOS_RECOVERY_TIMEOUT: '1secs' });
-    cleanup.push(() => {
-      executor.child.kill('SIGKILL');
-      rmSync(executor.sandbox, { recursive: true, force: true });
-    });
     await waitFor('TASK_RUNNING', () => agent.updates.some((s) => stateOf(s) === 'TASK_RUNNING'));
     const pid = Number(readFileSync(join(executor.sandbox, 'command.pid'), 'utf8'));
     await agent.stop();
@@ -176,10 +173,6 @@ describe.each(['json', 'protobuf'])('re-subscription (%s)', (media) => {
     cleanup.push(() => agent.stop());
     agent.api.launch(EXECUTOR, taskInfo('exec sleep 600'));
     const executor = startExecutor(agent.port, media, { MESOS_CHECKPOINT: '0' });
-    cleanup.push(() => {
-      executor.child.kill('SIGKILL');
-      rmSync(executor.sandbox, { recursive: true, force: true });
-    });
     await waitFor('TASK_RUNNING', () => agent.updates.some((s) => stateOf(s) === 'TASK_RUNNING'));
     await agent.stop();
     expect(await executor.exited).toBe(1);
