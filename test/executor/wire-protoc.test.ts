@@ -8,7 +8,7 @@
  * JSON Call must round-trip through a schema compiled by protoc from those same files (every name
  * one of Mesos' fields, snake_case) before protoc decodes it. The events: SUBSCRIBED, LAUNCH (with a
  * Thrift AssignedTask as data), ERROR, MESSAGE, KILL, ACKNOWLEDGED; mesos-go 0.0.6's files predate
- * HEARTBEAT, which the kit's own schema has and test/executor/resubscribe.test.ts sends.
+ * HEARTBEAT, which the kit's own schema has and test/executor/kit-agent.test.ts sends.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

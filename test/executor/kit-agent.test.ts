@@ -4,7 +4,8 @@
  * checkpointing executor re-subscribes with backoff, through the agent's 503s while it recovers,
  * carrying the update the old agent never acknowledged, which the new one takes once; it gives up
  * after MESOS_RECOVERY_TIMEOUT; without checkpointing it exits when disconnected. Every call carries
- * the agent's Bearer token. The executor is test/fixtures/kit-executor/executor.mjs, run from dist/.
+ * the agent's Bearer token. KILL follows the TaskInfo's kill policy. The executor is
+ * test/fixtures/kit-executor/executor.mjs, run from dist/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,9 +25,9 @@ const TASK = 'task-1';
 
 const executorInfo: MesosJson = { executor_id: { value: EXECUTOR }, framework_id: { value: FRAMEWORK }, command: { value: 'node' } };
 
-function taskInfo(cmd: string): MesosJson {
+function taskInfo(cmd: string, extra: MesosJson = {}): MesosJson {
   const assigned = { taskId: TASK, instanceId: 0, task: { job: { role: 'www-data', environment: 'devel', name: 'resub' }, executorConfig: { name: 'kit', data: JSON.stringify({ cmd }) } } };
-  return { name: 'www-data/devel/resub', task_id: { value: TASK }, agent_id: { value: 'agent-1' }, executor: executorInfo, data: encodeStruct('binary', 'AssignedTask', assigned).toString('base64') };
+  return { name: 'www-data/devel/resub', task_id: { value: TASK }, agent_id: { value: 'agent-1' }, executor: executorInfo, data: encodeStruct('binary', 'AssignedTask', assigned).toString('base64'), ...extra };
 }
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -177,5 +178,24 @@ describe.each(['json', 'protobuf'])('re-subscription (%s)', (media) => {
     await agent.stop();
     expect(await executor.exited).toBe(1);
     expect(executor.stdout()).toMatch(/exit 1: disconnected from the agent without checkpointing \(MESOS_CHECKPOINT is not 1\): /);
+  });
+
+  it('KILL: SIGTERM to the process group, SIGKILL after the TaskInfo kill policy grace, then TASK_KILLED', async () => {
+    const agent = await startAgent(0);
+    cleanup.push(() => agent.stop());
+    // Every process of the group ignores SIGTERM: only the SIGKILL after the grace ends it.
+    agent.api.launch(EXECUTOR, taskInfo("trap '' TERM; sleep 600 & wait", { kill_policy: { grace_period: { nanoseconds: 800_000_000 } } }));
+    const executor = startExecutor(agent.port, media, { MESOS_CHECKPOINT: '1', MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '30secs' });
+    await waitFor('TASK_RUNNING', () => agent.updates.some((s) => stateOf(s) === 'TASK_RUNNING'));
+    const pid = Number(readFileSync(join(executor.sandbox, 'command.pid'), 'utf8'));
+    const killedAt = Date.now();
+    agent.api.kill(EXECUTOR, TASK);
+    await waitFor('TASK_KILLED', () => agent.updates.some((s) => stateOf(s) === 'TASK_KILLED'), 10_000);
+    const took = Date.now() - killedAt;
+    // Not before the policy's 0.8 s, and well before the executor's 30 s shutdown grace.
+    expect(took).toBeGreaterThanOrEqual(800);
+    expect(took).toBeLessThan(10_000);
+    expect(pidAlive(pid)).toBe(false);
+    expect(await executor.exited).toBe(0);
   });
 });
