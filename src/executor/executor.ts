@@ -15,6 +15,7 @@ import type { AssignedTask, ExecutorExit, ExecutorHandler, TaskInfo } from './ty
 type ThriftCodec = typeof import('../protocol/index.js');
 
 const FIRST_BACKOFF_MS = 100;
+const UPDATE_RETRY_MS = 1_000;
 
 /** Task states after which Mesos takes no other update for the task. */
 export const TERMINAL_STATES = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
@@ -88,14 +89,16 @@ export class Executor {
       }
       const wasSubscribed = this.subscribed;
       this.subscribed = false;
+      const limit = this.env.checkpoint ? this.env.recoveryTimeoutMs : this.env.shutdownGraceMs;
       if (wasSubscribed) {
         disconnectedAt = Date.now();
         backoff = FIRST_BACKOFF_MS;
         if (!this.env.checkpoint) return this.disconnectedWithoutCheckpoint(failure);
-        this.log(`disconnected (${failure}); re-subscribing for up to ${this.env.recoveryTimeoutMs} ms`);
+        this.log(`disconnected (${failure}); re-subscribing for up to ${limit} ms`);
+      } else if (disconnectedAt === undefined) {
+        disconnectedAt = Date.now();
+        this.log(`cannot subscribe (${failure}); retrying for up to ${limit} ms`);
       }
-      disconnectedAt ??= Date.now();
-      const limit = this.env.checkpoint ? this.env.recoveryTimeoutMs : this.env.shutdownGraceMs;
       if (Date.now() - disconnectedAt >= limit) {
         const setting = this.env.checkpoint ? 'MESOS_RECOVERY_TIMEOUT' : 'the shutdown grace period';
         return this.shutdownTasks(1, `could not subscribe within ${setting} (${limit} ms): ${failure}`);
@@ -195,11 +198,23 @@ export class Executor {
   }
 
   private post(uuid: string, update: PendingUpdate): void {
+    const what = `UPDATE ${String(update.status.state)} of task ${update.taskId}`;
+    // A failure the agent may get over (no answer, 5xx) is retried while subscribed; any update still
+    // unacknowledged also travels in the next SUBSCRIBE.
+    const retry = (): void =>
+      void this.sleep(UPDATE_RETRY_MS).then(() => {
+        if (this.pending.has(uuid) && this.subscribed && !update.inSubscribe) this.post(uuid, update);
+      });
     this.connection.call({ ...this.ids(), type: 'UPDATE', update: { status: update.status } }).then(
       (answer) => {
-        if (answer.status !== 202 && this.pending.has(uuid)) this.log(`UPDATE ${String(update.status.state)} of task ${update.taskId} not taken (${answer.status} ${answer.text}); resent on the next subscription`);
+        if (answer.status === 202 || !this.pending.has(uuid)) return;
+        this.log(`${what} not taken (${answer.status} ${answer.text})`);
+        if (answer.status >= 500) retry();
       },
-      (error: Error) => this.log(`UPDATE ${String(update.status.state)} of task ${update.taskId} not sent (${error.message}); resent on the next subscription`),
+      (error: Error) => {
+        this.log(`${what} not sent (${error.message})`);
+        retry();
+      },
     );
   }
 
