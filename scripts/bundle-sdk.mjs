@@ -9,6 +9,13 @@
 // Modules that define error classes stay separate files that the bundle imports: the scheduler
 // entry (aurora-ts/scheduler) throws them too, and `instanceof AuroraError` must hold for an error
 // from either entry. Packages under node_modules stay external (and zod, cron-parser load lazily).
+//
+// Then the executor kit (aurora-ts/executor): dist/executor/index.js is replaced by a bundle of itself
+// with src/mesos and protobufjs' light build inside (protobufjs is some 40 CommonJS modules; an
+// executor starts often and should start fast), and the Thrift codec as a chunk the kit loads while
+// it subscribes. protobufjs' optional `long` is left out: the kit reads 64-bit integers as numbers.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -35,3 +42,31 @@ await build({
   // dist/sdk/ sits two levels below package.json, as dist/transport/ does (the User-Agent version).
   output: { file: join(out, 'index.js'), format: 'esm' },
 });
+
+await build({
+  input: join(dist, 'executor/index.js'),
+  platform: 'node',
+  logLevel: 'warn',
+  external: (id) => id.startsWith('node:'),
+  plugins: [
+    {
+      name: 'without-long',
+      resolveId: (id) => (id === 'long' ? '\0no-long' : null),
+      load: (id) => (id === '\0no-long' ? 'module.exports = null;' : null),
+    },
+  ],
+  output: {
+    dir: join(dist, 'executor'),
+    format: 'esm',
+    entryFileNames: 'index.js',
+    chunkFileNames: 'bundle-[name].js',
+    minify: true,
+    // protobuf.js' licence asks that its notice travel with its code.
+    banner: (chunk) => (chunk.isEntry ? `/*! aurora-ts/executor. Includes protobuf.js:\n${protobufLicense()}*/` : ''),
+  },
+});
+
+function protobufLicense() {
+  const pkg = createRequire(import.meta.url).resolve('protobufjs/package.json');
+  return readFileSync(join(dirname(pkg), 'LICENSE'), 'utf8').replaceAll('*/', '* /');
+}

@@ -26,6 +26,8 @@ const SYSTEM_PACKAGES = [
   { pkg: 'openssh-server', present: () => existsSync('/usr/sbin/sshd'), why: '`task run`/`task ssh` over ssh to a real sshd on loopback' },
   { pkg: 'openssh-client', present: () => has('ssh', ['-V']) && existsSync('/usr/bin/ssh-keygen'), why: 'the ssh client and ssh-keygen those tests use' },
   { pkg: 'golang-github-mesos-mesos-go-dev', present: () => existsSync('/usr/share/gocode/src/github.com/mesos/mesos-go/api/v1/lib/executor'), why: "mesos-go's v1 executor library, an independent peer of the executor API" },
+  { pkg: 'protobuf-compiler', present: () => has('protoc', ['--version']), why: "protoc, reading and writing the executor kit's protobuf independently" },
+  { pkg: 'libprotobuf-dev', present: () => existsSync('/usr/include/google/protobuf/descriptor.proto'), why: 'google/protobuf/descriptor.proto, which the Mesos .proto files import (through gogo.proto)' },
 ];
 
 function has(cmd, args, cwd = root) {

@@ -45,7 +45,7 @@ export { StateDirError, StateDirInUseError } from './store/state.js';
 // The TaskInfo a Mesos executor is handed, built as Aurora builds it, for executor authors' own tests.
 export { buildTaskInfo } from './agents/executor-api/task-info.js';
 export type { TaskInfoContext } from './agents/executor-api/task-info.js';
-export type { MesosJson } from './agents/executor-api/proto.js';
+export type { MesosJson } from '../mesos/proto.js';
 export type { ExecutorMode } from './agents/mesos-driver.js';
 
 export interface SchedulerOptions {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// CLI and SDK start-up benchmark: wall time of whole `aurora-ts` processes, and of a program that
-// only does `import 'aurora-ts'`, against `node -e 0` (the floor of any Node program on this
+// CLI, SDK and executor-kit start-up benchmark: wall time of whole `aurora-ts` processes, and of
+// programs that only do `import 'aurora-ts'` or `import 'aurora-ts/executor'`, against `node -e 0` (the floor of any Node program on this
 // machine), measured as interleaved rounds so that a noisy, shared machine slows all alike; each
 // ratio is the median of the per-round ratios. The import runs in a fresh project that installed
 // the packed tarball (test/support/packed.mjs), as a user's deploy script would.
@@ -25,6 +25,7 @@ const bin = join(root, 'bin/aurora-ts.js');
 
 const consumer = packedConsumer();
 writeFileSync(join(consumer.project, 'import.mjs'), "import 'aurora-ts';\n");
+writeFileSync(join(consumer.project, 'import-executor.mjs'), "import 'aurora-ts/executor';\n");
 const dir = mkdtempSync(join(tmpdir(), 'aurora-ts-bench-cli-'));
 const executors = join(dir, 'executors.json');
 writeFileSync(executors, JSON.stringify([{ executor: { name: 'sleeper', command: { value: 'exec sleep 600', shell: true }, resources: [] }, task_prefix: 'sleep-' }]));
@@ -51,6 +52,7 @@ try {
     'aurora-ts --version': [process.execPath, [bin, '--version']],
     'aurora-ts job list local/www-data': [process.execPath, [bin, '--scheduler-url', scheduler.url, 'job', 'list', 'local/www-data']],
     "import 'aurora-ts'": [process.execPath, ['import.mjs'], consumer.project],
+    "import 'aurora-ts/executor'": [process.execPath, ['import-executor.mjs'], consumer.project],
   };
   const wall = (name) => {
     const [file, args, cwd] = commands[name];
@@ -68,6 +70,7 @@ try {
   const versionRatios = [];
   const listRatios = [];
   const importRatios = [];
+  const executorRatios = [];
   for (let i = 0; i < runs; i++) {
     // Rotate the order so no command always runs right after another.
     const order = Object.keys(commands);
@@ -78,16 +81,18 @@ try {
     versionRatios.push(t['aurora-ts --version'] / t['node -e 0']);
     listRatios.push(t['aurora-ts job list local/www-data'] / t['node -e 0']);
     importRatios.push(t["import 'aurora-ts'"] / t['node -e 0']);
+    executorRatios.push(t["import 'aurora-ts/executor'"] / t['node -e 0']);
   }
 
   const ms = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
-  console.log(`CLI and SDK start-up: wall time of whole processes, medians of ${runs} interleaved runs (node ${process.version})\n`);
+  console.log(`CLI, SDK and executor-kit start-up: wall time of whole processes, medians of ${runs} interleaved runs (node ${process.version})\n`);
   printRows(Object.entries(ms).map(([k, v]) => [k, v.toFixed(1), 'ms']));
   console.log('');
   const targets = [
     { name: 'aurora-ts --version / node -e 0', value: median(versionRatios), max: 1.3 },
     { name: 'aurora-ts job list / node -e 0', value: median(listRatios), max: 2.5 },
     { name: "import 'aurora-ts' / node -e 0", value: median(importRatios), max: 1.5 },
+    { name: "import 'aurora-ts/executor' / node -e 0", value: median(executorRatios), max: 1.5 },
   ];
   const missed = printTargets(targets, small);
   writeReport('cli', { runs, small, medianMs: ms, targets });

@@ -3,7 +3,7 @@
  * `npm install <tarball>` into a fresh project (install scripts allowed), then imported from ESM,
  * required from CommonJS, and type-checked under `tsc --strict` through the `exports` map.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,31 @@ function installedPackages(modules: string): Array<{ name: string; bytes: number
     }
   }
   return out;
+}
+
+/** The files (under dist/ as /dist/..., node: built-ins aside) that `import(specifier)` reads. */
+function filesLoadedBy(specifier: string): string[] {
+  // A load hook lists every file the import reads.
+  writeFileSync(
+    join(project, 'hooks.mjs'),
+    `let port;
+     export function initialize(data) { port = data.port; }
+     export async function load(url, context, next) { if (url.startsWith('file:')) port.postMessage(url); return next(url, context); }`,
+  );
+  const out = node(
+    'closure.mjs',
+    `import { register } from 'node:module';
+     import { MessageChannel } from 'node:worker_threads';
+     const { port1, port2 } = new MessageChannel();
+     const loaded = [];
+     port1.on('message', (url) => loaded.push(url));
+     register('./hooks.mjs', { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] });
+     await import(${JSON.stringify(specifier)});
+     await new Promise((r) => setTimeout(r, 50));
+     port1.close();
+     console.log(JSON.stringify(loaded));`,
+  );
+  return (JSON.parse(out) as string[]).filter((url) => !url.endsWith('/closure.mjs')).map((url) => (url.includes('/dist/') ? url.slice(url.indexOf('/dist/')) : url));
 }
 
 function node(file: string, source: string): string {
@@ -124,31 +149,59 @@ describe('aurora-ts as a dependency', () => {
   });
 
   it('loads only the SDK on import: no scheduler, CLI or dependency module', () => {
-    // A load hook lists every file the import reads (node: built-ins aside).
-    writeFileSync(
-      join(project, 'hooks.mjs'),
-      `let port;
-       export function initialize(data) { port = data.port; }
-       export async function load(url, context, next) { if (url.startsWith('file:')) port.postMessage(url); return next(url, context); }`,
-    );
-    const out = node(
-      'closure.mjs',
-      `import { register } from 'node:module';
-       import { MessageChannel } from 'node:worker_threads';
-       const { port1, port2 } = new MessageChannel();
-       const loaded = [];
-       port1.on('message', (url) => loaded.push(url));
-       register('./hooks.mjs', { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] });
-       await import('aurora-ts');
-       await new Promise((r) => setTimeout(r, 50));
-       port1.close();
-       console.log(JSON.stringify(loaded));`,
-    );
-    const files = (JSON.parse(out) as string[]).filter((url) => !url.endsWith('/closure.mjs')).map((url) => (url.includes('/dist/') ? url.slice(url.indexOf('/dist/')) : url));
+    const files = filesLoadedBy('aurora-ts');
     // The bundled entry and the error classes it shares with aurora-ts/scheduler; zod, cron-parser,
     // node:https and the rest load when a call needs them.
     expect(files.sort()).toEqual(['/dist/errors.js', '/dist/executors/error.js', '/dist/sdk/index.js']);
   });
+
+  it('aurora-ts/executor: loads only the kit, says in one line when it is not under an agent, and type-checks a strict executor and the README\'s', () => {
+    const outside = node(
+      'executor.mjs',
+      `import { runExecutor } from 'aurora-ts/executor';
+       const exit = await runExecutor({ launch: (task, ctx) => void ctx.run('true') }, { env: {}, log: () => undefined });
+       console.log(JSON.stringify(exit));`,
+    );
+    expect(JSON.parse(outside)).toEqual({
+      code: 1,
+      reason: 'aurora-ts/executor: MESOS_AGENT_ENDPOINT is not set: run this executor under a Mesos agent or `aurora-ts scheduler start`',
+    });
+    // The whole output of a bare executor started by hand: the one line, exit code 1.
+    writeFileSync(join(project, 'bare.mjs'), `import { runExecutor } from 'aurora-ts/executor';\nrunExecutor({ launch() {} }).then((exit) => { process.exitCode = exit.code; });\n`);
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MESOS_')));
+    const bare = spawnSync(process.execPath, ['bare.mjs'], { cwd: project, encoding: 'utf8', env });
+    expect([bare.status, bare.stdout, bare.stderr]).toEqual([1, '', 'aurora-ts/executor: MESOS_AGENT_ENDPOINT is not set: run this executor under a Mesos agent or `aurora-ts scheduler start`\n']);
+
+    const files = filesLoadedBy('aurora-ts/executor');
+    // One bundle (protobufjs inside) and rolldown's runtime chunk; the Thrift codec loads when run.
+    expect(files.sort()).toEqual(['/dist/executor/bundle-rolldown-runtime.js', '/dist/executor/index.js']);
+
+    writeFileSync(
+      join(project, 'my-executor.ts'),
+      `import { runExecutor, type ExecutorHandler, type LaunchedTask, type TaskContext, type AssignedTask } from 'aurora-ts/executor';
+       interface Config { cmd: string }
+       const handler: ExecutorHandler = {
+         async launch(task: LaunchedTask, ctx: TaskContext) {
+           const assigned: AssignedTask = task.assignedTask();
+           await ctx.update('TASK_STARTING', { message: \`instance \${assigned.instanceId ?? 0}\` });
+           const { exited } = ctx.run(task.executorJson<Config>().cmd, { env: { GREETING: 'hi' } });
+           ctx.signal.addEventListener('abort', () => void exited.then(({ code }) => code));
+         },
+         message: (data: Uint8Array) => void data.byteLength,
+       };
+       runExecutor(handler, { contentType: 'application/json' }).then((exit) => { process.exitCode = exit.code; });`,
+    );
+    // And the README's example, as written there.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const example = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### Writing an executor in TypeScript')))![1]!;
+    writeFileSync(join(project, 'readme-executor.mts'), example);
+    writeFileSync(
+      join(project, 'tsconfig.executor.json'),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: ['node'] }, files: ['my-executor.ts', 'readme-executor.mts'] }),
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    expect(execFileSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.executor.json')], { cwd: project, encoding: 'utf8' })).toBe('');
+  }, 120_000);
 
   it('exports every public option, outcome and error type by name', () => {
     const values = [

@@ -1,6 +1,6 @@
 /**
  * Every type a public signature refers to can be named by a caller: for each export of an entry
- * (`aurora-ts`, `aurora-ts/scheduler`), the types its parameters, results, fields, public class members
+ * (`aurora-ts`, `aurora-ts/scheduler`, `aurora-ts/executor`), the types its parameters, results, fields, public class members
  * and base classes refer to, declared anywhere in src/, are exported too (by the same entry or, for the
  * scheduler, by the SDK entry it builds on). Read from the sources with the TypeScript compiler.
  */
@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 const src = join(root, 'src');
-const program = ts.createProgram([join(src, 'index.ts'), join(src, 'scheduler/index.ts')], {
+const program = ts.createProgram([join(src, 'index.ts'), join(src, 'scheduler/index.ts'), join(src, 'executor/index.ts')], {
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
   target: ts.ScriptTarget.ES2022,
@@ -85,5 +85,11 @@ describe('public types', () => {
     const opaque = new Set(['SchedulerCore', 'Leadership']);
     const start = new Set([...scheduler.declarations].filter((d) => !opaque.has(ts.getNameOfDeclaration(d)?.getText() ?? '')));
     expect(unexported(start, new Set([...scheduler.names, ...sdk.names]), false)).toEqual([]);
+  });
+
+  it('aurora-ts/executor exports every type its handler, context and options refer to (Aurora\'s structs: aurora-ts)', () => {
+    const sdk = exportsOf(join(src, 'index.ts'));
+    const executor = exportsOf(join(src, 'executor/index.ts'));
+    expect(unexported(executor.declarations, new Set([...executor.names, ...sdk.names]), true)).toEqual([]);
   });
 });

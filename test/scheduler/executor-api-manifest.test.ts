@@ -1,13 +1,13 @@
 /**
- * The Mesos messages aurora-ts defines (src/scheduler/agents/executor-api/proto.ts) against Apache
- * Mesos' own .proto files: every field's number, type and label, and every enum value, must be as
- * Mesos has them (test/fixtures/mesos-v1-manifest.json was read from those files), so the bytes and
+ * The Mesos messages aurora-ts defines (src/mesos/*.proto, loaded from src/mesos/descriptor.ts)
+ * against Apache Mesos' own .proto files: every field's number, type and label, and every enum
+ * value, must be as Mesos has them (test/fixtures/mesos-v1-manifest.json was read from those files), so the bytes and
  * JSON names a real executor sends mean the same thing here.
  */
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { mesosRoot } from '../../src/scheduler/agents/executor-api/index.js';
+import { mesosRoot } from '../../src/mesos/index.js';
 
 interface ManifestType {
   kind: 'message' | 'enum';

@@ -1,7 +1,7 @@
 /** Mesos' v1 executor HTTP API as a local agent serves it, and the TaskInfo Aurora hands executors. */
-export { APPLICATION_JSON, APPLICATION_PROTOBUF, CallType, decodeMessage, encodeMessage, EventType, mesosRoot, MesosDecodeError, missingRequired, TaskInfoType } from './proto.js';
-export type { MediaType, MesosJson } from './proto.js';
-export { encodeRecord, RecordIODecoder } from './recordio.js';
+export { APPLICATION_JSON, APPLICATION_PROTOBUF, CallType, decodeMessage, encodeMessage, EventType, mesosRoot, MesosDecodeError, missingRequired, TaskInfoType } from '../../../mesos/proto.js';
+export type { MediaType, MesosJson } from '../../../mesos/proto.js';
+export { encodeRecord, RecordIODecoder } from '../../../mesos/recordio.js';
 export { authenticateExecutor, EXECUTOR_AUTHENTICATION_REALM, signExecutorToken, verifyExecutorClaims } from './auth.js';
 export type { AuthRefusal, ExecutorClaims } from './auth.js';
 export { accepts, DEFAULT_EXECUTOR_HEARTBEAT_MS, EXECUTOR_API_PATHS, ExecutorApi, validateCall } from './server.js';

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticateExecutor, isRefusal, signExecutorToken, verifyExecutorClaims, type AuthRefusal } from './auth.js';
-import { encodeRecord } from './recordio.js';
+import { encodeRecord } from '../../../mesos/recordio.js';
 import {
   APPLICATION_JSON,
   APPLICATION_PROTOBUF,
@@ -21,7 +21,7 @@ import {
   missingRequired,
   type MediaType,
   type MesosJson,
-} from './proto.js';
+} from '../../../mesos/proto.js';
 
 export const EXECUTOR_API_PATHS = ['/api/v1/executor', '/slave(1)/api/v1/executor'];
 

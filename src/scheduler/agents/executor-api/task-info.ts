@@ -7,7 +7,7 @@ import type { CustomExecutor } from '../../../executors/index.js';
 import type { AssignedTask } from '../../../gen/types.js';
 import { encodeStruct } from '../../../protocol/index.js';
 import { taskResources } from '../../launch-spec.js';
-import type { MesosJson } from './proto.js';
+import type { MesosJson } from '../../../mesos/proto.js';
 
 export interface TaskInfoContext {
   /** The executor the task names (TaskConfig.executorConfig.name) from the custom executor file. */
