@@ -47,6 +47,8 @@ export {
   type FetchInit,
   type FetchLike,
   type FetchResponse,
+  type GetOptions,
+  type GetReply,
   type HttpTransportOptions,
   type RetryInfo,
   type RetryOptions,
@@ -93,6 +95,18 @@ export {
   type SafeWriteOptions,
   type StartUpdateOutcome,
 } from './client/safe-writes.js';
+export {
+  followTaskFile,
+  readTaskFile,
+  TaskFileNotFoundError,
+  TaskFiles,
+  type TaskFileChunk,
+  type TaskFileFollow,
+  type TaskFileRead,
+  type TaskFileSource,
+  type TaskFilesOptions,
+  type TaskRef,
+} from './client/task-files.js';
 // The builder is `JobUpdate`; Aurora's struct of the same name is exported as `ThriftJobUpdate`.
 export { JobUpdate } from './update/index.js';
 export type { JobUpdate as ThriftJobUpdate } from './gen/types.js';

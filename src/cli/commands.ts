@@ -203,13 +203,14 @@ export const COMMANDS: readonly NounSpec[] = [
       },
       {
         name: 'logs',
-        summary: "print a task's output, or a Thermos process's, from its sandbox (local scheduler)",
+        summary: "print a task's output, or a Thermos process's, from its sandbox",
         args: [{ name: 'key', description: 'cluster/role/env/name/INSTANCE' }],
         options: [
           { flags: '--process <name>', description: "a Thermos process: its own logs (.logs/NAME/RUN/), of its latest run" },
           { flags: '--file <file>', description: 'stdout (default), stderr, or without --process a path in the sandbox' },
           { flags: '--stderr', description: 'same as --file stderr' },
           { flags: '-f, --follow', description: "keep printing new output until the task ends (and a process's next runs)" },
+          { flags: '--source <where>', description: "the local scheduler's sandbox or the task's Mesos agent (default auto)", choices: ['auto', 'scheduler', 'agent'] },
         ],
         examples: [
           'aurora-ts task logs local/www-data/devel/hello/0',
