@@ -74,6 +74,7 @@ export {
   type ExecutorVolumeMount,
 } from './executors/index.js';
 export * from './waiters/index.js';
+export * from './sla/index.js';
 export {
   loadClusters,
   type Cluster,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraValidationError } from '../../src/errors.js';
 import { ScheduleStatus, type JobKey } from '../../src/gen/types.js';
+import { jobUptime, jobUptimeOf, taskUpCount, taskUpCountOf } from '../../src/sla/index.js';
 import { AuroraRestartFailedError, rollingRestart, type RestartProgress } from '../../src/waiters/index.js';
 import { errorOf, shellExecutor, startTestScheduler, tasksOf, testJob, waitForRunning, type TestScheduler } from '../support/scheduler.js';
 
@@ -91,5 +92,34 @@ describe('rollingRestart', () => {
       expect((error as AuroraValidationError).field).toBe(field);
     }
     expect(await runningIds(key)).toEqual(before);
+  });
+});
+
+describe('SLA figures from the SDK', () => {
+  it("computes Aurora's get-job-uptime and get-task-up-count from the job's tasks", async () => {
+    const key: JobKey = { role: 'www-data', environment: 'devel', name: 'rolling' };
+    const tasks = await tasksOf(t.client, key, [ScheduleStatus.RUNNING]);
+    expect(tasks).toHaveLength(3);
+    // Seconds since each instance's RUNNING event, seen from a clock 100 s after the latest of them.
+    const since = tasks.map((task) => task.taskEvents!.filter((e) => e.status === ScheduleStatus.RUNNING).at(-1)!.timestamp!);
+    const now = Math.max(...since) + 100_000;
+    const ups = since.map((s) => (now - s) / 1000).sort((a, b) => b - a);
+    expect(jobUptimeOf(tasks, [50, 100], now)).toEqual({
+      instances: 3,
+      running: 3,
+      percentiles: [
+        { percentile: 50, seconds: Math.floor(ups[1]!) },
+        { percentile: 100, seconds: Math.floor(ups[2]!) },
+      ],
+    });
+    expect(taskUpCountOf(tasks, [0, 100, 3600], now)).toEqual([
+      { durationSecs: 0, up: 3, instances: 3, percentage: 100 },
+      { durationSecs: 100, up: 3, instances: 3, percentage: 100 },
+      { durationSecs: 3600, up: 0, instances: 3, percentage: 0 },
+    ]);
+    // Live, against the scheduler: every instance running, none for an hour yet.
+    expect(await jobUptime(t.client, key)).toMatchObject({ instances: 3, running: 3 });
+    expect((await taskUpCount(t.client, key, [3600]))[0]).toEqual({ durationSecs: 3600, up: 0, instances: 3, percentage: 0 });
+    expect(() => jobUptimeOf(tasks, [0])).toThrow('percentiles: 0 is not a percentage in (0, 100]');
   });
 });
