@@ -58,5 +58,8 @@ describe('job restart', () => {
     const bad = await cli('job', 'restart', 'local/www-data/prod/steady', '--batch-size', '0');
     expect(bad.code).toBe(2);
     expect(oneErrorLine(bad)).toMatch(/--batch-size/);
+    const none = await cli('job', 'restart', 'local/www-data/prod/never');
+    expect(none.code).toBe(1);
+    expect(oneErrorLine(none)).toBe('aurora-ts: job local/www-data/prod/never has no active instances to restart');
   });
 });

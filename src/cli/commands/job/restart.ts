@@ -6,6 +6,7 @@
  * limits. Progress on stderr, `--json` for the result. Interrupting it halts the restart.
  */
 import { AuroraRestartFailedError, rollingRestart, type RestartProgress, type RollingRestartResult } from '../../../waiters/restart.js';
+import { AuroraValidationError } from '../../../errors.js';
 import type { CliContext } from '../../context.js';
 import type { Progress } from '../../io.js';
 import { CliFailure } from '../../errors.js';
@@ -71,6 +72,8 @@ export async function run(ctx: CliContext, options: RestartOptions): Promise<num
   } catch (error) {
     await shown;
     progress?.stop();
+    // Something needed is not there: exit 1, as for a job without tasks elsewhere.
+    if (error instanceof AuroraValidationError && error.field === 'job') throw new CliFailure(`job ${label} has no active instances to restart`);
     if (error instanceof AuroraRestartFailedError) {
       if (io.json) io.data(summary(label, error.result, false));
       throw new CliFailure(error.message);
