@@ -205,6 +205,12 @@ describe('agents that require HTTP authentication', () => {
       const sent = agent.authorizations.filter((a) => a !== undefined);
       expect(new Set(sent)).toEqual(new Set([`Basic ${Buffer.from('ops:s3cret-agent').toString('base64')}`]));
 
+      // A scheduler that asks for credentials on /sandbox is not the local one: the agent is read.
+      const guarded = new AuroraClient({ url: agent.url, retry: false, netrc: false });
+      const viaAgent = await new TaskFiles(guarded, { agentPort: agent.port, agentAuth: { username: 'ops', password: 's3cret-agent' } }).read(onAgent, { file: 'stderr' });
+      expect(viaAgent.data.toString()).toContain('to-stderr');
+      guarded.close();
+
       const wrong = await errorOf(new TaskFiles(client, { source: 'agent', agentPort: agent.port, agentAuth: { username: 'ops', password: 'nope' } }).read(onAgent));
       expect((wrong as Error).message).toBe(`find the sandbox of ${task.taskId}: HTTP 401 from http://127.0.0.1:${agent.port}/state: the Mesos agent rejected the credentials of user "ops"`);
     } finally {
