@@ -218,3 +218,34 @@ describe('agents that require HTTP authentication', () => {
     }
   });
 });
+
+describe("the Mesos agent stand-in answers as Mesos' files.cpp does", () => {
+  it('offset -1 gives the size; past the end, no data and the offset echoed; 16 pages at most; its errors', async () => {
+    const agent = await startMesosAgent();
+    try {
+      agent.attach({ frameworkId: 'fw', executorId: 'ex', directory: sandbox, taskIds: [] });
+      const base = `${agent.url}/files/read?path=${encodeURIComponent('/frameworks/fw/executors/ex/runs/latest/big.bin')}`;
+      const get = async (query: string) => {
+        const response = await fetch(`${base}${query}`);
+        return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+      };
+      expect(await get('&offset=-1')).toEqual({ status: 200, type: 'application/json', body: '{"data":"","offset":200000}' });
+      expect(await get('')).toEqual({ status: 200, type: 'application/json', body: '{"data":"","offset":200000}' });
+      expect(await get('&offset=300000&length=10')).toEqual({ status: 200, type: 'application/json', body: '{"data":"","offset":300000}' });
+      // Read as bytes (Latin-1): the data is the file's bytes as they are, one character each.
+      const page = JSON.parse(Buffer.from(await (await fetch(`${base}&offset=0`)).arrayBuffer()).toString('latin1')) as { data: string; offset: number };
+      expect({ length: page.data.length, offset: page.offset }).toEqual({ length: 65536, offset: 0 });
+      expect(Buffer.from(page.data, 'latin1')).toEqual(onDisk('big.bin').subarray(0, 65536));
+      expect(await get('&offset=-2')).toMatchObject({ status: 400, body: 'Negative offset provided: -2.\n' });
+      expect(await get('&offset=x')).toMatchObject({ status: 400, body: "Failed to parse offset: Failed to convert 'x' to number.\n" });
+      expect(await get('&offset=0&length=-5')).toMatchObject({ status: 400, body: 'Negative length provided: -5.\n' });
+      expect((await fetch(`${agent.url}/files/read`)).status).toBe(400);
+      const missing = await fetch(`${agent.url}/files/read?path=/frameworks/fw/executors/ex/runs/latest/none&offset=0`);
+      expect({ status: missing.status, body: await missing.text() }).toEqual({ status: 404, body: '' });
+      const escape = await fetch(`${agent.url}/files/read?path=/frameworks/fw/executors/ex/runs/latest/../../../../etc/passwd&offset=0`);
+      expect(escape.status).not.toBe(200);
+    } finally {
+      await agent.close();
+    }
+  });
+});
