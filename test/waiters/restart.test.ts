@@ -62,12 +62,14 @@ describe('rollingRestart', () => {
     await t.client.createJob(testJob({ name: 'fragile', executor: 'fragile', instances: 3, service: true }));
     await waitForRunning(t.client, key, 3);
     writeFileSync(broken, '');
-    const error = await errorOf(rollingRestart(t.client, key, { watchSecs: 3, healthCheckIntervalSecs: 0.2, maxPerInstanceFailures: 1, maxTotalFailures: 0 }));
+    // A failed instance is known as soon as its new task ends: a long watch costs no time here, and a
+    // loaded machine would have to stall for 10 s before a task that lives half a second passed it.
+    const error = await errorOf(rollingRestart(t.client, key, { watchSecs: 10, healthCheckIntervalSecs: 0.2, maxPerInstanceFailures: 1, maxTotalFailures: 0 }));
     expect(error).toBeInstanceOf(AuroraRestartFailedError);
     const failure = error as AuroraRestartFailedError;
     // 0 fails, goes to the back; 1 and 2 fail; 0 fails a second time: one instance over its limit of 1.
     expect(failure.message).toBe(
-      'restart of www-data/devel/fragile stopped: 1 instance failed more than 1 time (instance 0 failed 2 times), more than the 0 failed instances allowed; a failed instance\'s new task did not stay RUNNING for 3 s',
+      'restart of www-data/devel/fragile stopped: 1 instance failed more than 1 time (instance 0 failed 2 times), more than the 0 failed instances allowed; a failed instance\'s new task did not stay RUNNING for 10 s',
     );
     expect(failure.result.batches).toEqual([
       { instances: [0], failed: [0] },
