@@ -130,7 +130,7 @@ export async function rollingRestart(client: AuroraClient, jobRef: JobRef, optio
 interface WatchProgress {
   healthy: number[];
   failed: number[];
-  /** Instances still watched, with what their new task is doing (PENDING, RUNNING 12 s, ...). */
+  /** Instances still watched, with what their new task is doing (restarting, PENDING, RUNNING, ...). */
   waiting: Record<number, string>;
 }
 
@@ -165,7 +165,7 @@ async function watchBatch(client: AuroraClient, job: JobKey, batch: number[], ol
         } else if (now - first.since >= watchMs) {
           verdict.set(id, true);
         } else {
-          waiting[id] = `RUNNING ${Math.floor((now - first.since) / 1000)} s`;
+          waiting[id] = 'RUNNING'; // being watched (no seconds: progress reports changes, not a clock)
         }
       }
       const progress = {
