@@ -47,6 +47,8 @@ export {
   type FetchInit,
   type FetchLike,
   type FetchResponse,
+  type GetOptions,
+  type GetReply,
   type HttpTransportOptions,
   type RetryInfo,
   type RetryOptions,
@@ -72,6 +74,7 @@ export {
   type ExecutorVolumeMount,
 } from './executors/index.js';
 export * from './waiters/index.js';
+export * from './sla/index.js';
 export {
   loadClusters,
   type Cluster,
@@ -93,6 +96,18 @@ export {
   type SafeWriteOptions,
   type StartUpdateOutcome,
 } from './client/safe-writes.js';
+export {
+  followTaskFile,
+  readTaskFile,
+  TaskFileNotFoundError,
+  TaskFiles,
+  type TaskFileChunk,
+  type TaskFileFollow,
+  type TaskFileRead,
+  type TaskFileSource,
+  type TaskFilesOptions,
+  type TaskRef,
+} from './client/task-files.js';
 // The builder is `JobUpdate`; Aurora's struct of the same name is exported as `ThriftJobUpdate`.
 export { JobUpdate } from './update/index.js';
 export type { JobUpdate as ThriftJobUpdate } from './gen/types.js';

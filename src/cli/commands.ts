@@ -174,10 +174,22 @@ export const COMMANDS: readonly NounSpec[] = [
       },
       {
         name: 'restart',
-        summary: 'restart instances of a job (all active ones without /instances)',
+        summary: 'rolling restart: batches of instances, each watched until healthy',
         args: [KEY_INSTANCES],
-        options: [CONFIG],
-        examples: ['aurora-ts job restart local/www-data/devel/hello', 'aurora-ts job restart local/www-data/devel/hello/0,1'],
+        options: [
+          CONFIG,
+          { flags: '--batch-size <n>', description: 'instances restarted at a time (default 1)', parse: 'positiveInteger' },
+          { flags: '--watch-secs <seconds>', description: 'time a new task must stay RUNNING (default 30)', parse: 'nonNegativeInteger' },
+          { flags: '--max-per-instance-failures <n>', description: 'failures an instance may have (default 0)', parse: 'nonNegativeInteger' },
+          { flags: '--max-total-failures <n>', description: 'failed instances tolerated before stopping (default 0)', parse: 'nonNegativeInteger' },
+          { flags: '--healthcheck-interval-seconds <s>', description: 'time between looks at a batch (default 3)', parse: 'positiveNumber' },
+          { flags: '--batch-timeout <seconds>', description: 'give up when a batch has not settled after this long (default 600)', parse: 'positiveNumber' },
+        ],
+        examples: [
+          'aurora-ts job restart local/www-data/devel/hello --batch-size 2 --watch-secs 5',
+          'aurora-ts job restart local/www-data/devel/hello/1 --watch-secs 3',
+          'aurora-ts --json job restart local/www-data/devel/hello/0 --watch-secs 3 --max-total-failures 1',
+        ],
         load: withJobConfig('restart', () => import('./commands/job/restart.js')),
       },
       {
@@ -229,13 +241,14 @@ export const COMMANDS: readonly NounSpec[] = [
       },
       {
         name: 'logs',
-        summary: "print a task's output, or a Thermos process's, from its sandbox (local scheduler)",
+        summary: "print a task's output, or a Thermos process's, from its sandbox",
         args: [{ name: 'key', description: 'cluster/role/env/name/INSTANCE' }],
         options: [
           { flags: '--process <name>', description: "a Thermos process: its own logs (.logs/NAME/RUN/), of its latest run" },
           { flags: '--file <file>', description: 'stdout (default), stderr, or without --process a path in the sandbox' },
           { flags: '--stderr', description: 'same as --file stderr' },
           { flags: '-f, --follow', description: "keep printing new output until the task ends (and a process's next runs)" },
+          { flags: '--source <where>', description: "the local scheduler's sandbox or the task's Mesos agent (default auto)", choices: ['auto', 'scheduler', 'agent'] },
         ],
         examples: [
           'aurora-ts task logs local/www-data/devel/hello/0',

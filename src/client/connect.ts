@@ -12,6 +12,8 @@ import {
   defaultShouldRetry,
   parseSchedulerUrl,
   withRetry,
+  type GetOptions,
+  type GetReply,
   type HttpTransportOptions,
   type RetryInfo,
   type RetryOptions,
@@ -303,6 +305,12 @@ class DiscoveringTransport implements Transport {
     return reply;
   }
 
+  async get(path: string, options?: GetOptions): Promise<GetReply> {
+    const transport = await this.source.current();
+    if (!transport.get) throw new AuroraValidationError('transport', `the transport to ${transport.url} cannot GET other endpoints`);
+    return transport.get(path, options);
+  }
+
   close(): void {
     this.source.close();
   }
@@ -314,6 +322,7 @@ function unwrapTransient(transport: Transport): Transport {
       return transport.url;
     },
     close: () => transport.close(),
+    ...(transport.get ? { get: transport.get.bind(transport) } : {}),
     async send(call) {
       try {
         return await transport.send(call);

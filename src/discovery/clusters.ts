@@ -62,6 +62,11 @@ export interface Cluster {
   authMechanism: string;
   slaveRoot?: string;
   slaveRunDirectory?: string;
+  /**
+   * Port of the cluster's Mesos agents (`agent_port`, an aurora-ts key; default 5051), where task
+   * files are read from (`/files/read`).
+   */
+  agentPort?: number;
   dockerRegistry?: string;
   /** The scheduler's `-custom_executor_config` file, resolved against the clusters.json directory. */
   customExecutorConfig?: string;
@@ -270,19 +275,23 @@ function toCluster(entry: Record<string, unknown>, where: string, file: string):
     const v = str(key);
     if (v !== undefined) cluster[field] = v;
   }
-  const port = entry.zk_port;
-  if (port !== undefined && port !== null) {
+  const portOf = (key: string): number | undefined => {
+    const port = entry[key];
+    if (port === undefined || port === null) return undefined;
     const n = typeof port === 'string' && /^\s*\d+\s*$/.test(port) ? Number(port) : port;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) {
-      throw new AuroraConfigError(`${where}.zk_port: expected a port number 1-65535, got ${preview(port)}`);
+      throw new AuroraConfigError(`${where}.${key}: expected a port number 1-65535, got ${preview(port)}`);
     }
-    cluster.zkPort = n;
-  }
+    return n;
+  };
+  cluster.zkPort = portOf('zk_port') ?? cluster.zkPort;
+  const agentPort = portOf('agent_port');
+  if (agentPort !== undefined) cluster.agentPort = agentPort;
   if (cluster.customExecutorConfig !== undefined) {
     cluster.customExecutorConfig = resolvePath(cluster.customExecutorConfig, dirname(file));
   }
   if (entry.policy !== undefined && entry.policy !== null) cluster.policy = toPolicy(entry.policy, `${where}.policy`);
-  const known = new Set<string>(['name', 'zk_port', 'policy', ...Object.keys(STRING_KEYS)]);
+  const known = new Set<string>(['name', 'zk_port', 'agent_port', 'policy', ...Object.keys(STRING_KEYS)]);
   cluster.extra = Object.fromEntries(Object.entries(entry).filter(([k]) => !known.has(k)));
   return cluster;
 }

@@ -1,6 +1,9 @@
 /**
  * Sandbox files over HTTP, like a Mesos agent's files endpoint: GET /sandbox/<taskId>/<file>
- * (`?offset=N` to read from a byte offset). Only regular files inside the task's sandbox are served.
+ * (`?offset=N` to read from a byte offset, `&length=N` for at most N bytes). Only regular files inside
+ * the task's sandbox are served. Every reply carries `X-Aurora-Ts-Sandbox: 1`, by which a client
+ * (the SDK's task files) tells this endpoint from a real Aurora scheduler's 404 and reads the
+ * task's agent instead.
  * GET /sandbox/<taskId> (no file) answers where the sandbox is, the environment the task's command
  * got and the user it runs as (null: the scheduler's), as JSON `{taskId, host, sandbox, env, user}`:
  * what `aurora-ts task run`/`task ssh` need to run a command there as the task would.
@@ -49,6 +52,8 @@ export function sandboxRoutes(store: TaskStore, sandboxRoot: string, launchOf?: 
     }
     const rawOffset = url.searchParams.get('offset');
     if (rawOffset !== null && !/^\d+$/.test(rawOffset)) return reply(response, 400, `offset ${JSON.stringify(rawOffset)} must be a non-negative integer`);
+    const rawLength = url.searchParams.get('length');
+    if (rawLength !== null && !/^\d+$/.test(rawLength)) return reply(response, 400, `length ${JSON.stringify(rawLength)} must be a non-negative integer`);
 
     const sandbox = join(sandboxRoot, taskId);
     let handle: FileHandle;
@@ -71,13 +76,14 @@ export function sandboxRoutes(store: TaskStore, sandboxRoot: string, launchOf?: 
       if (info.uid !== owner) return reply(response, 403, `${file} in the sandbox of ${taskId} does not belong to the task's user`);
       const size = info.size;
       const offset = Math.min(Number(rawOffset ?? 0), size);
-      response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size - offset, 'X-File-Size': size });
-      if (size === offset) {
+      const end = rawLength === null ? size : Math.min(size, offset + Number(rawLength));
+      response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': end - offset, 'X-File-Size': size, [MARK]: '1' });
+      if (end === offset) {
         response.end();
         return true;
       }
       streaming = true;
-      await streamExactly(handle, offset, size, response);
+      await streamExactly(handle, offset, end, response);
       return true;
     } catch {
       // Headers may be out already: the only honest answer left is to cut the connection.
@@ -130,13 +136,16 @@ async function describe(response: ServerResponse, store: TaskStore, sandboxRoot:
   }
   const { env, user } = launch;
   const body = JSON.stringify({ taskId, host: task.assignedTask?.slaveHost ?? null, sandbox, env, user: user ? { name: user.name, uid: user.uid, gid: user.gid } : null });
-  response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), [MARK]: '1' });
   response.end(body);
   return true;
 }
 
+/** The header that says "this is the aurora-ts sandbox endpoint", on every reply it makes. */
+const MARK = 'X-Aurora-Ts-Sandbox';
+
 function reply(response: ServerResponse, status: number, text: string): true {
-  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', [MARK]: '1' });
   response.end(`${text}\n`);
   return true;
 }

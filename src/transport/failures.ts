@@ -7,6 +7,8 @@ export interface FailureContext {
   url: URL;
   /** Literal secrets (password, encoded Authorization) to blank out of anything echoed back. */
   secrets: readonly string[];
+  /** What the server is, for messages. Default `the scheduler`. */
+  peer?: string;
 }
 
 const RETRYABLE_CODES = new Set([
@@ -86,7 +88,7 @@ export function networkError(error: unknown, ctx: FailureContext, phase: 'reques
   } else if (phase === 'body') {
     message = `${ctx.method}: the response from ${where} was cut short: ${coded}`;
   } else if (code && UNREACHABLE.has(code)) {
-    message = `${ctx.method}: cannot reach the scheduler at ${where}: ${coded}`;
+    message = `${ctx.method}: cannot reach ${ctx.peer ?? 'the scheduler'} at ${where}: ${coded}`;
   } else {
     message = `${ctx.method}: request to ${where} failed: ${coded}`;
   }
@@ -110,12 +112,12 @@ export function authError(
   let detail: string;
   if (username === undefined) {
     const scheme = challenge ? challenge.trim().split(/\s+/)[0] : undefined;
-    detail = `no credentials were sent${scheme ? `; the scheduler asks for ${scheme} authentication` : ''}`;
+    detail = `no credentials were sent${scheme ? `; ${ctx.peer ?? 'the scheduler'} asks for ${scheme} authentication` : ''}`;
     if (withheldFrom !== undefined) {
       detail += `; the credentials for ${withheldFrom.origin} are not sent to another origin a redirect names: call ${ctx.url.origin} directly, or list its host in ~/.netrc`;
     }
   } else if (status === 401) {
-    detail = `the scheduler rejected the credentials of user "${username}"`;
+    detail = `${ctx.peer ?? 'the scheduler'} rejected the credentials of user "${username}"`;
   } else {
     detail = `user "${username}" is not allowed to call ${ctx.method}`;
   }

@@ -17,7 +17,7 @@ import {
 } from '../errors.js';
 import { authError, httpError, networkError, scrub, type FailureContext } from './failures.js';
 import { nodeHttpFetch } from './node-http.js';
-import type { FetchLike, FetchResponse, HttpTransportOptions, Transport, TransportCall, TransportEvent, WireProtocol } from './types.js';
+import type { FetchLike, FetchResponse, GetOptions, GetReply, HttpTransportOptions, Transport, TransportCall, TransportEvent, WireProtocol } from './types.js';
 import { hostPort, parseSchedulerUrl, withoutUserinfo } from './url.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -66,6 +66,7 @@ class HttpTransport implements Transport {
   private readonly userAgent: string | undefined;
   private readonly onEvent: ((e: TransportEvent) => void) | undefined;
   private readonly redirectAuth: HttpTransportOptions['redirectAuth'];
+  private readonly peer: string | undefined;
   // Made on first use: loading node:https (tls, crypto) costs an SDK import about 10 ms.
   private httpAgent: http.Agent | undefined;
   private httpsAgent: https.Agent | undefined;
@@ -128,6 +129,7 @@ class HttpTransport implements Transport {
     this.redirectAuth = options.redirectAuth;
     this.userAgent = options.userAgent;
     this.onEvent = options.onEvent;
+    this.peer = options.peer;
   }
 
   close(): void {
@@ -137,11 +139,43 @@ class HttpTransport implements Transport {
   }
 
   async send(call: TransportCall): Promise<Buffer> {
-    const method = call.method;
+    const { contentType, accept } = contentTypes(call.protocol);
+    const body = Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength);
+    return this.guarded(call.method, call.signal, async (signal, progress) => {
+      const reply = await this.exchange({ label: call.method, verb: 'POST', url: this.base, body, contentType, accept, protocol: call.protocol }, signal, progress);
+      const ctx = this.context(call.method, reply.url);
+      if (reply.status === 200) {
+        if (reply.body.byteLength === 0) {
+          throw new AuroraProtocolError(`${call.method}: ${reply.url.href} answered HTTP 200 with an empty body`, { method: call.method });
+        }
+        return reply.body;
+      }
+      throw httpError(reply.status, reply.statusText, reply.body, ctx);
+    });
+  }
+
+  async get(path: string, options: GetOptions = {}): Promise<GetReply> {
+    let url: URL;
+    try {
+      url = new URL(path, this.base.origin);
+    } catch {
+      throw new AuroraValidationError('path', `${JSON.stringify(path)} is not a path on ${this.base.origin}`);
+    }
+    if (url.origin !== this.base.origin) throw new AuroraValidationError('path', `${JSON.stringify(path)} names another server than ${this.base.origin}`);
+    const label = options.label ?? `GET ${url.pathname}`;
+    const accept = options.accept ?? 'application/json, text/plain;q=0.9, */*;q=0.1';
+    return this.guarded(label, options.signal, async (signal, progress) => {
+      const reply = await this.exchange({ label, verb: 'GET', url, accept }, signal, progress);
+      return { status: reply.status, url: reply.url.href, headers: reply.headers, body: reply.body };
+    });
+  }
+
+  /** Runs one exchange under the transport's deadline and the caller's signal, turning any failure into an AuroraError. */
+  private async guarded<T>(method: string, callerSignal: AbortSignal | undefined, run: (signal: AbortSignal, progress: Progress) => Promise<T>): Promise<T> {
     if (this.closed) {
       throw new AuroraTransportError(`${method}: the transport to ${this.url} is closed`, { method, code: 'ERR_TRANSPORT_CLOSED' });
     }
-    if (call.signal?.aborted) throw new AuroraAbortError(`${method}: aborted before it was sent`, { method });
+    if (callerSignal?.aborted) throw new AuroraAbortError(`${method}: aborted before it was sent`, { method });
 
     const started = performance.now();
     const controller = new AbortController();
@@ -160,10 +194,10 @@ class HttpTransport implements Transport {
       stop ??= 'caller';
       controller.abort();
     };
-    call.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
 
     try {
-      return await Promise.race([this.exchange(call, controller.signal, progress), stopped]);
+      return await Promise.race([run(controller.signal, progress), stopped]);
     } catch (error) {
       const failure = stop
         ? this.stopError(stop, method, progress)
@@ -182,25 +216,24 @@ class HttpTransport implements Transport {
       throw failure;
     } finally {
       clearTimeout(timer);
-      call.signal?.removeEventListener('abort', onCallerAbort);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
       if (!controller.signal.aborted) controller.abort(); // releases fetch's listeners and any half-read body
     }
   }
 
-  private async exchange(call: TransportCall, signal: AbortSignal, progress: Progress): Promise<Buffer> {
-    const { method } = call;
-    const { contentType, accept } = contentTypes(call.protocol);
-    const body = Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength);
-    let target = this.base;
+  /** One request and its redirects; answers the first reply that is neither a redirect nor 401/403 (those throw). */
+  private async exchange(x: Exchange, signal: AbortSignal, progress: Progress): Promise<Reply> {
+    const method = x.label;
+    let target = x.url;
     for (let hop = 0; ; hop += 1) {
       progress.url = target;
       progress.phase = 'request';
-      const { headers, username } = this.headersFor(target, contentType, accept);
-      this.emit({ type: 'request', method, url: target.href, protocol: call.protocol, bytes: body.byteLength, hop });
+      const { headers, username } = this.headersFor(target, x.contentType, x.accept);
+      if (x.protocol !== undefined) this.emit({ type: 'request', method, url: target.href, protocol: x.protocol, bytes: x.body?.byteLength ?? 0, hop });
       const sentAt = performance.now();
       const response = await this.fetchImpl(target.href, {
-        method: 'POST',
-        body,
+        method: x.verb,
+        ...(x.body !== undefined ? { body: x.body } : {}),
         headers,
         redirect: 'manual',
         signal,
@@ -219,25 +252,19 @@ class HttpTransport implements Transport {
         this.emit({ type: 'redirect', method, url: target.href, status: response.status, location: next.href, hop });
         if (hop >= this.maxRedirects) {
           throw new AuroraTransportError(
-            `${method}: too many redirects (more than ${this.maxRedirects}) starting at ${this.url}; last Location was ${next.href}`,
+            `${method}: too many redirects (more than ${this.maxRedirects}) starting at ${x.url.href}; last Location was ${next.href}`,
             { method, code: 'ERR_TOO_MANY_REDIRECTS' },
           );
         }
         target = next;
         continue;
       }
-      if (response.status === 200) {
-        if (payload.byteLength === 0) {
-          throw new AuroraProtocolError(`${method}: ${target.href} answered HTTP 200 with an empty body`, { method });
-        }
-        return payload;
-      }
       if (response.status === 401 || response.status === 403) {
         // Say so when this hop is a redirect the caller's credentials were kept from.
         const withheld = username === undefined && target.origin !== this.base.origin && carriesCredentials(this.headers) ? this.base : undefined;
         throw authError(response.status, response.headers.get('www-authenticate'), username, ctx, withheld);
       }
-      throw httpError(response.status, response.statusText, payload, ctx);
+      return { status: response.status, statusText: response.statusText, url: target, headers: response.headers, body: payload };
     }
   }
 
@@ -256,7 +283,7 @@ class HttpTransport implements Transport {
    * redirect elsewhere carries only what `redirectAuth` grants for that host (~/.netrc's entry), and
    * never goes from https down to http.
    */
-  private headersFor(target: URL, contentType: string, accept: string): { headers: Record<string, string>; username: string | undefined } {
+  private headersFor(target: URL, contentType: string | undefined, accept: string): { headers: Record<string, string>; username: string | undefined } {
     const sameOrigin = target.origin === this.base.origin;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.headers)) {
@@ -273,7 +300,7 @@ class HttpTransport implements Transport {
         if (!this.secrets.includes(secret)) this.secrets.push(secret);
       }
     }
-    headers['content-type'] = contentType;
+    if (contentType !== undefined) headers['content-type'] = contentType;
     headers.accept = accept;
     headers['user-agent'] = this.userAgent ?? `aurora-ts/${version()} node/${process.version}`;
     return { headers, username };
@@ -314,7 +341,7 @@ class HttpTransport implements Transport {
   }
 
   private context(method: string, url: URL): FailureContext {
-    return { method, url, secrets: this.secrets };
+    return { method, url, secrets: this.secrets, peer: this.peer };
   }
 
   private emit(event: TransportEvent): void {
@@ -335,6 +362,26 @@ function carriesCredentials(headers: Record<string, string>): boolean {
 interface Progress {
   url: URL;
   phase: 'request' | 'body';
+}
+
+/** One HTTP exchange: a Thrift POST (`protocol` set) or a GET of another endpoint. */
+interface Exchange {
+  /** The RPC, or what the GET is for: names the call in errors and events. */
+  label: string;
+  verb: 'POST' | 'GET';
+  url: URL;
+  body?: Buffer;
+  contentType?: string;
+  accept: string;
+  protocol?: WireProtocol;
+}
+
+interface Reply {
+  status: number;
+  statusText: string;
+  url: URL;
+  headers: FetchResponse['headers'];
+  body: Buffer;
 }
 
 /** The reply body, refused as soon as it (or its Content-Length) passes `limit` rather than buffered whole. */

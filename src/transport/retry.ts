@@ -67,6 +67,8 @@ export function withRetry(transport: Transport, options: RetryOptions = {}): Tra
       return transport.url;
     },
     close: () => transport.close(),
+    // A GET reads (a sandbox file, an agent's endpoint): its callers poll, so it is sent once.
+    ...(transport.get ? { get: transport.get.bind(transport) } : {}),
     async send(call: TransportCall): Promise<Buffer> {
       for (let attempt = 1; ; attempt += 1) {
         try {

@@ -48,6 +48,8 @@ export interface HttpTransportOptions {
   redirectAuth?: (target: URL) => { username: string; password: string } | undefined;
   /** Debug events. Never carries credentials; a throwing listener is ignored. */
   onEvent?: (e: TransportEvent) => void;
+  /** What the server is, in error messages ("cannot reach the scheduler at ..."). Default `the scheduler`. */
+  peer?: string;
 }
 
 export type TransportEvent =
@@ -65,9 +67,33 @@ export interface TransportCall {
   signal?: AbortSignal;
 }
 
+/** A GET of another endpoint of the same server (a sandbox file, a Mesos agent's /files/read). */
+export interface GetOptions {
+  /** Names the read in errors and events, e.g. `read stdout of <task>`. Default `GET <path>`. */
+  label?: string;
+  /** Default `application/json, text/plain;q=0.9, *\/*;q=0.1`. */
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+/** The reply to a GET: any status but a redirect (followed) or 401/403 (an AuroraAuthError). */
+export interface GetReply {
+  status: number;
+  /** The URL that answered (after redirects), without credentials. */
+  url: string;
+  headers: { get(name: string): string | null };
+  body: Buffer;
+}
+
 /** The network seam: bytes in, bytes out. Protocol code never sees HTTP. */
 export interface Transport {
   send(call: TransportCall): Promise<Buffer>;
+  /**
+   * GETs `path` (with its query) on the origin calls go to, under the same rules as `send`: one
+   * deadline, the reply size cap, redirects followed with credentials kept on their origin. Optional:
+   * a transport without it cannot read sandbox files from the local scheduler.
+   */
+  get?(path: string, options?: GetOptions): Promise<GetReply>;
   /** The API URL, without credentials. */
   readonly url: string;
   /** Releases pooled connections; later calls fail. */
@@ -76,8 +102,9 @@ export interface Transport {
 
 /** What the transport passes to a fetch implementation (a subset of fetch's RequestInit). */
 export interface FetchInit {
-  method: 'POST';
-  body: Buffer;
+  method: 'POST' | 'GET';
+  /** Absent for a GET. */
+  body?: Buffer;
   headers: Record<string, string>;
   redirect: 'manual';
   signal: AbortSignal;

@@ -196,4 +196,5 @@ export async function waitForJobGone(client: AuroraClient, jobRef: JobRef, optio
     options,
   );
 }
+export { AuroraRestartFailedError, rollingRestart, type RestartBatch, type RestartProgress, type RollingRestartOptions, type RollingRestartResult } from './restart.js';
 export { createService, instanceIds, removeInstances, restartJob, taskConfigOf, abortUpdateAndWait } from './operations.js';

@@ -24,9 +24,9 @@ describe('job kill / killall / restart / add', () => {
     expect((await cli('job', 'create', jobFile(dir, 'ops'), '--wait-until', 'RUNNING')).code).toBe(0);
     const before = json<{ tasks: TaskRow[] }>(await cli('--json', 'job', 'status', key)).tasks;
 
-    const restart = await cli('job', 'restart', `${key}/1`);
+    const restart = await cli('job', 'restart', `${key}/1`, '--watch-secs', '0', '--healthcheck-interval-seconds', '0.2');
     expect(restart.code).toBe(0);
-    expect(restart.stdout).toContain(`Restarting ${key} instances 1.`);
+    expect(restart.stdout).toContain(`Job ${key} restarted successfully.`);
 
     const add = await cli('--json', 'job', 'add', `${key}/0`, '2');
     expect(add.code).toBe(0);
@@ -53,7 +53,7 @@ describe('job kill / killall / restart / add', () => {
   it('job list counts killed tasks as finished, not failed, as Aurora\'s getJobStats does', async () => {
     const key = 'local/www-data/prod/stats';
     expect((await cli('job', 'create', jobFile(dir, 'stats', { instances: 3 }), '--wait-until', 'RUNNING')).code).toBe(0);
-    expect((await cli('job', 'restart', `${key}/0`)).code).toBe(0);
+    expect((await cli('job', 'restart', `${key}/0`, '--watch-secs', '0', '--healthcheck-interval-seconds', '0.2')).code).toBe(0);
     expect((await cli('job', 'kill', `${key}/2`, '--wait')).code).toBe(0);
     // The restarted instance's old task ends KILLED too; nothing failed.
     type Row = { job: string; active: number; pending: number; finished: number; failed: number };

@@ -37,7 +37,7 @@ describe("Aurora's --config on kill, killall, restart and add", () => {
     const killed = await cli('job', 'kill', `${KEY}/2`, '--config', file, '--wait');
     expect(killed.code, killed.stderr).toBe(0);
     expect(await active()).toEqual([0, 1]);
-    const restarted = await cli('job', 'restart', `${KEY}/1`, '--config', file);
+    const restarted = await cli('job', 'restart', `${KEY}/1`, '--config', file, '--watch-secs', '0');
     expect(restarted.code, restarted.stderr).toBe(0);
     const added = await cli('job', 'add', `${KEY}/0`, '1', '--config', file);
     expect(added.code, added.stderr).toBe(0);

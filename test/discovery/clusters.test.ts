@@ -96,6 +96,10 @@ describe('loadClusters', () => {
     expect(() => loadClustersSync(p)).toThrow(`${file(p)}[0]: a cluster must be an object of key/value pairs, got a list`);
     p = layout(undefined, '{"w": {"name": "w", "zk_port": "two"}}');
     expect(() => loadClustersSync(p)).toThrow(`${file(p)}.w.zk_port: expected a port number 1-65535, got "two"`);
+    p = layout(undefined, '[{"name": "w", "agent_port": 70000}]');
+    expect(() => loadClustersSync(p)).toThrow(`${file(p)}[0].agent_port: expected a port number 1-65535, got 70000`);
+    p = layout(undefined, '[{"name": "w", "scheduler_uri": "http://s:8081", "agent_port": "5052"}]');
+    expect(loadClustersSync(p).get('w')).toMatchObject({ agentPort: 5052, extra: {} });
     p = layout(undefined, '[{"name": "w", "zk": ["a"]}]');
     expect(() => loadClustersSync(p)).toThrow(`${file(p)}[0].zk: expected a string, got a list`);
     p = layout(undefined, '[{"name": "w", "policy": {"allow_dockr": true}}]');

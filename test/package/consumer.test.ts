@@ -209,7 +209,8 @@ describe('aurora-ts as a dependency', () => {
       'AuroraAuthError', 'AuroraProtocolError', 'AuroraValidationError', 'AuroraRangeError', 'AuroraDiscoveryError',
       'AuroraAbortError', 'AuroraWaitTimeoutError', 'AuroraUpdateFailedError', 'ExecutorConfigError', 'JobFileError',
       'ThriftMessageError', 'TApplicationExceptionType', 'CLIENT_UPDATE_ID_KEY', 'isAmbiguous', 'defaultShouldRetry',
-      'isReadOnlyMethod', 'createJobSafely', 'startJobUpdateSafely',
+      'isReadOnlyMethod', 'createJobSafely', 'startJobUpdateSafely', 'TaskFiles', 'readTaskFile', 'followTaskFile',
+      'TaskFileNotFoundError', 'rollingRestart', 'AuroraRestartFailedError', 'jobUptime', 'taskUpCount',
     ];
     const types = [
       'AuroraClientOptions', 'CallOptions', 'RpcOutput', 'RpcMethods', 'ThriftValue', 'ResponseInfo', 'AuroraErrorKind',
@@ -219,7 +220,9 @@ describe('aurora-ts as a dependency', () => {
       'FetchResponse', 'WireProtocol', 'Cluster', 'Clusters', 'ClusterPolicyOverrides', 'LoadClustersOptions',
       'CustomExecutor', 'ExecutorCatalog', 'ExecutorCommand', 'ExecutorEnvVar', 'ExecutorResource', 'ExecutorUri',
       'CronSchedule', 'JobFile', 'JobFileSchema', 'WaitOptions', 'UpdateProgress', 'InstancesProgress', 'JobRef',
-      'ApiSchema', 'StructDef', 'FieldDef', 'TypeRef',
+      'ApiSchema', 'StructDef', 'FieldDef', 'TypeRef', 'TaskFilesOptions', 'TaskFileRead', 'TaskFileFollow', 'TaskFileChunk',
+      'TaskFileSource', 'TaskRef', 'GetOptions', 'GetReply', 'RollingRestartOptions', 'RollingRestartResult', 'RestartProgress',
+      'JobUptime', 'TaskUpCount',
     ];
     const scheduler = ['startScheduler', 'SchedulerListenError'];
     const schedulerTypes = ['SchedulerOptions', 'RunningScheduler', 'CronOptions', 'MaintenanceOptions', 'UpdateOptions', 'ThrottleSettings', 'SchedulerPolicy'];

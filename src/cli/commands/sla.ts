@@ -2,23 +2,11 @@
  * `aurora-ts sla uptime|up-count KEY`: the SLA numbers Aurora's client computes from a job's tasks:
  * how long instances have been RUNNING, and how many have been up for at least a given time.
  */
-import { ScheduleStatus, type ScheduledTask } from '../../gen/types.js';
+import { jobUptime, taskUpCount } from '../../sla/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatJobKey, parseJobKey } from '../jobkey.js';
-import { jobTasks } from '../tasks.js';
-
-/** Seconds each active RUNNING instance has been running, by instance. */
-function uptimes(tasks: readonly ScheduledTask[], now: number): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const t of tasks) {
-    if (t.status !== ScheduleStatus.RUNNING) continue;
-    const since = [...(t.taskEvents ?? [])].reverse().find((e) => e.status === ScheduleStatus.RUNNING)?.timestamp;
-    if (since !== undefined) out.set(t.assignedTask?.instanceId ?? 0, Math.max(0, (now - since) / 1000));
-  }
-  return out;
-}
+import { formatJobKey, parseJobKey, thriftJobKey } from '../jobkey.js';
 
 export async function uptime(ctx: CliContext, options: { key: string; percentiles?: string }): Promise<number> {
   const key = parseJobKey(options.key);
@@ -28,15 +16,10 @@ export async function uptime(ctx: CliContext, options: { key: string; percentile
     return n;
   });
   const client = await ctx.client(key.cluster);
-  const tasks = await jobTasks(client, key, { activeOnly: true });
-  const total = new Set(tasks.map((t) => t.assignedTask?.instanceId)).size;
-  const up = [...uptimes(tasks, Date.now()).values()].sort((a, b) => b - a);
-  // p% of the instances have been up at least this long (instances not running count as 0).
-  const all = [...up, ...Array<number>(Math.max(0, total - up.length)).fill(0)];
-  const rows = percentiles.map((p) => ({ percentile: p, seconds: all.length === 0 ? 0 : Math.floor(all[Math.max(0, Math.ceil((p / 100) * all.length) - 1)]!) }));
-  if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), instances: total, running: up.length, percentiles: rows });
+  const { instances: total, running, percentiles: rows } = await jobUptime(client, thriftJobKey(key), { percentiles, signal: ctx.signal });
+  if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), instances: total, running, percentiles: rows });
   else {
-    ctx.io.out(`${formatJobKey(key)}: ${up.length}/${total} instances running`);
+    ctx.io.out(`${formatJobKey(key)}: ${running}/${total} instances running`);
     for (const r of rows) ctx.io.out(`  ${String(r.percentile).padStart(3)}% of instances up at least ${r.seconds} s`);
   }
   return ExitCode.OK;
@@ -58,16 +41,12 @@ export async function upCount(ctx: CliContext, options: { key: string; duration?
   // Aurora's get-task-up-count sorts its --durations.
   const several = options.durations?.split(',').map((text) => ({ text: text.trim(), seconds: parseDurationText(text) })).sort((a, b) => a.seconds - b.seconds);
   const client = await ctx.client(key.cluster);
-  const tasks = await jobTasks(client, key, { activeOnly: true });
-  const total = new Set(tasks.map((t) => t.assignedTask?.instanceId)).size;
-  const up = [...uptimes(tasks, Date.now()).values()];
-  const count = (seconds: number) => {
-    const n = up.filter((s) => s >= seconds).length;
-    return { up: n, percentage: total === 0 ? 0 : Math.round((n / total) * 10000) / 100 };
-  };
+  const duration = options.duration ?? 0;
+  const counts = await taskUpCount(client, thriftJobKey(key), several?.map((d) => d.seconds) ?? [duration], { signal: ctx.signal });
+  const total = counts[0]?.instances ?? 0;
   const label = formatJobKey(key);
   if (several !== undefined) {
-    const rows = several.map((d) => ({ duration: d.text, durationSecs: d.seconds, ...count(d.seconds) }));
+    const rows = several.map((d, i) => ({ duration: d.text, durationSecs: d.seconds, up: counts[i]!.up, percentage: counts[i]!.percentage }));
     if (ctx.io.json) ctx.io.data({ job: label, instances: total, durations: rows });
     else {
       ctx.io.out(`${label}: ${total} instance${total === 1 ? '' : 's'}`);
@@ -76,8 +55,7 @@ export async function upCount(ctx: CliContext, options: { key: string; duration?
     }
     return ExitCode.OK;
   }
-  const duration = options.duration ?? 0;
-  const { up: upLongEnough, percentage } = count(duration);
+  const { up: upLongEnough, percentage } = counts[0]!;
   if (ctx.io.json) ctx.io.data({ job: label, durationSecs: duration, up: upLongEnough, instances: total, percentage });
   else ctx.io.out(`${label}: ${upLongEnough} of ${total} instances (${percentage}%) up for at least ${duration} s`);
   return ExitCode.OK;

@@ -1,13 +1,14 @@
 /**
  * `aurora-ts task logs KEY/INSTANCE [--process NAME] [--file stdout|stderr|PATH] [--follow]`: a file of
- * the instance's current (or latest) task, read from the local scheduler's sandbox endpoint
- * `GET <scheduler>/sandbox/<taskId>/<file>?offset=N`. Without `--process` that is the sandbox's
- * stdout/stderr (for a Thermos task, the Thermos runner's own log) or any sandbox file; with it, a
- * Thermos process's own `.logs/<process>/<run>/stdout|stderr`, of its latest run. `--follow` keeps
- * reading from the last offset until the task ends, and moves on to a process's next run (Thermos
- * starts a new log directory each time it restarts a process) as soon as that appears.
+ * the instance's current (or latest) task, read through the SDK's TaskFiles: from the local
+ * scheduler's sandbox endpoint, or on Aurora on Mesos from the task's Mesos agent (`/files/read`, port
+ * `agent_port` of clusters.json or 5051, credentials from ~/.netrc for the agent's host). Without
+ * `--process` that is the sandbox's stdout/stderr (for a Thermos task, the Thermos runner's own log)
+ * or any sandbox file; with it, a Thermos process's own log, of its latest run. `--follow` keeps
+ * printing until the task ends, moving on to a process's next run when Thermos starts one.
  */
-import { ACTIVE_STATES } from '../../../gen/types.js';
+import { TaskFileNotFoundError, TaskFiles, type TaskFileSource } from '../../../client/task-files.js';
+import { AuroraAbortError } from '../../../errors.js';
 import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
@@ -23,11 +24,11 @@ export interface LogsOptions {
   /** Same as `--file stderr` (kept from before --file). */
   stderr?: boolean;
   follow?: boolean;
+  /** Where to read: auto (default), scheduler or agent. */
+  source?: TaskFileSource;
   /** Poll interval for --follow (default 500 ms). */
   pollMs?: number;
 }
-
-type Fetched = { status: 'ok'; bytes: Uint8Array } | { status: 'missing'; why: string };
 
 export async function run(ctx: CliContext, options: LogsOptions): Promise<number> {
   const key = parseJobKey(options.key, 'required');
@@ -35,82 +36,38 @@ export async function run(ctx: CliContext, options: LogsOptions): Promise<number
     throw new UsageError(`job key ${JSON.stringify(options.key)}: name exactly one instance, e.g. ${formatJobKey({ ...key, instances: undefined })}/0`);
   }
   if (options.stderr && options.file !== undefined && options.file !== 'stderr') throw new UsageError(`--stderr and --file ${options.file} name different files`, 'give one');
-  const name = options.file ?? (options.stderr ? 'stderr' : 'stdout');
-  const stream = name === 'stdout' || name === 'stderr';
-  if (options.process !== undefined) {
-    if (!stream) throw new UsageError(`--file ${name}: with --process, --file is stdout or stderr (a process's own logs)`);
-    if (!/^[\w.-]+$/.test(options.process)) throw new UsageError(`--process ${JSON.stringify(options.process)}: a Thermos process name holds letters, digits, _ . -`);
+  const file = options.file ?? (options.stderr ? 'stderr' : 'stdout');
+  if (options.process !== undefined && file !== 'stdout' && file !== 'stderr') {
+    throw new UsageError(`--file ${file}: with --process, --file is stdout or stderr (a process's own logs)`);
   }
   const instance = key.instances![0]!;
+  const target = await ctx.target(key.cluster);
   const client = await ctx.client(key.cluster);
   const task = currentTasks(await jobTasks(client, key, { instances: [instance] })).get(instance);
   if (!task) throw new CliFailure(`no task found for ${formatJobKey(key)}`);
-  const taskId = task.assignedTask!.taskId!;
-  const base = ctx.baseUrl(client);
-  const timeoutMs = (ctx.globals.timeout ?? 30) * 1000;
-
-  const get = async (file: string, offset: number): Promise<Fetched> => {
-    const url = `${base}/sandbox/${encodeURIComponent(taskId)}/${file.split('/').map(encodeURIComponent).join('/')}?offset=${offset}`;
-    let response: Response;
-    try {
-      response = await fetch(url, { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]) });
-    } catch (err) {
-      const why = (err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message;
-      throw new CliFailure(`cannot read ${file} of ${taskId}: ${why}`, ExitCode.UNREACHABLE);
+  const files = new TaskFiles(client, {
+    source: options.source,
+    cluster: target.cluster,
+    home: ctx.env['HOME'] || undefined,
+    timeoutMs: ctx.globals.timeout === undefined ? undefined : Math.round(ctx.globals.timeout * 1000),
+  });
+  const request = { file, process: options.process, signal: ctx.signal };
+  try {
+    if (!options.follow) {
+      const chunk = await files.read(task, request);
+      if (chunk.data.length > 0) ctx.io.raw(chunk.data);
+      return ExitCode.OK;
     }
-    if (response.status === 404) {
-      const body = (await response.text()).trim();
-      if (body.startsWith('no ') || body.startsWith('unknown task')) return { status: 'missing', why: body };
-      throw new CliFailure(`the scheduler at ${base} serves no sandbox files; task logs work with the aurora-ts local scheduler`);
+    let run: number | undefined;
+    for await (const chunk of files.follow(task, { ...request, pollMs: options.pollMs })) {
+      if (run !== undefined && chunk.run !== run) ctx.io.note(`--- ${options.process} run ${chunk.run} ---`);
+      run = chunk.run;
+      ctx.io.raw(chunk.data);
     }
-    if (response.status === 400) throw new UsageError(`--file ${name}: ${(await response.text()).trim()}`);
-    if (!response.ok) throw new CliFailure(`cannot read ${file} of ${taskId}: HTTP ${response.status}`);
-    return { status: 'ok', bytes: new Uint8Array(await response.arrayBuffer()) };
-  };
-
-  // A process's runs are numbered from 0 without gaps: the latest is the last one that exists.
-  const runFile = (n: number) => `.logs/${options.process}/${n}/${name}`;
-  let run = 0;
-  let file = name;
-  if (options.process !== undefined) {
-    if ((await get(runFile(0), 0)).status === 'missing') {
-      throw new CliFailure(`task ${taskId} has no logs of a process ${JSON.stringify(options.process)} (yet): is it a Thermos task with that process?`);
-    }
-    while ((await get(runFile(run + 1), 0)).status === 'ok') run++;
-    file = runFile(run);
-  }
-  let offset = 0;
-  const read = async (): Promise<number> => {
-    const got = await get(file, offset);
-    if (got.status === 'missing') throw new CliFailure(`${file} of task ${taskId} is not available (${got.why})`);
-    if (got.bytes.length > 0) ctx.io.raw(got.bytes);
-    offset += got.bytes.length;
-    return got.bytes.length;
-  };
-
-  await read();
-  if (!options.follow) return ExitCode.OK;
-  let lastCheck = Date.now();
-  for (;;) {
-    await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
-    if (ctx.signal.aborted) return ExitCode.INTERRUPTED;
-    if ((await read()) > 0) continue;
-    // The process was restarted: finish nothing more from this run (it has ended) and go on with the next.
-    if (options.process !== undefined && (await get(runFile(run + 1), 0)).status === 'ok') {
-      await read();
-      run++;
-      file = runFile(run);
-      offset = 0;
-      ctx.io.note(`--- ${options.process} run ${run} ---`);
-      continue;
-    }
-    if (Date.now() - lastCheck > 1000) {
-      lastCheck = Date.now();
-      const now = (await jobTasks(client, key, { instances: [instance] })).find((t) => t.assignedTask?.taskId === taskId);
-      if (!now || !ACTIVE_STATES.has(now.status!)) {
-        await read();
-        return ExitCode.OK;
-      }
-    }
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof AuroraAbortError && ctx.signal.aborted) return ExitCode.INTERRUPTED;
+    if (error instanceof TaskFileNotFoundError) throw new CliFailure(error.message);
+    throw error;
   }
 }
