@@ -111,7 +111,7 @@ describe('executors new hello-exec: the project a user gets', () => {
     expect(existsSync(join(project, 'dist/src/executor.js'))).toBe(true);
     for (const name of [
       'the job runs on this executor: RUNNING',
-      "task logs shows the command's output",
+      "task logs shows the command's output and the executor's",
       'after a scheduler crash and a restart on the same --state-dir, the task is still RUNNING',
       'a kill ends the task KILLED',
     ]) {

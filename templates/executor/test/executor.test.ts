@@ -78,12 +78,14 @@ test('the job runs on this executor: RUNNING', () => {
   taskId = task.taskId;
 });
 
-test("task logs shows the command's output", async () => {
+test("task logs shows the command's output and the executor's", async () => {
   const logs = await eventually('the greeting in the logs', () => {
     const out = aurora('task', 'logs', `${key}/0`);
     return out.includes('hello from') ? out : undefined;
   });
   assert.match(logs, /hello from {{name}}, instance 0/);
+  // The executor's own lines (the sandbox's stderr): a Mesos executor subscribed to the agent.
+  assert.match(aurora('task', 'logs', `${key}/0`, '--stderr'), /^executor: subscribed to the agent at /m);
 });
 
 test('after a scheduler crash and a restart on the same --state-dir, the task is still RUNNING', async () => {
