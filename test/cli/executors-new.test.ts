@@ -106,6 +106,17 @@ describe('executors new hello-exec: the project a user gets', () => {
     ]);
   });
 
+  it('the installed package writes the same project (its templates are shipped)', () => {
+    const again = join(work, 'from-package');
+    const bin = join(project, 'node_modules/aurora-ts/bin/aurora-ts.js');
+    const r = spawnSync(process.execPath, [bin, 'executors', 'new', 'hello-exec', '--dir', again], { cwd: work, encoding: 'utf8', env: cleanEnv() });
+    expect(r.status, r.stderr).toBe(0);
+    for (const file of written) {
+      const expected = readFileSync(join(project, file), 'utf8').replaceAll(project, again);
+      expect(readFileSync(join(again, file), 'utf8'), file).toBe(expected);
+    }
+  });
+
   it('builds under strict and passes its own test on the local scheduler: RUNNING, logs, restart on --state-dir, KILLED', () => {
     expect(testRun.status, testRun.output).toBe(0);
     expect(existsSync(join(project, 'dist/src/executor.js'))).toBe(true);
