@@ -588,7 +588,7 @@ export const COMMANDS: readonly NounSpec[] = [
   },
   {
     name: 'executors',
-    summary: "check and show a scheduler's custom executor file",
+    summary: "check and show a scheduler's custom executor file, or start a new executor",
     verbs: [
       {
         name: 'validate',
@@ -603,6 +603,14 @@ export const COMMANDS: readonly NounSpec[] = [
         args: [{ name: 'file', description: 'executor settings file (JSON)', optional: true }],
         examples: ['aurora-ts executors list examples/executors.json'],
         load: () => import('./commands/executors/list.js'),
+      },
+      {
+        name: 'new',
+        summary: 'write a project for a custom executor in TypeScript (aurora-ts/executor)',
+        args: [{ name: 'name', description: 'names the package, the executor and the job (a-z 0-9 - _ .)' }],
+        options: [{ flags: '--dir <dir>', description: 'where to write it: a new or empty directory (default ./NAME)' }],
+        examples: ['aurora-ts executors new hello-exec', 'aurora-ts executors new hello-exec --dir ~/src/hello-exec'],
+        load: () => import('./commands/executors/new.js'),
       },
     ],
   },
