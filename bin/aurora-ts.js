@@ -14,7 +14,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.on('error', (err) => {
     if (err.code !== 'EPIPE') throw err;
   });
-  const { main } = require('../dist/cli/bundle/main.cjs');
+  const bundle = require('node:path').join(__dirname, '../dist/cli/bundle');
+  // V8's bytecode of an earlier run instead of compiling the bundle again (src/cli/code-cache.ts).
+  require(`${bundle}/code-cache.cjs`).useCodeCache(bundle);
+  const { main } = require(`${bundle}/main.cjs`);
   // Exit explicitly: a pooled connection or a timer left behind must not keep a finished command alive.
   main(args, { handleSignals: true }).then((code) => process.exit(code));
 }

@@ -21,6 +21,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
+import { parseAst } from 'rolldown/parseAst';
 
 const dist = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'dist');
 const SHARED = ['errors.js', 'executors/error.js'].map((f) => join(dist, f));
@@ -28,28 +29,76 @@ const SHARED = ['errors.js', 'executors/error.js'].map((f) => join(dist, f));
 /** node: builtins and packages, except those named in `bundled`. */
 const packagesExcept = (bundled) => (id) => !id.startsWith('.') && !id.startsWith('/') && !bundled.includes(id);
 
+/** `path` as a module specifier from the directory `out`. */
+function fromDir(out, path) {
+  const rel = relative(out, path);
+  return rel.startsWith('.') ? rel : `./${rel}`;
+}
+
 /**
- * Leaves the modules `isShared(path)` selects out of the bundle written to `out`, imported by their
+ * Leaves the modules `stays(path)` selects out of the bundle written to `out`, imported by their
  * path from there (e.g. ../errors.js), and keeps every `new URL('<relative path>', import.meta.url)`
  * pointing at the same file from the bundle's directory (package.json for the User-Agent and
  * `--version`, bin/aurora-ts.js for `scheduler start --detach`).
  */
-function stayInPlace(out, isShared) {
+function stayInPlace(out, stays) {
   const relativeUrl = /new URL\((['"])(\.\.?\/[^'"]*)\1, import\.meta\.url\)/g;
-  const fromOut = (path) => {
-    const rel = relative(out, path);
-    return rel.startsWith('.') ? rel : `./${rel}`;
-  };
   return {
     name: 'stay-in-place',
     resolveId(id, importer) {
       if (!id.startsWith('.') || importer === undefined) return null;
       const path = resolve(dirname(importer), id);
-      return isShared(path) ? { id: fromOut(path), external: true } : null;
+      return stays(path) ? { id: fromDir(out, path), external: true } : null;
     },
     transform(code, id) {
       if (!code.includes('import.meta.url')) return null;
-      return code.replace(relativeUrl, (_m, quote, path) => `new URL(${quote}${fromOut(resolve(dirname(id), path))}${quote}, import.meta.url)`);
+      return code.replace(relativeUrl, (_m, quote, path) => `new URL(${quote}${fromDir(out, resolve(dirname(id), path))}${quote}, import.meta.url)`);
+    },
+  };
+}
+
+/** Calls `visit` on every node of an ESTree AST. */
+function walk(node, visit) {
+  if (Array.isArray(node)) for (const child of node) walk(child, visit);
+  else if (node !== null && typeof node === 'object') {
+    if (typeof node.type === 'string') visit(node);
+    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') walk(value, visit);
+  }
+}
+
+/**
+ * Turns every `import()` that the bundle written to `out` does not resolve itself (a package, a
+ * module `stays(path)` leaves in place, a user's job file) into a call of `importer`, a file outside
+ * `out` that Node compiles as usual (relative paths are rewritten from its directory). The chunks
+ * then hold no `import()`: V8's code cache (src/cli/code-cache.ts) compiles the files under `out` as
+ * scripts, which cannot run `import()` on Node 20 without an experimental flag. Imports of the
+ * bundle's own modules stay, for rolldown to make lazily loaded chunks of.
+ */
+function importsThrough(importer, out, stays) {
+  const helper = '\0dynamic-import';
+  const name = '__auroraDynamicImport';
+  return {
+    name: 'imports-through',
+    resolveId: (id) => (id === helper ? { id: fromDir(out, importer), external: true } : null),
+    transform(code, id) {
+      if (!code.includes('import(')) return null;
+      const edits = [];
+      walk(parseAst(code), (node) => {
+        if (node.type !== 'ImportExpression') return;
+        if (node.options) throw new Error(`${id}: import() with options cannot go through ${importer}`);
+        const { source } = node;
+        let specifier = code.slice(source.start, source.end);
+        if (source.type === 'Literal' && typeof source.value === 'string' && source.value.startsWith('.')) {
+          const path = resolve(dirname(id), source.value);
+          if (!stays(path)) return;
+          specifier = JSON.stringify(fromDir(dirname(importer), path));
+        }
+        edits.push({ start: node.start, end: node.end, text: `${name}(${specifier})` });
+      });
+      if (edits.length === 0) return null;
+      let result = code;
+      for (const { start, end, text } of edits.sort((a, b) => b.start - a.start)) result = result.slice(0, start) + text + result.slice(end);
+      return `import { dynamicImport as ${name} } from ${JSON.stringify(helper)};\n${result}`;
     },
   };
 }
@@ -66,12 +115,15 @@ await build({
 
 const cliOut = join(dist, 'cli/bundle');
 const under = (...dirs) => (id) => dirs.some((d) => id.startsWith(join(dist, d) + '/'));
+const cliImporter = join(dist, 'cli/dynamic-import.cjs');
+const stays = (path) => SHARED.includes(path) || under('scheduler')(path);
+const codeCache = join(dist, 'cli/code-cache.js');
 const cli = await build({
-  input: { main: join(dist, 'cli/main.js') },
+  input: { main: join(dist, 'cli/main.js'), 'code-cache': codeCache },
   platform: 'node',
   logLevel: 'warn',
   external: packagesExcept(['commander']),
-  plugins: [stayInPlace(cliOut, (path) => SHARED.includes(path) || under('scheduler')(path))],
+  plugins: [stayInPlace(cliOut, stays), importsThrough(cliImporter, cliOut, stays)],
   output: {
     dir: cliOut,
     format: 'cjs',
@@ -79,8 +131,8 @@ const cli = await build({
     chunkFileNames: '[name].cjs',
     codeSplitting: {
       groups: [
-        // What every command loads, beside commander in the entry chunk.
-        { name: 'cli', tags: ['$initial'], test: (id) => !id.includes('/node_modules/') },
+        // What every command loads: the framework, its commands' specs, commander.
+        { name: 'cli', tags: ['$initial'], test: (id) => !id.includes('/node_modules/') && id !== codeCache },
         // What talks to a scheduler: one chunk, loaded by the first command that makes a call.
         { name: 'client', test: under('client', 'protocol', 'gen', 'transport', 'discovery', 'waiters', 'update') },
         // Job and executor files: reading, validating, building.
@@ -90,9 +142,20 @@ const cli = await build({
   },
 });
 
+const chunks = cli.output.filter((o) => o.type === 'chunk');
+for (const chunk of chunks) {
+  walk(parseAst(chunk.code), (node) => {
+    if (node.type === 'ImportExpression') throw new Error(`dist/cli/bundle/${chunk.fileName} holds an import(): V8's code cache cannot compile it`);
+  });
+}
+writeFileSync(
+  cliImporter,
+  `// Written by scripts/bundle.mjs: the import() of the CLI bundle (dist/cli/bundle/), compiled by Node as usual,\n// not from V8's code cache (src/cli/code-cache.ts); relative paths resolve from this directory.\n'use strict';\nexports.dynamicImport = (specifier) => import(specifier);\n`,
+);
+
 // Which source modules each chunk holds: test/cli/framework.test.ts checks with it that `--help`
 // loads no client, codec, scheduler or job-file code.
 const manifest = Object.fromEntries(
-  cli.output.filter((o) => o.type === 'chunk').map((chunk) => [chunk.fileName, chunk.moduleIds.map((id) => relative(dist, id)).sort()]),
+  chunks.map((chunk) => [chunk.fileName, chunk.moduleIds.map((id) => relative(dist, id)).sort()]),
 );
 writeFileSync(join(cliOut, 'modules.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -2,7 +2,8 @@
  * The program itself: version, help, exit codes for bad usage, what start-up loads, and how errors
  * read (one line, no stack trace; detail only with --verbose).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
@@ -180,5 +181,54 @@ describe('clusters list', () => {
     const data = json<{ clusters: { name: string; schedulerUri: string | null }[] }>(await runCli(['--json', 'clusters', 'list'], { env }));
     expect(data.clusters.map((c) => c.name)).toEqual(['local', 'west', 'east']);
     expect(data.clusters[2]!.schedulerUri).toBe('https://east.example.com:8081');
+  });
+});
+
+describe('code cache', () => {
+  // Node >= 22.1 keeps the cache itself (module.enableCompileCache); Node 20 through src/cli/code-cache.ts.
+  const builtIn = typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+  /** The cache files and their bytes, by name. */
+  function cached(directory: string): Map<string, Buffer> {
+    const files = (readdirSync(directory, { recursive: true }) as string[]).map((f) => join(directory, f)).filter((f) => statSync(f).isFile());
+    return new Map(files.map((f) => [relative(directory, f), readFileSync(f)]));
+  }
+
+  it('the second run compiles the CLI from the bytecode the first wrote; a broken cache is compiled anew, and NODE_DISABLE_COMPILE_CACHE=1 writes none', async () => {
+    const cache = tempDir();
+    const env = cleanEnv({ XDG_CACHE_HOME: cache });
+    const first = await runCli(['clusters', 'list'], { env });
+    expect(first.code).toBe(0);
+    const written = cached(join(cache, 'aurora-ts/code-cache'));
+    expect(written.size).toBeGreaterThan(0);
+    if (!builtIn) {
+      // One file per chunk the command loaded: the framework and commander, and the verb.
+      expect([...written.keys()].some((f) => f.endsWith('-cli.cjs'))).toBe(true);
+      for (const [name, bytes] of written) expect(bytes.toString('utf8'), name).toContain(join(ROOT, 'dist/cli/bundle/'));
+    }
+
+    // Accepted: nothing is written again.
+    expect(await runCli(['clusters', 'list'], { env })).toEqual(first);
+    expect(cached(join(cache, 'aurora-ts/code-cache'))).toEqual(written);
+
+    if (!builtIn) {
+      // Bytecode V8 rejects (the key before it still matches): the same output, and the file is written
+      // anew, with bytecode the next run accepts.
+      const [name, bytes] = [...written].find(([f]) => f.endsWith('-cli.cjs'))!;
+      const file = join(cache, 'aurora-ts/code-cache', name);
+      const key = bytes.subarray(0, bytes.indexOf('\n', bytes.indexOf('\n', bytes.indexOf('\n') + 1) + 1) + 1);
+      const broken = Buffer.concat([key, Buffer.alloc(4096, 7)]);
+      writeFileSync(file, broken);
+      expect(await runCli(['clusters', 'list'], { env })).toEqual(first);
+      const rewritten = readFileSync(file);
+      expect(rewritten.equals(broken)).toBe(false);
+      expect(rewritten.subarray(0, key.length)).toEqual(key);
+      expect(await runCli(['clusters', 'list'], { env })).toEqual(first);
+      expect(readFileSync(file)).toEqual(rewritten);
+    }
+
+    const off = tempDir();
+    expect(await runCli(['clusters', 'list'], { env: cleanEnv({ XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' }) })).toEqual(first);
+    expect(readdirSync(off)).toEqual([]);
   });
 });
