@@ -46,6 +46,19 @@ export function visibleWidth(text: string): number {
   return [...text.replace(ANSI_PATTERN, '')].length;
 }
 
+/**
+ * Orders table rows by text (job keys, port names) as `localeCompare` does for the letters, digits,
+ * `-` and `.` of Aurora's identifiers (case-insensitively, lower case first between equals; only `_`
+ * sorts differently), without loading ICU's collator: its first use costs ≈ 10 ms, a tenth of
+ * `aurora-ts job list`.
+ */
+export function compareText(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x !== y) return x < y ? -1 : 1;
+  return a > b ? -1 : a < b ? 1 : 0;
+}
+
 export interface Column<Row> {
   header: string;
   value: (row: Row) => string;

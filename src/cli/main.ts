@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { COMMANDS, type OptionSpec, type VerbSpec } from './commands.js';
+import { COMMANDS, type NounSpec, type OptionSpec, type VerbSpec } from './commands.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import { detailFor, exitCodeFor, messageFor } from './errors.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
@@ -90,7 +90,16 @@ export const ENVIRONMENT_HELP = `Environment:
 /** Help fits this width (or a narrower terminal): the test renders every command's help and checks. */
 export const HELP_WIDTH = 80;
 
-export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, input: Record<string, unknown>, globals: GlobalOptions) => Promise<number>): Command {
+/**
+ * The program: global flags, every noun, and the verbs of the nouns `args` may reach (all of them
+ * without `args`). A command line that names its noun builds only that noun's verbs: building
+ * every verb's flags and help costs more than parsing the line.
+ */
+export function buildProgram(
+  io: IO,
+  onAction: (spec: VerbSpec, noun: string, input: Record<string, unknown>, globals: GlobalOptions) => Promise<number>,
+  args?: readonly string[],
+): Command {
   const program = new Command('aurora-ts');
   program
     .description('Create, inspect and control Apache Aurora jobs, with first-class custom executors; run a local Aurora-compatible scheduler.')
@@ -114,7 +123,7 @@ export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, in
     })
     .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}\n`);
 
-  for (const noun of COMMANDS) {
+  for (const noun of args === undefined ? COMMANDS : nounsFor(program, args)) {
     const nounCommand = program.command(noun.name).description(noun.summary);
     nounCommand.helpCommand(false);
     for (const verb of noun.verbs) {
@@ -161,6 +170,27 @@ export function buildProgram(io: IO, onAction: (spec: VerbSpec, noun: string, in
   return program;
 }
 
+/**
+ * The nouns a command line may reach: the one it names after the global flags, or every noun when it
+ * names none, asks for help before naming one, or holds a flag the program does not know (commander
+ * then reports it, with suggestions drawn from every noun).
+ */
+function nounsFor(program: Command, args: readonly string[]): readonly NounSpec[] {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith('-')) {
+      const option = program.options.find((o) => o.short === arg || o.long === arg);
+      if (option === undefined) return COMMANDS;
+      // Its value is the next word: `--scheduler-url URL job list`.
+      if (option.required || (option.optional && !args[i + 1]?.startsWith('-'))) i++;
+      continue;
+    }
+    const noun = COMMANDS.find((n) => n.name === arg);
+    return noun === undefined ? COMMANDS : [noun];
+  }
+  return COMMANDS;
+}
+
 /** `  $ aurora-ts ...`, continued on the next line with ` \\` (as a shell reads it) where it would pass {@link HELP_WIDTH}. */
 export function exampleLines(example: string): string {
   const lines: string[] = [];
@@ -192,25 +222,29 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
     process.exit(ExitCode.INTERRUPTED);
   };
 
-  const program = buildProgram(io, async (verb, _noun, input, globals) => {
-    io = new IO({ env, json: globals.json, verbose: globals.verbose, wide: globals.wide });
-    ctx = new CliContext({ io, globals, env });
-    if (options.handleSignals) {
-      process.once('SIGINT', onSignal);
-      ctx.releaseSignals = () => {
-        process.removeListener('SIGINT', onSignal);
-      };
-    }
-    try {
-      const module = await verb.load();
-      const code = await module.run(ctx, input as never);
-      exitCode = typeof code === 'number' ? code : ExitCode.OK;
-      return exitCode;
-    } finally {
-      ctx.releaseSignals();
-      ctx.close();
-    }
-  });
+  const program = buildProgram(
+    io,
+    async (verb, _noun, input, globals) => {
+      io = new IO({ env, json: globals.json, verbose: globals.verbose, wide: globals.wide });
+      ctx = new CliContext({ io, globals, env });
+      if (options.handleSignals) {
+        process.once('SIGINT', onSignal);
+        ctx.releaseSignals = () => {
+          process.removeListener('SIGINT', onSignal);
+        };
+      }
+      try {
+        const module = await verb.load();
+        const code = await module.run(ctx, input as never);
+        exitCode = typeof code === 'number' ? code : ExitCode.OK;
+        return exitCode;
+      } finally {
+        ctx.releaseSignals();
+        ctx.close();
+      }
+    },
+    args,
+  );
 
   try {
     await program.parseAsync([...args], { from: 'user' });

@@ -8,6 +8,7 @@ import { ACTIVE_STATES, ScheduleStatus, TERMINAL_STATES, type ScheduledTask, typ
 import type { CliContext } from './context.js';
 import { CliFailure } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import { compareText } from './io.js';
 import { formatJobKey, parseJobKey, thriftJobKey, type JobKeySpec } from './jobkey.js';
 
 export function statusName(status: ScheduleStatus | undefined): string {
@@ -88,7 +89,7 @@ export async function jobTaskRows(ctx: CliContext, keyText: string): Promise<{ l
 }
 
 export function formatPorts(ports: Record<string, number>): string {
-  const entries = Object.entries(ports).sort(([a], [b]) => a.localeCompare(b));
+  const entries = Object.entries(ports).sort(([a], [b]) => compareText(a, b));
   return entries.length === 0 ? '-' : entries.map(([name, port]) => `${name}=${port}`).join(',');
 }
 

@@ -12,7 +12,6 @@
  *   nothing) fails with an error saying so, rather than hanging.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { AuroraValidationError } from '../errors.js';
 
 const MiB = 1024 * 1024;
@@ -51,7 +50,9 @@ export class UserFileError extends AuroraValidationError {
 
 /** Reads `path` as UTF-8 text within the limits above; throws UserFileError. */
 export async function readUserFile(path: string, options: UserFileOptions): Promise<string> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY).catch((e: unknown) => {
+  // node:fs/promises (with readline and fs watchers) loads on the first asynchronous read, not with
+  // this module: the CLI imports it for its synchronous reads on every start.
+  const handle = await process.getBuiltinModule('node:fs/promises').open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY).catch((e: unknown) => {
     throw openError(path, e, options);
   });
   try {

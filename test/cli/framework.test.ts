@@ -2,10 +2,11 @@
  * The program itself: version, help, exit codes for bad usage, what start-up loads, and how errors
  * read (one line, no stack trace; detail only with --verbose).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, FIXTURES, json, oneErrorLine, ROOT, runCli, tempDir } from './helpers.js';
 
@@ -16,10 +17,27 @@ async function loadedModules(args: string[]): Promise<string[]> {
   const result = await runCli(args, { env: cleanEnv({ AURORA_TS_MODULE_LOG: log }), nodeArgs: ['--import', join(FIXTURES, 'record-modules.mjs')] });
   expect(result.code).toBe(0);
   try {
-    return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    return [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))];
   } catch {
     return [];
   }
+}
+
+/**
+ * The source modules behind `modules`: a file of the CLI bundle stands for the modules it holds
+ * (dist/cli/bundle/modules.json, written by scripts/bundle.mjs), as paths under dist/ like
+ * `protocol/codec.js` or `../node_modules/zod/...`; any other file for itself.
+ */
+function sourceModules(modules: string[]): string[] {
+  const bundle = join(ROOT, 'dist/cli/bundle');
+  const chunks = JSON.parse(readFileSync(join(bundle, 'modules.json'), 'utf8')) as Record<string, string[]>;
+  return modules.flatMap((url) => {
+    const path = url.replace(/^file:\/\//, '');
+    if (!path.startsWith(`${bundle}/`)) return [relative(join(ROOT, 'dist'), path)];
+    const held = chunks[path.slice(bundle.length + 1)];
+    expect(held, `${path} is in dist/cli/bundle/modules.json`).toBeDefined();
+    return held!;
+  });
 }
 
 describe('version and help', () => {
@@ -44,9 +62,9 @@ describe('version and help', () => {
     expect(result.stdout).not.toMatch(/\bwizard\b/);
 
     for (const args of [['--help'], ['job', 'create', '--help'], ['scheduler', 'start', '--help']]) {
-      const modules = await loadedModules(args);
-      expect(modules.some((m) => m.includes('/dist/cli/main.js'))).toBe(true);
-      const heavy = modules.filter((m) => /\/dist\/(gen|protocol|scheduler|client|transport|job)\/|node_modules\/(ora|@inquirer|thrift|zod)\//.test(m));
+      const sources = sourceModules(await loadedModules(args));
+      expect(sources).toContain('cli/main.js');
+      const heavy = sources.filter((m) => /^(gen|protocol|scheduler|client|transport|job)\/|node_modules\/(ora|@inquirer|thrift|zod)\//.test(m));
       expect(heavy).toEqual([]);
     }
   });
@@ -163,5 +181,54 @@ describe('clusters list', () => {
     const data = json<{ clusters: { name: string; schedulerUri: string | null }[] }>(await runCli(['--json', 'clusters', 'list'], { env }));
     expect(data.clusters.map((c) => c.name)).toEqual(['local', 'west', 'east']);
     expect(data.clusters[2]!.schedulerUri).toBe('https://east.example.com:8081');
+  });
+});
+
+describe('code cache', () => {
+  // Node >= 22.1 keeps the cache itself (module.enableCompileCache); Node 20 through src/cli/code-cache.ts.
+  const builtIn = typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+  /** The cache files and their bytes, by name. */
+  function cached(directory: string): Map<string, Buffer> {
+    const files = (readdirSync(directory, { recursive: true }) as string[]).map((f) => join(directory, f)).filter((f) => statSync(f).isFile());
+    return new Map(files.map((f) => [relative(directory, f), readFileSync(f)]));
+  }
+
+  it('the second run compiles the CLI from the bytecode the first wrote; a broken cache is compiled anew, and NODE_DISABLE_COMPILE_CACHE=1 writes none', async () => {
+    const cache = tempDir();
+    const env = cleanEnv({ XDG_CACHE_HOME: cache });
+    const first = await runCli(['clusters', 'list'], { env });
+    expect(first.code).toBe(0);
+    const written = cached(join(cache, 'aurora-ts/code-cache'));
+    expect(written.size).toBeGreaterThan(0);
+    if (!builtIn) {
+      // One file per chunk the command loaded: the framework and commander, and the verb.
+      expect([...written.keys()].some((f) => f.endsWith('-cli.cjs'))).toBe(true);
+      for (const [name, bytes] of written) expect(bytes.toString('utf8'), name).toContain(join(ROOT, 'dist/cli/bundle/'));
+    }
+
+    // Accepted: nothing is written again.
+    expect(await runCli(['clusters', 'list'], { env })).toEqual(first);
+    expect(cached(join(cache, 'aurora-ts/code-cache'))).toEqual(written);
+
+    if (!builtIn) {
+      // Bytecode V8 rejects (the key before it still matches): the same output, and the file is written
+      // anew, with bytecode the next run accepts.
+      const [name, bytes] = [...written].find(([f]) => f.endsWith('-cli.cjs'))!;
+      const file = join(cache, 'aurora-ts/code-cache', name);
+      const key = bytes.subarray(0, bytes.indexOf('\n', bytes.indexOf('\n', bytes.indexOf('\n') + 1) + 1) + 1);
+      const broken = Buffer.concat([key, Buffer.alloc(4096, 7)]);
+      writeFileSync(file, broken);
+      expect(await runCli(['clusters', 'list'], { env })).toEqual(first);
+      const rewritten = readFileSync(file);
+      expect(rewritten.equals(broken)).toBe(false);
+      expect(rewritten.subarray(0, key.length)).toEqual(key);
+      expect(await runCli(['clusters', 'list'], { env })).toEqual(first);
+      expect(readFileSync(file)).toEqual(rewritten);
+    }
+
+    const off = tempDir();
+    expect(await runCli(['clusters', 'list'], { env: cleanEnv({ XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' }) })).toEqual(first);
+    expect(readdirSync(off)).toEqual([]);
   });
 });

@@ -6,9 +6,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, type VerbSpec } from '../../src/cli/commands.js';
-import { IO } from '../../src/cli/io.js';
+import { compareText, IO } from '../../src/cli/io.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { inputConfig } from '../../src/cli/wizard/inquirer.js';
 import { loadUsersFile } from '../../src/scheduler/auth/users-file.js';
@@ -125,6 +126,20 @@ describe('help examples against a local scheduler', () => {
     await run('cron', 'deschedule');
     await run('job', 'kill');
     await run('job', 'killall');
+  });
+});
+
+describe('table order', () => {
+  it('rows sort by job key or port name as localeCompare sorts Aurora identifiers', () => {
+    const identifier = fc.stringMatching(/^[a-zA-Z0-9.-]{0,6}$/);
+    fc.assert(
+      fc.property(identifier, identifier, (a, b) => {
+        expect(Math.sign(compareText(a, b))).toBe(Math.sign(a.localeCompare(b)));
+      }),
+      { numRuns: 5000 },
+    );
+    const keys = ['local/www-data/prod/web-2', 'local/www-data/prod/Web', 'local/www-data/prod/web.1', 'local/www-data/prod/web', 'local/www-data/devel/web10'];
+    expect([...keys].sort(compareText)).toEqual([...keys].sort((a, b) => a.localeCompare(b)));
   });
 });
 

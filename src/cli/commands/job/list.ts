@@ -6,6 +6,7 @@
 import type { JobSummary } from '../../../gen/types.js';
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
+import { compareText } from '../../io.js';
 import { isPattern, matchesPattern, parseJobKeyPattern } from '../../jobkey.js';
 
 export interface ListOptions {
@@ -36,7 +37,7 @@ export async function run(ctx: CliContext, options: ListOptions): Promise<number
       return matchesPattern(key?.role ?? '', pattern.role) && matchesPattern(key?.environment ?? '', pattern.environment) && matchesPattern(key?.name ?? '', pattern.name);
     })
     .map((s) => row(cluster, s))
-    .sort((a, b) => a.job.localeCompare(b.job));
+    .sort((a, b) => compareText(a.job, b.job));
   if (io.json) {
     io.data({ cluster, role: role ?? null, ...(options.clusterRole.split('/').length > 2 || role === undefined ? { pattern: options.clusterRole } : {}), jobs: rows });
     return ExitCode.OK;
