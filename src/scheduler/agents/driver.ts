@@ -132,7 +132,11 @@ class QueuedLaunch implements RunningTask {
       try {
         inner = launchTask(spec, {
           onStarting: () => hooks.onStarting?.(),
-          onSpawned: () => hooks.onSpawned?.(),
+          // The owner runs: the slot's work (sandbox, fetch, spawn) is done; the exec it waits for needs none.
+          onSpawned: () => {
+            release();
+            hooks.onSpawned?.();
+          },
           onRunning: (pid) => {
             release();
             hooks.onRunning?.(pid);

@@ -244,9 +244,12 @@ class TaskProcess implements RunningTask {
     const { pid } = started;
     this.processPid = pid;
     const recorder = 'owner' in started ? started.owner.pid : 'supervisor' in started ? started.supervisor.pid : undefined;
-    if (recorder !== undefined) {
+    if (recorder !== undefined && spec.supervised) {
+      // Start times only where a later scheduler adopts the task by them: two reads of /proc per launch saved elsewhere.
       const [startTime, recorderStartTime] = await Promise.all([processStartTime(pid), processStartTime(recorder)]);
       this.identityValue = { pid, startTime: startTime ?? '', supervisorPid: recorder, supervisorStartTime: recorderStartTime ?? '' };
+    } else if (recorder !== undefined) {
+      this.identityValue = { pid, supervisorPid: recorder, supervisorStartTime: '' };
     }
     this.hooks.onRunning?.(pid);
     this.startedDeferred.resolve();
@@ -271,7 +274,7 @@ class TaskProcess implements RunningTask {
       ...(spec.supervised || spec.endWithScheduler === false ? {} : { endWithParent: process.pid }),
       // Stored at once, so that a scheduler that dies before the exec is done adopts the task (and does not count it LOST).
       onSpawned: async (ownerPid) => {
-        this.identityValue = { supervisorPid: ownerPid, supervisorStartTime: (await processStartTime(ownerPid)) ?? '' };
+        this.identityValue = { supervisorPid: ownerPid, supervisorStartTime: spec.supervised ? ((await processStartTime(ownerPid)) ?? '') : '' };
         this.hooks.onSpawned?.();
       },
     });

@@ -190,7 +190,10 @@ export async function startOwner(command: SupervisedCommand, taskId: string, opt
   const args = ['-e', OWNER_SCRIPT, String(availability.syscalls.prctl), String(availability.syscalls.setgroups), parent, ...user];
   args.push(options.controlDir ?? '', String(CONTROL_DIR_FLAGS), String(EXIT_FILE_FLAGS), command.file, command.argv0, ...command.args);
   const out = await fs.open(command.stdout, LOG_FLAGS, 0o644);
-  const err = await fs.open(command.stderr, LOG_FLAGS, 0o644);
+  const err = await fs.open(command.stderr, LOG_FLAGS, 0o644).catch(async (error: unknown) => {
+    await out.close().catch(() => undefined);
+    throw error;
+  });
   let owner: ChildProcess;
   let spawned: Promise<Error | undefined>;
   let reports: Promise<string>;
