@@ -79,6 +79,7 @@ export class TaskLifecycle {
   private closed = false;
   private readonly now: () => number;
   private readonly listeners = new Set<TransitionListener>();
+  private readonly processListeners = new Set<(taskId: string) => void>();
 
   constructor(private readonly options: LifecycleOptions) {
     this.now = options.now ?? Date.now;
@@ -95,6 +96,12 @@ export class TaskLifecycle {
   subscribe(listener: TransitionListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Calls `listener` with a task's id when its process record (processRecord) changes without a transition. */
+  onProcessChange(listener: (taskId: string) => void): () => void {
+    this.processListeners.add(listener);
+    return () => this.processListeners.delete(listener);
   }
 
   private emit(task: ScheduledTask, previous: ScheduleStatus | undefined): void {
@@ -461,6 +468,10 @@ export class TaskLifecycle {
     const process = this.options.driver.launch(spec, {
       onStarting: () => {
         if (task.status === ScheduleStatus.ASSIGNED) this.transition(task, ScheduleStatus.STARTING);
+      },
+      // The owner runs: stored before the executor does, so that a scheduler that dies now leaves the task adoptable.
+      onSpawned: () => {
+        for (const listener of this.processListeners) listener(id);
       },
       onRunning: (_pid, message) => {
         if (task.status === ScheduleStatus.ASSIGNED) this.transition(task, ScheduleStatus.STARTING);

@@ -11,11 +11,16 @@
 // 2. Launch: createJob of N instances of an executor that `exec sleep 600`s, timed from the call to
 //    the last task's RUNNING event, for N = 250, 500, 1,000 (each in a fresh scheduler). Growth:
 //    t(1000) / t(250) ≤ 5 (linear would be 4).
+//    The tasks are placed over 4 agents (startScheduler's `agents`), all processes of this machine.
 // 3. Rolling update of 100 RUNNING instances to a new config, batch 10, no watch
 //    (minWaitInInstanceRunningMs 0), timed from startJobUpdate to ROLLED_FORWARD.
+// 4. Memory per task with --state-dir: N = 100 one-process tasks (`exec sleep 600`) RUNNING, then the
+//    PSS (/proc/PID/smaps_rollup) of every process in their sandboxes: the task's own (it carries the
+//    task marker) and everything else there (its owner, which supervises it; a Node supervisor where
+//    no owner can run), not the scheduler. Overhead per task = the others' PSS / N; target ≤ 4 MB.
 //
 // Launch and update are each run --launch-runs times (3; medians reported).
-// --small: 20/40/80 tasks, a 10-instance update, 2 s of load, no thresholds (a CI smoke run).
+// --small: 20/40/80 tasks, a 10-instance update, 20 tasks for memory, 2 s of load, no thresholds (a CI smoke run).
 // --cpu-prof writes the scheduler child's CPU profiles to .bench/prof/. Writes .bench/scheduler.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, readlink, rm } from 'node:fs/promises';
@@ -33,7 +38,8 @@ const seconds = Number(option('--seconds', small ? 1 : 3));
 const concurrency = 20;
 const sizes = option('--sizes', small ? '20,40,80' : '250,500,1000').split(',').map(Number);
 const updateSize = small ? 10 : 100;
-const only = new Set(option('--only', 'rpc,launch,update').split(','));
+const memoryTasks = small ? 20 : 100;
+const only = new Set(option('--only', 'rpc,launch,update,memory').split(','));
 const profile = flag('--cpu-prof');
 
 const dist = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
@@ -49,9 +55,11 @@ if (profile) mkdirSync(profDir, { recursive: true });
 
 let schedulers = 0;
 /** A fresh scheduler in a child process, with room for every task the benchmark starts. */
-async function scheduler() {
+const AGENTS = [1, 2, 3, 4].map((i) => ({ host: `agent-${i}`, attributes: { host: `agent-${i}` }, resources: { cpus: 25_000, ramMb: 25_000_000, diskMb: 25_000_000 } }));
+async function scheduler({ durable = false } = {}) {
   const workDir = join(work, `scheduler-${++schedulers}`);
-  const options = { executors, workDir, cpus: 100_000, ramMb: 100_000_000, diskMb: 100_000_000, killGraceMs: 1000, maintenance: undefined };
+  // A state directory inside the work directory, so that killLeftovers finds its sandboxes too.
+  const options = { executors, workDir, agents: AGENTS, killGraceMs: 1000, maintenance: undefined, ...(durable ? { stateDir: join(workDir, 'state') } : {}) };
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
   const child = await startChild(join(root, 'test/bench/_scheduler.mjs'), [JSON.stringify(options)], { nodeArgs, graceMs: 120_000 });
   const client = new AuroraClient({ url: child.url, timeoutMs: 120_000 });
@@ -276,6 +284,45 @@ async function rollingUpdate(n) {
   }
 }
 
+// ---------------------------------------------------------------- 4. memory per task
+/** Proportional set size of a process in bytes (shared pages split among their users), or undefined once gone. */
+async function pss(pid) {
+  const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => undefined);
+  const kb = text?.match(/^Pss:\s+(\d+) kB/m)?.[1];
+  return kb === undefined ? undefined : Number(kb) * 1024;
+}
+
+async function memoryPerTask(n) {
+  const s = await scheduler({ durable: true });
+  try {
+    const config = job(`memory-${n}`, n);
+    await s.client.createJob(config);
+    await waitRunning(s.client, config.key, n, Math.max(120_000, n * 1000));
+    let task = 0;
+    let other = 0;
+    const seen = { task: 0, other: 0 };
+    for (const name of await readdir('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      // Every process of a task (owner included) works in its sandbox, under this benchmark's directory; the scheduler does not.
+      const cwd = await readlink(`/proc/${name}/cwd`).catch(() => '');
+      if (!cwd.startsWith(`${work}/`)) continue;
+      const environ = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
+      const bytes = await pss(name);
+      if (bytes === undefined) continue;
+      if (`\0${environ}`.includes('\0AURORA_TS_TASK=')) {
+        task += bytes;
+        seen.task++;
+      } else {
+        other += bytes;
+        seen.other++;
+      }
+    }
+    return { tasks: n, taskProcesses: seen.task, otherProcesses: seen.other, taskPssPerTask: task / n, overheadPssPerTask: other / n };
+  } finally {
+    await s.stop();
+  }
+}
+
 // ---------------------------------------------------------------- run
 const report = { small, runs, seconds, concurrency };
 try {
@@ -303,6 +350,7 @@ try {
     const ms = median(all.map((u) => u.ms));
     report.update = { instances: updateSize, batch: 10, ms, perTaskMs: ms / updateSize, runs: all.map((u) => u.ms) };
   }
+  if (only.has('memory')) report.memory = await memoryPerTask(memoryTasks);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -320,11 +368,20 @@ if (report.rpc) {
 }
 for (const l of report.launch ?? []) rows.push([`createJob → ${l.tasks} tasks RUNNING`, (l.ms / 1000).toFixed(2), `s  (${l.perTaskMs.toFixed(1)} ms/task)`]);
 if (report.update) rows.push([`rolling update of ${report.update.instances} instances, batch 10`, (report.update.ms / 1000).toFixed(2), `s  (${report.update.perTaskMs.toFixed(1)} ms/task)`]);
+const mb = (bytes) => (bytes / 1024 / 1024).toFixed(2);
+if (report.memory) {
+  const m = report.memory;
+  rows.push(
+    [`--state-dir, ${m.tasks} one-process tasks: PSS per task, the task's own process`, mb(m.taskPssPerTask), `MB  (${m.taskProcesses} processes)`],
+    ['  PSS per task beyond the task (its owner/supervisor)', mb(m.overheadPssPerTask), `MB  (${m.otherProcesses} processes)`],
+  );
+}
 printRows(rows);
 console.log('');
 const targets = [];
 if (report.rpc) targets.push({ name: 'getJobSummary throughput / bare node:http', value: report.rpc.ratio * 100, min: 50, unit: '%' });
 if (report.launch?.length === 3) targets.push({ name: `launch growth t(${sizes[2]}) / t(${sizes[0]}) (medians)`, value: report.launch[2].ms / report.launch[0].ms, max: 5 });
+if (report.memory) targets.push({ name: 'memory per task beyond its own processes (--state-dir)', value: report.memory.overheadPssPerTask / 1024 / 1024, max: 4, unit: ' MB' });
 const missed = printTargets(targets, small);
 report.targets = targets;
 writeReport('scheduler', report);

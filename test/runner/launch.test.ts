@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { descendantsOf, findTaskProcesses, launchTask, type LaunchSpec } from '../../src/scheduler/runner/index.js';
@@ -172,10 +173,12 @@ describe('launchTask: the subreaper owner', () => {
     });
     const task = launchTask(s);
     await task.started;
-    const owner = task.pid as number;
+    // The task's pid is its executor's (RUNNING once it has exec'd); its owner is the process that records and reaps.
+    const owner = task.identity!.supervisorPid;
     await waitFor(async () => (await Promise.all(['orphan.pid', 'brief.pid', 'executor.pid'].map((f) => readText(path.join(s.sandboxDir, f)).catch(() => '')))).every((t) => t.trim() !== ''));
     const executor = Number((await readText(path.join(s.sandboxDir, 'executor.pid'))).trim());
     const orphan = Number((await readText(path.join(s.sandboxDir, 'orphan.pid'))).trim());
+    expect(executor).toBe(task.pid);
     expect((await statOf(executor))?.ppid).toBe(owner);
     expect((await statOf(orphan))?.ppid).toBe(owner);
     expect(await descendantsOf(owner)).toEqual(expect.arrayContaining([executor, orphan]));
@@ -185,6 +188,54 @@ describe('launchTask: the subreaper owner', () => {
     expect((await task.kill()).state).toBe('KILLED');
     expect(await isAlive(orphan)).toBe(false);
     expect(await isAlive(owner)).toBe(false);
+  });
+
+  it('RUNNING comes once the executor has exec\'d: the pid it reports is already the command, not its owner', async () => {
+    const s = await spec({ value: 'sleep', shell: false, arguments: ['sleep', '30'] });
+    let seen: { comm: string; ppid: number | undefined } | undefined;
+    const task = launchTask(s, {
+      // Read in the hook itself, synchronously: nothing has run in between.
+      onRunning: (pid) => (seen = { comm: readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), ppid: undefined }),
+    });
+    await task.started;
+    expect(seen?.comm).toBe('sleep');
+    expect((await statOf(task.pid!))?.ppid).toBe(task.identity!.supervisorPid);
+    expect((await task.kill()).state).toBe('KILLED');
+  });
+
+  it('an exec that fails inside the owner is FAILED with errno\'s words, and never RUNNING', async () => {
+    const s = await spec({ value: 'bad-interpreter', shell: false });
+    const script = path.join(path.dirname(s.sandboxDir), 'bad-interpreter');
+    // Executable, so the runner's own check passes; the kernel refuses the exec (no such interpreter).
+    await fs.writeFile(script, '#!/nonexistent/interpreter\n', { mode: 0o755 });
+    s.uris = [{ value: script, executable: true }];
+    let running = false;
+    const outcome = await launchTask(s, { onRunning: () => (running = true) }).done;
+    expect(running).toBe(false);
+    expect(outcome).toEqual({ state: 'FAILED', message: `Failed to launch command 'bad-interpreter': cannot run ${path.join(s.sandboxDir, 'bad-interpreter')}: No such file or directory` });
+  });
+
+  it('supervised, the owner is the supervisor: its own session, the exit recorded beside the sandbox, the environment in no argv', async () => {
+    const s = await spec({ value: 'echo "$SECRET_VALUE" > /dev/null; exit 7', shell: true }, { supervised: true, env: { SECRET_VALUE: 'do-not-show-in-ps' } });
+    let cmdline = '';
+    let session: string | undefined;
+    const task = launchTask(s, {
+      // The owner runs (its identity known) before the executor does: read it then, while it surely runs.
+      onSpawned: () => {
+        const owner = task.identity!.supervisorPid;
+        cmdline = readFileSync(`/proc/${owner}/cmdline`, 'latin1');
+        session = readFileSync(`/proc/${owner}/stat`, 'latin1').split(') ')[1]!.split(' ')[3];
+      },
+    });
+    const owner = await task.started.then(() => task.identity!.supervisorPid);
+    expect(await task.done).toEqual({ state: 'FAILED', message: 'Command exited with status 7', exitCode: 7 });
+    expect(cmdline).toContain('aurora-ts-owner');
+    expect(cmdline).not.toContain('do-not-show-in-ps');
+    // Its own session (setsid): the session id is its own pid, not the test's.
+    expect(session).toBe(String(owner));
+    const record = JSON.parse(await readText(path.join(path.dirname(s.sandboxDir), '.supervisors', 'sandbox', 'exit.json')));
+    expect(record).toEqual({ pid: task.pid, code: 7, signal: null });
+    expect(await fs.readdir(s.sandboxDir)).toEqual(expect.not.arrayContaining(['exit.json']));
   });
 
   it('without an owner (subreaper false, as where Perl is missing), the marker still finds a setsid grandchild', async () => {

@@ -95,8 +95,8 @@ async function allRunning(client: AuroraClient, key: JobKey, count: number, data
       active.length === count &&
       active.every((t) => t.status === ScheduleStatus.RUNNING && (data === undefined || t.assignedTask!.task!.executorConfig!.data === data));
     if (!ok) return undefined;
-    // RUNNING comes when a task's owner is spawned, a moment before the owner has started the executor.
-    for (const t of active) if ((await findTaskProcesses(id(t))).length === 0) return undefined;
+    // RUNNING comes once a task's executor has exec'd: its processes are there.
+    for (const t of active) expect(await findTaskProcesses(id(t))).not.toHaveLength(0);
     return active;
   });
 }
@@ -148,13 +148,15 @@ describe('durable state', () => {
     expect(survivorPids).toHaveLength(1);
     await first.kill9();
 
-    // While no scheduler runs: instance 1 vanishes without a trace (supervisor first, so no exit is
-    // recorded), and a stray process claims to be a task the store never heard of.
-    const supervisors = (await markedProcesses(SUPERVISOR_MARKER_VAR)).filter((p) => p.supervisor && p.taskId === id(victim!));
-    expect(supervisors).toHaveLength(1);
-    process.kill(supervisors[0]!.pid, 'SIGKILL');
+    // While no scheduler runs: instance 1 vanishes without a trace (its owner, which supervises it,
+    // first, so no exit is recorded), and a stray process claims to be a task the store never heard of.
+    // One owner per task and no Node supervisor: the owner is the supervisor.
+    expect((await markedProcesses(SUPERVISOR_MARKER_VAR)).filter((p) => p.supervisor && stateDirs.some((d) => existsSync(path.join(d, 'sandboxes', p.taskId))))).toEqual([]);
+    const owners = (await markedProcesses(SUPERVISOR_MARKER_VAR)).filter((p) => p.owner && p.taskId === id(victim!));
+    expect(owners).toHaveLength(1);
+    process.kill(owners[0]!.pid, 'SIGKILL');
     for (const pid of await findTaskProcesses(id(victim!))) process.kill(pid, 'SIGKILL');
-    // Instance 2's executor dies while its supervisor lives to record the exit.
+    // Instance 2's executor dies while its owner lives to record the exit.
     for (const pid of await findTaskProcesses(id(failed!))) process.kill(pid, 'SIGKILL');
     const strayId = 'www-data-prod-stray-0-00000000-0000-0000-0000-000000000000';
     mkdirSync(path.join(dir, 'sandboxes', strayId), { recursive: true });
@@ -199,6 +201,32 @@ describe('durable state', () => {
     expect(killed.taskEvents!.map((e) => ScheduleStatus[e.status!]).slice(-2)).toEqual(['KILLING', 'KILLED']);
     expect(await findTaskProcesses(id(survivor!))).toEqual([]);
     await waitFor('no processes', async () => ((await processesByTask(dir)).size === 0 ? true : undefined));
+    await second.kill9();
+  });
+
+  it('adopts a task killed -9 with the scheduler while STARTING (its owner and executor run) instead of counting it LOST', async () => {
+    const dir = newStateDir('starting');
+    // A Mesos-mode executor stays STARTING until it subscribes to the executor API; this one never does.
+    const mesos = { mesosExecutors: { mode: 'mesos', registrationTimeoutMs: 120_000 } };
+    const first = await startChildScheduler(built, { ...OPTIONS, executors, stateDir: dir, ...mesos }, children);
+    const client = new AuroraClient({ url: first.url, protocol: 'binary' });
+    const config = job('starting', 1);
+    await client.createJob(config);
+    const starting = await waitFor('STARTING with its executor running', async () => {
+      const [task] = await tasks(client, config.key!, [ScheduleStatus.STARTING]);
+      return task && (await findTaskProcesses(id(task))).length > 0 ? task : undefined;
+    });
+    const pids = await findTaskProcesses(id(starting));
+    await first.kill9();
+
+    const second = await startChildScheduler(built, { ...OPTIONS, executors, stateDir: dir, ...mesos }, children);
+    const again = new AuroraClient({ url: second.url, protocol: 'binary' });
+    const [adopted, ...others] = await tasks(again, config.key!);
+    // The same task and the same processes: stored as soon as its owner ran, not only once RUNNING.
+    expect(id(adopted!)).toBe(id(starting));
+    expect(ScheduleStatus[adopted!.status!]).toBe('RUNNING');
+    expect(others).toEqual([]);
+    expect(await findTaskProcesses(id(starting))).toEqual(pids);
     await second.kill9();
   });
 

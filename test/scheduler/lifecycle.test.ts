@@ -150,16 +150,12 @@ describe('local scheduler', () => {
 
 /**
  * The executor pids, from the process table: processes carrying the task's marker. A task is RUNNING
- * once its owner is spawned, a moment before the owner has started the executor: look until it has.
+ * once its executor has exec'd, so every RUNNING task has one.
  */
 async function readPids(tasks: ScheduledTask[]): Promise<number[]> {
   const ids = new Set(tasks.map((t) => t.assignedTask!.taskId!));
-  const deadline = Date.now() + 10_000;
-  let found = executorPids(ids);
-  while (found.tasks.size < ids.size && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    found = executorPids(ids);
-  }
+  const found = executorPids(ids);
+  expect(found.tasks.size).toBe(ids.size);
   const { pids } = found;
   expect(pids.length).toBeGreaterThan(0);
   expect(existsSync(`/proc/${pids[0]}`)).toBe(true);

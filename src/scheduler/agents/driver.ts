@@ -27,7 +27,7 @@ export interface AgentDriver {
   launch(spec: LaunchSpec, hooks: LaunchHooks): RunningTask;
   /** Takes over a task an earlier scheduler launched; undefined when its processes are gone. */
   adopt(spec: AdoptSpec): Promise<RunningTask | undefined>;
-  /** The exit a task's supervisor recorded while no scheduler watched it, if any. */
+  /** The exit a task's owner recorded while no scheduler watched it, if any. */
   recordedOutcome(sandboxDir: string): Promise<TaskOutcome | undefined>;
   /** Kills every task process under `sandboxRoot` whose task `keep` does not name (after a restart). */
   killOrphans(sandboxRoot: string, keep: (taskId: string) => boolean): Promise<void>;
@@ -132,6 +132,11 @@ class QueuedLaunch implements RunningTask {
       try {
         inner = launchTask(spec, {
           onStarting: () => hooks.onStarting?.(),
+          // The owner runs: the slot's work (sandbox, fetch, spawn) is done; the exec it waits for needs none.
+          onSpawned: () => {
+            release();
+            hooks.onSpawned?.();
+          },
           onRunning: (pid) => {
             release();
             hooks.onRunning?.(pid);

@@ -248,6 +248,7 @@ class MesosExecutorTask implements RunningTask {
       { ...spec, env: { ...spec.env, ...driver.environment(spec, agentId, this.shutdownGraceMs) } },
       {
         onStarting: () => hooks.onStarting?.(),
+        onSpawned: () => hooks.onSpawned?.(),
         onRunning: (pid) => {
           // Spawned: a plain process is RUNNING now; a Mesos executor only once it says so.
           if (driver.mode === 'auto' && !api.hasSubscribed(this.executorId)) hooks.onRunning?.(pid);

@@ -8,9 +8,10 @@ import { fetchUris } from './fetcher.js';
 import { openBeneath } from './beneath.js';
 import { resolveInside } from './paths.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ownedCommand } from './owner.js';
+import { prepareControlDir, readExit, type SupervisorReport } from './exit-record.js';
+import { ownerUnavailable, startOwner } from './owner.js';
 import { isSameProcess, killProcessTree, processStartTime } from './process-tree.js';
-import { readExit, startSupervisor, type SupervisedCommand, type SupervisorReport } from './supervisor.js';
+import { startSupervisor, type SupervisedCommand } from './supervisor.js';
 import type { AdoptSpec, LaunchHooks, LaunchSpec, ProcessIdentity, RunningTask, TaskOutcome } from './types.js';
 
 /**
@@ -23,9 +24,9 @@ const DEFAULT_KILL_GRACE_MS = 3000;
 const ADOPTED_POLL_MS = 100;
 
 /**
- * Takes over a task whose supervisor an earlier scheduler started (after a restart): the returned
- * task is RUNNING, can be killed, and settles when the supervisor records the exit. Undefined when
- * the supervisor (that pid with that start time) is gone.
+ * Takes over a task whose owner (or supervisor) an earlier scheduler started (after a restart): the
+ * returned task is RUNNING, can be killed, and settles when the owner records the exit. Undefined when
+ * the owner (that pid with that start time) is gone.
  */
 export async function adoptTask(spec: AdoptSpec): Promise<RunningTask | undefined> {
   if (!(await isSameProcess(spec.identity.supervisorPid, spec.identity.supervisorStartTime))) return undefined;
@@ -124,7 +125,7 @@ class TaskProcess implements RunningTask {
     if (this.killReason === undefined) {
       this.killReason = reason;
       this.fetchAbort.abort();
-      if (this.processPid !== undefined) this.terminate();
+      if (this.processPid !== undefined || this.identityValue !== undefined) this.terminate();
     }
     return this.done;
   }
@@ -136,9 +137,10 @@ class TaskProcess implements RunningTask {
 
   protected terminate(): void {
     const pid = this.processPid;
-    if (this.terminating || pid === undefined) return;
+    // Before its executor has exec'd, the task is its owner's: the kill waits for what the owner starts.
+    if (this.terminating || (pid === undefined && this.identityValue === undefined)) return;
     this.terminating = killProcessTree(this.spec.taskId, this.spec.killGraceMs ?? DEFAULT_KILL_GRACE_MS, {
-      processGroups: [pid],
+      processGroups: pid === undefined ? [] : [pid],
     }).catch(() => undefined);
   }
 
@@ -210,7 +212,7 @@ class TaskProcess implements RunningTask {
       return { state: 'FAILED', message };
     }
 
-    // The owner reports a failed exec only as status 127: say why first, as a spawn would.
+    // Said before the owner starts, in the words a spawn would use (the owner reports a failed exec too, with errno's text).
     const notRunnable = await fs.access(invocation.file, fsConstants.X_OK).then(
       () => undefined,
       (err: NodeJS.ErrnoException) => err,
@@ -231,10 +233,7 @@ class TaskProcess implements RunningTask {
       // libuv also drops the scheduler's supplementary groups when switching user.
       ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
     };
-    // Under a subreaper owner, nothing the task starts can leave its process tree (owner.ts).
-    // Unsupervised, the task is this process's alone: it ends if this process dies (nothing could adopt it).
-    const owned = spec.subreaper === false ? command : ownedCommand(command, spec.taskId, spec.supervised || spec.endWithScheduler === false ? {} : { endWithParent: process.pid });
-    const started = spec.supervised ? await startSupervisor(sandbox, spec.taskId, owned) : await spawnDirectly(owned);
+    const started = await this.start(command);
     launched();
     if ('error' in started) {
       const message = `Failed to launch command '${spec.command.value}': ${started.error}`;
@@ -243,9 +242,13 @@ class TaskProcess implements RunningTask {
     }
     const { pid } = started;
     this.processPid = pid;
-    if ('supervisor' in started) {
-      const [startTime, supervisorStartTime] = await Promise.all([processStartTime(pid), processStartTime(started.supervisor.pid!)]);
-      this.identityValue = { pid, startTime: startTime ?? '', supervisorPid: started.supervisor.pid!, supervisorStartTime: supervisorStartTime ?? '' };
+    const recorder = 'owner' in started ? started.owner.pid : 'supervisor' in started ? started.supervisor.pid : undefined;
+    if (recorder !== undefined && spec.supervised) {
+      // Start times only where a later scheduler adopts the task by them: two reads of /proc per launch saved elsewhere.
+      const [startTime, recorderStartTime] = await Promise.all([processStartTime(pid), processStartTime(recorder)]);
+      this.identityValue = { pid, startTime: startTime ?? '', supervisorPid: recorder, supervisorStartTime: recorderStartTime ?? '' };
+    } else if (recorder !== undefined) {
+      this.identityValue = { pid, supervisorPid: recorder, supervisorStartTime: '' };
     }
     this.hooks.onRunning?.(pid);
     this.startedDeferred.resolve();
@@ -255,7 +258,29 @@ class TaskProcess implements RunningTask {
   }
 
   /**
-   * A supervisor this process did not spawn is not its child: poll /proc until the supervisor (pid and
+   * Starts the executor: under a subreaper owner where one can run (owner.ts), which with a state
+   * directory also supervises it (outlives this process, records the exit); else under the Node
+   * supervisor (supervised) or as this process's own child. Resolves once the executor has exec'd.
+   */
+  private async start(command: SupervisedCommand): Promise<Awaited<ReturnType<typeof startOwner | typeof startSupervisor | typeof spawnDirectly>>> {
+    const { spec } = this;
+    if (spec.subreaper === false || ownerUnavailable() !== undefined) {
+      return spec.supervised ? startSupervisor(spec.sandboxDir, spec.taskId, command) : spawnDirectly(command);
+    }
+    return startOwner(command, spec.taskId, {
+      ...(spec.supervised ? { controlDir: await prepareControlDir(spec.sandboxDir) } : {}),
+      // Unsupervised, the task is this process's alone: it ends if this process dies (nothing could adopt it).
+      ...(spec.supervised || spec.endWithScheduler === false ? {} : { endWithParent: process.pid }),
+      // Stored at once, so that a scheduler that dies before the exec is done adopts the task (and does not count it LOST).
+      onSpawned: async (ownerPid) => {
+        this.identityValue = { supervisorPid: ownerPid, supervisorStartTime: spec.supervised ? ((await processStartTime(ownerPid)) ?? '') : '' };
+        this.hooks.onSpawned?.();
+      },
+    });
+  }
+
+  /**
+   * An owner (or supervisor) this process did not spawn is not its child: poll /proc until the supervisor (pid and
    * start time, so a recycled pid is never mistaken for it) is gone, then read the exit it recorded.
    */
   private async watch(identity: ProcessIdentity): Promise<TaskOutcome> {
@@ -279,7 +304,7 @@ class TaskProcess implements RunningTask {
     await killProcessTree(this.spec.taskId, 0, { processGroups: this.processPid === undefined ? [] : [this.processPid] });
     if (exit === undefined) {
       if (this.killReason !== undefined) return this.killed();
-      return { state: 'FAILED', message: 'The task supervisor disappeared without recording an exit status' };
+      return { state: 'FAILED', message: "The task's owner disappeared without recording an exit status" };
     }
     if (exit.error !== undefined && exit.code === undefined) return { state: 'FAILED', message: `Failed to launch command '${this.spec.command.value}': ${exit.error}` };
     return withExecutorMessage(this.outcome(exit.code ?? null, (exit.signal ?? null) as NodeJS.Signals | null), this.spec);
@@ -352,7 +377,7 @@ function exitOutcome(code: number | null, signal: NodeJS.Signals | null): TaskOu
   return { state: 'FAILED', message: `Command exited with status ${code}`, exitCode: code ?? undefined };
 }
 
-/** The outcome a task's supervisor recorded in its sandbox, if it recorded one (a task that ended while no scheduler watched). */
+/** The outcome a task's owner (or supervisor) recorded beside its sandbox, if it recorded one (a task that ended while no scheduler watched). */
 export async function recordedOutcome(sandboxDir: string): Promise<TaskOutcome | undefined> {
   const exit = await readExit(sandboxDir);
   if (exit === undefined) return undefined;

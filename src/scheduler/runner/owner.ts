@@ -1,4 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
+import fs from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { readRecord, signalName, type SupervisorReport } from './exit-record.js';
 import type { SupervisedCommand } from './supervisor.js';
 
 /**
@@ -14,6 +18,14 @@ import type { SupervisedCommand } from './supervisor.js';
  * no prctl either, but `syscall` takes the number, which differs by architecture. Without Perl or on
  * an unknown architecture tasks start as before (found by marker and process group only) and the
  * scheduler logs why once at start.
+ *
+ * With a state directory the owner is also the task's supervisor: started in its own session, without
+ * following the scheduler's death, it outlives a scheduler crash and records the executor's exit
+ * (exit-record.ts) for the next scheduler, which adopts it by pid and start time. It reports to the
+ * scheduler over a pipe (fd 3): the executor's pid once forked, then `exec` once the executor has
+ * really exec'd (a close-on-exec pipe between the owner and its child: EOF means the exec succeeded,
+ * bytes are why it failed), or `error <why>`. A Perl process costs about 1 MB of PSS; the Node
+ * supervisor it replaces cost about 40 MB (docs/performance.md).
  *
  * The owner runs as the scheduler's user and switches to the task's user only in the executor's child,
  * so that a task running as `--task-user` cannot kill its owner to escape. For the same reason the
@@ -38,11 +50,31 @@ const SYSCALLS: Partial<Record<string, { prctl: number; setgroups: number }>> = 
 // The executor gets its own process group, as a spawned executor had, so that 'kill 0' in a task cannot reach the owner.
 // Its children: the kernel's list where it keeps one (CONFIG_PROC_CHILDREN; the owner has one thread), else a scan of /proc.
 // No module is loaded (not even strict): nothing is read from @INC by a process running as the scheduler's user in the task's sandbox.
+// Numbers stand for the constants a module would name: F_SETFD 2, FD_CLOEXEC 1, EINTR 4 (the same on every Linux architecture);
+// the open flags differ by architecture and come from Node's fs.constants.
 // With a parent to follow, the owner asks for SIGUSR2 (12 on every architecture above) when its parent dies
 // (PR_SET_PDEATHSIG), checking afterwards that it has not died already, and then kills its executor.
 // Switching user drops every supplementary group (setgroups(0), as libuv does), then sets real, effective and saved ids.
-// argv: prctl and setgroups syscall numbers, pid of the parent to follow or '', uid and gid ('' keeps the owner's), file, argv0, arguments...
-const OWNER_SCRIPT = String.raw`my ($nr, $setgroups, $parent, $uid, $gid, $file, @argv) = @ARGV;
+// Handlers (not IGNORE) for PIPE, TERM, INT, HUP: an ignored signal would stay ignored in the executor across exec.
+// Perl makes every descriptor it opens above 2 close-on-exec, the exec pipe included; fd 3 it only adopts, so it marks it.
+// argv: prctl and setgroups syscall numbers, pid of the parent to follow or '', uid and gid ('' keeps the owner's),
+// control directory ('' records nothing) with its open flags and the exit file's, file, argv0, arguments...
+const OWNER_SCRIPT = String.raw`my ($nr, $setgroups, $parent, $uid, $gid, $control, $dirflags, $fileflags, $file, @argv) = @ARGV;
+$SIG{PIPE} = sub {};
+my $report;
+open($report, '>&=', 3) and fcntl($report, 2, 1);
+sub say_ { syswrite($report, "$_[0]\n") if $report }
+sub quote { my $s = shift; $s =~ s/(["\\])/\\$1/g; $s =~ s/([\x00-\x1f])/sprintf('\\u%04x', ord $1)/ge; "\"$s\"" }
+my $dir;
+sub record {
+  return unless $dir;
+  my $at = '/proc/self/fd/' . fileno($dir);
+  sysopen(my $f, "$at/exit.json.tmp", $fileflags, 0600) or return;
+  print $f $_[0];
+  close $f and rename "$at/exit.json.tmp", "$at/exit.json";
+}
+sub fail { my $why = shift; print STDERR "aurora-ts: $why\n"; say_("error $why"); record('{"error":' . quote($why) . '}'); exit 127 }
+if ($control ne '') { sysopen($dir, $control, $dirflags) or fail("cannot open the task's control directory: $!") }
 syscall($nr, 36, 1, 0, 0, 0) == 0 or print STDERR "aurora-ts: cannot become the task's subreaper: $!\n";
 my ($child, $orphaned);
 if ($parent ne '') {
@@ -53,22 +85,33 @@ if ($parent ne '') {
 %ENV = map { /^${ENV_PREFIX}(.*)$/s ? ($1, $ENV{$_}) : () } keys %ENV;
 $SIG{$_} = sub {} for qw(TERM INT HUP);
 exit 1 if $orphaned;
+pipe(my $execr, my $execw) or fail("pipe: $!");
 $child = fork;
-defined $child or die "aurora-ts: fork: $!\n";
+defined $child or fail("fork: $!");
 if (!$child) {
+  close $execr;
   $SIG{USR2} = 'DEFAULT';
   setpgrp(0, 0);
+  my $why;
   if ($uid ne '') {
     my $dropped = syscall($setgroups, 0, 0) == 0;
     ($(, $)) = ($gid, $gid);
     ($<, $>) = ($uid, $uid);
-    if (!$dropped || $< != $uid || $> != $uid || $( != $gid || $) != $gid) { print STDERR "aurora-ts: cannot switch to uid $uid: $!\n"; exit 127 }
+    $why = "cannot switch to uid $uid: $!" if !$dropped || $< != $uid || $> != $uid || $( != $gid || $) != $gid;
   }
-  exec { $file } @argv;
-  print STDERR "aurora-ts: cannot run $file: $!\n";
+  if (!defined $why) { exec { $file } @argv; $why = "cannot run $file: $!" }
+  print STDERR "aurora-ts: $why\n";
+  syswrite($execw, $why);
   exit 127;
 }
+close $execw;
 kill 'KILL', $child if $orphaned;
+say_("pid $child");
+my $failed = '';
+for (;;) { my $n = sysread($execr, $failed, 4096, length $failed); last if defined $n ? $n == 0 : $! != 4 }
+close $execr;
+say_($failed eq '' ? 'exec' : "error $failed");
+close $report if $report;
 my $status;
 for (;;) { my $p = waitpid(-1, 0); if ($p == $child) { $status = $?; last } if ($p < 0) { $status = 127 << 8; last } }
 sub children {
@@ -79,6 +122,7 @@ sub children {
 }
 for (my $deadline = time + 3; ;) { my @c = children(); last if !@c || time > $deadline; kill 'KILL', @c; 1 while waitpid(-1, 1) > 0; select(undef, undef, undef, 0.005) }
 my $signal = $status & 127;
+record($failed ne '' ? "{\"pid\":$child,\"error\":" . quote($failed) . '}' : "{\"pid\":$child,\"code\":" . ($signal ? 'null' : $status >> 8) . ',"signal":' . ($signal || 'null') . '}');
 if ($signal) { $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP); kill $signal, $$ }
 exit($signal ? 128 + $signal : $status >> 8);
 `;
@@ -108,25 +152,101 @@ export interface OwnerOptions {
    * directory: no later scheduler could adopt the task, so it must not outlive this one.
    */
   endWithParent?: number;
+  /**
+   * The task's control directory (exit-record.ts), made by the caller: the owner records the
+   * executor's exit there, for a scheduler that was not watching. Given for supervised tasks.
+   */
+  controlDir?: string;
+  /** Called once the owner runs (before its executor does), with its pid: the task's identity can be stored now. */
+  onSpawned?(ownerPid: number): void | Promise<void>;
 }
 
+export interface StartedOwner {
+  /** The owner, a child of this process (unreferenced). */
+  owner: ChildProcess;
+  /** The executor's pid: it has exec'd. */
+  pid: number;
+  /** Settles when the executor has ended, with its exit (the owner's record when it keeps one). */
+  exit: Promise<SupervisorReport | undefined>;
+}
+
+const LOG_FLAGS = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW;
+const CONTROL_DIR_FLAGS = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW;
+const EXIT_FILE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | fsConstants.O_NOFOLLOW;
+
 /**
- * The command that starts `command` under a subreaper owner: same logs, working directory and exit
- * status; the environment and the user switch move inside the owner. Unchanged when no owner can run here.
+ * Starts `command` under a subreaper owner in its own session: same logs, working directory and exit
+ * status; the environment (under a prefix, never in argv) and the user switch move inside the owner.
+ * Resolves once the executor has exec'd, or with the reason it did not. Call only where
+ * ownerUnavailable() is undefined.
  */
-export function ownedCommand(command: SupervisedCommand, taskId: string, options: OwnerOptions = {}): SupervisedCommand {
+export async function startOwner(command: SupervisedCommand, taskId: string, options: OwnerOptions = {}): Promise<StartedOwner | { error: string }> {
   availability ??= check();
-  if (!availability.ok) return command;
+  if (!availability.ok) return { error: availability.reason };
   const env: Record<string, string> = { [OWNER_MARKER_VAR]: taskId };
   for (const [name, value] of Object.entries(command.env)) env[`${ENV_PREFIX}${name}`] = value;
   const user = command.uid !== undefined ? [String(command.uid), String(command.gid ?? command.uid)] : ['', ''];
-  return {
-    file: PERL,
-    args: ['-e', OWNER_SCRIPT, String(availability.syscalls.prctl), String(availability.syscalls.setgroups), options.endWithParent === undefined ? '' : String(options.endWithParent), ...user, command.file, command.argv0, ...command.args],
-    argv0: 'aurora-ts-owner',
-    cwd: command.cwd,
-    env,
-    stdout: command.stdout,
-    stderr: command.stderr,
-  };
+  const parent = options.endWithParent === undefined ? '' : String(options.endWithParent);
+  const args = ['-e', OWNER_SCRIPT, String(availability.syscalls.prctl), String(availability.syscalls.setgroups), parent, ...user];
+  args.push(options.controlDir ?? '', String(CONTROL_DIR_FLAGS), String(EXIT_FILE_FLAGS), command.file, command.argv0, ...command.args);
+  const out = await fs.open(command.stdout, LOG_FLAGS, 0o644);
+  const err = await fs.open(command.stderr, LOG_FLAGS, 0o644).catch(async (error: unknown) => {
+    await out.close().catch(() => undefined);
+    throw error;
+  });
+  let owner: ChildProcess;
+  let spawned: Promise<Error | undefined>;
+  let reports: Promise<string>;
+  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  try {
+    owner = spawn(PERL, args, {
+      argv0: 'aurora-ts-owner',
+      cwd: command.cwd,
+      env,
+      stdio: ['ignore', out.fd, err.fd, 'pipe'],
+      // Own session and process group: the task is not killed with the scheduler's terminal, and outlives it when supervised.
+      detached: true,
+    });
+    // Listened for before anything is awaited: the events come on the next tick, an owner whose task
+    // ends at once may have exited by the next await, and Node then drains (and drops) an unread pipe.
+    spawned = new Promise<Error | undefined>((resolve) => {
+      owner.once('spawn', () => resolve(undefined));
+      owner.once('error', (error) => resolve(error));
+    });
+    reports = readReports(owner.stdio[3] as Socket);
+    exited = new Promise((resolve) => owner.once('exit', (code, signal) => resolve({ code, signal })));
+  } finally {
+    // The owner holds its own copies of the log descriptors now.
+    await out.close().catch(() => undefined);
+    await err.close().catch(() => undefined);
+  }
+  const spawnError = await spawned;
+  if (spawnError !== undefined) return { error: `cannot start the task's owner: ${spawnError.message}` };
+  // A running task must not keep the scheduler's event loop alive on its own.
+  // (The report pipe stays referenced: the owner closes it once the executor has exec'd.)
+  owner.unref();
+  await options.onSpawned?.(owner.pid!);
+  const text = await reports;
+  const lines = text.split('\n');
+  const pid = Number(/^pid (\d+)$/m.exec(text)?.[1]);
+  const error = lines.find((line) => line.startsWith('error '))?.slice(6);
+  if (error !== undefined || !lines.includes('exec') || !(pid > 0)) {
+    return { error: error ?? "the task's owner exited before starting the task" };
+  }
+  const exit = exited.then(({ code, signal }): SupervisorReport | undefined => {
+    // The record the owner kept is what a restarted scheduler reads too.
+    if (options.controlDir !== undefined) return readRecord(options.controlDir);
+    return code === null && signal === null ? undefined : { pid, code, signal: signalName(signal) };
+  });
+  return { owner, pid, exit };
+}
+
+/** The owner's reports, one line each: `pid N`, then `exec` or `error <why>`; then it closes the pipe. */
+function readReports(pipe: Socket): Promise<string> {
+  let text = '';
+  pipe.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  return new Promise<string>((resolve) => {
+    pipe.once('close', () => resolve(text));
+    pipe.once('error', () => resolve(text));
+  });
 }

@@ -1,30 +1,21 @@
 /**
- * The per-task supervisor: a tiny Node process between the scheduler and the executor, so that a task
- * outlives a scheduler crash and its exit status is never lost. The runner starts
- * `node <control>/supervisor.cjs <control>` detached (own session) and writes the command to its stdin
- * (never to its argv, so the task's environment does not show in `ps`, nor to a file, which the
- * sandbox's HTTP listing could serve); the supervisor spawns the executor in its own process group,
- * reports the executor's pid on stdout, stays its parent, and when the executor ends writes
- * `<control>/exit.json` (atomically) and reports the exit on stdout too, for a scheduler that still
- * listens. A scheduler restarted after `kill -9` finds the supervisor by pid and start time and reads the
- * exit file. (Not fsynced: after a power cut the task is gone too, and counts as LOST.)
+ * The per-task Node supervisor, only where no owner can run (owner.ts: no /usr/bin/perl, or an
+ * architecture without known syscall numbers). Elsewhere the Perl owner supervises the task itself
+ * (~1 MB instead of ~40 MB). The runner starts `node <control>/supervisor.cjs <control>` detached (own
+ * session) and writes the command to its stdin (never to its argv, so the task's environment does not
+ * show in `ps`, nor to a file, which the sandbox's HTTP listing could serve); the supervisor spawns the
+ * executor in its own process group, reports the executor's pid on stdout, stays its parent, and when
+ * the executor ends records the exit (exit-record.ts) and reports it on stdout too, for a scheduler
+ * that still listens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-
-/*
- * <control> is `<sandbox parent>/.supervisors/<sandbox name>`, beside the sandbox and not in it: the task
- * owns its sandbox and could put a link where the supervisor (the scheduler's user) writes its exit, or
- * swap the script it runs. The parent is the scheduler's own directory, which tasks cannot write.
- */
+import { prepareControlDir, readExitSync, type SupervisorReport } from './exit-record.js';
 
 /** Carried by the supervisor (not the task marker, so killing a task's processes leaves it to record the exit). */
 export const SUPERVISOR_MARKER_VAR = 'AURORA_TS_SUPERVISOR';
-const CONTROL_DIR = '.supervisors';
-export const EXIT_FILE = 'exit.json';
 const SCRIPT_FILE = 'supervisor.cjs';
 
 export interface SupervisedCommand {
@@ -37,14 +28,6 @@ export interface SupervisedCommand {
   stderr: string;
   uid?: number;
   gid?: number;
-}
-
-/** What the supervisor reports first (stdout) and last (exit file). */
-export interface SupervisorReport {
-  pid?: number;
-  code?: number | null;
-  signal?: string | null;
-  error?: string;
 }
 
 /**
@@ -113,14 +96,6 @@ function supervise(controlPath: string, fs: typeof import('node:fs'), childProce
 // The compiled function's own source: the script is exactly the code type-checked above.
 const SCRIPT = `'use strict';\n(${supervise.toString()})(process.argv[2], require('node:fs'), require('node:child_process'), require('node:path'));\n`;
 
-function controlDir(sandbox: string): string {
-  return path.join(path.dirname(sandbox), CONTROL_DIR, path.basename(sandbox));
-}
-
-function controlPath(sandbox: string, file: string): string {
-  return path.join(controlDir(sandbox), file);
-}
-
 export interface StartedSupervisor {
   supervisor: ChildProcess;
   /** The executor's pid. */
@@ -134,11 +109,9 @@ export interface StartedSupervisor {
  * supervisor (a child of this process) and the executor's pid, or with the reason it did not start.
  */
 export async function startSupervisor(sandbox: string, taskId: string, command: SupervisedCommand): Promise<StartedSupervisor | { error: string }> {
-  // The scheduler's own directory beside the sandbox, made afresh for this run.
-  await fs.rm(controlDir(sandbox), { recursive: true, force: true });
-  await fs.mkdir(controlDir(sandbox), { recursive: true, mode: 0o700 });
-  await fs.writeFile(controlPath(sandbox, SCRIPT_FILE), SCRIPT, { mode: 0o600, flag: 'wx' });
-  const supervisor = spawn(process.execPath, [controlPath(sandbox, SCRIPT_FILE), controlDir(sandbox)], {
+  const control = await prepareControlDir(sandbox);
+  await fs.writeFile(path.join(control, SCRIPT_FILE), SCRIPT, { mode: 0o600, flag: 'wx' });
+  const supervisor = spawn(process.execPath, [path.join(control, SCRIPT_FILE), control], {
     cwd: sandbox,
     env: { PATH: process.env.PATH ?? '', [SUPERVISOR_MARKER_VAR]: taskId },
     stdio: ['pipe', 'pipe', 'ignore'],
@@ -185,26 +158,4 @@ export async function startSupervisor(sandbox: string, taskId: string, command: 
   const first = (await report(0)) ?? { error: 'the task supervisor exited before starting the task' };
   if (first.pid === undefined || first.code !== undefined) return { error: first.error ?? 'the task supervisor exited before starting the task' };
   return { supervisor, pid: first.pid, exit: report(1) };
-}
-
-/**
- * The exit file, read only from a control directory this process's user owns (opened without following
- * a link, then read through that descriptor), as a second guard beside its place outside the sandbox.
- */
-function readExitSync(sandbox: string): SupervisorReport | undefined {
-  let directory: number | undefined;
-  try {
-    directory = openSync(controlDir(sandbox), fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
-    if (fstatSync(directory).uid !== process.getuid?.()) return undefined;
-    return JSON.parse(readFileSync(`/proc/self/fd/${directory}/${EXIT_FILE}`, 'utf8')) as SupervisorReport;
-  } catch {
-    return undefined;
-  } finally {
-    if (directory !== undefined) closeSync(directory);
-  }
-}
-
-/** The exit the supervisor recorded, if it did. */
-export async function readExit(sandbox: string): Promise<SupervisorReport | undefined> {
-  return readExitSync(sandbox);
 }

@@ -41,9 +41,9 @@ export interface LaunchSpec {
   /** Fetcher cache root (default: `<tmpdir>/aurora-ts-fetcher-cache-<user>`). */
   cacheDir?: string;
   /**
-   * Run the executor under a per-task supervisor process (supervisor.ts) that outlives the scheduler
-   * and records the exit, so that a restarted scheduler can adopt the task. Default false: the
-   * executor is the scheduler's own child (one process less per task, ~40 MB of memory).
+   * The executor's owner (owner.ts; where none can run, a Node supervisor, supervisor.ts) outlives the
+   * scheduler and records the exit, so that a restarted scheduler can adopt the task. Default false:
+   * the owner ends the task when the scheduler dies, and records nothing.
    */
   supervised?: boolean;
   /**
@@ -87,16 +87,18 @@ export interface TaskOutcome {
 export interface LaunchHooks {
   /** The sandbox exists and the fetcher is about to run (Mesos TASK_STARTING). */
   onStarting?(): void;
-  /** The executor process has been spawned (Mesos TASK_RUNNING), or a Mesos executor reported TASK_RUNNING (with its message). */
+  /** The task's owner runs (before its executor does): the task's `identity` names it now, for a restarted scheduler to adopt. */
+  onSpawned?(): void;
+  /** The executor process has exec'd (Mesos TASK_RUNNING), or a Mesos executor reported TASK_RUNNING (with its message). */
   onRunning?(pid: number, message?: string): void;
 }
 
 /** Names the processes of a running task for good: pids with their start times (/proc/<pid>/stat field 22). */
 export interface ProcessIdentity {
-  /** The executor. */
-  pid: number;
-  startTime: string;
-  /** The per-task supervisor that is the executor's parent and records its exit (supervisor.ts). */
+  /** The executor: unknown until it has exec'd. */
+  pid?: number;
+  startTime?: string;
+  /** The executor's parent that records its exit: its owner (owner.ts), or the Node supervisor where no owner can run (supervisor.ts). */
   supervisorPid: number;
   supervisorStartTime: string;
 }
@@ -115,7 +117,7 @@ export interface RunningTask {
   readonly taskId: string;
   /** The executor's pid once spawned. */
   readonly pid: number | undefined;
-  /** The executor's and supervisor's pids and start times once spawned (what a restarted scheduler adopts). */
+  /** The owner's pid and start time once it runs, the executor's too once exec'd (what a restarted scheduler adopts). */
   readonly identity: ProcessIdentity | undefined;
   /** Resolves when the process runs; rejects (with the outcome message) if it never starts. */
   readonly started: Promise<void>;

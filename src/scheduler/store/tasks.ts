@@ -1,7 +1,7 @@
 /**
  * Tasks in the state directory: every ScheduledTask (Thrift binary, with its events) and, while it has
  * a live process, the process record a restarted scheduler adopts it by (pid and start time of the
- * executor and of its supervisor).
+ * task's owner, and of its executor once it has exec'd).
  */
 import type { ScheduledTask } from '../../gen/types.js';
 import { decodeStruct, encodeStruct } from '../../protocol/index.js';
@@ -42,6 +42,7 @@ export function persistTasks(state: SchedulerState, lifecycle: TaskLifecycle): T
     else known.delete(id);
   };
   lifecycle.subscribe((task) => changed(task.assignedTask!.taskId!));
+  lifecycle.onProcessChange((id) => processes.changed(id));
   return {
     stored,
     reconcile() {
