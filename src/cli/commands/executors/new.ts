@@ -18,7 +18,8 @@ export interface NewExecutorOptions {
 }
 
 /** The package root, from src/cli/commands/executors/ or dist/cli/commands/executors/. */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+// The package's root (a URL literal, which the CLI bundle keeps pointing at the same place: scripts/bundle.mjs).
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const TEMPLATE = join(ROOT, 'templates/executor');
 /** Where the built executor lands (tsconfig.json's outDir dist, rootDir .). */
 const BUILT_EXECUTOR = 'dist/src/executor.js';
