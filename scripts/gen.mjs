@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import thriftParser from '@creditkarma/thrift-parser';
+import { ALWAYS_IN_REPLIES, CLIENT_NOTES, RESULT_MAY_BE_ABSENT } from '../thrift/api-notes.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -31,6 +32,15 @@ const RESULT_FIELD_EXCEPTIONS = {
   slaDrainHosts: 'drainHostsResult',
 };
 
+/** The text of a node's comments (`//` lines and `/** *\/` blocks), or undefined. */
+function docOf(node) {
+  const text = (node.comments ?? [])
+    .map((c) => (c.type === 'CommentBlock' ? c.value.map((line) => line.replace(/^\s*\*+ ?/, '')).join('\n') : c.value))
+    .join('\n')
+    .replace(/^[*\s]+|[*\s]+$/g, '');
+  return text === '' ? undefined : text;
+}
+
 export function loadIdl(path) {
   const doc = thriftParser.parse(readFileSync(path, 'utf8'));
   if (doc.type !== 'ThriftDocument') {
@@ -38,6 +48,7 @@ export function loadIdl(path) {
   }
   const body = doc.body;
   const enums = new Map();
+  const enumDocs = new Map();
   const typedefs = new Map();
   for (const d of body) {
     if (d.type === 'EnumDefinition') {
@@ -49,6 +60,7 @@ export function loadIdl(path) {
         members.push([m.name.value, value]);
       }
       enums.set(d.name.value, members);
+      enumDocs.set(d.name.value, docOf(d));
     } else if (d.type === 'TypedefDefinition') {
       typedefs.set(d.name.value, d.definitionType);
     }
@@ -125,6 +137,7 @@ export function loadIdl(path) {
         type,
         req: f.requiredness ?? 'default',
         rawDefault: f.defaultValue,
+        doc: docOf(f),
       };
     });
 
@@ -134,6 +147,7 @@ export function loadIdl(path) {
       name: d.name.value,
       kind: d.type === 'UnionDefinition' ? 'union' : d.type === 'ExceptionDefinition' ? 'exception' : 'struct',
       fields: fieldsOf(d.fields),
+      doc: docOf(d),
     }));
   for (const s of structs) {
     for (const f of s.fields) {
@@ -149,6 +163,7 @@ export function loadIdl(path) {
       name: fn.name.value,
       args: fieldsOf(fn.fields).map(({ rawDefault, ...f }) => f),
       returns: typeRef(fn.returnType),
+      doc: docOf(fn),
     })),
   }));
 
@@ -157,10 +172,24 @@ export function loadIdl(path) {
     const type = typeRef(d.fieldType);
     const v = value(d.initializer, type);
     constValues.set(d.name.value, v);
-    return { name: d.name.value, type, value: v };
+    return { name: d.name.value, type, value: v, doc: docOf(d) };
   });
 
-  return { enums, structs, services, constants };
+  markAlwaysInReplies(structs);
+  return { enums, enumDocs, structs, services, constants };
+}
+
+/** Marks `always` the fields thrift/api-notes.mjs says Aurora always sets in replies; an unknown name is an error. */
+function markAlwaysInReplies(structs) {
+  for (const [struct, fields] of Object.entries(ALWAYS_IN_REPLIES)) {
+    const s = structs.find((x) => x.name === struct);
+    if (!s) throw new Error(`thrift/api-notes.mjs: ALWAYS_IN_REPLIES names unknown struct ${struct}`);
+    for (const name of Object.keys(fields)) {
+      const f = s.fields.find((x) => x.name === name);
+      if (!f) throw new Error(`thrift/api-notes.mjs: ALWAYS_IN_REPLIES names unknown field ${struct}.${name}`);
+      f.always = true;
+    }
+  }
 }
 
 // Output types (what decoding returns) use arrays for sets; input types (what the client accepts)
@@ -179,7 +208,11 @@ function tsType(t, mode, needsInput) {
   return `Record<${tsType(t.map[0], mode) === 'string' ? 'string' : 'number'}, ${tsType(t.map[1], mode, needsInput)}>`;
 }
 
-/** Structs whose input form differs from their output form: they contain a set, directly or not. */
+/**
+ * Structs whose input form differs from their output form, directly or through a field: they contain
+ * a set (inputs take arrays or Sets), a field Aurora always sets in replies (non-optional in output
+ * only), or a field with an IDL default (always there after decoding, optional in input).
+ */
 export function structsNeedingInput(idl) {
   const byName = new Map(idl.structs.map((s) => [s.name, s]));
   const memo = new Map();
@@ -188,7 +221,7 @@ export function structsNeedingInput(idl) {
     if (seen.has(name)) return false;
     seen.add(name);
     const typeNeeds = (t) => typeof t === 'object' && ('set' in t || ('struct' in t && visit(t.struct, seen)) || ('list' in t && typeNeeds(t.list)) || ('map' in t && typeNeeds(t.map[1])));
-    const result = byName.get(name).fields.some((f) => typeNeeds(f.type));
+    const result = byName.get(name).fields.some((f) => f.always || f.default !== undefined || typeNeeds(f.type));
     memo.set(name, result);
     return result;
   };
@@ -209,26 +242,47 @@ function schemaTypeLiteral(t) {
 function fieldLiteral(f) {
   const parts = [`id: ${f.id}`, `name: '${f.name}'`, `type: ${schemaTypeLiteral(f.type)}`, `req: '${f.req}'`];
   if (f.default !== undefined) parts.push(`default: ${JSON.stringify(f.default)}`);
+  if (f.always) parts.push('always: true');
   return `{ ${parts.join(', ')} }`;
 }
 
 const HEADER = (what) =>
   `// Generated by scripts/gen.mjs from thrift/api.thrift: ${what}. Do not edit; run \`npm run gen\`.\n/* eslint-disable */\n`;
 
+/** A JSDoc block at `indent`, or '' without text. */
+function jsdoc(text, indent = '') {
+  if (!text) return '';
+  const lines = text.replaceAll('*/', '*\u2215').split('\n');
+  if (lines.length === 1) return `${indent}/** ${lines[0]} */\n`;
+  return `${indent}/**\n${lines.map((l) => `${indent} *${l ? ` ${l}` : ''}`).join('\n')}\n${indent} */\n`;
+}
+
 export function renderTypes(idl) {
   const out = [HEADER('idiomatic TypeScript types, enums and constants')];
   out.push(`// i64 values are JavaScript numbers: decoding a value outside Number.MIN_SAFE_INTEGER..MAX_SAFE_INTEGER\n`);
-  out.push(`// throws AuroraRangeError instead of rounding. Sets decode as arrays; inputs accept arrays or Sets.\n\n`);
+  out.push(`// throws AuroraRangeError instead of rounding. Sets decode as arrays; inputs accept arrays or Sets.\n`);
+  out.push(`// Output types (what replies decode to) make the fields Aurora always sets non-optional (the decoder\n`);
+  out.push(`// checks them; thrift/api-notes.mjs says why each is always set); <Name>Input types keep every field optional.\n\n`);
+  out.push(`/**\n * Exactly one member of \`T\` set: the type of an IDL union. A value with no member or with several\n * does not compile (and is refused at run time before anything is sent).\n */\n`);
+  out.push(`export type OneOf<T> = { [K in keyof T]: { [P in K]-?: T[P] } & { [P in Exclude<keyof T, K>]?: never } }[keyof T];\n\n`);
   for (const [name, members] of idl.enums) {
-    out.push(`export enum ${name} {\n${members.map(([m, v]) => `  ${m} = ${v},`).join('\n')}\n}\n\n`);
+    out.push(`${jsdoc(idl.enumDocs.get(name))}export enum ${name} {\n${members.map(([m, v]) => `  ${m} = ${v},`).join('\n')}\n}\n\n`);
   }
   const needsInput = structsNeedingInput(idl);
   for (const s of idl.structs) {
-    const doc = s.kind === 'union' ? '/** A union: set exactly one field. */\n' : '';
-    const fields = (mode) => s.fields.map((f) => `  ${f.name}${f.req === 'required' ? '' : '?'}: ${tsType(f.type, mode, needsInput)};`).join('\n');
-    out.push(`${doc}export interface ${s.name} {\n${fields('output')}\n}\n`);
+    const fields = (mode) =>
+      s.fields
+        .map((f) => {
+          const present = s.kind === 'union' || f.req === 'required' || (mode === 'output' && (f.always || f.default !== undefined));
+          return `${jsdoc(f.doc, '  ')}  ${f.name}${present ? '' : '?'}: ${tsType(f.type, mode, needsInput)};`;
+        })
+        .join('\n');
+    const declare = (typeName, mode) =>
+      s.kind === 'union' ? `export type ${typeName} = OneOf<{\n${fields(mode)}\n}>;\n` : `export interface ${typeName} {\n${fields(mode)}\n}\n`;
+    const doc = [s.doc, s.kind === 'union' ? 'A union: exactly one member is set.' : undefined].filter(Boolean).join('\n');
+    out.push(`${jsdoc(doc)}${declare(s.name, 'output')}`);
     if (needsInput.has(s.name)) {
-      out.push(`/** ${s.name} as the client accepts it: sets as arrays or Sets. */\nexport interface ${s.name}Input {\n${fields('input')}\n}\n\n`);
+      out.push(`/** ${s.name} as the client accepts it: every field optional, sets as arrays or Sets. */\n${declare(`${s.name}Input`, 'input')}\n`);
     } else {
       out.push(`export type ${s.name}Input = ${s.name};\n\n`);
     }
@@ -241,7 +295,7 @@ export function renderTypes(idl) {
     } else {
       rendered = JSON.stringify(c.value);
     }
-    out.push(`export const ${c.name} = ${rendered};\n`);
+    out.push(`${jsdoc(c.doc)}export const ${c.name} = ${rendered};\n`);
   }
   return out.join('');
 }
@@ -254,7 +308,7 @@ export function methodDefs(idl) {
     for (const fn of svc.functions) {
       let result = RESULT_FIELD_EXCEPTIONS[fn.name] ?? `${fn.name[0].toLowerCase()}${fn.name.slice(1)}Result`;
       if (!resultFields.has(result)) result = undefined;
-      methods.push({ name: fn.name, service: svc.name, args: fn.args, result });
+      methods.push({ name: fn.name, service: svc.name, args: fn.args, result, doc: fn.doc });
     }
   }
   return methods;
@@ -273,7 +327,8 @@ export function renderSchema(idl) {
   }
   out.push(`  },\n  methods: {\n`);
   for (const m of methodDefs(idl)) {
-    out.push(`    ${m.name}: { name: '${m.name}', service: '${m.service}', result: ${m.result ? `'${m.result}'` : 'undefined'}, args: [${m.args.map(fieldLiteral).join(', ')}] },\n`);
+    const optional = RESULT_MAY_BE_ABSENT.has(m.name) ? ', resultOptional: true' : '';
+    out.push(`    ${m.name}: { name: '${m.name}', service: '${m.service}', result: ${m.result ? `'${m.result}'` : 'undefined'}${optional}, args: [${m.args.map(fieldLiteral).join(', ')}] },\n`);
   }
   out.push(`  },\n  services: [\n`);
   for (const svc of idl.services) {
@@ -288,6 +343,9 @@ export function renderApi(idl) {
   const out = [HEADER('typed signatures of the 45 RPCs')];
   const names = new Set();
   const methods = methodDefs(idl);
+  for (const name of [...Object.keys(CLIENT_NOTES), ...RESULT_MAY_BE_ABSENT]) {
+    if (!methods.some((m) => m.name === name)) throw new Error(`thrift/api-notes.mjs names unknown RPC ${name}`);
+  }
   const needsInput = structsNeedingInput(idl);
   for (const m of methods) {
     for (const a of m.args) collectTypeNames(a.type, names, needsInput);
@@ -297,7 +355,7 @@ export function renderApi(idl) {
     if (m.result) collectTypeNames(resultUnion.fields.find((f) => f.name === m.result).type, names);
   }
   out.push(`import type {\n${[...names].sort().map((n) => `  ${n},`).join('\n')}\n} from './types.js';\n\n`);
-  out.push(`/** Each RPC: its positional arguments (IDL names and order) and the payload its Response carries. */\nexport interface AuroraApi {\n`);
+  out.push(`/**\n * Each RPC: its positional arguments (IDL names and order) and the payload its Response carries.\n * The documentation of each is Aurora's IDL comment, then what aurora-ts adds (thrift/api-notes.mjs).\n */\nexport interface AuroraApi {\n`);
   for (const m of methods) {
     // Struct arguments also take builders (Job, JobUpdate) that convert themselves with toThrift().
     const params = m.args
@@ -306,11 +364,32 @@ export function renderApi(idl) {
         return `${a.name}: ${typeof a.type === 'object' && 'struct' in a.type ? `${t} | { toThrift(): ${t} }` : t}`;
       })
       .join(', ');
-    const payload = m.result ? tsType(resultUnion.fields.find((f) => f.name === m.result).type, 'output') : 'void';
-    out.push(`  ${m.name}: { args: [${params}]; result: ${payload} };\n`);
+    let payload = m.result ? tsType(resultUnion.fields.find((f) => f.name === m.result).type, 'output') : 'void';
+    if (RESULT_MAY_BE_ABSENT.has(m.name)) payload = `${payload} | { [K in keyof ${payload}]?: undefined }`;
+    out.push(`${jsdoc(methodDoc(m), '  ')}  ${m.name}: { args: [${params}]; result: ${payload} };\n`);
   }
   out.push(`}\n\nexport type AuroraMethod = keyof AuroraApi;\n`);
   return out.join('');
+}
+
+const SERVICE_NOTES = {
+  ReadOnlyScheduler: 'A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.',
+  AuroraSchedulerManager:
+    "A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.",
+  AuroraAdmin: 'An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.',
+};
+
+/** An RPC's documentation: Aurora's IDL comment, its arguments' comments, then what this client adds. */
+function methodDoc(m) {
+  const parts = [m.doc ?? `Aurora's \`${m.name}\`.`];
+  const params = m.args.filter((a) => a.doc).map((a) => `@param ${a.name} ${a.doc.replace(/\s+/g, ' ')}`);
+  if (params.length > 0) parts.push(params.join('\n'));
+  const note = CLIENT_NOTES[m.name];
+  const resolves = m.result
+    ? `Resolves to the reply's \`${m.result}\`, with its code and details under \`$response\`.`
+    : 'Resolves to `{}`, with the reply\'s code and details under `$response`.';
+  parts.push(`aurora-ts: ${note ? `${note} ` : ''}${resolves} A ResponseCode other than OK or WARNING throws AuroraResponseError. ${SERVICE_NOTES[m.service]}`);
+  return parts.join('\n\n');
 }
 
 function collectTypeNames(t, names, needsInput) {

@@ -59,6 +59,7 @@ describe('examples/deploy.ts', () => {
     expect(first.status, first.stdout + first.stderr).toBe(0);
     expect(first.stdout).toContain('creating www-data/devel/deploy-demo');
     expect(first.stdout).toContain('created: all instances RUNNING');
+    expect(first.stdout).toMatch(/instance 0: \S*deploy-demo-0-\S+ RUNNING/);
 
     const second = await deploy('hello v2');
     expect(second.status, second.stdout + second.stderr).toBe(0);
@@ -77,10 +78,19 @@ describe('examples/deploy.ts', () => {
     await client.killTasks({ role: 'www-data', environment: 'devel', name: 'deploy-demo' }, [], 'test done');
   });
 
-  it('type-checks against the published types', () => {
+  it('type-checks against the published types under strict and noUncheckedIndexedAccess, without a non-null assertion', () => {
+    const source = readFileSync(join(root, 'examples/deploy.ts'), 'utf8');
+    const file = ts.createSourceFile('deploy.ts', source, ts.ScriptTarget.ES2022, true);
+    const assertions: string[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isNonNullExpression(node)) assertions.push(node.getText(file));
+      ts.forEachChild(node, visit);
+    };
+    visit(file);
+    expect(assertions).toEqual([]);
     writeFileSync(
       join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] }, files: ['deploy.ts'] }),
+      JSON.stringify({ compilerOptions: { strict: true, noUncheckedIndexedAccess: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] }, files: ['deploy.ts'] }),
     );
     writeFileSync(join(project, 'deploy.ts'), readFileSync(join(root, 'examples/deploy.ts'), 'utf8'));
     const out = execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project, encoding: 'utf8' });
