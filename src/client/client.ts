@@ -30,9 +30,12 @@ export interface CallOptions {
 /** Every RPC resolves to its payload, plus the reply's code and details under a non-enumerable `$response`. */
 export type RpcOutput<T> = (T extends void ? {} : T) & { readonly $response: ResponseInfo };
 
-/** One method per RPC of the IDL, taking its arguments in order plus optional CallOptions. */
+/**
+ * One method per RPC of the IDL, taking its arguments in order plus optional CallOptions. Mapped over
+ * `keyof AuroraApi` itself (a homomorphic mapped type), so each method keeps its doc comment.
+ */
 export type RpcMethods = {
-  [M in AuroraMethod]: (...args: [...AuroraApi[M]['args'], options?: CallOptions]) => Promise<RpcOutput<AuroraApi[M]['result']>>;
+  [M in keyof AuroraApi]: (...args: [...AuroraApi[M]['args'], options?: CallOptions]) => Promise<RpcOutput<AuroraApi[M]['result']>>;
 };
 
 /** Anything that converts itself to the Thrift-shaped value an argument needs (the `Job` and `JobUpdate` builders). */
