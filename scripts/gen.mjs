@@ -32,17 +32,45 @@ const RESULT_FIELD_EXCEPTIONS = {
   slaDrainHosts: 'drainHostsResult',
 };
 
-/** The text of a node's comments (`//` lines and `/** *\/` blocks), or undefined. */
-function docOf(node) {
-  const text = (node.comments ?? [])
-    .map((c) => (c.type === 'CommentBlock' ? c.value.map((line) => line.replace(/^\s*\*+ ?/, '')).join('\n') : c.value))
-    .join('\n')
-    .replace(/^[*\s]+|[*\s]+$/g, '');
+/**
+ * The comment right above a node in the IDL source (`//` lines or one `/** *\/` block, with no blank
+ * line between), or undefined. Read from the text: the parser attaches some comments to the
+ * declaration before the one they describe.
+ */
+function docAbove(lines, lineOf, node) {
+  // The parser's line numbers drift; its character index does not.
+  let i = lineOf(node.name.loc.start.index) - 1;
+  const out = [];
+  if (lines[i]?.trim().endsWith('*/')) {
+    for (; i >= 0; i--) {
+      const line = lines[i].trim();
+      out.unshift(line.replace(/^\/\*\*?/, '').replace(/\*+\/$/, '').replace(/^\*+ ?/, '').trim());
+      if (line.startsWith('/*')) break;
+    }
+  } else {
+    for (; i >= 0 && lines[i].trim().startsWith('//'); i--) out.unshift(lines[i].trim().replace(/^\/\/ ?/, ''));
+  }
+  const text = out.join('\n').trim();
   return text === '' ? undefined : text;
 }
 
 export function loadIdl(path) {
-  const doc = thriftParser.parse(readFileSync(path, 'utf8'));
+  const source = readFileSync(path, 'utf8');
+  const lines = source.split('\n');
+  const lineStarts = [0];
+  for (let i = 0; i < source.length; i++) if (source[i] === '\n') lineStarts.push(i + 1);
+  const lineOf = (index) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const docOf = (node) => docAbove(lines, lineOf, node);
+  const doc = thriftParser.parse(source);
   if (doc.type !== 'ThriftDocument') {
     throw new Error(`cannot parse ${path}: ${doc.errors.map((e) => `${e.message} (line ${e.loc.start.line})`).join('; ')}`);
   }
@@ -161,7 +189,8 @@ export function loadIdl(path) {
     extends: d.extends ? d.extends.value : undefined,
     functions: d.functions.map((fn) => ({
       name: fn.name.value,
-      args: fieldsOf(fn.fields).map(({ rawDefault, ...f }) => f),
+      // An argument on the function's own line has no comment of its own (the one above is the function's).
+      args: fieldsOf(fn.fields).map(({ rawDefault, ...f }, i) => (lineOf(fn.fields[i].name.loc.start.index) === lineOf(fn.name.loc.start.index) ? { ...f, doc: undefined } : f)),
       returns: typeRef(fn.returnType),
       doc: docOf(fn),
     })),

@@ -60,14 +60,14 @@ export interface AuroraApi {
   getTasksStatus: { args: [query: TaskQueryInput | { toThrift(): TaskQueryInput }]; result: ScheduleStatusResult };
   /**
    * Like getTasksStatus, but the tasks' executorConfig.data is left out (smaller replies; the
-   *  executor payload is usually what makes a task large).
+   * executor payload is usually what makes a task large).
    *
    * aurora-ts: Resolves to the reply's `scheduleStatusResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
    */
   getTasksWithoutConfigs: { args: [query: TaskQueryInput | { toThrift(): TaskQueryInput }]; result: ScheduleStatusResult };
   /**
    * Why the matching PENDING tasks are not placed yet, one reason string per task (e.g. resources
-   *  no host offers). The query may not filter by host or status.
+   * no host offers). The query may not filter by host or status.
    *
    * aurora-ts: Resolves to the reply's `getPendingReasonResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
    */
@@ -92,7 +92,7 @@ export interface AuroraApi {
   getQuota: { args: [ownerRole: string]; result: GetQuotaResult };
   /**
    * The task configuration as the scheduler would run it (defaults filled in, checks applied),
-   *  without creating anything: useful to diff against what runs.
+   * without creating anything: useful to diff against what runs.
    *
    * aurora-ts: Resolves to the reply's `populateJobResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
    */
@@ -132,7 +132,7 @@ export interface AuroraApi {
   createJob: { args: [description: JobConfigurationInput | { toThrift(): JobConfigurationInput }]; result: void };
   /**
    * Puts a job on the cron schedule without running it; replaces the schedule entry if the job is
-   *  scheduled already.
+   * scheduled already.
    *
    * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
    */
@@ -223,7 +223,7 @@ export interface AuroraApi {
   rollbackJobUpdate: { args: [key: JobUpdateKeyInput | { toThrift(): JobUpdateKeyInput }, message: string]; result: void };
   /**
    * Lets an update with JobUpdateSettings.blockIfNoPulsesAfterMs go on (unblocking it if it was
-   *  waiting for a pulse). An unknown update key answers INVALID_REQUEST.
+   * waiting for a pulse). An unknown update key answers INVALID_REQUEST.
    *
    * aurora-ts: The waiters (`waitForUpdate`) do not pulse: call this on a timer for updates with `blockIfNoPulsesAfterMs`. Resolves to the reply's `pulseJobUpdateResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
    */
@@ -236,7 +236,7 @@ export interface AuroraApi {
   setQuota: { args: [ownerRole: string, quota: ResourceAggregateInput | { toThrift(): ResourceAggregateInput }]; result: void };
   /**
    * Moves a task towards a state through the task state machine: the state is not guaranteed, as
-   *  the machine must allow the transition.
+   * the machine must allow the transition.
    *
    * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
    */
@@ -309,7 +309,7 @@ export interface AuroraApi {
   endMaintenance: { args: [hosts: HostsInput | { toThrift(): HostsInput }]; result: EndMaintenanceResult };
   /**
    * Drains hosts while keeping each job's SLA: tasks move off only as their SLA policy allows,
-   *  `defaultSlaPolicy` standing for tasks without one; after `timeoutSecs` the drain goes on anyway.
+   * `defaultSlaPolicy` standing for tasks without one; after `timeoutSecs` the drain goes on anyway.
    *
    * aurora-ts: `timeoutSecs` is a number of seconds (an i64, checked to be a safe integer). Resolves to the reply's `drainHostsResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
    */
@@ -334,7 +334,7 @@ export interface AuroraApi {
   triggerImplicitTaskReconciliation: { args: []; result: void };
   /**
    * Removes terminal tasks matching the query from storage. Without statuses in the query, every
-   *  terminal state matches; statuses given must all be terminal.
+   * terminal state matches; statuses given must all be terminal.
    *
    * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
    */

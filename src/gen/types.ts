@@ -11,12 +11,7 @@
  */
 export type OneOf<T> = { [K in keyof T]: { [P in K]-?: T[P] } & { [P in Exclude<keyof T, K>]?: never } }[keyof T];
 
-/**
- * ---------------------------------------------------------------------------
- * Responses and basic identifiers
- * ---------------------------------------------------------------------------
- * Outcome of every RPC; a result is only set when OK.
- */
+/** Outcome of every RPC; a result is only set when OK. */
 export enum ResponseCode {
   INVALID_REQUEST = 0,
   OK = 1,
@@ -47,12 +42,7 @@ export enum CronCollisionPolicy {
   RUN_OVERLAP = 2,
 }
 
-/**
- * ---------------------------------------------------------------------------
- * Task lifecycle
- * ---------------------------------------------------------------------------
- * Task states; the numbers are historical, not in lifecycle order.
- */
+/** Task states; the numbers are historical, not in lifecycle order. */
 export enum ScheduleStatus {
   INIT = 11,
   THROTTLED = 16,
@@ -71,11 +61,6 @@ export enum ScheduleStatus {
   PARTITIONED = 18,
 }
 
-/**
- * ---------------------------------------------------------------------------
- * Job updates
- * ---------------------------------------------------------------------------
- */
 export enum JobUpdateStatus {
   ROLLING_FORWARD = 0,
   ROLLING_BACK = 1,
@@ -137,12 +122,7 @@ export interface HostAttributesInput {
   slaveId?: string;
 }
 
-/**
- * ---------------------------------------------------------------------------
- * Placement constraints
- * ---------------------------------------------------------------------------
- * Host must (or, when negated, must not) carry one of the values.
- */
+/** Host must (or, when negated, must not) carry one of the values. */
 export interface ValueConstraint {
   negated?: boolean;
   values?: string[];
@@ -225,12 +205,7 @@ export interface InstanceKeyInput {
   instanceId?: number;
 }
 
-/**
- * ---------------------------------------------------------------------------
- * Task configuration: executor, containers, resources, policies
- * ---------------------------------------------------------------------------
- * A file the Mesos fetcher downloads into the sandbox (CommandInfo.URI).
- */
+/** A file the Mesos fetcher downloads into the sandbox (CommandInfo.URI). */
 export interface MesosFetcherURI {
   value?: string;
   extract?: boolean;
@@ -312,50 +287,50 @@ export type CoordinatorSlaPolicyInput = CoordinatorSlaPolicy;
 
 /** Everything needed to run one task of a job. Ids run 7..35 with gaps. */
 export interface TaskConfig {
-  /** Deprecated; mirrors job.role. */
   job: JobKey;
+  /** Deprecated; mirrors job.role. */
   owner?: Identity;
   isService: boolean;
   priority: number;
-  /** Deprecated in favour of tier. */
   maxTaskFailures: number;
+  /** Deprecated in favour of tier. */
   production?: boolean;
   tier?: string;
   resources: Resource[];
   constraints: Constraint[];
-  /** Dashboard links: anchor text -> URL template. */
   mesosFetcherUris?: MesosFetcherURI[];
+  /** Dashboard links: anchor text -> URL template. */
   taskLinks?: Record<string, string>;
   contactEmail?: string;
   executorConfig?: ExecutorConfig;
   metadata?: Metadata[];
   partitionPolicy?: PartitionPolicy;
-  /** Aurora keeps this last on purpose; it defaults to an empty Mesos container. */
   slaPolicy?: SlaPolicy;
+  /** Aurora keeps this last on purpose; it defaults to an empty Mesos container. */
   container: Container;
 }
 /** TaskConfig as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface TaskConfigInput {
-  /** Deprecated; mirrors job.role. */
   job?: JobKeyInput;
+  /** Deprecated; mirrors job.role. */
   owner?: Identity;
   isService?: boolean;
   priority?: number;
-  /** Deprecated in favour of tier. */
   maxTaskFailures?: number;
+  /** Deprecated in favour of tier. */
   production?: boolean;
   tier?: string;
   resources?: Resource[] | ReadonlySet<Resource>;
   constraints?: ConstraintInput[] | ReadonlySet<ConstraintInput>;
-  /** Dashboard links: anchor text -> URL template. */
   mesosFetcherUris?: MesosFetcherURI[] | ReadonlySet<MesosFetcherURI>;
+  /** Dashboard links: anchor text -> URL template. */
   taskLinks?: Record<string, string>;
   contactEmail?: string;
   executorConfig?: ExecutorConfig;
   metadata?: Metadata[] | ReadonlySet<Metadata>;
   partitionPolicy?: PartitionPolicy;
-  /** Aurora keeps this last on purpose; it defaults to an empty Mesos container. */
   slaPolicy?: SlaPolicy;
+  /** Aurora keeps this last on purpose; it defaults to an empty Mesos container. */
   container?: Container;
 }
 
@@ -369,10 +344,10 @@ export interface ResourceAggregateInput {
 
 /** A job: `instanceCount` copies of `taskConfig`. Note the ids (9, 7, 4, 5, 6, 8). */
 export interface JobConfiguration {
-  /** Deprecated; mirrors key.role. */
   key: JobKey;
-  /** Set for cron jobs only. */
+  /** Deprecated; mirrors key.role. */
   owner?: Identity;
+  /** Set for cron jobs only. */
   cronSchedule?: string;
   cronCollisionPolicy?: CronCollisionPolicy;
   taskConfig: TaskConfig;
@@ -380,10 +355,10 @@ export interface JobConfiguration {
 }
 /** JobConfiguration as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface JobConfigurationInput {
-  /** Deprecated; mirrors key.role. */
   key?: JobKeyInput;
-  /** Set for cron jobs only. */
+  /** Deprecated; mirrors key.role. */
   owner?: Identity;
+  /** Set for cron jobs only. */
   cronSchedule?: string;
   cronCollisionPolicy?: CronCollisionPolicy;
   taskConfig?: TaskConfigInput;
@@ -474,16 +449,16 @@ export interface GetQuotaResultInput {
 export interface TaskEvent {
   timestamp: number;
   status: ScheduleStatus;
-  /** Host name of the scheduler that recorded the event. */
   message?: string;
+  /** Host name of the scheduler that recorded the event. */
   scheduler?: string;
 }
 /** TaskEvent as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface TaskEventInput {
   timestamp?: number;
   status?: ScheduleStatus;
-  /** Host name of the scheduler that recorded the event. */
   message?: string;
+  /** Host name of the scheduler that recorded the event. */
   scheduler?: string;
 }
 
@@ -511,8 +486,8 @@ export interface ScheduledTask {
   status: ScheduleStatus;
   failureCount: number;
   timesPartitioned: number;
-  /** Task id of the generation this one replaced. */
   taskEvents: TaskEvent[];
+  /** Task id of the generation this one replaced. */
   ancestorId?: string;
 }
 /** ScheduledTask as the client accepts it: every field optional, sets as arrays or Sets. */
@@ -521,8 +496,8 @@ export interface ScheduledTaskInput {
   status?: ScheduleStatus;
   failureCount?: number;
   timesPartitioned?: number;
-  /** Task id of the generation this one replaced. */
   taskEvents?: TaskEventInput[];
+  /** Task id of the generation this one replaced. */
   ancestorId?: string;
 }
 
@@ -648,8 +623,8 @@ export interface JobUpdateSettings {
   maxPerInstanceFailures?: number;
   maxFailedInstances?: number;
   minWaitInInstanceRunningMs?: number;
-  /** Empty means every instance. */
   rollbackOnFailure?: boolean;
+  /** Empty means every instance. */
   updateOnlyTheseInstances?: Range[];
   waitForBatchCompletion?: boolean;
   blockIfNoPulsesAfterMs?: number;
@@ -662,8 +637,8 @@ export interface JobUpdateSettingsInput {
   maxPerInstanceFailures?: number;
   maxFailedInstances?: number;
   minWaitInInstanceRunningMs?: number;
-  /** Empty means every instance. */
   rollbackOnFailure?: boolean;
+  /** Empty means every instance. */
   updateOnlyTheseInstances?: RangeInput[] | ReadonlySet<RangeInput>;
   waitForBatchCompletion?: boolean;
   blockIfNoPulsesAfterMs?: number;
@@ -813,11 +788,6 @@ export interface HostMaintenanceRequest {
 }
 export type HostMaintenanceRequestInput = HostMaintenanceRequest;
 
-/**
- * ---------------------------------------------------------------------------
- * RPC results
- * ---------------------------------------------------------------------------
- */
 export interface ListBackupsResult {
   backups?: string[];
 }

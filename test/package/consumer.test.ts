@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import ts from 'typescript';
+import { nonNullAssertions } from '../support/non-null.js';
 import { packedConsumer } from '../support/packed.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -26,18 +26,6 @@ afterAll(() => {
 
 /** The compiler options a careful consumer uses: strict, plus indexed access that may be undefined. */
 const STRICT = { strict: true, noUncheckedIndexedAccess: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022' };
-
-/** The non-null assertions (`x!`) in a TypeScript source. */
-function nonNullAssertions(source: string): string[] {
-  const file = ts.createSourceFile('code.ts', source, ts.ScriptTarget.ES2022, true);
-  const found: string[] = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isNonNullExpression(node)) found.push(node.getText(file));
-    ts.forEachChild(node, visit);
-  };
-  visit(file);
-  return found;
-}
 
 /** Every package directory under node_modules (scoped ones included) and the bytes it holds. */
 function installedPackages(modules: string): Array<{ name: string; bytes: number; manifest: { scripts?: Record<string, string>; gypfile?: boolean } }> {
