@@ -10,8 +10,10 @@ import {
   AuroraClient,
   AuroraError,
   Job,
+  type JobKey,
   JobUpdate,
   JobUpdateStatus,
+  ScheduleStatus,
   startJobUpdateSafely,
   waitForInstances,
   waitForUpdate,
@@ -21,7 +23,8 @@ const url = process.env.AURORA_SCHEDULER_URL ?? 'http://127.0.0.1:8081';
 const greeting = process.argv[2] ?? 'hello';
 const watchSecs = Number(process.env.DEPLOY_WATCH_SECS ?? 2);
 
-const job = Job.create({ role: 'www-data', environment: 'devel', name: 'deploy-demo' })
+const key: JobKey = { role: 'www-data', environment: 'devel', name: 'deploy-demo' };
+const job = Job.create(key)
   .service()
   .instances(2)
   .executor('hello-executor', { greeting })
@@ -32,11 +35,11 @@ const job = Job.create({ role: 'www-data', environment: 'devel', name: 'deploy-d
   .metadata('deployed-by', 'examples/deploy.ts');
 
 const client = new AuroraClient({ url });
-const key = job.toConfig().key!;
 
 async function deploy(): Promise<void> {
-  const { configs = [] } = await client.getJobs(key.role!);
-  const running = configs.some((c) => c.key?.environment === key.environment && c.key?.name === key.name);
+  // Replies' job keys, task ids and statuses are always there (checked as the reply is decoded).
+  const { configs } = await client.getJobs(key.role);
+  const running = configs.some((c) => c.key.environment === key.environment && c.key.name === key.name);
 
   if (!running) {
     console.log(`creating ${key.role}/${key.environment}/${key.name}`);
@@ -46,6 +49,8 @@ async function deploy(): Promise<void> {
       onProgress: (p) => console.log(`  RUNNING ${p.ready}/${p.total}`),
     });
     console.log('created: all instances RUNNING');
+    const { tasks } = await client.getTasksWithoutConfigs({ jobKeys: [key], statuses: [ScheduleStatus.RUNNING] });
+    for (const t of tasks) console.log(`  instance ${t.assignedTask.instanceId}: ${t.assignedTask.taskId} ${ScheduleStatus[t.status]}`);
     return;
   }
 
@@ -54,7 +59,7 @@ async function deploy(): Promise<void> {
   // Safe to retry: a lost reply never starts a second update.
   const started = await startJobUpdateSafely(client, update, `deploy ${greeting}`);
   // An unchanged job answers OK without starting an update ("Job is unchanged by proposed update.").
-  if (!started.key.id) {
+  if (started.key === undefined) {
     console.log('nothing to do: the job already runs this configuration');
     return;
   }

@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import thriftParser from '@creditkarma/thrift-parser';
 import protobuf from 'protobufjs';
+import { ALWAYS_IN_REPLIES, CLIENT_NOTES, RESULT_MAY_BE_ABSENT } from '../thrift/api-notes.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -34,13 +35,51 @@ const RESULT_FIELD_EXCEPTIONS = {
   slaDrainHosts: 'drainHostsResult',
 };
 
+/**
+ * The comment right above a node in the IDL source (`//` lines or one `/** *\/` block, with no blank
+ * line between), or undefined. Read from the text: the parser attaches some comments to the
+ * declaration before the one they describe.
+ */
+function docAbove(lines, lineOf, node) {
+  // The parser's line numbers drift; its character index does not.
+  let i = lineOf(node.name.loc.start.index) - 1;
+  const out = [];
+  if (lines[i]?.trim().endsWith('*/')) {
+    for (; i >= 0; i--) {
+      const line = lines[i].trim();
+      out.unshift(line.replace(/^\/\*\*?/, '').replace(/\*+\/$/, '').replace(/^\*+ ?/, '').trim());
+      if (line.startsWith('/*')) break;
+    }
+  } else {
+    for (; i >= 0 && lines[i].trim().startsWith('//'); i--) out.unshift(lines[i].trim().replace(/^\/\/ ?/, ''));
+  }
+  const text = out.join('\n').trim();
+  return text === '' ? undefined : text;
+}
+
 export function loadIdl(path) {
-  const doc = thriftParser.parse(readFileSync(path, 'utf8'));
+  const source = readFileSync(path, 'utf8');
+  const lines = source.split('\n');
+  const lineStarts = [0];
+  for (let i = 0; i < source.length; i++) if (source[i] === '\n') lineStarts.push(i + 1);
+  const lineOf = (index) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const docOf = (node) => docAbove(lines, lineOf, node);
+  const doc = thriftParser.parse(source);
   if (doc.type !== 'ThriftDocument') {
     throw new Error(`cannot parse ${path}: ${doc.errors.map((e) => `${e.message} (line ${e.loc.start.line})`).join('; ')}`);
   }
   const body = doc.body;
   const enums = new Map();
+  const enumDocs = new Map();
   const typedefs = new Map();
   for (const d of body) {
     if (d.type === 'EnumDefinition') {
@@ -52,6 +91,7 @@ export function loadIdl(path) {
         members.push([m.name.value, value]);
       }
       enums.set(d.name.value, members);
+      enumDocs.set(d.name.value, docOf(d));
     } else if (d.type === 'TypedefDefinition') {
       typedefs.set(d.name.value, d.definitionType);
     }
@@ -128,6 +168,7 @@ export function loadIdl(path) {
         type,
         req: f.requiredness ?? 'default',
         rawDefault: f.defaultValue,
+        doc: docOf(f),
       };
     });
 
@@ -137,6 +178,7 @@ export function loadIdl(path) {
       name: d.name.value,
       kind: d.type === 'UnionDefinition' ? 'union' : d.type === 'ExceptionDefinition' ? 'exception' : 'struct',
       fields: fieldsOf(d.fields),
+      doc: docOf(d),
     }));
   for (const s of structs) {
     for (const f of s.fields) {
@@ -150,8 +192,10 @@ export function loadIdl(path) {
     extends: d.extends ? d.extends.value : undefined,
     functions: d.functions.map((fn) => ({
       name: fn.name.value,
-      args: fieldsOf(fn.fields).map(({ rawDefault, ...f }) => f),
+      // An argument on the function's own line has no comment of its own (the one above is the function's).
+      args: fieldsOf(fn.fields).map(({ rawDefault, ...f }, i) => (lineOf(fn.fields[i].name.loc.start.index) === lineOf(fn.name.loc.start.index) ? { ...f, doc: undefined } : f)),
       returns: typeRef(fn.returnType),
+      doc: docOf(fn),
     })),
   }));
 
@@ -160,10 +204,24 @@ export function loadIdl(path) {
     const type = typeRef(d.fieldType);
     const v = value(d.initializer, type);
     constValues.set(d.name.value, v);
-    return { name: d.name.value, type, value: v };
+    return { name: d.name.value, type, value: v, doc: docOf(d) };
   });
 
-  return { enums, structs, services, constants };
+  markAlwaysInReplies(structs);
+  return { enums, enumDocs, structs, services, constants };
+}
+
+/** Marks `always` the fields thrift/api-notes.mjs says Aurora always sets in replies; an unknown name is an error. */
+function markAlwaysInReplies(structs) {
+  for (const [struct, fields] of Object.entries(ALWAYS_IN_REPLIES)) {
+    const s = structs.find((x) => x.name === struct);
+    if (!s) throw new Error(`thrift/api-notes.mjs: ALWAYS_IN_REPLIES names unknown struct ${struct}`);
+    for (const name of Object.keys(fields)) {
+      const f = s.fields.find((x) => x.name === name);
+      if (!f) throw new Error(`thrift/api-notes.mjs: ALWAYS_IN_REPLIES names unknown field ${struct}.${name}`);
+      f.always = true;
+    }
+  }
 }
 
 // Output types (what decoding returns) use arrays for sets; input types (what the client accepts)
@@ -182,7 +240,11 @@ function tsType(t, mode, needsInput) {
   return `Record<${tsType(t.map[0], mode) === 'string' ? 'string' : 'number'}, ${tsType(t.map[1], mode, needsInput)}>`;
 }
 
-/** Structs whose input form differs from their output form: they contain a set, directly or not. */
+/**
+ * Structs whose input form differs from their output form, directly or through a field: they contain
+ * a set (inputs take arrays or Sets), a field Aurora always sets in replies (non-optional in output
+ * only), or a field with an IDL default (always there after decoding, optional in input).
+ */
 export function structsNeedingInput(idl) {
   const byName = new Map(idl.structs.map((s) => [s.name, s]));
   const memo = new Map();
@@ -191,7 +253,7 @@ export function structsNeedingInput(idl) {
     if (seen.has(name)) return false;
     seen.add(name);
     const typeNeeds = (t) => typeof t === 'object' && ('set' in t || ('struct' in t && visit(t.struct, seen)) || ('list' in t && typeNeeds(t.list)) || ('map' in t && typeNeeds(t.map[1])));
-    const result = byName.get(name).fields.some((f) => typeNeeds(f.type));
+    const result = byName.get(name).fields.some((f) => f.always || f.default !== undefined || typeNeeds(f.type));
     memo.set(name, result);
     return result;
   };
@@ -212,26 +274,47 @@ function schemaTypeLiteral(t) {
 function fieldLiteral(f) {
   const parts = [`id: ${f.id}`, `name: '${f.name}'`, `type: ${schemaTypeLiteral(f.type)}`, `req: '${f.req}'`];
   if (f.default !== undefined) parts.push(`default: ${JSON.stringify(f.default)}`);
+  if (f.always) parts.push('always: true');
   return `{ ${parts.join(', ')} }`;
 }
 
 const HEADER = (what) =>
   `// Generated by scripts/gen.mjs from thrift/api.thrift: ${what}. Do not edit; run \`npm run gen\`.\n/* eslint-disable */\n`;
 
+/** A JSDoc block at `indent`, or '' without text. */
+function jsdoc(text, indent = '') {
+  if (!text) return '';
+  const lines = text.replaceAll('*/', '*\u2215').split('\n');
+  if (lines.length === 1) return `${indent}/** ${lines[0]} */\n`;
+  return `${indent}/**\n${lines.map((l) => `${indent} *${l ? ` ${l}` : ''}`).join('\n')}\n${indent} */\n`;
+}
+
 export function renderTypes(idl) {
   const out = [HEADER('idiomatic TypeScript types, enums and constants')];
   out.push(`// i64 values are JavaScript numbers: decoding a value outside Number.MIN_SAFE_INTEGER..MAX_SAFE_INTEGER\n`);
-  out.push(`// throws AuroraRangeError instead of rounding. Sets decode as arrays; inputs accept arrays or Sets.\n\n`);
+  out.push(`// throws AuroraRangeError instead of rounding. Sets decode as arrays; inputs accept arrays or Sets.\n`);
+  out.push(`// Output types (what replies decode to) make the fields Aurora always sets non-optional (the decoder\n`);
+  out.push(`// checks them; thrift/api-notes.mjs says why each is always set); <Name>Input types keep every field optional.\n\n`);
+  out.push(`/**\n * Exactly one member of \`T\` set: the type of an IDL union. A value with no member or with several\n * does not compile (and is refused at run time before anything is sent).\n */\n`);
+  out.push(`export type OneOf<T> = { [K in keyof T]: { [P in K]-?: T[P] } & { [P in Exclude<keyof T, K>]?: never } }[keyof T];\n\n`);
   for (const [name, members] of idl.enums) {
-    out.push(`export enum ${name} {\n${members.map(([m, v]) => `  ${m} = ${v},`).join('\n')}\n}\n\n`);
+    out.push(`${jsdoc(idl.enumDocs.get(name))}export enum ${name} {\n${members.map(([m, v]) => `  ${m} = ${v},`).join('\n')}\n}\n\n`);
   }
   const needsInput = structsNeedingInput(idl);
   for (const s of idl.structs) {
-    const doc = s.kind === 'union' ? '/** A union: set exactly one field. */\n' : '';
-    const fields = (mode) => s.fields.map((f) => `  ${f.name}${f.req === 'required' ? '' : '?'}: ${tsType(f.type, mode, needsInput)};`).join('\n');
-    out.push(`${doc}export interface ${s.name} {\n${fields('output')}\n}\n`);
+    const fields = (mode) =>
+      s.fields
+        .map((f) => {
+          const present = s.kind === 'union' || f.req === 'required' || (mode === 'output' && (f.always || f.default !== undefined));
+          return `${jsdoc(f.doc, '  ')}  ${f.name}${present ? '' : '?'}: ${tsType(f.type, mode, needsInput)};`;
+        })
+        .join('\n');
+    const declare = (typeName, mode) =>
+      s.kind === 'union' ? `export type ${typeName} = OneOf<{\n${fields(mode)}\n}>;\n` : `export interface ${typeName} {\n${fields(mode)}\n}\n`;
+    const doc = [s.doc, s.kind === 'union' ? 'A union: exactly one member is set.' : undefined].filter(Boolean).join('\n');
+    out.push(`${jsdoc(doc)}${declare(s.name, 'output')}`);
     if (needsInput.has(s.name)) {
-      out.push(`/** ${s.name} as the client accepts it: sets as arrays or Sets. */\nexport interface ${s.name}Input {\n${fields('input')}\n}\n\n`);
+      out.push(`/** ${s.name} as the client accepts it: every field optional, sets as arrays or Sets. */\n${declare(`${s.name}Input`, 'input')}\n`);
     } else {
       out.push(`export type ${s.name}Input = ${s.name};\n\n`);
     }
@@ -244,7 +327,7 @@ export function renderTypes(idl) {
     } else {
       rendered = JSON.stringify(c.value);
     }
-    out.push(`export const ${c.name} = ${rendered};\n`);
+    out.push(`${jsdoc(c.doc)}export const ${c.name} = ${rendered};\n`);
   }
   return out.join('');
 }
@@ -257,7 +340,7 @@ export function methodDefs(idl) {
     for (const fn of svc.functions) {
       let result = RESULT_FIELD_EXCEPTIONS[fn.name] ?? `${fn.name[0].toLowerCase()}${fn.name.slice(1)}Result`;
       if (!resultFields.has(result)) result = undefined;
-      methods.push({ name: fn.name, service: svc.name, args: fn.args, result });
+      methods.push({ name: fn.name, service: svc.name, args: fn.args, result, doc: fn.doc });
     }
   }
   return methods;
@@ -276,7 +359,8 @@ export function renderSchema(idl) {
   }
   out.push(`  },\n  methods: {\n`);
   for (const m of methodDefs(idl)) {
-    out.push(`    ${m.name}: { name: '${m.name}', service: '${m.service}', result: ${m.result ? `'${m.result}'` : 'undefined'}, args: [${m.args.map(fieldLiteral).join(', ')}] },\n`);
+    const optional = RESULT_MAY_BE_ABSENT.has(m.name) ? ', resultOptional: true' : '';
+    out.push(`    ${m.name}: { name: '${m.name}', service: '${m.service}', result: ${m.result ? `'${m.result}'` : 'undefined'}${optional}, args: [${m.args.map(fieldLiteral).join(', ')}] },\n`);
   }
   out.push(`  },\n  services: [\n`);
   for (const svc of idl.services) {
@@ -291,6 +375,9 @@ export function renderApi(idl) {
   const out = [HEADER('typed signatures of the 45 RPCs')];
   const names = new Set();
   const methods = methodDefs(idl);
+  for (const name of [...Object.keys(CLIENT_NOTES), ...RESULT_MAY_BE_ABSENT]) {
+    if (!methods.some((m) => m.name === name)) throw new Error(`thrift/api-notes.mjs names unknown RPC ${name}`);
+  }
   const needsInput = structsNeedingInput(idl);
   for (const m of methods) {
     for (const a of m.args) collectTypeNames(a.type, names, needsInput);
@@ -300,7 +387,7 @@ export function renderApi(idl) {
     if (m.result) collectTypeNames(resultUnion.fields.find((f) => f.name === m.result).type, names);
   }
   out.push(`import type {\n${[...names].sort().map((n) => `  ${n},`).join('\n')}\n} from './types.js';\n\n`);
-  out.push(`/** Each RPC: its positional arguments (IDL names and order) and the payload its Response carries. */\nexport interface AuroraApi {\n`);
+  out.push(`/**\n * Each RPC: its positional arguments (IDL names and order) and the payload its Response carries.\n * The documentation of each is Aurora's IDL comment, then what aurora-ts adds (thrift/api-notes.mjs).\n */\nexport interface AuroraApi {\n`);
   for (const m of methods) {
     // Struct arguments also take builders (Job, JobUpdate) that convert themselves with toThrift().
     const params = m.args
@@ -309,11 +396,32 @@ export function renderApi(idl) {
         return `${a.name}: ${typeof a.type === 'object' && 'struct' in a.type ? `${t} | { toThrift(): ${t} }` : t}`;
       })
       .join(', ');
-    const payload = m.result ? tsType(resultUnion.fields.find((f) => f.name === m.result).type, 'output') : 'void';
-    out.push(`  ${m.name}: { args: [${params}]; result: ${payload} };\n`);
+    let payload = m.result ? tsType(resultUnion.fields.find((f) => f.name === m.result).type, 'output') : 'void';
+    if (RESULT_MAY_BE_ABSENT.has(m.name)) payload = `${payload} | { [K in keyof ${payload}]?: undefined }`;
+    out.push(`${jsdoc(methodDoc(m), '  ')}  ${m.name}: { args: [${params}]; result: ${payload} };\n`);
   }
   out.push(`}\n\nexport type AuroraMethod = keyof AuroraApi;\n`);
   return out.join('');
+}
+
+const SERVICE_NOTES = {
+  ReadOnlyScheduler: 'A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.',
+  AuroraSchedulerManager:
+    "A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.",
+  AuroraAdmin: 'An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.',
+};
+
+/** An RPC's documentation: Aurora's IDL comment, its arguments' comments, then what this client adds. */
+function methodDoc(m) {
+  const parts = [m.doc ?? `Aurora's \`${m.name}\`.`];
+  const params = m.args.filter((a) => a.doc).map((a) => `@param ${a.name} ${a.doc.replace(/\s+/g, ' ')}`);
+  if (params.length > 0) parts.push(params.join('\n'));
+  const note = CLIENT_NOTES[m.name];
+  const resolves = m.result
+    ? `Resolves to the reply's \`${m.result}\`, with its code and details under \`$response\`.`
+    : 'Resolves to `{}`, with the reply\'s code and details under `$response`.';
+  parts.push(`aurora-ts: ${note ? `${note} ` : ''}${resolves} A ResponseCode other than OK or WARNING throws AuroraResponseError. ${SERVICE_NOTES[m.service]}`);
+  return parts.join('\n\n');
 }
 
 function collectTypeNames(t, names, needsInput) {

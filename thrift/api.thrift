@@ -757,43 +757,136 @@ struct Response {
 // bare. Argument ids are not always 1..n.
 // ---------------------------------------------------------------------------
 
-// Calls that need no authentication.
+// Calls that need no authentication. The /** */ comments document each RPC
+// (after Aurora's own IDL comments); scripts/gen.mjs carries them into
+// src/gen/api.ts, where the client's methods take their documentation from.
 service ReadOnlyScheduler {
+  /** A summary of the jobs of every role: how many jobs and cron jobs each has. */
   Response getRoleSummary()
+
+  /** Summaries (configuration, task counts, next cron run) of the jobs of `role`, or of every role when unset. */
   Response getJobSummary(1: string role)
+
+  /** The tasks matching the query, with their full configuration and event history. */
   Response getTasksStatus(1: TaskQuery query)
-  // Like getTasksStatus, without executor data.
+
+  /**
+   * Like getTasksStatus, but the tasks' executorConfig.data is left out (smaller replies; the
+   * executor payload is usually what makes a task large).
+   */
   Response getTasksWithoutConfigs(1: TaskQuery query)
+
+  /**
+   * Why the matching PENDING tasks are not placed yet, one reason string per task (e.g. resources
+   * no host offers). The query may not filter by host or status.
+   */
   Response getPendingReason(1: TaskQuery query)
+
+  /** The configurations the active tasks of a job run, grouped by configuration with their instance ranges. */
   Response getConfigSummary(1: JobKey job)
+
+  /** The configurations of the jobs of `ownerRole`, or of every role when unset. */
   Response getJobs(1: string ownerRole)
+
+  /** The quota allocated to a role and what its production and non-production tasks consume. */
   Response getQuota(1: string ownerRole)
-  // Fills in server-side defaults without creating anything.
+
+  /**
+   * The task configuration as the scheduler would run it (defaults filled in, checks applied),
+   * without creating anything: useful to diff against what runs.
+   */
   Response populateJobConfig(1: JobConfiguration description)
+
+  /** Summaries of the job updates matching the query, newest first. */
   Response getJobUpdateSummaries(1: JobUpdateQuery jobUpdateQuery)
-  // `key` is deprecated in favour of `query`.
-  Response getJobUpdateDetails(1: JobUpdateKey key, 2: JobUpdateQuery query)
+
+  /** The details (instructions, events, instance events) of job updates. */
+  Response getJobUpdateDetails(
+      /** Deprecated: one update by key; use `query`. */
+      1: JobUpdateKey key,
+      /** The updates to describe. */
+      2: JobUpdateQuery query)
+
+  /** What an update with this request would change: instances to add, remove, update, and unchanged. */
   Response getJobUpdateDiff(1: JobUpdateRequest request)
+
+  /** The tiers the scheduler knows (preemptible, revocable, production...) and its default one. */
   Response getTierConfigs()
 }
 
 // Job owners' calls.
 service AuroraSchedulerManager extends ReadOnlyScheduler {
+  /** Creates a job; refused if a job with this key already exists, or for a cron job (see scheduleCronJob). */
   Response createJob(1: JobConfiguration description)
+
+  /**
+   * Puts a job on the cron schedule without running it; replaces the schedule entry if the job is
+   * scheduled already.
+   */
   Response scheduleCronJob(1: JobConfiguration description)
+
+  /** Takes a job off the cron schedule; refused if it was not scheduled with scheduleCronJob. */
   Response descheduleCronJob(4: JobKey job)
+
+  /** Runs a cron job now; refused if the job does not exist or is not a cron job. */
   Response startCronJob(4: JobKey job)
+
+  /** Restarts the given instances (shards) of a job: each task is killed and rescheduled. */
   Response restartShards(5: JobKey job, 3: set<i32> shardIds)
-  Response killTasks(4: JobKey job, 5: set<i32> instances, 6: string message)
-  // New instances copy the TaskConfig of the instance `key` names.
+
+  /** Kills the active tasks of the given instances of a job. */
+  Response killTasks(
+      4: JobKey job,
+      /** Instance ids to kill. */
+      5: set<i32> instances,
+      /** Recorded with the tasks' state change. */
+      6: string message)
+
+  /** Adds `count` instances that copy the TaskConfig of the instance `key` names. */
   Response addInstances(3: InstanceKey key, 4: i32 count)
+
+  /** Replaces the configuration of an existing cron job; refused if there is none. */
   Response replaceCronTemplate(1: JobConfiguration config)
-  Response startJobUpdate(1: JobUpdateRequest request, 3: string message)
-  Response pauseJobUpdate(1: JobUpdateKey key, 3: string message)
-  Response resumeJobUpdate(1: JobUpdateKey key, 3: string message)
-  Response abortJobUpdate(1: JobUpdateKey key, 3: string message)
-  Response rollbackJobUpdate(1: JobUpdateKey key, 2: string message)
-  // Keeps an update with blockIfNoPulsesAfterMs moving.
+
+  /** Starts an update of an existing service job. */
+  Response startJobUpdate(
+      /** How to change the job: the new task configuration, instance count and settings. */
+      1: JobUpdateRequest request,
+      /** Recorded with the update's state change. */
+      3: string message)
+
+  /** Pauses an update; resumeJobUpdate continues it. */
+  Response pauseJobUpdate(
+      /** The update to pause. */
+      1: JobUpdateKey key,
+      /** Recorded with the update's state change. */
+      3: string message)
+
+  /** Resumes an update that was paused. */
+  Response resumeJobUpdate(
+      /** The update to resume. */
+      1: JobUpdateKey key,
+      /** Recorded with the update's state change. */
+      3: string message)
+
+  /** Aborts an update for good; its history is kept. */
+  Response abortJobUpdate(
+      /** The update to abort. */
+      1: JobUpdateKey key,
+      /** Recorded with the update's state change. */
+      3: string message)
+
+  /** Rolls an active update back to the job's state before it. */
+  Response rollbackJobUpdate(
+      /** The update to roll back. */
+      1: JobUpdateKey key,
+      /** Recorded with the update's state change. */
+      2: string message)
+
+  /**
+   * Lets an update with JobUpdateSettings.blockIfNoPulsesAfterMs go on (unblocking it if it was
+   * waiting for a pulse). An unknown update key answers INVALID_REQUEST.
+   */
   Response pulseJobUpdate(1: JobUpdateKey key)
 }
 
@@ -803,24 +896,67 @@ struct ExplicitReconciliationSettings {
 
 // Operators' calls.
 service AuroraAdmin extends AuroraSchedulerManager {
+  /** Sets a role's quota, replacing the one it had. */
   Response setQuota(1: string ownerRole, 2: ResourceAggregate quota)
+
+  /**
+   * Moves a task towards a state through the task state machine: the state is not guaranteed, as
+   * the machine must allow the transition.
+   */
   Response forceTaskState(1: string taskId, 2: ScheduleStatus status)
+
+  /** Writes a storage snapshot to disk now. */
   Response performBackup()
+
+  /** The backups available for recovery. */
   Response listBackups()
+
+  /** Loads a backup into in-memory storage; every other recovery call needs this first. */
   Response stageRecovery(1: string backupId)
+
+  /** The tasks of the staged recovery that match the query. */
   Response queryRecovery(1: TaskQuery query)
+
+  /** Deletes the matching tasks from the staged recovery. */
   Response deleteRecoveryTasks(1: TaskQuery query)
+
+  /** Commits the staged recovery: it replaces the whole storage state. */
   Response commitRecovery()
+
+  /** Drops (aborts) the staged recovery. */
   Response unloadRecovery()
+
+  /** Puts hosts into maintenance (SCHEDULED): new tasks avoid them. */
   Response startMaintenance(1: Hosts hosts)
+
+  /** Drains hosts: their tasks are moved elsewhere, then the hosts are DRAINED. */
   Response drainHosts(1: Hosts hosts)
+
+  /** The maintenance state of each host. */
   Response maintenanceStatus(1: Hosts hosts)
+
+  /** Takes hosts out of maintenance, back into service. */
   Response endMaintenance(1: Hosts hosts)
+
+  /**
+   * Drains hosts while keeping each job's SLA: tasks move off only as their SLA policy allows,
+   * `defaultSlaPolicy` standing for tasks without one; after `timeoutSecs` the drain goes on anyway.
+   */
   Response slaDrainHosts(1: Hosts hosts, 2: SlaPolicy defaultSlaPolicy, 3: i64 timeoutSecs)
+
+  /** Takes a storage snapshot and waits until it is done. */
   Response snapshot()
+
+  /** Starts an explicit task reconciliation with Mesos with these settings. */
   Response triggerExplicitTaskReconciliation(1: ExplicitReconciliationSettings settings)
+
+  /** Starts an implicit task reconciliation with Mesos. */
   Response triggerImplicitTaskReconciliation()
-  // Only terminal tasks are pruned.
+
+  /**
+   * Removes terminal tasks matching the query from storage. Without statuses in the query, every
+   * terminal state matches; statuses given must all be terminal.
+   */
   Response pruneTasks(1: TaskQuery query)
 }
 

@@ -30,9 +30,12 @@ export interface CallOptions {
 /** Every RPC resolves to its payload, plus the reply's code and details under a non-enumerable `$response`. */
 export type RpcOutput<T> = (T extends void ? {} : T) & { readonly $response: ResponseInfo };
 
-/** One method per RPC of the IDL, taking its arguments in order plus optional CallOptions. */
+/**
+ * One method per RPC of the IDL, taking its arguments in order plus optional CallOptions. Mapped over
+ * `keyof AuroraApi` itself (a homomorphic mapped type), so each method keeps its doc comment.
+ */
 export type RpcMethods = {
-  [M in AuroraMethod]: (...args: [...AuroraApi[M]['args'], options?: CallOptions]) => Promise<RpcOutput<AuroraApi[M]['result']>>;
+  [M in keyof AuroraApi]: (...args: [...AuroraApi[M]['args'], options?: CallOptions]) => Promise<RpcOutput<AuroraApi[M]['result']>>;
 };
 
 /** Anything that converts itself to the Thrift-shaped value an argument needs (the `Job` and `JobUpdate` builders). */
@@ -128,14 +131,23 @@ function writeFailure(error: unknown, abortedBefore: boolean): unknown {
   return isAmbiguous(error) || unreadable || abortedInFlight ? markAmbiguous(error) : error;
 }
 
-/** The one place a Response becomes a value or an error. */
+/**
+ * The one place a Response becomes a value or an error. An OK reply without the payload its method
+ * always carries is an AuroraProtocolError: the output types promise it.
+ */
 export function unwrap(method: AuroraMethod, response: Response): RpcOutput<unknown> {
   const code = response.responseCode;
   if (code !== ResponseCode.OK && code !== ResponseCode.WARNING) {
     throw new AuroraResponseError(method, response);
   }
-  const field = SCHEMA.methods[method]?.result;
-  const payload = field ? ((response.result as Record<string, unknown> | undefined)?.[field] ?? {}) : {};
+  const def = SCHEMA.methods[method];
+  const field = def?.result;
+  let payload: object = {};
+  if (field !== undefined) {
+    const value = (response.result as Record<string, object | undefined> | undefined)?.[field];
+    if (value !== undefined) payload = value;
+    else if (def?.resultOptional !== true) throw new AuroraProtocolError(`${method}: the reply (${ResponseCode[code]}) carries no result.${field}`, { method });
+  }
   Object.defineProperty(payload, '$response', { value: responseInfo(response), enumerable: false });
   return payload as RpcOutput<unknown>;
 }

@@ -15,6 +15,7 @@ import {
   type JobConfiguration,
   type JobConfigurationInput,
   type JobKey,
+  type JobKeyInput,
   type JobUpdateKey,
   type JobUpdateRequestInput,
   type JobUpdateSummary,
@@ -57,7 +58,8 @@ export interface CreateJobOutcome {
 }
 
 export interface StartUpdateOutcome {
-  key: JobUpdateKey;
+  /** The update started (or found started); undefined when Aurora answered "Job is unchanged by proposed update.". */
+  key: JobUpdateKey | undefined;
   updateSummary: JobUpdateSummary | undefined;
   /** The `org.apache.aurora.client.update_id` this update carries. */
   clientUpdateId: string;
@@ -118,7 +120,7 @@ export async function startJobUpdateSafely(
   };
   const method = 'startJobUpdate';
   const outcome = (attempts: number, recovered: boolean, summary: JobUpdateSummary | undefined, key: JobUpdateKey | undefined, response?: ResponseInfo): { done: StartUpdateOutcome } => ({
-    done: { key: key ?? summary?.key ?? {}, updateSummary: summary, clientUpdateId, attempts, recovered, response },
+    done: { key: key ?? summary?.key, updateSummary: summary, clientUpdateId, attempts, recovered, response },
   });
   return loop<StartUpdateOutcome>(method, options, async (attempt) => {
     try {
@@ -188,7 +190,7 @@ async function check<T>(method: string, original: unknown, lookup: () => Promise
 }
 
 /** Whether the scheduler has this job with this configuration (its executor, instance count, cron schedule). */
-async function findJob(client: SafeWriteClient, key: Required<JobKey>, ours: JobConfiguration, signal?: AbortSignal): Promise<boolean> {
+async function findJob(client: SafeWriteClient, key: JobKey, ours: JobConfiguration, signal?: AbortSignal): Promise<boolean> {
   const { summaries = [] } = await client.getJobSummary(key.role, { signal });
   const theirs = summaries.map((s) => s.job).find((j) => sameKey(j?.key, key));
   return theirs !== undefined && sameJob(ours, theirs);
@@ -211,7 +213,7 @@ export function sameJob(ours: JobConfiguration, theirs: JobConfiguration): boole
   return true;
 }
 
-async function findUpdate(client: SafeWriteClient, jobKey: Required<JobKey>, id: string, signal?: AbortSignal): Promise<JobUpdateSummary | undefined> {
+async function findUpdate(client: SafeWriteClient, jobKey: JobKey, id: string, signal?: AbortSignal): Promise<JobUpdateSummary | undefined> {
   // Every state, not only active ones: an update that already finished must not be started twice.
   const { updateSummaries = [] } = await client.getJobUpdateSummaries({ jobKey, limit: 100 }, { signal });
   return updateSummaries.find((s) => carriesId(s, id));
@@ -222,11 +224,11 @@ function carriesId(summary: JobUpdateSummary, id: string): boolean {
   return values.length === 1 && values[0] === id;
 }
 
-function sameKey(a: JobKey | undefined, b: Required<JobKey>): boolean {
+function sameKey(a: JobKeyInput | undefined, b: JobKey): boolean {
   return a?.role === b.role && a?.environment === b.environment && a?.name === b.name;
 }
 
-function requireKey(key: JobKey | undefined, field: string): Required<JobKey> {
+function requireKey(key: JobKeyInput | undefined, field: string): JobKey {
   if (!key?.role || !key.environment || !key.name) {
     throw new AuroraValidationError(field, 'a job key with role, environment and name is required to check for a lost write');
   }

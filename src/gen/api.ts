@@ -13,11 +13,11 @@ import type {
   GetQuotaResult,
   GetTierConfigResult,
   HostsInput,
-  InstanceKey,
+  InstanceKeyInput,
   JobConfigurationInput,
-  JobKey,
+  JobKeyInput,
   JobSummaryResult,
-  JobUpdateKey,
+  JobUpdateKeyInput,
   JobUpdateQueryInput,
   JobUpdateRequestInput,
   ListBackupsResult,
@@ -35,52 +35,309 @@ import type {
   TaskQueryInput,
 } from './types.js';
 
-/** Each RPC: its positional arguments (IDL names and order) and the payload its Response carries. */
+/**
+ * Each RPC: its positional arguments (IDL names and order) and the payload its Response carries.
+ * The documentation of each is Aurora's IDL comment, then what aurora-ts adds (thrift/api-notes.mjs).
+ */
 export interface AuroraApi {
+  /**
+   * A summary of the jobs of every role: how many jobs and cron jobs each has.
+   *
+   * aurora-ts: Resolves to the reply's `roleSummaryResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
   getRoleSummary: { args: []; result: RoleSummaryResult };
+  /**
+   * Summaries (configuration, task counts, next cron run) of the jobs of `role`, or of every role when unset.
+   *
+   * aurora-ts: Resolves to the reply's `jobSummaryResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
   getJobSummary: { args: [role: string]; result: JobSummaryResult };
+  /**
+   * The tasks matching the query, with their full configuration and event history.
+   *
+   * aurora-ts: The query's sets take arrays or Sets; `offset` and `limit` page through the tasks. Resolves to the reply's `scheduleStatusResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
   getTasksStatus: { args: [query: TaskQueryInput | { toThrift(): TaskQueryInput }]; result: ScheduleStatusResult };
+  /**
+   * Like getTasksStatus, but the tasks' executorConfig.data is left out (smaller replies; the
+   * executor payload is usually what makes a task large).
+   *
+   * aurora-ts: Resolves to the reply's `scheduleStatusResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
   getTasksWithoutConfigs: { args: [query: TaskQueryInput | { toThrift(): TaskQueryInput }]; result: ScheduleStatusResult };
+  /**
+   * Why the matching PENDING tasks are not placed yet, one reason string per task (e.g. resources
+   * no host offers). The query may not filter by host or status.
+   *
+   * aurora-ts: Resolves to the reply's `getPendingReasonResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
   getPendingReason: { args: [query: TaskQueryInput | { toThrift(): TaskQueryInput }]; result: GetPendingReasonResult };
-  getConfigSummary: { args: [job: JobKey | { toThrift(): JobKey }]; result: ConfigSummaryResult };
+  /**
+   * The configurations the active tasks of a job run, grouped by configuration with their instance ranges.
+   *
+   * aurora-ts: Resolves to the reply's `configSummaryResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
+  getConfigSummary: { args: [job: JobKeyInput | { toThrift(): JobKeyInput }]; result: ConfigSummaryResult };
+  /**
+   * The configurations of the jobs of `ownerRole`, or of every role when unset.
+   *
+   * aurora-ts: Resolves to the reply's `getJobsResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
   getJobs: { args: [ownerRole: string]; result: GetJobsResult };
+  /**
+   * The quota allocated to a role and what its production and non-production tasks consume.
+   *
+   * aurora-ts: Resolves to the reply's `getQuotaResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
   getQuota: { args: [ownerRole: string]; result: GetQuotaResult };
+  /**
+   * The task configuration as the scheduler would run it (defaults filled in, checks applied),
+   * without creating anything: useful to diff against what runs.
+   *
+   * aurora-ts: Resolves to the reply's `populateJobResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
   populateJobConfig: { args: [description: JobConfigurationInput | { toThrift(): JobConfigurationInput }]; result: PopulateJobResult };
+  /**
+   * Summaries of the job updates matching the query, newest first.
+   *
+   * aurora-ts: Resolves to the reply's `getJobUpdateSummariesResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
   getJobUpdateSummaries: { args: [jobUpdateQuery: JobUpdateQueryInput | { toThrift(): JobUpdateQueryInput }]; result: GetJobUpdateSummariesResult };
-  getJobUpdateDetails: { args: [key: JobUpdateKey | { toThrift(): JobUpdateKey }, query: JobUpdateQueryInput | { toThrift(): JobUpdateQueryInput }]; result: GetJobUpdateDetailsResult };
+  /**
+   * The details (instructions, events, instance events) of job updates.
+   *
+   * @param key Deprecated: one update by key; use `query`.
+   * @param query The updates to describe.
+   *
+   * aurora-ts: Pass `key` undefined and a `query`: Aurora answers `detailsList` for a query and `details` (deprecated) for a key. Resolves to the reply's `getJobUpdateDetailsResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
+  getJobUpdateDetails: { args: [key: JobUpdateKeyInput | { toThrift(): JobUpdateKeyInput }, query: JobUpdateQueryInput | { toThrift(): JobUpdateQueryInput }]; result: GetJobUpdateDetailsResult };
+  /**
+   * What an update with this request would change: instances to add, remove, update, and unchanged.
+   *
+   * aurora-ts: Resolves to the reply's `getJobUpdateDiffResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
   getJobUpdateDiff: { args: [request: JobUpdateRequestInput | { toThrift(): JobUpdateRequestInput }]; result: GetJobUpdateDiffResult };
+  /**
+   * The tiers the scheduler knows (preemptible, revocable, production...) and its default one.
+   *
+   * aurora-ts: Resolves to the reply's `getTierConfigResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A read (ReadOnlyScheduler): needs no credentials; retried on transient failures.
+   */
   getTierConfigs: { args: []; result: GetTierConfigResult };
+  /**
+   * Creates a job; refused if a job with this key already exists, or for a cron job (see scheduleCronJob).
+   *
+   * aurora-ts: Takes a `JobConfiguration` or the `Job` builder. `createJobSafely` makes it safe to retry after a lost reply. Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   createJob: { args: [description: JobConfigurationInput | { toThrift(): JobConfigurationInput }]; result: void };
+  /**
+   * Puts a job on the cron schedule without running it; replaces the schedule entry if the job is
+   * scheduled already.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   scheduleCronJob: { args: [description: JobConfigurationInput | { toThrift(): JobConfigurationInput }]; result: void };
-  descheduleCronJob: { args: [job: JobKey | { toThrift(): JobKey }]; result: void };
-  startCronJob: { args: [job: JobKey | { toThrift(): JobKey }]; result: void };
-  restartShards: { args: [job: JobKey | { toThrift(): JobKey }, shardIds: number[] | ReadonlySet<number>]; result: void };
-  killTasks: { args: [job: JobKey | { toThrift(): JobKey }, instances: number[] | ReadonlySet<number>, message: string]; result: void };
-  addInstances: { args: [key: InstanceKey | { toThrift(): InstanceKey }, count: number]; result: void };
+  /**
+   * Takes a job off the cron schedule; refused if it was not scheduled with scheduleCronJob.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
+  descheduleCronJob: { args: [job: JobKeyInput | { toThrift(): JobKeyInput }]; result: void };
+  /**
+   * Runs a cron job now; refused if the job does not exist or is not a cron job.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
+  startCronJob: { args: [job: JobKeyInput | { toThrift(): JobKeyInput }]; result: void };
+  /**
+   * Restarts the given instances (shards) of a job: each task is killed and rescheduled.
+   *
+   * aurora-ts: `shardIds` are instance ids (an array or a Set). Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
+  restartShards: { args: [job: JobKeyInput | { toThrift(): JobKeyInput }, shardIds: number[] | ReadonlySet<number>]; result: void };
+  /**
+   * Kills the active tasks of the given instances of a job.
+   *
+   * @param instances Instance ids to kill.
+   * @param message Recorded with the tasks' state change.
+   *
+   * aurora-ts: An empty `instances` (`[]` or an empty Set) kills every instance of the job (SchedulerThriftInterface.killTasks scopes the kill to the job when the set is empty). Repeating a kill is harmless. Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
+  killTasks: { args: [job: JobKeyInput | { toThrift(): JobKeyInput }, instances: number[] | ReadonlySet<number>, message: string]; result: void };
+  /**
+   * Adds `count` instances that copy the TaskConfig of the instance `key` names.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
+  addInstances: { args: [key: InstanceKeyInput | { toThrift(): InstanceKeyInput }, count: number]; result: void };
+  /**
+   * Replaces the configuration of an existing cron job; refused if there is none.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   replaceCronTemplate: { args: [config: JobConfigurationInput | { toThrift(): JobConfigurationInput }]; result: void };
-  startJobUpdate: { args: [request: JobUpdateRequestInput | { toThrift(): JobUpdateRequestInput }, message: string]; result: StartJobUpdateResult };
-  pauseJobUpdate: { args: [key: JobUpdateKey | { toThrift(): JobUpdateKey }, message: string]; result: void };
-  resumeJobUpdate: { args: [key: JobUpdateKey | { toThrift(): JobUpdateKey }, message: string]; result: void };
-  abortJobUpdate: { args: [key: JobUpdateKey | { toThrift(): JobUpdateKey }, message: string]; result: void };
-  rollbackJobUpdate: { args: [key: JobUpdateKey | { toThrift(): JobUpdateKey }, message: string]; result: void };
-  pulseJobUpdate: { args: [key: JobUpdateKey | { toThrift(): JobUpdateKey }]; result: PulseJobUpdateResult };
+  /**
+   * Starts an update of an existing service job.
+   *
+   * @param request How to change the job: the new task configuration, instance count and settings.
+   * @param message Recorded with the update's state change.
+   *
+   * aurora-ts: Takes a `JobUpdateRequest` or the `JobUpdate` builder. Resolves with no `key` when Aurora answers "Job is unchanged by proposed update."; when another update is active it throws an AuroraResponseError (INVALID_REQUEST) whose response carries that update's key. `startJobUpdateSafely` makes it safe to retry after a lost reply. Resolves to the reply's `startJobUpdateResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
+  startJobUpdate: { args: [request: JobUpdateRequestInput | { toThrift(): JobUpdateRequestInput }, message: string]; result: StartJobUpdateResult | { [K in keyof StartJobUpdateResult]?: undefined } };
+  /**
+   * Pauses an update; resumeJobUpdate continues it.
+   *
+   * @param key The update to pause.
+   * @param message Recorded with the update's state change.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
+  pauseJobUpdate: { args: [key: JobUpdateKeyInput | { toThrift(): JobUpdateKeyInput }, message: string]; result: void };
+  /**
+   * Resumes an update that was paused.
+   *
+   * @param key The update to resume.
+   * @param message Recorded with the update's state change.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
+  resumeJobUpdate: { args: [key: JobUpdateKeyInput | { toThrift(): JobUpdateKeyInput }, message: string]; result: void };
+  /**
+   * Aborts an update for good; its history is kept.
+   *
+   * @param key The update to abort.
+   * @param message Recorded with the update's state change.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
+  abortJobUpdate: { args: [key: JobUpdateKeyInput | { toThrift(): JobUpdateKeyInput }, message: string]; result: void };
+  /**
+   * Rolls an active update back to the job's state before it.
+   *
+   * @param key The update to roll back.
+   * @param message Recorded with the update's state change.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
+  rollbackJobUpdate: { args: [key: JobUpdateKeyInput | { toThrift(): JobUpdateKeyInput }, message: string]; result: void };
+  /**
+   * Lets an update with JobUpdateSettings.blockIfNoPulsesAfterMs go on (unblocking it if it was
+   * waiting for a pulse). An unknown update key answers INVALID_REQUEST.
+   *
+   * aurora-ts: The waiters (`waitForUpdate`) do not pulse: call this on a timer for updates with `blockIfNoPulsesAfterMs`. Resolves to the reply's `pulseJobUpdateResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. A write (AuroraSchedulerManager): needs the job role's permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
+  pulseJobUpdate: { args: [key: JobUpdateKeyInput | { toThrift(): JobUpdateKeyInput }]; result: PulseJobUpdateResult };
+  /**
+   * Sets a role's quota, replacing the one it had.
+   *
+   * aurora-ts: Each `Resource` of `quota.resources` is a union: exactly one of numCpus, ramMb, diskMb, namedPort, numGpus. Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   setQuota: { args: [ownerRole: string, quota: ResourceAggregateInput | { toThrift(): ResourceAggregateInput }]; result: void };
+  /**
+   * Moves a task towards a state through the task state machine: the state is not guaranteed, as
+   * the machine must allow the transition.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   forceTaskState: { args: [taskId: string, status: ScheduleStatus]; result: void };
+  /**
+   * Writes a storage snapshot to disk now.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   performBackup: { args: []; result: void };
+  /**
+   * The backups available for recovery.
+   *
+   * aurora-ts: Resolves to the reply's `listBackupsResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   listBackups: { args: []; result: ListBackupsResult };
+  /**
+   * Loads a backup into in-memory storage; every other recovery call needs this first.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   stageRecovery: { args: [backupId: string]; result: void };
+  /**
+   * The tasks of the staged recovery that match the query.
+   *
+   * aurora-ts: Resolves to the reply's `queryRecoveryResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   queryRecovery: { args: [query: TaskQueryInput | { toThrift(): TaskQueryInput }]; result: QueryRecoveryResult };
+  /**
+   * Deletes the matching tasks from the staged recovery.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   deleteRecoveryTasks: { args: [query: TaskQueryInput | { toThrift(): TaskQueryInput }]; result: void };
+  /**
+   * Commits the staged recovery: it replaces the whole storage state.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   commitRecovery: { args: []; result: void };
+  /**
+   * Drops (aborts) the staged recovery.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   unloadRecovery: { args: []; result: void };
+  /**
+   * Puts hosts into maintenance (SCHEDULED): new tasks avoid them.
+   *
+   * aurora-ts: Resolves to the reply's `startMaintenanceResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   startMaintenance: { args: [hosts: HostsInput | { toThrift(): HostsInput }]; result: StartMaintenanceResult };
+  /**
+   * Drains hosts: their tasks are moved elsewhere, then the hosts are DRAINED.
+   *
+   * aurora-ts: Resolves to the reply's `drainHostsResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   drainHosts: { args: [hosts: HostsInput | { toThrift(): HostsInput }]; result: DrainHostsResult };
+  /**
+   * The maintenance state of each host.
+   *
+   * aurora-ts: Resolves to the reply's `maintenanceStatusResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   maintenanceStatus: { args: [hosts: HostsInput | { toThrift(): HostsInput }]; result: MaintenanceStatusResult };
+  /**
+   * Takes hosts out of maintenance, back into service.
+   *
+   * aurora-ts: Resolves to the reply's `endMaintenanceResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   endMaintenance: { args: [hosts: HostsInput | { toThrift(): HostsInput }]; result: EndMaintenanceResult };
+  /**
+   * Drains hosts while keeping each job's SLA: tasks move off only as their SLA policy allows,
+   * `defaultSlaPolicy` standing for tasks without one; after `timeoutSecs` the drain goes on anyway.
+   *
+   * aurora-ts: `timeoutSecs` is a number of seconds (an i64, checked to be a safe integer). Resolves to the reply's `drainHostsResult`, with its code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   slaDrainHosts: { args: [hosts: HostsInput | { toThrift(): HostsInput }, defaultSlaPolicy: SlaPolicy | { toThrift(): SlaPolicy }, timeoutSecs: number]; result: DrainHostsResult };
+  /**
+   * Takes a storage snapshot and waits until it is done.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   snapshot: { args: []; result: void };
+  /**
+   * Starts an explicit task reconciliation with Mesos with these settings.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   triggerExplicitTaskReconciliation: { args: [settings: ExplicitReconciliationSettings | { toThrift(): ExplicitReconciliationSettings }]; result: void };
+  /**
+   * Starts an implicit task reconciliation with Mesos.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   triggerImplicitTaskReconciliation: { args: []; result: void };
+  /**
+   * Removes terminal tasks matching the query from storage. Without statuses in the query, every
+   * terminal state matches; statuses given must all be terminal.
+   *
+   * aurora-ts: Resolves to `{}`, with the reply's code and details under `$response`. A ResponseCode other than OK or WARNING throws AuroraResponseError. An operator call (AuroraAdmin): needs admin permission; retried only when it surely never reached the scheduler, and a failure after it may have is `ambiguous`.
+   */
   pruneTasks: { args: [query: TaskQueryInput | { toThrift(): TaskQueryInput }]; result: void };
 }
 

@@ -2,7 +2,16 @@
 /* eslint-disable */
 // i64 values are JavaScript numbers: decoding a value outside Number.MIN_SAFE_INTEGER..MAX_SAFE_INTEGER
 // throws AuroraRangeError instead of rounding. Sets decode as arrays; inputs accept arrays or Sets.
+// Output types (what replies decode to) make the fields Aurora always sets non-optional (the decoder
+// checks them; thrift/api-notes.mjs says why each is always set); <Name>Input types keep every field optional.
 
+/**
+ * Exactly one member of `T` set: the type of an IDL union. A value with no member or with several
+ * does not compile (and is refused at run time before anything is sent).
+ */
+export type OneOf<T> = { [K in keyof T]: { [P in K]-?: T[P] } & { [P in Exclude<keyof T, K>]?: never } }[keyof T];
+
+/** Outcome of every RPC; a result is only set when OK. */
 export enum ResponseCode {
   INVALID_REQUEST = 0,
   OK = 1,
@@ -20,17 +29,20 @@ export enum MaintenanceMode {
   DRAINED = 4,
 }
 
+/** Volume access mode. */
 export enum Mode {
   RW = 1,
   RO = 2,
 }
 
+/** What a cron run does when the previous run is still active. */
 export enum CronCollisionPolicy {
   KILL_EXISTING = 0,
   CANCEL_NEW = 1,
   RUN_OVERLAP = 2,
 }
 
+/** Task states; the numbers are historical, not in lifecycle order. */
 export enum ScheduleStatus {
   INIT = 11,
   THROTTLED = 16,
@@ -63,6 +75,7 @@ export enum JobUpdateStatus {
   ROLL_BACK_AWAITING_PULSE = 10,
 }
 
+/** What happened to one instance during an update. */
 export enum JobUpdateAction {
   INSTANCE_UPDATED = 1,
   INSTANCE_ROLLED_BACK = 2,
@@ -72,21 +85,24 @@ export enum JobUpdateAction {
   INSTANCE_ROLLBACK_FAILED = 6,
 }
 
+/** Answer of pulseJobUpdate. */
 export enum JobUpdatePulseStatus {
   OK = 1,
   FINISHED = 2,
 }
 
+/** Deprecated owner record; only the user field (id 2) survives. */
 export interface Identity {
   user?: string;
 }
 export type IdentityInput = Identity;
 
+/** One attribute of an agent host. */
 export interface Attribute {
   name?: string;
   values?: string[];
 }
-/** Attribute as the client accepts it: sets as arrays or Sets. */
+/** Attribute as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface AttributeInput {
   name?: string;
   values?: string[] | ReadonlySet<string>;
@@ -98,7 +114,7 @@ export interface HostAttributes {
   mode?: MaintenanceMode;
   slaveId?: string;
 }
-/** HostAttributes as the client accepts it: sets as arrays or Sets. */
+/** HostAttributes as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface HostAttributesInput {
   host?: string;
   attributes?: AttributeInput[] | ReadonlySet<AttributeInput>;
@@ -106,26 +122,29 @@ export interface HostAttributesInput {
   slaveId?: string;
 }
 
+/** Host must (or, when negated, must not) carry one of the values. */
 export interface ValueConstraint {
   negated?: boolean;
   values?: string[];
 }
-/** ValueConstraint as the client accepts it: sets as arrays or Sets. */
+/** ValueConstraint as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface ValueConstraintInput {
   negated?: boolean;
   values?: string[] | ReadonlySet<string>;
 }
 
+/** At most `limit` active tasks per distinct attribute value. */
 export interface LimitConstraint {
   limit?: number;
 }
 export type LimitConstraintInput = LimitConstraint;
 
+/** `name` is the agent attribute the constraint applies to. */
 export interface Constraint {
   name?: string;
   constraint?: TaskConstraint;
 }
-/** Constraint as the client accepts it: sets as arrays or Sets. */
+/** Constraint as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface ConstraintInput {
   name?: string;
   constraint?: TaskConstraintInput;
@@ -138,19 +157,27 @@ export interface Package {
 }
 export type PackageInput = Package;
 
+/** Free-form key/value pairs attached to a task or an update. */
 export interface Metadata {
   key?: string;
   value?: string;
 }
 export type MetadataInput = Metadata;
 
+/** role/environment/name: the identity of a job. */
 export interface JobKey {
+  role: string;
+  environment: string;
+  name: string;
+}
+/** JobKey as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface JobKeyInput {
   role?: string;
   environment?: string;
   name?: string;
 }
-export type JobKeyInput = JobKey;
 
+/** Deprecated locking API, kept for wire compatibility. */
 export interface Lock {
   key?: LockKey;
   token?: string;
@@ -158,14 +185,27 @@ export interface Lock {
   timestampMs?: number;
   message?: string;
 }
-export type LockInput = Lock;
+/** Lock as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface LockInput {
+  key?: LockKeyInput;
+  token?: string;
+  user?: string;
+  timestampMs?: number;
+  message?: string;
+}
 
+/** One instance of a job. */
 export interface InstanceKey {
   jobKey?: JobKey;
   instanceId?: number;
 }
-export type InstanceKeyInput = InstanceKey;
+/** InstanceKey as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface InstanceKeyInput {
+  jobKey?: JobKeyInput;
+  instanceId?: number;
+}
 
+/** A file the Mesos fetcher downloads into the sandbox (CommandInfo.URI). */
 export interface MesosFetcherURI {
   value?: string;
   extract?: boolean;
@@ -174,6 +214,7 @@ export interface MesosFetcherURI {
 }
 export type MesosFetcherURIInput = MesosFetcherURI;
 
+/** `name` selects the executor (Thermos or a custom one); `data` is its payload. */
 export interface ExecutorConfig {
   name?: string;
   data?: string;
@@ -205,6 +246,7 @@ export interface MesosContainer {
 }
 export type MesosContainerInput = MesosContainer;
 
+/** One `docker run` option, e.g. name "volume". */
 export interface DockerParameter {
   name?: string;
   value?: string;
@@ -217,6 +259,7 @@ export interface DockerContainer {
 }
 export type DockerContainerInput = DockerContainer;
 
+/** What to do with a task whose agent becomes unreachable. */
 export interface PartitionPolicy {
   reschedule?: boolean;
   delaySecs?: number;
@@ -235,72 +278,87 @@ export interface CountSlaPolicy {
 }
 export type CountSlaPolicyInput = CountSlaPolicy;
 
+/** SLA checks delegated to an external HTTP coordinator. */
 export interface CoordinatorSlaPolicy {
   coordinatorUrl?: string;
   statusKey?: string;
 }
 export type CoordinatorSlaPolicyInput = CoordinatorSlaPolicy;
 
+/** Everything needed to run one task of a job. Ids run 7..35 with gaps. */
 export interface TaskConfig {
-  job?: JobKey;
+  job: JobKey;
+  /** Deprecated; mirrors job.role. */
   owner?: Identity;
-  isService?: boolean;
-  priority?: number;
-  maxTaskFailures?: number;
+  isService: boolean;
+  priority: number;
+  maxTaskFailures: number;
+  /** Deprecated in favour of tier. */
   production?: boolean;
   tier?: string;
-  resources?: Resource[];
-  constraints?: Constraint[];
+  resources: Resource[];
+  constraints: Constraint[];
   mesosFetcherUris?: MesosFetcherURI[];
+  /** Dashboard links: anchor text -> URL template. */
   taskLinks?: Record<string, string>;
   contactEmail?: string;
   executorConfig?: ExecutorConfig;
   metadata?: Metadata[];
   partitionPolicy?: PartitionPolicy;
   slaPolicy?: SlaPolicy;
-  container?: Container;
+  /** Aurora keeps this last on purpose; it defaults to an empty Mesos container. */
+  container: Container;
 }
-/** TaskConfig as the client accepts it: sets as arrays or Sets. */
+/** TaskConfig as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface TaskConfigInput {
-  job?: JobKey;
+  job?: JobKeyInput;
+  /** Deprecated; mirrors job.role. */
   owner?: Identity;
   isService?: boolean;
   priority?: number;
   maxTaskFailures?: number;
+  /** Deprecated in favour of tier. */
   production?: boolean;
   tier?: string;
   resources?: Resource[] | ReadonlySet<Resource>;
   constraints?: ConstraintInput[] | ReadonlySet<ConstraintInput>;
   mesosFetcherUris?: MesosFetcherURI[] | ReadonlySet<MesosFetcherURI>;
+  /** Dashboard links: anchor text -> URL template. */
   taskLinks?: Record<string, string>;
   contactEmail?: string;
   executorConfig?: ExecutorConfig;
   metadata?: Metadata[] | ReadonlySet<Metadata>;
   partitionPolicy?: PartitionPolicy;
   slaPolicy?: SlaPolicy;
+  /** Aurora keeps this last on purpose; it defaults to an empty Mesos container. */
   container?: Container;
 }
 
 export interface ResourceAggregate {
-  resources?: Resource[];
+  resources: Resource[];
 }
-/** ResourceAggregate as the client accepts it: sets as arrays or Sets. */
+/** ResourceAggregate as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface ResourceAggregateInput {
   resources?: Resource[] | ReadonlySet<Resource>;
 }
 
+/** A job: `instanceCount` copies of `taskConfig`. Note the ids (9, 7, 4, 5, 6, 8). */
 export interface JobConfiguration {
-  key?: JobKey;
+  key: JobKey;
+  /** Deprecated; mirrors key.role. */
   owner?: Identity;
+  /** Set for cron jobs only. */
   cronSchedule?: string;
   cronCollisionPolicy?: CronCollisionPolicy;
-  taskConfig?: TaskConfig;
-  instanceCount?: number;
+  taskConfig: TaskConfig;
+  instanceCount: number;
 }
-/** JobConfiguration as the client accepts it: sets as arrays or Sets. */
+/** JobConfiguration as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface JobConfigurationInput {
-  key?: JobKey;
+  key?: JobKeyInput;
+  /** Deprecated; mirrors key.role. */
   owner?: Identity;
+  /** Set for cron jobs only. */
   cronSchedule?: string;
   cronCollisionPolicy?: CronCollisionPolicy;
   taskConfig?: TaskConfigInput;
@@ -308,67 +366,78 @@ export interface JobConfigurationInput {
 }
 
 export interface JobStats {
+  activeTaskCount: number;
+  finishedTaskCount: number;
+  failedTaskCount: number;
+  pendingTaskCount: number;
+}
+/** JobStats as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface JobStatsInput {
   activeTaskCount?: number;
   finishedTaskCount?: number;
   failedTaskCount?: number;
   pendingTaskCount?: number;
 }
-export type JobStatsInput = JobStats;
 
 export interface JobSummary {
-  job?: JobConfiguration;
-  stats?: JobStats;
+  job: JobConfiguration;
+  stats: JobStats;
   nextCronRunMs?: number;
 }
-/** JobSummary as the client accepts it: sets as arrays or Sets. */
+/** JobSummary as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface JobSummaryInput {
   job?: JobConfigurationInput;
-  stats?: JobStats;
+  stats?: JobStatsInput;
   nextCronRunMs?: number;
 }
 
+/** Inclusive range of instance ids. */
 export interface Range {
+  first: number;
+  last: number;
+}
+/** Range as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface RangeInput {
   first?: number;
   last?: number;
 }
-export type RangeInput = Range;
 
 export interface ConfigGroup {
-  config?: TaskConfig;
-  instances?: Range[];
+  config: TaskConfig;
+  instances: Range[];
 }
-/** ConfigGroup as the client accepts it: sets as arrays or Sets. */
+/** ConfigGroup as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface ConfigGroupInput {
   config?: TaskConfigInput;
-  instances?: Range[] | ReadonlySet<Range>;
+  instances?: RangeInput[] | ReadonlySet<RangeInput>;
 }
 
 export interface ConfigSummary {
-  key?: JobKey;
-  groups?: ConfigGroup[];
+  key: JobKey;
+  groups: ConfigGroup[];
 }
-/** ConfigSummary as the client accepts it: sets as arrays or Sets. */
+/** ConfigSummary as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface ConfigSummaryInput {
-  key?: JobKey;
+  key?: JobKeyInput;
   groups?: ConfigGroupInput[] | ReadonlySet<ConfigGroupInput>;
 }
 
 export interface PopulateJobResult {
-  taskConfig?: TaskConfig;
+  taskConfig: TaskConfig;
 }
-/** PopulateJobResult as the client accepts it: sets as arrays or Sets. */
+/** PopulateJobResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface PopulateJobResultInput {
   taskConfig?: TaskConfigInput;
 }
 
 export interface GetQuotaResult {
-  quota?: ResourceAggregate;
+  quota: ResourceAggregate;
   prodSharedConsumption?: ResourceAggregate;
   nonProdSharedConsumption?: ResourceAggregate;
   prodDedicatedConsumption?: ResourceAggregate;
   nonProdDedicatedConsumption?: ResourceAggregate;
 }
-/** GetQuotaResult as the client accepts it: sets as arrays or Sets. */
+/** GetQuotaResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface GetQuotaResultInput {
   quota?: ResourceAggregateInput;
   prodSharedConsumption?: ResourceAggregateInput;
@@ -378,22 +447,31 @@ export interface GetQuotaResultInput {
 }
 
 export interface TaskEvent {
+  timestamp: number;
+  status: ScheduleStatus;
+  message?: string;
+  /** Host name of the scheduler that recorded the event. */
+  scheduler?: string;
+}
+/** TaskEvent as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface TaskEventInput {
   timestamp?: number;
   status?: ScheduleStatus;
   message?: string;
+  /** Host name of the scheduler that recorded the event. */
   scheduler?: string;
 }
-export type TaskEventInput = TaskEvent;
 
+/** A task bound to an agent; Aurora sends it, Thrift-binary, as TaskInfo.data. */
 export interface AssignedTask {
-  taskId?: string;
+  taskId: string;
   slaveId?: string;
   slaveHost?: string;
-  task?: TaskConfig;
-  assignedPorts?: Record<string, number>;
-  instanceId?: number;
+  task: TaskConfig;
+  assignedPorts: Record<string, number>;
+  instanceId: number;
 }
-/** AssignedTask as the client accepts it: sets as arrays or Sets. */
+/** AssignedTask as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface AssignedTaskInput {
   taskId?: string;
   slaveId?: string;
@@ -404,39 +482,42 @@ export interface AssignedTaskInput {
 }
 
 export interface ScheduledTask {
-  assignedTask?: AssignedTask;
-  status?: ScheduleStatus;
-  failureCount?: number;
-  timesPartitioned?: number;
-  taskEvents?: TaskEvent[];
+  assignedTask: AssignedTask;
+  status: ScheduleStatus;
+  failureCount: number;
+  timesPartitioned: number;
+  taskEvents: TaskEvent[];
+  /** Task id of the generation this one replaced. */
   ancestorId?: string;
 }
-/** ScheduledTask as the client accepts it: sets as arrays or Sets. */
+/** ScheduledTask as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface ScheduledTaskInput {
   assignedTask?: AssignedTaskInput;
   status?: ScheduleStatus;
   failureCount?: number;
   timesPartitioned?: number;
-  taskEvents?: TaskEvent[];
+  taskEvents?: TaskEventInput[];
+  /** Task id of the generation this one replaced. */
   ancestorId?: string;
 }
 
 export interface ScheduleStatusResult {
-  tasks?: ScheduledTask[];
+  tasks: ScheduledTask[];
 }
-/** ScheduleStatusResult as the client accepts it: sets as arrays or Sets. */
+/** ScheduleStatusResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface ScheduleStatusResultInput {
   tasks?: ScheduledTaskInput[];
 }
 
 export interface GetJobsResult {
-  configs?: JobConfiguration[];
+  configs: JobConfiguration[];
 }
-/** GetJobsResult as the client accepts it: sets as arrays or Sets. */
+/** GetJobsResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface GetJobsResultInput {
   configs?: JobConfigurationInput[] | ReadonlySet<JobConfigurationInput>;
 }
 
+/** Task filter; set terms are AND-ed. */
 export interface TaskQuery {
   role?: string;
   environment?: string;
@@ -449,7 +530,7 @@ export interface TaskQuery {
   offset?: number;
   limit?: number;
 }
-/** TaskQuery as the client accepts it: sets as arrays or Sets. */
+/** TaskQuery as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface TaskQueryInput {
   role?: string;
   environment?: string;
@@ -458,81 +539,107 @@ export interface TaskQueryInput {
   statuses?: ScheduleStatus[] | ReadonlySet<ScheduleStatus>;
   instanceIds?: number[] | ReadonlySet<number>;
   slaveHosts?: string[] | ReadonlySet<string>;
-  jobKeys?: JobKey[] | ReadonlySet<JobKey>;
+  jobKeys?: JobKeyInput[] | ReadonlySet<JobKeyInput>;
   offset?: number;
   limit?: number;
 }
 
 export interface HostStatus {
+  host: string;
+  mode: MaintenanceMode;
+}
+/** HostStatus as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface HostStatusInput {
   host?: string;
   mode?: MaintenanceMode;
 }
-export type HostStatusInput = HostStatus;
 
 export interface RoleSummary {
+  role: string;
+  jobCount: number;
+  cronJobCount: number;
+}
+/** RoleSummary as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface RoleSummaryInput {
   role?: string;
   jobCount?: number;
   cronJobCount?: number;
 }
-export type RoleSummaryInput = RoleSummary;
 
 export interface Hosts {
   hostNames?: string[];
 }
-/** Hosts as the client accepts it: sets as arrays or Sets. */
+/** Hosts as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface HostsInput {
   hostNames?: string[] | ReadonlySet<string>;
 }
 
 export interface PendingReason {
+  taskId: string;
+  reason: string;
+}
+/** PendingReason as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface PendingReasonInput {
   taskId?: string;
   reason?: string;
 }
-export type PendingReasonInput = PendingReason;
 
 export interface JobUpdateKey {
-  job?: JobKey;
+  job: JobKey;
+  id: string;
+}
+/** JobUpdateKey as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface JobUpdateKeyInput {
+  job?: JobKeyInput;
   id?: string;
 }
-export type JobUpdateKeyInput = JobUpdateKey;
 
+/** At most groupSize instances change at once. */
 export interface QueueJobUpdateStrategy {
   groupSize?: number;
 }
 export type QueueJobUpdateStrategyInput = QueueJobUpdateStrategy;
 
+/** Fixed-size batches; the next starts when the whole batch is done. */
 export interface BatchJobUpdateStrategy {
   groupSize?: number;
   autopauseAfterBatch?: boolean;
 }
 export type BatchJobUpdateStrategyInput = BatchJobUpdateStrategy;
 
+/** Batches whose sizes follow groupSizes. */
 export interface VariableBatchJobUpdateStrategy {
   groupSizes?: number[];
   autopauseAfterBatch?: boolean;
 }
 export type VariableBatchJobUpdateStrategyInput = VariableBatchJobUpdateStrategy;
 
+/**
+ * Update limits. updateGroupSize and waitForBatchCompletion are the
+ * pre-strategy way of choosing queue or batch updates.
+ */
 export interface JobUpdateSettings {
   updateGroupSize?: number;
   maxPerInstanceFailures?: number;
   maxFailedInstances?: number;
   minWaitInInstanceRunningMs?: number;
   rollbackOnFailure?: boolean;
+  /** Empty means every instance. */
   updateOnlyTheseInstances?: Range[];
   waitForBatchCompletion?: boolean;
   blockIfNoPulsesAfterMs?: number;
   slaAware?: boolean;
   updateStrategy?: JobUpdateStrategy;
 }
-/** JobUpdateSettings as the client accepts it: sets as arrays or Sets. */
+/** JobUpdateSettings as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface JobUpdateSettingsInput {
   updateGroupSize?: number;
   maxPerInstanceFailures?: number;
   maxFailedInstances?: number;
   minWaitInInstanceRunningMs?: number;
   rollbackOnFailure?: boolean;
-  updateOnlyTheseInstances?: Range[] | ReadonlySet<Range>;
+  /** Empty means every instance. */
+  updateOnlyTheseInstances?: RangeInput[] | ReadonlySet<RangeInput>;
   waitForBatchCompletion?: boolean;
   blockIfNoPulsesAfterMs?: number;
   slaAware?: boolean;
@@ -540,58 +647,75 @@ export interface JobUpdateSettingsInput {
 }
 
 export interface JobUpdateEvent {
+  status: JobUpdateStatus;
+  timestampMs: number;
+  user?: string;
+  message?: string;
+}
+/** JobUpdateEvent as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface JobUpdateEventInput {
   status?: JobUpdateStatus;
   timestampMs?: number;
   user?: string;
   message?: string;
 }
-export type JobUpdateEventInput = JobUpdateEvent;
 
 export interface JobInstanceUpdateEvent {
+  instanceId: number;
+  timestampMs: number;
+  action: JobUpdateAction;
+  message?: string;
+}
+/** JobInstanceUpdateEvent as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface JobInstanceUpdateEventInput {
   instanceId?: number;
   timestampMs?: number;
   action?: JobUpdateAction;
   message?: string;
 }
-export type JobInstanceUpdateEventInput = JobInstanceUpdateEvent;
 
 export interface InstanceTaskConfig {
-  task?: TaskConfig;
-  instances?: Range[];
+  task: TaskConfig;
+  instances: Range[];
 }
-/** InstanceTaskConfig as the client accepts it: sets as arrays or Sets. */
+/** InstanceTaskConfig as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface InstanceTaskConfigInput {
   task?: TaskConfigInput;
-  instances?: Range[] | ReadonlySet<Range>;
+  instances?: RangeInput[] | ReadonlySet<RangeInput>;
 }
 
 export interface JobUpdateState {
+  status: JobUpdateStatus;
+  createdTimestampMs: number;
+  lastModifiedTimestampMs: number;
+}
+/** JobUpdateState as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface JobUpdateStateInput {
   status?: JobUpdateStatus;
   createdTimestampMs?: number;
   lastModifiedTimestampMs?: number;
 }
-export type JobUpdateStateInput = JobUpdateState;
 
 export interface JobUpdateSummary {
-  key?: JobUpdateKey;
+  key: JobUpdateKey;
   user?: string;
-  state?: JobUpdateState;
+  state: JobUpdateState;
   metadata?: Metadata[];
 }
-/** JobUpdateSummary as the client accepts it: sets as arrays or Sets. */
+/** JobUpdateSummary as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface JobUpdateSummaryInput {
-  key?: JobUpdateKey;
+  key?: JobUpdateKeyInput;
   user?: string;
-  state?: JobUpdateState;
+  state?: JobUpdateStateInput;
   metadata?: Metadata[] | ReadonlySet<Metadata>;
 }
 
 export interface JobUpdateInstructions {
-  initialState?: InstanceTaskConfig[];
+  initialState: InstanceTaskConfig[];
   desiredState?: InstanceTaskConfig;
-  settings?: JobUpdateSettings;
+  settings: JobUpdateSettings;
 }
-/** JobUpdateInstructions as the client accepts it: sets as arrays or Sets. */
+/** JobUpdateInstructions as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface JobUpdateInstructionsInput {
   initialState?: InstanceTaskConfigInput[] | ReadonlySet<InstanceTaskConfigInput>;
   desiredState?: InstanceTaskConfigInput;
@@ -599,34 +723,35 @@ export interface JobUpdateInstructionsInput {
 }
 
 export interface JobUpdate {
-  summary?: JobUpdateSummary;
-  instructions?: JobUpdateInstructions;
+  summary: JobUpdateSummary;
+  instructions: JobUpdateInstructions;
 }
-/** JobUpdate as the client accepts it: sets as arrays or Sets. */
+/** JobUpdate as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface JobUpdateInput {
   summary?: JobUpdateSummaryInput;
   instructions?: JobUpdateInstructionsInput;
 }
 
 export interface JobUpdateDetails {
-  update?: JobUpdate;
-  updateEvents?: JobUpdateEvent[];
-  instanceEvents?: JobInstanceUpdateEvent[];
+  update: JobUpdate;
+  updateEvents: JobUpdateEvent[];
+  instanceEvents: JobInstanceUpdateEvent[];
 }
-/** JobUpdateDetails as the client accepts it: sets as arrays or Sets. */
+/** JobUpdateDetails as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface JobUpdateDetailsInput {
   update?: JobUpdateInput;
-  updateEvents?: JobUpdateEvent[];
-  instanceEvents?: JobInstanceUpdateEvent[];
+  updateEvents?: JobUpdateEventInput[];
+  instanceEvents?: JobInstanceUpdateEventInput[];
 }
 
+/** Argument of startJobUpdate and getJobUpdateDiff. */
 export interface JobUpdateRequest {
   taskConfig?: TaskConfig;
   instanceCount?: number;
   settings?: JobUpdateSettings;
   metadata?: Metadata[];
 }
-/** JobUpdateRequest as the client accepts it: sets as arrays or Sets. */
+/** JobUpdateRequest as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface JobUpdateRequestInput {
   taskConfig?: TaskConfigInput;
   instanceCount?: number;
@@ -634,6 +759,7 @@ export interface JobUpdateRequestInput {
   metadata?: Metadata[] | ReadonlySet<Metadata>;
 }
 
+/** Update filter; set terms are AND-ed. */
 export interface JobUpdateQuery {
   role?: string;
   key?: JobUpdateKey;
@@ -643,11 +769,11 @@ export interface JobUpdateQuery {
   offset?: number;
   limit?: number;
 }
-/** JobUpdateQuery as the client accepts it: sets as arrays or Sets. */
+/** JobUpdateQuery as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface JobUpdateQueryInput {
   role?: string;
-  key?: JobUpdateKey;
-  jobKey?: JobKey;
+  key?: JobUpdateKeyInput;
+  jobKey?: JobKeyInput;
   user?: string;
   updateStatuses?: JobUpdateStatus[] | ReadonlySet<JobUpdateStatus>;
   offset?: number;
@@ -665,7 +791,7 @@ export type HostMaintenanceRequestInput = HostMaintenanceRequest;
 export interface ListBackupsResult {
   backups?: string[];
 }
-/** ListBackupsResult as the client accepts it: sets as arrays or Sets. */
+/** ListBackupsResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface ListBackupsResultInput {
   backups?: string[] | ReadonlySet<string>;
 }
@@ -673,23 +799,23 @@ export interface ListBackupsResultInput {
 export interface StartMaintenanceResult {
   statuses?: HostStatus[];
 }
-/** StartMaintenanceResult as the client accepts it: sets as arrays or Sets. */
+/** StartMaintenanceResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface StartMaintenanceResultInput {
-  statuses?: HostStatus[] | ReadonlySet<HostStatus>;
+  statuses?: HostStatusInput[] | ReadonlySet<HostStatusInput>;
 }
 
 export interface DrainHostsResult {
   statuses?: HostStatus[];
 }
-/** DrainHostsResult as the client accepts it: sets as arrays or Sets. */
+/** DrainHostsResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface DrainHostsResultInput {
-  statuses?: HostStatus[] | ReadonlySet<HostStatus>;
+  statuses?: HostStatusInput[] | ReadonlySet<HostStatusInput>;
 }
 
 export interface QueryRecoveryResult {
   tasks?: ScheduledTask[];
 }
-/** QueryRecoveryResult as the client accepts it: sets as arrays or Sets. */
+/** QueryRecoveryResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface QueryRecoveryResultInput {
   tasks?: ScheduledTaskInput[] | ReadonlySet<ScheduledTaskInput>;
 }
@@ -697,74 +823,79 @@ export interface QueryRecoveryResultInput {
 export interface MaintenanceStatusResult {
   statuses?: HostStatus[];
 }
-/** MaintenanceStatusResult as the client accepts it: sets as arrays or Sets. */
+/** MaintenanceStatusResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface MaintenanceStatusResultInput {
-  statuses?: HostStatus[] | ReadonlySet<HostStatus>;
+  statuses?: HostStatusInput[] | ReadonlySet<HostStatusInput>;
 }
 
 export interface EndMaintenanceResult {
   statuses?: HostStatus[];
 }
-/** EndMaintenanceResult as the client accepts it: sets as arrays or Sets. */
+/** EndMaintenanceResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface EndMaintenanceResultInput {
-  statuses?: HostStatus[] | ReadonlySet<HostStatus>;
+  statuses?: HostStatusInput[] | ReadonlySet<HostStatusInput>;
 }
 
 export interface RoleSummaryResult {
-  summaries?: RoleSummary[];
+  summaries: RoleSummary[];
 }
-/** RoleSummaryResult as the client accepts it: sets as arrays or Sets. */
+/** RoleSummaryResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface RoleSummaryResultInput {
-  summaries?: RoleSummary[] | ReadonlySet<RoleSummary>;
+  summaries?: RoleSummaryInput[] | ReadonlySet<RoleSummaryInput>;
 }
 
 export interface JobSummaryResult {
-  summaries?: JobSummary[];
+  summaries: JobSummary[];
 }
-/** JobSummaryResult as the client accepts it: sets as arrays or Sets. */
+/** JobSummaryResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface JobSummaryResultInput {
   summaries?: JobSummaryInput[] | ReadonlySet<JobSummaryInput>;
 }
 
 export interface ConfigSummaryResult {
-  summary?: ConfigSummary;
+  summary: ConfigSummary;
 }
-/** ConfigSummaryResult as the client accepts it: sets as arrays or Sets. */
+/** ConfigSummaryResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface ConfigSummaryResultInput {
   summary?: ConfigSummaryInput;
 }
 
 export interface GetPendingReasonResult {
-  reasons?: PendingReason[];
+  reasons: PendingReason[];
 }
-/** GetPendingReasonResult as the client accepts it: sets as arrays or Sets. */
+/** GetPendingReasonResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface GetPendingReasonResultInput {
-  reasons?: PendingReason[] | ReadonlySet<PendingReason>;
+  reasons?: PendingReasonInput[] | ReadonlySet<PendingReasonInput>;
 }
 
+/**
+ * On INVALID_REQUEST because another update is active, key and
+ * updateSummary describe that active update.
+ */
 export interface StartJobUpdateResult {
-  key?: JobUpdateKey;
-  updateSummary?: JobUpdateSummary;
+  key: JobUpdateKey;
+  updateSummary: JobUpdateSummary;
 }
-/** StartJobUpdateResult as the client accepts it: sets as arrays or Sets. */
+/** StartJobUpdateResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface StartJobUpdateResultInput {
-  key?: JobUpdateKey;
+  key?: JobUpdateKeyInput;
   updateSummary?: JobUpdateSummaryInput;
 }
 
 export interface GetJobUpdateSummariesResult {
-  updateSummaries?: JobUpdateSummary[];
+  updateSummaries: JobUpdateSummary[];
 }
-/** GetJobUpdateSummariesResult as the client accepts it: sets as arrays or Sets. */
+/** GetJobUpdateSummariesResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface GetJobUpdateSummariesResultInput {
   updateSummaries?: JobUpdateSummaryInput[];
 }
 
+/** `details` is deprecated in favour of detailsList. */
 export interface GetJobUpdateDetailsResult {
   details?: JobUpdateDetails;
   detailsList?: JobUpdateDetails[];
 }
-/** GetJobUpdateDetailsResult as the client accepts it: sets as arrays or Sets. */
+/** GetJobUpdateDetailsResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface GetJobUpdateDetailsResultInput {
   details?: JobUpdateDetailsInput;
   detailsList?: JobUpdateDetailsInput[];
@@ -776,12 +907,12 @@ export interface PulseJobUpdateResult {
 export type PulseJobUpdateResultInput = PulseJobUpdateResult;
 
 export interface GetJobUpdateDiffResult {
-  add?: ConfigGroup[];
-  remove?: ConfigGroup[];
-  update?: ConfigGroup[];
-  unchanged?: ConfigGroup[];
+  add: ConfigGroup[];
+  remove: ConfigGroup[];
+  update: ConfigGroup[];
+  unchanged: ConfigGroup[];
 }
-/** GetJobUpdateDiffResult as the client accepts it: sets as arrays or Sets. */
+/** GetJobUpdateDiffResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface GetJobUpdateDiffResultInput {
   add?: ConfigGroupInput[] | ReadonlySet<ConfigGroupInput>;
   remove?: ConfigGroupInput[] | ReadonlySet<ConfigGroupInput>;
@@ -790,19 +921,23 @@ export interface GetJobUpdateDiffResultInput {
 }
 
 export interface TierConfig {
+  name: string;
+  settings: Record<string, string>;
+}
+/** TierConfig as the client accepts it: every field optional, sets as arrays or Sets. */
+export interface TierConfigInput {
   name?: string;
   settings?: Record<string, string>;
 }
-export type TierConfigInput = TierConfig;
 
 export interface GetTierConfigResult {
-  defaultTierName?: string;
-  tiers?: TierConfig[];
+  defaultTierName: string;
+  tiers: TierConfig[];
 }
-/** GetTierConfigResult as the client accepts it: sets as arrays or Sets. */
+/** GetTierConfigResult as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface GetTierConfigResultInput {
   defaultTierName?: string;
-  tiers?: TierConfig[] | ReadonlySet<TierConfig>;
+  tiers?: TierConfigInput[] | ReadonlySet<TierConfigInput>;
 }
 
 export interface ServerInfo {
@@ -816,13 +951,14 @@ export interface ResponseDetail {
 }
 export type ResponseDetailInput = ResponseDetail;
 
+/** What every RPC returns; failures come back as a non-OK code plus details. */
 export interface Response {
-  responseCode?: ResponseCode;
+  responseCode: ResponseCode;
   serverInfo?: ServerInfo;
   result?: Result;
-  details?: ResponseDetail[];
+  details: ResponseDetail[];
 }
-/** Response as the client accepts it: sets as arrays or Sets. */
+/** Response as the client accepts it: every field optional, sets as arrays or Sets. */
 export interface ResponseInput {
   responseCode?: ResponseCode;
   serverInfo?: ServerInfo;
@@ -835,119 +971,145 @@ export interface ExplicitReconciliationSettings {
 }
 export type ExplicitReconciliationSettingsInput = ExplicitReconciliationSettings;
 
-/** A union: set exactly one field. */
-export interface TaskConstraint {
-  value?: ValueConstraint;
-  limit?: LimitConstraint;
-}
-/** TaskConstraint as the client accepts it: sets as arrays or Sets. */
-export interface TaskConstraintInput {
-  value?: ValueConstraintInput;
-  limit?: LimitConstraint;
-}
+/** A union: exactly one member is set. */
+export type TaskConstraint = OneOf<{
+  value: ValueConstraint;
+  limit: LimitConstraint;
+}>;
+/** TaskConstraint as the client accepts it: every field optional, sets as arrays or Sets. */
+export type TaskConstraintInput = OneOf<{
+  value: ValueConstraintInput;
+  limit: LimitConstraint;
+}>;
 
-/** A union: set exactly one field. */
-export interface LockKey {
-  job?: JobKey;
-}
-export type LockKeyInput = LockKey;
+/**
+ * Deprecated locking API, kept for wire compatibility.
+ * A union: exactly one member is set.
+ */
+export type LockKey = OneOf<{
+  job: JobKey;
+}>;
+/** LockKey as the client accepts it: every field optional, sets as arrays or Sets. */
+export type LockKeyInput = OneOf<{
+  job: JobKeyInput;
+}>;
 
-/** A union: set exactly one field. */
-export interface Image {
-  docker?: DockerImage;
-  appc?: AppcImage;
-}
+/**
+ * Filesystem image for the Mesos unified containerizer.
+ * A union: exactly one member is set.
+ */
+export type Image = OneOf<{
+  docker: DockerImage;
+  appc: AppcImage;
+}>;
 export type ImageInput = Image;
 
-/** A union: set exactly one field. */
-export interface Container {
-  mesos?: MesosContainer;
-  docker?: DockerContainer;
-}
+/** A union: exactly one member is set. */
+export type Container = OneOf<{
+  mesos: MesosContainer;
+  docker: DockerContainer;
+}>;
 export type ContainerInput = Container;
 
-/** A union: set exactly one field. */
-export interface Resource {
-  numCpus?: number;
-  ramMb?: number;
-  diskMb?: number;
-  namedPort?: string;
-  numGpus?: number;
-}
+/**
+ * One resource requirement; a task holds a set of these.
+ * A union: exactly one member is set.
+ */
+export type Resource = OneOf<{
+  numCpus: number;
+  ramMb: number;
+  diskMb: number;
+  namedPort: string;
+  numGpus: number;
+}>;
 export type ResourceInput = Resource;
 
-/** A union: set exactly one field. */
-export interface SlaPolicy {
-  percentageSlaPolicy?: PercentageSlaPolicy;
-  countSlaPolicy?: CountSlaPolicy;
-  coordinatorSlaPolicy?: CoordinatorSlaPolicy;
-}
+/** A union: exactly one member is set. */
+export type SlaPolicy = OneOf<{
+  percentageSlaPolicy: PercentageSlaPolicy;
+  countSlaPolicy: CountSlaPolicy;
+  coordinatorSlaPolicy: CoordinatorSlaPolicy;
+}>;
 export type SlaPolicyInput = SlaPolicy;
 
-/** A union: set exactly one field. */
-export interface JobUpdateStrategy {
-  queueStrategy?: QueueJobUpdateStrategy;
-  batchStrategy?: BatchJobUpdateStrategy;
-  varBatchStrategy?: VariableBatchJobUpdateStrategy;
-}
+/** A union: exactly one member is set. */
+export type JobUpdateStrategy = OneOf<{
+  queueStrategy: QueueJobUpdateStrategy;
+  batchStrategy: BatchJobUpdateStrategy;
+  varBatchStrategy: VariableBatchJobUpdateStrategy;
+}>;
 export type JobUpdateStrategyInput = JobUpdateStrategy;
 
-/** A union: set exactly one field. */
-export interface Result {
-  populateJobResult?: PopulateJobResult;
-  scheduleStatusResult?: ScheduleStatusResult;
-  getJobsResult?: GetJobsResult;
-  getQuotaResult?: GetQuotaResult;
-  listBackupsResult?: ListBackupsResult;
-  startMaintenanceResult?: StartMaintenanceResult;
-  drainHostsResult?: DrainHostsResult;
-  queryRecoveryResult?: QueryRecoveryResult;
-  maintenanceStatusResult?: MaintenanceStatusResult;
-  endMaintenanceResult?: EndMaintenanceResult;
-  roleSummaryResult?: RoleSummaryResult;
-  jobSummaryResult?: JobSummaryResult;
-  configSummaryResult?: ConfigSummaryResult;
-  getPendingReasonResult?: GetPendingReasonResult;
-  startJobUpdateResult?: StartJobUpdateResult;
-  getJobUpdateSummariesResult?: GetJobUpdateSummariesResult;
-  getJobUpdateDetailsResult?: GetJobUpdateDetailsResult;
-  pulseJobUpdateResult?: PulseJobUpdateResult;
-  getJobUpdateDiffResult?: GetJobUpdateDiffResult;
-  getTierConfigResult?: GetTierConfigResult;
-}
-/** Result as the client accepts it: sets as arrays or Sets. */
-export interface ResultInput {
-  populateJobResult?: PopulateJobResultInput;
-  scheduleStatusResult?: ScheduleStatusResultInput;
-  getJobsResult?: GetJobsResultInput;
-  getQuotaResult?: GetQuotaResultInput;
-  listBackupsResult?: ListBackupsResultInput;
-  startMaintenanceResult?: StartMaintenanceResultInput;
-  drainHostsResult?: DrainHostsResultInput;
-  queryRecoveryResult?: QueryRecoveryResultInput;
-  maintenanceStatusResult?: MaintenanceStatusResultInput;
-  endMaintenanceResult?: EndMaintenanceResultInput;
-  roleSummaryResult?: RoleSummaryResultInput;
-  jobSummaryResult?: JobSummaryResultInput;
-  configSummaryResult?: ConfigSummaryResultInput;
-  getPendingReasonResult?: GetPendingReasonResultInput;
-  startJobUpdateResult?: StartJobUpdateResultInput;
-  getJobUpdateSummariesResult?: GetJobUpdateSummariesResultInput;
-  getJobUpdateDetailsResult?: GetJobUpdateDetailsResultInput;
-  pulseJobUpdateResult?: PulseJobUpdateResult;
-  getJobUpdateDiffResult?: GetJobUpdateDiffResultInput;
-  getTierConfigResult?: GetTierConfigResultInput;
-}
+/**
+ * The payload of a Response: one member per kind of RPC result.
+ * A union: exactly one member is set.
+ */
+export type Result = OneOf<{
+  populateJobResult: PopulateJobResult;
+  scheduleStatusResult: ScheduleStatusResult;
+  getJobsResult: GetJobsResult;
+  getQuotaResult: GetQuotaResult;
+  listBackupsResult: ListBackupsResult;
+  startMaintenanceResult: StartMaintenanceResult;
+  drainHostsResult: DrainHostsResult;
+  queryRecoveryResult: QueryRecoveryResult;
+  maintenanceStatusResult: MaintenanceStatusResult;
+  endMaintenanceResult: EndMaintenanceResult;
+  roleSummaryResult: RoleSummaryResult;
+  jobSummaryResult: JobSummaryResult;
+  configSummaryResult: ConfigSummaryResult;
+  getPendingReasonResult: GetPendingReasonResult;
+  startJobUpdateResult: StartJobUpdateResult;
+  getJobUpdateSummariesResult: GetJobUpdateSummariesResult;
+  getJobUpdateDetailsResult: GetJobUpdateDetailsResult;
+  pulseJobUpdateResult: PulseJobUpdateResult;
+  getJobUpdateDiffResult: GetJobUpdateDiffResult;
+  getTierConfigResult: GetTierConfigResult;
+}>;
+/** Result as the client accepts it: every field optional, sets as arrays or Sets. */
+export type ResultInput = OneOf<{
+  populateJobResult: PopulateJobResultInput;
+  scheduleStatusResult: ScheduleStatusResultInput;
+  getJobsResult: GetJobsResultInput;
+  getQuotaResult: GetQuotaResultInput;
+  listBackupsResult: ListBackupsResultInput;
+  startMaintenanceResult: StartMaintenanceResultInput;
+  drainHostsResult: DrainHostsResultInput;
+  queryRecoveryResult: QueryRecoveryResultInput;
+  maintenanceStatusResult: MaintenanceStatusResultInput;
+  endMaintenanceResult: EndMaintenanceResultInput;
+  roleSummaryResult: RoleSummaryResultInput;
+  jobSummaryResult: JobSummaryResultInput;
+  configSummaryResult: ConfigSummaryResultInput;
+  getPendingReasonResult: GetPendingReasonResultInput;
+  startJobUpdateResult: StartJobUpdateResultInput;
+  getJobUpdateSummariesResult: GetJobUpdateSummariesResultInput;
+  getJobUpdateDetailsResult: GetJobUpdateDetailsResultInput;
+  pulseJobUpdateResult: PulseJobUpdateResult;
+  getJobUpdateDiffResult: GetJobUpdateDiffResultInput;
+  getTierConfigResult: GetTierConfigResultInput;
+}>;
 
+/** Name under which the Thermos executor is registered. */
 export const AURORA_EXECUTOR_NAME = "AuroraExecutor";
+/**
+ * Non-terminal states. (Aurora's file omits the comma after RESTARTING, which
+ * Thrift allows; we write it so every parser accepts this file.)
+ */
 export const ACTIVE_STATES = new Set<ScheduleStatus>([ScheduleStatus.ASSIGNED, ScheduleStatus.DRAINING, ScheduleStatus.KILLING, ScheduleStatus.PENDING, ScheduleStatus.PREEMPTING, ScheduleStatus.RESTARTING, ScheduleStatus.RUNNING, ScheduleStatus.STARTING, ScheduleStatus.PARTITIONED, ScheduleStatus.THROTTLED]) as ReadonlySet<ScheduleStatus>;
+/** Non-terminal states of a task placed on an agent. */
 export const SLAVE_ASSIGNED_STATES = new Set<ScheduleStatus>([ScheduleStatus.ASSIGNED, ScheduleStatus.DRAINING, ScheduleStatus.KILLING, ScheduleStatus.PREEMPTING, ScheduleStatus.RESTARTING, ScheduleStatus.RUNNING, ScheduleStatus.PARTITIONED, ScheduleStatus.STARTING]) as ReadonlySet<ScheduleStatus>;
+/** States with a live sandbox. */
 export const LIVE_STATES = new Set<ScheduleStatus>([ScheduleStatus.KILLING, ScheduleStatus.PREEMPTING, ScheduleStatus.RESTARTING, ScheduleStatus.DRAINING, ScheduleStatus.PARTITIONED, ScheduleStatus.RUNNING]) as ReadonlySet<ScheduleStatus>;
 export const TERMINAL_STATES = new Set<ScheduleStatus>([ScheduleStatus.FAILED, ScheduleStatus.FINISHED, ScheduleStatus.KILLED, ScheduleStatus.LOST]) as ReadonlySet<ScheduleStatus>;
+/** Allowed role, environment and job names (the regex ^[\w\-\.]+$). */
 export const GOOD_IDENTIFIER_PATTERN = "^[\\w\\-\\.]+$";
 export const GOOD_IDENTIFIER_PATTERN_JVM = "^[\\w\\-\\.]+$";
 export const GOOD_IDENTIFIER_PATTERN_PYTHON = "^[\\w\\-\\.]+$";
 export const ACTIVE_JOB_UPDATE_STATES = new Set<JobUpdateStatus>([JobUpdateStatus.ROLLING_FORWARD, JobUpdateStatus.ROLLING_BACK, JobUpdateStatus.ROLL_FORWARD_PAUSED, JobUpdateStatus.ROLL_BACK_PAUSED, JobUpdateStatus.ROLL_FORWARD_AWAITING_PULSE, JobUpdateStatus.ROLL_BACK_AWAITING_PULSE]) as ReadonlySet<JobUpdateStatus>;
+/** The misspelling is Aurora's and is part of the generated names. */
 export const AWAITNG_PULSE_JOB_UPDATE_STATES = new Set<JobUpdateStatus>([JobUpdateStatus.ROLL_FORWARD_AWAITING_PULSE, JobUpdateStatus.ROLL_BACK_AWAITING_PULSE]) as ReadonlySet<JobUpdateStatus>;
+/** Request header that makes a non-leading scheduler answer instead of redirecting. */
 export const BYPASS_LEADER_REDIRECT_HEADER_NAME = "Bypass-Leader-Redirect";
+/** Mount point of a task's image filesystem under the Mesos unified containerizer. */
 export const TASK_FILESYSTEM_MOUNT_POINT = "taskfs";

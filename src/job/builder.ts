@@ -13,15 +13,13 @@ import type {
   Container,
   DockerParameter,
   Image,
-  JobConfiguration,
   JobConfigurationInput,
-  JobKey,
+  JobKeyInput,
   MesosFetcherURI,
   Metadata,
   PartitionPolicy,
   Resource,
   SlaPolicy,
-  TaskConfig,
   TaskConfigInput,
   Volume,
 } from '../gen/types.js';
@@ -45,7 +43,7 @@ export function defaultOwner(): string {
 }
 
 interface JobState {
-  key: JobKey;
+  key: JobKeyInput;
   cluster?: string;
   owner?: string;
   instances: number;
@@ -77,7 +75,7 @@ export class Job {
   private s: JobState;
 
   /** `new Job('www-data/prod/hello')` or `new Job({ role, environment, name })`. */
-  constructor(key?: string | JobKey) {
+  constructor(key?: string | JobKeyInput) {
     this.s = {
       key: {},
       instances: 1,
@@ -95,7 +93,7 @@ export class Job {
     if (key !== undefined) this.key(key);
   }
 
-  static create(key?: string | JobKey): Job {
+  static create(key?: string | JobKeyInput): Job {
     return new Job(key);
   }
 
@@ -144,7 +142,7 @@ export class Job {
 
   // --- identity ---
 
-  key(key: string | JobKey): this {
+  key(key: string | JobKeyInput): this {
     if (typeof key === 'string') {
       const parsed = parseJobKeyPath(key);
       if (!parsed) throw new AuroraValidationError('key', `expected "role/environment/name", got ${JSON.stringify(key)}`);
@@ -171,7 +169,7 @@ export class Job {
   }
 
   /** The job key as set so far. */
-  get jobKey(): JobKey {
+  get jobKey(): JobKeyInput {
     return { ...this.s.key };
   }
 
@@ -431,14 +429,17 @@ export class Job {
   // --- output ---
 
   /** What AuroraClient sends when given this builder (createJob, scheduleCronJob, populateJobConfig). */
-  toThrift(): JobConfiguration {
+  toThrift(): JobConfigurationInput {
     return this.toConfig();
   }
 
-  /** The JobConfiguration as plain data (arrays for sets, no undefined members). */
-  toConfig(): JobConfiguration {
+  /**
+   * The JobConfiguration as plain data (arrays for sets, no undefined members). Typed as an input:
+   * the key holds only the parts set so far (`validateJob` checks them before a request is sent).
+   */
+  toConfig(): JobConfigurationInput {
     const s = this.s;
-    const key: JobKey = plainCopy(s.key);
+    const key: JobKeyInput = plainCopy(s.key);
     const owner = { user: s.owner ?? defaultOwner() };
     const resources: Resource[] = [];
     if (s.cpus !== undefined) resources.push({ numCpus: s.cpus });
@@ -447,7 +448,7 @@ export class Job {
     for (const p of s.ports) resources.push({ namedPort: p });
     if (s.gpus !== undefined && s.gpus !== 0) resources.push({ numGpus: s.gpus });
 
-    const task: TaskConfig = {
+    const task: TaskConfigInput = {
       job: { ...key },
       owner: { ...owner },
       isService: s.service,
@@ -481,7 +482,7 @@ export class Job {
     if (s.slaPolicy) task.slaPolicy = plainCopy(s.slaPolicy);
     task.container = s.container ? plainCopy(s.container) : { mesos: {} };
 
-    const config: JobConfiguration = {
+    const config: JobConfigurationInput = {
       key,
       owner,
       cronCollisionPolicy: s.cronCollisionPolicy,

@@ -5,7 +5,7 @@
  */
 
 import { AURORA_EXECUTOR_NAME, CronCollisionPolicy, Mode } from '../gen/types.js';
-import type { JobConfiguration, JobConfigurationInput, JobUpdateSettings, JobUpdateSettingsInput } from '../gen/types.js';
+import type { Image, JobConfigurationInput, JobUpdateSettings, JobUpdateSettingsInput } from '../gen/types.js';
 import { AuroraValidationError } from '../errors.js';
 import { updateSettingsFromSpec, updateSpecFromSettings, checkUpdateSpec } from '../update/settings.js';
 import { Job, defaultOwner } from './builder.js';
@@ -21,7 +21,7 @@ import { checkCronSchedule } from './validate.js';
 
 export interface LoadedJob {
   cluster?: string;
-  config: JobConfiguration;
+  config: JobConfigurationInput;
   update?: JobUpdateSettings;
   file: JobFile;
 }
@@ -50,7 +50,7 @@ export function parseJobFile(data: unknown, source?: string, options: ParseJobFi
 }
 
 /** A checked job file as a JobConfiguration. */
-export function jobFileToConfig(file: JobFile, options: ParseJobFileOptions = {}): JobConfiguration {
+export function jobFileToConfig(file: JobFile, options: ParseJobFileOptions = {}): JobConfigurationInput {
   return parseJobFile(file, undefined, options).config;
 }
 
@@ -181,7 +181,8 @@ function buildJob(file: JobFile, options: ParseJobFileOptions): Job {
   const c = file.container;
   if (c?.docker) job.docker(c.docker.image, c.docker.parameters ?? []);
   if (c?.mesos) {
-    if (c.mesos.image) job.mesosImage(c.mesos.image);
+    // checkJobFile let through only images with exactly one of docker and appc.
+    if (c.mesos.image) job.mesosImage(c.mesos.image as Image);
     for (const v of c.mesos.volumes ?? []) job.volume(v.containerPath, v.hostPath, v.mode);
   }
   if (file.tier !== undefined) job.tier(file.tier);

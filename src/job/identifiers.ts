@@ -5,7 +5,7 @@
  */
 
 import { GOOD_IDENTIFIER_PATTERN } from '../gen/types.js';
-import type { JobKey } from '../gen/types.js';
+import type { JobKey, JobKeyInput } from '../gen/types.js';
 
 /** `^[\w\-\.]+$`: Java's `\w` is ASCII-only, like JavaScript's without the `u` flag. */
 export const GOOD_IDENTIFIER = new RegExp(GOOD_IDENTIFIER_PATTERN);
@@ -19,14 +19,14 @@ export function isGoodIdentifier(value: unknown): value is string {
 }
 
 /** Java's `JobKey.toString()`, which the scheduler puts into "Job key ... is invalid." messages. */
-export function javaJobKeyString(key: JobKey | undefined | null): string {
+export function javaJobKeyString(key: JobKeyInput | undefined | null): string {
   if (key === undefined || key === null) return 'null';
   const part = (v: string | undefined) => (v === undefined || v === null ? 'null' : v);
   return `JobKey(role:${part(key.role)}, environment:${part(key.environment)}, name:${part(key.name)})`;
 }
 
 /** `role/environment/name`, the form users type. */
-export function jobKeyPath(key: JobKey | undefined): string {
+export function jobKeyPath(key: JobKeyInput | undefined): string {
   return `${key?.role ?? '?'}/${key?.environment ?? '?'}/${key?.name ?? '?'}`;
 }
 

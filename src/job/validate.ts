@@ -10,7 +10,7 @@
  */
 
 import { AURORA_EXECUTOR_NAME, CronCollisionPolicy } from '../gen/types.js';
-import type { ConstraintInput, JobConfigurationInput, JobKey, Resource, TaskConfigInput } from '../gen/types.js';
+import type { ConstraintInput, JobConfigurationInput, JobKeyInput, Resource, TaskConfigInput } from '../gen/types.js';
 import type { ClusterPolicyOverrides } from '../discovery/clusters.js';
 import type { ExecutorCatalog } from '../executors/types.js';
 import { AuroraValidationError } from '../errors.js';
@@ -70,7 +70,7 @@ export const MESSAGES = {
 
 export const executorMissing = (name: string) => `Configuration for executor '${name}' doesn't exist.`;
 export const instanceLimit = (max: number) => `Instance count must be between 1 and ${max} inclusive.`;
-export const noCronSchedule = (key: JobKey | undefined) => `Job ${jobKeyPath(key)} has no cron schedule`;
+export const noCronSchedule = (key: JobKeyInput | undefined) => `Job ${jobKeyPath(key)} has no cron schedule`;
 
 const RESOURCE_FIELDS = ['numCpus', 'ramMb', 'diskMb', 'namedPort', 'numGpus'] as const;
 // ResourceType.getAuroraName(), which the duplicate-resource message lists.
@@ -180,7 +180,7 @@ export function checkCronSchedule(schedule: string): JobIssue | undefined {
   }
 }
 
-function checkKey(key: JobKey | undefined, field: string): JobIssue[] {
+function checkKey(key: JobKeyInput | undefined, field: string): JobIssue[] {
   const bad = (['role', 'environment', 'name'] as const).find((part) => !isGoodIdentifier(key?.[part]));
   if (bad === undefined) return [];
   return [

@@ -109,6 +109,9 @@ export function createCodec(schema: ApiSchema): Codec {
 
   let binEnc: LazyCompiler<BinaryEncoder> | undefined;
   let binDec: LazyCompiler<BinaryDecoder> | undefined;
+  // Replies are decoded by their own functions, which also check the fields Aurora always sets there.
+  let binDecReply: LazyCompiler<BinaryDecoder> | undefined;
+  let jsonDecReply: LazyCompiler<JsonDecoder> | undefined;
   let jsonEnc: LazyCompiler<JsonEncoder> | undefined;
   let jsonDec: LazyCompiler<JsonDecoder> | undefined;
 
@@ -137,9 +140,9 @@ export function createCodec(schema: ApiSchema): Codec {
     binEnc.get(key)(w, value);
   }
 
-  function binDecode(r: BinaryReader, key: string, depth = 1): unknown {
-    binDec ??= compileBinaryDecoders(input);
-    return binDec.get(key)(r, depth);
+  function binDecode(r: BinaryReader, key: string, reply = false): unknown {
+    if (reply) return (binDecReply ??= compileBinaryDecoders(input, true)).get(key)(r, 1);
+    return (binDec ??= compileBinaryDecoders(input)).get(key)(r, 1);
   }
 
   function binWriteEnvelope(w: BinaryWriter, name: string, type: MessageType, seqid: number): void {
@@ -169,9 +172,9 @@ export function createCodec(schema: ApiSchema): Codec {
     jsonEnc.get(key)(w, value);
   }
 
-  function jsonDecode(key: string, tree: unknown, limit: number, depth = 1): unknown {
-    jsonDec ??= compileJsonDecoders(input);
-    return jsonDec.get(key)(tree, depth, limit);
+  function jsonDecode(key: string, tree: unknown, limit: number, reply = false): unknown {
+    if (reply) return (jsonDecReply ??= compileJsonDecoders(input, true)).get(key)(tree, 1, limit);
+    return (jsonDec ??= compileJsonDecoders(input)).get(key)(tree, 1, limit);
   }
 
   /**
@@ -227,11 +230,12 @@ export function createCodec(schema: ApiSchema): Codec {
     }
   }
 
-  /** Reads the envelope, then hands the body to `body` with the right decoder bound. */
+  /** Reads the envelope, then hands the body to `body` with the right decoder bound (`reply`: the reply decoders). */
   function decodeMessage<R>(
     protocol: WireProtocol,
     bytes: Uint8Array,
     limits: DecodeLimits | undefined,
+    reply: boolean,
     body: (env: Envelope, decode: (key: string) => unknown) => R,
   ): R {
     const limit = maxDepth(limits);
@@ -240,11 +244,11 @@ export function createCodec(schema: ApiSchema): Codec {
       if (protocol === 'binary') {
         const r = new BinaryReader(bytes, limit);
         env = binReadEnvelope(r);
-        return body(env, (key) => binDecode(r, key));
+        return body(env, (key) => binDecode(r, key, reply));
       }
       const msg = jsonReadEnvelope(parseJson(bytes, limit));
       env = msg;
-      return body(env, (key) => jsonDecode(key, msg.body, limit));
+      return body(env, (key) => jsonDecode(key, msg.body, limit, reply));
     } catch (e) {
       throw e instanceof ThriftMessageError ? e : toAuroraError(e, env?.name ?? '', true, env?.name);
     }
@@ -289,7 +293,7 @@ export function createCodec(schema: ApiSchema): Codec {
     },
 
     decodeCall(protocol, bytes, limits) {
-      return decodeMessage(protocol, bytes, limits, (env, decode) => {
+      return decodeMessage(protocol, bytes, limits, false, (env, decode) => {
         if (env.type !== MessageType.CALL && env.type !== MessageType.ONEWAY) {
           throw new ThriftMessageError(`expected a CALL message, got type ${env.type}`, env.name, env.seqid, TApplicationExceptionType.INVALID_MESSAGE_TYPE);
         }
@@ -319,7 +323,7 @@ export function createCodec(schema: ApiSchema): Codec {
 
     decodeReply<T>(protocol: WireProtocol, name: string, bytes: Uint8Array, limits?: DecodeLimits): T {
       method(name);
-      return decodeMessage(protocol, bytes, limits, (env, decode) => {
+      return decodeMessage(protocol, bytes, limits, true, (env, decode) => {
         if (env.type === MessageType.EXCEPTION) {
           const x = decode(APP_EXCEPTION) as { message?: string; type?: number };
           const type = x.type ?? TApplicationExceptionType.UNKNOWN;

@@ -181,7 +181,7 @@ return a;
   });
 }
 
-function decodeStructCode(unit: Unit, key: string, s: StructDef): string {
+function decodeStructCode(unit: Unit, key: string, s: StructDef, reply: boolean): string {
   const cases = s.fields.map(
     (field) => `case ${field.id}: f = ${q(field.name)};
 if (t === ${wireType(field.type)}) { o[${q(field.name)}] = ${readValue(unit, field.type, 'depth')}; n++; } else r.skip(t, depth);
@@ -201,7 +201,7 @@ default: f = ''; r.skip(t, depth);
 }
 }
 } catch (e) { throw R.at(e, f); }
-${decodeEpilogue(unit, s)}
+${decodeEpilogue(unit, s, reply)}
 return o;
 }`;
 }
@@ -211,7 +211,10 @@ export function compileBinaryEncoders(input: CompileInput): LazyCompiler<BinaryE
   return new LazyCompiler<BinaryEncoder>(input, 'be', encodeStructCode);
 }
 
-/** Binary decoders of `input`'s structs, each compiled at its first use. */
-export function compileBinaryDecoders(input: CompileInput): LazyCompiler<BinaryDecoder> {
-  return new LazyCompiler<BinaryDecoder>(input, 'bd', decodeStructCode);
+/**
+ * Binary decoders of `input`'s structs, each compiled at its first use. `reply`: for replies, which
+ * also refuse a struct without a field Aurora always sets there (FieldDef.always).
+ */
+export function compileBinaryDecoders(input: CompileInput, reply = false): LazyCompiler<BinaryDecoder> {
+  return new LazyCompiler<BinaryDecoder>(input, reply ? 'bdr' : 'bd', (unit, key, s) => decodeStructCode(unit, key, s, reply));
 }

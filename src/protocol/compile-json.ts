@@ -204,7 +204,7 @@ return a;
   });
 }
 
-function decodeStructCode(unit: Unit, key: string, s: StructDef): string {
+function decodeStructCode(unit: Unit, key: string, s: StructDef, reply: boolean): string {
   const fields = s.fields.map(
     (field) => `x = j[${field.id}];
 if (x !== undefined) {
@@ -222,7 +222,7 @@ let f = '', n = 0, x, y;
 try {
 ${fields.join('\n')}
 } catch (e) { throw R.at(e, f); }
-${decodeEpilogue(unit, s)}
+${decodeEpilogue(unit, s, reply)}
 return o;
 }`;
 }
@@ -232,7 +232,10 @@ export function compileJsonEncoders(input: CompileInput): LazyCompiler<JsonEncod
   return new LazyCompiler<JsonEncoder>(input, 'je', encodeStructCode);
 }
 
-/** Json decoders of `input`'s structs, each compiled at its first use. */
-export function compileJsonDecoders(input: CompileInput): LazyCompiler<JsonDecoder> {
-  return new LazyCompiler<JsonDecoder>(input, 'jd', decodeStructCode);
+/**
+ * Json decoders of `input`'s structs, each compiled at its first use. `reply`: for replies, which
+ * also refuse a struct without a field Aurora always sets there (FieldDef.always).
+ */
+export function compileJsonDecoders(input: CompileInput, reply = false): LazyCompiler<JsonDecoder> {
+  return new LazyCompiler<JsonDecoder>(input, reply ? 'jdr' : 'jd', (unit, key, s) => decodeStructCode(unit, key, s, reply));
 }

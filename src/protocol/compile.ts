@@ -252,8 +252,11 @@ export function encodeUnionCheck(s: StructDef, v: string): string {
   return `if (n !== 1) { f = ''; throw R.unionFault(${JSON.stringify(s.fields.map((x) => x.name))}, ${v}, false); }`;
 }
 
-/** After decoding into `o`: union arity (uses `n`), required fields, IDL defaults. */
-export function decodeEpilogue(unit: Unit, s: StructDef): string {
+/**
+ * After decoding into `o`: union arity (uses `n`), required fields, IDL defaults, and in a reply
+ * (`reply`) the fields Aurora always sets there (FieldDef.always).
+ */
+export function decodeEpilogue(unit: Unit, s: StructDef, reply: boolean): string {
   const lines: string[] = [];
   if (s.kind === 'union') {
     lines.push(`if (n !== 1) throw R.unionFault(${JSON.stringify(s.fields.map((x) => x.name))}, o, true);`);
@@ -262,6 +265,8 @@ export function decodeEpilogue(unit: Unit, s: StructDef): string {
     const prop = `o[${q(field.name)}]`;
     if (field.req === 'required') {
       lines.push(`if (${prop} === undefined) throw R.at(R.missingRequired(true), ${q(field.name)});`);
+    } else if (reply && field.always === true) {
+      lines.push(`if (${prop} === undefined) throw R.at(R.missingInReply(), ${q(field.name)});`);
     } else if (field.default !== undefined) {
       lines.push(`if (${prop} === undefined) ${prop} = R.cloneDefault(${unit.constant(field.default)});`);
     }

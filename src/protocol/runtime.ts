@@ -105,6 +105,11 @@ export function unionFault(names: readonly string[], value: Record<string, unkno
   return new Fault('validation', others.length && !set.length ? `${detail} (unknown keys: ${others.join(', ')}; allowed: ${names.join(', ')})` : detail);
 }
 
+/** A reply without a field Aurora always sets there (FieldDef.always): not a reply Aurora would send. */
+export function missingInReply(): Fault {
+  return new Fault('protocol', 'missing, though Aurora always sets it in replies');
+}
+
 export function missingRequired(decoding: boolean): Fault {
   return new Fault(decoding ? 'protocol' : 'validation', 'required field is missing');
 }

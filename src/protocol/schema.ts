@@ -23,6 +23,11 @@ export interface FieldDef {
   readonly req: Requiredness;
   /** IDL default value, in the idiomatic representation (applied on decode when the field is absent). */
   readonly default?: unknown;
+  /**
+   * Aurora always sets this field in its replies (thrift/api-notes.mjs says where): decoding a reply
+   * without it throws AuroraProtocolError. Calls and single structs are decoded without this check.
+   */
+  readonly always?: boolean;
 }
 
 export interface StructDef {
@@ -38,6 +43,8 @@ export interface MethodDef {
   readonly args: readonly FieldDef[];
   /** The field of the `Result` union that carries this method's payload, if it has one. */
   readonly result: string | undefined;
+  /** Aurora may answer OK without the result (startJobUpdate: "Job is unchanged by proposed update."). */
+  readonly resultOptional?: boolean;
 }
 
 export interface ServiceDef {

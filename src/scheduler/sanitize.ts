@@ -46,6 +46,10 @@ export function sanitizeJob(job: JobConfiguration, context: SanitizeContext): Jo
       production: task.production ?? task.tier === 'preferred',
       maxTaskFailures: task.maxTaskFailures ?? 1,
       tier: task.tier ?? 'preemptible',
+      // Aurora stores configs through its immutable wrappers, which turn an unset set into an empty
+      // one: its replies always carry these (thrift/api-notes.mjs).
+      resources: task.resources ?? [],
+      constraints: task.constraints ?? [],
     },
   };
 }

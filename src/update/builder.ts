@@ -3,7 +3,7 @@
  * defaults of Aurora's Python client (see settings.ts).
  */
 
-import type { JobConfiguration, JobConfigurationInput, JobUpdateRequest, JobUpdateSettingsInput, JobUpdateSettings, Metadata, Range, TaskConfig } from '../gen/types.js';
+import type { JobConfigurationInput, JobUpdateRequestInput, JobUpdateSettingsInput, JobUpdateSettings, Metadata, Range, TaskConfigInput } from '../gen/types.js';
 import { AuroraValidationError } from '../errors.js';
 import { plainCopy } from '../job/plain.js';
 import { toRanges } from './ranges.js';
@@ -12,13 +12,13 @@ import { updateSettingsFromSpec, updateSpecFromSettings } from './settings.js';
 import type { UpdateSpec } from './settings.js';
 
 /** Anything with `toConfig()` (a `Job`) or a JobConfiguration. */
-export type UpdateTarget = JobConfigurationInput | { toConfig(): JobConfiguration };
+export type UpdateTarget = JobConfigurationInput | { toConfig(): JobConfigurationInput };
 
 export class JobUpdate {
   private spec: UpdateSpec = {};
   private ranges: Range[] = [];
   private meta: Metadata[] = [];
-  private target: JobConfiguration | undefined;
+  private target: JobConfigurationInput | undefined;
   private count: number | undefined;
 
   constructor(target?: UpdateTarget) {
@@ -44,7 +44,7 @@ export class JobUpdate {
 
   /** The job whose TaskConfig and instance count the request carries. */
   job(target: UpdateTarget): this {
-    this.target = 'toConfig' in target && typeof target.toConfig === 'function' ? target.toConfig() : (plainCopy(target) as JobConfiguration);
+    this.target = 'toConfig' in target && typeof target.toConfig === 'function' ? target.toConfig() : (plainCopy(target) as JobConfigurationInput);
     return this;
   }
 
@@ -148,15 +148,15 @@ export class JobUpdate {
   }
 
   /** What AuroraClient sends when given this builder (startJobUpdate, getJobUpdateDiff). */
-  toThrift(): JobUpdateRequest {
+  toThrift(): JobUpdateRequestInput {
     return this.toRequest();
   }
 
   /** `{taskConfig, instanceCount, settings, metadata}` for startJobUpdate. */
-  toRequest(): JobUpdateRequest {
+  toRequest(): JobUpdateRequestInput {
     if (!this.target) throw new AuroraValidationError('job', 'an update request needs a job: JobUpdate.for(job)');
-    const taskConfig: TaskConfig = plainCopy(this.target.taskConfig ?? {});
-    const request: JobUpdateRequest = {
+    const taskConfig: TaskConfigInput = plainCopy(this.target.taskConfig ?? {});
+    const request: JobUpdateRequestInput = {
       taskConfig,
       instanceCount: this.count ?? this.target.instanceCount ?? 1,
       settings: this.toSettings(),

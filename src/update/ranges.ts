@@ -1,9 +1,9 @@
 /** Instance id sets as Aurora's Range list: `"0-2,5"` ⇄ `[{first: 0, last: 2}, {first: 5, last: 5}]`. */
 
-import type { Range } from '../gen/types.js';
+import type { Range, RangeInput } from '../gen/types.js';
 import { AuroraValidationError } from '../errors.js';
 
-export type InstanceSelection = string | readonly number[] | readonly Range[];
+export type InstanceSelection = string | readonly number[] | readonly RangeInput[];
 
 /** Sorted, merged, inclusive ranges. Throws AuroraValidationError('instances', ...) on bad input. */
 export function toRanges(selection: InstanceSelection, field = 'instances'): Range[] {

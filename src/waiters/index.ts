@@ -12,7 +12,7 @@ import {
   MaintenanceMode,
   ScheduleStatus,
   type HostStatus,
-  type JobKey,
+  type JobKeyInput,
   type JobUpdateKey,
   type JobUpdateSummary,
   type ScheduledTask,
@@ -23,9 +23,9 @@ import { waitUntil, type WaitOptions } from './waiter.js';
 export { waitUntil, AuroraWaitTimeoutError, type Verdict, type WaitOptions } from './waiter.js';
 
 /** A job as the waiters take it: its key, or the Job builder that made it. */
-export type JobRef = JobKey | Job;
+export type JobRef = JobKeyInput | Job;
 
-function keyOf(job: JobRef): JobKey {
+function keyOf(job: JobRef): JobKeyInput {
   return 'jobKey' in job ? job.jobKey : job;
 }
 

@@ -22,7 +22,7 @@ export async function createService(client: AuroraClient, update: JobUpdate, mes
     throw new AuroraValidationError('taskConfig.isService', 'createService needs a service job (Job.service())');
   }
   const started = await startJobUpdateSafely(client, update, message);
-  return started.key.id ? started.key : undefined;
+  return started.key;
 }
 
 /** Active instance ids of a job, sorted; only those in `states` when given. */

@@ -13,7 +13,7 @@
  */
 import type { AuroraClient } from '../client/client.js';
 import { AuroraError, AuroraValidationError } from '../errors.js';
-import { ACTIVE_STATES, ScheduleStatus, type JobKey, type ScheduledTask } from '../gen/types.js';
+import { ACTIVE_STATES, ScheduleStatus, type JobKeyInput, type ScheduledTask } from '../gen/types.js';
 import type { JobRef } from './index.js';
 import { waitUntil, type WaitOptions } from './waiter.js';
 
@@ -49,7 +49,7 @@ export interface RestartBatch {
 }
 
 export interface RollingRestartResult {
-  job: JobKey;
+  job: JobKeyInput;
   /** The instances asked for, in order. */
   instances: number[];
   batches: RestartBatch[];
@@ -135,7 +135,7 @@ interface WatchProgress {
 }
 
 /** Watches one batch until each instance is healthy or failed; resolves with the failed ones. */
-async function watchBatch(client: AuroraClient, job: JobKey, batch: number[], old: Set<string>, watchMs: number, wait: WaitOptions<WatchProgress>): Promise<number[]> {
+async function watchBatch(client: AuroraClient, job: JobKeyInput, batch: number[], old: Set<string>, watchMs: number, wait: WaitOptions<WatchProgress>): Promise<number[]> {
   // Per instance: the new task first seen RUNNING and when (Aurora's Instance.birthday), then the verdict.
   const seen = new Map<number, { taskId: string; since: number }>();
   const verdict = new Map<number, boolean>();

@@ -89,13 +89,15 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
         }
         const job = args.description as JobConfiguration;
         if (jobs.has(keyOf(job.key))) return errorResponse(ResponseCode.INVALID_REQUEST, `Job already exists: ${keyOf(job.key)}`);
-        jobs.set(keyOf(job.key), job);
+        // Stored as Aurora stores it: its wrappers set every number and set the caller left out.
+        jobs.set(keyOf(job.key), { ...job, taskConfig: { priority: 0, maxTaskFailures: 1, resources: [], constraints: [], ...job.taskConfig } });
         dropIfAsked(method, request);
         return ok();
       },
       getJobSummary(args, { method }) {
         calls.push(method);
-        const summaries = [...jobs.values()].filter((j) => j.key?.role === args.role).map((job) => ({ job }));
+        const stats = { activeTaskCount: 0, finishedTaskCount: 0, failedTaskCount: 0, pendingTaskCount: 0 };
+        const summaries = [...jobs.values()].filter((j) => j.key?.role === args.role).map((job) => ({ job, stats }));
         return ok({ jobSummaryResult: { summaries } });
       },
       startJobUpdate(args, { method, request }) {

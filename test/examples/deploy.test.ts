@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import { ScheduleStatus } from '../../src/gen/types.js';
 import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
+import { nonNullAssertions } from '../support/non-null.js';
 
 const root = resolve(import.meta.dirname, '../..');
 let project: string;
@@ -59,6 +60,7 @@ describe('examples/deploy.ts', () => {
     expect(first.status, first.stdout + first.stderr).toBe(0);
     expect(first.stdout).toContain('creating www-data/devel/deploy-demo');
     expect(first.stdout).toContain('created: all instances RUNNING');
+    expect(first.stdout).toMatch(/instance 0: \S*deploy-demo-0-\S+ RUNNING/);
 
     const second = await deploy('hello v2');
     expect(second.status, second.stdout + second.stderr).toBe(0);
@@ -77,10 +79,11 @@ describe('examples/deploy.ts', () => {
     await client.killTasks({ role: 'www-data', environment: 'devel', name: 'deploy-demo' }, [], 'test done');
   });
 
-  it('type-checks against the published types', () => {
+  it('type-checks against the published types under strict and noUncheckedIndexedAccess, without a non-null assertion', () => {
+    expect(nonNullAssertions(readFileSync(join(root, 'examples/deploy.ts'), 'utf8'))).toEqual([]);
     writeFileSync(
       join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] }, files: ['deploy.ts'] }),
+      JSON.stringify({ compilerOptions: { strict: true, noUncheckedIndexedAccess: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] }, files: ['deploy.ts'] }),
     );
     writeFileSync(join(project, 'deploy.ts'), readFileSync(join(root, 'examples/deploy.ts'), 'utf8'));
     const out = execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project, encoding: 'utf8' });

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nonNullAssertions } from '../support/non-null.js';
 import { packedConsumer } from '../support/packed.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -22,6 +23,9 @@ beforeAll(() => {
 afterAll(() => {
   if (installed !== undefined) rmSync(installed.dir, { recursive: true, force: true });
 });
+
+/** The compiler options a careful consumer uses: strict, plus indexed access that may be undefined. */
+const STRICT = { strict: true, noUncheckedIndexedAccess: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022' };
 
 /** Every package directory under node_modules (scoped ones included) and the bytes it holds. */
 function installedPackages(modules: string): Array<{ name: string; bytes: number; manifest: { scripts?: Record<string, string>; gypfile?: boolean } }> {
@@ -222,7 +226,8 @@ describe('aurora-ts as a dependency', () => {
       'CronSchedule', 'JobFile', 'JobFileSchema', 'WaitOptions', 'UpdateProgress', 'InstancesProgress', 'JobRef',
       'ApiSchema', 'StructDef', 'FieldDef', 'TypeRef', 'TaskFilesOptions', 'TaskFileRead', 'TaskFileFollow', 'TaskFileChunk',
       'TaskFileSource', 'TaskRef', 'GetOptions', 'GetReply', 'RollingRestartOptions', 'RollingRestartResult', 'RestartProgress',
-      'JobUptime', 'TaskUpCount',
+      'JobUptime', 'TaskUpCount', 'OneOf', 'JobKeyInput', 'TaskConfigInput', 'ResourceInput', 'AuroraApi',
+      'AuroraMethod',
     ];
     const scheduler = ['startScheduler', 'SchedulerListenError'];
     const schedulerTypes = ['SchedulerOptions', 'RunningScheduler', 'CronOptions', 'MaintenanceOptions', 'UpdateOptions', 'ThrottleSettings', 'SchedulerPolicy'];
@@ -238,7 +243,7 @@ describe('aurora-ts as a dependency', () => {
       join(project, 'names.ts'),
       `import { ${values.join(', ')}, ${types.map((t) => `type ${t}`).join(', ')} } from 'aurora-ts';
        import { ${scheduler.join(', ')}, ${schedulerTypes.map((t) => `type ${t}`).join(', ')} } from 'aurora-ts/scheduler';
-       export type All = [${[...types, ...schedulerTypes].map((t) => (['RpcOutput', 'ThriftValue', 'WaitOptions'].includes(t) ? `${t}<unknown>` : t)).join(', ')}];
+       export type All = [${[...types, ...schedulerTypes].map((t) => (['RpcOutput', 'ThriftValue', 'WaitOptions', 'OneOf'].includes(t) ? `${t}<unknown>` : t)).join(', ')}];
        export const all = [${[...values, ...scheduler].join(', ')}];`,
     );
     writeFileSync(
@@ -254,46 +259,72 @@ describe('aurora-ts as a dependency', () => {
     expect(out).toMatch(/schema[/\\]job\.schema\.json$/);
   });
 
-  it("type-checks the README's \"Use from code\" example", () => {
+  it("type-checks the README's \"Use from code\" example under strict and noUncheckedIndexedAccess, without a non-null assertion", () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Use from code'));
     const code = /```ts\n([\s\S]*?)```/.exec(section)![1]!;
+    expect(nonNullAssertions(code)).toEqual([]);
     writeFileSync(join(project, 'readme.mts'), `${code}\nexport {};\n`);
     writeFileSync(
       join(project, 'tsconfig.readme.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: [] }, files: ['readme.mts'] }),
+      JSON.stringify({ compilerOptions: { ...STRICT, noEmit: true, types: [] }, files: ['readme.mts'] }),
     );
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     expect(execFileSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.readme.json')], { cwd: project, encoding: 'utf8' })).toBe('');
   }, 120_000);
 
-  it('type-checks a consumer under tsc --strict', () => {
-    writeFileSync(
-      join(project, 'deploy.ts'),
-      `import { AuroraClient, AuroraResponseError, Job, JobUpdate, ScheduleStatus, type JobKey, type ScheduledTask } from 'aurora-ts';
-       export async function run(): Promise<number> {
+  it('type-checks a deploy script without a single non-null assertion under strict and noUncheckedIndexedAccess', () => {
+    const source = `import { AuroraClient, AuroraResponseError, Job, JobUpdate, ScheduleStatus, type JobKey, type ScheduledTask } from 'aurora-ts';
+       export async function run(): Promise<string[]> {
          const client = new AuroraClient({ url: 'http://127.0.0.1:8081', protocol: 'binary', timeoutMs: 1000 });
          const key: JobKey = { role: 'www-data', environment: 'prod', name: 'hello' };
          const job = Job.create(key).service().instances(3).executor('myExecutor', 'data').cpus(0.5).ramMb(128).diskMb(128);
+         const { configs } = await client.getJobs(key.role);
+         const exists = configs.some((c) => c.key.environment === key.environment && c.key.name === key.name);
          try {
-           await client.createJob(job);
-           await client.startJobUpdate(JobUpdate.for(job).batchSize(2), 'rolling');
+           if (!exists) await client.createJob(job);
+           const { key: update } = await client.startJobUpdate(JobUpdate.for(job).batchSize(2), 'rolling');
+           if (update !== undefined) console.log(update.id, update.job.name);
          } catch (e) {
-           if (e instanceof AuroraResponseError) return e.code;
+           if (e instanceof AuroraResponseError) return [e.codeName];
            throw e;
          }
-         const { tasks = [] } = await client.getTasksWithoutConfigs({ jobKeys: new Set([key]), statuses: [ScheduleStatus.RUNNING] });
+         const { tasks } = await client.getTasksWithoutConfigs({ jobKeys: new Set([key]), statuses: [ScheduleStatus.RUNNING] });
          const first: ScheduledTask | undefined = tasks[0];
+         const { updateSummaries } = await client.getJobUpdateSummaries({ jobKey: key, limit: 1 });
+         console.log(first?.assignedTask.task.job.role, updateSummaries[0]?.state.status);
          await client.killTasks(key, [0, 1], 'done');
-         return first?.assignedTask?.instanceId ?? -1;
-       }`,
-    );
-    writeFileSync(
-      join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: [] }, files: ['deploy.ts'] }),
-    );
+         return tasks.map((t) => \`\${t.assignedTask.instanceId} \${t.assignedTask.taskId} \${ScheduleStatus[t.status]} \${t.taskEvents.length}\`);
+       }`;
+    expect(nonNullAssertions(source)).toEqual([]);
+    writeFileSync(join(project, 'deploy.ts'), source);
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...STRICT, noEmit: true, types: [] }, files: ['deploy.ts'] }));
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     const result = execFileSync(process.execPath, [tsc, '-p', project], { cwd: project, encoding: 'utf8' });
     expect(result).toBe('');
+  }, 120_000);
+
+  it('refuses at compile time a union with two members, or none', () => {
+    // Each line marked `// bad` must be a compile error at that line, and nothing else may be.
+    const lines = [
+      `import { AuroraClient, type Resource, type TaskConstraint, type JobUpdateStrategy } from 'aurora-ts';`,
+      `const client = new AuroraClient({ url: 'http://127.0.0.1:8081' });`,
+      `export const ok: Resource[] = [{ numCpus: 1 }, { ramMb: 2 }, { namedPort: 'http' }];`,
+      `export const okConstraint: TaskConstraint = { limit: { limit: 1 } };`,
+      `export const twoResources: Resource = { numCpus: 1, ramMb: 2 }; // bad`,
+      `export const noResource: Resource = {}; // bad`,
+      `export const twoConstraints: TaskConstraint = { value: { negated: false, values: ['a'] }, limit: { limit: 1 } }; // bad`,
+      `export const twoStrategies: JobUpdateStrategy = { queueStrategy: { groupSize: 1 }, batchStrategy: { groupSize: 2 } }; // bad`,
+      `export const quota = client.setQuota('www-data', { resources: [{ numCpus: 1, ramMb: 2 }] }); // bad`,
+      `export function read(r: Resource): number { return r.numCpus ?? r.ramMb ?? 0; }`,
+    ];
+    writeFileSync(join(project, 'unions.ts'), lines.join('\n'));
+    writeFileSync(join(project, 'tsconfig.unions.json'), JSON.stringify({ compilerOptions: { ...STRICT, noEmit: true, types: [] }, files: ['unions.ts'] }));
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.unions.json')], { cwd: project, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    const errorLines = [...new Set([...r.stdout.matchAll(/unions\.ts\((\d+),\d+\): error TS/g)].map((m) => Number(m[1])))];
+    const bad = lines.flatMap((l, i) => (l.endsWith('// bad') ? [i + 1] : []));
+    expect(errorLines, r.stdout).toEqual(bad);
   }, 120_000);
 });

@@ -124,76 +124,190 @@ import AuroraSchedulerManager = require('./AuroraSchedulerManager');
 declare class Client extends AuroraSchedulerManager.Client {
     constructor(output: thrift.TTransport, pClass: { new(trans: thrift.TTransport): thrift.TProtocol });
 
+    /**
+     * Sets a role's quota, replacing the one it had.
+     */
     setQuota(ownerRole: string, quota: ResourceAggregate): Promise<Response>;
 
+    /**
+     * Sets a role's quota, replacing the one it had.
+     */
     setQuota(ownerRole: string, quota: ResourceAggregate, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Moves a task towards a state through the task state machine: the state is not guaranteed, as
+     * the machine must allow the transition.
+     */
     forceTaskState(taskId: string, status: ScheduleStatus): Promise<Response>;
 
+    /**
+     * Moves a task towards a state through the task state machine: the state is not guaranteed, as
+     * the machine must allow the transition.
+     */
     forceTaskState(taskId: string, status: ScheduleStatus, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Writes a storage snapshot to disk now.
+     */
     performBackup(): Promise<Response>;
 
+    /**
+     * Writes a storage snapshot to disk now.
+     */
     performBackup(callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * The backups available for recovery.
+     */
     listBackups(): Promise<Response>;
 
+    /**
+     * The backups available for recovery.
+     */
     listBackups(callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Loads a backup into in-memory storage; every other recovery call needs this first.
+     */
     stageRecovery(backupId: string): Promise<Response>;
 
+    /**
+     * Loads a backup into in-memory storage; every other recovery call needs this first.
+     */
     stageRecovery(backupId: string, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * The tasks of the staged recovery that match the query.
+     */
     queryRecovery(query: TaskQuery): Promise<Response>;
 
+    /**
+     * The tasks of the staged recovery that match the query.
+     */
     queryRecovery(query: TaskQuery, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Deletes the matching tasks from the staged recovery.
+     */
     deleteRecoveryTasks(query: TaskQuery): Promise<Response>;
 
+    /**
+     * Deletes the matching tasks from the staged recovery.
+     */
     deleteRecoveryTasks(query: TaskQuery, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Commits the staged recovery: it replaces the whole storage state.
+     */
     commitRecovery(): Promise<Response>;
 
+    /**
+     * Commits the staged recovery: it replaces the whole storage state.
+     */
     commitRecovery(callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Drops (aborts) the staged recovery.
+     */
     unloadRecovery(): Promise<Response>;
 
+    /**
+     * Drops (aborts) the staged recovery.
+     */
     unloadRecovery(callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Puts hosts into maintenance (SCHEDULED): new tasks avoid them.
+     */
     startMaintenance(hosts: Hosts): Promise<Response>;
 
+    /**
+     * Puts hosts into maintenance (SCHEDULED): new tasks avoid them.
+     */
     startMaintenance(hosts: Hosts, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Drains hosts: their tasks are moved elsewhere, then the hosts are DRAINED.
+     */
     drainHosts(hosts: Hosts): Promise<Response>;
 
+    /**
+     * Drains hosts: their tasks are moved elsewhere, then the hosts are DRAINED.
+     */
     drainHosts(hosts: Hosts, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * The maintenance state of each host.
+     */
     maintenanceStatus(hosts: Hosts): Promise<Response>;
 
+    /**
+     * The maintenance state of each host.
+     */
     maintenanceStatus(hosts: Hosts, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Takes hosts out of maintenance, back into service.
+     */
     endMaintenance(hosts: Hosts): Promise<Response>;
 
+    /**
+     * Takes hosts out of maintenance, back into service.
+     */
     endMaintenance(hosts: Hosts, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Drains hosts while keeping each job's SLA: tasks move off only as their SLA policy allows,
+     * `defaultSlaPolicy` standing for tasks without one; after `timeoutSecs` the drain goes on anyway.
+     */
     slaDrainHosts(hosts: Hosts, defaultSlaPolicy: SlaPolicy, timeoutSecs: Int64): Promise<Response>;
 
+    /**
+     * Drains hosts while keeping each job's SLA: tasks move off only as their SLA policy allows,
+     * `defaultSlaPolicy` standing for tasks without one; after `timeoutSecs` the drain goes on anyway.
+     */
     slaDrainHosts(hosts: Hosts, defaultSlaPolicy: SlaPolicy, timeoutSecs: Int64, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Takes a storage snapshot and waits until it is done.
+     */
     snapshot(): Promise<Response>;
 
+    /**
+     * Takes a storage snapshot and waits until it is done.
+     */
     snapshot(callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Starts an explicit task reconciliation with Mesos with these settings.
+     */
     triggerExplicitTaskReconciliation(settings: ExplicitReconciliationSettings): Promise<Response>;
 
+    /**
+     * Starts an explicit task reconciliation with Mesos with these settings.
+     */
     triggerExplicitTaskReconciliation(settings: ExplicitReconciliationSettings, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Starts an implicit task reconciliation with Mesos.
+     */
     triggerImplicitTaskReconciliation(): Promise<Response>;
 
+    /**
+     * Starts an implicit task reconciliation with Mesos.
+     */
     triggerImplicitTaskReconciliation(callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Removes terminal tasks matching the query from storage. Without statuses in the query, every
+     * terminal state matches; statuses given must all be terminal.
+     */
     pruneTasks(query: TaskQuery): Promise<Response>;
 
+    /**
+     * Removes terminal tasks matching the query from storage. Without statuses in the query, every
+     * terminal state matches; statuses given must all be terminal.
+     */
     pruneTasks(query: TaskQuery, callback?: (error: void, response: Response)=>void): void;
   }
 

@@ -124,60 +124,148 @@ import ReadOnlyScheduler = require('./ReadOnlyScheduler');
 declare class Client extends ReadOnlyScheduler.Client {
     constructor(output: thrift.TTransport, pClass: { new(trans: thrift.TTransport): thrift.TProtocol });
 
+    /**
+     * Creates a job; refused if a job with this key already exists, or for a cron job (see scheduleCronJob).
+     */
     createJob(description: JobConfiguration): Promise<Response>;
 
+    /**
+     * Creates a job; refused if a job with this key already exists, or for a cron job (see scheduleCronJob).
+     */
     createJob(description: JobConfiguration, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Puts a job on the cron schedule without running it; replaces the schedule entry if the job is
+     * scheduled already.
+     */
     scheduleCronJob(description: JobConfiguration): Promise<Response>;
 
+    /**
+     * Puts a job on the cron schedule without running it; replaces the schedule entry if the job is
+     * scheduled already.
+     */
     scheduleCronJob(description: JobConfiguration, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Takes a job off the cron schedule; refused if it was not scheduled with scheduleCronJob.
+     */
     descheduleCronJob(job: JobKey): Promise<Response>;
 
+    /**
+     * Takes a job off the cron schedule; refused if it was not scheduled with scheduleCronJob.
+     */
     descheduleCronJob(job: JobKey, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Runs a cron job now; refused if the job does not exist or is not a cron job.
+     */
     startCronJob(job: JobKey): Promise<Response>;
 
+    /**
+     * Runs a cron job now; refused if the job does not exist or is not a cron job.
+     */
     startCronJob(job: JobKey, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Restarts the given instances (shards) of a job: each task is killed and rescheduled.
+     */
     restartShards(job: JobKey, shardIds: number[]): Promise<Response>;
 
+    /**
+     * Restarts the given instances (shards) of a job: each task is killed and rescheduled.
+     */
     restartShards(job: JobKey, shardIds: number[], callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Kills the active tasks of the given instances of a job.
+     */
     killTasks(job: JobKey, instances: number[], message: string): Promise<Response>;
 
+    /**
+     * Kills the active tasks of the given instances of a job.
+     */
     killTasks(job: JobKey, instances: number[], message: string, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Adds `count` instances that copy the TaskConfig of the instance `key` names.
+     */
     addInstances(key: InstanceKey, count: number): Promise<Response>;
 
+    /**
+     * Adds `count` instances that copy the TaskConfig of the instance `key` names.
+     */
     addInstances(key: InstanceKey, count: number, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Replaces the configuration of an existing cron job; refused if there is none.
+     */
     replaceCronTemplate(config: JobConfiguration): Promise<Response>;
 
+    /**
+     * Replaces the configuration of an existing cron job; refused if there is none.
+     */
     replaceCronTemplate(config: JobConfiguration, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Starts an update of an existing service job.
+     */
     startJobUpdate(request: JobUpdateRequest, message: string): Promise<Response>;
 
+    /**
+     * Starts an update of an existing service job.
+     */
     startJobUpdate(request: JobUpdateRequest, message: string, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Pauses an update; resumeJobUpdate continues it.
+     */
     pauseJobUpdate(key: JobUpdateKey, message: string): Promise<Response>;
 
+    /**
+     * Pauses an update; resumeJobUpdate continues it.
+     */
     pauseJobUpdate(key: JobUpdateKey, message: string, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Resumes an update that was paused.
+     */
     resumeJobUpdate(key: JobUpdateKey, message: string): Promise<Response>;
 
+    /**
+     * Resumes an update that was paused.
+     */
     resumeJobUpdate(key: JobUpdateKey, message: string, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Aborts an update for good; its history is kept.
+     */
     abortJobUpdate(key: JobUpdateKey, message: string): Promise<Response>;
 
+    /**
+     * Aborts an update for good; its history is kept.
+     */
     abortJobUpdate(key: JobUpdateKey, message: string, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Rolls an active update back to the job's state before it.
+     */
     rollbackJobUpdate(key: JobUpdateKey, message: string): Promise<Response>;
 
+    /**
+     * Rolls an active update back to the job's state before it.
+     */
     rollbackJobUpdate(key: JobUpdateKey, message: string, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Lets an update with JobUpdateSettings.blockIfNoPulsesAfterMs go on (unblocking it if it was
+     * waiting for a pulse). An unknown update key answers INVALID_REQUEST.
+     */
     pulseJobUpdate(key: JobUpdateKey): Promise<Response>;
 
+    /**
+     * Lets an update with JobUpdateSettings.blockIfNoPulsesAfterMs go on (unblocking it if it was
+     * waiting for a pulse). An unknown update key answers INVALID_REQUEST.
+     */
     pulseJobUpdate(key: JobUpdateKey, callback?: (error: void, response: Response)=>void): void;
   }
 

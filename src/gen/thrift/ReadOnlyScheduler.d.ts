@@ -126,56 +126,140 @@ declare class Client {
 
     constructor(output: thrift.TTransport, pClass: { new(trans: thrift.TTransport): thrift.TProtocol });
 
+    /**
+     * A summary of the jobs of every role: how many jobs and cron jobs each has.
+     */
     getRoleSummary(): Promise<Response>;
 
+    /**
+     * A summary of the jobs of every role: how many jobs and cron jobs each has.
+     */
     getRoleSummary(callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Summaries (configuration, task counts, next cron run) of the jobs of `role`, or of every role when unset.
+     */
     getJobSummary(role: string): Promise<Response>;
 
+    /**
+     * Summaries (configuration, task counts, next cron run) of the jobs of `role`, or of every role when unset.
+     */
     getJobSummary(role: string, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * The tasks matching the query, with their full configuration and event history.
+     */
     getTasksStatus(query: TaskQuery): Promise<Response>;
 
+    /**
+     * The tasks matching the query, with their full configuration and event history.
+     */
     getTasksStatus(query: TaskQuery, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Like getTasksStatus, but the tasks' executorConfig.data is left out (smaller replies; the
+     * executor payload is usually what makes a task large).
+     */
     getTasksWithoutConfigs(query: TaskQuery): Promise<Response>;
 
+    /**
+     * Like getTasksStatus, but the tasks' executorConfig.data is left out (smaller replies; the
+     * executor payload is usually what makes a task large).
+     */
     getTasksWithoutConfigs(query: TaskQuery, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Why the matching PENDING tasks are not placed yet, one reason string per task (e.g. resources
+     * no host offers). The query may not filter by host or status.
+     */
     getPendingReason(query: TaskQuery): Promise<Response>;
 
+    /**
+     * Why the matching PENDING tasks are not placed yet, one reason string per task (e.g. resources
+     * no host offers). The query may not filter by host or status.
+     */
     getPendingReason(query: TaskQuery, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * The configurations the active tasks of a job run, grouped by configuration with their instance ranges.
+     */
     getConfigSummary(job: JobKey): Promise<Response>;
 
+    /**
+     * The configurations the active tasks of a job run, grouped by configuration with their instance ranges.
+     */
     getConfigSummary(job: JobKey, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * The configurations of the jobs of `ownerRole`, or of every role when unset.
+     */
     getJobs(ownerRole: string): Promise<Response>;
 
+    /**
+     * The configurations of the jobs of `ownerRole`, or of every role when unset.
+     */
     getJobs(ownerRole: string, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * The quota allocated to a role and what its production and non-production tasks consume.
+     */
     getQuota(ownerRole: string): Promise<Response>;
 
+    /**
+     * The quota allocated to a role and what its production and non-production tasks consume.
+     */
     getQuota(ownerRole: string, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * The task configuration as the scheduler would run it (defaults filled in, checks applied),
+     * without creating anything: useful to diff against what runs.
+     */
     populateJobConfig(description: JobConfiguration): Promise<Response>;
 
+    /**
+     * The task configuration as the scheduler would run it (defaults filled in, checks applied),
+     * without creating anything: useful to diff against what runs.
+     */
     populateJobConfig(description: JobConfiguration, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * Summaries of the job updates matching the query, newest first.
+     */
     getJobUpdateSummaries(jobUpdateQuery: JobUpdateQuery): Promise<Response>;
 
+    /**
+     * Summaries of the job updates matching the query, newest first.
+     */
     getJobUpdateSummaries(jobUpdateQuery: JobUpdateQuery, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * The details (instructions, events, instance events) of job updates.
+     */
     getJobUpdateDetails(key: JobUpdateKey, query: JobUpdateQuery): Promise<Response>;
 
+    /**
+     * The details (instructions, events, instance events) of job updates.
+     */
     getJobUpdateDetails(key: JobUpdateKey, query: JobUpdateQuery, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * What an update with this request would change: instances to add, remove, update, and unchanged.
+     */
     getJobUpdateDiff(request: JobUpdateRequest): Promise<Response>;
 
+    /**
+     * What an update with this request would change: instances to add, remove, update, and unchanged.
+     */
     getJobUpdateDiff(request: JobUpdateRequest, callback?: (error: void, response: Response)=>void): void;
 
+    /**
+     * The tiers the scheduler knows (preemptible, revocable, production...) and its default one.
+     */
     getTierConfigs(): Promise<Response>;
 
+    /**
+     * The tiers the scheduler knows (preemptible, revocable, production...) and its default one.
+     */
     getTierConfigs(callback?: (error: void, response: Response)=>void): void;
   }
 

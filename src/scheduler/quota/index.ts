@@ -69,7 +69,7 @@ function toAggregate(bag: ResourceBag): ResourceAggregate {
   for (const { field } of TYPES) {
     const value = bag[field];
     if (value === undefined) continue;
-    resources.push(field === 'numCpus' ? { numCpus: value } : { [field]: Math.round(value) });
+    resources.push(field === 'numCpus' ? { numCpus: value } : ({ [field]: Math.round(value) } as unknown as Resource));
   }
   return { resources };
 }

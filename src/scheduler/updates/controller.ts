@@ -12,7 +12,6 @@ import {
   JobUpdateStatus as S,
   TERMINAL_STATES,
   type JobKey,
-  type JobUpdate,
   type JobUpdateDetails,
   type JobUpdateEvent,
   type JobUpdateInstructions,
@@ -28,7 +27,7 @@ import { jobKeyString, taskJobKey } from '../tasks.js';
 import { rangesToIds } from '../../update/ranges.js';
 import { initialConfig } from './diff.js';
 import { blockedState, isActiveUpdateStatus, isAwaitingPulse, isRolling, pausedState, resumedState, transitionProblem, unblockedState } from './states.js';
-import { describeUpdateKey, updateKeyString, type JobUpdateStore } from './store.js';
+import { describeUpdateKey, updateKeyString, type JobUpdateStore, type NewUpdate } from './store.js';
 import { autopauseEnabled, strategyFor, updateOrder } from './strategy.js';
 import { InstanceEvaluator, OneWayUpdater, type EvaluationResult, type InstanceAction, type InstanceStatus, type SideEffect } from './updater.js';
 
@@ -92,6 +91,9 @@ interface QueuedTransition {
 
 export type StartOutcome = { problem: string; active?: JobUpdateSummary } | undefined;
 
+
+/** An update event before `record` stamps its time. */
+type NewEvent = Omit<JobUpdateEvent, 'timestampMs'> & { status: S };
 export class UpdateController {
   /** Updaters of updates that are rolling forward or back, by job. Paused and finished updates have none. */
   private readonly running = new Map<string, RunningUpdate>();
@@ -121,7 +123,7 @@ export class UpdateController {
   }
 
   /** Starts an update; answers the problem (and the update in the way) when it cannot start. */
-  start(update: JobUpdate, audit: Audit): StartOutcome {
+  start(update: NewUpdate, audit: Audit): StartOutcome {
     const summary = update.summary!;
     const active = this.store.active(summary.key!.job!);
     if (active.length > 0) return { problem: UPDATE_IN_PROGRESS_MESSAGE, active: active[0]!.update!.summary };
@@ -204,7 +206,7 @@ export class UpdateController {
   }
 
   /** Changes an update's status if the state machine allows it; answers Aurora's message if not. */
-  private changeStatus(details: JobUpdateDetails, event: Omit<JobUpdateEvent, 'status'> & { status: S | undefined }): string | undefined {
+  private changeStatus(details: JobUpdateDetails, event: Omit<NewEvent, 'status'> & { status: S | undefined }): string | undefined {
     const current = statusOf(details);
     if (current === event.status) return undefined;
     const problem = transitionProblem(current, event.status);
@@ -213,7 +215,7 @@ export class UpdateController {
     return undefined;
   }
 
-  private record(details: JobUpdateDetails, event: JobUpdateEvent & { status: S }): void {
+  private record(details: JobUpdateDetails, event: NewEvent): void {
     const key = details.update!.summary!.key!;
     const keyString = updateKeyString(key);
     this.store.addEvent(details, { ...event, timestampMs: this.now() });
@@ -246,7 +248,7 @@ export class UpdateController {
       const target = forward ? (desired.has(id) ? instructions.desiredState!.task : undefined) : initialConfig(initial, id);
       evaluators.set(id, new InstanceEvaluator(target, settings.maxPerInstanceFailures ?? 0, settings.minWaitInInstanceRunningMs ?? 0, this.now));
     }
-    const strategy = strategyFor(settings.updateStrategy ?? {}, updateOrder(current, desired, forward), forward);
+    const strategy = strategyFor(settings.updateStrategy, updateOrder(current, desired, forward), forward);
     return {
       key,
       updater: new OneWayUpdater(strategy, settings.maxFailedInstances ?? 0, evaluators),
@@ -344,7 +346,7 @@ export class UpdateController {
       }
     }
     if (result.status === 'SUCCEEDED' || result.status === 'FAILED') {
-      const event: JobUpdateEvent & { status: S } = { status: result.status === 'SUCCEEDED' ? running.successStatus : running.failureStatus };
+      const event: NewEvent = { status: result.status === 'SUCCEEDED' ? running.successStatus : running.failureStatus };
       if (result.status === 'FAILED') {
         const failed = [...result.sideEffects].find(([, e]) => e.failure !== undefined);
         if (failed) event.message = `Latest failure: instance ${failed[0]} ${failed[1].failure}`;

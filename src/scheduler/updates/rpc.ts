@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type {
   JobKey,
-  JobUpdate,
   JobUpdateInstructions,
+  JobUpdateSummary,
   JobUpdateKey,
   JobUpdateQuery,
   JobUpdateRequest,
@@ -21,7 +21,7 @@ import type { Audit, UpdateController } from './controller.js';
 import { rangesToIds, toRanges } from '../../update/ranges.js';
 import { computeDiff, configGroups, currentState, groupByConfig, isNoop, outOfScope, type JobDiff } from './diff.js';
 import { MESSAGES, settingsProblem, withStrategy } from './request.js';
-import { describeUpdateKey, type JobUpdateStore } from './store.js';
+import { describeUpdateKey, type JobUpdateStore, type NewUpdate } from './store.js';
 
 export interface UpdateRpcOptions {
   /** Aurora's -max_update_instance_failures: cap on maxPerInstanceFailures × instanceCount (default 5 × max tasks per job). */
@@ -88,7 +88,7 @@ export function updateHandlers(core: SchedulerCore, controller: UpdateController
       const instructions: JobUpdateInstructions = { settings, initialState: groupByConfig(diff.replaced) };
       if (diff.replacements.size > 0) instructions.desiredState = { task: config, instances: toRanges([...diff.replacements]) };
       const job: JobKey = config.job!;
-      const update: JobUpdate = {
+      const update: NewUpdate = {
         summary: { key: { job, id: randomUUID() }, user: core.callerName(), metadata: [...(req.metadata ?? [])] },
         instructions,
       };
@@ -105,7 +105,8 @@ export function updateHandlers(core: SchedulerCore, controller: UpdateController
         return r.invalid(refused.problem, active ? { startJobUpdateResult: { key: active.key, updateSummary: active } } : undefined);
       }
       core.persist();
-      return r.ok({ startJobUpdateResult: { key: update.summary!.key, updateSummary: update.summary } });
+      // controller.start stored the update, which gave its summary a state.
+      return r.ok({ startJobUpdateResult: { key: update.summary.key, updateSummary: update.summary as JobUpdateSummary } });
     },
 
     pauseJobUpdate: ({ key, message }) => changeState(key, (k) => controller.pause(k, audit(message))),

@@ -3,7 +3,7 @@
  * state is derived from its events, and queries filter by role, key, job, user and status, newest
  * change first.
  */
-import type { JobInstanceUpdateEvent, JobKey, JobUpdate, JobUpdateDetails, JobUpdateEvent, JobUpdateInstructions, JobUpdateKey, JobUpdateQuery } from '../../gen/types.js';
+import { JobUpdateStatus, type JobInstanceUpdateEvent, type JobKey, type JobUpdate, type JobUpdateDetails, type JobUpdateSummary, type JobUpdateEvent, type JobUpdateInstructions, type JobUpdateKey, type JobUpdateQuery } from '../../gen/types.js';
 import { jobKeyString } from '../tasks.js';
 import { isActiveUpdateStatus } from './states.js';
 
@@ -17,6 +17,9 @@ export function describeUpdateKey(key: JobUpdateKey | undefined): string {
   return `JobUpdateKey(job:JobKey(role:${job?.role ?? 'null'}, environment:${job?.environment ?? 'null'}, name:${job?.name ?? 'null'}), id:${key?.id ?? 'null'})`;
 }
 
+
+/** An update as startJobUpdate builds it: the store gives it its state. */
+export type NewUpdate = Omit<JobUpdate, 'summary'> & { summary: Omit<JobUpdateSummary, 'state'> };
 export class JobUpdateStore {
   private readonly updates = new Map<string, JobUpdateDetails>();
   /** Hears the key (updateKeyString) of every update that changed, for the state directory. */
@@ -37,9 +40,11 @@ export class JobUpdateStore {
   }
 
   /** Stores a new update; its state fills in as events are added. */
-  save(update: JobUpdate): JobUpdateDetails {
+  save(newUpdate: NewUpdate): JobUpdateDetails {
+    // The state is a placeholder until the first event, which the controller records right away.
+    (newUpdate.summary as JobUpdateSummary).state = { status: JobUpdateStatus.ROLLING_FORWARD, createdTimestampMs: 0, lastModifiedTimestampMs: 0 };
+    const update = newUpdate as JobUpdate;
     const details: JobUpdateDetails = { update, updateEvents: [], instanceEvents: [] };
-    update.summary!.state = {};
     this.updates.set(updateKeyString(update.summary!.key), details);
     this.onChange?.(updateKeyString(update.summary!.key));
     return details;
@@ -101,8 +106,8 @@ export class JobUpdateStore {
     const events = details.updateEvents!;
     const instanceEvents = details.instanceEvents!;
     const state = details.update!.summary!.state!;
-    state.createdTimestampMs = events[0]?.timestampMs;
-    state.status = events.at(-1)?.status;
+    state.createdTimestampMs = events[0]?.timestampMs ?? state.createdTimestampMs;
+    state.status = events.at(-1)?.status ?? state.status;
     state.lastModifiedTimestampMs = Math.max(events.at(-1)?.timestampMs ?? 0, instanceEvents.at(-1)?.timestampMs ?? 0);
   }
 }

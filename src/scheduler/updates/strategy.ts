@@ -68,10 +68,10 @@ export function variableBatchStrategy(order: InstanceOrder, groupSizes: readonly
   };
 }
 
-export function strategyFor(strategy: JobUpdateStrategy, order: InstanceOrder, rollingForward: boolean): UpdateStrategy {
-  if (strategy.batchStrategy) return batchStrategy(order, strategy.batchStrategy.groupSize ?? 0);
-  if (strategy.varBatchStrategy) return variableBatchStrategy(order, [...(strategy.varBatchStrategy.groupSizes ?? [])], rollingForward);
-  return queueStrategy(order, strategy.queueStrategy?.groupSize ?? 0);
+export function strategyFor(strategy: JobUpdateStrategy | undefined, order: InstanceOrder, rollingForward: boolean): UpdateStrategy {
+  if (strategy?.batchStrategy) return batchStrategy(order, strategy.batchStrategy.groupSize ?? 0);
+  if (strategy?.varBatchStrategy) return variableBatchStrategy(order, [...(strategy.varBatchStrategy.groupSizes ?? [])], rollingForward);
+  return queueStrategy(order, strategy?.queueStrategy?.groupSize ?? 0);
 }
 
 export function autopauseEnabled(strategy: JobUpdateStrategy | undefined): boolean {

@@ -5,7 +5,7 @@
  * side goes through populateJobConfig, so defaults the scheduler fills in do not show up as changes.
  * A cron job file is compared with the scheduled template instead.
  */
-import type { ConfigGroup, TaskConfig } from '../../../gen/types.js';
+import type { ConfigGroup, TaskConfigInput } from '../../../gen/types.js';
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { loadJob } from '../../jobfile.js';
@@ -39,7 +39,7 @@ export async function run(ctx: CliContext, options: DiffOptions): Promise<number
   const job = await loadJob(ctx, options.file, options.cluster, 'inspect', { key: options.key, instances: 'optional' });
   const client = await ctx.client(job.cluster);
   const label = formatJobKey(job.key);
-  let proposed: TaskConfig = job.config.taskConfig ?? {};
+  let proposed: TaskConfigInput = job.config.taskConfig ?? {};
   try {
     proposed = (await client.populateJobConfig(job.config)).taskConfig ?? proposed;
   } catch (err) {

@@ -1,5 +1,5 @@
 /** `aurora-ts job inspect FILE`: the JobConfiguration the file would send; --json gives it Thrift-shaped. */
-import { CronCollisionPolicy, type JobConfiguration, type Resource } from '../../../gen/types.js';
+import { CronCollisionPolicy, type JobConfigurationInput, type Resource } from '../../../gen/types.js';
 import { plainCopy } from '../../../job/plain.js';
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
@@ -52,7 +52,7 @@ export async function run(ctx: CliContext, options: InspectOptions): Promise<num
   return ExitCode.OK;
 }
 
-function describeResources(config: JobConfiguration): string {
+function describeResources(config: JobConfigurationInput): string {
   const parts: string[] = [];
   const ports: string[] = [];
   for (const r of [...(config.taskConfig?.resources ?? [])] as Resource[]) {
