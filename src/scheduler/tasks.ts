@@ -4,6 +4,7 @@
  * of its tasks, and exists while any of them is active.
  */
 import { SCHEMA } from '../gen/schema.js';
+import { EncodedOnce } from '../protocol/index.js';
 import type { TypeRef } from '../protocol/schema.js';
 import { ACTIVE_STATES, ScheduleStatus, type JobKey, type ScheduledTask, type TaskConfig, type TaskQuery } from '../gen/types.js';
 
@@ -27,13 +28,50 @@ export class TaskStore {
    * job), and scanning every task of every job for each would make them O(jobs × tasks).
    */
   private readonly byJob = new Map<string, Map<string, ScheduledTask>>();
+  /**
+   * Each task as replies carry it, whole and without its executor data, encoded at most once per
+   * protocol until the task changes: clients poll the same tasks over and over (the web UI, `job
+   * status`, update waiters), and encoding a task costs far more than copying its bytes.
+   */
+  private readonly replies = new Map<string, { whole?: ScheduledTask; withoutData?: ScheduledTask; config?: TaskConfig }>();
 
   get(taskId: string): ScheduledTask | undefined {
     return this.tasks.get(taskId);
   }
 
+  /**
+   * Must follow every change made to a stored task in place (the lifecycle's transitions), so that
+   * replies stop carrying its old encoding.
+   */
+  changed(taskId: string): void {
+    this.replies.delete(taskId);
+  }
+
+  /**
+   * `task` (a stored one) for a reply: encoded once per protocol until it changes. The value is only
+   * for encoding (an EncodedOnce typed as the task): read the task itself for anything else.
+   */
+  forReply(task: ScheduledTask, withoutExecutorData = false): ScheduledTask {
+    const kept = this.kept(task);
+    if (withoutExecutorData) return (kept.withoutData ??= encodedOnce('ScheduledTask', stripExecutorData(task)));
+    return (kept.whole ??= encodedOnce('ScheduledTask', snapshot(task)));
+  }
+
+  /** A stored task's config for a reply (a job's in getJobSummary and getJobs), encoded as forReply does. */
+  configForReply(task: ScheduledTask): TaskConfig {
+    return (this.kept(task).config ??= encodedOnce('TaskConfig', task.assignedTask!.task!));
+  }
+
+  private kept(task: ScheduledTask): { whole?: ScheduledTask; withoutData?: ScheduledTask; config?: TaskConfig } {
+    const id = task.assignedTask!.taskId!;
+    let kept = this.replies.get(id);
+    if (kept === undefined) this.replies.set(id, (kept = {}));
+    return kept;
+  }
+
   put(task: ScheduledTask): void {
     const id = task.assignedTask!.taskId!;
+    this.changed(id);
     const previous = this.tasks.get(id);
     // Replacing a task keeps its place in `all()` (Map.set does); only its job group may change.
     if (previous) this.byJob.get(jobKeyString(taskJobKey(previous)))?.delete(id);
@@ -45,6 +83,7 @@ export class TaskStore {
   }
 
   delete(taskId: string): void {
+    this.changed(taskId);
     const task = this.tasks.get(taskId);
     if (!task) return;
     this.tasks.delete(taskId);
@@ -126,6 +165,30 @@ export class TaskStore {
     }
     return keys.sort((x, y) => x.text.localeCompare(y.text)).map((k) => k.key);
   }
+}
+
+/** `value` as an EncodedOnce of `struct`, typed as the value: only for putting in a reply. */
+function encodedOnce<T>(struct: string, value: T): T {
+  return new EncodedOnce(struct, value) as unknown as T;
+}
+
+/**
+ * The task as it is now, for a reply encoded later: transitions change a stored task in place (its
+ * status, its events list, its host), so the parts they change are copied; the rest is shared.
+ */
+function snapshot(task: ScheduledTask): ScheduledTask {
+  return { ...task, assignedTask: { ...task.assignedTask }, taskEvents: task.taskEvents && [...task.taskEvents] };
+}
+
+/** getTasksWithoutConfigs' form of a task: its executor config without `data` (often the largest field). */
+function stripExecutorData(task: ScheduledTask): ScheduledTask {
+  const copy = snapshot(task);
+  const config = copy.assignedTask?.task;
+  if (config?.executorConfig) {
+    const { data: _data, ...executorConfig } = config.executorConfig;
+    copy.assignedTask!.task = { ...config, executorConfig };
+  }
+  return copy;
 }
 
 export function firstEventTime(task: ScheduledTask): number {

@@ -40,12 +40,6 @@ export function canonicalKey(key: JobKey): string {
 }
 
 
-function stripExecutorData(task: ScheduledTask): ScheduledTask {
-  const copy = structuredClone(task);
-  const executorConfig = copy.assignedTask?.task?.executorConfig;
-  if (executorConfig) delete executorConfig.data;
-  return copy;
-}
 
 /**
  * Aurora's Jobs.getJobStats: KILLED counts with FINISHED (a kill is not a failure: restarts, updates
@@ -95,7 +89,7 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
         if (latest === undefined || id > best! || (id === best && firstEventTime(t) < firstEventTime(latest))) latest = t;
       }
       const config = latest!.assignedTask!.task!;
-      out.set(jobKeyString(key), { key, owner: config.owner, taskConfig: config, instanceCount: count });
+      out.set(jobKeyString(key), { key, owner: config.owner, taskConfig: store.configForReply(latest!), instanceCount: count });
     }
     for (const cron of core.cronJobs(role)) out.set(jobKeyString(cron.key), cron);
     return out;
@@ -129,10 +123,10 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
       return r.ok({ getJobsResult: { configs: [...jobs(wanted).values()] } });
     },
 
-    getTasksStatus: ({ query }) => r.ok({ scheduleStatusResult: { tasks: store.query((query ?? {}) as TaskQuery) } }),
+    getTasksStatus: ({ query }) => r.ok({ scheduleStatusResult: { tasks: store.query((query ?? {}) as TaskQuery).map((t) => store.forReply(t)) } }),
 
     getTasksWithoutConfigs: ({ query }) =>
-      r.ok({ scheduleStatusResult: { tasks: store.query((query ?? {}) as TaskQuery).map(stripExecutorData) } }),
+      r.ok({ scheduleStatusResult: { tasks: store.query((query ?? {}) as TaskQuery).map((t) => store.forReply(t, true)) } }),
 
     getPendingReason: ({ query }) => {
       const q = (query ?? {}) as TaskQuery;
