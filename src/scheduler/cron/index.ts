@@ -12,7 +12,7 @@ import type { SchedulerFeature } from '../features.js';
 import { canonicalKey, jobKeyProblem } from '../rpc/jobs.js';
 import { jobKeyString } from '../tasks.js';
 import type { CronQuotaCheck } from '../quota/index.js';
-import { decodeStruct, encodeStruct } from '../../protocol/index.js';
+import { decodeStruct, EncodedOnce, encodeStruct } from '../../protocol/index.js';
 import type { StateSection } from '../store/state.js';
 
 export interface CronOptions {
@@ -31,6 +31,8 @@ interface CronEntry {
   job: JobConfiguration;
   /** Runs due after this instant fire on the next tick. */
   checkedUpTo: number;
+  /** `job` for replies, encoded once per protocol (a template is replaced, never changed in place). */
+  reply?: JobConfiguration;
 }
 
 /**
@@ -81,6 +83,12 @@ export class CronScheduler implements CronCatalog {
   jobs(role?: string): JobConfiguration[] {
     if (role === undefined) return [...this.entries.values()].map((e) => e.job);
     return [...(this.byRole.get(role) ?? [])].map((key) => this.entries.get(key)!.job);
+  }
+
+  forReply(job: JobConfiguration): JobConfiguration {
+    const entry = this.entries.get(jobKeyString(job.key));
+    if (entry?.job !== job) return job;
+    return (entry.reply ??= new EncodedOnce('JobConfiguration', job) as unknown as JobConfiguration);
   }
 
   get(key: JobKey): JobConfiguration | undefined {

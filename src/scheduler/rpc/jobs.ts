@@ -95,6 +95,9 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
     return out;
   }
 
+  /** A job of jobs() for a reply: cron templates as kept encodings (the others carry their tasks' already). */
+  const forReply = (job: JobConfiguration): JobConfiguration => (job.cronSchedule ? core.cronJobForReply(job) : job);
+
   return {
     getRoleSummary: () => {
       const roles = new Map<string, { jobs: Set<string>; cron: Set<string> }>();
@@ -111,7 +114,7 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
     getJobSummary: ({ role }) => {
       const wanted = typeof role === 'string' && role !== '' ? role : undefined;
       const summaries: JobSummary[] = [...jobs(wanted).values()].map((job) => {
-        const summary: JobSummary = { job, stats: jobStats(store.jobTasks(job.key!)) };
+        const summary: JobSummary = { job: forReply(job), stats: jobStats(store.jobTasks(job.key!)) };
         if (job.cronSchedule) summary.nextCronRunMs = core.nextCronRunMs(job);
         return summary;
       });
@@ -120,7 +123,7 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
 
     getJobs: ({ ownerRole }) => {
       const wanted = typeof ownerRole === 'string' && ownerRole !== '' ? ownerRole : undefined;
-      return r.ok({ getJobsResult: { configs: [...jobs(wanted).values()] } });
+      return r.ok({ getJobsResult: { configs: [...jobs(wanted).values()].map(forReply) } });
     },
 
     getTasksStatus: ({ query }) => r.ok({ scheduleStatusResult: { tasks: store.query((query ?? {}) as TaskQuery).map((t) => store.forReply(t)) } }),
