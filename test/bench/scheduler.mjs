@@ -8,8 +8,9 @@
 //    binary protocol and in TJSON, for a role of 5 jobs × 4 RUNNING instances and one of 50 × 4 (each
 //    job with one finished update), all in one scheduler: 20 concurrent keep-alive node:http clients
 //    against the scheduler and against a bare node:http server answering the same pre-encoded reply
-//    bytes (the ceiling of this stack). For each of the 12 cases, --runs pairs (3) of --seconds (1.5)
-//    alternate between the two; the ratio is the median of the per-pair ratios. p50/p99 reported.
+//    bytes (the ceiling of this stack). For each of the 12 cases, --runs pairs (7) of --seconds (0.6)
+//    alternate between the two (many short pairs: the machine's load comes in bursts, and the median
+//    of the per-pair ratios is what is reported). p50/p99 and each server's CPU time per request too.
 // 2. Launch: createJob of N instances of an executor that `exec sleep 600`s, timed from the call to
 //    the last task's RUNNING event, for N = 250, 500, 1,000 (each in a fresh scheduler). Growth:
 //    t(1000) / t(250) ≤ 5 (linear would be 4).
@@ -20,19 +21,19 @@
 // --small: 20/40/80 tasks, a 10-instance update, a 10-job big role, one 0.5 s pair per RPC case,
 // no thresholds (a CI smoke run).
 // --cpu-prof writes the scheduler child's CPU profiles to .bench/prof/. Writes .bench/scheduler.json.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, readlink, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { flag, median, option, percentile, printRows, printTargets, root, sleep, startChild, writeReport } from './_util.mjs';
 
 const small = flag('--small');
-const runs = Number(option('--runs', small ? 1 : 3));
+const runs = Number(option('--runs', small ? 1 : 7));
 const launchRuns = Number(option('--launch-runs', small ? 1 : 3));
-const seconds = Number(option('--seconds', small ? 0.5 : 1.5));
+const seconds = Number(option('--seconds', small ? 0.5 : 0.6));
 const warmSeconds = small ? 0.25 : 0.5;
 const concurrency = 20;
 const sizes = option('--sizes', small ? '20,40,80' : '250,500,1000').split(',').map(Number);
@@ -165,8 +166,22 @@ function post(agent, url, body, contentType) {
   });
 }
 
-/** `concurrency` keep-alive clients sending `body` to `url` for `warmMs` + `ms`; requests/s and latencies of the measured part. */
-async function load(url, body, contentType, ms, warmMs = 500) {
+/** CPU time (user + system, ms) process `pid` has used so far. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/**
+ * `concurrency` keep-alive clients sending `body` to `server.url` for `warmMs` + `ms`; requests/s and
+ * latencies of the measured part, and the server process's CPU time per request over the whole run.
+ */
+async function load(server, body, contentType, ms, warmMs = 500) {
+  const url = server.url;
+  const cpu0 = cpuMs(server.pid);
+  let all = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies = [];
   let count = 0;
@@ -179,6 +194,7 @@ async function load(url, body, contentType, ms, warmMs = 500) {
         const t0 = performance.now();
         if (t0 >= end) return;
         await post(agent, url, body, contentType);
+        all++;
         const t1 = performance.now();
         if (t0 >= measureFrom) {
           latencies.push(t1 - t0);
@@ -188,7 +204,8 @@ async function load(url, body, contentType, ms, warmMs = 500) {
     }),
   );
   agent.destroy();
-  return { rps: count / (ms / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), requests: count };
+  const cpuUs = ((cpuMs(server.pid) - cpu0) * 1000) / all;
+  return { rps: count / (ms / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), requests: count, cpuUs };
 }
 
 /** Every job of every role RUNNING, updated once from v1 to v2 (ROLLED_FORWARD), so each RPC has a role's worth to answer. */
@@ -257,14 +274,14 @@ async function rpcBenchmark() {
     for (const c of cases) {
       const type = CONTENT_TYPES[c.protocol];
       // Warm both servers' JIT for this reply (and this process') before anything counts.
-      await load(bare.url, c.request, type, warmSeconds * 1000, 0);
-      await load(s.url, c.request, type, warmSeconds * 1000, 0);
+      await load(bare, c.request, type, warmSeconds * 1000, 0);
+      await load(s, c.request, type, warmSeconds * 1000, 0);
       const pairs = [];
       for (let i = 0; i < runs; i++) {
         // Alternate which goes first, so neither always gets the quieter moment.
-        const [a, b] = i % 2 === 0 ? [bare.url, s.url] : [s.url, bare.url];
-        const first = await load(a, c.request, type, seconds * 1000, 250);
-        const second = await load(b, c.request, type, seconds * 1000, 250);
+        const [a, b] = i % 2 === 0 ? [bare, s] : [s, bare];
+        const first = await load(a, c.request, type, seconds * 1000, 100);
+        const second = await load(b, c.request, type, seconds * 1000, 100);
         pairs.push(i % 2 === 0 ? { bare: first, ours: second } : { bare: second, ours: first });
       }
       const pick = (side, field) => median(pairs.map((p) => p[side][field]));
@@ -275,12 +292,15 @@ async function rpcBenchmark() {
         jobs: c.role.jobs,
         instances: c.role.instances,
         replyBytes: c.reply.length,
-        bare: { rps: pick('bare', 'rps'), p50: pick('bare', 'p50'), p99: pick('bare', 'p99') },
-        ours: { rps: pick('ours', 'rps'), p50: pick('ours', 'p50'), p99: pick('ours', 'p99') },
+        bare: { rps: pick('bare', 'rps'), p50: pick('bare', 'p50'), p99: pick('bare', 'p99'), cpuUs: pick('bare', 'cpuUs') },
+        ours: { rps: pick('ours', 'rps'), p50: pick('ours', 'p50'), p99: pick('ours', 'p99'), cpuUs: pick('ours', 'cpuUs') },
         ratio: median(pairs.map((p) => p.ours.rps / p.bare.rps)),
         pairs: pairs.map((p) => p.ours.rps / p.bare.rps),
+        loadAverage: loadavg()[0],
       };
-      console.log(`  ${c.name}: ${(result.ratio * 100).toFixed(0)} % of the bare server (${result.ours.rps.toFixed(0)} / ${result.bare.rps.toFixed(0)} req/s, ${c.reply.length} bytes)`);
+      console.log(
+        `  ${c.name}: ${(result.ratio * 100).toFixed(0)} % of the bare server (${result.ours.rps.toFixed(0)} / ${result.bare.rps.toFixed(0)} req/s; server CPU ${result.ours.cpuUs.toFixed(0)} / ${result.bare.cpuUs.toFixed(0)} µs per request; ${c.reply.length} bytes; load average ${result.loadAverage.toFixed(1)})`,
+      );
       results.push(result);
     }
     return results;
@@ -386,8 +406,8 @@ console.log(`local scheduler benchmark (node ${process.version}, ${(await readFi
 const rows = [];
 for (const c of report.rpc ?? []) {
   rows.push(
-    [`${c.name}: bare node:http`, c.bare.rps.toFixed(0), `req/s  p50 ${c.bare.p50.toFixed(2)} ms, p99 ${c.bare.p99.toFixed(2)} ms`],
-    [`${c.name}: local scheduler`, c.ours.rps.toFixed(0), `req/s  p50 ${c.ours.p50.toFixed(2)} ms, p99 ${c.ours.p99.toFixed(2)} ms (${c.replyBytes} bytes)`],
+    [`${c.name}: bare node:http`, c.bare.rps.toFixed(0), `req/s  p50 ${c.bare.p50.toFixed(2)} ms, p99 ${c.bare.p99.toFixed(2)} ms, ${c.bare.cpuUs.toFixed(0)} µs CPU/request`],
+    [`${c.name}: local scheduler`, c.ours.rps.toFixed(0), `req/s  p50 ${c.ours.p50.toFixed(2)} ms, p99 ${c.ours.p99.toFixed(2)} ms, ${c.ours.cpuUs.toFixed(0)} µs CPU/request (${c.replyBytes} bytes)`],
   );
 }
 for (const l of report.launch ?? []) rows.push([`createJob → ${l.tasks} tasks RUNNING`, (l.ms / 1000).toFixed(2), `s  (${l.perTaskMs.toFixed(1)} ms/task)`]);
