@@ -6,7 +6,10 @@
 import { SCHEMA } from '../gen/schema.js';
 import { EncodedOnce } from '../protocol/index.js';
 import type { TypeRef } from '../protocol/schema.js';
-import { ACTIVE_STATES, ScheduleStatus, type JobKey, type ScheduledTask, type TaskConfig, type TaskQuery } from '../gen/types.js';
+import { ACTIVE_STATES, ScheduleStatus, type JobKey, type ScheduledTask, type ScheduleStatusResult, type TaskConfig, type TaskQuery } from '../gen/types.js';
+
+/** Most query answers kept at once (all are dropped when it is reached). */
+const MAX_KEPT_ANSWERS = 64;
 
 export function jobKeyString(key: JobKey | undefined): string {
   return `${key?.role ?? ''}/${key?.environment ?? ''}/${key?.name ?? ''}`;
@@ -47,6 +50,26 @@ export class TaskStore {
    */
   changed(taskId: string): void {
     this.replies.delete(taskId);
+    this.version++;
+  }
+
+  /** Bumped by every change to any task: an answer to a query holds while it has not moved. */
+  private version = 0;
+  /** getTasksStatus/getTasksWithoutConfigs answers by query, while no task changes (the web UI and waiters poll the same query). */
+  private readonly answers = new Map<string, { version: number; result: ScheduleStatusResult }>();
+
+  /**
+   * The getTasksStatus (or, without executor data, getTasksWithoutConfigs) result for `query`, as a
+   * reply carries it: the same one, encoded once per protocol, until a task changes.
+   */
+  resultForReply(query: TaskQuery, withoutExecutorData: boolean): ScheduleStatusResult {
+    const key = `${withoutExecutorData ? '-' : '+'}${canonicalJson('TaskQuery', query)}`;
+    const kept = this.answers.get(key);
+    if (kept?.version === this.version) return kept.result;
+    const result = encodedOnce<ScheduleStatusResult>('ScheduleStatusResult', { tasks: this.query(query).map((t) => this.forReply(t, withoutExecutorData)) });
+    if (this.answers.size >= MAX_KEPT_ANSWERS) this.answers.clear();
+    this.answers.set(key, { version: this.version, result });
+    return result;
   }
 
   /**

@@ -70,4 +70,18 @@ describe('TaskStore', () => {
     // The reply made before the change still holds the state it was made with.
     expect(encodeStruct('binary', 'ScheduledTask', whole).equals(bytes)).toBe(true);
   });
+
+  it('answers the same query with the same result until any task changes', () => {
+    const query = { role: 'r', statuses: [ScheduleStatus.RUNNING] };
+    const first = store.resultForReply(query, true);
+    expect(store.resultForReply({ statuses: [ScheduleStatus.RUNNING], role: 'r' }, true)).toBe(first);
+    expect(store.resultForReply(query, false)).not.toBe(first);
+    const decoded = (r: unknown) => decodeStruct<{ tasks: ScheduledTask[] }>('binary', 'ScheduleStatusResult', encodeStruct('binary', 'ScheduleStatusResult', r));
+    expect(ids(decoded(first).tasks)).toEqual(ids(store.query(query)));
+
+    store.put(task('r', 'd', 0));
+    const second = store.resultForReply(query, true);
+    expect(second).not.toBe(first);
+    expect(ids(decoded(second).tasks)).toContain('d/0@1000');
+  });
 });

@@ -126,10 +126,9 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
       return r.ok({ getJobsResult: { configs: [...jobs(wanted).values()].map(forReply) } });
     },
 
-    getTasksStatus: ({ query }) => r.ok({ scheduleStatusResult: { tasks: store.query((query ?? {}) as TaskQuery).map((t) => store.forReply(t)) } }),
+    getTasksStatus: ({ query }) => r.ok({ scheduleStatusResult: store.resultForReply((query ?? {}) as TaskQuery, false) }),
 
-    getTasksWithoutConfigs: ({ query }) =>
-      r.ok({ scheduleStatusResult: { tasks: store.query((query ?? {}) as TaskQuery).map((t) => store.forReply(t, true)) } }),
+    getTasksWithoutConfigs: ({ query }) => r.ok({ scheduleStatusResult: store.resultForReply((query ?? {}) as TaskQuery, true) }),
 
     getPendingReason: ({ query }) => {
       const q = (query ?? {}) as TaskQuery;
