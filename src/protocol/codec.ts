@@ -5,7 +5,7 @@
  */
 import { AuroraProtocolError, type AuroraErrorOptions } from '../errors.js';
 import type { ApiSchema, FieldDef, MethodDef, StructDef } from './schema.js';
-import { BinaryReader, BinaryWriter, JsonWriter, jsonNestingWithin, protocolFault, toAuroraError } from './runtime.js';
+import { BinaryReader, BinaryWriter, type ByteWriter, JsonWriter, jsonNestingWithin, protocolFault, toAuroraError } from './runtime.js';
 import type { CompileInput, LazyCompiler } from './compile.js';
 import { compileBinaryDecoders, compileBinaryEncoders, type BinaryDecoder, type BinaryEncoder } from './compile-binary.js';
 import { compileJsonDecoders, compileJsonEncoders, type JsonDecoder, type JsonEncoder } from './compile-json.js';
@@ -106,6 +106,18 @@ export function createCodec(schema: ApiSchema): Codec {
     ],
   };
   const input: CompileInput = { structs, enums: schema.enums };
+
+  // Messages are encoded into one buffer kept from message to message, then copied out at their exact
+  // size: a fresh 4 KiB buffer per message that doubles as it fills would allocate and copy a large
+  // reply (a role's tasks) several times over. A buffer grown past KEEP_AT_MOST is not kept.
+  let scratch: Buffer | undefined;
+  const KEEP_AT_MOST = 4 * 1024 * 1024;
+  const writer = <W extends ByteWriter>(Writer: new (start: Buffer) => W): W => new Writer((scratch ??= Buffer.allocUnsafe(64 * 1024)));
+  const finish = (w: ByteWriter): Buffer => {
+    const out = w.copy();
+    if (w.buf !== scratch && w.buf.length <= KEEP_AT_MOST) scratch = w.buf;
+    return out;
+  };
 
   let binEnc: LazyCompiler<BinaryEncoder> | undefined;
   let binDec: LazyCompiler<BinaryDecoder> | undefined;
@@ -213,18 +225,18 @@ export function createCodec(schema: ApiSchema): Codec {
     checkSeqid(seqid);
     try {
       if (protocol === 'binary') {
-        const w = new BinaryWriter();
+        const w = writer(BinaryWriter);
         binWriteEnvelope(w, name, type, seqid);
         binEncode(w, key, value);
-        return w.result();
+        return finish(w);
       }
-      const w = new JsonWriter();
+      const w = writer(JsonWriter);
       w.raw('[1,');
       w.str(name);
       w.raw(`,${type},${seqid},`);
       jsonEncode(w, key, value);
       w.ch(0x5d);
-      return w.result();
+      return finish(w);
     } catch (e) {
       throw toAuroraError(e, root, false, name);
     }
@@ -264,13 +276,13 @@ export function createCodec(schema: ApiSchema): Codec {
       known(struct, 'struct');
       try {
         if (protocol === 'binary') {
-          const w = new BinaryWriter();
+          const w = writer(BinaryWriter);
           binEncode(w, struct, value);
-          return w.result();
+          return finish(w);
         }
-        const w = new JsonWriter();
+        const w = writer(JsonWriter);
         jsonEncode(w, struct, value);
-        return w.result();
+        return finish(w);
       } catch (e) {
         throw toAuroraError(e, struct, false);
       }

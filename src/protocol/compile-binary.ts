@@ -108,6 +108,7 @@ n++;
 }${missing}`;
   });
   return `function ${unit.fn(key)}(w, v) {
+if (v instanceof R.EncodedOnce) return R.writeEncodedOnce(w, v, ${q(key)}, 'binary', ${unit.fn(key)});
 ${structCheck(s, 'v')}
 let f = '', x, n = 0;
 try {

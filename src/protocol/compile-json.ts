@@ -122,6 +122,7 @@ n++;
 }${missing}`;
   });
   return `function ${unit.fn(key)}(w, v) {
+if (v instanceof R.EncodedOnce) return R.writeEncodedOnce(w, v, ${q(key)}, 'json', ${unit.fn(key)});
 ${structCheck(s, 'v')}
 let f = '', x, n = 0;
 w.ch(123);

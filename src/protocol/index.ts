@@ -19,6 +19,7 @@ export {
   type DecodedCall,
   type WireProtocol,
 } from './codec.js';
+export { EncodedOnce } from './runtime.js';
 export type { ApiSchema, FieldDef, MethodDef, PrimitiveType, Requiredness, ServiceDef, StructDef, TypeRef } from './schema.js';
 export { typeName } from './schema.js';
 

@@ -160,8 +160,16 @@ export class ByteWriter {
   buf: Utf8Buffer;
   pos = 0;
 
-  constructor(size = 4096) {
-    this.buf = Buffer.allocUnsafe(size) as Utf8Buffer;
+  /** `start`: a buffer to write into (e.g. one kept from an earlier message), or the size of a new one. */
+  constructor(start: number | Buffer = 4096) {
+    this.buf = (typeof start === 'number' ? Buffer.allocUnsafe(start) : start) as Utf8Buffer;
+  }
+
+  /** The bytes written, in a Buffer of their own (so the writer's buffer may be written again). */
+  copy(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
   }
 
   ensure(n: number): void {
@@ -179,6 +187,40 @@ export class ByteWriter {
   result(): Buffer {
     return this.buf.subarray(0, this.pos);
   }
+
+  /** Bytes already encoded (an EncodedOnce's). */
+  bytes(b: Uint8Array): void {
+    if (this.pos + b.length > this.buf.length) this.grow(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+}
+
+/**
+ * A struct value whose encoding in each protocol is made once, at its first encode, and then written
+ * as those bytes wherever the value is encoded again (a struct's encoding does not depend on where it
+ * sits in a message). For values that do not change while their EncodedOnce is in use: the local
+ * scheduler wraps each task of a reply in one that it drops when the task changes, so polling
+ * clients do not pay for encoding the same tasks again and again. Placed where a value of `struct`
+ * goes (its type is the value's, for the caller); anywhere else it is a type error.
+ */
+export class EncodedOnce<T = unknown> {
+  binary: Buffer | undefined;
+  json: Buffer | undefined;
+  constructor(
+    readonly struct: string,
+    readonly value: T,
+  ) {}
+}
+
+/** Called by a compiled struct encoder given an EncodedOnce: its kept bytes, or the encoding made (and kept) now. */
+export function writeEncodedOnce(w: ByteWriter, e: EncodedOnce, struct: string, protocol: 'binary' | 'json', encode: (w: ByteWriter, v: unknown) => void): void {
+  if (e.struct !== struct) throw new Fault('validation', `expected ${struct} (an object), got an EncodedOnce of ${e.struct}`);
+  const kept = e[protocol];
+  if (kept !== undefined) return w.bytes(kept);
+  const start = w.pos;
+  encode(w, e.value);
+  e[protocol] = Buffer.from(w.buf.subarray(start, w.pos));
 }
 
 export class BinaryWriter extends ByteWriter {

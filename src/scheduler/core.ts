@@ -38,6 +38,8 @@ export interface UpdateGate {
 export interface CronCatalog {
   jobs(role?: string): JobConfiguration[];
   nextRunMs(job: JobConfiguration): number | undefined;
+  /** One of `jobs()` as a reply carries it: encoded once per protocol (for encoding only). */
+  forReply(job: JobConfiguration): JobConfiguration;
 }
 
 export interface QuotaGate {
@@ -104,6 +106,11 @@ export class SchedulerCore {
 
   nextCronRunMs(job: JobConfiguration): number | undefined {
     return this.cron?.nextRunMs(job);
+  }
+
+  /** A cron job (one of cronJobs()) for a reply: encoded once per protocol, for encoding only. */
+  cronJobForReply(job: JobConfiguration): JobConfiguration {
+    return this.cron?.forReply(job) ?? job;
   }
 
   /** Whether a job update is in progress for the job (mutations then answer JOB_UPDATING_ERROR). */

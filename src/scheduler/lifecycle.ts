@@ -105,6 +105,7 @@ export class TaskLifecycle {
   }
 
   private emit(task: ScheduledTask, previous: ScheduleStatus | undefined): void {
+    this.store.changed(task.assignedTask!.taskId!);
     for (const listener of this.listeners) {
       try {
         listener(task, previous);

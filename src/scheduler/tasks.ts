@@ -4,8 +4,12 @@
  * of its tasks, and exists while any of them is active.
  */
 import { SCHEMA } from '../gen/schema.js';
+import { EncodedOnce } from '../protocol/index.js';
 import type { TypeRef } from '../protocol/schema.js';
-import { ACTIVE_STATES, ScheduleStatus, type JobKey, type ScheduledTask, type TaskConfig, type TaskQuery } from '../gen/types.js';
+import { ACTIVE_STATES, ScheduleStatus, type JobKey, type ScheduledTask, type ScheduleStatusResult, type TaskConfig, type TaskQuery } from '../gen/types.js';
+
+/** Most query answers kept at once (all are dropped when it is reached). */
+const MAX_KEPT_ANSWERS = 64;
 
 export function jobKeyString(key: JobKey | undefined): string {
   return `${key?.role ?? ''}/${key?.environment ?? ''}/${key?.name ?? ''}`;
@@ -27,31 +31,107 @@ export class TaskStore {
    * job), and scanning every task of every job for each would make them O(jobs × tasks).
    */
   private readonly byJob = new Map<string, Map<string, ScheduledTask>>();
+  /** The job key strings of `byJob` by role: a role's queries (getJobSummary, `job list`, the web UI) look at its jobs only. */
+  private readonly byRole = new Map<string, Set<string>>();
+  /**
+   * Each task as replies carry it, whole and without its executor data, encoded at most once per
+   * protocol until the task changes: clients poll the same tasks over and over (the web UI, `job
+   * status`, update waiters), and encoding a task costs far more than copying its bytes.
+   */
+  private readonly replies = new Map<string, { whole?: ScheduledTask; withoutData?: ScheduledTask; config?: TaskConfig }>();
 
   get(taskId: string): ScheduledTask | undefined {
     return this.tasks.get(taskId);
   }
 
+  /**
+   * Must follow every change made to a stored task in place (the lifecycle's transitions), so that
+   * replies stop carrying its old encoding.
+   */
+  changed(taskId: string): void {
+    this.replies.delete(taskId);
+    this.version++;
+  }
+
+  /** Bumped by every change to any task: an answer to a query holds while it has not moved. */
+  private version = 0;
+  /** getTasksStatus/getTasksWithoutConfigs answers by query, while no task changes (the web UI and waiters poll the same query). */
+  private readonly answers = new Map<string, { version: number; result: ScheduleStatusResult }>();
+
+  /**
+   * The getTasksStatus (or, without executor data, getTasksWithoutConfigs) result for `query`, as a
+   * reply carries it: the same one, encoded once per protocol, until a task changes.
+   */
+  resultForReply(query: TaskQuery, withoutExecutorData: boolean): ScheduleStatusResult {
+    const key = `${withoutExecutorData ? '-' : '+'}${canonicalJson('TaskQuery', query)}`;
+    const kept = this.answers.get(key);
+    if (kept?.version === this.version) return kept.result;
+    const result = encodedOnce<ScheduleStatusResult>('ScheduleStatusResult', { tasks: this.query(query).map((t) => this.forReply(t, withoutExecutorData)) });
+    if (this.answers.size >= MAX_KEPT_ANSWERS) this.answers.clear();
+    this.answers.set(key, { version: this.version, result });
+    return result;
+  }
+
+  /**
+   * `task` (a stored one) for a reply: encoded once per protocol until it changes. The value is only
+   * for encoding (an EncodedOnce typed as the task): read the task itself for anything else.
+   */
+  forReply(task: ScheduledTask, withoutExecutorData = false): ScheduledTask {
+    const kept = this.kept(task);
+    if (withoutExecutorData) return (kept.withoutData ??= encodedOnce('ScheduledTask', stripExecutorData(task)));
+    return (kept.whole ??= encodedOnce('ScheduledTask', snapshot(task)));
+  }
+
+  /** A stored task's config for a reply (a job's in getJobSummary and getJobs), encoded as forReply does. */
+  configForReply(task: ScheduledTask): TaskConfig {
+    return (this.kept(task).config ??= encodedOnce('TaskConfig', task.assignedTask!.task!));
+  }
+
+  private kept(task: ScheduledTask): { whole?: ScheduledTask; withoutData?: ScheduledTask; config?: TaskConfig } {
+    const id = task.assignedTask!.taskId!;
+    let kept = this.replies.get(id);
+    if (kept === undefined) this.replies.set(id, (kept = {}));
+    return kept;
+  }
+
   put(task: ScheduledTask): void {
     const id = task.assignedTask!.taskId!;
+    this.changed(id);
     const previous = this.tasks.get(id);
-    // Replacing a task keeps its place in `all()` (Map.set does); only its job group may change.
-    if (previous) this.byJob.get(jobKeyString(taskJobKey(previous)))?.delete(id);
-    this.tasks.set(id, task);
     const key = jobKeyString(taskJobKey(task));
+    // Replacing a task keeps its place in `all()` (Map.set does) and in its job group, unless its job changed.
+    if (previous && jobKeyString(taskJobKey(previous)) !== key) this.leaveGroup(previous, id);
+    this.tasks.set(id, task);
     const group = this.byJob.get(key);
-    if (group) group.set(id, task);
-    else this.byJob.set(key, new Map([[id, task]]));
+    if (group) {
+      group.set(id, task);
+      return;
+    }
+    this.byJob.set(key, new Map([[id, task]]));
+    const role = taskJobKey(task).role ?? '';
+    const keys = this.byRole.get(role);
+    if (keys) keys.add(key);
+    else this.byRole.set(role, new Set([key]));
   }
 
   delete(taskId: string): void {
+    this.changed(taskId);
     const task = this.tasks.get(taskId);
     if (!task) return;
     this.tasks.delete(taskId);
+    this.leaveGroup(task, taskId);
+  }
+
+  private leaveGroup(task: ScheduledTask, id: string): void {
     const key = jobKeyString(taskJobKey(task));
     const group = this.byJob.get(key);
-    group?.delete(taskId);
-    if (group?.size === 0) this.byJob.delete(key);
+    group?.delete(id);
+    if (group?.size !== 0) return;
+    this.byJob.delete(key);
+    const role = taskJobKey(task).role ?? '';
+    const keys = this.byRole.get(role);
+    keys?.delete(key);
+    if (keys?.size === 0) this.byRole.delete(role);
   }
 
   all(): ScheduledTask[] {
@@ -63,14 +143,15 @@ export class TaskStore {
     return [...(this.byJob.get(jobKeyString(key))?.values() ?? [])];
   }
 
-  /** The tasks a query can match: only the named jobs' or task ids' when it names any. */
-  private candidates(keys: string[] | undefined, taskIds: string[] | undefined, query: TaskQuery): Iterable<ScheduledTask> {
+  /** The job key strings a query can match: the named jobs, the named tasks' jobs, the role's jobs, or every job. */
+  private candidateJobs(keys: string[] | undefined, taskIds: ReadonlySet<string> | undefined, query: TaskQuery): Iterable<string> {
     if (keys === undefined && query.role !== undefined && query.environment !== undefined && query.jobName !== undefined) {
       keys = [jobKeyString({ role: query.role, environment: query.environment, name: query.jobName })];
     }
-    if (keys !== undefined) return [...new Set(keys)].flatMap((k) => [...(this.byJob.get(k)?.values() ?? [])]);
-    if (taskIds !== undefined) return [...new Set(taskIds)].flatMap((id) => this.tasks.get(id) ?? []);
-    return this.tasks.values();
+    if (keys !== undefined) return new Set(keys);
+    if (taskIds !== undefined) return new Set([...taskIds].flatMap((id) => (this.tasks.has(id) ? [jobKeyString(taskJobKey(this.tasks.get(id)!))] : [])));
+    if (query.role !== undefined) return this.byRole.get(query.role) ?? [];
+    return this.byJob.keys();
   }
 
   /** Tasks matching a TaskQuery, ordered by job then instance then age (offset/limit applied last). */
@@ -85,28 +166,31 @@ export class TaskStore {
     const hostSet = hosts && hosts.length > 0 ? new Set(hosts) : undefined;
     const keys = asArray(query.jobKeys);
     const keyList = keys && keys.length > 0 ? keys.map(jobKeyString) : undefined;
-    const keySet = keyList ? new Set(keyList) : undefined;
 
-    const matches: { task: ScheduledTask; key: string; instance: number; age: number }[] = [];
-    for (const t of this.candidates(keyList, taskIdSet ? [...taskIdSet] : undefined, query)) {
-      const a = t.assignedTask!;
-      const job = a.task!.job!;
-      if (query.role !== undefined && job.role !== query.role) continue;
-      if (query.environment !== undefined && job.environment !== query.environment) continue;
-      if (query.jobName !== undefined && job.name !== query.jobName) continue;
-      if (statusSet && !statusSet.has(t.status!)) continue;
-      if (taskIdSet && !taskIdSet.has(a.taskId!)) continue;
-      if (instanceSet && !instanceSet.has(a.instanceId!)) continue;
-      if (hostSet && (a.slaveHost === undefined || !hostSet.has(a.slaveHost))) continue;
-      const key = jobKeyString(job);
-      if (keySet && !keySet.has(key)) continue;
-      matches.push({ task: t, key, instance: a.instanceId!, age: firstEventTime(t) });
+    // Job by job in job key order (each job's tasks are grouped already), then by instance and age.
+    const jobs = [...this.candidateJobs(keyList, taskIdSet, query)].filter((k) => this.byJob.has(k)).sort(byLocale);
+    const out: ScheduledTask[] = [];
+    const matches: { task: ScheduledTask; instance: number; age: number }[] = [];
+    for (const key of jobs) {
+      matches.length = 0;
+      for (const t of this.byJob.get(key)!.values()) {
+        const a = t.assignedTask!;
+        const job = a.task!.job!;
+        if (query.role !== undefined && job.role !== query.role) continue;
+        if (query.environment !== undefined && job.environment !== query.environment) continue;
+        if (query.jobName !== undefined && job.name !== query.jobName) continue;
+        if (statusSet && !statusSet.has(t.status!)) continue;
+        if (taskIdSet && !taskIdSet.has(a.taskId!)) continue;
+        if (instanceSet && !instanceSet.has(a.instanceId!)) continue;
+        if (hostSet && (a.slaveHost === undefined || !hostSet.has(a.slaveHost))) continue;
+        matches.push({ task: t, instance: a.instanceId!, age: firstEventTime(t) });
+      }
+      matches.sort((x, y) => x.instance - y.instance || x.age - y.age);
+      for (const m of matches) out.push(m.task);
     }
-    // Keys computed once per task; localeCompare only between different jobs.
-    matches.sort((x, y) => (x.key === y.key ? 0 : x.key.localeCompare(y.key)) || x.instance - y.instance || x.age - y.age);
     const offset = query.offset ?? 0;
     const limit = query.limit !== undefined && query.limit > 0 ? query.limit : undefined;
-    return matches.slice(offset, limit === undefined ? undefined : offset + limit).map((m) => m.task);
+    return offset === 0 && limit === undefined ? out : out.slice(offset, limit === undefined ? undefined : offset + limit);
   }
 
   active(key?: JobKey): ScheduledTask[] {
@@ -116,17 +200,43 @@ export class TaskStore {
   /** Keys of every job with at least one active task, in job key order. */
   activeJobKeys(role?: string): JobKey[] {
     const keys: { text: string; key: JobKey }[] = [];
-    for (const [text, group] of this.byJob) {
-      for (const t of group.values()) {
+    for (const text of role === undefined ? this.byJob.keys() : (this.byRole.get(role) ?? [])) {
+      for (const t of this.byJob.get(text)!.values()) {
         if (!ACTIVE_STATES.has(t.status!)) continue;
-        const key = taskJobKey(t);
-        if (role === undefined || key.role === role) keys.push({ text, key });
+        keys.push({ text, key: taskJobKey(t) });
         break;
       }
     }
-    return keys.sort((x, y) => x.text.localeCompare(y.text)).map((k) => k.key);
+    return keys.sort((x, y) => byLocale(x.text, y.text)).map((k) => k.key);
   }
 }
+
+/** `value` as an EncodedOnce of `struct`, typed as the value: only for putting in a reply. */
+function encodedOnce<T>(struct: string, value: T): T {
+  return new EncodedOnce(struct, value) as unknown as T;
+}
+
+/**
+ * The task as it is now, for a reply encoded later: transitions change a stored task in place (its
+ * status, its events list, its host), so the parts they change are copied; the rest is shared.
+ */
+function snapshot(task: ScheduledTask): ScheduledTask {
+  return { ...task, assignedTask: { ...task.assignedTask }, taskEvents: task.taskEvents && [...task.taskEvents] };
+}
+
+/** getTasksWithoutConfigs' form of a task: its executor config without `data` (often the largest field). */
+function stripExecutorData(task: ScheduledTask): ScheduledTask {
+  const copy = snapshot(task);
+  const config = copy.assignedTask?.task;
+  if (config?.executorConfig) {
+    const { data: _data, ...executorConfig } = config.executorConfig;
+    copy.assignedTask!.task = { ...config, executorConfig };
+  }
+  return copy;
+}
+
+/** String.prototype.localeCompare's order (the same default collator), without looking the collator up per comparison. */
+const byLocale = new Intl.Collator().compare;
 
 export function firstEventTime(task: ScheduledTask): number {
   return task.taskEvents?.[0]?.timestamp ?? 0;

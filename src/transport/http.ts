@@ -199,8 +199,11 @@ class HttpTransport implements Transport {
     };
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
 
+    let answered = false;
     try {
-      return await Promise.race([run(controller.signal, progress), stopped]);
+      const reply = await Promise.race([run(controller.signal, progress), stopped]);
+      answered = true;
+      return reply;
     } catch (error) {
       const failure = stop
         ? this.stopError(stop, method, progress)
@@ -220,7 +223,10 @@ class HttpTransport implements Transport {
     } finally {
       clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onCallerAbort);
-      if (!controller.signal.aborted) controller.abort(); // releases fetch's listeners and any half-read body
+      // A failed exchange may leave fetch's listeners and a half-read body: aborting releases them. An
+      // answered one has read its body to the end; aborting it anyway would cost every call a
+      // DOMException and a rejected (stack-captured) stop error.
+      if (!answered && !controller.signal.aborted) controller.abort();
     }
   }
 

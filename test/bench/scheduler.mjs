@@ -4,10 +4,13 @@
 //
 //   npm run build && node test/bench/scheduler.mjs [--small] [--runs N] [--seconds S] [--only rpc,launch,update] [--cpu-prof]
 //
-// 1. RPC throughput: getJobSummary (binary protocol) from 20 concurrent keep-alive node:http clients,
+// 1. RPC throughput: getJobSummary, getTasksWithoutConfigs and getJobUpdateSummaries, each in the
+//    binary protocol and in TJSON, for a role of 5 jobs × 4 RUNNING instances and one of 50 × 4 (each
+//    job with one finished update), all in one scheduler: 20 concurrent keep-alive node:http clients
 //    against the scheduler and against a bare node:http server answering the same pre-encoded reply
-//    bytes (the ceiling of this stack). Runs alternate between the two; the ratio is the median of
-//    the per-pair ratios. p50/p99 latencies are reported.
+//    bytes (the ceiling of this stack). For each of the 12 cases, --runs pairs (7) of --seconds (0.6)
+//    alternate between the two (many short pairs: the machine's load comes in bursts, and the median
+//    of the per-pair ratios is what is reported). p50/p99 and each server's CPU time per request too.
 // 2. Launch: createJob of N instances of an executor that `exec sleep 600`s, timed from the call to
 //    the last task's RUNNING event, for N = 250, 500, 1,000 (each in a fresh scheduler). Growth:
 //    t(1000) / t(250) ≤ 5 (linear would be 4).
@@ -20,21 +23,23 @@
 //    no owner can run), not the scheduler. Overhead per task = the others' PSS / N; target ≤ 4 MB.
 //
 // Launch and update are each run --launch-runs times (3; medians reported).
-// --small: 20/40/80 tasks, a 10-instance update, 20 tasks for memory, 2 s of load, no thresholds (a CI smoke run).
+// --small: 20/40/80 tasks, a 10-instance update, 20 tasks for memory, a 10-job big role, one 0.5 s
+// pair per RPC case, no thresholds (a CI smoke run).
 // --cpu-prof writes the scheduler child's CPU profiles to .bench/prof/. Writes .bench/scheduler.json.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, readlink, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { flag, median, option, percentile, printRows, printTargets, root, sleep, startChild, writeReport } from './_util.mjs';
 
 const small = flag('--small');
-const runs = Number(option('--runs', small ? 1 : 5));
+const runs = Number(option('--runs', small ? 1 : 7));
 const launchRuns = Number(option('--launch-runs', small ? 1 : 3));
-const seconds = Number(option('--seconds', small ? 1 : 3));
+const seconds = Number(option('--seconds', small ? 0.5 : 0.6));
+const warmSeconds = small ? 0.25 : 0.5;
 const concurrency = 20;
 const sizes = option('--sizes', small ? '20,40,80' : '250,500,1000').split(',').map(Number);
 const updateSize = small ? 10 : 100;
@@ -97,8 +102,8 @@ async function killLeftovers(workDir) {
   if (killed > 0) console.log(`  (killed ${killed} leftover task processes)`);
 }
 
-function job(name, instances, data = 'v1') {
-  const key = { role: 'www-data', environment: 'prod', name };
+function job(name, instances, data = 'v1', role = 'www-data') {
+  const key = { role, environment: 'prod', name };
   return {
     key,
     owner: { user: 'bench' },
@@ -117,6 +122,7 @@ async function runningTasks(client, key) {
   return (await client.getTasksWithoutConfigs({ jobKeys: [key], statuses: [ScheduleStatus.RUNNING] })).tasks ?? [];
 }
 
+const ACTIVE = [ScheduleStatus.PENDING, ScheduleStatus.THROTTLED, ScheduleStatus.ASSIGNED, ScheduleStatus.STARTING, ScheduleStatus.RUNNING, ScheduleStatus.KILLING, ScheduleStatus.RESTARTING, ScheduleStatus.DRAINING, ScheduleStatus.PREEMPTING];
 const NOT_YET_RUNNING = [ScheduleStatus.INIT, ScheduleStatus.PENDING, ScheduleStatus.THROTTLED, ScheduleStatus.ASSIGNED, ScheduleStatus.STARTING];
 
 /**
@@ -141,24 +147,49 @@ async function waitRunning(client, key, count, timeoutMs) {
 const runningAt = (task) => Math.max(...task.taskEvents.filter((e) => e.status === ScheduleStatus.RUNNING).map((e) => Number(e.timestamp)));
 
 // ---------------------------------------------------------------- 1. RPC throughput
-const BINARY = 'application/vnd.apache.thrift.binary';
-const requestBytes = P.encodeCall('binary', 'getJobSummary', 1, { role: 'www-data' });
+const CONTENT_TYPES = { binary: 'application/vnd.apache.thrift.binary', json: 'application/vnd.apache.thrift.json' };
+/** The read RPCs measured, with their arguments for a role: what `job list`, the web UI and gorealis poll. */
+const RPCS = {
+  getJobSummary: (role) => ({ role }),
+  getTasksWithoutConfigs: (role) => ({ query: { role, statuses: ACTIVE } }),
+  getJobUpdateSummaries: (role) => ({ jobUpdateQuery: { role } }),
+};
+/** The roles they are asked about: a small one and a big one, both in the same scheduler. */
+const ROLES = [
+  { role: 'www-data', jobs: 5, instances: 4 },
+  { role: 'big', jobs: small ? 10 : 50, instances: 4 },
+];
+const PROTOCOLS = ['binary', 'json'];
 
-function post(agent, url) {
+function post(agent, url, body, contentType) {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/api`, { method: 'POST', agent, headers: { 'Content-Type': BINARY, Accept: BINARY, 'Content-Length': requestBytes.length } }, (res) => {
+    const req = http.request(`${url}/api`, { method: 'POST', agent, headers: { 'Content-Type': contentType, Accept: contentType, 'Content-Length': body.length } }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`HTTP ${res.statusCode}`))));
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(requestBytes);
+    req.end(body);
   });
 }
 
-/** `concurrency` keep-alive clients hammering `url` for `warmMs` + `ms`; requests/s and latencies of the measured part. */
-async function load(url, ms, warmMs = 500) {
+/** CPU time (user + system, ms) process `pid` has used so far. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/**
+ * `concurrency` keep-alive clients sending `body` to `server.url` for `warmMs` + `ms`; requests/s and
+ * latencies of the measured part, and the server process's CPU time per request over the whole run.
+ */
+async function load(server, body, contentType, ms, warmMs = 500) {
+  const url = server.url;
+  const cpu0 = cpuMs(server.pid);
+  let all = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies = [];
   let count = 0;
@@ -170,7 +201,8 @@ async function load(url, ms, warmMs = 500) {
       for (;;) {
         const t0 = performance.now();
         if (t0 >= end) return;
-        await post(agent, url);
+        await post(agent, url, body, contentType);
+        all++;
         const t1 = performance.now();
         if (t0 >= measureFrom) {
           latencies.push(t1 - t0);
@@ -180,43 +212,106 @@ async function load(url, ms, warmMs = 500) {
     }),
   );
   agent.destroy();
-  return { rps: count / (ms / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), requests: count };
+  const cpuUs = ((cpuMs(server.pid) - cpu0) * 1000) / all;
+  return { rps: count / (ms / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), requests: count, cpuUs };
+}
+
+/** Every job of every role RUNNING, updated once from v1 to v2 (ROLLED_FORWARD), so each RPC has a role's worth to answer. */
+async function populate(s) {
+  for (const { role, jobs, instances } of ROLES) {
+    for (let i = 0; i < jobs; i++) await s.client.createJob(job(`svc-${i}`, instances, 'v1', role));
+  }
+  for (const { role, jobs, instances } of ROLES) {
+    for (let i = 0; i < jobs; i++) await waitRunning(s.client, job(`svc-${i}`, instances, 'v1', role).key, instances, 120_000);
+  }
+  const settings = { updateGroupSize: 4, maxPerInstanceFailures: 0, maxFailedInstances: 0, minWaitInInstanceRunningMs: 0, rollbackOnFailure: false, waitForBatchCompletion: false };
+  const keys = [];
+  for (const { role, jobs, instances } of ROLES) {
+    for (let i = 0; i < jobs; i++) {
+      const config = job(`svc-${i}`, instances, 'v2', role);
+      keys.push((await s.client.startJobUpdate({ taskConfig: config.taskConfig, instanceCount: instances, settings }, 'benchmark')).key);
+    }
+  }
+  for (const key of keys) {
+    for (const deadline = Date.now() + 60_000; ; ) {
+      const status = (await s.client.getJobUpdateDetails(key, { key })).detailsList[0].update.summary.state.status;
+      if (status === JobUpdateStatus.ROLLED_FORWARD) break;
+      if (status !== JobUpdateStatus.ROLLING_FORWARD) throw new Error(`update of ${key.job.role}/${key.job.name} ended ${JobUpdateStatus[status]}`);
+      if (Date.now() > deadline) throw new Error('update did not finish in time');
+      await sleep(50);
+    }
+  }
+}
+
+/** What a reply must hold for its role (so that the bench never measures an error reply). */
+function checkReply(method, role, response) {
+  if (response.responseCode !== ResponseCode.OK) throw new Error(`${method}(${role.role}) answered ${ResponseCode[response.responseCode]}`);
+  const result = response.result;
+  const count = {
+    getJobSummary: () => result.jobSummaryResult.summaries.length,
+    getTasksWithoutConfigs: () => result.scheduleStatusResult.tasks.length,
+    getJobUpdateSummaries: () => result.getJobUpdateSummariesResult.updateSummaries.length,
+  }[method]();
+  const expected = method === 'getTasksWithoutConfigs' ? role.jobs * role.instances : role.jobs;
+  if (count !== expected) throw new Error(`${method}(${role.role}) answered ${count} items, expected ${expected}`);
 }
 
 async function rpcBenchmark() {
   const s = await scheduler();
   let bare;
   try {
-    // A realistic role: five jobs of four RUNNING instances each.
-    for (let i = 0; i < 5; i++) await s.client.createJob(job(`svc-${i}`, 4));
-    for (let i = 0; i < 5; i++) await waitRunning(s.client, job(`svc-${i}`, 4).key, 4, 60_000);
+    await populate(s);
+    // Each case's request, and the scheduler's reply to it, which the bare server answers as is.
+    const cases = [];
     const agent = new http.Agent({ keepAlive: true });
-    const reply = await post(agent, s.url);
-    agent.destroy();
-    const decoded = P.decodeReply('binary', 'getJobSummary', reply);
-    if (decoded.responseCode !== ResponseCode.OK || decoded.result.jobSummaryResult.summaries.length !== 5) throw new Error('getJobSummary did not answer the 5 jobs');
-    const replyFile = join(work, 'reply.bin');
-    writeFileSync(replyFile, reply);
-    bare = await startChild(join(root, 'test/bench/_bare-server.mjs'), [replyFile, BINARY]);
-    // Warm both servers' JIT (and this process') before anything counts.
-    await load(bare.url, 1000);
-    await load(s.url, 1000);
-    const pairs = [];
-    for (let i = 0; i < runs; i++) {
-      // Alternate which goes first, so neither always gets the quieter moment.
-      const [a, b] = i % 2 === 0 ? [bare.url, s.url] : [s.url, bare.url];
-      const first = await load(a, seconds * 1000);
-      const second = await load(b, seconds * 1000);
-      pairs.push(i % 2 === 0 ? { bare: first, ours: second } : { bare: second, ours: first });
+    for (const role of ROLES) {
+      for (const method of Object.keys(RPCS)) {
+        for (const protocol of PROTOCOLS) {
+          const request = P.encodeCall(protocol, method, 1, RPCS[method](role.role));
+          const reply = await post(agent, s.url, request, CONTENT_TYPES[protocol]);
+          checkReply(method, role, P.decodeReply(protocol, method, reply));
+          cases.push({ name: `${method}, ${protocol === 'json' ? 'TJSON' : 'binary'}, ${role.jobs} jobs × ${role.instances}`, method, protocol, role, request, reply });
+        }
+      }
     }
-    const pick = (side, field) => median(pairs.map((p) => p[side][field]));
-    return {
-      replyBytes: reply.length,
-      bare: { rps: pick('bare', 'rps'), p50: pick('bare', 'p50'), p99: pick('bare', 'p99') },
-      ours: { rps: pick('ours', 'rps'), p50: pick('ours', 'p50'), p99: pick('ours', 'p99') },
-      ratio: median(pairs.map((p) => p.ours.rps / p.bare.rps)),
-      pairs,
-    };
+    agent.destroy();
+    const repliesFile = join(work, 'replies.json');
+    writeFileSync(repliesFile, JSON.stringify(cases.map((c) => ({ request: c.request.toString('base64'), reply: c.reply.toString('base64'), contentType: CONTENT_TYPES[c.protocol] }))));
+    bare = await startChild(join(root, 'test/bench/_bare-server.mjs'), [repliesFile]);
+    const results = [];
+    for (const c of cases) {
+      const type = CONTENT_TYPES[c.protocol];
+      // Warm both servers' JIT for this reply (and this process') before anything counts.
+      await load(bare, c.request, type, warmSeconds * 1000, 0);
+      await load(s, c.request, type, warmSeconds * 1000, 0);
+      const pairs = [];
+      for (let i = 0; i < runs; i++) {
+        // Alternate which goes first, so neither always gets the quieter moment.
+        const [a, b] = i % 2 === 0 ? [bare, s] : [s, bare];
+        const first = await load(a, c.request, type, seconds * 1000, 100);
+        const second = await load(b, c.request, type, seconds * 1000, 100);
+        pairs.push(i % 2 === 0 ? { bare: first, ours: second } : { bare: second, ours: first });
+      }
+      const pick = (side, field) => median(pairs.map((p) => p[side][field]));
+      const result = {
+        name: c.name,
+        method: c.method,
+        protocol: c.protocol,
+        jobs: c.role.jobs,
+        instances: c.role.instances,
+        replyBytes: c.reply.length,
+        bare: { rps: pick('bare', 'rps'), p50: pick('bare', 'p50'), p99: pick('bare', 'p99'), cpuUs: pick('bare', 'cpuUs') },
+        ours: { rps: pick('ours', 'rps'), p50: pick('ours', 'p50'), p99: pick('ours', 'p99'), cpuUs: pick('ours', 'cpuUs') },
+        ratio: median(pairs.map((p) => p.ours.rps / p.bare.rps)),
+        pairs: pairs.map((p) => p.ours.rps / p.bare.rps),
+        loadAverage: loadavg()[0],
+      };
+      console.log(
+        `  ${c.name}: ${(result.ratio * 100).toFixed(0)} % of the bare server (${result.ours.rps.toFixed(0)} / ${result.bare.rps.toFixed(0)} req/s; server CPU ${result.ours.cpuUs.toFixed(0)} / ${result.bare.cpuUs.toFixed(0)} µs per request; ${c.reply.length} bytes; load average ${result.loadAverage.toFixed(1)})`,
+      );
+      results.push(result);
+    }
+    return results;
   } finally {
     await bare?.stop();
     await s.stop();
@@ -357,13 +452,10 @@ try {
 
 console.log(`local scheduler benchmark (node ${process.version}, ${(await readFile('/proc/cpuinfo', 'utf8')).match(/^processor/gm).length} CPUs)\n`);
 const rows = [];
-if (report.rpc) {
-  const { bare, ours } = report.rpc;
+for (const c of report.rpc ?? []) {
   rows.push(
-    [`getJobSummary, bare node:http ceiling (${concurrency} clients)`, bare.rps.toFixed(0), 'req/s'],
-    ['  p50 / p99 latency', `${bare.p50.toFixed(2)} / ${bare.p99.toFixed(2)}`, 'ms'],
-    [`getJobSummary, local scheduler (${concurrency} clients)`, ours.rps.toFixed(0), 'req/s'],
-    ['  p50 / p99 latency', `${ours.p50.toFixed(2)} / ${ours.p99.toFixed(2)}`, 'ms'],
+    [`${c.name}: bare node:http`, c.bare.rps.toFixed(0), `req/s  p50 ${c.bare.p50.toFixed(2)} ms, p99 ${c.bare.p99.toFixed(2)} ms, ${c.bare.cpuUs.toFixed(0)} µs CPU/request`],
+    [`${c.name}: local scheduler`, c.ours.rps.toFixed(0), `req/s  p50 ${c.ours.p50.toFixed(2)} ms, p99 ${c.ours.p99.toFixed(2)} ms, ${c.ours.cpuUs.toFixed(0)} µs CPU/request (${c.replyBytes} bytes)`],
   );
 }
 for (const l of report.launch ?? []) rows.push([`createJob → ${l.tasks} tasks RUNNING`, (l.ms / 1000).toFixed(2), `s  (${l.perTaskMs.toFixed(1)} ms/task)`]);
@@ -379,7 +471,7 @@ if (report.memory) {
 printRows(rows);
 console.log('');
 const targets = [];
-if (report.rpc) targets.push({ name: 'getJobSummary throughput / bare node:http', value: report.rpc.ratio * 100, min: 50, unit: '%' });
+for (const c of report.rpc ?? []) targets.push({ name: `${c.name} / bare node:http`, value: c.ratio * 100, min: 70, unit: '%' });
 if (report.launch?.length === 3) targets.push({ name: `launch growth t(${sizes[2]}) / t(${sizes[0]}) (medians)`, value: report.launch[2].ms / report.launch[0].ms, max: 5 });
 if (report.memory) targets.push({ name: 'memory per task beyond its own processes (--state-dir)', value: report.memory.overheadPssPerTask / 1024 / 1024, max: 4, unit: ' MB' });
 const missed = printTargets(targets, small);

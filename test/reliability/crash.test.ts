@@ -6,14 +6,14 @@
  * The durability helper's own kill -9 cases (exactly-once launches, adoption, update resumption) are
  * in test/scheduler/durability.test.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuroraClient } from '../../src/client/client.js';
 import { ScheduleStatus, type JobKey } from '../../src/gen/types.js';
 import { markedProcesses, SUPERVISOR_MARKER_VAR } from '../../src/scheduler/runner/index.js';
-import { ROOT, envInt, jobConfig, report, tempDir, writeExecutors } from './helpers.js';
+import { envInt, jobConfig, report, schedulerProcess, tempDir, writeExecutors } from './helpers.js';
 
 const ROUNDS = envInt('CRASH_ROUNDS', 3);
 const WRITERS = 8;
@@ -39,23 +39,8 @@ afterAll(async () => {
 });
 
 async function startChild(stateDir: string, executors: string): Promise<{ url: string; child: ChildProcess }> {
-  const options = { port: 0, executors, stateDir, cpus: 100, ramMb: 100_000, diskMb: 100_000, killGraceMs: 200, throttle: { minRunningMs: 0, initialBackoffMs: 100, maxBackoffMs: 200 } };
-  const script = `const { startScheduler } = await import(${JSON.stringify(join(ROOT, 'dist/scheduler/index.js'))});
-const s = await startScheduler(${JSON.stringify(options)});
-process.stdout.write(JSON.stringify({ url: s.url }) + '\\n');
-process.on('SIGTERM', () => s.close().then(() => process.exit(0)));`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { url, child } = await schedulerProcess({ executors, stateDir, cpus: 100, ramMb: 100_000, diskMb: 100_000, killGraceMs: 200, throttle: { minRunningMs: 0, initialBackoffMs: 100, maxBackoffMs: 200 } });
   children.add(child);
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]!) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`scheduler exited with ${code}: ${stderr.slice(-2000)}`)));
-  });
   return { url, child };
 }
 

@@ -3,6 +3,7 @@
  * percentiles, and the sizes that `FUZZ_RUNS` / `LOAD_*` environment variables scale up for soak runs
  * (`node scripts/soak.mjs`).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,8 +40,9 @@ export function writeExecutors(dir: string, entries: unknown[] = EXECUTORS): str
   return file;
 }
 
-export async function localScheduler(options: SchedulerOptions = {}): Promise<RunningScheduler> {
-  return startScheduler({
+/** The suite's scheduler settings: room for every task, `sleeper`, short kill grace and throttling. */
+export function schedulerOptions(options: SchedulerOptions = {}): SchedulerOptions {
+  return {
     port: 0,
     executors: writeExecutors(tempDir()),
     cpus: 1000,
@@ -49,7 +51,49 @@ export async function localScheduler(options: SchedulerOptions = {}): Promise<Ru
     killGraceMs: 200,
     throttle: { minRunningMs: 1000, initialBackoffMs: 200, maxBackoffMs: 500 },
     ...options,
+  };
+}
+
+export async function localScheduler(options: SchedulerOptions = {}): Promise<RunningScheduler> {
+  return startScheduler(schedulerOptions(options));
+}
+
+export interface SchedulerProcess {
+  url: string;
+  child: ChildProcess;
+  /** SIGTERM (the scheduler closes, killing its tasks unless it has a state directory) and the exit. */
+  close(): Promise<void>;
+}
+
+/**
+ * A local scheduler from the built dist/ in a child process of its own, for tests that load it or
+ * kill it: clients in the test process then never share its event loop, as with a real scheduler.
+ */
+export async function schedulerProcess(options: SchedulerOptions): Promise<SchedulerProcess> {
+  const script = `const { startScheduler } = await import(${JSON.stringify(join(ROOT, 'dist/scheduler/index.js'))});
+const s = await startScheduler(${JSON.stringify({ port: 0, ...options })});
+process.stdout.write(JSON.stringify({ url: s.url }) + '\\n');
+process.on('SIGTERM', () => s.close().then(() => process.exit(0)));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]!) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`scheduler exited with ${code}: ${stderr.slice(-2000)}`)));
   });
+  return {
+    url,
+    child,
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /** A tiny service job (0.01 CPU, 1 MiB) running `sleeper`; `overrides` replace top-level fields. */

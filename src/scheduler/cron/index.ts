@@ -12,7 +12,7 @@ import type { SchedulerFeature } from '../features.js';
 import { canonicalKey, jobKeyProblem } from '../rpc/jobs.js';
 import { jobKeyString } from '../tasks.js';
 import type { CronQuotaCheck } from '../quota/index.js';
-import { decodeStruct, encodeStruct } from '../../protocol/index.js';
+import { decodeStruct, EncodedOnce, encodeStruct } from '../../protocol/index.js';
 import type { StateSection } from '../store/state.js';
 
 export interface CronOptions {
@@ -31,10 +31,24 @@ interface CronEntry {
   job: JobConfiguration;
   /** Runs due after this instant fire on the next tick. */
   checkedUpTo: number;
+  /** `job` for replies, encoded once per protocol (a template is replaced, never changed in place). */
+  reply?: JobConfiguration;
 }
+
+/**
+ * Predictions by schedule text: `next` is the first run strictly after `from` (undefined: never), so
+ * it is also the first run after any instant in [from, next). Computing one parses the schedule and
+ * walks cron-parser's dates (≈ 0.3 ms); getJobSummary asks for every cron job of a role, the tick for
+ * every job each second, and many jobs share a schedule, so a prediction is kept until the instant
+ * asked about passes it.
+ */
+const MAX_PREDICTIONS = 1024;
 
 export class CronScheduler implements CronCatalog {
   private readonly entries = new Map<string, CronEntry>();
+  /** The same entries by role (keys of `entries`), for the per-role queries of getJobSummary, getJobs and quota. */
+  private readonly byRole = new Map<string, Set<string>>();
+  private readonly predictions = new Map<string, { from: number; next: number | undefined }>();
   /** Jobs whose KILL_EXISTING run waits for the previous run's tasks to end; their triggers are ignored meanwhile. */
   private readonly delayedLaunches = new Set<string>();
   private readonly timer: NodeJS.Timeout;
@@ -58,7 +72,7 @@ export class CronScheduler implements CronCatalog {
         return job ? encodeStruct('binary', 'JobConfiguration', job) : undefined;
       });
       // Runs missed while the scheduler was down are not made up for, as in Aurora.
-      for (const [key, bytes] of section.load()) this.entries.set(key, { job: decodeStruct<JobConfiguration>('binary', 'JobConfiguration', bytes), checkedUpTo: this.now() });
+      for (const [, bytes] of section.load()) this.put(decodeStruct<JobConfiguration>('binary', 'JobConfiguration', bytes));
       this.stored = section;
     }
   }
@@ -67,7 +81,14 @@ export class CronScheduler implements CronCatalog {
   private readonly stored: StateSection | undefined;
 
   jobs(role?: string): JobConfiguration[] {
-    return [...this.entries.values()].map((e) => e.job).filter((j) => role === undefined || j.key!.role === role);
+    if (role === undefined) return [...this.entries.values()].map((e) => e.job);
+    return [...(this.byRole.get(role) ?? [])].map((key) => this.entries.get(key)!.job);
+  }
+
+  forReply(job: JobConfiguration): JobConfiguration {
+    const entry = this.entries.get(jobKeyString(job.key));
+    if (entry?.job !== job) return job;
+    return (entry.reply ??= new EncodedOnce('JobConfiguration', job) as unknown as JobConfiguration);
   }
 
   get(key: JobKey): JobConfiguration | undefined {
@@ -80,22 +101,42 @@ export class CronScheduler implements CronCatalog {
   }
 
   private nextAfter(job: JobConfiguration, after: number): number | undefined {
+    const schedule = job.cronSchedule!;
+    const known = this.predictions.get(schedule);
+    if (known && after >= known.from && (known.next === undefined || after < known.next)) return known.next;
+    let next: number | undefined;
     try {
-      return nextCronRun(job.cronSchedule!, new Date(after), this.timeZone).getTime();
+      next = nextCronRun(schedule, new Date(after), this.timeZone).getTime();
     } catch {
-      return undefined;
+      next = undefined;
     }
+    if (this.predictions.size >= MAX_PREDICTIONS) this.predictions.clear();
+    this.predictions.set(schedule, { from: after, next });
+    return next;
   }
 
   /** Saves a template (new or replacing one) and schedules it from now on. */
   save(job: JobConfiguration): void {
-    this.entries.set(jobKeyString(job.key), { job, checkedUpTo: this.now() });
+    this.put(job);
     this.stored?.changed(jobKeyString(job.key));
   }
 
+  private put(job: JobConfiguration): void {
+    const key = jobKeyString(job.key);
+    this.entries.set(key, { job, checkedUpTo: this.now() });
+    const role = job.key!.role!;
+    const keys = this.byRole.get(role);
+    if (keys) keys.add(key);
+    else this.byRole.set(role, new Set([key]));
+  }
+
   delete(key: JobKey): boolean {
-    this.stored?.changed(jobKeyString(key));
-    return this.entries.delete(jobKeyString(key));
+    const text = jobKeyString(key);
+    this.stored?.changed(text);
+    const keys = this.byRole.get(key.role!);
+    keys?.delete(text);
+    if (keys?.size === 0) this.byRole.delete(key.role!);
+    return this.entries.delete(text);
   }
 
   /** Fires every job with a run due since it was last checked (once, however many minutes were missed). */

@@ -40,12 +40,6 @@ export function canonicalKey(key: JobKey): string {
 }
 
 
-function stripExecutorData(task: ScheduledTask): ScheduledTask {
-  const copy = structuredClone(task);
-  const executorConfig = copy.assignedTask?.task?.executorConfig;
-  if (executorConfig) delete executorConfig.data;
-  return copy;
-}
 
 /**
  * Aurora's Jobs.getJobStats: KILLED counts with FINISHED (a kill is not a failure: restarts, updates
@@ -95,11 +89,14 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
         if (latest === undefined || id > best! || (id === best && firstEventTime(t) < firstEventTime(latest))) latest = t;
       }
       const config = latest!.assignedTask!.task!;
-      out.set(jobKeyString(key), { key, owner: config.owner, taskConfig: config, instanceCount: count });
+      out.set(jobKeyString(key), { key, owner: config.owner, taskConfig: store.configForReply(latest!), instanceCount: count });
     }
     for (const cron of core.cronJobs(role)) out.set(jobKeyString(cron.key), cron);
     return out;
   }
+
+  /** A job of jobs() for a reply: cron templates as kept encodings (the others carry their tasks' already). */
+  const forReply = (job: JobConfiguration): JobConfiguration => (job.cronSchedule ? core.cronJobForReply(job) : job);
 
   return {
     getRoleSummary: () => {
@@ -117,7 +114,7 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
     getJobSummary: ({ role }) => {
       const wanted = typeof role === 'string' && role !== '' ? role : undefined;
       const summaries: JobSummary[] = [...jobs(wanted).values()].map((job) => {
-        const summary: JobSummary = { job, stats: jobStats(store.jobTasks(job.key!)) };
+        const summary: JobSummary = { job: forReply(job), stats: jobStats(store.jobTasks(job.key!)) };
         if (job.cronSchedule) summary.nextCronRunMs = core.nextCronRunMs(job);
         return summary;
       });
@@ -126,13 +123,12 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
 
     getJobs: ({ ownerRole }) => {
       const wanted = typeof ownerRole === 'string' && ownerRole !== '' ? ownerRole : undefined;
-      return r.ok({ getJobsResult: { configs: [...jobs(wanted).values()] } });
+      return r.ok({ getJobsResult: { configs: [...jobs(wanted).values()].map(forReply) } });
     },
 
-    getTasksStatus: ({ query }) => r.ok({ scheduleStatusResult: { tasks: store.query((query ?? {}) as TaskQuery) } }),
+    getTasksStatus: ({ query }) => r.ok({ scheduleStatusResult: store.resultForReply((query ?? {}) as TaskQuery, false) }),
 
-    getTasksWithoutConfigs: ({ query }) =>
-      r.ok({ scheduleStatusResult: { tasks: store.query((query ?? {}) as TaskQuery).map(stripExecutorData) } }),
+    getTasksWithoutConfigs: ({ query }) => r.ok({ scheduleStatusResult: store.resultForReply((query ?? {}) as TaskQuery, true) }),
 
     getPendingReason: ({ query }) => {
       const q = (query ?? {}) as TaskQuery;

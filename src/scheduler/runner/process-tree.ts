@@ -27,6 +27,8 @@ interface ProcStat {
   state: string;
   ppid: number;
   pgrp: number;
+  /** Field 22, the start time in clock ticks since boot: with the pid, it names one process for good. */
+  started: string;
 }
 
 async function readStat(pid: number): Promise<ProcStat | undefined> {
@@ -34,10 +36,42 @@ async function readStat(pid: number): Promise<ProcStat | undefined> {
     const text = await fs.readFile(`/proc/${pid}/stat`, 'latin1');
     // comm may contain spaces and parentheses: the fields after it start past the last ')'.
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0] ?? '', ppid: Number(rest[1]), pgrp: Number(rest[2]) };
+    return { state: rest[0] ?? '', ppid: Number(rest[1]), pgrp: Number(rest[2]), started: rest[19] ?? '' };
   } catch {
     return undefined;
   }
+}
+
+/** What a process's environment says: the task markers it carries, and the tasks it owns (as the scheduler's user). */
+interface Markers {
+  tasks: string[];
+  owned: string[];
+}
+
+/**
+ * Markers by pid and start time, read once per process rather than at every scan: a kill polls every
+ * 25 ms, and reading every process's environment each time was most of a scan's cost, in the
+ * scheduler's thread and in the thread pool that task launches share. An environment changes only
+ * at an exec. A task process that execs keeps its task's marker here (a task may `exec env -i ...`
+ * to shed it: it stays the task's to kill). Read again at every scan, since an exec may still give
+ * them their markers: this scheduler's own children (owners and executors, in the moment between
+ * their fork and their exec) and processes with an owner marker (owners, and an owner's child
+ * before it execs its executor).
+ */
+const markersSeen = new Map<string, Markers>();
+
+async function readMarkers(pid: number): Promise<Markers | undefined> {
+  let environ: string;
+  try {
+    environ = `\0${await fs.readFile(`/proc/${pid}/environ`, 'latin1')}`;
+  } catch {
+    return undefined; // gone, or not ours to read
+  }
+  const tasks = markerValues(environ, MARKER_PREFIX);
+  let owned = markerValues(environ, OWNER_PREFIX);
+  // Owners run as the scheduler's user: a task (as --task-user) that sets the variable itself does not become one.
+  if (owned.length > 0 && (await fs.stat(`/proc/${pid}`).then((st) => st.uid, () => undefined)) !== process.getuid?.()) owned = [];
+  return { tasks, owned };
 }
 
 /** Live processes by task marker value (latin1, so UTF-8 bytes compare one to one), by owned task, by process group and by parent. */
@@ -75,26 +109,26 @@ async function scanProcesses(): Promise<ProcessTable> {
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
     .filter((pid) => pid !== process.pid);
+  const live = new Set<string>();
   await Promise.all(
     pids.map(async (pid) => {
       const stat = await readStat(pid);
       if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return;
       add(table.byGroup, stat.pgrp, pid);
       add(table.byParent, stat.ppid, pid);
-      let environ: string;
-      try {
-        environ = `\0${await fs.readFile(`/proc/${pid}/environ`, 'latin1')}`;
-      } catch {
-        return; // gone, or not ours to read
+      const id = `${pid}@${stat.started}`;
+      let markers = markersSeen.get(id);
+      if (markers === undefined) {
+        markers = await readMarkers(pid);
+        if (markers === undefined) return;
+        if (markers.owned.length === 0 && stat.ppid !== process.pid) markersSeen.set(id, markers);
       }
-      for (const taskId of markerValues(environ, MARKER_PREFIX)) add(table.byMarker, taskId, pid);
-      const owned = markerValues(environ, OWNER_PREFIX);
-      // Owners run as the scheduler's user: a task (as --task-user) that sets the variable itself does not become one.
-      if (owned.length > 0 && (await fs.stat(`/proc/${pid}`).then((st) => st.uid, () => undefined)) === process.getuid?.()) {
-        for (const taskId of owned) add(table.byOwner, taskId, pid);
-      }
+      live.add(id);
+      for (const taskId of markers.tasks) add(table.byMarker, taskId, pid);
+      for (const taskId of markers.owned) add(table.byOwner, taskId, pid);
     }),
   );
+  for (const id of markersSeen.keys()) if (!live.has(id)) markersSeen.delete(id);
   return table;
 }
 
