@@ -51,7 +51,12 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const options = (stateDir: string): Partial<SchedulerOptions> => ({ ...CHILD_SCHEDULER_OPTIONS, executors, stateDir, mesosExecutors: { mode: 'mesos', killRetryMs: 300 } });
+const options = (stateDir: string, mesos: SchedulerOptions['mesosExecutors'] = {}): Partial<SchedulerOptions> => ({
+  ...CHILD_SCHEDULER_OPTIONS,
+  executors,
+  stateDir,
+  mesosExecutors: { mode: 'mesos', killRetryMs: 300, ...mesos },
+});
 const read = (file: string): string => {
   try {
     return readFileSync(file, 'utf8');
@@ -108,15 +113,19 @@ async function expectKilledThroughExecutor(client: AuroraClient, name: string, s
 }
 
 describe('a kit executor across scheduler restarts on the same state directory', () => {
-  it('re-subscribes after the scheduler is killed -9 (protobuf): RUNNING, then KILLED through KILL', async () => {
+  it('re-subscribes after the scheduler is killed -9 (protobuf, with its authentication token): RUNNING, then KILLED through KILL', async () => {
     const stateDir = join(work, 'kill9');
-    const first = await startChildScheduler(built, options(stateDir), children);
+    // Executors authenticate: the token it was started with must still be good for the restarted scheduler.
+    const authenticated = options(stateDir, { authenticateHttpExecutors: true });
+    const first = await startChildScheduler(built, authenticated, children);
     const service = await runService(new AuroraClient({ url: first.url, protocol: 'binary' }), stateDir, 'resubkill', 'protobuf');
+    expect(read(join(service.sandbox, 'stderr'))).not.toContain('401');
     await first.kill9();
 
-    const second = await startChildScheduler(built, options(stateDir), children);
+    const second = await startChildScheduler(built, authenticated, children);
     const client = new AuroraClient({ url: second.url, protocol: 'binary' });
     await expectResubscribed(client, 'resubkill', service);
+    expect(read(join(service.sandbox, 'stderr'))).not.toMatch(/401|Unauthorized/);
     await expectKilledThroughExecutor(client, 'resubkill', service);
     await second.kill9();
   });

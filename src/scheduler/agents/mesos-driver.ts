@@ -84,12 +84,17 @@ export class MesosAgentDriver implements AgentDriver {
   readonly settings: Required<Omit<MesosAgentOptions, 'mode' | 'host' | 'hostname' | 'authenticateHttpExecutors' | 'persist' | 'checkpoint' | 'onLog'>>;
   /** Adopted executors waiting for recovered() to start their re-registration timeout. */
   private readonly reregistering: MesosExecutorTask[] = [];
+  private readonly executorSecret: Buffer | undefined;
 
   constructor(
     private readonly inner: AgentDriver,
     private readonly options: MesosAgentOptions = {},
   ) {
     this.mode = options.mode ?? 'auto';
+    if (options.authenticateHttpExecutors) {
+      this.executorSecret = options.checkpoint?.executorSecret ?? randomBytes(32);
+      options.checkpoint?.saveExecutorSecret(this.executorSecret);
+    }
     this.settings = {
       registrationTimeoutMs: options.registrationTimeoutMs ?? 60_000,
       shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
@@ -102,8 +107,9 @@ export class MesosAgentDriver implements AgentDriver {
       {
         frameworkInfo: { user: process.env.USER ?? 'root', name: 'Aurora', id: { value: DEFAULT_FRAMEWORK_ID }, checkpoint: true, failover_timeout: 21 * 24 * 3600 },
         agentInfo: () => ({ hostname: options.hostname ?? 'localhost', port: this.port() }),
-        // The key lives only in this process: tokens die with the agent, as with a fresh --jwt_secret_key.
-        executorSecret: options.authenticateHttpExecutors ? randomBytes(32) : undefined,
+        // Kept in the checkpoint when there is one, so that executors re-subscribe with their tokens
+        // after a restart (Mesos' --jwt_secret_key file); else it lives only in this process.
+        executorSecret: this.executorSecret,
       },
       {
         update: async (executorId, status) => this.tasks.get(executorId)?.update(status),
