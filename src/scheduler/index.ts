@@ -18,6 +18,7 @@ import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser, type 
 import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Leadership } from './leader/index.js';
 import { LocalAgentDriver } from './agents/driver.js';
 import { MesosAgentDriver, type ExecutorMode } from './agents/mesos-driver.js';
+import { stateCheckpoint } from './agents/executor-api/checkpoint.js';
 import { AgentPool, type AgentSpec } from './agents/pool.js';
 import type { Resources } from './placement.js';
 import { validateAgents } from './agents/schema.js';
@@ -414,6 +415,9 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     ...options.mesosExecutors,
     maxKillRetryMs: options.transientTaskStateTimeoutMs,
     hostname,
+    // With a state directory the executor API keeps its port and its executors across restarts.
+    checkpoint: state ? stateCheckpoint(state) : undefined,
+    onLog: options.onLog,
     // An executor's update is acknowledged once the state change it made is in the state directory:
     // transitions land in the store a turn later, hence the wait before the flush.
     persist: state
@@ -484,6 +488,8 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     const handlers = durable(core, Object.assign({}, jobHandlers(core), ...features.map((f) => f.handlers ?? {})));
     // Before serving: survivors adopted, the dead settled or rescheduled, orphans killed, updates resumed.
     if (state) await lifecycle.recover(storedProcesses, sandboxRoot);
+    // Executors are answered again (503 until now) and must re-subscribe in time.
+    driver.recovered();
     core.recovered();
     core.persist();
     let closing: Promise<void> | undefined;

@@ -3,8 +3,9 @@
  * project is what a user gets: installed with the packed aurora-ts (npm pack of this checkout, built
  * by `npm run build`) and its own dev dependencies, type-checked under strict and built by its `npm
  * run build`, and its own `npm test` passes: a local scheduler runs the TypeScript executor's task
- * RUNNING, `task logs` shows its output, the task is still RUNNING after a scheduler crash and a
- * restart on the same --state-dir, and a kill ends it KILLED.
+ * RUNNING, `task logs` shows its output, after a scheduler crash and a restart on the same
+ * --state-dir the executor re-subscribes and the task is still RUNNING, and a kill reaches the
+ * executor, which ends it KILLED.
  * Offline: aurora-ts's dependencies come from npm's cache (as test/package does); typescript,
  * @types/node and better-sqlite3 (a native module) are linked from this checkout's node_modules.
  */
@@ -117,14 +118,14 @@ describe('executors new hello-exec: the project a user gets', () => {
     }
   });
 
-  it('builds under strict and passes its own test on the local scheduler: RUNNING, logs, restart on --state-dir, KILLED', () => {
+  it('builds under strict and passes its own test on the local scheduler: RUNNING, logs, re-subscription after a restart on --state-dir, KILLED by the executor', () => {
     expect(testRun.status, testRun.output).toBe(0);
     expect(existsSync(join(project, 'dist/src/executor.js'))).toBe(true);
     for (const name of [
       'the job runs on this executor: RUNNING',
       "task logs shows the command's output and the executor's",
-      'after a scheduler crash and a restart on the same --state-dir, the task is still RUNNING',
-      'a kill ends the task KILLED',
+      'after a scheduler crash and a restart on the same --state-dir, the executor re-subscribes and the task is still RUNNING',
+      'a kill reaches the executor and ends the task KILLED',
     ]) {
       expect(testRun.output, name).toMatch(new RegExp(`^ok \\d+ - ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     }

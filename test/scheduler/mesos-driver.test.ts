@@ -1,14 +1,15 @@
 /**
  * The Mesos agent driver over the real process driver, with its `persist` seam held open: an
  * executor's update is taken by the task at once but acknowledged only after the scheduler has
- * stored it, and not at all when storing fails (so the executor sends it again).
+ * stored it, and not at all when storing fails (so the executor sends it again). With a checkpoint
+ * (an in-memory one, as a state directory keeps it): 503 until recovered(), the same port after a restart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentDriver } from '../../src/scheduler/agents/driver.js';
-import { APPLICATION_PROTOBUF, type MesosJson } from '../../src/scheduler/agents/executor-api/index.js';
+import { APPLICATION_PROTOBUF, type AgentCheckpoint, type CheckpointedExecutor, type MesosJson } from '../../src/scheduler/agents/executor-api/index.js';
 import { MesosAgentDriver } from '../../src/scheduler/agents/mesos-driver.js';
 import type { RunningTask } from '../../src/scheduler/runner/index.js';
 import { ExecutorClient, updateCall, uuidBytes } from '../support/executor-client.js';
@@ -92,5 +93,47 @@ describe('MesosAgentDriver: acknowledgements wait for the scheduler to store the
     await waitFor('the stream closed', () => (driver.api.isSubscribed(ids.executorId) ? undefined : true));
     // No longer listening: the kill goes to the process, which is the task's end.
     expect((await task.kill('done')).state).toBe('KILLED');
+  });
+});
+
+describe('with a checkpoint (a state directory)', () => {
+  /** An in-memory checkpoint, as the state directory's section keeps it. */
+  function memoryCheckpoint(): AgentCheckpoint {
+    const executors = new Map<string, CheckpointedExecutor>();
+    return {
+      port: undefined,
+      savePort(port) {
+        (this as { port: number | undefined }).port = port;
+      },
+      executorSecret: undefined,
+      saveExecutorSecret() {},
+      executors,
+      saveExecutor: (taskId, executor) => (executor ? executors.set(taskId, executor) : executors.delete(taskId)),
+    };
+  }
+  // A fresh connection each time: a pooled one would be the closed agent's.
+  const post = (endpoint: string) => fetch(`http://${endpoint}/api/v1/executor`, { method: 'POST', headers: { Connection: 'close' } });
+
+  it('answers 503 "Agent has not finished recovery" until recovered(), and a restarted agent serves on the same port', async () => {
+    const checkpoint = memoryCheckpoint();
+    const first = new MesosAgentDriver(new LocalAgentDriver(), { checkpoint });
+    await first.start();
+    const endpoint = first.agentEndpoint;
+    expect(checkpoint.port).toBe(Number(endpoint.split(':')[1]));
+    const recovering = await post(endpoint);
+    expect([recovering.status, await recovering.text()]).toEqual([503, 'Agent has not finished recovery']);
+    first.recovered();
+    const served = await post(endpoint);
+    expect([served.status, await served.text()]).toEqual([400, "Expecting 'Content-Type' to be present"]);
+    await first.close();
+
+    const second = new MesosAgentDriver(new LocalAgentDriver(), { checkpoint });
+    await second.start();
+    try {
+      expect(second.agentEndpoint).toBe(endpoint);
+      expect((await post(endpoint)).status).toBe(503);
+    } finally {
+      await second.close();
+    }
   });
 });

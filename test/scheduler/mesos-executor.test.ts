@@ -5,6 +5,8 @@
  * the TaskInfo it received is the one Aurora builds. Mesos' rules: an executor that never subscribes
  * fails after the registration timeout; one that ignores KILL is sent KILL again and is ended by
  * SHUTDOWN when the scheduler stops, or by the transient state timeout (LOST, SHUTDOWN, SIGKILL).
+ * After a scheduler restart on the same state directory the executor subscribes again (its own loop
+ * on mesos-go's calls, which leave re-subscription to the executor) and a kill reaches it as KILL.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleStatus, type AssignedTask, type ScheduledTask } from '../../src/gen/types.js';
 import { decodeStruct } from '../../src/protocol/index.js';
 import { parseEnvLines } from '../support/executor-client.js';
-import { pidAlive, shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, waitForTask, type ExecutorEntry, type TestScheduler } from '../support/scheduler.js';
+import { pidAlive, shellExecutor, startTestScheduler, tasksOf, testJob, waitFor, waitForTask, writeExecutorsFile, type ExecutorEntry, type TestScheduler } from '../support/scheduler.js';
 
 const SOURCE = resolve(__dirname, '../fixtures/mesos-go-executor');
 // Built once per run into a temp dir; Go's build cache outlives the run so later runs take seconds.
@@ -295,5 +297,44 @@ describe('the default executor mode (auto)', () => {
     expect(env.MESOS_SLAVE_ID).toBeTruthy();
     // Executor authentication is off by default, as in Mesos.
     expect(env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN).toBeUndefined();
+  });
+});
+
+describe('a mesos-go v1 executor across a scheduler restart on the same state directory', () => {
+  const work = mkdtempSync(join(tmpdir(), 'aurora-ts-mesos-go-restart-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('subscribes again when the scheduler stops leaving it running and restarts: still RUNNING, then KILLED through the KILL event', async () => {
+    const stateDir = join(work, 'state');
+    const executors = writeExecutorsFile([goExecutor('go-service-json', 'service', 'json', 'goresub-')]);
+    const options = { executors, stateDir, mesosExecutors: { mode: 'mesos' as const } };
+    const first = await startTestScheduler(options);
+    const config = testJob({ name: 'goresub', executor: 'go-service-json', service: true });
+    await first.client.createJob(config);
+    const running = await waitForTask(first.client, config.key!, ScheduleStatus.RUNNING);
+    const taskId = running.assignedTask!.taskId!;
+    const stdout = (): string => readFileSync(join(stateDir, 'sandboxes', taskId, 'stdout'), 'utf8');
+    // With a state directory, stopping leaves the task's processes running for the next scheduler.
+    await first.scheduler.close();
+
+    const second = await startTestScheduler(options);
+    try {
+      await waitFor('the executor to subscribe again', () => stdout().includes('subscribed again') || undefined);
+      // Past the re-registration timeout (2 s): the same task, still RUNNING.
+      await new Promise((done) => setTimeout(done, 2500));
+      const [task, ...others] = await tasksOf(second.client, config.key!);
+      expect(others).toEqual([]);
+      expect([task!.assignedTask!.taskId, ScheduleStatus[task!.status!]]).toEqual([taskId, 'RUNNING']);
+      await second.client.killTasks(config.key!, [0], 'done with it');
+      const killed = await waitForTask(second.client, config.key!, ScheduleStatus.KILLED);
+      expect(messageOf(killed, ScheduleStatus.KILLED)).toBe('killed by go executor');
+      // Two SUBSCRIBED events, then the KILL the restarted scheduler sent.
+      const log = await waitFor('the executor\'s log', () => (stdout().includes('sent TASK_KILLED') ? stdout() : undefined));
+      expect(log.split('event SUBSCRIBED').length - 1).toBe(2);
+      expect(log.indexOf('event KILL')).toBeGreaterThan(log.lastIndexOf('event SUBSCRIBED'));
+    } finally {
+      await second.close();
+      rmSync(join(executors, '..'), { recursive: true, force: true });
+    }
   });
 });

@@ -12,6 +12,12 @@
  * executor's session, as Mesos destroys the container; an executor that exits with its task active
  * ends it FAILED (REASON_EXECUTOR_TERMINATED). Updates are acknowledged once `persist` resolves;
  * with `authenticateHttpExecutors` each executor gets its token (executor-api/auth.ts).
+ *
+ * With a checkpoint (a state directory) the agent recovers as Mesos' does after a restart: it listens
+ * on the executor API's previous port, answers 503 until `recovered()`, and gives each adopted
+ * executor that had subscribed `executor_reregistration_timeout` (2 s) to SUBSCRIBE again; one that
+ * does keeps its task and is driven again, one that does not is killed and its task is LOST
+ * (REASON_EXECUTOR_REREGISTRATION_TIMEOUT).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -19,7 +25,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_FRAMEWORK_ID } from '../runner/environment.js';
 import type { AdoptSpec, LaunchHooks, LaunchSpec, ProcessIdentity, RunningTask, TaskOutcome } from '../runner/index.js';
 import type { AgentDriver } from './driver.js';
-import { ExecutorApi, type MesosJson } from './executor-api/index.js';
+import { ExecutorApi, type AgentCheckpoint, type CheckpointedExecutor, type MesosJson } from './executor-api/index.js';
 
 /**
  * `auto` (default): an executor that subscribes is driven by its updates; one that never does is a
@@ -55,6 +61,13 @@ export interface MesosAgentOptions {
   /** The address the executor API listens on (default 127.0.0.1, port chosen by the system). */
   host?: string;
   hostname?: string;
+  /**
+   * Where the agent keeps its port and its executors across restarts (executor-api/checkpoint.ts):
+   * with one, start() listens on the stored port and the agent answers 503 until recovered().
+   */
+  checkpoint?: AgentCheckpoint;
+  /** One line for what no caller can be told (the stored port taken by another process). */
+  onLog?: (line: string) => void;
 }
 
 /** What a launch needs to run a Mesos executor: the TaskInfo it is handed (see buildTaskInfo). */
@@ -68,13 +81,20 @@ export class MesosAgentDriver implements AgentDriver {
   private endpoint = '';
   private readonly tasks = new Map<string, MesosExecutorTask>();
   readonly mode: ExecutorMode;
-  readonly settings: Required<Omit<MesosAgentOptions, 'mode' | 'host' | 'hostname' | 'authenticateHttpExecutors' | 'persist'>>;
+  readonly settings: Required<Omit<MesosAgentOptions, 'mode' | 'host' | 'hostname' | 'authenticateHttpExecutors' | 'persist' | 'checkpoint' | 'onLog'>>;
+  /** Adopted executors waiting for recovered() to start their re-registration timeout. */
+  private readonly reregistering: MesosExecutorTask[] = [];
+  private readonly executorSecret: Buffer | undefined;
 
   constructor(
     private readonly inner: AgentDriver,
     private readonly options: MesosAgentOptions = {},
   ) {
     this.mode = options.mode ?? 'auto';
+    if (options.authenticateHttpExecutors) {
+      this.executorSecret = options.checkpoint?.executorSecret ?? randomBytes(32);
+      options.checkpoint?.saveExecutorSecret(this.executorSecret);
+    }
     this.settings = {
       registrationTimeoutMs: options.registrationTimeoutMs ?? 60_000,
       shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
@@ -87,8 +107,9 @@ export class MesosAgentDriver implements AgentDriver {
       {
         frameworkInfo: { user: process.env.USER ?? 'root', name: 'Aurora', id: { value: DEFAULT_FRAMEWORK_ID }, checkpoint: true, failover_timeout: 21 * 24 * 3600 },
         agentInfo: () => ({ hostname: options.hostname ?? 'localhost', port: this.port() }),
-        // The key lives only in this process: tokens die with the agent, as with a fresh --jwt_secret_key.
-        executorSecret: options.authenticateHttpExecutors ? randomBytes(32) : undefined,
+        // Kept in the checkpoint when there is one, so that executors re-subscribe with their tokens
+        // after a restart (Mesos' --jwt_secret_key file); else it lives only in this process.
+        executorSecret: this.executorSecret,
       },
       {
         update: async (executorId, status) => this.tasks.get(executorId)?.update(status),
@@ -97,8 +118,34 @@ export class MesosAgentDriver implements AgentDriver {
     );
   }
 
-  /** Starts serving the executor API; launches need it listening. */
+  /**
+   * Starts serving the executor API; launches need it listening. With a checkpoint: on the port of the
+   * previous run, answering 503 until recovered(). If another process holds that port, on a new one
+   * (said in one line): the executors of the previous run cannot find it, and miss their re-registration.
+   */
   async start(): Promise<void> {
+    const checkpoint = this.options.checkpoint;
+    if (checkpoint) this.api.recovering = true;
+    const host = this.options.host ?? '127.0.0.1';
+    const stored = checkpoint?.port;
+    let server: Server;
+    try {
+      server = await this.listen(host, stored ?? 0);
+    } catch (error) {
+      if (stored === undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      server = await this.listen(host, 0);
+      const port = (server.address() as AddressInfo).port;
+      this.options.onLog?.(
+        `The executor API's port ${stored} (${host}) is taken by another process; serving it on ${port}: executors started before the restart cannot re-subscribe and their tasks will be LOST.`,
+      );
+    }
+    this.server = server;
+    const address = server.address() as AddressInfo;
+    this.endpoint = `${address.address}:${address.port}`;
+    checkpoint?.savePort(address.port);
+  }
+
+  private async listen(host: string, port: number): Promise<Server> {
     const server = createServer((req, res) => {
       if (!this.api.handle(req, res)) {
         res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -107,11 +154,29 @@ export class MesosAgentDriver implements AgentDriver {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, this.options.host ?? '127.0.0.1', () => resolve());
+      server.listen(port, host, () => resolve());
     });
-    this.server = server;
-    const address = server.address() as AddressInfo;
-    this.endpoint = `${address.address}:${address.port}`;
+    return server;
+  }
+
+  /**
+   * The scheduler has restored and adopted its tasks: the agent answers executors again, and each
+   * adopted executor that had subscribed must SUBSCRIBE within the re-registration timeout (Mesos'
+   * `reregisterExecutorTimeout`). Checkpoints of tasks that were not adopted are dropped.
+   */
+  recovered(): void {
+    this.api.recovering = false;
+    const checkpoint = this.options.checkpoint;
+    if (checkpoint) {
+      const live = new Set([...this.tasks.values()].map((task) => task.taskId));
+      for (const taskId of checkpoint.executors.keys()) if (!live.has(taskId)) checkpoint.saveExecutor(taskId, undefined);
+    }
+    for (const task of this.reregistering.splice(0)) task.awaitSubscription();
+  }
+
+  /** Stores (or forgets) what a restarted agent needs to recover a task's executor. */
+  checkpointExecutor(taskId: string, executor: CheckpointedExecutor | undefined): void {
+    this.options.checkpoint?.saveExecutor(taskId, executor);
   }
 
   /** Resolves once the task state changes made so far are stored (see MesosAgentOptions.persist). */
@@ -139,13 +204,52 @@ export class MesosAgentDriver implements AgentDriver {
 
   launch(spec: LaunchSpec, hooks: LaunchHooks): RunningTask {
     if (!spec.mesos || !this.server) return this.inner.launch(spec, hooks);
-    const task = new MesosExecutorTask(this, this.inner, spec, spec.mesos.taskInfo, hooks, () => this.tasks.delete(spec.executorId));
-    this.tasks.set(spec.executorId, task);
+    const taskInfo = spec.mesos.taskInfo;
+    const executorInfo = taskInfo.executor as MesosJson;
+    const executorId = spec.executorId;
+    const grace = shutdownGraceOf(executorInfo, this.settings.shutdownGraceMs);
+    const api = this.api;
+    api.register(executorInfo);
+    api.launch(executorId, taskInfo);
+    const agentId = String((taskInfo.agent_id as MesosJson).value);
+    const process = this.inner.launch(
+      { ...spec, env: { ...spec.env, ...this.environment(spec, agentId, grace) } },
+      {
+        onStarting: () => hooks.onStarting?.(),
+        onSpawned: () => hooks.onSpawned?.(),
+        onRunning: (pid) => {
+          // Spawned: a plain process is RUNNING now; a Mesos executor only once it says so.
+          if (this.mode === 'auto' && !api.hasSubscribed(executorId)) hooks.onRunning?.(pid);
+          else hooks.onStarting?.();
+        },
+      },
+    );
+    const task = this.track(process, { executorId, executorInfo, containerId: api.containerIdOf(executorId)!, subscribed: false }, hooks);
+    task.awaitSubscription();
     return task;
   }
 
-  adopt(spec: AdoptSpec): Promise<RunningTask | undefined> {
-    return this.inner.adopt(spec);
+  /**
+   * Takes over a task's process after a restart. A Mesos executor in the checkpoint is expected again:
+   * its session is restored (same executor and container id), and if it had subscribed it must
+   * re-subscribe within the re-registration timeout once recovered() is called.
+   */
+  async adopt(spec: AdoptSpec): Promise<RunningTask | undefined> {
+    const process = await this.inner.adopt(spec);
+    const saved = this.options.checkpoint?.executors.get(spec.taskId);
+    if (!process || !saved) return process;
+    this.api.register(saved.executorInfo, saved.containerId);
+    const task = this.track(process, saved, {});
+    this.reregistering.push(task);
+    return task;
+  }
+
+  private track(process: RunningTask, executor: CheckpointedExecutor, hooks: LaunchHooks): MesosExecutorTask {
+    const grace = shutdownGraceOf(executor.executorInfo, this.settings.shutdownGraceMs);
+    const task = new MesosExecutorTask(this, process, executor, grace, hooks, () => this.tasks.delete(executor.executorId));
+    this.tasks.set(executor.executorId, task);
+    this.checkpointExecutor(task.taskId, executor);
+    return task;
   }
 
   recordedOutcome(sandboxDir: string): Promise<TaskOutcome | undefined> {
@@ -185,6 +289,12 @@ export class MesosAgentDriver implements AgentDriver {
   }
 }
 
+/** The ExecutorInfo's own shutdown grace period, else the agent's. */
+function shutdownGraceOf(executorInfo: MesosJson, fallbackMs: number): number {
+  const grace = (executorInfo.shutdown_grace_period as MesosJson | undefined)?.nanoseconds;
+  return typeof grace === 'number' ? grace / 1_000_000 : fallbackMs;
+}
+
 /** Mesos' Duration text (stout's operator<<): the largest unit the duration reaches, `5secs`, `1.5mins`, `250ms`. */
 export function mesosDuration(ms: number): string {
   const units: [number, string][] = [
@@ -211,64 +321,47 @@ const TERMINAL: Record<string, TaskOutcome['state']> = {
   TASK_GONE_BY_OPERATOR: 'LOST',
 };
 
-/** One task on one Mesos executor process. */
+/** One task on one Mesos executor process (launched by this agent, or adopted after a restart). */
 class MesosExecutorTask implements RunningTask {
   readonly taskId: string;
   readonly started: Promise<void>;
   readonly done: Promise<TaskOutcome>;
-  private readonly process: RunningTask;
   private readonly executorId: string;
-  private readonly shutdownGraceMs: number;
   private settle!: (outcome: TaskOutcome) => void;
   private outcome: TaskOutcome | undefined;
   private exited = false;
+  private detached = false;
   private killing: string | undefined;
+  /** A KILL asked for while the executor had no stream (awaiting re-registration): sent once it subscribes. */
+  private killPending = false;
+  /** Adopted, waiting for the executor to SUBSCRIBE again. */
+  private reregistering: boolean;
   private shuttingDown = false;
+  private subscribedOnce: boolean;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly driver: MesosAgentDriver,
-    inner: AgentDriver,
-    spec: LaunchSpec,
-    taskInfo: MesosJson,
+    private readonly process: RunningTask,
+    private readonly executor: CheckpointedExecutor,
+    private readonly shutdownGraceMs: number,
     private readonly hooks: LaunchHooks,
     forget: () => void,
   ) {
-    this.taskId = spec.taskId;
-    this.executorId = spec.executorId;
-    const executorInfo = taskInfo.executor as MesosJson;
-    const grace = (executorInfo.shutdown_grace_period as MesosJson | undefined)?.nanoseconds;
-    this.shutdownGraceMs = typeof grace === 'number' ? grace / 1_000_000 : driver.settings.shutdownGraceMs;
+    this.taskId = process.taskId;
+    this.executorId = executor.executorId;
+    this.subscribedOnce = executor.subscribed;
+    this.reregistering = executor.subscribed;
     this.done = new Promise((resolve) => (this.settle = resolve));
+    this.started = process.started;
     const api = driver.api;
-    api.register(executorInfo);
-    api.launch(this.executorId, taskInfo);
-    const agentId = String((taskInfo.agent_id as MesosJson).value);
-    this.process = inner.launch(
-      { ...spec, env: { ...spec.env, ...driver.environment(spec, agentId, this.shutdownGraceMs) } },
-      {
-        onStarting: () => hooks.onStarting?.(),
-        onSpawned: () => hooks.onSpawned?.(),
-        onRunning: (pid) => {
-          // Spawned: a plain process is RUNNING now; a Mesos executor only once it says so.
-          if (driver.mode === 'auto' && !api.hasSubscribed(this.executorId)) hooks.onRunning?.(pid);
-          else hooks.onStarting?.();
-        },
-      },
-    );
-    this.started = this.process.started;
-    if (driver.mode === 'mesos') {
-      this.after(driver.settings.registrationTimeoutMs, () => {
-        if (api.hasSubscribed(this.executorId) || this.outcome) return;
-        this.finish({ state: 'FAILED', message: `Executor did not register within ${mesosDuration(driver.settings.registrationTimeoutMs)} (REASON_EXECUTOR_REGISTRATION_TIMEOUT)` });
-        void this.process.kill('Executor registration timed out');
-      });
-    }
-    void this.process.done.then((processOutcome) => {
+    void process.done.then((processOutcome) => {
       this.exited = true;
       for (const timer of this.timers) clearTimeout(timer);
+      if (this.detached) return this.finish(processOutcome);
       api.unregister(this.executorId);
       forget();
+      driver.checkpointExecutor(this.taskId, undefined);
       if (!this.subscribedOnce) {
         // Never subscribed: the process was the task (auto), or Mesos' rules failed it (mesos).
         this.finish(driver.mode === 'auto' ? processOutcome : { ...processOutcome, state: this.killing !== undefined ? 'KILLED' : 'FAILED' });
@@ -279,8 +372,6 @@ class MesosExecutorTask implements RunningTask {
     });
   }
 
-  private subscribedOnce = false;
-
   get pid(): number | undefined {
     return this.process.pid;
   }
@@ -289,8 +380,49 @@ class MesosExecutorTask implements RunningTask {
     return this.process.identity;
   }
 
+  /**
+   * If the executor has not subscribed within `timeoutMs`, the task ends with `outcome` and the
+   * executor is killed (Mesos' registerExecutorTimeout and reregisterExecutorTimeout).
+   */
+  private expectSubscription(timeoutMs: number, outcome: TaskOutcome): void {
+    this.after(timeoutMs, () => {
+      if (this.driver.api.hasSubscribed(this.executorId) || this.outcome || this.exited) return;
+      this.reregistering = false;
+      this.finish(outcome);
+      void this.process.kill(outcome.message);
+    });
+  }
+
+  /**
+   * Starts the timeout the executor must subscribe within: after a restart, one that had subscribed
+   * must SUBSCRIBE again within the re-registration timeout (else LOST); in mesos mode one that never
+   * did, within the registration timeout (else FAILED). In auto mode, one that never did is a plain process.
+   */
+  awaitSubscription(): void {
+    const { registrationTimeoutMs, reregistrationTimeoutMs } = this.driver.settings;
+    if (this.subscribedOnce) {
+      this.expectSubscription(reregistrationTimeoutMs, {
+        state: 'LOST',
+        message: `Executor did not reregister within ${mesosDuration(reregistrationTimeoutMs)} (REASON_EXECUTOR_REREGISTRATION_TIMEOUT)`,
+      });
+    } else if (this.driver.mode === 'mesos') {
+      this.expectSubscription(registrationTimeoutMs, {
+        state: 'FAILED',
+        message: `Executor did not register within ${mesosDuration(registrationTimeoutMs)} (REASON_EXECUTOR_REGISTRATION_TIMEOUT)`,
+      });
+    }
+  }
+
   subscribed(): void {
-    this.subscribedOnce = true;
+    this.reregistering = false;
+    if (!this.subscribedOnce) {
+      this.subscribedOnce = true;
+      this.driver.checkpointExecutor(this.taskId, { ...this.executor, subscribed: true });
+    }
+    if (this.killPending) {
+      this.killPending = false;
+      this.sendKills();
+    }
   }
 
   /** An UPDATE from the executor (Mesos JSON TaskStatus); resolves once the task has taken it. */
@@ -311,6 +443,12 @@ class MesosExecutorTask implements RunningTask {
 
   kill(reason = 'Killed by request'): Promise<TaskOutcome> {
     if (this.outcome || this.exited) return this.done;
+    if (this.reregistering) {
+      // Adopted, not re-subscribed yet: KILL goes out once it does (or the timeout kills it).
+      this.killing ??= reason;
+      this.killPending = true;
+      return this.done;
+    }
     if (!this.driver.api.isSubscribed(this.executorId)) {
       // Not (or no longer) listening: the process is the task.
       this.killing ??= reason;
@@ -319,14 +457,18 @@ class MesosExecutorTask implements RunningTask {
     }
     if (this.killing !== undefined) return this.done;
     this.killing = reason;
-    // Aurora's KillRetry: KILL again, with backoff, while the task has not ended.
+    this.sendKills();
+    return this.done;
+  }
+
+  /** Aurora's KillRetry: KILL, then again with backoff while the task has not ended. */
+  private sendKills(): void {
     const send = (delay: number): void => {
       if (this.outcome || this.exited) return;
       this.driver.api.kill(this.executorId, this.taskId);
       this.after(delay, () => send(Math.min(delay * 2, this.driver.settings.maxKillRetryMs)));
     };
     send(this.driver.settings.killRetryMs);
-    return this.done;
   }
 
   /**
@@ -354,6 +496,7 @@ class MesosExecutorTask implements RunningTask {
   }
 
   detach(): void {
+    this.detached = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.process.detach?.();
   }

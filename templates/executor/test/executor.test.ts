@@ -1,7 +1,8 @@
 // {{name}} on the local scheduler, as its README runs it: `aurora-ts scheduler start` with this
 // project's executors.json and a state directory, `aurora-ts job create job.json --wait-until
 // RUNNING`, `aurora-ts task logs`, then a scheduler crash and restart on the same state directory
-// (the task is still RUNNING), and a kill (KILLED). Needs `npm run build` first (`npm test` does it).
+// (the executor subscribes again and the task is still RUNNING), and a kill that reaches the executor
+// (KILLED by it). Needs `npm run build` first (`npm test` does it).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,7 +21,7 @@ const work = mkdtempSync(join(tmpdir(), '{{name}}-test-'));
 const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: join(work, 'xdg') };
 const stateDir = join(work, 'state');
 
-interface Task { instance: number; state: string; taskId: string }
+interface Task { instance: number; state: string; taskId: string; message: string | null }
 
 function aurora(...args: string[]): string {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: project, env, encoding: 'utf8', timeout: 120_000 });
@@ -88,16 +89,31 @@ test("task logs shows the command's output and the executor's", async () => {
   assert.match(aurora('task', 'logs', `${key}/0`, '--stderr'), /^executor: subscribed to the agent at /m);
 });
 
-test('after a scheduler crash and a restart on the same --state-dir, the task is still RUNNING', async () => {
+/** The executor's lines saying it subscribed to the agent (the sandbox's stderr). */
+function subscriptions(): string[] {
+  return aurora('task', 'logs', `${key}/0`, '--stderr')
+    .split('\n')
+    .filter((line) => line.startsWith('executor: subscribed to the agent at '));
+}
+
+test('after a scheduler crash and a restart on the same --state-dir, the executor re-subscribes and the task is still RUNNING', async () => {
   process.kill(schedulerPid, 'SIGKILL');
   await eventually('the scheduler to be gone', () => (alive(schedulerPid) ? undefined : true));
   schedulerPid = startScheduler(Number(new URL(env['AURORA_SCHEDULER_URL']!).port));
+  // The same executor process subscribes again, to the same agent address, as after a Mesos agent restart.
+  const lines = await eventually('the executor to re-subscribe', () => {
+    const found = subscriptions();
+    return found.length >= 2 ? found : undefined;
+  });
+  assert.equal(lines.length, 2);
+  assert.equal(lines[1], lines[0]);
   const [task] = tasks();
   assert.deepEqual([task?.taskId, task?.state], [taskId, 'RUNNING']);
 });
 
-test('a kill ends the task KILLED', () => {
+test('a kill reaches the executor and ends the task KILLED', () => {
   aurora('job', 'killall', key, '--wait');
   const [task] = tasks('--all');
-  assert.deepEqual([task?.taskId, task?.state], [taskId, 'KILLED']);
+  // The executor's own TASK_KILLED: the kill reached it as a Mesos KILL, not as a signal to its process.
+  assert.deepEqual([task?.taskId, task?.state, task?.message], [taskId, 'KILLED', 'Killed by the executor']);
 });

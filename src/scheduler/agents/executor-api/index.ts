@@ -9,3 +9,5 @@ export type { ExecutorApiListener, ExecutorApiOptions } from './server.js';
 export { buildTaskInfo } from './task-info.js';
 export type { TaskInfoContext } from './task-info.js';
 export { auroraStatusOf } from './states.js';
+export { stateCheckpoint } from './checkpoint.js';
+export type { AgentCheckpoint, CheckpointedExecutor, CheckpointStore } from './checkpoint.js';

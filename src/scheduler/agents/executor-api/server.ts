@@ -89,12 +89,20 @@ export class ExecutorApi {
     this.maxBody = options.maxBodyBytes ?? 16 * 1024 * 1024;
   }
 
-  /** Expect an executor (launched or about to be): `executorInfo` carries executor_id and framework_id. */
-  register(executorInfo: MesosJson): void {
+  /**
+   * Expect an executor (launched or about to be): `executorInfo` carries executor_id and framework_id.
+   * `containerId` is that of an executor recovered after a restart (a fresh one otherwise).
+   */
+  register(executorInfo: MesosJson, containerId: string = randomUUID()): void {
     const id = idOf(executorInfo.executor_id);
     const frameworkId = idOf(executorInfo.framework_id) ?? idOf(this.options.frameworkInfo.id);
     if (!id || !frameworkId) throw new Error('executorInfo needs executor_id and framework_id');
-    this.sessions.set(id, { executorInfo, frameworkId, containerId: randomUUID(), subscribedOnce: false, queued: [], stored: new Map() });
+    this.sessions.set(id, { executorInfo, frameworkId, containerId, subscribedOnce: false, queued: [], stored: new Map() });
+  }
+
+  /** The executor's container id (what SUBSCRIBED carries), kept across restarts by the agent's checkpoint. */
+  containerIdOf(executorId: string): string | undefined {
+    return this.sessions.get(executorId)?.containerId;
   }
 
   /**
