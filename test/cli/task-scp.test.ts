@@ -4,13 +4,13 @@
  * "Mesos cluster" (a clusters.json entry with slave_root) through the system scp to a real OpenSSH
  * server on loopback, the sandboxes laid out as a Mesos agent's work directory, as task-run.test.ts does.
  */
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scpFromSshOptions } from '../../src/cli/commands/task/scp.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
-import { cleanEnv, executorsFile, json, oneErrorLine, runCli, tempDir, useLocalScheduler } from './helpers.js';
+import { cleanEnv, executorsFile, json, oneErrorLine, runCli, tempDir, useLocalScheduler, withNobodyTask } from './helpers.js';
 
 const dir = tempDir();
 // Each instance writes a marker, then keeps answering what `inbox` holds once it appears.
@@ -136,6 +136,31 @@ describe('task scp on the local scheduler', () => {
       expect({ args, code: result.code }).toEqual({ args, code });
       expect(oneErrorLine(result)).toMatch(line);
     }
+  });
+});
+
+describe("a scheduler's --task-user", () => {
+  it("what is copied into the sandbox belongs to the task's user; a hard-linked file there is not overwritten", { timeout: 40_000 }, async () => {
+    await withNobodyTask(dir, async (env, scheduler) => {
+      const conf = join(dir, 'conf');
+      mkdirSync(join(conf, 'sub'), { recursive: true });
+      writeFileSync(join(conf, 'sub', 'app.ini'), 'x=1\n');
+      expect(await runCli(['task', 'scp', '-r', conf, 'local/www-data/prod/nap/0:'], { env })).toMatchObject({ code: 0, stderr: '' });
+      // The task's own shell, as nobody, owns and can replace what was copied in.
+      const owned = await runCli(['task', 'run', 'local/www-data/prod/nap', '--', 'stat -c %U conf conf/sub conf/sub/app.ini; echo y=2 > conf/sub/app.ini && cat conf/sub/app.ini'], { env });
+      expect(owned.stdout).toMatch(/^\[0\] \S+:  nobody\n\[0\] \S+:  nobody\n\[0\] \S+:  nobody\n\[0\] \S+:  y=2\n$/);
+      // A hard link in the sandbox to a file outside (made here by root: nobody could not link root's file).
+      const [t] = json<{ tasks: { taskId: string }[] }>(await runCli(['--json', 'task', 'list', 'local/www-data/prod/nap'], { env })).tasks;
+      const response = await fetch(`${scheduler.url}/sandbox/${encodeURIComponent(t!.taskId)}`);
+      const { sandbox } = (await response.json()) as { sandbox: string };
+      const rootFile = join(dir, 'root-only');
+      writeFileSync(rootFile, 'root\n', { mode: 0o600 });
+      linkSync(rootFile, join(sandbox, 'linked'));
+      const refused = await runCli(['task', 'scp', join(conf, 'sub', 'app.ini'), 'local/www-data/prod/nap/0:linked'], { env });
+      expect(refused.code).toBe(2);
+      expect(oneErrorLine(refused)).toBe(`aurora-ts: "local/www-data/prod/nap/0:linked": ${join(sandbox, 'linked')} has other hard links; it is not overwritten for the task's user`);
+      expect(readFileSync(rootFile, 'utf8')).toBe('root\n');
+    });
   });
 });
 

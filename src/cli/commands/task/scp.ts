@@ -16,7 +16,7 @@
  *   options of `task run` translated to scp's spelling and `--scp-options` (Aurora's flag) added.
  */
 import { spawn } from 'node:child_process';
-import { chownSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, statSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { basename, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { LIVE_STATES, type ScheduledTask } from '../../../gen/types.js';
 import type { CliContext } from '../../context.js';
@@ -233,8 +233,11 @@ function copyEntry(source: Here, from: string, dest: Here, to: string): void {
   const input = openOrFail(source, from, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const existed = statOrUndefined(to) !== undefined;
-    const output = openOrFail(dest, to, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, fstatSync(input).mode & 0o777);
+    const output = openOrFail(dest, to, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, fstatSync(input).mode & 0o777);
     try {
+      // Written as root for a task of another user: a hard link there may be a file of anyone's.
+      if (dest.sandbox?.uid !== undefined && fstatSync(output).nlink > 1) throw new UsageError(`${JSON.stringify(dest.text)}: ${to} has other hard links; it is not overwritten for the task's user`);
+      ftruncateSync(output, 0);
       const buffer = Buffer.allocUnsafe(1 << 16);
       for (let n; (n = readSync(input, buffer, 0, buffer.length, null)) > 0; ) writeSync(output, buffer, 0, n);
     } finally {
