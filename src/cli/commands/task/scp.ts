@@ -23,7 +23,7 @@ import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatJobKey, parseJobKey, thriftJobKey } from '../../jobkey.js';
-import { exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, sshOptionList, taskHost, type SshFlags } from './sandbox.js';
+import { collect, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, sshOptionList, taskHost, type SshFlags } from './sandbox.js';
 
 export interface TaskScpOptions extends SshFlags {
   /** The sources, then the destination. */
@@ -91,10 +91,12 @@ async function resolve(ctx: CliContext, endpoint: Endpoint, flags: TaskScpOption
     return { kind: 'here', text: endpoint.text, path: join(root, inside), sandbox: { root, uid: where.uid, gid: where.gid } };
   }
   const login = sshDestination(task, host.user);
-  const found = await collect(ctx, 'ssh', ['-n', '-q', ...host.options, login, remoteCommand(mesosSandbox(task, host, flags.executorSandbox === true), 'pwd -P')]);
-  const sandbox = found.output.trim();
+  const found = await collect(ctx, 'ssh', ['-n', '-q', ...host.options, login, remoteCommand(mesosSandbox(task, host, flags.executorSandbox === true), 'pwd -P')], {});
+  const lines = found.output.split('\n').filter((line) => line.trim() !== '');
+  // What the login may print first aside, the last line is the sandbox.
+  const sandbox = lines[lines.length - 1] ?? '';
   if (found.exitCode !== 0 || !sandbox.startsWith('/')) {
-    throw new CliFailure(`task ${taskId}: cannot find its sandbox on ${task.assignedTask!.slaveHost} over ssh (exit ${found.exitCode}): ${found.errors.trim().split('\n')[0] ?? ''}`);
+    throw new CliFailure(`task ${taskId}: cannot find its sandbox on ${task.assignedTask!.slaveHost} over ssh (exit ${found.exitCode})${lines[0] ? `: ${lines[0]}` : ''}`);
   }
   const at = login.lastIndexOf('@');
   const hostName = login.slice(at + 1);
@@ -133,11 +135,13 @@ async function runScp(ctx: CliContext, places: Place[], options: TaskScpOptions)
   // Every remote endpoint got its ssh options from the same flags or environment.
   const sshOptions = scpFromSshOptions(sshOptionList(options.sshOptions ?? ctx.env['AURORA_TS_SSH_OPTIONS']));
   const args = [...(options.recursive ? ['-r'] : []), ...sshOptions, ...sshOptionList(options.scpOptions), ...places.map((p) => (p.kind === 'remote' ? p.spec : localScpPath(p.path)))];
-  ctx.releaseSignals();
   return new Promise<number>((done, reject) => {
-    const child = spawn('scp', args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('error', (err: NodeJS.ErrnoException) => reject(new CliFailure(`cannot run scp: ${err.code === 'ENOENT' ? 'not found' : err.message}`)));
+    const child = spawn('scp', args, { stdio: ['ignore', 'inherit', 'inherit'], signal: ctx.signal });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.name !== 'AbortError') reject(new CliFailure(`cannot run scp: ${err.code === 'ENOENT' ? 'not found' : err.message}`));
+    });
     child.on('close', (code, signal) => {
+      if (ctx.signal.aborted) return done(ExitCode.INTERRUPTED);
       const status = exitStatus(code, signal);
       if (status !== 0) ctx.io.error(`scp exited with status ${status}`);
       done(status === 0 ? ExitCode.OK : ExitCode.FAILURE);
@@ -149,20 +153,6 @@ async function runScp(ctx: CliContext, places: Place[], options: TaskScpOptions)
 function localScpPath(path: string): string {
   const colon = path.indexOf(':');
   return colon > 0 && !path.slice(0, colon).includes('/') ? `./${path}` : path;
-}
-
-function collect(ctx: CliContext, file: string, args: string[]): Promise<{ exitCode: number; output: string; errors: string }> {
-  return new Promise((done, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal });
-    let output = '';
-    let errors = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (errors += d.toString()));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.name !== 'AbortError') reject(new CliFailure(`cannot run ${file}: ${err.code === 'ENOENT' ? 'not found' : err.message}`));
-    });
-    child.on('close', (code, signal) => done({ exitCode: exitStatus(code, signal), output, errors }));
-  });
 }
 
 // ---- the copy on this machine ----
