@@ -289,6 +289,22 @@ export const COMMANDS: readonly NounSpec[] = [
         ],
         load: () => import('./commands/task/ssh.js'),
       },
+      {
+        name: 'scp',
+        summary: 'copy files into, out of and between task sandboxes',
+        args: [{ name: 'paths', description: 'SOURCE... DEST: local paths or KEY/INSTANCE:PATH, PATH in the sandbox', variadic: true }],
+        options: [
+          { flags: '-r, --recursive', description: 'copy directories and what they hold' },
+          { flags: '--scp-options <options>', description: 'system scp options, space-separated (clusters with slave_root)' },
+          ...SSH_FLAGS,
+        ],
+        examples: [
+          'aurora-ts task scp local/www-data/devel/hello/0:stdout /tmp/hello-0.log',
+          'aurora-ts task scp /tmp/hello-0.log local/www-data/devel/hello/0:copy.log',
+          'aurora-ts task scp -r local/www-data/devel/hello/0: /tmp/hello-0-sandbox',
+        ],
+        load: () => import('./commands/task/scp.js'),
+      },
     ],
   },
   {

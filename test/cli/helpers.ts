@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -229,3 +229,24 @@ export function jobFile(dir: string, name: string, changes: Record<string, unkno
 
 // eslint-disable-next-line no-control-regex
 export const CONTROL = /\u001b\[|\r/;
+
+/**
+ * A scheduler that runs its tasks as `nobody` (its --task-user, which needs root) with one running
+ * service `local/www-data/prod/nap`, for `use`; without root, checks that such a scheduler is refused.
+ */
+export async function withNobodyTask(dir: string, use: (env: NodeJS.ProcessEnv, scheduler: RunningScheduler) => Promise<void>): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    await expect(localScheduler({ taskUser: 'nobody' })).rejects.toThrow(/needs the scheduler to run as root/);
+    return;
+  }
+  const scheduler = await localScheduler({ executors: executorsFile(tempDir(), { nap: 'exec sleep 60' }), taskUser: 'nobody' });
+  try {
+    const env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
+    const file = join(dir, 'nap.json');
+    writeFileSync(file, JSON.stringify({ role: 'www-data', environment: 'prod', name: 'nap', instances: 1, service: true, executor: { name: 'nap' }, resources: { cpus: 0.1, ramMb: 32, diskMb: 32 } }));
+    expect((await runCli(['job', 'create', file, '--wait-until', 'RUNNING'], { env })).code).toBe(0);
+    await use(env, scheduler);
+  } finally {
+    await scheduler.close();
+  }
+}

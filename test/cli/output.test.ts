@@ -114,6 +114,7 @@ describe('help examples against a local scheduler', () => {
     }
     await run('task', 'logs', (args) => args.includes('--follow'));
     await run('task', 'run');
+    await run('task', 'scp');
     // Without --command `task ssh` opens an interactive shell: not for a test without a terminal.
     await run('task', 'ssh', (args) => !args.includes('--command'));
   });

@@ -17,7 +17,7 @@ import { CliContext } from '../../src/cli/context.js';
 import { IO } from '../../src/cli/io.js';
 import type { ScheduledTask } from '../../src/gen/types.js';
 import { freePort, startSshd, type Sshd } from '../support/sshd.js';
-import { BIN, cleanEnv, executorsFile, json, localScheduler, oneErrorLine, onTerminal, runCli, tempDir, useLocalScheduler } from './helpers.js';
+import { BIN, cleanEnv, executorsFile, json, oneErrorLine, onTerminal, runCli, tempDir, useLocalScheduler, withNobodyTask } from './helpers.js';
 
 const dir = tempDir();
 // A web server on the task's port, answering with its instance; it leaves a marker in its sandbox.
@@ -185,23 +185,12 @@ describe('task ssh on the local scheduler', () => {
 
 describe("a scheduler's --task-user", () => {
   it('task run and task ssh run as the task\'s user, in its sandbox (the scheduler runs as root to use one)', { timeout: 40_000 }, async () => {
-    if (process.getuid?.() !== 0) {
-      await expect(localScheduler({ taskUser: 'nobody' })).rejects.toThrow(/needs the scheduler to run as root/);
-      return;
-    }
-    const scheduler = await localScheduler({ executors: executorsFile(tempDir(), { nap: 'exec sleep 60' }), taskUser: 'nobody' });
-    try {
-      const env = cleanEnv({ AURORA_SCHEDULER_URL: scheduler.url });
-      const file = join(dir, 'nap.json');
-      writeFileSync(file, JSON.stringify({ role: 'www-data', environment: 'prod', name: 'nap', instances: 1, service: true, executor: { name: 'nap' }, resources: { cpus: 0.1, ramMb: 32, diskMb: 32 } }));
-      expect((await runCli(['job', 'create', file, '--wait-until', 'RUNNING'], { env })).code).toBe(0);
+    await withNobodyTask(dir, async (env) => {
       const ran = await runCli(['task', 'run', 'local/www-data/prod/nap', '--', 'id -un; echo $HOME $USER; touch made-here && stat -c %U made-here'], { env });
       expect(ran.stdout).toMatch(/^\[0\] \S+:  nobody\n\[0\] \S+:  \S+ nobody\n\[0\] \S+:  nobody\n$/);
       const shell = await runCli(['task', 'ssh', 'local/www-data/prod/nap/0', '--command', 'id -un'], { env });
       expect(shell).toMatchObject({ code: 0, stdout: 'nobody\n' });
-    } finally {
-      await scheduler.close();
-    }
+    });
   });
 });
 

@@ -81,6 +81,8 @@ export async function startSshd(): Promise<Sshd> {
         'PermitRootLogin prohibit-password',
         `AllowUsers ${user}`,
         'AllowTcpForwarding yes',
+        // scp's default (SFTP) mode, as Debian's stock sshd_config has it (`task scp`).
+        'Subsystem sftp internal-sftp',
         'LogLevel ERROR',
         '',
       ].join('\n'),

@@ -6,13 +6,12 @@
  * (clusters.json with slave_root): `ssh -n -q [--ssh-options] USER@HOST 'cd SANDBOX && CMD'`. Unlike
  * Aurora's, which exits 0 regardless, the exit status is 1 when the command failed on any instance.
  */
-import { spawn } from 'node:child_process';
 import { LIVE_STATES, type ScheduledTask } from '../../../gen/types.js';
 import type { CliContext } from '../../context.js';
 import { CliFailure } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatJobKey, parseJobKey, thriftJobKey } from '../../jobkey.js';
-import { bindCommand, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type LocalSandbox, type SshFlags, type TaskHost } from './sandbox.js';
+import { bindCommand, collect, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type SshFlags, type TaskHost } from './sandbox.js';
 
 export interface TaskRunOptions extends SshFlags {
   key: string;
@@ -77,20 +76,4 @@ async function runOne(ctx: CliContext, host: TaskHost, task: ScheduledTask, comm
   }
   const remote = remoteCommand(mesosSandbox(task, host, executorSandbox), command);
   return { ...base, ...(await collect(ctx, 'ssh', ['-n', '-q', ...host.options, sshDestination(task, host.user), remote], {})) };
-}
-
-function collect(ctx: CliContext, file: string, args: string[], options: Partial<LocalSandbox>): Promise<{ exitCode: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => chunks.push(d));
-    child.stderr.on('data', (d: Buffer) => chunks.push(d));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.name === 'AbortError') return;
-      reject(new CliFailure(`cannot run ${file}: ${err.code === 'ENOENT' ? `${options.cwd !== undefined && file === '/bin/sh' ? `sandbox ${options.cwd} or /bin/sh` : file} not found` : err.message}`));
-    });
-    child.on('close', (code, signal) => {
-      resolve({ exitCode: exitStatus(code, signal), output: Buffer.concat(chunks).toString('utf8') });
-    });
-  });
 }

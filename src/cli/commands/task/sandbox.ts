@@ -12,6 +12,7 @@
  * Either way the command's `{{thermos.ports[NAME]}}`, `{{thermos.task_id}}`, `{{thermos.user}}`,
  * `{{mesos.instance}}` and `{{mesos.hostname}}` are bound to the task's values first, as Aurora's are.
  */
+import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { AuroraClient } from '../../../client/client.js';
 import { AuroraValidationError } from '../../../errors.js';
@@ -170,4 +171,21 @@ export function sshDestination(task: ScheduledTask, user: string | undefined): s
 /** A child's exit as a shell reports it: its code, or 128 + N after signal N. */
 export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
   return code ?? 128 + (signal ? constants.signals[signal] : 0);
+}
+
+/** Runs `file` to its end and gives its exit status and its stdout and stderr together, in the order written. */
+export function collect(ctx: CliContext, file: string, args: string[], options: Partial<LocalSandbox>): Promise<{ exitCode: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stderr.on('data', (d: Buffer) => chunks.push(d));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.name === 'AbortError') return;
+      reject(new CliFailure(`cannot run ${file}: ${err.code === 'ENOENT' ? `${options.cwd !== undefined && file === '/bin/sh' ? `sandbox ${options.cwd} or /bin/sh` : file} not found` : err.message}`));
+    });
+    child.on('close', (code, signal) => {
+      resolve({ exitCode: exitStatus(code, signal), output: Buffer.concat(chunks).toString('utf8') });
+    });
+  });
 }
