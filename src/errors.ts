@@ -168,7 +168,10 @@ export function markAmbiguous(error: AuroraError): AuroraError {
 
 const USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+(?::[^/\s@]*)?@/gi;
 const AUTH_HEADER = /(authorization\s*[:=]\s*)(basic|bearer|negotiate)?\s*[^\s,;"']+/gi;
-const PASSWORD_FIELD = /("?(?:password|passwd|secret|token)"?\s*[:=]\s*)("[^"]*"|[^\s,;}]+)/gi;
+// A password field: a quoted key that is one word ending in the name (`"password": "x"`, `"db_password": "x"`,
+// `"api-token": "x"`) or the bare name (`password=x`, `DB_PASSWORD=x`, `client_secret: x`). A quoted text
+// that merely ends in the name (a path such as `".../etc/passwd": the path leads outside`) is not a key.
+const PASSWORD_FIELD = /("[\w-]*(?:password|passwd|secret|token)"\s*[:=]\s*|(?:password|passwd|secret|token)\s*[:=]\s*)("[^"]*"|[^\s,;}]+)/gi;
 
 /** Removes credentials from free text: URL userinfo, Authorization values, password fields. */
 export function redact(text: string): string {
