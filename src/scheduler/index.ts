@@ -18,6 +18,7 @@ import { createBasicAuth, exposureWarning, loadUsersFile, resolveTaskUser, type 
 import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Leadership } from './leader/index.js';
 import { LocalAgentDriver } from './agents/driver.js';
 import { MesosAgentDriver, type ExecutorMode } from './agents/mesos-driver.js';
+import { RemoteAgentDriver } from './agents/remote-driver.js';
 import { AgentPool, type AgentSpec } from './agents/pool.js';
 import type { Resources } from './placement.js';
 import { validateAgents } from './agents/schema.js';
@@ -79,6 +80,12 @@ export interface SchedulerOptions {
    * (a follower loads it, adopting the tasks, when it becomes leader, and only then announces itself).
    */
   stateDir?: string;
+  /**
+   * With `stateDir`: every agent's tasks run under that agent's own process (`<stateDir>/agents/<host>/`),
+   * started by the scheduler and outliving it, which a restarted scheduler reconnects to and reconciles
+   * its stored tasks with. Default false: the scheduler starts the tasks itself.
+   */
+  agentProcesses?: boolean;
   /** SIGTERM → SIGKILL grace when killing a task (default 3000 ms, Mesos' command executor). */
   killGraceMs?: number;
   /**
@@ -410,7 +417,12 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   const killGraceMs = options.killGraceMs ?? 3000;
   // Each term of service starts from the agents as configured; maintenance modes come back from the state.
   const agents = new AgentPool(settings.agents, { cpus: osCpus().length, ramMb: Math.floor(totalmem() / (1024 * 1024)), diskMb: Number.MAX_SAFE_INTEGER });
-  const driver = new MesosAgentDriver(new LocalAgentDriver(), {
+  const remote =
+    options.agentProcesses === true && options.stateDir !== undefined
+      ? new RemoteAgentDriver({ stateDir: options.stateDir, hosts: agents.all().map((a) => a.host), onLog: options.onLog })
+      : undefined;
+  await remote?.start();
+  const driver = new MesosAgentDriver(remote ?? new LocalAgentDriver(), {
     ...options.mesosExecutors,
     maxKillRetryMs: options.transientTaskStateTimeoutMs,
     hostname,
@@ -437,6 +449,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   });
   function launchSpec(task: ScheduledTask): LaunchSpec {
     return {
+      host: task.assignedTask!.slaveHost,
       ...buildLaunchSpec(task, {
         executors,
         sandboxRoot,
@@ -501,6 +514,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
           for (const feature of features) await feature.close?.();
           await lifecycle.close(undefined, { detach });
           await driver.close();
+          await remote?.close(!detach);
           state?.close();
         })();
         return closing;
@@ -510,6 +524,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     for (const feature of features) await feature.close?.();
     await lifecycle.close(undefined, { detach: state !== undefined });
     await driver.close();
+    await remote?.close(false);
     state?.close();
     throw error;
   }

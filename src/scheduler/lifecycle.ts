@@ -305,7 +305,7 @@ export class TaskLifecycle {
       if (this.processes.has(id)) continue;
       const record = records.get(id);
       const driver = this.options.driver;
-      const adopted = record ? await driver.adopt({ taskId: id, sandboxDir: record.sandboxDir, killGraceMs: record.killGraceMs, identity: record }) : undefined;
+      const adopted = record ? await driver.adopt({ taskId: id, host: task.assignedTask!.slaveHost, sandboxDir: record.sandboxDir, killGraceMs: record.killGraceMs, identity: record }) : undefined;
       if (!adopted) {
         gone.push({ task, outcome: record ? await driver.recordedOutcome(record.sandboxDir) : undefined });
         continue;

@@ -22,6 +22,7 @@ export interface StartOptions extends SettingsOptions {
   ramMb?: number;
   workDir?: string;
   stateDir?: string;
+  agentProcesses?: boolean;
   /** ZooKeeper hosts for leader election, e.g. `zk1:2181,zk2:2181`. */
   zk?: string;
   zkPath?: string;
@@ -34,6 +35,7 @@ const DEFAULT_ZK_PATH = '/aurora/scheduler';
 
 /** Flag combinations that make no sense are bad input, reported before anything starts. */
 function checkOptions(options: StartOptions): void {
+  if (options.agentProcesses === true && options.stateDir === undefined) throw new UsageError('--agent-processes needs --state-dir DIR', 'agents keep their state under DIR/agents');
   if (options.zkPath !== undefined && options.zk === undefined) throw new UsageError('--zk-path needs --zk HOSTS');
   if (options.zk !== undefined && options.zk.trim() === '') throw new UsageError('--zk: expected ZooKeeper hosts, e.g. 127.0.0.1:2181');
   if (options.zkPath !== undefined && !/^\/[^\0]*[^/]$/.test(options.zkPath)) {
@@ -87,6 +89,7 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
       ramMb: options.ramMb,
       workDir,
       ...(stateDirectory !== undefined ? { stateDir: stateDirectory } : {}),
+      ...(options.agentProcesses === true ? { agentProcesses: true } : {}),
       ...(zk ? { zk } : {}),
       ...(basicAuthFile !== undefined ? { basicAuthFile } : {}),
       ...(options.taskUser !== undefined ? { taskUser: options.taskUser } : {}),
@@ -184,6 +187,7 @@ async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
   if (options.ramMb !== undefined) args.push('--ram-mb', String(options.ramMb));
   if (options.workDir !== undefined) args.push('--work-dir', resolve(options.workDir));
   if (options.stateDir !== undefined) args.push('--state-dir', resolve(options.stateDir));
+  if (options.agentProcesses === true) args.push('--agent-processes');
   if (options.zk !== undefined) args.push('--zk', options.zk);
   if (options.zkPath !== undefined) args.push('--zk-path', options.zkPath);
   if (options.basicAuthFile !== undefined) args.push('--basic-auth-file', resolve(options.basicAuthFile));
