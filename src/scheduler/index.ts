@@ -86,6 +86,14 @@ export interface SchedulerOptions {
    * its stored tasks with. Default false: the scheduler starts the tasks itself.
    */
   agentProcesses?: boolean;
+  /**
+   * With `agentProcesses`, Mesos' `--agent_ping_timeout` (default 15000 ms) and `--max_agent_ping_timeouts`
+   * (default 5): an agent that answers none of that many pings in a row is marked unreachable, its
+   * tasks become LOST and are rescheduled on other agents; when it answers again, the tasks it still
+   * runs are killed. Aurora's `-partition_aware` (PARTITIONED) is not supported.
+   */
+  agentPingTimeoutMs?: number;
+  maxAgentPingTimeouts?: number;
   /** SIGTERM → SIGKILL grace when killing a task (default 3000 ms, Mesos' command executor). */
   killGraceMs?: number;
   /**
@@ -215,6 +223,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   // This machine's name, read here only: the scheduler's own host and the default agent's.
   const hostname = osHostname();
   const agents = options.agents !== undefined ? validateAgents(options.agents) : [defaultAgent(options, hostname)];
+  checkAgentProcesses(options);
   const clusterName = options.clusterName ?? 'local';
   const policy: SchedulerPolicy = {
     allowDocker: false,
@@ -419,7 +428,14 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   const agents = new AgentPool(settings.agents, { cpus: osCpus().length, ramMb: Math.floor(totalmem() / (1024 * 1024)), diskMb: Number.MAX_SAFE_INTEGER });
   const remote =
     options.agentProcesses === true && options.stateDir !== undefined
-      ? new RemoteAgentDriver({ stateDir: options.stateDir, hosts: agents.all().map((a) => a.host), onLog: options.onLog })
+      ? new RemoteAgentDriver({
+          stateDir: options.stateDir,
+          hosts: agents.all().map((a) => a.host),
+          pingTimeoutMs: options.agentPingTimeoutMs,
+          maxPingTimeouts: options.maxAgentPingTimeouts,
+          onReachable: (host, reachable) => agents.setReachable(host, reachable),
+          onLog: options.onLog,
+        })
       : undefined;
   await remote?.start();
   const driver = new MesosAgentDriver(remote ?? new LocalAgentDriver(), {
@@ -528,6 +544,14 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     state?.close();
     throw error;
   }
+}
+
+/** The agent-process options: bad values are rejected before anything starts. */
+function checkAgentProcesses(options: SchedulerOptions): void {
+  if (options.agentProcesses === true && options.stateDir === undefined) throw new AuroraValidationError('agentProcesses', 'needs stateDir (agents keep their state under stateDir/agents)');
+  const { agentPingTimeoutMs: timeout, maxAgentPingTimeouts: max } = options;
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new AuroraValidationError('agentPingTimeoutMs', 'must be a positive number of milliseconds');
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw new AuroraValidationError('maxAgentPingTimeouts', 'must be a whole number, at least 1');
 }
 
 /** The single agent of a scheduler started without `agents`: this machine, or the `hostname` given. */

@@ -436,7 +436,8 @@ export class TaskLifecycle {
       entry.resources.diskMb += d.diskMb;
       for (const port of Object.values(a.assignedPorts ?? {})) entry.ports.add(port);
     }
-    const agents = this.options.agents.all().map((agent) => ({
+    // An unreachable agent sends no offers: placement does not see it.
+    const agents = this.options.agents.all().filter((agent) => this.options.agents.reachable(agent.host)).map((agent) => ({
       host: agent.host,
       attributes: agent.attributes,
       total: agent.total,

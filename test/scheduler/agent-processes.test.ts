@@ -3,7 +3,9 @@
  * own process, as on Mesos. kill -9 of an agent leaves its tasks running and the agent started again
  * takes them over (same pids, still RUNNING, still killable); kill -9 of the scheduler leaves agents and
  * tasks running, and the next scheduler reconciles its stored tasks with the agents: the running ones
- * are kept, one that ended meanwhile gets the exit its agent saw.
+ * are kept, one that ended meanwhile gets the exit its agent saw. An agent that answers no ping for
+ * longer than the ping timeouts (SIGSTOP) is marked unreachable: its tasks are LOST and rescheduled on
+ * the other agent, and once it answers again the tasks it still runs are killed.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,35 +25,55 @@ const AGENTS = HOSTS.map((host) => ({ host, attributes: { host }, resources: { c
 
 let work: string;
 let built: string;
+let executors: string;
 let stateDir: string;
 let options: object;
+const stateDirs: string[] = [];
 const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(tmpdir(), 'aurora-ts-agentp-'));
-  const executors = path.join(work, 'executors.json');
+  executors = path.join(work, 'executors.json');
   writeFileSync(executors, JSON.stringify(EXECUTORS));
-  stateDir = path.join(work, 'state');
-  options = { ...CHILD_SCHEDULER_OPTIONS, executors, stateDir, agents: AGENTS, agentProcesses: true };
+  useStateDir('state');
   built = await buildSchedulerForChild(path.join(work, 'build'));
 });
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   // Agents and tasks outlive their schedulers by design: end every one of these tests'.
-  for (const host of HOSTS) {
-    const pid = agentPid(host);
-    if (pid !== undefined && pidAlive(pid)) process.kill(pid, 'SIGKILL');
-  }
-  for (const p of await markedProcesses(SUPERVISOR_MARKER_VAR)) {
-    if (existsSync(path.join(stateDir, 'sandboxes', p.taskId))) process.kill(p.pid, 'SIGKILL');
+  for (const dir of stateDirs) {
+    stateDir = dir;
+    for (const host of HOSTS) {
+      const pid = agentPid(host);
+      if (pid !== undefined && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    for (const p of await markedProcesses(SUPERVISOR_MARKER_VAR)) {
+      if (existsSync(path.join(dir, 'sandboxes', p.taskId))) process.kill(p.pid, 'SIGKILL');
+    }
   }
   if (work) await fs.rm(work, { recursive: true, force: true });
 });
 
+function useStateDir(name: string, extra: object = {}): void {
+  stateDir = path.join(work, name);
+  stateDirs.push(stateDir);
+  options = { ...CHILD_SCHEDULER_OPTIONS, executors, stateDir, agents: AGENTS, agentProcesses: true, ...extra };
+}
+
 function agentPid(host: string): number | undefined {
   const file = path.join(stateDir, 'agents', host, 'agent.pid');
   return existsSync(file) ? Number(readFileSync(file, 'utf8')) : undefined;
+}
+
+/** Whether the process exists and has not exited (a zombie not yet reaped by its new parent has). */
+function runs(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 /** /proc/<pid>/stat field 4 (after the parenthesised command, which may hold spaces). */
@@ -128,17 +150,21 @@ describe('agent processes', () => {
   });
 
   it('scheduler kill -9: agents and tasks run on; the next scheduler reconciles with them', async () => {
-    const agents = HOSTS.map(agentPid);
+    const [victim, survivor] = [...before.keys()];
+    const placed = new Map((await tasks(client, key, [ScheduleStatus.RUNNING])).map((t) => [id(t), t.assignedTask!.slaveHost!]));
+    const victimAgent = agentPid(placed.get(victim!)!)!;
+    const survivorAgent = agentPid(placed.get(survivor!)!)!;
     await scheduler.kill9();
     // While no scheduler runs, one task's process ends: its agent keeps the exit.
-    const [victim, survivor] = [...before.keys()];
     for (const pid of before.get(victim!)!) process.kill(pid, 'SIGKILL');
     await waitFor('the victim gone', async () => ((await findTaskProcesses(victim!)).length === 0 ? true : undefined));
 
     ({ scheduler, client } = await start());
     const now = await running(client, key, 2);
-    // The same agent processes, reconnected rather than started again.
-    expect(HOSTS.map(agentPid)).toEqual(agents);
+    // The survivor's agent is the same process, reconnected; the victim's, left with no task and no
+    // scheduler, exited, and the new scheduler started it again, which read the exit from its records.
+    expect(agentPid(placed.get(survivor!)!)).toBe(survivorAgent);
+    expect(runs(victimAgent)).toBe(false);
     expect(now.get(survivor!)).toEqual(before.get(survivor!));
     const ended = (await tasks(client, key)).find((t) => id(t) === victim)!;
     expect(ScheduleStatus[ended.status!]).toBe('FAILED');
@@ -147,6 +173,43 @@ describe('agent processes', () => {
     await client.killTasks(key, undefined, 'done');
     await waitFor('job gone', async () => ((await tasks(client, key, [...ACTIVE_STATUSES])).length === 0 ? true : undefined));
     for (const taskId of now.keys()) expect(await findTaskProcesses(taskId)).toEqual([]);
+    await scheduler.kill9();
+  });
+});
+
+describe('an agent that stops answering', () => {
+  const key: JobKey = { role: 'www-data', environment: 'prod', name: 'roaming' };
+
+  it('is marked unreachable past its ping timeouts: its task LOST and rescheduled elsewhere, then killed when it answers again', async () => {
+    useStateDir('state-pings', { agentPingTimeoutMs: 200, maxAgentPingTimeouts: 3 });
+    const { scheduler, client } = await start();
+    await client.createJob(testJob({ name: 'roaming', environment: 'prod', instances: 1, service: true }));
+    const [[taskId, pids]] = [...(await running(client, key, 1))];
+    const host = (await tasks(client, key))[0]!.assignedTask!.slaveHost!;
+    const other = HOSTS.find((h) => h !== host)!;
+    const frozen = agentPid(host)!;
+
+    process.kill(frozen, 'SIGSTOP');
+    try {
+      const lost = await waitFor('the task LOST', async () => (await tasks(client, key, [ScheduleStatus.LOST]))[0]);
+      expect(id(lost)).toBe(taskId);
+      expect(lost.taskEvents!.at(-1)!.message).toBe(`Agent ${host} removed: health check timed out`);
+      // Rescheduled on the agent that answers; the frozen one offers nothing.
+      const [replacement] = await waitFor('a replacement RUNNING', async () => {
+        const now = await tasks(client, key, [ScheduleStatus.RUNNING]);
+        return now.length === 1 ? now : undefined;
+      });
+      expect(replacement!.assignedTask!.slaveHost).toBe(other);
+      // A partition does not stop the task's processes: they run on, out of the scheduler's reach.
+      expect(pids!.every(pidAlive)).toBe(true);
+    } finally {
+      process.kill(frozen, 'SIGCONT');
+    }
+    // Back: the task it still runs is one the scheduler calls LOST, so it is killed.
+    await waitFor('the old processes gone', async () => ((await findTaskProcesses(taskId!)).length === 0 ? true : undefined));
+    expect(agentPid(host)).toBe(frozen);
+    expect((await tasks(client, key, [ScheduleStatus.RUNNING])).map((t) => t.assignedTask!.slaveHost)).toEqual([other]);
+    expect((await tasks(client, key)).find((t) => id(t) === taskId)!.status).toBe(ScheduleStatus.LOST);
     await scheduler.kill9();
   });
 });

@@ -4,7 +4,8 @@
  * owner, which outlives the agent and records the exit), watches them, and reports their states to
  * the scheduler connected to its socket. It outlives the scheduler; killed (even with SIGKILL), its
  * tasks run on, and an agent restarted on the same directory takes them over again by pid and start
- * time from `tasks/<id>.json`, or reads the exit their owner recorded meanwhile.
+ * time from `tasks/<id>.json`, or reads the exit their owner recorded meanwhile. With no scheduler
+ * connected and no task running it exits (the next scheduler starts it again).
  */
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
@@ -19,6 +20,8 @@ interface AgentTask {
   process?: RunningTask;
   outcome?: TaskOutcome;
   message?: string;
+  /** Killed because the scheduler does not know it: nobody will ask for its exit. */
+  pruned?: boolean;
 }
 
 /** Runs the agent whose directory is `dir` until SHUTDOWN; resolves once it listens. */
@@ -48,8 +51,12 @@ export async function runAgent(dir: string): Promise<void> {
       task.process = undefined;
       task.state = 'ENDED';
       task.outcome = outcome;
-      store(task);
-      report(task);
+      if (task.pruned) forget(task.spec.taskId);
+      else {
+        store(task);
+        report(task);
+      }
+      exitWhenIdle();
     });
   }
   function launch(message: Extract<ToAgent, { op: 'LAUNCH' }>): void {
@@ -105,6 +112,13 @@ export async function runAgent(dir: string): Promise<void> {
     }
     report(task);
   }
+  /** No scheduler and no live task: nothing for this agent to do (the next scheduler starts one again). */
+  function exitWhenIdle(): void {
+    if (client || [...tasks.values()].some((t) => t.process)) return;
+    server.close();
+    rmSync(join(dir, SOCKET_FILE), { force: true });
+    process.exit(0);
+  }
   function forget(taskId: string): void {
     tasks.delete(taskId);
     rmSync(fileOf(taskId), { force: true });
@@ -131,6 +145,7 @@ export async function runAgent(dir: string): Promise<void> {
         const keep = new Set(message.keep);
         for (const [taskId, task] of tasks) {
           if (keep.has(taskId)) continue;
+          task.pruned = true;
           if (task.process) void task.process.kill('Killed: unknown to the scheduler');
           else forget(taskId);
         }
@@ -170,7 +185,9 @@ export async function runAgent(dir: string): Promise<void> {
     client = socket;
     socket.on('error', () => undefined);
     socket.on('close', () => {
-      if (client === socket) client = undefined;
+      if (client !== socket) return;
+      client = undefined;
+      exitWhenIdle();
     });
     readLines<ToAgent>(socket, (message) => handle(message, socket));
   });

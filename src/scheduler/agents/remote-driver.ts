@@ -22,6 +22,15 @@ export interface RemoteAgentOptions {
   mainScript?: string;
   /** How long an agent may take to listen once started (default 10 s). */
   startTimeoutMs?: number;
+  /**
+   * Mesos' `--agent_ping_timeout` (default 15 s) and `--max_agent_ping_timeouts` (default 5): an agent
+   * that answers none of that many pings in a row (stopped, or down and failing to start again) is
+   * marked unreachable; its tasks become LOST ("Agent HOST removed: health check timed out").
+   */
+  pingTimeoutMs?: number;
+  maxPingTimeouts?: number;
+  /** Called when an agent is marked unreachable, and when it answers again. */
+  onReachable?: (host: string, reachable: boolean) => void;
   onLog?: (line: string) => void;
 }
 
@@ -104,13 +113,44 @@ class AgentLink {
   private readonly queue: ToAgent[] = [];
   private closed = false;
   private reopening: Promise<void> | undefined;
+  private readonly pinger: NodeJS.Timeout;
+  private ponged = true;
+  private missed = 0;
+  private unreachable = false;
   pid: number | undefined;
 
   constructor(
     readonly host: string,
     private readonly dir: string,
     private readonly options: RemoteAgentOptions,
-  ) {}
+  ) {
+    this.pinger = setInterval(() => this.ping(), options.pingTimeoutMs ?? 15_000);
+    this.pinger.unref();
+  }
+
+  /** One ping period: a ping unanswered (or no connection at all) counts against the agent. */
+  private ping(): void {
+    if (this.ponged && this.socket) this.missed = 0;
+    else this.missed++;
+    this.ponged = false;
+    if (this.socket) send(this.socket, { op: 'PING' });
+    if (this.unreachable || this.missed < (this.options.maxPingTimeouts ?? 5)) return;
+    this.unreachable = true;
+    this.options.onLog?.(`agent ${this.host}: marked unreachable after ${this.missed} ping timeouts`);
+    const lost = [...this.tasks.values()];
+    this.tasks.clear();
+    for (const task of lost) task.apply({ op: 'UPDATE', taskId: task.taskId, state: 'ENDED', outcome: { state: 'LOST', message: `Agent ${this.host} removed: health check timed out` } });
+    this.options.onReachable?.(this.host, false);
+  }
+
+  /** The agent answers again: the tasks it still runs that the scheduler took for LOST are killed (as Aurora kills a task it believes terminated). */
+  private reachableAgain(): void {
+    this.unreachable = false;
+    this.missed = 0;
+    this.options.onLog?.(`agent ${this.host}: reachable again`);
+    this.send({ op: 'PRUNE', keep: this.taskIds() });
+    this.options.onReachable?.(this.host, true);
+  }
 
   taskIds(): string[] {
     return [...this.tasks.keys()];
@@ -203,6 +243,8 @@ class AgentLink {
   private receive(message: FromAgent): void {
     if (message.op === 'PONG') {
       this.pid = message.pid;
+      this.ponged = true;
+      if (this.unreachable) this.reachableAgain();
       return;
     }
     const adopting = this.adopting.get(message.taskId);
@@ -222,6 +264,7 @@ class AgentLink {
 
   async close(stopAgent: boolean): Promise<void> {
     this.closed = true;
+    clearInterval(this.pinger);
     const socket = this.socket;
     this.socket = undefined;
     if (!socket) return;
