@@ -434,6 +434,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
           pingTimeoutMs: options.agentPingTimeoutMs,
           maxPingTimeouts: options.maxAgentPingTimeouts,
           onReachable: (host, reachable) => agents.setReachable(host, reachable),
+          persist: state ? afterTransitions(state) : undefined,
           onLog: options.onLog,
         })
       : undefined;
@@ -444,12 +445,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     hostname,
     // An executor's update is acknowledged once the state change it made is in the state directory:
     // transitions land in the store a turn later, hence the wait before the flush.
-    persist: state
-      ? async () => {
-          await new Promise((resolve) => setImmediate(resolve));
-          state.flush();
-        }
-      : undefined,
+    persist: state ? afterTransitions(state) : undefined,
   });
   await driver.start();
   const lifecycle = new TaskLifecycle({
@@ -544,6 +540,14 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     state?.close();
     throw error;
   }
+}
+
+/** Stores the state once the transitions a status update caused are in it (they land in the store a turn later). */
+function afterTransitions(state: SchedulerState): () => Promise<void> {
+  return async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    state.flush();
+  };
 }
 
 /** The agent-process options: bad values are rejected before anything starts. */

@@ -18,6 +18,8 @@
 //    PSS (/proc/PID/smaps_rollup) of every process in their sandboxes: the task's own (it carries the
 //    task marker) and everything else there (its owner, which supervises it; a Node supervisor where
 //    no owner can run), not the scheduler. Overhead per task = the others' PSS / N; target ≤ 4 MB.
+//    Then again with agent processes (`agentProcesses`): the 4 agents' processes count as overhead
+//    too, and their PSS is reported apiece.
 //
 // Launch and update are each run --launch-runs times (3; medians reported).
 // --small: 20/40/80 tasks, a 10-instance update, 20 tasks for memory, 2 s of load, no thresholds (a CI smoke run).
@@ -56,10 +58,10 @@ if (profile) mkdirSync(profDir, { recursive: true });
 let schedulers = 0;
 /** A fresh scheduler in a child process, with room for every task the benchmark starts. */
 const AGENTS = [1, 2, 3, 4].map((i) => ({ host: `agent-${i}`, attributes: { host: `agent-${i}` }, resources: { cpus: 25_000, ramMb: 25_000_000, diskMb: 25_000_000 } }));
-async function scheduler({ durable = false } = {}) {
+async function scheduler({ durable = false, agentProcesses = false } = {}) {
   const workDir = join(work, `scheduler-${++schedulers}`);
   // A state directory inside the work directory, so that killLeftovers finds its sandboxes too.
-  const options = { executors, workDir, agents: AGENTS, killGraceMs: 1000, maintenance: undefined, ...(durable ? { stateDir: join(workDir, 'state') } : {}) };
+  const options = { executors, workDir, agents: AGENTS, killGraceMs: 1000, maintenance: undefined, ...(durable ? { stateDir: join(workDir, 'state') } : {}), ...(agentProcesses ? { agentProcesses } : {}) };
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
   const child = await startChild(join(root, 'test/bench/_scheduler.mjs'), [JSON.stringify(options)], { nodeArgs, graceMs: 120_000 });
   const client = new AuroraClient({ url: child.url, timeoutMs: 120_000 });
@@ -292,8 +294,8 @@ async function pss(pid) {
   return kb === undefined ? undefined : Number(kb) * 1024;
 }
 
-async function memoryPerTask(n) {
-  const s = await scheduler({ durable: true });
+async function memoryPerTask(n, agentProcesses = false) {
+  const s = await scheduler({ durable: true, agentProcesses });
   try {
     const config = job(`memory-${n}`, n);
     await s.client.createJob(config);
@@ -301,6 +303,7 @@ async function memoryPerTask(n) {
     let task = 0;
     let other = 0;
     const seen = { task: 0, other: 0 };
+    const agents = [];
     for (const name of await readdir('/proc')) {
       if (!/^\d+$/.test(name)) continue;
       // Every process of a task (owner included) works in its sandbox, under this benchmark's directory; the scheduler does not.
@@ -309,6 +312,8 @@ async function memoryPerTask(n) {
       const environ = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
       const bytes = await pss(name);
       if (bytes === undefined) continue;
+      const cmdline = await readFile(`/proc/${name}/cmdline`, 'latin1').catch(() => '');
+      if (cmdline.includes('agent-main.js')) agents.push(bytes);
       if (`\0${environ}`.includes('\0AURORA_TS_TASK=')) {
         task += bytes;
         seen.task++;
@@ -317,7 +322,7 @@ async function memoryPerTask(n) {
         seen.other++;
       }
     }
-    return { tasks: n, taskProcesses: seen.task, otherProcesses: seen.other, taskPssPerTask: task / n, overheadPssPerTask: other / n };
+    return { tasks: n, taskProcesses: seen.task, otherProcesses: seen.other, taskPssPerTask: task / n, overheadPssPerTask: other / n, agentPss: agents };
   } finally {
     await s.stop();
   }
@@ -350,7 +355,10 @@ try {
     const ms = median(all.map((u) => u.ms));
     report.update = { instances: updateSize, batch: 10, ms, perTaskMs: ms / updateSize, runs: all.map((u) => u.ms) };
   }
-  if (only.has('memory')) report.memory = await memoryPerTask(memoryTasks);
+  if (only.has('memory')) {
+    report.memory = await memoryPerTask(memoryTasks);
+    report.memoryAgents = await memoryPerTask(memoryTasks, true);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -376,12 +384,20 @@ if (report.memory) {
     ['  PSS per task beyond the task (its owner/supervisor)', mb(m.overheadPssPerTask), `MB  (${m.otherProcesses} processes)`],
   );
 }
+if (report.memoryAgents) {
+  const m = report.memoryAgents;
+  rows.push(
+    [`  with agent processes: PSS per task beyond the task (owner + ${m.agentPss.length} agents)`, mb(m.overheadPssPerTask), `MB  (${m.otherProcesses} processes)`],
+    ['  PSS of one agent process (median)', mb(median(m.agentPss)), 'MB'],
+  );
+}
 printRows(rows);
 console.log('');
 const targets = [];
 if (report.rpc) targets.push({ name: 'getJobSummary throughput / bare node:http', value: report.rpc.ratio * 100, min: 50, unit: '%' });
 if (report.launch?.length === 3) targets.push({ name: `launch growth t(${sizes[2]}) / t(${sizes[0]}) (medians)`, value: report.launch[2].ms / report.launch[0].ms, max: 5 });
 if (report.memory) targets.push({ name: 'memory per task beyond its own processes (--state-dir)', value: report.memory.overheadPssPerTask / 1024 / 1024, max: 4, unit: ' MB' });
+if (report.memoryAgents) targets.push({ name: 'the same with agent processes', value: report.memoryAgents.overheadPssPerTask / 1024 / 1024, max: 4, unit: ' MB' });
 const missed = printTargets(targets, small);
 report.targets = targets;
 writeReport('scheduler', report);

@@ -29,6 +29,11 @@ export interface RemoteAgentOptions {
    */
   pingTimeoutMs?: number;
   maxPingTimeouts?: number;
+  /**
+   * Resolves once the scheduler's state holds what it did with the task ends it has been told of: only
+   * then does the agent forget an ended task (its exit is what a restarted scheduler would ask for).
+   */
+  persist?: () => Promise<void>;
   /** Called when an agent is marked unreachable, and when it answers again. */
   onReachable?: (host: string, reachable: boolean) => void;
   onLog?: (line: string) => void;
@@ -232,12 +237,19 @@ class AgentLink {
     return new Promise((resolve) => {
       this.adopting.set(task.taskId, (update) => {
         if (update.state === 'RUNNING' || update.state === 'SPAWNED') this.tasks.set(task.taskId, task);
-        else if (update.state === 'ENDED') this.send({ op: 'FORGET', taskId: task.taskId });
+        else if (update.state === 'ENDED') this.forget(task.taskId);
         task.apply(update);
         resolve(update);
       });
       this.send({ op: 'ADOPT', spec: task.adoptSpec() });
     });
+  }
+
+  private forget(taskId: string): void {
+    void (this.options.persist?.() ?? Promise.resolve()).then(
+      () => this.send({ op: 'FORGET', taskId }),
+      () => undefined,
+    );
   }
 
   private receive(message: FromAgent): void {
@@ -258,7 +270,7 @@ class AgentLink {
     task.apply(message);
     if (message.state === 'ENDED' || message.state === 'UNKNOWN') {
       this.tasks.delete(message.taskId);
-      if (message.state === 'ENDED') this.send({ op: 'FORGET', taskId: message.taskId });
+      if (message.state === 'ENDED') this.forget(message.taskId);
     }
   }
 
