@@ -22,6 +22,7 @@
 //    too, and their PSS is reported apiece.
 //
 // Launch and update are each run --launch-runs times (3; medians reported).
+// --agent-processes: launches with a state directory and agent processes (`agentProcesses`) instead.
 // --small: 20/40/80 tasks, a 10-instance update, 20 tasks for memory, 2 s of load, no thresholds (a CI smoke run).
 // --cpu-prof writes the scheduler child's CPU profiles to .bench/prof/. Writes .bench/scheduler.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +44,7 @@ const updateSize = small ? 10 : 100;
 const memoryTasks = small ? 20 : 100;
 const only = new Set(option('--only', 'rpc,launch,update,memory').split(','));
 const profile = flag('--cpu-prof');
+const launchWithAgents = flag('--agent-processes');
 
 const dist = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
 const { AuroraClient } = await dist('client/client.js');
@@ -227,7 +229,7 @@ async function rpcBenchmark() {
 
 // ---------------------------------------------------------------- 2. launch
 async function launch(n) {
-  const s = await scheduler();
+  const s = await scheduler(launchWithAgents ? { durable: true, agentProcesses: true } : {});
   try {
     const config = job(`launch-${n}`, n);
     const t0 = Date.now();
