@@ -19,6 +19,7 @@ import { advertisedHost, leaderRedirect, startLeadership, type Endpoint, type Le
 import { LocalAgentDriver } from './agents/driver.js';
 import { MesosAgentDriver, type ExecutorMode } from './agents/mesos-driver.js';
 import { stateCheckpoint } from './agents/executor-api/checkpoint.js';
+import { RemoteAgentDriver } from './agents/remote-driver.js';
 import { AgentPool, type AgentSpec } from './agents/pool.js';
 import type { Resources } from './placement.js';
 import { validateAgents } from './agents/schema.js';
@@ -80,6 +81,20 @@ export interface SchedulerOptions {
    * (a follower loads it, adopting the tasks, when it becomes leader, and only then announces itself).
    */
   stateDir?: string;
+  /**
+   * With `stateDir`: every agent's tasks run under that agent's own process (`<stateDir>/agents/<host>/`),
+   * started by the scheduler and outliving it, which a restarted scheduler reconnects to and reconciles
+   * its stored tasks with. Default false: the scheduler starts the tasks itself.
+   */
+  agentProcesses?: boolean;
+  /**
+   * With `agentProcesses`, Mesos' `--agent_ping_timeout` (default 15000 ms) and `--max_agent_ping_timeouts`
+   * (default 5): an agent that answers none of that many pings in a row is marked unreachable, its
+   * tasks become LOST and are rescheduled on other agents; when it answers again, the tasks it still
+   * runs are killed. Aurora's `-partition_aware` (PARTITIONED) is not supported.
+   */
+  agentPingTimeoutMs?: number;
+  maxAgentPingTimeouts?: number;
   /** SIGTERM → SIGKILL grace when killing a task (default 3000 ms, Mesos' command executor). */
   killGraceMs?: number;
   /**
@@ -209,6 +224,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
   // This machine's name, read here only: the scheduler's own host and the default agent's.
   const hostname = osHostname();
   const agents = options.agents !== undefined ? validateAgents(options.agents) : [defaultAgent(options, hostname)];
+  checkAgentProcesses(options);
   const clusterName = options.clusterName ?? 'local';
   const policy: SchedulerPolicy = {
     allowDocker: false,
@@ -411,7 +427,20 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   const killGraceMs = options.killGraceMs ?? 3000;
   // Each term of service starts from the agents as configured; maintenance modes come back from the state.
   const agents = new AgentPool(settings.agents, { cpus: osCpus().length, ramMb: Math.floor(totalmem() / (1024 * 1024)), diskMb: Number.MAX_SAFE_INTEGER });
-  const driver = new MesosAgentDriver(new LocalAgentDriver(), {
+  const remote =
+    options.agentProcesses === true && options.stateDir !== undefined
+      ? new RemoteAgentDriver({
+          stateDir: options.stateDir,
+          hosts: agents.all().map((a) => a.host),
+          pingTimeoutMs: options.agentPingTimeoutMs,
+          maxPingTimeouts: options.maxAgentPingTimeouts,
+          onReachable: (host, reachable) => agents.setReachable(host, reachable),
+          persist: state ? afterTransitions(state) : undefined,
+          onLog: options.onLog,
+        })
+      : undefined;
+  await remote?.start();
+  const driver = new MesosAgentDriver(remote ?? new LocalAgentDriver(), {
     ...options.mesosExecutors,
     maxKillRetryMs: options.transientTaskStateTimeoutMs,
     hostname,
@@ -420,12 +449,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     onLog: options.onLog,
     // An executor's update is acknowledged once the state change it made is in the state directory:
     // transitions land in the store a turn later, hence the wait before the flush.
-    persist: state
-      ? async () => {
-          await new Promise((resolve) => setImmediate(resolve));
-          state.flush();
-        }
-      : undefined,
+    persist: state ? afterTransitions(state) : undefined,
   });
   await driver.start();
   const lifecycle = new TaskLifecycle({
@@ -441,6 +465,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   });
   function launchSpec(task: ScheduledTask): LaunchSpec {
     return {
+      host: task.assignedTask!.slaveHost,
       ...buildLaunchSpec(task, {
         executors,
         sandboxRoot,
@@ -507,6 +532,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
           for (const feature of features) await feature.close?.();
           await lifecycle.close(undefined, { detach });
           await driver.close();
+          await remote?.close(!detach);
           state?.close();
         })();
         return closing;
@@ -516,9 +542,26 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     for (const feature of features) await feature.close?.();
     await lifecycle.close(undefined, { detach: state !== undefined });
     await driver.close();
+    await remote?.close(false);
     state?.close();
     throw error;
   }
+}
+
+/** Stores the state once the transitions a status update caused are in it (they land in the store a turn later). */
+function afterTransitions(state: SchedulerState): () => Promise<void> {
+  return async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    state.flush();
+  };
+}
+
+/** The agent-process options: bad values are rejected before anything starts. */
+function checkAgentProcesses(options: SchedulerOptions): void {
+  if (options.agentProcesses === true && options.stateDir === undefined) throw new AuroraValidationError('agentProcesses', 'needs stateDir (agents keep their state under stateDir/agents)');
+  const { agentPingTimeoutMs: timeout, maxAgentPingTimeouts: max } = options;
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new AuroraValidationError('agentPingTimeoutMs', 'must be a positive number of milliseconds');
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw new AuroraValidationError('maxAgentPingTimeouts', 'must be a whole number, at least 1');
 }
 
 /** The single agent of a scheduler started without `agents`: this machine, or the `hostname` given. */

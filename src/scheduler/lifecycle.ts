@@ -306,7 +306,7 @@ export class TaskLifecycle {
       if (this.processes.has(id)) continue;
       const record = records.get(id);
       const driver = this.options.driver;
-      const adopted = record ? await driver.adopt({ taskId: id, sandboxDir: record.sandboxDir, killGraceMs: record.killGraceMs, identity: record }) : undefined;
+      const adopted = record ? await driver.adopt({ taskId: id, host: task.assignedTask!.slaveHost, sandboxDir: record.sandboxDir, killGraceMs: record.killGraceMs, identity: record }) : undefined;
       if (!adopted) {
         gone.push({ task, outcome: record ? await driver.recordedOutcome(record.sandboxDir) : undefined });
         continue;
@@ -437,7 +437,8 @@ export class TaskLifecycle {
       entry.resources.diskMb += d.diskMb;
       for (const port of Object.values(a.assignedPorts ?? {})) entry.ports.add(port);
     }
-    const agents = this.options.agents.all().map((agent) => ({
+    // An unreachable agent sends no offers: placement does not see it.
+    const agents = this.options.agents.all().filter((agent) => this.options.agents.reachable(agent.host)).map((agent) => ({
       host: agent.host,
       attributes: agent.attributes,
       total: agent.total,

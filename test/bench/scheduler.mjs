@@ -21,8 +21,11 @@
 //    PSS (/proc/PID/smaps_rollup) of every process in their sandboxes: the task's own (it carries the
 //    task marker) and everything else there (its owner, which supervises it; a Node supervisor where
 //    no owner can run), not the scheduler. Overhead per task = the others' PSS / N; target ≤ 4 MB.
+//    Then again with agent processes (`agentProcesses`): the 4 agents' processes count as overhead
+//    too, and their PSS is reported apiece.
 //
 // Launch and update are each run --launch-runs times (3; medians reported).
+// --agent-processes: launches with a state directory and agent processes (`agentProcesses`) instead.
 // --small: 20/40/80 tasks, a 10-instance update, 20 tasks for memory, a 10-job big role, one 0.5 s
 // pair per RPC case, no thresholds (a CI smoke run).
 // --cpu-prof writes the scheduler child's CPU profiles to .bench/prof/. Writes .bench/scheduler.json.
@@ -46,6 +49,7 @@ const updateSize = small ? 10 : 100;
 const memoryTasks = small ? 20 : 100;
 const only = new Set(option('--only', 'rpc,launch,update,memory').split(','));
 const profile = flag('--cpu-prof');
+const launchWithAgents = flag('--agent-processes');
 
 const dist = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
 const { AuroraClient } = await dist('client/client.js');
@@ -61,10 +65,10 @@ if (profile) mkdirSync(profDir, { recursive: true });
 let schedulers = 0;
 /** A fresh scheduler in a child process, with room for every task the benchmark starts. */
 const AGENTS = [1, 2, 3, 4].map((i) => ({ host: `agent-${i}`, attributes: { host: `agent-${i}` }, resources: { cpus: 25_000, ramMb: 25_000_000, diskMb: 25_000_000 } }));
-async function scheduler({ durable = false } = {}) {
+async function scheduler({ durable = false, agentProcesses = false } = {}) {
   const workDir = join(work, `scheduler-${++schedulers}`);
   // A state directory inside the work directory, so that killLeftovers finds its sandboxes too.
-  const options = { executors, workDir, agents: AGENTS, killGraceMs: 1000, maintenance: undefined, ...(durable ? { stateDir: join(workDir, 'state') } : {}) };
+  const options = { executors, workDir, agents: AGENTS, killGraceMs: 1000, maintenance: undefined, ...(durable ? { stateDir: join(workDir, 'state') } : {}), ...(agentProcesses ? { agentProcesses } : {}) };
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
   const child = await startChild(join(root, 'test/bench/_scheduler.mjs'), [JSON.stringify(options)], { nodeArgs, graceMs: 120_000 });
   const client = new AuroraClient({ url: child.url, timeoutMs: 120_000 });
@@ -320,7 +324,7 @@ async function rpcBenchmark() {
 
 // ---------------------------------------------------------------- 2. launch
 async function launch(n) {
-  const s = await scheduler();
+  const s = await scheduler(launchWithAgents ? { durable: true, agentProcesses: true } : {});
   try {
     const config = job(`launch-${n}`, n);
     const t0 = Date.now();
@@ -387,8 +391,8 @@ async function pss(pid) {
   return kb === undefined ? undefined : Number(kb) * 1024;
 }
 
-async function memoryPerTask(n) {
-  const s = await scheduler({ durable: true });
+async function memoryPerTask(n, agentProcesses = false) {
+  const s = await scheduler({ durable: true, agentProcesses });
   try {
     const config = job(`memory-${n}`, n);
     await s.client.createJob(config);
@@ -396,6 +400,7 @@ async function memoryPerTask(n) {
     let task = 0;
     let other = 0;
     const seen = { task: 0, other: 0 };
+    const agents = [];
     for (const name of await readdir('/proc')) {
       if (!/^\d+$/.test(name)) continue;
       // Every process of a task (owner included) works in its sandbox, under this benchmark's directory; the scheduler does not.
@@ -404,6 +409,8 @@ async function memoryPerTask(n) {
       const environ = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
       const bytes = await pss(name);
       if (bytes === undefined) continue;
+      const cmdline = await readFile(`/proc/${name}/cmdline`, 'latin1').catch(() => '');
+      if (cmdline.includes('agent-main.js')) agents.push(bytes);
       if (`\0${environ}`.includes('\0AURORA_TS_TASK=')) {
         task += bytes;
         seen.task++;
@@ -412,7 +419,7 @@ async function memoryPerTask(n) {
         seen.other++;
       }
     }
-    return { tasks: n, taskProcesses: seen.task, otherProcesses: seen.other, taskPssPerTask: task / n, overheadPssPerTask: other / n };
+    return { tasks: n, taskProcesses: seen.task, otherProcesses: seen.other, taskPssPerTask: task / n, overheadPssPerTask: other / n, agentPss: agents };
   } finally {
     await s.stop();
   }
@@ -445,7 +452,10 @@ try {
     const ms = median(all.map((u) => u.ms));
     report.update = { instances: updateSize, batch: 10, ms, perTaskMs: ms / updateSize, runs: all.map((u) => u.ms) };
   }
-  if (only.has('memory')) report.memory = await memoryPerTask(memoryTasks);
+  if (only.has('memory')) {
+    report.memory = await memoryPerTask(memoryTasks);
+    report.memoryAgents = await memoryPerTask(memoryTasks, true);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -468,12 +478,20 @@ if (report.memory) {
     ['  PSS per task beyond the task (its owner/supervisor)', mb(m.overheadPssPerTask), `MB  (${m.otherProcesses} processes)`],
   );
 }
+if (report.memoryAgents) {
+  const m = report.memoryAgents;
+  rows.push(
+    [`  with agent processes: PSS per task beyond the task (owner + ${m.agentPss.length} agents)`, mb(m.overheadPssPerTask), `MB  (${m.otherProcesses} processes)`],
+    ['  PSS of one agent process (median)', mb(median(m.agentPss)), 'MB'],
+  );
+}
 printRows(rows);
 console.log('');
 const targets = [];
 for (const c of report.rpc ?? []) targets.push({ name: `${c.name} / bare node:http`, value: c.ratio * 100, min: 70, unit: '%' });
 if (report.launch?.length === 3) targets.push({ name: `launch growth t(${sizes[2]}) / t(${sizes[0]}) (medians)`, value: report.launch[2].ms / report.launch[0].ms, max: 5 });
 if (report.memory) targets.push({ name: 'memory per task beyond its own processes (--state-dir)', value: report.memory.overheadPssPerTask / 1024 / 1024, max: 4, unit: ' MB' });
+if (report.memoryAgents) targets.push({ name: 'the same with agent processes', value: report.memoryAgents.overheadPssPerTask / 1024 / 1024, max: 4, unit: ' MB' });
 const missed = printTargets(targets, small);
 report.targets = targets;
 writeReport('scheduler', report);

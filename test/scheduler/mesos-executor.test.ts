@@ -338,3 +338,35 @@ describe('a mesos-go v1 executor across a scheduler restart on the same state di
     }
   });
 });
+
+describe('a mesos-go executor under an agent process (agentProcesses)', () => {
+  let local: TestScheduler;
+  let stateDir: string;
+  beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'aurora-ts-mesos-agentp-'));
+    local = await startTestScheduler({
+      executors: [goExecutor('go-service-protobuf', 'service', 'protobuf', 'goproto-')],
+      stateDir,
+      agentProcesses: true,
+      mesosExecutors: { mode: 'mesos', registrationTimeoutMs: 5000 },
+    });
+  });
+  afterAll(async () => {
+    await local?.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('the agent starts the executor, which subscribes to the scheduler and reports RUNNING, then KILLED through the KILL event', async () => {
+    const config = testJob({ name: 'goagent', executor: 'go-service-protobuf', service: true });
+    await local.client.createJob(config);
+    const running = await waitForTask(local.client, config.key!, ScheduleStatus.RUNNING);
+    expect(messageOf(running, ScheduleStatus.RUNNING)).toBe('go executor running service');
+    // Started by the agent's process, not by the scheduler's.
+    const agent = Number(readFileSync(join(stateDir, 'agents', running.assignedTask!.slaveHost!, 'agent.pid'), 'utf8'));
+    expect(pidAlive(agent)).toBe(true);
+    expect(agent).not.toBe(process.pid);
+    await local.client.killTasks(config.key!, [0], 'done with it');
+    const killed = await waitForTask(local.client, config.key!, ScheduleStatus.KILLED);
+    expect(messageOf(killed, ScheduleStatus.KILLED)).toBe('killed by go executor');
+  });
+});

@@ -51,6 +51,7 @@ export class AgentPool {
   private readonly agents: Agent[];
   private readonly byHost: Map<string, Agent>;
   private readonly modes = new Map<string, MaintenanceMode>();
+  private readonly unreachable = new Set<string>();
   private readonly listeners = new Set<() => void>();
 
   /** `specs` must have been validated (agentsSchema); `defaults` size resources a spec leaves out. */
@@ -95,7 +96,19 @@ export class AgentPool {
     return true;
   }
 
-  /** Calls `listener` whenever a host's mode changes (the lifecycle places again). */
+  /** Whether the agent answers (agent processes: see remote-driver.ts); an unreachable agent offers nothing. */
+  reachable(host: string): boolean {
+    return !this.unreachable.has(host);
+  }
+
+  setReachable(host: string, reachable: boolean): void {
+    if (reachable === this.reachable(host)) return;
+    if (reachable) this.unreachable.delete(host);
+    else this.unreachable.add(host);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Calls `listener` whenever a host's mode or reachability changes (the lifecycle places again). */
   onModeChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

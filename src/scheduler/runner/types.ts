@@ -26,6 +26,8 @@ export interface CommandSpec {
 
 export interface LaunchSpec {
   taskId: string;
+  /** The agent the task runs on (its slaveHost): the agent-process driver sends the launch there; the runner ignores it. */
+  host?: string;
   /** Mesos executor id: the executor's `task_prefix` + taskId. */
   executorId: string;
   /** Created by the runner; receives `stdout`, `stderr`, `files` and fetched URIs. */
@@ -106,6 +108,8 @@ export interface ProcessIdentity {
 /** What a restarted scheduler knows of a task it takes over (see adoptTask). */
 export interface AdoptSpec {
   taskId: string;
+  /** The agent the task ran on, as in LaunchSpec. */
+  host?: string;
   sandboxDir: string;
   identity: ProcessIdentity;
   killGraceMs?: number;

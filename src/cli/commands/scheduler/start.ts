@@ -22,6 +22,9 @@ export interface StartOptions extends SettingsOptions {
   ramMb?: number;
   workDir?: string;
   stateDir?: string;
+  agentProcesses?: boolean;
+  agentPingTimeout?: number;
+  maxAgentPingTimeouts?: number;
   /** ZooKeeper hosts for leader election, e.g. `zk1:2181,zk2:2181`. */
   zk?: string;
   zkPath?: string;
@@ -34,6 +37,10 @@ const DEFAULT_ZK_PATH = '/aurora/scheduler';
 
 /** Flag combinations that make no sense are bad input, reported before anything starts. */
 function checkOptions(options: StartOptions): void {
+  if (options.agentProcesses === true && options.stateDir === undefined) throw new UsageError('--agent-processes needs --state-dir DIR', 'agents keep their state under DIR/agents');
+  for (const [flag, value] of [['--agent-ping-timeout', options.agentPingTimeout], ['--max-agent-ping-timeouts', options.maxAgentPingTimeouts]] as const) {
+    if (value !== undefined && options.agentProcesses !== true) throw new UsageError(`${flag} needs --agent-processes`);
+  }
   if (options.zkPath !== undefined && options.zk === undefined) throw new UsageError('--zk-path needs --zk HOSTS');
   if (options.zk !== undefined && options.zk.trim() === '') throw new UsageError('--zk: expected ZooKeeper hosts, e.g. 127.0.0.1:2181');
   if (options.zkPath !== undefined && !/^\/[^\0]*[^/]$/.test(options.zkPath)) {
@@ -87,6 +94,9 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
       ramMb: options.ramMb,
       workDir,
       ...(stateDirectory !== undefined ? { stateDir: stateDirectory } : {}),
+      ...(options.agentProcesses === true ? { agentProcesses: true } : {}),
+      ...(options.agentPingTimeout !== undefined ? { agentPingTimeoutMs: Math.round(options.agentPingTimeout * 1000) } : {}),
+      ...(options.maxAgentPingTimeouts !== undefined ? { maxAgentPingTimeouts: options.maxAgentPingTimeouts } : {}),
       ...(zk ? { zk } : {}),
       ...(basicAuthFile !== undefined ? { basicAuthFile } : {}),
       ...(options.taskUser !== undefined ? { taskUser: options.taskUser } : {}),
@@ -184,6 +194,9 @@ async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
   if (options.ramMb !== undefined) args.push('--ram-mb', String(options.ramMb));
   if (options.workDir !== undefined) args.push('--work-dir', resolve(options.workDir));
   if (options.stateDir !== undefined) args.push('--state-dir', resolve(options.stateDir));
+  if (options.agentProcesses === true) args.push('--agent-processes');
+  if (options.agentPingTimeout !== undefined) args.push('--agent-ping-timeout', String(options.agentPingTimeout));
+  if (options.maxAgentPingTimeouts !== undefined) args.push('--max-agent-ping-timeouts', String(options.maxAgentPingTimeouts));
   if (options.zk !== undefined) args.push('--zk', options.zk);
   if (options.zkPath !== undefined) args.push('--zk-path', options.zkPath);
   if (options.basicAuthFile !== undefined) args.push('--basic-auth-file', resolve(options.basicAuthFile));
