@@ -196,8 +196,9 @@ export async function waitForInstances(ctx: CliContext, client: AuroraClient, ke
   const common = {
     // No --wait-timeout: as long as it takes (Ctrl-C ends it).
     timeoutMs: options.timeoutMs ?? 365 * 24 * 3600_000,
+    // Every 500 ms, as the CLI always polled: a person is watching the line.
     intervalMs: options.pollMs ?? 500,
-    maxIntervalMs: options.pollMs ?? 2000,
+    backoff: 1,
     signal: ctx.signal,
     onProgress: (p: InstancesProgress) => {
       last = p;
