@@ -186,11 +186,12 @@ export async function waitForInstances(ctx: CliContext, client: AuroraClient, ke
   const watched = options.instances ?? key.instances;
   const label = formatJobKey(key);
   const target = TARGETS[options.target];
-  const text = (p: InstancesProgress | undefined): string => {
-    if (p === undefined) return `${label}: no answer yet`;
+  const state = (p: InstancesProgress | undefined): string => {
+    if (p === undefined) return 'no answer yet';
     const detail = describeCounts(p.counts);
-    return `${label}: ${target.line(p)}${detail ? ` (${detail})` : ''}`;
+    return `${target.line(p)}${detail ? ` (${detail})` : ''}`;
   };
+  const text = (p: InstancesProgress | undefined): string => `${label}: ${state(p)}`;
   const progress = await ctx.io.progress(`waiting for ${label} to be ${options.target}...`);
   let last: InstancesProgress | undefined;
   const common = {
@@ -215,7 +216,7 @@ export async function waitForInstances(ctx: CliContext, client: AuroraClient, ke
   } catch (err) {
     if (err instanceof waiters.AuroraWaitTimeoutError) {
       progress.fail(text(last));
-      throw new CliFailure(`gave up waiting for ${text(last).replace(`${label}: `, `${label} to be ${options.target}: `)}`, ExitCode.FAILURE);
+      throw new CliFailure(`gave up waiting for ${label} to be ${options.target}: ${state(last)}`, ExitCode.FAILURE);
     }
     // An instance ended in a state from which the target cannot be reached.
     if (!(err instanceof waiters.AuroraInstanceFailedError)) throw err;
