@@ -193,12 +193,13 @@ export class IO {
           if (t !== last) this.stderr.write(`${t}\n`);
           last = t;
         },
+        // The last line again only if it changed: without a spinner there is no mark to add.
         succeed: (t) => {
-          this.stderr.write(`${t}\n`);
+          if (t !== last) this.stderr.write(`${t}\n`);
           this.spinners.delete(progress);
         },
         fail: (t) => {
-          this.stderr.write(`${t}\n`);
+          if (t !== last) this.stderr.write(`${t}\n`);
           this.spinners.delete(progress);
         },
         stop: () => {

@@ -10,6 +10,7 @@ import { CliFailure } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { compareText } from './io.js';
 import { formatJobKey, parseJobKey, thriftJobKey, type JobKeySpec } from './jobkey.js';
+import type { InstancesProgress } from '../waiters/index.js';
 
 export function statusName(status: ScheduleStatus | undefined): string {
   return status === undefined ? '?' : (ScheduleStatus[status] ?? String(status));
@@ -157,12 +158,6 @@ function describeFailure(label: string, target: WaitTarget, tasks: readonly Sche
   return `${head}: instance ${first.assignedTask?.instanceId ?? 0} ${statusName(first.status)}${message ? `: ${message}` : ''}${others}`;
 }
 
-function countStates(tasks: Iterable<ScheduledTask>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const t of tasks) counts[statusName(t.status)] = (counts[statusName(t.status)] ?? 0) + 1;
-  return counts;
-}
-
 function describeCounts(counts: Record<string, number>): string {
   return Object.entries(counts)
     .sort(([, a], [, b]) => b - a)
@@ -170,88 +165,65 @@ function describeCounts(counts: Record<string, number>): string {
     .join(', ');
 }
 
+/** What each target waits for, as the SDK's waiters take it, and how its progress reads (`RUNNING 3/5`). */
+const TARGETS: Record<WaitTarget, { states?: ScheduleStatus[]; line: (p: InstancesProgress) => string }> = {
+  // Created: any state at all.
+  PENDING: { states: Object.values(ScheduleStatus).filter((v): v is ScheduleStatus => typeof v === 'number'), line: (p) => `created ${p.ready}/${p.total}` },
+  RUNNING: { states: [ScheduleStatus.RUNNING], line: (p) => `RUNNING ${p.ready}/${p.total}` },
+  FINISHED: { states: [ScheduleStatus.FINISHED], line: (p) => `FINISHED ${p.ready}/${p.total}` },
+  // No active task left: the SDK's waitForJobGone, whose `total` counts the active tasks.
+  KILLED: { line: (p) => `active tasks left: ${p.total}` },
+};
+
 /**
- * Polls the job's tasks until the watched instances reach `target` (RUNNING: all running;
- * PENDING: all exist; FINISHED: all terminal, ok when all FINISHED; KILLED: none active), showing
- * progress like `RUNNING 3/5`. A wait that cannot succeed any more ends early with ok=false.
+ * Waits, through the SDK's waiters, until the watched instances reach `target` (RUNNING: all
+ * running; PENDING: all exist; FINISHED: all finished; KILLED: none active), showing progress like
+ * `RUNNING 3/5`. A wait that cannot succeed any more (an instance ended otherwise) ends early with
+ * ok=false; running out of time is a CliFailure.
  */
 export async function waitForInstances(ctx: CliContext, client: AuroraClient, key: JobKeySpec, options: WaitOptions): Promise<WaitResult> {
-  const pollMs = options.pollMs ?? 500;
-  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+  const waiters = await import('../waiters/index.js');
   const watched = options.instances ?? key.instances;
-  const total = watched?.length;
   const label = formatJobKey(key);
+  const target = TARGETS[options.target];
+  const state = (p: InstancesProgress | undefined): string => {
+    if (p === undefined) return 'no answer yet';
+    const detail = describeCounts(p.counts);
+    return `${target.line(p)}${detail ? ` (${detail})` : ''}`;
+  };
+  const text = (p: InstancesProgress | undefined): string => `${label}: ${state(p)}`;
   const progress = await ctx.io.progress(`waiting for ${label} to be ${options.target}...`);
+  let last: InstancesProgress | undefined;
+  const common = {
+    // No --wait-timeout: as long as it takes (Ctrl-C ends it).
+    timeoutMs: options.timeoutMs ?? 365 * 24 * 3600_000,
+    // Every 500 ms, as the CLI always polled: a person is watching the line.
+    intervalMs: options.pollMs ?? 500,
+    backoff: 1,
+    signal: ctx.signal,
+    onProgress: (p: InstancesProgress) => {
+      last = p;
+      progress.update(text(p));
+    },
+  };
+  const jobKey = thriftJobKey(key);
+  const instances = watched === undefined ? undefined : [...watched];
   try {
-    for (;;) {
-      const tasks = await jobTasks(client, key, { instances: watched });
-      const current = currentTasks(tasks);
-      const states = [...current.values()];
-      const counts = countStates(states);
-      let done = false;
-      let ok = true;
-      let line: string;
-      switch (options.target) {
-        case 'PENDING':
-          done = current.size >= (total ?? 0);
-          line = `created ${current.size}/${total}`;
-          break;
-        case 'RUNNING': {
-          const running = counts['RUNNING'] ?? 0;
-          done = running >= (total ?? 0);
-          line = `RUNNING ${running}/${total}`;
-          // A one-off (non-service) task that ended cannot become RUNNING again.
-          const over = states.filter((t) => TERMINAL_STATES.has(t.status!) && t.assignedTask?.task?.isService === false);
-          if (over.length > 0 && !done) {
-            done = true;
-            ok = false;
-          }
-          break;
-        }
-        case 'FINISHED': {
-          const finished = states.filter((t) => TERMINAL_STATES.has(t.status!)).length;
-          done = current.size >= (total ?? 0) && finished >= current.size;
-          ok = (counts['FINISHED'] ?? 0) === current.size;
-          line = `FINISHED ${counts['FINISHED'] ?? 0}/${total}`;
-          break;
-        }
-        case 'KILLED': {
-          const active = tasks.filter((t) => ACTIVE_STATES.has(t.status!)).length;
-          done = active === 0;
-          line = `active tasks left: ${active}`;
-          break;
-        }
-      }
-      const detail = describeCounts(counts);
-      const text = `${label}: ${line}${detail ? ` (${detail})` : ''}`;
-      if (done) {
-        const result: WaitResult = { ok, counts, summary: text };
-        if (!ok) result.failure = describeFailure(label, options.target, states);
-        if (ok) progress.succeed(text);
-        else progress.fail(text);
-        return result;
-      }
-      progress.update(text);
-      if (Date.now() >= deadline) {
-        progress.fail(text);
-        throw new CliFailure(`gave up waiting for ${label} to be ${options.target}: ${line}${detail ? ` (${detail})` : ''}`, ExitCode.FAILURE);
-      }
-      await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), ctx.signal);
+    if (target.states === undefined) await waiters.waitForJobGone(client, jobKey, { ...common, instances });
+    else await waiters.waitForInstances(client, jobKey, { ...common, states: target.states, instances });
+    progress.succeed(text(last));
+    return { ok: true, counts: last?.counts ?? {}, summary: text(last) };
+  } catch (err) {
+    if (err instanceof waiters.AuroraWaitTimeoutError) {
+      progress.fail(text(last));
+      throw new CliFailure(`gave up waiting for ${label} to be ${options.target}: ${state(last)}`, ExitCode.FAILURE);
     }
+    // An instance ended in a state from which the target cannot be reached.
+    if (!(err instanceof waiters.AuroraInstanceFailedError)) throw err;
+    progress.fail(text(last));
+    const tasks = [...currentTasks(await jobTasks(client, key, { instances: watched })).values()];
+    return { ok: false, counts: last?.counts ?? {}, summary: text(last), failure: describeFailure(label, options.target, tasks) };
   } finally {
     progress.stop();
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts; removes its listener either way (one per poll would pile up). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

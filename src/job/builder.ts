@@ -26,7 +26,7 @@ import type {
 import { AuroraValidationError } from '../errors.js';
 import { DEDICATED_ATTRIBUTE, limitConstraint, parseConstraint, valueConstraint } from './constraints.js';
 import { parseJobKeyPath } from './identifiers.js';
-import { plainCopy, toArray } from './plain.js';
+import { builderCopy, plainCopy, toArray } from './plain.js';
 import { ThermosTask, thermosExecutorConfig, THERMOS_EXECUTOR } from './thermos.js';
 import type { ThermosTaskSpec } from './thermos.js';
 
@@ -40,6 +40,12 @@ export function defaultOwner(): string {
   } catch {
     return process.env['USER'] ?? process.env['LOGNAME'] ?? 'nobody';
   }
+}
+
+/** The Mesos container of `s`, made one when it is something else. */
+function mesosOf(s: JobState): NonNullable<Container['mesos']> {
+  if (!s.container?.mesos) s.container = { mesos: {} };
+  return s.container.mesos!;
 }
 
 interface JobState {
@@ -71,6 +77,11 @@ interface JobState {
   cronCollisionPolicy: CronCollisionPolicy;
 }
 
+/**
+ * Immutable: every setter returns a new Job and leaves this one as it was, so
+ * `JobUpdate.for(job.instances(4))` does not change `job`. Keep the result: `job.cpus(2)` on its own
+ * line changes nothing.
+ */
 export class Job {
   private s: JobState;
 
@@ -90,7 +101,7 @@ export class Job {
       taskLinks: {},
       cronCollisionPolicy: CronCollisionPolicy.KILL_EXISTING,
     };
-    if (key !== undefined) this.key(key);
+    if (key !== undefined) this.s = this.key(key).s;
   }
 
   static create(key?: string | JobKeyInput): Job {
@@ -134,38 +145,52 @@ export class Job {
     return job;
   }
 
+  /** A copy; setters return new builders anyway, so this is only needed to keep a builder apart on purpose. */
   clone(): Job {
     const copy = new Job();
     copy.s = structuredClone(this.s);
     return copy;
   }
 
+  /** A new builder (of this one's class, with its other fields) whose state is a changed copy of this one's. */
+  private with(change: (s: JobState) => void): this {
+    const s = structuredClone(this.s);
+    change(s);
+    const next = builderCopy(this);
+    next.s = s;
+    return next;
+  }
+
   // --- identity ---
 
   key(key: string | JobKeyInput): this {
-    if (typeof key === 'string') {
-      const parsed = parseJobKeyPath(key);
-      if (!parsed) throw new AuroraValidationError('key', `expected "role/environment/name", got ${JSON.stringify(key)}`);
-      this.s.key = parsed;
-    } else {
-      this.s.key = { role: key.role, environment: key.environment, name: key.name };
-    }
-    return this;
+    return this.with((s) => {
+      if (typeof key === 'string') {
+        const parsed = parseJobKeyPath(key);
+        if (!parsed) throw new AuroraValidationError('key', `expected "role/environment/name", got ${JSON.stringify(key)}`);
+        s.key = parsed;
+      } else {
+        s.key = { role: key.role, environment: key.environment, name: key.name };
+      }
+    });
   }
 
   role(role: string): this {
-    this.s.key.role = role;
-    return this;
+    return this.with((s) => {
+      s.key.role = role;
+    });
   }
 
   environment(environment: string): this {
-    this.s.key.environment = environment;
-    return this;
+    return this.with((s) => {
+      s.key.environment = environment;
+    });
   }
 
   name(name: string): this {
-    this.s.key.name = name;
-    return this;
+    return this.with((s) => {
+      s.key.name = name;
+    });
   }
 
   /** The job key as set so far. */
@@ -175,9 +200,10 @@ export class Job {
 
   /** The cluster the job is meant for; only written into Thermos payloads (Aurora's client does the same). */
   cluster(cluster: string | undefined): this {
-    if (cluster === undefined) delete this.s.cluster;
-    else this.s.cluster = cluster;
-    return this;
+    return this.with((s) => {
+      if (cluster === undefined) delete s.cluster;
+      else s.cluster = cluster;
+    });
   }
 
   get clusterName(): string | undefined {
@@ -186,73 +212,84 @@ export class Job {
 
   /** Defaults to the OS user, as with Aurora's client. */
   owner(user: string): this {
-    this.s.owner = user;
-    return this;
+    return this.with((s) => {
+      s.owner = user;
+    });
   }
 
   instances(count: number): this {
-    // Caught here, where the mistake is made, rather than when the job is sent.
-    if (!Number.isSafeInteger(count) || count <= 0) {
-      throw new AuroraValidationError('instanceCount', `expected a positive integer, got ${JSON.stringify(count) ?? String(count)}`);
-    }
-    this.s.instances = count;
-    return this;
+    return this.with((s) => {
+      // Caught here, where the mistake is made, rather than when the job is sent.
+      if (!Number.isSafeInteger(count) || count <= 0) {
+        throw new AuroraValidationError('instanceCount', `expected a positive integer, got ${JSON.stringify(count) ?? String(count)}`);
+      }
+      s.instances = count;
+    });
   }
 
   service(isService = true): this {
-    this.s.service = isService;
-    return this;
+    return this.with((s) => {
+      s.service = isService;
+    });
   }
 
   // --- executor ---
 
   /** A custom executor: `data` is sent as is when a string, else as JSON. */
   executor(name: string, data: string | object = ''): this {
-    this.s.executor = { name, data: typeof data === 'string' ? data : JSON.stringify(data) };
-    delete this.s.thermos;
-    return this;
+    return this.with((s) => {
+      s.executor = { name, data: typeof data === 'string' ? data : JSON.stringify(data) };
+      delete s.thermos;
+    });
   }
 
   /** Runs the job on Thermos (`AuroraExecutor`); the payload is written by `toConfig()`. */
   thermos(task: ThermosTask | ThermosTaskSpec): this {
-    this.s.thermos = task instanceof ThermosTask ? task.toSpec() : structuredClone(task);
-    delete this.s.executor;
-    return this;
+    return this.with((s) => {
+      s.thermos = task instanceof ThermosTask ? task.toSpec() : structuredClone(task);
+      delete s.executor;
+    });
   }
 
   /** No executor at all (only valid with a Docker container). */
   noExecutor(): this {
-    delete this.s.executor;
-    delete this.s.thermos;
-    return this;
+    return this.with((s) => {
+      delete s.executor;
+      delete s.thermos;
+    });
   }
 
   // --- resources ---
 
   cpus(n: number): this {
-    this.s.cpus = n;
-    return this;
+    return this.with((s) => {
+      s.cpus = n;
+    });
   }
 
   ramMb(n: number): this {
-    this.s.ramMb = n;
-    return this;
+    return this.with((s) => {
+      s.ramMb = n;
+    });
   }
 
   diskMb(n: number): this {
-    this.s.diskMb = n;
-    return this;
+    return this.with((s) => {
+      s.diskMb = n;
+    });
   }
 
   gpus(n: number): this {
-    this.s.gpus = n;
-    return this;
+    return this.with((s) => {
+      s.gpus = n;
+    });
   }
 
   /** Named ports the scheduler assigns (`%port:http%`); adding a name twice keeps one. */
   ports(...names: string[]): this {
-    for (const n of names) if (!this.s.ports.includes(n)) this.s.ports.push(n);
-    return this;
+    return this.with((s) => {
+      for (const n of names) if (!s.ports.includes(n)) s.ports.push(n);
+    });
   }
 
   // --- placement ---
@@ -276,23 +313,26 @@ export class Job {
   }
 
   removeConstraint(name: string): this {
-    this.s.constraints = this.s.constraints.filter((c) => c.name !== name);
-    return this;
+    return this.with((s) => {
+      s.constraints = s.constraints.filter((c) => c.name !== name);
+    });
   }
 
   private putConstraint(c: Constraint): this {
-    const i = this.s.constraints.findIndex((x) => x.name === c.name);
-    if (i >= 0) this.s.constraints[i] = c;
-    else this.s.constraints.push(c);
-    return this;
+    return this.with((s) => {
+      const i = s.constraints.findIndex((x) => x.name === c.name);
+      if (i >= 0) s.constraints[i] = c;
+      else s.constraints.push(c);
+    });
   }
 
   /** A metadata label shown in the UI; setting a key again replaces its value. */
   metadata(key: string, value: string): this {
-    const i = this.s.metadata.findIndex((m) => m.key === key);
-    if (i >= 0) this.s.metadata[i] = { key, value };
-    else this.s.metadata.push({ key, value });
-    return this;
+    return this.with((s) => {
+      const i = s.metadata.findIndex((m) => m.key === key);
+      if (i >= 0) s.metadata[i] = { key, value };
+      else s.metadata.push({ key, value });
+    });
   }
 
   /** Same as `metadata` (gorealis calls them labels). */
@@ -302,128 +342,139 @@ export class Job {
 
   /** A URI for the Mesos fetcher; adding the same value again replaces it. */
   uri(value: string, options: { extract?: boolean; cache?: boolean; outputFile?: string } = {}): this {
-    const u: MesosFetcherURI = { value };
-    if (options.extract !== undefined) u.extract = options.extract;
-    if (options.cache !== undefined) u.cache = options.cache;
-    if (options.outputFile !== undefined) u.outputFile = options.outputFile;
-    const i = this.s.uris.findIndex((x) => x.value === value);
-    if (i >= 0) this.s.uris[i] = u;
-    else this.s.uris.push(u);
-    return this;
+    return this.with((s) => {
+      const u: MesosFetcherURI = { value };
+      if (options.extract !== undefined) u.extract = options.extract;
+      if (options.cache !== undefined) u.cache = options.cache;
+      if (options.outputFile !== undefined) u.outputFile = options.outputFile;
+      const i = s.uris.findIndex((x) => x.value === value);
+      if (i >= 0) s.uris[i] = u;
+      else s.uris.push(u);
+    });
   }
 
   // --- containers ---
 
   /** A Docker container; parameters as `{name: value}` or a list (Docker allows repeats). */
   docker(image: string, parameters: Record<string, string> | readonly DockerParameter[] = []): this {
-    const list = Array.isArray(parameters)
-      ? (parameters as readonly DockerParameter[]).map((p) => ({ name: p.name, value: p.value }))
-      : Object.entries(parameters).map(([name, value]) => ({ name, value }));
-    this.s.container = { docker: { image, parameters: list } };
-    return this;
+    return this.with((s) => {
+      const list = Array.isArray(parameters)
+        ? (parameters as readonly DockerParameter[]).map((p) => ({ name: p.name, value: p.value }))
+        : Object.entries(parameters).map(([name, value]) => ({ name, value }));
+      s.container = { docker: { image, parameters: list } };
+    });
   }
 
   dockerParameter(name: string, value: string): this {
-    const docker = this.s.container?.docker;
-    if (!docker) throw new AuroraValidationError('container.docker', 'set a Docker image with docker(image) before adding parameters');
-    (docker.parameters ??= []).push({ name, value });
-    return this;
+    return this.with((s) => {
+      const docker = s.container?.docker;
+      if (!docker) throw new AuroraValidationError('container.docker', 'set a Docker image with docker(image) before adding parameters');
+      (docker.parameters ??= []).push({ name, value });
+    });
   }
 
   /** A Mesos (unified) container running an image: `{ docker: { name, tag } }` or `{ appc: { name, imageId } }`. */
   mesosImage(image: Image): this {
-    const mesos = this.mesos();
-    mesos.image = plainCopy(image);
-    return this;
+    return this.with((s) => {
+      mesosOf(s).image = plainCopy(image);
+    });
   }
 
   /** A host path mounted into the Mesos container; a second volume at the same containerPath replaces the first. */
   volume(containerPath: string, hostPath: string, mode: VolumeMode = 'RO'): this {
-    const mesos = this.mesos();
     const v: Volume = { containerPath, hostPath, mode: Mode[mode] };
-    const volumes = (mesos.volumes ??= []);
-    const i = volumes.findIndex((x) => x.containerPath === containerPath);
-    if (i >= 0) volumes[i] = v;
-    else volumes.push(v);
-    return this;
+    return this.with((s) => {
+      const volumes = (mesosOf(s).volumes ??= []);
+      const i = volumes.findIndex((x) => x.containerPath === containerPath);
+      if (i >= 0) volumes[i] = v;
+      else volumes.push(v);
+    });
   }
 
-  private mesos() {
-    if (!this.s.container?.mesos) this.s.container = { mesos: {} };
-    return this.s.container.mesos!;
-  }
 
   // --- scheduling policy ---
 
   tier(tier: string): this {
-    this.s.tier = tier;
-    return this;
+    return this.with((s) => {
+      s.tier = tier;
+    });
   }
 
   priority(priority: number): this {
-    this.s.priority = priority;
-    return this;
+    return this.with((s) => {
+      s.priority = priority;
+    });
   }
 
   /** Deprecated by Aurora in favour of tier, still sent. */
   production(production = true): this {
-    this.s.production = production;
-    return this;
+    return this.with((s) => {
+      s.production = production;
+    });
   }
 
   maxTaskFailures(n: number): this {
-    this.s.maxTaskFailures = n;
-    return this;
+    return this.with((s) => {
+      s.maxTaskFailures = n;
+    });
   }
 
   contactEmail(email: string): this {
-    this.s.contactEmail = email;
-    return this;
+    return this.with((s) => {
+      s.contactEmail = email;
+    });
   }
 
   /** A dashboard link; `url` may use `%host%`, `%port:http%`, `%shard_id%`. */
   taskLink(name: string, url: string): this {
-    this.s.taskLinks[name] = url;
-    return this;
+    return this.with((s) => {
+      s.taskLinks[name] = url;
+    });
   }
 
   partitionPolicy(reschedule: boolean, delaySecs?: number): this {
-    this.s.partitionPolicy = delaySecs === undefined ? { reschedule } : { reschedule, delaySecs };
-    return this;
+    return this.with((s) => {
+      s.partitionPolicy = delaySecs === undefined ? { reschedule } : { reschedule, delaySecs };
+    });
   }
 
   /** Keep at least `percentage`% of instances RUNNING for `durationSecs` during maintenance. */
   slaPercentage(percentage: number, durationSecs: number): this {
-    this.s.slaPolicy = { percentageSlaPolicy: { percentage, durationSecs } };
-    return this;
+    return this.with((s) => {
+      s.slaPolicy = { percentageSlaPolicy: { percentage, durationSecs } };
+    });
   }
 
   /** Keep at least `count` instances RUNNING for `durationSecs` during maintenance. */
   slaCount(count: number, durationSecs: number): this {
-    this.s.slaPolicy = { countSlaPolicy: { count, durationSecs } };
-    return this;
+    return this.with((s) => {
+      s.slaPolicy = { countSlaPolicy: { count, durationSecs } };
+    });
   }
 
   /** Ask an external coordinator before draining. */
   slaCoordinator(coordinatorUrl: string, statusKey = 'drain'): this {
-    this.s.slaPolicy = { coordinatorSlaPolicy: { coordinatorUrl, statusKey } };
-    return this;
+    return this.with((s) => {
+      s.slaPolicy = { coordinatorSlaPolicy: { coordinatorUrl, statusKey } };
+    });
   }
 
   /** Makes this a cron job. */
   cron(schedule: string, collisionPolicy?: CollisionPolicyName | CronCollisionPolicy): this {
-    this.s.cronSchedule = schedule;
-    if (collisionPolicy !== undefined) this.collisionPolicy(collisionPolicy);
-    return this;
+    const next = this.with((s) => {
+      s.cronSchedule = schedule;
+    });
+    return collisionPolicy === undefined ? next : next.collisionPolicy(collisionPolicy);
   }
 
   collisionPolicy(policy: CollisionPolicyName | CronCollisionPolicy): this {
-    const value = typeof policy === 'string' ? CronCollisionPolicy[policy] : policy;
-    if (value === undefined || CronCollisionPolicy[value] === undefined) {
-      throw new AuroraValidationError('cronCollisionPolicy', `expected KILL_EXISTING or CANCEL_NEW, got ${JSON.stringify(policy)}`);
-    }
-    this.s.cronCollisionPolicy = value;
-    return this;
+    return this.with((s) => {
+      const value = typeof policy === 'string' ? CronCollisionPolicy[policy] : policy;
+      if (value === undefined || CronCollisionPolicy[value] === undefined) {
+        throw new AuroraValidationError('cronCollisionPolicy', `expected KILL_EXISTING or CANCEL_NEW, got ${JSON.stringify(policy)}`);
+      }
+      s.cronCollisionPolicy = value;
+    });
   }
 
   // --- output ---

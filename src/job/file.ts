@@ -158,45 +158,45 @@ function thermosSpec(file: JobFile): ThermosTaskSpec {
 }
 
 function buildJob(file: JobFile, options: ParseJobFileOptions): Job {
-  const job = new Job({ role: file.role, environment: file.environment, name: file.name });
-  job.cluster(file.cluster);
-  job.owner(file.owner ?? options.defaultOwner ?? defaultOwner());
-  if (file.instances !== undefined) job.instances(file.instances);
-  if (file.service !== undefined) job.service(file.service);
-  if (file.executor !== undefined) job.executor(file.executor.name, file.executor.data ?? '');
-  else if (file.processes !== undefined) job.thermos(thermosSpec(file));
-  job.cpus(file.resources.cpus).ramMb(file.resources.ramMb).diskMb(file.resources.diskMb);
-  if (file.resources.gpus !== undefined) job.gpus(file.resources.gpus);
-  if (file.ports) job.ports(...file.ports);
-  for (const [name, text] of Object.entries(file.constraints ?? {})) job.constraint(name, text);
-  if (file.dedicated !== undefined) job.dedicated(file.dedicated);
-  for (const [k, v] of Object.entries(file.metadata ?? {})) job.metadata(k, v);
+  let job = new Job({ role: file.role, environment: file.environment, name: file.name });
+  job = job.cluster(file.cluster);
+  job = job.owner(file.owner ?? options.defaultOwner ?? defaultOwner());
+  if (file.instances !== undefined) job = job.instances(file.instances);
+  if (file.service !== undefined) job = job.service(file.service);
+  if (file.executor !== undefined) job = job.executor(file.executor.name, file.executor.data ?? '');
+  else if (file.processes !== undefined) job = job.thermos(thermosSpec(file));
+  job = job.cpus(file.resources.cpus).ramMb(file.resources.ramMb).diskMb(file.resources.diskMb);
+  if (file.resources.gpus !== undefined) job = job.gpus(file.resources.gpus);
+  if (file.ports) job = job.ports(...file.ports);
+  for (const [name, text] of Object.entries(file.constraints ?? {})) job = job.constraint(name, text);
+  if (file.dedicated !== undefined) job = job.dedicated(file.dedicated);
+  for (const [k, v] of Object.entries(file.metadata ?? {})) job = job.metadata(k, v);
   for (const u of file.uris ?? []) {
-    job.uri(u.value, {
+    job = job.uri(u.value, {
       ...(u.extract === undefined ? {} : { extract: u.extract }),
       ...(u.cache === undefined ? {} : { cache: u.cache }),
       ...(u.outputFile === undefined ? {} : { outputFile: u.outputFile }),
     });
   }
   const c = file.container;
-  if (c?.docker) job.docker(c.docker.image, c.docker.parameters ?? []);
+  if (c?.docker) job = job.docker(c.docker.image, c.docker.parameters ?? []);
   if (c?.mesos) {
     // checkJobFile let through only images with exactly one of docker and appc.
-    if (c.mesos.image) job.mesosImage(c.mesos.image as Image);
-    for (const v of c.mesos.volumes ?? []) job.volume(v.containerPath, v.hostPath, v.mode);
+    if (c.mesos.image) job = job.mesosImage(c.mesos.image as Image);
+    for (const v of c.mesos.volumes ?? []) job = job.volume(v.containerPath, v.hostPath, v.mode);
   }
-  if (file.tier !== undefined) job.tier(file.tier);
-  if (file.priority !== undefined) job.priority(file.priority);
-  if (file.production !== undefined) job.production(file.production);
-  if (file.maxTaskFailures !== undefined) job.maxTaskFailures(file.maxTaskFailures);
-  if (file.contactEmail !== undefined) job.contactEmail(file.contactEmail);
-  for (const [k, v] of Object.entries(file.taskLinks ?? {})) job.taskLink(k, v);
-  if (file.partitionPolicy) job.partitionPolicy(file.partitionPolicy.reschedule ?? true, file.partitionPolicy.delaySecs);
+  if (file.tier !== undefined) job = job.tier(file.tier);
+  if (file.priority !== undefined) job = job.priority(file.priority);
+  if (file.production !== undefined) job = job.production(file.production);
+  if (file.maxTaskFailures !== undefined) job = job.maxTaskFailures(file.maxTaskFailures);
+  if (file.contactEmail !== undefined) job = job.contactEmail(file.contactEmail);
+  for (const [k, v] of Object.entries(file.taskLinks ?? {})) job = job.taskLink(k, v);
+  if (file.partitionPolicy) job = job.partitionPolicy(file.partitionPolicy.reschedule ?? true, file.partitionPolicy.delaySecs);
   const sla = file.slaPolicy;
-  if (sla?.percentage !== undefined) job.slaPercentage(sla.percentage, sla.durationSecs!);
-  else if (sla?.count !== undefined) job.slaCount(sla.count, sla.durationSecs!);
-  else if (sla?.coordinatorUrl !== undefined) job.slaCoordinator(sla.coordinatorUrl, sla.statusKey);
-  if (file.cron) job.cron(file.cron.schedule, file.cron.collisionPolicy);
+  if (sla?.percentage !== undefined) job = job.slaPercentage(sla.percentage, sla.durationSecs!);
+  else if (sla?.count !== undefined) job = job.slaCount(sla.count, sla.durationSecs!);
+  else if (sla?.coordinatorUrl !== undefined) job = job.slaCoordinator(sla.coordinatorUrl, sla.statusKey);
+  if (file.cron) job = job.cron(file.cron.schedule, file.cron.collisionPolicy);
   return job;
 }
 

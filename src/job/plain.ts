@@ -33,3 +33,8 @@ function strip(value: unknown): unknown {
   }
   return value;
 }
+
+/** A shallow copy of a builder, of its own class: how the immutable builders start their next value. */
+export function builderCopy<T extends object>(self: T): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(self) as object) as T, self);
+}

@@ -10,7 +10,7 @@
 import { AURORA_EXECUTOR_NAME } from '../gen/types.js';
 import type { ExecutorConfig } from '../gen/types.js';
 import { AuroraValidationError } from '../errors.js';
-import { sortedKeysJson } from './plain.js';
+import { builderCopy, sortedKeysJson } from './plain.js';
 
 export const THERMOS_EXECUTOR = AURORA_EXECUTOR_NAME;
 const MB = 1024 * 1024;
@@ -84,9 +84,12 @@ export interface ThermosPayload {
   };
 }
 
-/** Fluent builder for a Thermos task: `thermosTask().process('run', './server').order('fetch', 'run')`. */
+/**
+ * Fluent builder for a Thermos task: `thermosTask().process('run', './server').order('fetch', 'run')`.
+ * Immutable, like Job: every setter returns a new ThermosTask and leaves this one as it was.
+ */
 export class ThermosTask {
-  private readonly spec: ThermosTaskSpec;
+  private spec: ThermosTaskSpec;
 
   constructor(name?: string) {
     this.spec = { processes: [] };
@@ -99,34 +102,48 @@ export class ThermosTask {
     return t;
   }
 
+  /** A copy of this builder (of its class) whose spec is a changed copy of this one's. */
+  private with(change: (spec: ThermosTaskSpec) => void): this {
+    const spec = copySpec(this.spec);
+    change(spec);
+    const next = builderCopy(this);
+    next.spec = spec;
+    return next;
+  }
+
   /** Adds a process, or replaces the one with the same name. */
   process(name: string, cmdline: string, options: Omit<ThermosProcess, 'name' | 'cmdline'> = {}): this {
-    const p: ThermosProcess = { name, cmdline, ...options };
-    const i = this.spec.processes.findIndex((q) => q.name === name);
-    if (i >= 0) this.spec.processes[i] = p;
-    else this.spec.processes.push(p);
-    return this;
+    return this.with((spec) => {
+      const p: ThermosProcess = { name, cmdline, ...options };
+      const i = spec.processes.findIndex((q) => q.name === name);
+      if (i >= 0) spec.processes[i] = p;
+      else spec.processes.push(p);
+    });
   }
 
   /** Adds one ordering chain: each process starts after the previous one finished successfully. */
   order(...names: string[]): this {
-    (this.spec.order ??= []).push([...names]);
-    return this;
+    return this.with((spec) => {
+      (spec.order ??= []).push([...names]);
+    });
   }
 
   maxFailures(n: number): this {
-    this.spec.maxFailures = n;
-    return this;
+    return this.with((spec) => {
+      spec.maxFailures = n;
+    });
   }
 
   maxConcurrency(n: number): this {
-    this.spec.maxConcurrency = n;
-    return this;
+    return this.with((spec) => {
+      spec.maxConcurrency = n;
+    });
   }
 
   finalizationWait(secs: number): this {
-    this.spec.finalizationWait = secs;
-    return this;
+    return this.with((spec) => {
+      spec.finalizationWait = secs;
+    });
   }
 
   toSpec(): ThermosTaskSpec {

@@ -13,6 +13,7 @@ import {
   ScheduleStatus,
   type HostStatus,
   type JobKeyInput,
+  type JobUpdateDetails,
   type JobUpdateKey,
   type JobUpdateSummary,
   type ScheduledTask,
@@ -37,6 +38,8 @@ export interface UpdateProgress {
   /** Instances the update touches. */
   instancesTotal: number;
   summary: JobUpdateSummary | undefined;
+  /** What the scheduler said about the update at this poll (events, instructions), for a UI to show more. */
+  details: JobUpdateDetails | undefined;
 }
 
 /** Terminal update states that mean success for a caller that wanted the update applied. */
@@ -47,6 +50,20 @@ export class AuroraUpdateFailedError extends AuroraError {
   constructor(key: JobUpdateKey, status: JobUpdateStatus, message?: string) {
     super('response', `update ${key.id} of ${key.job?.role}/${key.job?.environment}/${key.job?.name} ended ${JobUpdateStatus[status]}${message ? `: ${message}` : ''}`);
     this.status = status;
+  }
+}
+
+/** A waited-on instance ended in a state from which the wanted ones cannot be reached. */
+export class AuroraInstanceFailedError extends AuroraError {
+  readonly instanceId: number;
+  readonly status: ScheduleStatus;
+  /** The message of the task's last event, e.g. `Command exited with status 3`. */
+  readonly taskMessage: string | undefined;
+  constructor(instanceId: number, status: ScheduleStatus, taskMessage: string | undefined) {
+    super('response', `instance ${instanceId} ended ${ScheduleStatus[status] ?? String(status)}${taskMessage ? `: ${taskMessage}` : ''}`);
+    this.instanceId = instanceId;
+    this.status = status;
+    this.taskMessage = taskMessage;
   }
 }
 
@@ -62,8 +79,10 @@ export async function waitForUpdate(
   return waitUntil<JobUpdateStatus, UpdateProgress>(
     `update ${key.id}`,
     async () => {
-      const { detailsList } = await client.getJobUpdateDetails(key, { key });
-      const details = detailsList?.[0];
+      const reply = await client.getJobUpdateDetails(key, { key });
+      const details = reply.details ?? reply.detailsList?.[0];
+      // A scheduler that does not know the update (e.g. a new leader with other state) never will.
+      if (!details) throw new AuroraError('response', `update ${key.id} is not known to the scheduler`);
       const status = details?.update?.summary?.state?.status ?? JobUpdateStatus.ERROR;
       const events = details?.instanceEvents ?? [];
       const latest = new Map<number, number>();
@@ -75,6 +94,7 @@ export async function waitForUpdate(
         instancesDone: [...latest.values()].filter((a) => doneActions.has(a)).length,
         instancesTotal: updateInstanceCount(details),
         summary: details?.update?.summary,
+        details,
       };
       if (ACTIVE_JOB_UPDATE_STATES.has(status)) return { done: false, progress };
       if (options.requireSuccess && !UPDATE_SUCCESS.has(status)) {
@@ -144,12 +164,7 @@ export async function waitForInstances(
       const dead = considered.filter((t) => !ACTIVE_STATES.has(t.status!) && !wanted.has(t.status!));
       if (dead.length > 0 && ready.length + active.length < total) {
         const t = dead[0]!;
-        const message = t.taskEvents?.at(-1)?.message;
-        return {
-          failed: true,
-          error: new AuroraError('response', `instance ${t.assignedTask!.instanceId} ended ${ScheduleStatus[t.status!]}${message ? `: ${message}` : ''}`),
-          progress,
-        };
+        return { failed: true, error: new AuroraInstanceFailedError(t.assignedTask!.instanceId!, t.status!, t.taskEvents?.at(-1)?.message), progress };
       }
       if (total > 0 && ready.length >= total) return { done: true, value: ready, progress };
       return { done: false, progress };
@@ -181,13 +196,13 @@ export async function waitForMaintenance(
   );
 }
 
-/** Waits until a job has no active task left. */
-export async function waitForJobGone(client: AuroraClient, jobRef: JobRef, options: WaitOptions<InstancesProgress> = {}): Promise<void> {
+/** Waits until a job (only `instances` of it, when given) has no active task left. */
+export async function waitForJobGone(client: AuroraClient, jobRef: JobRef, options: WaitOptions<InstancesProgress> & { instances?: number[] } = {}): Promise<void> {
   const job = keyOf(jobRef);
   await waitUntil<void, InstancesProgress>(
     `${job.role}/${job.environment}/${job.name} to stop`,
     async () => {
-      const { tasks = [] } = await client.getTasksWithoutConfigs({ jobKeys: [job], statuses: [...ACTIVE_STATES] });
+      const { tasks = [] } = await client.getTasksWithoutConfigs({ jobKeys: [job], statuses: [...ACTIVE_STATES], instanceIds: options.instances });
       const counts: Record<string, number> = {};
       for (const t of tasks) counts[ScheduleStatus[t.status!]!] = (counts[ScheduleStatus[t.status!]!] ?? 0) + 1;
       const progress = { counts, ready: 0, total: tasks.length };

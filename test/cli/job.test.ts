@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { startFakeScheduler } from '../discovery/fake-scheduler.js';
 import { BIN, cleanEnv, CONTROL, ROOT, json, jobFile, oneErrorLine, runCli, tempDir, useLocalScheduler } from './helpers.js';
 
 const dir = tempDir();
@@ -222,6 +223,38 @@ describe('job inspect / diff', () => {
       expect(stored.taskConfig!.isService).toBe(shown.taskConfig.isService);
     } finally {
       client.close();
+    }
+  });
+});
+
+describe('job create and update start write through the safe helpers', () => {
+  it('a createJob whose reply is lost is found on the scheduler, not sent again; an existing job is a rejection, not a resend', async () => {
+    const s = await startFakeScheduler();
+    try {
+      const file = jobFile(dir, 'hello');
+      s.dropReplyAfter('createJob', 1);
+      const created = await runCli(['--scheduler-url', s.url, 'job', 'create', file]);
+      expect(created.code, created.stderr).toBe(0);
+      expect(created.stdout).toContain('Created job local/www-data/prod/hello (2 instances)');
+      expect(created.stderr).toMatch(/createJob: no reply \(.*\); asking the scheduler whether it was applied/);
+      expect(created.stderr).toContain('createJob: the scheduler had applied it; not sending it again');
+      expect(s.calls).toEqual(['createJob', 'getJobSummary']);
+
+      const again = await runCli(['--scheduler-url', s.url, 'job', 'create', file]);
+      expect(again.code).toBe(3);
+      expect(oneErrorLine(again)).toBe('aurora-ts: createJob: INVALID_REQUEST: Job already exists: www-data/prod/hello');
+      expect(s.calls.slice(2)).toEqual(['createJob']);
+
+      // startJobUpdate: the same, found by the update id it was tagged with.
+      s.dropReplyAfter('startJobUpdate', 1);
+      const started = await runCli(['--scheduler-url', s.url, 'update', 'start', file]);
+      expect(started.code, started.stderr).toBe(0);
+      expect(started.stdout).toMatch(/^Started update \S+ of local\/www-data\/prod\/hello\.$/m);
+      expect(started.stderr).toContain('startJobUpdate: the scheduler had applied it; not sending it again');
+      expect(s.calls.slice(3)).toEqual(['startJobUpdate', 'getJobUpdateSummaries']);
+      expect(s.updates).toHaveLength(1);
+    } finally {
+      await s.close();
     }
   });
 });

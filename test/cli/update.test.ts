@@ -58,7 +58,7 @@ describe('update start --wait, list, info', () => {
     expect(data.message).toMatch(/^Latest failure: instance \d exited\.$/);
 
     const human = await cli('update', 'start', failing, '--wait');
-    expect(human.code).toBe(1);
+    expect(human.code, human.stdout + human.stderr).toBe(1);
     expect(human.stderr).toMatch(/: ROLLED_BACK: \d\/\d instances rolled back.* \(Latest failure: instance \d exited\.\)\n/);
     // The wait ends with one line saying what failed, as every failed command does.
     expect(human.stderr).toMatch(new RegExp(`\\naurora-ts: update \\S+ of ${KEY} ended ROLLED_BACK: Latest failure: instance \\d exited\\.\\n$`));

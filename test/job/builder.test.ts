@@ -3,6 +3,7 @@ import { AuroraValidationError } from '../../src/errors.js';
 import { CronCollisionPolicy, Mode } from '../../src/gen/types.js';
 import type { Resource } from '../../src/gen/types.js';
 import { Job, thermosTask } from '../../src/job/index.js';
+import { JobUpdate } from '../../src/update/index.js';
 
 const job = () => new Job('www-data/prod/hello').owner('alice').executor('hello-executor').cpus(1).ramMb(64).diskMb(32);
 
@@ -144,5 +145,60 @@ describe('Job.instances', () => {
 
   test('takes a positive integer', () => {
     expect(Job.create('www-data/prod/hello').instances(3).toConfig().instanceCount).toBe(3);
+  });
+});
+
+describe('builders are immutable', () => {
+  test('JobUpdate.for(job.instances(4)) (the README example) leaves job as it was', () => {
+    const base = job().instances(2);
+    const update = JobUpdate.for(base.instances(4)).batchSize(2).watchSecs(30);
+    expect(update.toRequest().instanceCount).toBe(4);
+    expect(base.toConfig().instanceCount).toBe(2);
+  });
+
+  test('every Job setter returns a new Job; the one it was called on keeps its value', () => {
+    const base = job();
+    const before = base.toConfig();
+    const changed = base
+      .cpus(4)
+      .ports('http')
+      .constraint('host', 'limit:1')
+      .metadata('team', 'web')
+      .uri('https://example.com/app.tgz')
+      .volume('/data', '/srv/data', 'RW')
+      .taskLink('ui', 'http://%host%:%port:http%')
+      .cron('*/5 * * * *', 'CANCEL_NEW');
+    expect(changed).not.toBe(base);
+    expect(base.toConfig()).toEqual(before);
+    expect(changed.toConfig().cronCollisionPolicy).toBe(CronCollisionPolicy.CANCEL_NEW);
+    expect(changed.toConfig().taskConfig?.metadata).toEqual([{ key: 'team', value: 'web' }]);
+    // A setter used as a statement changes nothing: its result is the new value.
+    base.cpus(8);
+    expect(base.toConfig()).toEqual(before);
+  });
+
+  test('a subclass keeps its class and its own fields through the setters', () => {
+    class TeamJob extends Job {
+      readonly team = 'web';
+      teamLabel(): this {
+        return this.metadata('team', this.team);
+      }
+    }
+    const j = new TeamJob('www-data/prod/hello').cpus(1).teamLabel();
+    expect(j).toBeInstanceOf(TeamJob);
+    expect(j.team).toBe('web');
+    expect(j.toConfig().taskConfig?.metadata).toEqual([{ key: 'team', value: 'web' }]);
+  });
+
+  test('ThermosTask and JobUpdate setters return new values too', () => {
+    const task = thermosTask('main').process('run', './server');
+    const more = task.process('fetch', 'curl -O x').order('fetch', 'run').maxFailures(3);
+    expect(task.toSpec()).toEqual({ name: 'main', processes: [{ name: 'run', cmdline: './server' }] });
+    expect(more.toSpec().processes.map((p) => p.name)).toEqual(['run', 'fetch']);
+
+    const update = JobUpdate.for(job()).batchSize(1);
+    const other = update.batchSize(5).onlyInstances('0-2').metadata('ticket', 'OPS-1').instanceCount(3);
+    expect(update.toRequest()).toEqual(JobUpdate.for(job()).batchSize(1).toRequest());
+    expect(other.toRequest()).toMatchObject({ instanceCount: 3, metadata: [{ key: 'ticket', value: 'OPS-1' }], settings: { updateGroupSize: 5 } });
   });
 });

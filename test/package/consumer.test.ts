@@ -211,7 +211,7 @@ describe('aurora-ts as a dependency', () => {
     const values = [
       'AuroraClient', 'AuroraError', 'AuroraResponseError', 'AuroraTimeoutError', 'AuroraTransportError', 'AuroraHttpError',
       'AuroraAuthError', 'AuroraProtocolError', 'AuroraValidationError', 'AuroraRangeError', 'AuroraDiscoveryError',
-      'AuroraAbortError', 'AuroraWaitTimeoutError', 'AuroraUpdateFailedError', 'ExecutorConfigError', 'JobFileError',
+      'AuroraAbortError', 'AuroraWaitTimeoutError', 'AuroraUpdateFailedError', 'AuroraInstanceFailedError', 'ExecutorConfigError', 'JobFileError',
       'ThriftMessageError', 'TApplicationExceptionType', 'CLIENT_UPDATE_ID_KEY', 'isAmbiguous', 'defaultShouldRetry',
       'isReadOnlyMethod', 'createJobSafely', 'startJobUpdateSafely', 'TaskFiles', 'readTaskFile', 'followTaskFile',
       'TaskFileNotFoundError', 'rollingRestart', 'AuroraRestartFailedError', 'jobUptime', 'taskUpCount',

@@ -2,6 +2,7 @@
  * Waiters and the high-level operations, against a real local scheduler: progress callbacks, a
  * timeout that carries the last observed state, an abort, and the gorealis-style operations.
  */
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuroraAbortError, AuroraValidationError } from '../../src/errors.js';
 import { JobUpdateStatus, ScheduleStatus, type JobKey } from '../../src/gen/types.js';
@@ -86,6 +87,32 @@ describe('waiters', () => {
     expect(unchanged).toEqual([{ counts: { RUNNING: 3 }, ready: 0, total: 3 }]);
     await t.client.killTasks(job.jobKey, [], 'done');
     await waitForJobGone(t.client, job, { intervalMs: 20 });
+  });
+
+  it('a long wait on one AbortSignal leaves no abort listener behind and prints no MaxListenersExceededWarning', async () => {
+    // 16 CPUs on this scheduler: PENDING for as long as the wait lasts.
+    const job = Job.create({ role: 'ops', environment: 'devel', name: 'never-placed' }).service().executor('sleeper', 'v1').cpus(16).ramMb(16).diskMb(16);
+    await t.client.createJob(job);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    const controller = new AbortController();
+    let polls = 0;
+    const counting = { getTasksWithoutConfigs: (...args: Parameters<typeof t.client.getTasksWithoutConfigs>) => (polls++, t.client.getTasksWithoutConfigs(...args)) };
+    try {
+      const timeout = await waitForInstances(counting as unknown as typeof t.client, job, { signal: controller.signal, intervalMs: 2, backoff: 1, timeoutMs: 1_500 }).catch((e: unknown) => e);
+      expect(timeout).toBeInstanceOf(AuroraWaitTimeoutError);
+      expect((timeout as AuroraWaitTimeoutError<InstancesProgress>).lastProgress).toEqual({ counts: { PENDING: 1 }, ready: 0, total: 1 });
+      // Node warns past 10 listeners on one signal: far more polls than that, each with a sleep on the signal.
+      expect(polls).toBeGreaterThan(30);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      // A warning is emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await t.client.killTasks(job.jobKey, [], 'done');
+    }
   });
 
   it('waitForInstances fails early when instances die instead of starting', async () => {

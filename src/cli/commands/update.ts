@@ -15,11 +15,14 @@ import {
   type JobUpdateSummary,
 } from '../../gen/types.js';
 import type { AuroraClient } from '../../client/client.js';
+import { AuroraResponseError } from '../../client/errors.js';
+import { AuroraError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { toRanges } from '../../update/ranges.js';
 import { loadJob } from '../jobfile.js';
+import { startJobUpdate } from '../writes.js';
 import { formatAge, shortUpdateId } from '../tasks.js';
 import { formatInstances, formatJobKey, parseClusterRole, parseInstances, parseJobKey, thriftJobKey, type JobKeySpec } from '../jobkey.js';
 
@@ -52,19 +55,19 @@ export async function start(ctx: CliContext, options: StartOptions): Promise<num
   const only = options.instances !== undefined ? parseInstances(options.instances, '--instances') : job.instances;
   if (only !== undefined) settings.updateOnlyTheseInstances = toRanges(only);
   const client = await ctx.client(job.cluster);
-  const result = await client.startJobUpdate({ taskConfig: job.config.taskConfig, instanceCount: job.config.instanceCount, settings }, options.message ?? '');
-  for (const detail of result.$response.details) io.warn(detail);
+  const result = await startJobUpdate(ctx, client, { taskConfig: job.config.taskConfig, instanceCount: job.config.instanceCount, settings }, options.message ?? '');
   const label = formatJobKey(job.key);
-  if (!result.key) {
+  const updateKey = result.key;
+  if (!updateKey?.id) {
     // "Job is unchanged by proposed update." comes back OK without a key.
     if (io.json) io.data({ job: label, started: false });
     else io.out(`No update started for ${label}: nothing changed.`);
     return ExitCode.OK;
   }
-  io.out(`Started update ${io.style('bold', result.key.id ?? '?')} of ${label}.`);
-  const view = options.wait ? await waitForUpdate(ctx, client, job.key, result.key, options.waitTimeout) : undefined;
-  if (io.json) io.data({ job: label, started: true, id: result.key.id, ...(view ? endOf(view) : {}) });
-  return view === undefined ? ExitCode.OK : updateEnd(ctx, `update ${result.key.id} of ${label}`, view);
+  io.out(`Started update ${io.style('bold', updateKey.id)} of ${label}.`);
+  const view = options.wait ? await waitForUpdate(ctx, client, job.key, updateKey, options.waitTimeout) : undefined;
+  if (io.json) io.data({ job: label, started: true, id: updateKey.id, ...(view ? endOf(view) : {}) });
+  return view === undefined ? ExitCode.OK : updateEnd(ctx, `update ${updateKey.id} of ${label}`, view);
 }
 
 
@@ -372,43 +375,36 @@ export function describeView(view: UpdateView): string {
   return `${view.statusName}: ${parts.join(', ')}`;
 }
 
-/** Polls the update until it ends, showing its status, batch and instances done; a timeout is exit 1. */
+/** Waits (the SDK's waitForUpdate) until the update ends, showing its status, batch and instances done; a timeout is exit 1. */
 async function waitForUpdate(ctx: CliContext, client: AuroraClient, key: JobKeySpec, updateKey: JobUpdateKey, timeoutSecs?: number): Promise<UpdateView> {
-  const { waitUntil, AuroraWaitTimeoutError } = await import('../../waiters/index.js');
+  const waiters = await import('../../waiters/index.js');
   const label = `update ${updateKey.id} of ${formatJobKey(key)}`;
   const progress = await ctx.io.progress(`waiting for ${label}...`);
   let last: UpdateView | undefined;
   try {
-    const view = await waitUntil<UpdateView, UpdateView>(
-      label,
-      async () => {
-        const result = await client.getJobUpdateDetails(updateKey, { key: updateKey });
-        const found = result.details ?? result.detailsList?.[0];
-        // A scheduler that does not know the update (e.g. a new leader with its own state) never will.
-        if (!found) throw new CliFailure(`${label} is not known to the scheduler at ${client.url.replace(/\/api$/, "")}`);
-        const current = viewOf(found);
-        last = current;
-        if (current.status !== undefined && TERMINAL.has(current.status)) return { done: true, value: current, progress: current };
-        return { done: false, progress: current };
-      },
-      {
-        timeoutMs: timeoutSecs === undefined ? 365 * 24 * 3600_000 : timeoutSecs * 1000,
-        intervalMs: 500,
-        maxIntervalMs: 2000,
-        signal: ctx.signal,
+    await waiters.waitForUpdate(client, updateKey, {
+      timeoutMs: timeoutSecs === undefined ? 365 * 24 * 3600_000 : timeoutSecs * 1000,
+      intervalMs: 500,
+      maxIntervalMs: 2000,
+      signal: ctx.signal,
+      onProgress: (p) => {
+        last = viewOf(p.details);
         // The final state is shown once, by succeed/fail below.
-        onProgress: (view) => {
-          if (view.status === undefined || !TERMINAL.has(view.status)) progress.update(`${label}: ${describeView(view)}`);
-        },
+        if (last.status === undefined || !TERMINAL.has(last.status)) progress.update(`${label}: ${describeView(last)}`);
       },
-    );
+    });
+    const view = last!;
     const text = `${label}: ${describeView(view)}${view.status !== JobUpdateStatus.ROLLED_FORWARD && view.message ? ` (${view.message})` : ''}`;
     if (view.status === JobUpdateStatus.ROLLED_FORWARD) progress.succeed(text);
     else progress.fail(text);
     return view;
   } catch (err) {
     progress.stop();
-    if (err instanceof AuroraWaitTimeoutError) throw new CliFailure(`gave up waiting for ${label} after ${timeoutSecs} s: ${last ? describeView(last) : 'no answer yet'}`);
+    if (err instanceof waiters.AuroraWaitTimeoutError) throw new CliFailure(`gave up waiting for ${label} after ${timeoutSecs} s: ${last ? describeView(last) : 'no answer yet'}`);
+    // A scheduler that does not know the update (e.g. a new leader with its own state) never will.
+    if (last === undefined && err instanceof AuroraError && err.kind === 'response' && !(err instanceof AuroraResponseError)) {
+      throw new CliFailure(`${label} is not known to the scheduler at ${client.url.replace(/\/api$/, '')}`);
+    }
     throw err;
   } finally {
     progress.stop();

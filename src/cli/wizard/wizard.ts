@@ -227,13 +227,14 @@ async function startUpdate(ctx: CliContext, file: JobFile): Promise<number> {
   const config = jobFileToConfig(file);
   const label = formatJobKey({ cluster: file.cluster ?? 'local', role: file.role, environment: file.environment, name: file.name });
   const client = await ctx.client(file.cluster ?? 'local');
-  const result = await client.startJobUpdate({ taskConfig: config.taskConfig, instanceCount: config.instanceCount, settings: jobFileToUpdateSettings(file) }, '');
-  for (const detail of result.$response.details) io.warn(detail);
-  if (!result.key) {
+  const { startJobUpdate } = await import('../writes.js');
+  const result = await startJobUpdate(ctx, client, { taskConfig: config.taskConfig, instanceCount: config.instanceCount, settings: jobFileToUpdateSettings(file) }, '');
+  const updateKey = result.key;
+  if (!updateKey?.id) {
     io.out(`No update started for ${label}: nothing changed.`);
     return ExitCode.OK;
   }
-  io.out(`Started update ${io.style('bold', result.key.id ?? '?')} of ${label}.`);
+  io.out(`Started update ${io.style('bold', updateKey.id)} of ${label}.`);
   io.out(io.style('dim', `Follow it with: aurora-ts update wait ${label}`));
   return ExitCode.OK;
 }
@@ -253,8 +254,8 @@ async function submit(ctx: CliContext, file: JobFile, deps: WizardDeps): Promise
     io.out(`Scheduled cron job ${io.style('bold', label)}: ${describeCron(file.cron.schedule)}; next run ${next.toISOString()}.`);
     return ExitCode.OK;
   }
-  const reply = await client.createJob(config);
-  for (const detail of reply.$response.details) io.warn(detail);
+  const { createJob } = await import('../writes.js');
+  await createJob(ctx, client, config);
   const count = config.instanceCount ?? 1;
   io.out(`Created job ${io.style('bold', label)} (${count} instance${count === 1 ? '' : 's'}) on ${client.url.replace(/\/api$/, '')}.`);
   const { waitForInstances } = await import('../tasks.js');

@@ -5,6 +5,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { loadJob } from '../../jobfile.js';
 import { formatJobKey } from '../../jobkey.js';
 import { waitForInstances, type WaitResult } from '../../tasks.js';
+import { createJob } from '../../writes.js';
 
 export interface CreateOptions {
   file: string;
@@ -27,8 +28,7 @@ export async function run(ctx: CliContext, options: CreateOptions): Promise<numb
     throw new UsageError(`--wait-until FINISHED: ${options.file} is a service, whose tasks never finish`, 'use --wait-until RUNNING');
   }
   const client = await ctx.client(job.cluster);
-  const reply = await client.createJob(job.config);
-  for (const detail of reply.$response.details) io.warn(detail);
+  await createJob(ctx, client, job.config);
   const label = formatJobKey(job.key);
   const count = job.config.instanceCount ?? 1;
   io.out(`Created job ${io.style('bold', label)} (${count} instance${count === 1 ? '' : 's'}) on ${client.url.replace(/\/api$/, '')}`);
