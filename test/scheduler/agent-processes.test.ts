@@ -5,7 +5,10 @@
  * tasks running, and the next scheduler reconciles its stored tasks with the agents: the running ones
  * are kept, one that ended meanwhile gets the exit its agent saw. An agent that answers no ping for
  * longer than the ping timeouts (SIGSTOP) is marked unreachable: its tasks are LOST and rescheduled on
- * the other agent, and once it answers again the tasks it still runs are killed.
+ * the other agent, and once it answers again the tasks it still runs are killed. With `partitionAware`
+ * (Aurora's -partition_aware) its tasks go PARTITIONED instead and follow their job's PartitionPolicy:
+ * `reschedule: false` keeps the task, RUNNING again with the same processes once the agent answers;
+ * `reschedule: true, delaySecs` turns it LOST and rescheduled after the delay.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -210,6 +213,80 @@ describe('an agent that stops answering', () => {
     expect(agentPid(host)).toBe(frozen);
     expect((await tasks(client, key, [ScheduleStatus.RUNNING])).map((t) => t.assignedTask!.slaveHost)).toEqual([other]);
     expect((await tasks(client, key)).find((t) => id(t) === taskId)!.status).toBe(ScheduleStatus.LOST);
+    await scheduler.kill9();
+  });
+});
+
+describe('partition awareness (Aurora -partition_aware)', () => {
+  const agentsOf = async (url: string) =>
+    ((await (await fetch(`${url}/agents`)).json()) as { agents: Array<{ host: string; reachable: boolean }> }).agents;
+
+  it('keeps a PARTITIONED task whose policy says reschedule: false, and takes it back RUNNING with the same processes', async () => {
+    useStateDir('state-partition-keep', { agentPingTimeoutMs: 200, maxAgentPingTimeouts: 3, partitionAware: true });
+    const key: JobKey = { role: 'www-data', environment: 'prod', name: 'kept' };
+    const { scheduler, client } = await start();
+    await client.createJob(testJob({ name: 'kept', environment: 'prod', service: true, task: { partitionPolicy: { reschedule: false } } }));
+    const [[taskId, pids]] = [...(await running(client, key, 1))];
+    const host = (await tasks(client, key))[0]!.assignedTask!.slaveHost!;
+    const frozen = agentPid(host)!;
+    expect((await agentsOf(scheduler.url)).every((a) => a.reachable)).toBe(true);
+
+    process.kill(frozen, 'SIGSTOP');
+    try {
+      const partitioned = await waitFor('the task PARTITIONED', async () => (await tasks(client, key, [ScheduleStatus.PARTITIONED]))[0]);
+      expect(id(partitioned)).toBe(taskId);
+      expect(partitioned.taskEvents!.at(-1)!.message).toBe(`Agent ${host} removed: health check timed out`);
+      expect(partitioned.timesPartitioned).toBe(1);
+      expect((await agentsOf(scheduler.url)).find((a) => a.host === host)!.reachable).toBe(false);
+      // Well past the timeouts: still the one PARTITIONED task, nothing rescheduled.
+      await new Promise((r) => setTimeout(r, 1500));
+      const all = await tasks(client, key);
+      expect(all.map((t) => [id(t), ScheduleStatus[t.status!]])).toEqual([[taskId, 'PARTITIONED']]);
+    } finally {
+      process.kill(frozen, 'SIGCONT');
+    }
+    const [[again, samePids]] = [...(await running(client, key, 1))];
+    expect(again).toBe(taskId);
+    expect(samePids).toEqual(pids);
+    expect((await tasks(client, key))[0]!.taskEvents!.map((e) => ScheduleStatus[e.status!]).slice(-2)).toEqual(['PARTITIONED', 'RUNNING']);
+    expect((await agentsOf(scheduler.url)).find((a) => a.host === host)!.reachable).toBe(true);
+    // Still the scheduler's: a kill reaches it.
+    await client.killTasks(key, undefined, 'done');
+    await waitFor('the task KILLED', async () => ((await tasks(client, key))[0]!.status === ScheduleStatus.KILLED ? true : undefined));
+    await waitFor('its processes gone', async () => ((await findTaskProcesses(taskId!)).length === 0 ? true : undefined));
+    await scheduler.kill9();
+  });
+
+  it('turns a task PARTITIONED longer than its delaySecs LOST and reschedules it elsewhere; the old one is killed when its agent answers', async () => {
+    useStateDir('state-partition-delay', { agentPingTimeoutMs: 200, maxAgentPingTimeouts: 3, partitionAware: true });
+    const key: JobKey = { role: 'www-data', environment: 'prod', name: 'moved' };
+    const { scheduler, client } = await start();
+    await client.createJob(testJob({ name: 'moved', environment: 'prod', service: true, task: { partitionPolicy: { reschedule: true, delaySecs: 1 } } }));
+    const [[taskId, pids]] = [...(await running(client, key, 1))];
+    const host = (await tasks(client, key))[0]!.assignedTask!.slaveHost!;
+    const other = HOSTS.find((h) => h !== host)!;
+    const frozen = agentPid(host)!;
+
+    process.kill(frozen, 'SIGSTOP');
+    try {
+      const partitioned = await waitFor('the task PARTITIONED', async () => (await tasks(client, key, [ScheduleStatus.PARTITIONED]))[0]);
+      const since = partitioned.taskEvents!.at(-1)!.timestamp!;
+      const lost = await waitFor('the task LOST', async () => (await tasks(client, key, [ScheduleStatus.LOST]))[0]);
+      expect(id(lost)).toBe(taskId);
+      expect(lost.taskEvents!.at(-1)!.message).toBe('Task partitioned for too long.');
+      expect(lost.taskEvents!.at(-1)!.timestamp! - since).toBeGreaterThanOrEqual(1000);
+      const [replacement] = await waitFor('a replacement RUNNING', async () => {
+        const now = await tasks(client, key, [ScheduleStatus.RUNNING]);
+        return now.length === 1 ? now : undefined;
+      });
+      expect(replacement!.assignedTask!.slaveHost).toBe(other);
+      expect(pids!.every(pidAlive)).toBe(true);
+    } finally {
+      process.kill(frozen, 'SIGCONT');
+    }
+    await waitFor('the old processes gone', async () => ((await findTaskProcesses(taskId!)).length === 0 ? true : undefined));
+    expect((await tasks(client, key)).find((t) => id(t) === taskId)!.status).toBe(ScheduleStatus.LOST);
+    expect((await tasks(client, key, [ScheduleStatus.RUNNING])).map((t) => t.assignedTask!.slaveHost)).toEqual([other]);
     await scheduler.kill9();
   });
 });
