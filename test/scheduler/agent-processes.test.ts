@@ -289,4 +289,26 @@ describe('partition awareness (Aurora -partition_aware)', () => {
     expect((await tasks(client, key, [ScheduleStatus.RUNNING])).map((t) => t.assignedTask!.slaveHost)).toEqual([other]);
     await scheduler.kill9();
   });
+
+  it('a scheduler restarted while a task is PARTITIONED takes it back RUNNING from its agent, same processes', async () => {
+    useStateDir('state-partition-restart', { agentPingTimeoutMs: 200, maxAgentPingTimeouts: 3, partitionAware: true });
+    const key: JobKey = { role: 'www-data', environment: 'prod', name: 'waited' };
+    const first = await start();
+    await first.client.createJob(testJob({ name: 'waited', environment: 'prod', service: true, task: { partitionPolicy: { reschedule: false } } }));
+    const [[taskId, pids]] = [...(await running(first.client, key, 1))];
+    const frozen = agentPid((await tasks(first.client, key))[0]!.assignedTask!.slaveHost!)!;
+    process.kill(frozen, 'SIGSTOP');
+    try {
+      await waitFor('the task PARTITIONED', async () => (await tasks(first.client, key, [ScheduleStatus.PARTITIONED]))[0]);
+      await first.scheduler.kill9();
+    } finally {
+      process.kill(frozen, 'SIGCONT');
+    }
+    const { scheduler, client } = await start();
+    const [[again, samePids]] = [...(await running(client, key, 1))];
+    expect(again).toBe(taskId);
+    expect(samePids).toEqual(pids);
+    expect((await tasks(client, key))[0]!.taskEvents!.map((e) => ScheduleStatus[e.status!]).slice(-2)).toEqual(['PARTITIONED', 'RUNNING']);
+    await scheduler.kill9();
+  });
 });
