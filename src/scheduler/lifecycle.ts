@@ -235,17 +235,24 @@ export class TaskLifecycle {
     this.transition(task, ScheduleStatus.PARTITIONED, message);
     const policy = task.assignedTask!.task!.partitionPolicy;
     if (policy?.reschedule === false) return true;
-    const since = latestEvent(task)?.timestamp;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (this.store.get(taskId) !== task || task.status !== ScheduleStatus.PARTITIONED || latestEvent(task)?.timestamp !== since) return;
-      this.transition(task, ScheduleStatus.LOST, PARTITIONED_TOO_LONG_MESSAGE);
-      void this.processes.get(taskId)?.kill(PARTITIONED_TOO_LONG_MESSAGE);
-      this.reschedule(task, true);
-      this.schedule();
-    }, Math.max(0, Number(policy?.delaySecs ?? 0)) * 1000);
-    timer.unref();
-    this.timers.add(timer);
+    // Any later transition (RUNNING again, KILLING...) ends the wait: the task has no more events then.
+    const events = task.taskEvents!.length;
+    const due = latestEvent(task)!.timestamp! + Math.max(0, Number(policy?.delaySecs ?? 0)) * 1000;
+    // Node's timers may fire a millisecond before the clock reads `due`: waits again for what is left.
+    const wait = (): void => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (this.store.get(taskId) !== task || task.taskEvents!.length !== events) return;
+        if (this.now() < due) return wait();
+        this.transition(task, ScheduleStatus.LOST, PARTITIONED_TOO_LONG_MESSAGE);
+        void this.processes.get(taskId)?.kill(PARTITIONED_TOO_LONG_MESSAGE);
+        this.reschedule(task, true);
+        this.schedule();
+      }, Math.max(0, due - this.now()));
+      timer.unref();
+      this.timers.add(timer);
+    };
+    wait();
     return true;
   }
 

@@ -107,6 +107,40 @@ async function running(client: AuroraClient, key: JobKey, count: number): Promis
   });
 }
 
+/** Stops `host`'s agent (SIGSTOP) while `body` runs, then lets it go on (SIGCONT). */
+async function whileFrozen<T>(host: string, body: (frozen: number) => Promise<T>): Promise<T> {
+  const frozen = agentPid(host)!;
+  process.kill(frozen, 'SIGSTOP');
+  try {
+    return await body(frozen);
+  } finally {
+    process.kill(frozen, 'SIGCONT');
+  }
+}
+
+/** The task LOST with `message`, and its replacement RUNNING on `other`; returns the LOST task. */
+async function lostAndReplaced(client: AuroraClient, key: JobKey, taskId: string, pids: number[], other: string, message: string): Promise<ScheduledTask> {
+  const lost = await waitFor('the task LOST', async () => (await tasks(client, key, [ScheduleStatus.LOST]))[0]);
+  expect(id(lost)).toBe(taskId);
+  expect(lost.taskEvents!.at(-1)!.message).toBe(message);
+  // Rescheduled on the agent that answers; the frozen one offers nothing.
+  const [replacement] = await waitFor('a replacement RUNNING', async () => {
+    const now = await tasks(client, key, [ScheduleStatus.RUNNING]);
+    return now.length === 1 ? now : undefined;
+  });
+  expect(replacement!.assignedTask!.slaveHost).toBe(other);
+  // A partition does not stop the task's processes: they run on, out of the scheduler's reach.
+  expect(pids.every(pidAlive)).toBe(true);
+  return lost;
+}
+
+/** The agent is back: the task it still runs is one the scheduler calls LOST, so it is killed. */
+async function oldOneKilled(client: AuroraClient, key: JobKey, taskId: string, other: string): Promise<void> {
+  await waitFor('the old processes gone', async () => ((await findTaskProcesses(taskId)).length === 0 ? true : undefined));
+  expect((await tasks(client, key, [ScheduleStatus.RUNNING])).map((t) => t.assignedTask!.slaveHost)).toEqual([other]);
+  expect((await tasks(client, key)).find((t) => id(t) === taskId)!.status).toBe(ScheduleStatus.LOST);
+}
+
 describe('agent processes', () => {
   const key: JobKey = { role: 'www-data', environment: 'prod', name: 'held' };
   let client: AuroraClient;
@@ -190,29 +224,12 @@ describe('an agent that stops answering', () => {
     const [[taskId, pids]] = [...(await running(client, key, 1))];
     const host = (await tasks(client, key))[0]!.assignedTask!.slaveHost!;
     const other = HOSTS.find((h) => h !== host)!;
-    const frozen = agentPid(host)!;
-
-    process.kill(frozen, 'SIGSTOP');
-    try {
-      const lost = await waitFor('the task LOST', async () => (await tasks(client, key, [ScheduleStatus.LOST]))[0]);
-      expect(id(lost)).toBe(taskId);
-      expect(lost.taskEvents!.at(-1)!.message).toBe(`Agent ${host} removed: health check timed out`);
-      // Rescheduled on the agent that answers; the frozen one offers nothing.
-      const [replacement] = await waitFor('a replacement RUNNING', async () => {
-        const now = await tasks(client, key, [ScheduleStatus.RUNNING]);
-        return now.length === 1 ? now : undefined;
-      });
-      expect(replacement!.assignedTask!.slaveHost).toBe(other);
-      // A partition does not stop the task's processes: they run on, out of the scheduler's reach.
-      expect(pids!.every(pidAlive)).toBe(true);
-    } finally {
-      process.kill(frozen, 'SIGCONT');
-    }
-    // Back: the task it still runs is one the scheduler calls LOST, so it is killed.
-    await waitFor('the old processes gone', async () => ((await findTaskProcesses(taskId!)).length === 0 ? true : undefined));
+    const frozen = await whileFrozen(host, async (pid) => {
+      await lostAndReplaced(client, key, taskId!, pids!, other, `Agent ${host} removed: health check timed out`);
+      return pid;
+    });
+    await oldOneKilled(client, key, taskId!, other);
     expect(agentPid(host)).toBe(frozen);
-    expect((await tasks(client, key, [ScheduleStatus.RUNNING])).map((t) => t.assignedTask!.slaveHost)).toEqual([other]);
-    expect((await tasks(client, key)).find((t) => id(t) === taskId)!.status).toBe(ScheduleStatus.LOST);
     await scheduler.kill9();
   });
 });
@@ -228,11 +245,9 @@ describe('partition awareness (Aurora -partition_aware)', () => {
     await client.createJob(testJob({ name: 'kept', environment: 'prod', service: true, task: { partitionPolicy: { reschedule: false } } }));
     const [[taskId, pids]] = [...(await running(client, key, 1))];
     const host = (await tasks(client, key))[0]!.assignedTask!.slaveHost!;
-    const frozen = agentPid(host)!;
     expect((await agentsOf(scheduler.url)).every((a) => a.reachable)).toBe(true);
 
-    process.kill(frozen, 'SIGSTOP');
-    try {
+    await whileFrozen(host, async () => {
       const partitioned = await waitFor('the task PARTITIONED', async () => (await tasks(client, key, [ScheduleStatus.PARTITIONED]))[0]);
       expect(id(partitioned)).toBe(taskId);
       expect(partitioned.taskEvents!.at(-1)!.message).toBe(`Agent ${host} removed: health check timed out`);
@@ -242,9 +257,7 @@ describe('partition awareness (Aurora -partition_aware)', () => {
       await new Promise((r) => setTimeout(r, 1500));
       const all = await tasks(client, key);
       expect(all.map((t) => [id(t), ScheduleStatus[t.status!]])).toEqual([[taskId, 'PARTITIONED']]);
-    } finally {
-      process.kill(frozen, 'SIGCONT');
-    }
+    });
     const [[again, samePids]] = [...(await running(client, key, 1))];
     expect(again).toBe(taskId);
     expect(samePids).toEqual(pids);
@@ -265,28 +278,12 @@ describe('partition awareness (Aurora -partition_aware)', () => {
     const [[taskId, pids]] = [...(await running(client, key, 1))];
     const host = (await tasks(client, key))[0]!.assignedTask!.slaveHost!;
     const other = HOSTS.find((h) => h !== host)!;
-    const frozen = agentPid(host)!;
-
-    process.kill(frozen, 'SIGSTOP');
-    try {
+    await whileFrozen(host, async () => {
       const partitioned = await waitFor('the task PARTITIONED', async () => (await tasks(client, key, [ScheduleStatus.PARTITIONED]))[0]);
-      const since = partitioned.taskEvents!.at(-1)!.timestamp!;
-      const lost = await waitFor('the task LOST', async () => (await tasks(client, key, [ScheduleStatus.LOST]))[0]);
-      expect(id(lost)).toBe(taskId);
-      expect(lost.taskEvents!.at(-1)!.message).toBe('Task partitioned for too long.');
-      expect(lost.taskEvents!.at(-1)!.timestamp! - since).toBeGreaterThanOrEqual(1000);
-      const [replacement] = await waitFor('a replacement RUNNING', async () => {
-        const now = await tasks(client, key, [ScheduleStatus.RUNNING]);
-        return now.length === 1 ? now : undefined;
-      });
-      expect(replacement!.assignedTask!.slaveHost).toBe(other);
-      expect(pids!.every(pidAlive)).toBe(true);
-    } finally {
-      process.kill(frozen, 'SIGCONT');
-    }
-    await waitFor('the old processes gone', async () => ((await findTaskProcesses(taskId!)).length === 0 ? true : undefined));
-    expect((await tasks(client, key)).find((t) => id(t) === taskId)!.status).toBe(ScheduleStatus.LOST);
-    expect((await tasks(client, key, [ScheduleStatus.RUNNING])).map((t) => t.assignedTask!.slaveHost)).toEqual([other]);
+      const lost = await lostAndReplaced(client, key, taskId!, pids!, other, 'Task partitioned for too long.');
+      expect(lost.taskEvents!.at(-1)!.timestamp! - partitioned.taskEvents!.at(-1)!.timestamp!).toBeGreaterThanOrEqual(1000);
+    });
+    await oldOneKilled(client, key, taskId!, other);
     await scheduler.kill9();
   });
 
@@ -296,14 +293,10 @@ describe('partition awareness (Aurora -partition_aware)', () => {
     const first = await start();
     await first.client.createJob(testJob({ name: 'waited', environment: 'prod', service: true, task: { partitionPolicy: { reschedule: false } } }));
     const [[taskId, pids]] = [...(await running(first.client, key, 1))];
-    const frozen = agentPid((await tasks(first.client, key))[0]!.assignedTask!.slaveHost!)!;
-    process.kill(frozen, 'SIGSTOP');
-    try {
+    await whileFrozen((await tasks(first.client, key))[0]!.assignedTask!.slaveHost!, async () => {
       await waitFor('the task PARTITIONED', async () => (await tasks(first.client, key, [ScheduleStatus.PARTITIONED]))[0]);
       await first.scheduler.kill9();
-    } finally {
-      process.kill(frozen, 'SIGCONT');
-    }
+    });
     const { scheduler, client } = await start();
     const [[again, samePids]] = [...(await running(client, key, 1))];
     expect(again).toBe(taskId);
