@@ -557,6 +557,7 @@ export const COMMANDS: readonly NounSpec[] = [
           { flags: '--agent-processes', description: "with --state-dir: run each agent's tasks under an agent process of its own, which outlives the scheduler (state under DIR/agents)" },
           { flags: '--agent-ping-timeout <seconds>', description: "with --agent-processes: Mesos' agent ping timeout (default 15)", parse: 'positiveNumber' },
           { flags: '--max-agent-ping-timeouts <n>', description: 'with --agent-processes: pings an agent may miss before it is unreachable and its tasks LOST (default 5)', parse: 'positiveInteger' },
+          { flags: '--partition-aware', description: "with --agent-processes: an unreachable agent's tasks go PARTITIONED, not LOST, under their job's partition policy (Aurora's -partition_aware)" },
           { flags: '--zk <hosts>', description: 'take part in leader election in ZooKeeper, e.g. zk1:2181,zk2:2181; followers redirect API calls to the leader' },
           { flags: '--zk-path <path>', description: 'the serverset path schedulers announce under (with --zk; default /aurora/scheduler)' },
           { flags: '--basic-auth-file <file>', description: 'require HTTP Basic users from this Shiro-style users file for write calls (hashes from "scheduler hash-password")' },

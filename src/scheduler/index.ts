@@ -91,10 +91,18 @@ export interface SchedulerOptions {
    * With `agentProcesses`, Mesos' `--agent_ping_timeout` (default 15000 ms) and `--max_agent_ping_timeouts`
    * (default 5): an agent that answers none of that many pings in a row is marked unreachable, its
    * tasks become LOST and are rescheduled on other agents; when it answers again, the tasks it still
-   * runs are killed. Aurora's `-partition_aware` (PARTITIONED) is not supported.
+   * runs are killed (unless `partitionAware`).
    */
   agentPingTimeoutMs?: number;
   maxAgentPingTimeouts?: number;
+  /**
+   * Aurora's `-partition_aware` (`--partition-aware`, default false), with `agentProcesses`: the tasks
+   * of an unreachable agent go PARTITIONED instead of LOST and follow their job's PartitionPolicy
+   * (absent: `{ reschedule: true, delaySecs: 0 }`): after `delaySecs` still PARTITIONED, LOST
+   * ("Task partitioned for too long.") and rescheduled; with `reschedule: false`, PARTITIONED until the
+   * agent answers. A PARTITIONED task whose agent answers again is RUNNING again, its processes untouched.
+   */
+  partitionAware?: boolean;
   /** SIGTERM → SIGKILL grace when killing a task (default 3000 ms, Mesos' command executor). */
   killGraceMs?: number;
   /**
@@ -426,6 +434,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
   const { options, executors, sandboxRoot, hostname, clusterName, policy, taskUser, auth } = settings;
   const killGraceMs = options.killGraceMs ?? 3000;
   // Each term of service starts from the agents as configured; maintenance modes come back from the state.
+  let lifecycleRef: TaskLifecycle | undefined;
   const agents = new AgentPool(settings.agents, { cpus: osCpus().length, ramMb: Math.floor(totalmem() / (1024 * 1024)), diskMb: Number.MAX_SAFE_INTEGER });
   const remote =
     options.agentProcesses === true && options.stateDir !== undefined
@@ -435,6 +444,12 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
           pingTimeoutMs: options.agentPingTimeoutMs,
           maxPingTimeouts: options.maxAgentPingTimeouts,
           onReachable: (host, reachable) => agents.setReachable(host, reachable),
+          ...(options.partitionAware === true
+            ? {
+                onPartitioned: (taskId: string, message: string) => lifecycleRef?.partitioned(taskId, message) ?? false,
+                onReconnected: (taskId: string) => lifecycleRef?.reconnected(taskId) ?? false,
+              }
+            : {}),
           persist: state ? afterTransitions(state) : undefined,
           onLog: options.onLog,
         })
@@ -452,7 +467,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     persist: state ? afterTransitions(state) : undefined,
   });
   await driver.start();
-  const lifecycle = new TaskLifecycle({
+  const lifecycle = (lifecycleRef = new TaskLifecycle({
     throttle: { minRunningMs: 5 * 60_000, initialBackoffMs: 30_000, maxBackoffMs: 5 * 60_000, ...options.throttle },
     schedulerHost: hostname,
     agents,
@@ -462,7 +477,7 @@ async function openEngine(settings: EngineSettings, state: SchedulerState | unde
     onError: options.onLog,
     beforeLaunch: state ? () => state.flush() : undefined,
     transientTaskStateTimeoutMs: options.transientTaskStateTimeoutMs,
-  });
+  }));
   function launchSpec(task: ScheduledTask): LaunchSpec {
     return {
       host: task.assignedTask!.slaveHost,
@@ -559,6 +574,7 @@ function afterTransitions(state: SchedulerState): () => Promise<void> {
 /** The agent-process options: bad values are rejected before anything starts. */
 function checkAgentProcesses(options: SchedulerOptions): void {
   if (options.agentProcesses === true && options.stateDir === undefined) throw new AuroraValidationError('agentProcesses', 'needs stateDir (agents keep their state under stateDir/agents)');
+  if (options.partitionAware === true && options.agentProcesses !== true) throw new AuroraValidationError('partitionAware', 'needs agentProcesses (only agent processes can be unreachable)');
   const { agentPingTimeoutMs: timeout, maxAgentPingTimeouts: max } = options;
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new AuroraValidationError('agentPingTimeoutMs', 'must be a positive number of milliseconds');
   if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw new AuroraValidationError('maxAgentPingTimeouts', 'must be a whole number, at least 1');

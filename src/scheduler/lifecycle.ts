@@ -53,6 +53,8 @@ export interface StoredProcess extends ProcessIdentity {
 
 /** The message of tasks whose processes ended while no scheduler was running, with no exit recorded. */
 export const LOST_WHILE_DOWN_MESSAGE = 'Task was lost while the scheduler was down';
+/** Aurora's PartitionManager: a PARTITIONED task past its policy's delay. */
+export const PARTITIONED_TOO_LONG_MESSAGE = 'Task partitioned for too long.';
 
 /** Aurora's TaskTimeout.TIMEOUT_MESSAGE. */
 export const TASK_TIMEOUT_MESSAGE = 'Task timed out';
@@ -197,7 +199,7 @@ export class TaskLifecycle {
       return true;
     }
     const stopping = from === ScheduleStatus.KILLING || from === ScheduleStatus.RESTARTING || from === ScheduleStatus.DRAINING;
-    if (!TERMINAL_STATES.has(to) || !(RUNNING_LIKE.has(from) || stopping)) return false;
+    if (!TERMINAL_STATES.has(to) || !(RUNNING_LIKE.has(from) || from === ScheduleStatus.PARTITIONED || stopping)) return false;
     const config = task.assignedTask!.task!;
     if (to === ScheduleStatus.FAILED) task.failureCount = (task.failureCount ?? 0) + 1;
     this.transition(task, to, message);
@@ -215,6 +217,54 @@ export class TaskLifecycle {
               : true; // KILLED or LOST without a kill: rescheduled
     if (again) this.reschedule(task, !stopping);
     this.schedule();
+    return true;
+  }
+
+  /**
+   * Aurora's `-partition_aware`: the agent of a task that was ASSIGNED, STARTING or RUNNING is
+   * unreachable, and the task goes PARTITIONED (with the agent's message) instead of LOST. Under its
+   * job's PartitionPolicy (absent: reschedule after 0 s, as Aurora's PartitionManager reads it), a task
+   * still PARTITIONED after `delaySecs` goes LOST ("Task partitioned for too long.") and is rescheduled;
+   * `reschedule: false` keeps it PARTITIONED until its agent answers or it is killed. False for a task
+   * in another state (it becomes LOST as without the flag).
+   */
+  partitioned(taskId: string, message: string): boolean {
+    const task = this.store.get(taskId);
+    if (!task || !RUNNING_LIKE.has(task.status!)) return false;
+    task.timesPartitioned = (task.timesPartitioned ?? 0) + 1;
+    this.transition(task, ScheduleStatus.PARTITIONED, message);
+    const policy = task.assignedTask!.task!.partitionPolicy;
+    if (policy?.reschedule === false) return true;
+    // Any later transition (RUNNING again, KILLING...) ends the wait: the task has no more events then.
+    const events = task.taskEvents!.length;
+    const due = latestEvent(task)!.timestamp! + Math.max(0, Number(policy?.delaySecs ?? 0)) * 1000;
+    // Node's timers may fire a millisecond before the clock reads `due`: waits again for what is left.
+    const wait = (): void => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (this.store.get(taskId) !== task || task.taskEvents!.length !== events) return;
+        if (this.now() < due) return wait();
+        this.transition(task, ScheduleStatus.LOST, PARTITIONED_TOO_LONG_MESSAGE);
+        void this.processes.get(taskId)?.kill(PARTITIONED_TOO_LONG_MESSAGE);
+        this.reschedule(task, true);
+        this.schedule();
+      }, Math.max(0, due - this.now()));
+      timer.unref();
+      this.timers.add(timer);
+    };
+    wait();
+    return true;
+  }
+
+  /**
+   * The agent of a PARTITIONED task answers again and still runs it: the task is RUNNING again. False
+   * for a task the scheduler has given up on (terminal: LOST and rescheduled, or killed), whose process
+   * must be killed.
+   */
+  reconnected(taskId: string): boolean {
+    const task = this.store.get(taskId);
+    if (!task || TERMINAL_STATES.has(task.status!)) return false;
+    if (task.status === ScheduleStatus.PARTITIONED) this.transition(task, ScheduleStatus.RUNNING, 'Agent reachable again');
     return true;
   }
 
@@ -301,7 +351,7 @@ export class TaskLifecycle {
         this.releaseLater(task, this.options.throttle.initialBackoffMs);
         continue;
       }
-      if (!RUNNING_LIKE.has(status) && !STOPPING.has(status)) continue;
+      if (!RUNNING_LIKE.has(status) && !STOPPING.has(status) && status !== ScheduleStatus.PARTITIONED) continue;
       // Launched by this scheduler (a pass that began before recovery): its process is watched already.
       if (this.processes.has(id)) continue;
       const record = records.get(id);
@@ -315,7 +365,7 @@ export class TaskLifecycle {
       this.launched.set(id, { sandboxDir: record!.sandboxDir, killGraceMs: record!.killGraceMs });
       // Its executor was spawned: the RUNNING report may have been lost with the old scheduler.
       if (status === ScheduleStatus.ASSIGNED) this.transition(task, ScheduleStatus.STARTING);
-      if (task.status === ScheduleStatus.STARTING) this.transition(task, ScheduleStatus.RUNNING);
+      if (task.status === ScheduleStatus.STARTING || task.status === ScheduleStatus.PARTITIONED) this.transition(task, ScheduleStatus.RUNNING);
       // A kill that was acknowledged but not finished is finished now.
       if (STOPPING.has(status)) void adopted.kill(latestMessage(task) ?? 'Killed');
       void adopted.done.then((outcome) => {
@@ -363,7 +413,8 @@ export class TaskLifecycle {
         }
         continue;
       }
-      if (!RUNNING_LIKE.has(status)) continue;
+      // Aurora: a PARTITIONED task may be killed; the kill reaches its agent when it answers again.
+      if (!RUNNING_LIKE.has(status) && status !== ScheduleStatus.PARTITIONED) continue;
       this.transition(task, to, message);
       this.timeOutLater(task, to);
       count++;
@@ -418,8 +469,11 @@ export class TaskLifecycle {
     };
   }
 
-  /** The agents as placement reads them: totals, what their tasks use, their modes; and where each job's tasks are. */
-  agentsState(): { agents: AgentView[]; jobHosts: Map<string, string[]> } {
+  /**
+   * The agents as placement reads them (the reachable ones; every one with `includeUnreachable`):
+   * totals, what their tasks use, their modes; and where each job's tasks are.
+   */
+  agentsState(includeUnreachable = false): { agents: AgentView[]; jobHosts: Map<string, string[]> } {
     const used = new Map<string, { resources: Resources; ports: Set<number> }>();
     const jobHosts = new Map<string, string[]>();
     for (const t of this.store.all()) {
@@ -438,7 +492,7 @@ export class TaskLifecycle {
       for (const port of Object.values(a.assignedPorts ?? {})) entry.ports.add(port);
     }
     // An unreachable agent sends no offers: placement does not see it.
-    const agents = this.options.agents.all().filter((agent) => this.options.agents.reachable(agent.host)).map((agent) => ({
+    const agents = this.options.agents.all().filter((agent) => includeUnreachable || this.options.agents.reachable(agent.host)).map((agent) => ({
       host: agent.host,
       attributes: agent.attributes,
       total: agent.total,
@@ -603,8 +657,12 @@ export class TaskLifecycle {
   }
 }
 
+function latestEvent(task: ScheduledTask) {
+  return task.taskEvents?.[task.taskEvents.length - 1];
+}
+
 function latestMessage(task: ScheduledTask): string | undefined {
-  return task.taskEvents?.[task.taskEvents.length - 1]?.message;
+  return latestEvent(task)?.message;
 }
 
 /** A task's named ports, in the order they get ports. */

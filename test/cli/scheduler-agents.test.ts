@@ -27,7 +27,7 @@ const agent = (changes: Record<string, unknown>) => [{ ...GOOD[0], ...changes }]
 const resources = (changes: Record<string, unknown>) => agent({ resources: { ...GOOD[0]!.resources, ...changes } });
 
 interface Agents {
-  agents: { host: string; mode: string; attributes: Record<string, string>; ports: string | null; tasks: number; resources: Record<'total' | 'used' | 'free', { cpus: number; ramMb: number; diskMb: number | null }> }[];
+  agents: { host: string; mode: string; reachable: boolean; attributes: Record<string, string>; ports: string | null; tasks: number; resources: Record<'total' | 'used' | 'free', { cpus: number; ramMb: number; diskMb: number | null }> }[];
 }
 
 describe('scheduler start --agents', () => {
@@ -62,6 +62,10 @@ describe('scheduler start --agents', () => {
     const clash = await runCli(['scheduler', 'start', '--port', '0', '--agents', agentsFile('good', GOOD), '--cpus', '2'], { env });
     expect(clash.code).toBe(2);
     expect(oneErrorLine(clash)).toContain('--agents and --cpus exclude each other');
+    // Only agent processes can be unreachable: Aurora's -partition_aware needs them.
+    const partition = await runCli(['scheduler', 'start', '--port', '0', '--partition-aware'], { env });
+    expect(partition.code).toBe(2);
+    expect(oneErrorLine(partition)).toContain('--partition-aware needs --agent-processes');
     const missing = await runCli(['scheduler', 'start', '--port', '0', '--agents', join(dir, 'nope.json')], { env });
     expect(missing.code).toBe(2);
     expect(oneErrorLine(missing)).toContain('no such file or directory');
@@ -111,9 +115,9 @@ describe('scheduler start --agents', () => {
       await client.killTasks(north.key!, undefined, 'done');
 
       const listed = json<Agents>(await runCli(['--json', 'scheduler', 'agents'], { env: withUrl }));
-      expect(listed.agents.map((a) => [a.host, a.mode, a.ports, a.tasks])).toEqual([
-        ['localhost', 'NONE', '11000-11999', 0],
-        ['agent-two', 'NONE', '12000-12999', 2],
+      expect(listed.agents.map((a) => [a.host, a.mode, a.reachable, a.ports, a.tasks])).toEqual([
+        ['localhost', 'NONE', true, '11000-11999', 0],
+        ['agent-two', 'NONE', true, '12000-12999', 2],
       ]);
       expect(listed.agents[0]!.attributes).toEqual({ host: 'localhost', zone: 'west', rack: 'r1' });
       // Per task 0.1 CPU, 16 MiB RAM and disk, plus hello-executor's overhead (0.01 CPU, 16 MiB RAM).
@@ -123,8 +127,8 @@ describe('scheduler start --agents', () => {
       // The SLA flags reached the scheduler: an SLA-aware drain of agent-two keeps 1 of the 2 instances up.
       expect((await runCli(['maintenance', 'sla-drain', 'local', 'agent-two', '--count', '1', '--duration', '0', '--force-drain-timeout', '600'], { env: withUrl })).code).toBe(0);
       const table = await runCli(['scheduler', 'agents'], { env: withUrl });
-      expect(table.stdout).toMatch(/^HOST +MODE +CPUS +RAM MIB +DISK MIB +PORTS +TASKS +ATTRIBUTES$/m);
-      expect(table.stdout).toMatch(/^agent-two +DRAINING .* 12000-12999 .*host=agent-two zone=east$/m);
+      expect(table.stdout).toMatch(/^HOST +MODE +REACHABLE +CPUS +RAM MIB +DISK MIB +PORTS +TASKS +ATTRIBUTES$/m);
+      expect(table.stdout).toMatch(/^agent-two +DRAINING +yes .* 12000-12999 .*host=agent-two zone=east$/m);
       await waitFor('one instance drained', async () => ((await client.getTasksStatus({ jobKeys: [job.key!], statuses: [ScheduleStatus.KILLED] })).tasks?.length === 1 ? true : undefined));
       // Several polls (every 200 ms) later the other still runs: draining it too would break the SLA.
       await new Promise((r) => setTimeout(r, 800));
@@ -150,6 +154,7 @@ describe('scheduler start --agents', () => {
           slaveId: 'node-1-aurora-ts-local',
           attributes: { host: 'node-1' },
           mode: 'NONE',
+          reachable: true,
           ports: null,
           tasks: 0,
           resources: { total: { cpus: 2, ramMb: 512, diskMb: 1024 }, used: { cpus: 0, ramMb: 0, diskMb: 0 }, free: { cpus: 2, ramMb: 512, diskMb: 1024 } },

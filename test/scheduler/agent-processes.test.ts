@@ -5,7 +5,10 @@
  * tasks running, and the next scheduler reconciles its stored tasks with the agents: the running ones
  * are kept, one that ended meanwhile gets the exit its agent saw. An agent that answers no ping for
  * longer than the ping timeouts (SIGSTOP) is marked unreachable: its tasks are LOST and rescheduled on
- * the other agent, and once it answers again the tasks it still runs are killed.
+ * the other agent, and once it answers again the tasks it still runs are killed. With `partitionAware`
+ * (Aurora's -partition_aware) its tasks go PARTITIONED instead and follow their job's PartitionPolicy:
+ * `reschedule: false` keeps the task, RUNNING again with the same processes once the agent answers;
+ * `reschedule: true, delaySecs` turns it LOST and rescheduled after the delay.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -104,6 +107,40 @@ async function running(client: AuroraClient, key: JobKey, count: number): Promis
   });
 }
 
+/** Stops `host`'s agent (SIGSTOP) while `body` runs, then lets it go on (SIGCONT). */
+async function whileFrozen<T>(host: string, body: (frozen: number) => Promise<T>): Promise<T> {
+  const frozen = agentPid(host)!;
+  process.kill(frozen, 'SIGSTOP');
+  try {
+    return await body(frozen);
+  } finally {
+    process.kill(frozen, 'SIGCONT');
+  }
+}
+
+/** The task LOST with `message`, and its replacement RUNNING on `other`; returns the LOST task. */
+async function lostAndReplaced(client: AuroraClient, key: JobKey, taskId: string, pids: number[], other: string, message: string): Promise<ScheduledTask> {
+  const lost = await waitFor('the task LOST', async () => (await tasks(client, key, [ScheduleStatus.LOST]))[0]);
+  expect(id(lost)).toBe(taskId);
+  expect(lost.taskEvents!.at(-1)!.message).toBe(message);
+  // Rescheduled on the agent that answers; the frozen one offers nothing.
+  const [replacement] = await waitFor('a replacement RUNNING', async () => {
+    const now = await tasks(client, key, [ScheduleStatus.RUNNING]);
+    return now.length === 1 ? now : undefined;
+  });
+  expect(replacement!.assignedTask!.slaveHost).toBe(other);
+  // A partition does not stop the task's processes: they run on, out of the scheduler's reach.
+  expect(pids.every(pidAlive)).toBe(true);
+  return lost;
+}
+
+/** The agent is back: the task it still runs is one the scheduler calls LOST, so it is killed. */
+async function oldOneKilled(client: AuroraClient, key: JobKey, taskId: string, other: string): Promise<void> {
+  await waitFor('the old processes gone', async () => ((await findTaskProcesses(taskId)).length === 0 ? true : undefined));
+  expect((await tasks(client, key, [ScheduleStatus.RUNNING])).map((t) => t.assignedTask!.slaveHost)).toEqual([other]);
+  expect((await tasks(client, key)).find((t) => id(t) === taskId)!.status).toBe(ScheduleStatus.LOST);
+}
+
 describe('agent processes', () => {
   const key: JobKey = { role: 'www-data', environment: 'prod', name: 'held' };
   let client: AuroraClient;
@@ -187,29 +224,84 @@ describe('an agent that stops answering', () => {
     const [[taskId, pids]] = [...(await running(client, key, 1))];
     const host = (await tasks(client, key))[0]!.assignedTask!.slaveHost!;
     const other = HOSTS.find((h) => h !== host)!;
-    const frozen = agentPid(host)!;
-
-    process.kill(frozen, 'SIGSTOP');
-    try {
-      const lost = await waitFor('the task LOST', async () => (await tasks(client, key, [ScheduleStatus.LOST]))[0]);
-      expect(id(lost)).toBe(taskId);
-      expect(lost.taskEvents!.at(-1)!.message).toBe(`Agent ${host} removed: health check timed out`);
-      // Rescheduled on the agent that answers; the frozen one offers nothing.
-      const [replacement] = await waitFor('a replacement RUNNING', async () => {
-        const now = await tasks(client, key, [ScheduleStatus.RUNNING]);
-        return now.length === 1 ? now : undefined;
-      });
-      expect(replacement!.assignedTask!.slaveHost).toBe(other);
-      // A partition does not stop the task's processes: they run on, out of the scheduler's reach.
-      expect(pids!.every(pidAlive)).toBe(true);
-    } finally {
-      process.kill(frozen, 'SIGCONT');
-    }
-    // Back: the task it still runs is one the scheduler calls LOST, so it is killed.
-    await waitFor('the old processes gone', async () => ((await findTaskProcesses(taskId!)).length === 0 ? true : undefined));
+    const frozen = await whileFrozen(host, async (pid) => {
+      await lostAndReplaced(client, key, taskId!, pids!, other, `Agent ${host} removed: health check timed out`);
+      return pid;
+    });
+    await oldOneKilled(client, key, taskId!, other);
     expect(agentPid(host)).toBe(frozen);
-    expect((await tasks(client, key, [ScheduleStatus.RUNNING])).map((t) => t.assignedTask!.slaveHost)).toEqual([other]);
-    expect((await tasks(client, key)).find((t) => id(t) === taskId)!.status).toBe(ScheduleStatus.LOST);
+    await scheduler.kill9();
+  });
+});
+
+describe('partition awareness (Aurora -partition_aware)', () => {
+  const agentsOf = async (url: string) =>
+    ((await (await fetch(`${url}/agents`)).json()) as { agents: Array<{ host: string; reachable: boolean }> }).agents;
+
+  it('keeps a PARTITIONED task whose policy says reschedule: false, and takes it back RUNNING with the same processes', async () => {
+    useStateDir('state-partition-keep', { agentPingTimeoutMs: 200, maxAgentPingTimeouts: 3, partitionAware: true });
+    const key: JobKey = { role: 'www-data', environment: 'prod', name: 'kept' };
+    const { scheduler, client } = await start();
+    await client.createJob(testJob({ name: 'kept', environment: 'prod', service: true, task: { partitionPolicy: { reschedule: false } } }));
+    const [[taskId, pids]] = [...(await running(client, key, 1))];
+    const host = (await tasks(client, key))[0]!.assignedTask!.slaveHost!;
+    expect((await agentsOf(scheduler.url)).every((a) => a.reachable)).toBe(true);
+
+    await whileFrozen(host, async () => {
+      const partitioned = await waitFor('the task PARTITIONED', async () => (await tasks(client, key, [ScheduleStatus.PARTITIONED]))[0]);
+      expect(id(partitioned)).toBe(taskId);
+      expect(partitioned.taskEvents!.at(-1)!.message).toBe(`Agent ${host} removed: health check timed out`);
+      expect(partitioned.timesPartitioned).toBe(1);
+      expect((await agentsOf(scheduler.url)).find((a) => a.host === host)!.reachable).toBe(false);
+      // Well past the timeouts: still the one PARTITIONED task, nothing rescheduled.
+      await new Promise((r) => setTimeout(r, 1500));
+      const all = await tasks(client, key);
+      expect(all.map((t) => [id(t), ScheduleStatus[t.status!]])).toEqual([[taskId, 'PARTITIONED']]);
+    });
+    const [[again, samePids]] = [...(await running(client, key, 1))];
+    expect(again).toBe(taskId);
+    expect(samePids).toEqual(pids);
+    expect((await tasks(client, key))[0]!.taskEvents!.map((e) => ScheduleStatus[e.status!]).slice(-2)).toEqual(['PARTITIONED', 'RUNNING']);
+    expect((await agentsOf(scheduler.url)).find((a) => a.host === host)!.reachable).toBe(true);
+    // Still the scheduler's: a kill reaches it.
+    await client.killTasks(key, undefined, 'done');
+    await waitFor('the task KILLED', async () => ((await tasks(client, key))[0]!.status === ScheduleStatus.KILLED ? true : undefined));
+    await waitFor('its processes gone', async () => ((await findTaskProcesses(taskId!)).length === 0 ? true : undefined));
+    await scheduler.kill9();
+  });
+
+  it('turns a task PARTITIONED longer than its delaySecs LOST and reschedules it elsewhere; the old one is killed when its agent answers', async () => {
+    useStateDir('state-partition-delay', { agentPingTimeoutMs: 200, maxAgentPingTimeouts: 3, partitionAware: true });
+    const key: JobKey = { role: 'www-data', environment: 'prod', name: 'moved' };
+    const { scheduler, client } = await start();
+    await client.createJob(testJob({ name: 'moved', environment: 'prod', service: true, task: { partitionPolicy: { reschedule: true, delaySecs: 1 } } }));
+    const [[taskId, pids]] = [...(await running(client, key, 1))];
+    const host = (await tasks(client, key))[0]!.assignedTask!.slaveHost!;
+    const other = HOSTS.find((h) => h !== host)!;
+    await whileFrozen(host, async () => {
+      const partitioned = await waitFor('the task PARTITIONED', async () => (await tasks(client, key, [ScheduleStatus.PARTITIONED]))[0]);
+      const lost = await lostAndReplaced(client, key, taskId!, pids!, other, 'Task partitioned for too long.');
+      expect(lost.taskEvents!.at(-1)!.timestamp! - partitioned.taskEvents!.at(-1)!.timestamp!).toBeGreaterThanOrEqual(1000);
+    });
+    await oldOneKilled(client, key, taskId!, other);
+    await scheduler.kill9();
+  });
+
+  it('a scheduler restarted while a task is PARTITIONED takes it back RUNNING from its agent, same processes', async () => {
+    useStateDir('state-partition-restart', { agentPingTimeoutMs: 200, maxAgentPingTimeouts: 3, partitionAware: true });
+    const key: JobKey = { role: 'www-data', environment: 'prod', name: 'waited' };
+    const first = await start();
+    await first.client.createJob(testJob({ name: 'waited', environment: 'prod', service: true, task: { partitionPolicy: { reschedule: false } } }));
+    const [[taskId, pids]] = [...(await running(first.client, key, 1))];
+    await whileFrozen((await tasks(first.client, key))[0]!.assignedTask!.slaveHost!, async () => {
+      await waitFor('the task PARTITIONED', async () => (await tasks(first.client, key, [ScheduleStatus.PARTITIONED]))[0]);
+      await first.scheduler.kill9();
+    });
+    const { scheduler, client } = await start();
+    const [[again, samePids]] = [...(await running(client, key, 1))];
+    expect(again).toBe(taskId);
+    expect(samePids).toEqual(pids);
+    expect((await tasks(client, key))[0]!.taskEvents!.map((e) => ScheduleStatus[e.status!]).slice(-2)).toEqual(['PARTITIONED', 'RUNNING']);
     await scheduler.kill9();
   });
 });

@@ -1,6 +1,6 @@
 /**
  * GET /agents: the local cluster's agents as JSON -- host, attributes, resources total, used and free,
- * port ranges and maintenance mode. Aurora's API has no such call (its agents are Mesos'), so this is a
+ * port ranges, maintenance mode and whether the agent is reachable. Aurora's API has no such call (its agents are Mesos'), so this is a
  * local-only endpoint beside /sandbox, read by `aurora-ts scheduler agents`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,6 +14,8 @@ export interface AgentReport {
   slaveId: string;
   attributes: Record<string, string>;
   mode: string;
+  /** False while the agent answers none of the scheduler's pings (agent processes), else true. */
+  reachable: boolean;
   /** Port ranges as configured, or null when the agent hands out any free port. */
   ports: string | null;
   /** Its tasks that hold resources (Aurora's SLAVE_ASSIGNED_STATES). */
@@ -22,7 +24,7 @@ export interface AgentReport {
 }
 
 export function agentReports(pool: AgentPool, lifecycle: TaskLifecycle): AgentReport[] {
-  const state = lifecycle.agentsState();
+  const state = lifecycle.agentsState(true);
   const views = new Map(state.agents.map((v) => [v.host, v]));
   const tasks = new Map<string, number>();
   for (const host of [...state.jobHosts.values()].flat()) tasks.set(host, (tasks.get(host) ?? 0) + 1);
@@ -36,6 +38,7 @@ export function agentReports(pool: AgentPool, lifecycle: TaskLifecycle): AgentRe
       slaveId: agent.slaveId,
       attributes: Object.fromEntries([...agent.attributes].map(([k, v]) => [k, v.join(',')])),
       mode: MaintenanceMode[pool.mode(agent.host)],
+      reachable: pool.reachable(agent.host),
       ports: agent.portsText ?? null,
       tasks: tasks.get(agent.host) ?? 0,
       resources: {

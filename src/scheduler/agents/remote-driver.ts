@@ -36,6 +36,16 @@ export interface RemoteAgentOptions {
   persist?: () => Promise<void>;
   /** Called when an agent is marked unreachable, and when it answers again. */
   onReachable?: (host: string, reachable: boolean) => void;
+  /**
+   * Aurora's `-partition_aware`: asked for each task of an agent marked unreachable. True: the task is
+   * PARTITIONED and stays with its agent (no LOST outcome); false: it becomes LOST as without it.
+   */
+  onPartitioned?: (taskId: string, message: string) => boolean;
+  /**
+   * Asked for each partitioned task when its agent answers again. True: the scheduler takes it back
+   * (PARTITIONED → RUNNING); false: it gave up on the task (LOST and rescheduled), which is killed.
+   */
+  onReconnected?: (taskId: string) => boolean;
   onLog?: (line: string) => void;
 }
 
@@ -122,6 +132,8 @@ class AgentLink {
   private ponged = true;
   private missed = 0;
   private unreachable = false;
+  /** The tasks the scheduler took as PARTITIONED while the agent was unreachable. */
+  private readonly partitioned = new Set<string>();
   pid: number | undefined;
 
   constructor(
@@ -142,18 +154,33 @@ class AgentLink {
     if (this.unreachable || this.missed < (this.options.maxPingTimeouts ?? 5)) return;
     this.unreachable = true;
     this.options.onLog?.(`agent ${this.host}: marked unreachable after ${this.missed} ping timeouts`);
-    const lost = [...this.tasks.values()];
-    this.tasks.clear();
-    for (const task of lost) task.apply({ op: 'UPDATE', taskId: task.taskId, state: 'ENDED', outcome: { state: 'LOST', message: `Agent ${this.host} removed: health check timed out` } });
+    const message = `Agent ${this.host} removed: health check timed out`;
+    for (const task of [...this.tasks.values()]) {
+      if (this.options.onPartitioned?.(task.taskId, message)) {
+        this.partitioned.add(task.taskId);
+        continue;
+      }
+      this.tasks.delete(task.taskId);
+      task.apply({ op: 'UPDATE', taskId: task.taskId, state: 'ENDED', outcome: { state: 'LOST', message } });
+    }
     this.options.onReachable?.(this.host, false);
   }
 
-  /** The agent answers again: the tasks it still runs that the scheduler took for LOST are killed (as Aurora kills a task it believes terminated). */
+  /**
+   * The agent answers again: the tasks it still runs that the scheduler took for LOST are killed (as
+   * Aurora kills a task it believes terminated); partitioned tasks the scheduler takes back run on.
+   */
   private reachableAgain(): void {
     this.unreachable = false;
     this.missed = 0;
     this.options.onLog?.(`agent ${this.host}: reachable again`);
     this.send({ op: 'PRUNE', keep: this.taskIds() });
+    const partitioned = [...this.partitioned];
+    this.partitioned.clear();
+    for (const taskId of partitioned) {
+      if (!this.tasks.has(taskId) || this.options.onReconnected?.(taskId) !== false) continue;
+      this.send({ op: 'KILL', taskId, reason: 'Task partitioned for too long.' });
+    }
     this.options.onReachable?.(this.host, true);
   }
 
@@ -270,6 +297,7 @@ class AgentLink {
     task.apply(message);
     if (message.state === 'ENDED' || message.state === 'UNKNOWN') {
       this.tasks.delete(message.taskId);
+      this.partitioned.delete(message.taskId);
       if (message.state === 'ENDED') this.forget(message.taskId);
     }
   }

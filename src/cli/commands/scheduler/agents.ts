@@ -1,6 +1,7 @@
 /**
  * `aurora-ts scheduler agents [CLUSTER]`: the local scheduler's agents -- host, maintenance mode,
- * resources used and total, ports, tasks and attributes -- read from its local-only `GET /agents`
+ * reachability, resources used and total, ports, tasks and attributes -- read from its local-only
+ * `GET /agents`
  * (Aurora's API has no call that lists agents; Mesos would).
  */
 import type { AgentReport } from '../../../scheduler/agents/http.js';
@@ -34,6 +35,7 @@ export async function run(ctx: CliContext, options: AgentsOptions): Promise<numb
   ctx.io.table(agents, [
     { header: 'HOST', value: (a) => a.host },
     { header: 'MODE', value: (a) => a.mode },
+    { header: 'REACHABLE', value: (a) => (a.reachable ? 'yes' : 'no') },
     { header: 'CPUS', value: (a) => amount(a.resources.used.cpus, a.resources.total.cpus) },
     { header: 'RAM MIB', value: (a) => amount(a.resources.used.ramMb, a.resources.total.ramMb) },
     { header: 'DISK MIB', value: (a) => amount(a.resources.used.diskMb ?? 0, a.resources.total.diskMb) },

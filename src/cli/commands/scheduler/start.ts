@@ -25,6 +25,7 @@ export interface StartOptions extends SettingsOptions {
   agentProcesses?: boolean;
   agentPingTimeout?: number;
   maxAgentPingTimeouts?: number;
+  partitionAware?: boolean;
   /** ZooKeeper hosts for leader election, e.g. `zk1:2181,zk2:2181`. */
   zk?: string;
   zkPath?: string;
@@ -38,7 +39,8 @@ const DEFAULT_ZK_PATH = '/aurora/scheduler';
 /** Flag combinations that make no sense are bad input, reported before anything starts. */
 function checkOptions(options: StartOptions): void {
   if (options.agentProcesses === true && options.stateDir === undefined) throw new UsageError('--agent-processes needs --state-dir DIR', 'agents keep their state under DIR/agents');
-  for (const [flag, value] of [['--agent-ping-timeout', options.agentPingTimeout], ['--max-agent-ping-timeouts', options.maxAgentPingTimeouts]] as const) {
+  const needAgents = [['--agent-ping-timeout', options.agentPingTimeout], ['--max-agent-ping-timeouts', options.maxAgentPingTimeouts], ['--partition-aware', options.partitionAware]] as const;
+  for (const [flag, value] of needAgents) {
     if (value !== undefined && options.agentProcesses !== true) throw new UsageError(`${flag} needs --agent-processes`);
   }
   if (options.zkPath !== undefined && options.zk === undefined) throw new UsageError('--zk-path needs --zk HOSTS');
@@ -97,6 +99,7 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
       ...(options.agentProcesses === true ? { agentProcesses: true } : {}),
       ...(options.agentPingTimeout !== undefined ? { agentPingTimeoutMs: Math.round(options.agentPingTimeout * 1000) } : {}),
       ...(options.maxAgentPingTimeouts !== undefined ? { maxAgentPingTimeouts: options.maxAgentPingTimeouts } : {}),
+      ...(options.partitionAware === true ? { partitionAware: true } : {}),
       ...(zk ? { zk } : {}),
       ...(basicAuthFile !== undefined ? { basicAuthFile } : {}),
       ...(options.taskUser !== undefined ? { taskUser: options.taskUser } : {}),
@@ -197,6 +200,7 @@ async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
   if (options.agentProcesses === true) args.push('--agent-processes');
   if (options.agentPingTimeout !== undefined) args.push('--agent-ping-timeout', String(options.agentPingTimeout));
   if (options.maxAgentPingTimeouts !== undefined) args.push('--max-agent-ping-timeouts', String(options.maxAgentPingTimeouts));
+  if (options.partitionAware === true) args.push('--partition-aware');
   if (options.zk !== undefined) args.push('--zk', options.zk);
   if (options.zkPath !== undefined) args.push('--zk-path', options.zkPath);
   if (options.basicAuthFile !== undefined) args.push('--basic-auth-file', resolve(options.basicAuthFile));
