@@ -209,8 +209,15 @@ export async function waitForInstances(ctx: CliContext, client: AuroraClient, ke
   const jobKey = thriftJobKey(key);
   const instances = watched === undefined ? undefined : [...watched];
   try {
-    if (target.states === undefined) await waiters.waitForJobGone(client, jobKey, { ...common, instances });
-    else await waiters.waitForInstances(client, jobKey, { ...common, states: target.states, instances });
+    if (target.states === undefined) {
+      await waiters.waitForJobGone(client, jobKey, { ...common, instances });
+      // The SDK's wait sees only active tasks; the closing line says how each instance's task ended
+      // (`active tasks left: 0 (KILLED 2)`), as an operator checks that a kill was clean.
+      const ended = [...currentTasks(await jobTasks(client, key, { instances: watched })).values()];
+      const counts: Record<string, number> = {};
+      for (const t of ended) counts[statusName(t.status)] = (counts[statusName(t.status)] ?? 0) + 1;
+      last = { counts, ready: 0, total: 0 };
+    } else await waiters.waitForInstances(client, jobKey, { ...common, states: target.states, instances });
     progress.succeed(text(last));
     return { ok: true, counts: last?.counts ?? {}, summary: text(last) };
   } catch (err) {
