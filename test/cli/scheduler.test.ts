@@ -92,7 +92,8 @@ describe('scheduler start in the foreground', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const deadline = Date.now() + 15_000;
-    while (!/listening on (http:\S+)/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // The banner comes in more than one write: wait for its last line ("Executors: ..."), not its first.
+    while (!(/listening on (http:\S+)/.test(stdout) && stdout.includes('Executors:')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const url = /listening on (http:\/\/\S+)/.exec(stdout)![1]!;
     expect(stdout).toContain('Executors: hello-executor, ticker-executor');
     // The printed UI address serves the UI (its pages load the built browser modules).
