@@ -11,6 +11,7 @@ import { ExitCode } from './exit-codes.js';
 import { compareText } from './io.js';
 import { formatJobKey, parseJobKey, thriftJobKey, type JobKeySpec } from './jobkey.js';
 import type { InstancesProgress } from '../waiters/index.js';
+import { firstTimestamp } from '../waiters/latest.js';
 
 export function statusName(status: ScheduleStatus | undefined): string {
   return status === undefined ? '?' : (ScheduleStatus[status] ?? String(status));
@@ -25,28 +26,8 @@ export async function jobTasks(client: AuroraClient, key: JobKeySpec, options: {
   return [...(result.tasks ?? [])].sort(byInstanceThenTime);
 }
 
-function createdAt(task: ScheduledTask): number {
-  return task.taskEvents?.[0]?.timestamp ?? 0;
-}
-
 function byInstanceThenTime(a: ScheduledTask, b: ScheduledTask): number {
-  return (a.assignedTask?.instanceId ?? 0) - (b.assignedTask?.instanceId ?? 0) || createdAt(a) - createdAt(b);
-}
-
-/** The task that speaks for each instance now: its active task, else its most recent one. */
-export function currentTasks(tasks: readonly ScheduledTask[]): Map<number, ScheduledTask> {
-  const out = new Map<number, ScheduledTask>();
-  for (const task of tasks) {
-    const id = task.assignedTask?.instanceId ?? 0;
-    const seen = out.get(id);
-    const active = ACTIVE_STATES.has(task.status!);
-    if (!seen) out.set(id, task);
-    else {
-      const seenActive = ACTIVE_STATES.has(seen.status!);
-      if ((active && !seenActive) || (active === seenActive && createdAt(task) >= createdAt(seen))) out.set(id, task);
-    }
-  }
-  return out;
+  return (a.assignedTask?.instanceId ?? 0) - (b.assignedTask?.instanceId ?? 0) || firstTimestamp(a) - firstTimestamp(b);
 }
 
 export interface TaskRow {
@@ -210,10 +191,9 @@ export async function waitForInstances(ctx: CliContext, client: AuroraClient, ke
   const instances = watched === undefined ? undefined : [...watched];
   try {
     if (target.states === undefined) {
-      await waiters.waitForJobGone(client, jobKey, { ...common, instances });
-      // The SDK's wait sees only active tasks; the closing line says how each instance's task ended
-      // (`active tasks left: 0 (KILLED 2)`), as an operator checks that a kill was clean.
-      const ended = [...currentTasks(await jobTasks(client, key, { instances: watched })).values()];
+      // The closing line says how each instance's task ended (`active tasks left: 0 (KILLED 2)`), as
+      // an operator checks that a kill was clean.
+      const ended = await waiters.waitForJobGone(client, jobKey, { ...common, instances });
       const counts: Record<string, number> = {};
       for (const t of ended) counts[statusName(t.status)] = (counts[statusName(t.status)] ?? 0) + 1;
       last = { counts, ready: 0, total: 0 };
@@ -228,8 +208,7 @@ export async function waitForInstances(ctx: CliContext, client: AuroraClient, ke
     // An instance ended in a state from which the target cannot be reached.
     if (!(err instanceof waiters.AuroraInstanceFailedError)) throw err;
     progress.fail(text(last));
-    const tasks = [...currentTasks(await jobTasks(client, key, { instances: watched })).values()];
-    return { ok: false, counts: last?.counts ?? {}, summary: text(last), failure: describeFailure(label, options.target, tasks) };
+    return { ok: false, counts: last?.counts ?? {}, summary: text(last), failure: describeFailure(label, options.target, err.tasks) };
   } finally {
     progress.stop();
   }

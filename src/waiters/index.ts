@@ -19,7 +19,10 @@ import {
   type ScheduledTask,
 } from '../gen/types.js';
 import type { Job } from '../job/builder.js';
+import { latestTasks } from './latest.js';
 import { waitUntil, type WaitOptions } from './waiter.js';
+
+export { latestTasks } from './latest.js';
 
 export { waitUntil, AuroraWaitTimeoutError, type Verdict, type WaitOptions } from './waiter.js';
 
@@ -59,12 +62,19 @@ export class AuroraInstanceFailedError extends AuroraError {
   readonly status: ScheduleStatus;
   /** The message of the task's last event, e.g. `Command exited with status 3`. */
   readonly taskMessage: string | undefined;
-  constructor(instanceId: number, status: ScheduleStatus, taskMessage: string | undefined) {
+  /** The current task of every instance waited on ({@link latestTasks}) when the wait gave up, by instance. */
+  readonly tasks: readonly ScheduledTask[];
+  constructor(instanceId: number, status: ScheduleStatus, taskMessage: string | undefined, tasks: readonly ScheduledTask[] = []) {
     super('response', `instance ${instanceId} ended ${ScheduleStatus[status] ?? String(status)}${taskMessage ? `: ${taskMessage}` : ''}`);
     this.instanceId = instanceId;
     this.status = status;
     this.taskMessage = taskMessage;
+    this.tasks = tasks;
   }
+}
+
+function byInstance(tasks: Map<number, ScheduledTask>): ScheduledTask[] {
+  return [...tasks.entries()].sort(([a], [b]) => a - b).map(([, task]) => task);
 }
 
 /**
@@ -142,13 +152,7 @@ export async function waitForInstances(
     `instances of ${job.role}/${job.environment}/${job.name}`,
     async () => {
       const { tasks = [] } = await client.getTasksWithoutConfigs({ jobKeys: [job], instanceIds: options.instances });
-      // The newest task of each instance is the one that matters.
-      const latest = new Map<number, ScheduledTask>();
-      for (const t of tasks) {
-        const id = t.assignedTask!.instanceId!;
-        const current = latest.get(id);
-        if (!current || firstTimestamp(t) >= firstTimestamp(current)) latest.set(id, t);
-      }
+      const latest = latestTasks(tasks);
       const counts: Record<string, number> = {};
       for (const t of latest.values()) {
         const name = ScheduleStatus[t.status!] ?? String(t.status);
@@ -164,17 +168,13 @@ export async function waitForInstances(
       const dead = considered.filter((t) => !ACTIVE_STATES.has(t.status!) && !wanted.has(t.status!));
       if (dead.length > 0 && ready.length + active.length < total) {
         const t = dead[0]!;
-        return { failed: true, error: new AuroraInstanceFailedError(t.assignedTask!.instanceId!, t.status!, t.taskEvents?.at(-1)?.message), progress };
+        return { failed: true, error: new AuroraInstanceFailedError(t.assignedTask.instanceId, t.status, t.taskEvents?.at(-1)?.message, byInstance(latest)), progress };
       }
       if (total > 0 && ready.length >= total) return { done: true, value: ready, progress };
       return { done: false, progress };
     },
     options,
   );
-}
-
-function firstTimestamp(t: ScheduledTask): number {
-  return t.taskEvents?.[0]?.timestamp ?? 0;
 }
 
 /** Waits until every host is in one of `modes` and returns their statuses. */
@@ -196,20 +196,26 @@ export async function waitForMaintenance(
   );
 }
 
-/** Waits until a job (only `instances` of it, when given) has no active task left. */
-export async function waitForJobGone(client: AuroraClient, jobRef: JobRef, options: WaitOptions<InstancesProgress> & { instances?: number[] } = {}): Promise<void> {
+/**
+ * Waits until a job (only `instances` of it, when given) has no active task left, and returns how
+ * each instance ended: its last task ({@link latestTasks}), by instance, read once the last active
+ * task ended (e.g. KILLED, or FINISHED for one that ended first). Progress counts active tasks.
+ */
+export async function waitForJobGone(client: AuroraClient, jobRef: JobRef, options: WaitOptions<InstancesProgress> & { instances?: number[] } = {}): Promise<ScheduledTask[]> {
   const job = keyOf(jobRef);
   await waitUntil<void, InstancesProgress>(
     `${job.role}/${job.environment}/${job.name} to stop`,
     async () => {
       const { tasks = [] } = await client.getTasksWithoutConfigs({ jobKeys: [job], statuses: [...ACTIVE_STATES], instanceIds: options.instances });
       const counts: Record<string, number> = {};
-      for (const t of tasks) counts[ScheduleStatus[t.status!]!] = (counts[ScheduleStatus[t.status!]!] ?? 0) + 1;
+      for (const t of tasks) counts[ScheduleStatus[t.status]!] = (counts[ScheduleStatus[t.status]!] ?? 0) + 1;
       const progress = { counts, ready: 0, total: tasks.length };
       return tasks.length === 0 ? { done: true, value: undefined, progress } : { done: false, progress };
     },
     options,
   );
+  const { tasks = [] } = await client.getTasksWithoutConfigs({ jobKeys: [job], instanceIds: options.instances });
+  return byInstance(latestTasks(tasks));
 }
 export { AuroraRestartFailedError, rollingRestart, type RestartBatch, type RestartProgress, type RollingRestartOptions, type RollingRestartResult } from './restart.js';
 export { createService, instanceIds, removeInstances, restartJob, taskConfigOf, abortUpdateAndWait } from './operations.js';

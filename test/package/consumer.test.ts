@@ -214,7 +214,7 @@ describe('aurora-ts as a dependency', () => {
       'AuroraAbortError', 'AuroraWaitTimeoutError', 'AuroraUpdateFailedError', 'AuroraInstanceFailedError', 'ExecutorConfigError', 'JobFileError',
       'ThriftMessageError', 'TApplicationExceptionType', 'CLIENT_UPDATE_ID_KEY', 'isAmbiguous', 'defaultShouldRetry',
       'isReadOnlyMethod', 'createJobSafely', 'startJobUpdateSafely', 'TaskFiles', 'readTaskFile', 'followTaskFile',
-      'TaskFileNotFoundError', 'rollingRestart', 'AuroraRestartFailedError', 'jobUptime', 'taskUpCount',
+      'TaskFileNotFoundError', 'rollingRestart', 'AuroraRestartFailedError', 'jobUptime', 'taskUpCount', 'latestTasks',
     ];
     const types = [
       'AuroraClientOptions', 'CallOptions', 'RpcOutput', 'RpcMethods', 'ThriftValue', 'ResponseInfo', 'AuroraErrorKind',

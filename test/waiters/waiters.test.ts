@@ -16,6 +16,7 @@ import {
   removeInstances,
   restartJob,
   taskConfigOf,
+  AuroraInstanceFailedError,
   waitForInstances,
   waitForJobGone,
   waitForUpdate,
@@ -86,7 +87,13 @@ describe('waiters', () => {
     expect(polls).toBeGreaterThan(3);
     expect(unchanged).toEqual([{ counts: { RUNNING: 3 }, ready: 0, total: 3 }]);
     await t.client.killTasks(job.jobKey, [], 'done');
-    await waitForJobGone(t.client, job, { intervalMs: 20 });
+    // How each instance ended, by instance: the KILLED task, not only "no active task left".
+    const ended = await waitForJobGone(t.client, job, { intervalMs: 20 });
+    expect(ended.map((task) => [task.assignedTask.instanceId, ScheduleStatus[task.status]])).toEqual([
+      [0, 'KILLED'],
+      [1, 'KILLED'],
+      [2, 'KILLED'],
+    ]);
   });
 
   it('a long wait on one AbortSignal leaves no abort listener behind and prints no MaxListenersExceededWarning', async () => {
@@ -118,7 +125,13 @@ describe('waiters', () => {
   it('waitForInstances fails early when instances die instead of starting', async () => {
     const job = Job.create({ role: 'ops', environment: 'devel', name: 'crashing' }).instances(2).executor('unfetchable').cpus(0.1).ramMb(16).diskMb(16);
     await t.client.createJob(job);
-    await expect(waitForInstances(t.client, job.toConfig().key!, { intervalMs: 20, timeoutMs: 10_000 })).rejects.toThrow(/ended FAILED: Failed to fetch all URIs/);
+    const failed = await waitForInstances(t.client, job.toConfig().key!, { intervalMs: 20, timeoutMs: 10_000 }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(AuroraInstanceFailedError);
+    expect(String(failed)).toMatch(/ended FAILED: Failed to fetch all URIs/);
+    // The current task of each instance when the wait gave up, for a caller to say more than the first failure.
+    const tasks = (failed as AuroraInstanceFailedError).tasks;
+    expect(tasks.map((task) => task.assignedTask.instanceId)).toEqual([0, 1]);
+    expect(tasks.some((task) => task.status === ScheduleStatus.FAILED)).toBe(true);
   });
 });
 

@@ -13,7 +13,8 @@ import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatJobKey, parseJobKey } from '../../jobkey.js';
-import { currentTasks, jobTasks } from '../../tasks.js';
+import { latestTasks } from '../../../waiters/latest.js';
+import { jobTasks } from '../../tasks.js';
 
 export interface LogsOptions {
   key: string;
@@ -43,7 +44,7 @@ export async function run(ctx: CliContext, options: LogsOptions): Promise<number
   const instance = key.instances![0]!;
   const target = await ctx.target(key.cluster);
   const client = await ctx.client(key.cluster);
-  const task = currentTasks(await jobTasks(client, key, { instances: [instance] })).get(instance);
+  const task = latestTasks(await jobTasks(client, key, { instances: [instance] })).get(instance);
   if (!task) throw new CliFailure(`no task found for ${formatJobKey(key)}`);
   const files = new TaskFiles(client, {
     source: options.source,

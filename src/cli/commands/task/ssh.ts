@@ -13,7 +13,8 @@ import { ACTIVE_STATES, LIVE_STATES } from '../../../gen/types.js';
 import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { formatJobKey, parseJobKey } from '../../jobkey.js';
-import { currentTasks, jobTasks } from '../../tasks.js';
+import { latestTasks } from '../../../waiters/latest.js';
+import { jobTasks } from '../../tasks.js';
 import { bindCommand, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type LocalSandbox, type SshFlags } from './sandbox.js';
 
 export interface TaskSshOptions extends SshFlags {
@@ -36,7 +37,7 @@ export async function run(ctx: CliContext, options: TaskSshOptions): Promise<num
     return { port, name: match[2]! };
   });
   const host = await taskHost(ctx, key, options);
-  const current = [...currentTasks(await jobTasks(host.client, key)).values()];
+  const current = [...latestTasks(await jobTasks(host.client, key)).values()];
   // A live task (it has a sandbox) first, as Aurora's client would find one; else a pending one, else the latest.
   const task = current.find((t) => LIVE_STATES.has(t.status!)) ?? current.find((t) => ACTIVE_STATES.has(t.status!)) ?? current[0];
   if (!task) throw new CliFailure(`no task found for ${formatJobKey(key)}`);
