@@ -107,6 +107,25 @@ describe('aurora-ts as a dependency', () => {
     for (const link of linked) expect(files, link).toContain(link);
   });
 
+  it('runs the installed CLI: commander is inside its bundle, not a dependency, and the unbundled CLI is not shipped', () => {
+    const pkg = join(project, 'node_modules', 'aurora-ts');
+    expect(installedPackages(join(project, 'node_modules')).map((p) => p.name)).not.toContain('commander');
+    const shipped = (readdirSync(join(pkg, 'dist/cli'), { recursive: true }) as string[]).map((f) => f.replaceAll('\\', '/'));
+    expect(shipped.filter((f) => !f.startsWith('bundle') && f !== 'dynamic-import.cjs')).toEqual([]);
+    const bin = join(project, 'node_modules', '.bin', 'aurora-ts');
+    const run = (...args: string[]) => spawnSync(bin, args, { cwd: project, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(installed.dir, 'cache') } });
+    const version = run('--version');
+    expect(version.status, version.stderr).toBe(0);
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string }).version);
+    const help = run('job', 'create', '--help');
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/create a job from a job file/);
+    // A verb that reads the package's own files (templates/) from the bundle.
+    const created = run('executors', 'new', 'my-exec', '--dir', join(installed.dir, 'my-exec'));
+    expect(created.status, created.stderr).toBe(0);
+    expect(existsSync(join(installed.dir, 'my-exec', 'package.json'))).toBe(true);
+  });
+
   it('runs the local scheduler without its optional peers, and names the one a state directory needs', () => {
     const out = node(
       'scheduler.mjs',
