@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: everything CI checks, on a fresh machine. Installs the system packages the tests use
-// (with apt-get when running as root), builds, verifies the generated code is current, runs the
-// whole vitest suite, then a small benchmark run so the benchmarks never rot.
+// (with apt-get when running as root), builds, verifies the generated code is current, typechecks the
+// sources and the tests, runs the whole vitest suite, then a small benchmark run so the benchmarks
+// never rot.
 //
 //   npm test                 all of it
 //   npm test -- <vitest args>  only vitest, with those arguments (e.g. a file filter), after the setup
@@ -59,6 +60,8 @@ if (missing.length > 0) {
 run('build', 'npm', ['run', '--silent', 'build']);
 if (vitestArgs.length === 0) {
   run('generated code is current', process.execPath, ['scripts/gen.mjs', '--check']);
+  // vitest strips types without checking them: this is where the tests' own types are checked.
+  run('typecheck (sources and tests)', 'npm', ['run', '--silent', 'typecheck']);
 }
 run('tests', 'npx', ['vitest', 'run', ...vitestArgs]);
 if (vitestArgs.length === 0) {

@@ -13,6 +13,7 @@ import {
   type JobUpdateRequest,
   type JobUpdateSummary,
   type Response,
+  type TaskConfig,
 } from '../../src/gen/types.js';
 
 export interface FakeScheduler {
@@ -89,8 +90,10 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
         }
         const job = args.description as JobConfiguration;
         if (jobs.has(keyOf(job.key))) return errorResponse(ResponseCode.INVALID_REQUEST, `Job already exists: ${keyOf(job.key)}`);
-        // Stored as Aurora stores it: its wrappers set every number and set the caller left out.
-        jobs.set(keyOf(job.key), { ...job, taskConfig: { priority: 0, maxTaskFailures: 1, resources: [], constraints: [], ...job.taskConfig } });
+        // Stored as Aurora stores it: its wrappers set every number and set a request may leave out.
+        const sent: Partial<TaskConfig> = job.taskConfig;
+        const taskConfig = { ...job.taskConfig, priority: sent.priority ?? 0, maxTaskFailures: sent.maxTaskFailures ?? 1, resources: sent.resources ?? [], constraints: sent.constraints ?? [] };
+        jobs.set(keyOf(job.key), { ...job, taskConfig });
         dropIfAsked(method, request);
         return ok();
       },
@@ -104,6 +107,7 @@ export async function startFakeScheduler(): Promise<FakeScheduler> {
         calls.push(method);
         const req = args.request as JobUpdateRequest;
         const job = req.taskConfig?.job;
+        if (job === undefined) return errorResponse(ResponseCode.INVALID_REQUEST, 'A job update request needs a taskConfig.');
         const active = updates.find((u) => keyOf(u.key?.job) === keyOf(job) && u.state?.status === JobUpdateStatus.ROLLING_FORWARD);
         if (active) {
           return {

@@ -28,7 +28,7 @@ const job = (data = '{"cmd":"serve"}'): JobConfiguration => ({
   key,
   owner: { user: 'www-data' },
   instanceCount: 2,
-  taskConfig: { job: key, isService: true, priority: 0, maxTaskFailures: 1, resources: [{ numCpus: 1 }], constraints: [], executorConfig: { name: 'my-executor', data } },
+  taskConfig: { job: key, isService: true, priority: 0, maxTaskFailures: 1, resources: [{ numCpus: 1 }], constraints: [], executorConfig: { name: 'my-executor', data }, container: { mesos: {} } },
 });
 const updateRequest = (): JobUpdateRequest => ({
   taskConfig: job('{"cmd":"serve","v":2}').taskConfig,

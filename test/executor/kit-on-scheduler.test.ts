@@ -122,7 +122,7 @@ describe.each(['json', 'protobuf'] as const)('an executor written with the kit, 
     const running = await taskIn(local, name, ScheduleStatus.RUNNING);
     const taskId = running.assignedTask!.taskId!;
     const pid = Number(await waitFor('command.pid', () => read(join(sandbox(taskId), 'command.pid')) || undefined));
-    await local.client.killTasks({ role: 'www-data', environment: 'devel', name }, [0]);
+    await local.client.killTasks({ role: 'www-data', environment: 'devel', name }, [0], 'stop');
     await waitFor('KILL sent again', () => (read(join(sandbox(taskId), 'stdout')).split('ignoring KILL').length - 1 >= 2 ? true : undefined));
     expect(ScheduleStatus[(await tasksOf(local.client, { role: 'www-data', environment: 'devel', name }))[0]!.status!]).toBe('KILLING');
     await local.close();

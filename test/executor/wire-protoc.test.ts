@@ -17,7 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import protobuf from 'protobufjs';
-import descriptor from 'protobufjs/ext/descriptor/index.js';
+// Adds Root.fromDescriptor, which reads a descriptor set as protoc writes it.
+import 'protobufjs/ext/descriptor.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeStruct } from '../../src/protocol/index.js';
 import { waitFor } from '../support/scheduler.js';
@@ -108,8 +109,7 @@ beforeAll(() => {
   const dir = mkdtempSync(join(tmpdir(), 'aurora-ts-protoc-'));
   try {
     protoc(['--include_imports', `--descriptor_set_out=${join(dir, 'set.pb')}`], '');
-    const set = descriptor.FileDescriptorSet.decode(readFileSync(join(dir, 'set.pb')));
-    debianCall = (protobuf.Root as unknown as { fromDescriptor(set: unknown, options: { keepCase: boolean }): protobuf.Root }).fromDescriptor(set, { keepCase: true }).lookupType('mesos.executor.Call');
+    debianCall = protobuf.Root.fromDescriptor(readFileSync(join(dir, 'set.pb')), { keepCase: true }).lookupType('mesos.executor.Call');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

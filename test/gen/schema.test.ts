@@ -4,13 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error -- plain .mjs build script with its own .d.mts next to it
-import { diffManifests } from '../../scripts/idl-manifest.mjs';
+import { diffManifests, type Manifest } from '../../scripts/idl-manifest.mjs';
 import { SCHEMA } from '../../src/gen/schema.js';
 import * as types from '../../src/gen/types.js';
 import { typeName, type FieldDef } from '../../src/protocol/schema.js';
 
-const manifest = JSON.parse(readFileSync(new URL('../../thrift/aurora-manifest.json', import.meta.url), 'utf8'));
+const manifest = JSON.parse(readFileSync(new URL('../../thrift/aurora-manifest.json', import.meta.url), 'utf8')) as Manifest;
 
 const wireType = (field: FieldDef) => typeName(field.type).replace(/\bbyte\b/g, 'i8');
 // Keys in the manifest's (sorted) order: its differ compares entries as JSON text.
@@ -23,8 +22,8 @@ const field = (f: FieldDef) => ({
 });
 
 /** The schema restated in the manifest's shape, so the manifest's own differ can compare them. */
-function schemaAsManifest() {
-  const services: Record<string, unknown> = {};
+function schemaAsManifest(): Manifest {
+  const services: Manifest['services'] = {};
   for (const svc of SCHEMA.services) {
     services[svc.name] = {
       extends: svc.extends ?? null,
@@ -49,7 +48,7 @@ describe('generated schema', () => {
   it('matches Aurora\'s IDL manifest in every struct, field, enum and method', () => {
     const m = schemaAsManifest();
     // Union members are optional on the wire whatever the IDL says.
-    for (const s of Object.values(m.structs) as { kind: string; fields: { requiredness: string }[] }[]) {
+    for (const s of Object.values(m.structs)) {
       if (s.kind === 'union') for (const f of s.fields) f.requiredness = 'optional';
     }
     expect(diffManifests(manifest, m)).toEqual([]);
@@ -66,7 +65,7 @@ describe('generated schema', () => {
   });
 
   it('exports Aurora\'s constants with their values', () => {
-    const consts = manifest.consts as Record<string, { value: unknown }>;
+    const consts = manifest.consts;
     for (const name of ['ACTIVE_STATES', 'TERMINAL_STATES', 'LIVE_STATES', 'SLAVE_ASSIGNED_STATES', 'ACTIVE_JOB_UPDATE_STATES']) {
       const value = (types as unknown as Record<string, ReadonlySet<number>>)[name]!;
       expect([...value].sort((a, b) => a - b), name).toEqual(consts[name]!.value);

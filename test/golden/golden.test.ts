@@ -154,7 +154,8 @@ describe('aurora-ts → python3-thrift', () => {
         let data: Buffer;
         if (f.kind === 'struct') data = encodeStruct(protocol, f.type!, f.value);
         else if (f.kind === 'call') data = encodeCall(protocol, f.method!, f.seqid!, f.value);
-        else data = encodeReply(protocol, f.method!, f.seqid!, f.value as Response);
+        // A reply fixture's value is a Response (read as JSON; the decode test above compares it with one).
+        else data = encodeReply(protocol, f.method!, f.seqid!, f.value as unknown as Response);
         const file = join(temp, `${f.name}.${ext}`);
         writeFileSync(file, data);
         manifest.push({ name: f.name, kind: f.kind, type: f.type, protocol, file });

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { JobFile } from '../../src/job/index.js';
 import { parseJobFile } from '../../src/job/index.js';
-import type { JobConfiguration } from '../../src/gen/types.js';
+import type { JobConfigurationInput } from '../../src/gen/types.js';
 
 export const identifierArb = fc.stringMatching(/^[A-Za-z0-9_.-]{1,24}$/);
 const nameArb = fc.stringMatching(/^[a-z][a-z0-9_-]{0,11}$/);
@@ -197,6 +197,6 @@ function dropUndefined<T extends object>(o: T): T {
 }
 
 /** A valid job file together with its JobConfiguration. */
-export const jobConfigArb: fc.Arbitrary<JobConfiguration> = jobFileArb.map(
+export const jobConfigArb: fc.Arbitrary<JobConfigurationInput> = jobFileArb.map(
   (file) => parseJobFile(file, 'arbitrary', { defaultOwner: 'arb-user' }).config,
 );

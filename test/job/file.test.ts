@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { CronCollisionPolicy, Mode } from '../../src/gen/types.js';
-import type { JobConfiguration, TaskConfig } from '../../src/gen/types.js';
+import type { JobConfiguration, JobConfigurationInput, TaskConfigInput } from '../../src/gen/types.js';
 import { JobFileError, checkJobFile, parseJobFile } from '../../src/job/index.js';
 
 const base = {
@@ -16,7 +16,7 @@ const load = (extra: Record<string, unknown>, drop: string[] = []) => {
   for (const k of drop) delete file[k];
   return parseJobFile(file, 'job.json', { defaultOwner: 'alice' });
 };
-const task = (extra: Record<string, unknown>, drop: string[] = []): TaskConfig => load(extra, drop).config.taskConfig!;
+const task = (extra: Record<string, unknown>, drop: string[] = []): TaskConfigInput => load(extra, drop).config.taskConfig!;
 
 describe('job file: minimal file and defaults', () => {
   test('a minimal file fills the JobConfiguration like Aurora’s client', () => {
@@ -52,7 +52,7 @@ describe('job file: minimal file and defaults', () => {
 });
 
 // Each row: a job-file fragment and what it must produce.
-const fields: [string, Record<string, unknown>, (c: JobConfiguration) => unknown, unknown][] = [
+const fields: [string, Record<string, unknown>, (c: JobConfigurationInput) => unknown, unknown][] = [
   ['$schema is allowed and ignored', { $schema: './job.schema.json' }, (c) => c.key, { role: 'www-data', environment: 'prod', name: 'hello' }],
   ['owner', { owner: 'bob' }, (c) => [c.owner, c.taskConfig?.owner], [{ user: 'bob' }, { user: 'bob' }]],
   ['instances', { instances: 3 }, (c) => c.instanceCount, 3],
@@ -62,7 +62,7 @@ const fields: [string, Record<string, unknown>, (c: JobConfiguration) => unknown
   ['executor without data', { executor: { name: 'x' } }, (c) => c.taskConfig?.executorConfig, { name: 'x', data: '' }],
   ['gpus', { resources: { cpus: 1, ramMb: 2, diskMb: 3, gpus: 2 } }, (c) => c.taskConfig?.resources, [{ numCpus: 1 }, { ramMb: 2 }, { diskMb: 3 }, { numGpus: 2 }]],
   ['zero gpus are left out', { resources: { cpus: 1, ramMb: 2, diskMb: 3, gpus: 0 } }, (c) => c.taskConfig?.resources, [{ numCpus: 1 }, { ramMb: 2 }, { diskMb: 3 }]],
-  ['ports', { ports: ['http', 'admin'] }, (c) => c.taskConfig?.resources?.slice?.(3) ?? [], [{ namedPort: 'http' }, { namedPort: 'admin' }]],
+  ['ports', { ports: ['http', 'admin'] }, (c) => [...(c.taskConfig?.resources ?? [])].slice(3), [{ namedPort: 'http' }, { namedPort: 'admin' }]],
   [
     'constraints in Aurora notation',
     { constraints: { host: 'limit:1', zone: 'us-east-1a,us-east-1b', rack: '!r1' } },

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import type { JobUpdateRequest, JobUpdateSettings } from '../../src/gen/types.js';
+import type { JobUpdateRequestInput, JobUpdateSettings } from '../../src/gen/types.js';
 import { Job } from '../../src/job/index.js';
 import { JobUpdate, checkJobUpdateRequest, formatRanges, toRanges, validateJobUpdateRequest } from '../../src/update/index.js';
+import { badInput } from '../support/bad-input.js';
 
 const service = () => new Job('www-data/prod/hello').owner('alice').service().instances(4).executor('e').cpus(1).ramMb(8).diskMb(8);
 
@@ -57,7 +58,7 @@ describe('JobUpdate builder', () => {
   test('toRequest carries taskConfig, instanceCount, settings and metadata', () => {
     const job = service();
     const request = JobUpdate.for(job).batchSize(2).metadata('org.apache.aurora.client.update_id', 'abc').toRequest();
-    expect(request).toEqual<JobUpdateRequest>({
+    expect(request).toEqual<JobUpdateRequestInput>({
       taskConfig: job.toConfig().taskConfig!,
       instanceCount: 4,
       settings: new JobUpdate().batchSize(2).toSettings(),
@@ -80,18 +81,18 @@ describe('JobUpdate builder', () => {
   });
 });
 
-const request = (f: (r: JobUpdateRequest) => void = () => {}): JobUpdateRequest => {
+const request = (f: (r: JobUpdateRequestInput) => void = () => {}): JobUpdateRequestInput => {
   const r = JobUpdate.for(service()).toRequest();
   f(r);
   return r;
 };
 
 describe('startJobUpdate checks, with the scheduler’s messages', () => {
-  const cases: [string, JobUpdateRequest, string | undefined][] = [
+  const cases: [string, JobUpdateRequestInput, string | undefined][] = [
     ['valid', request(), undefined],
     ['batch task', request((r) => (r.taskConfig!.isService = false)), 'taskConfig.isService: Updates are not supported for non-service tasks.'],
     ['group size 0 in variable batches', request((r) => (r.settings!.updateStrategy = { varBatchStrategy: { groupSizes: [1, 0] } })), 'settings.updateStrategy.varBatchStrategy.groupSizes: All update group sizes must be positive.'],
-    ['empty strategy union', request((r) => (r.settings!.updateStrategy = {})), 'settings.updateStrategy: Update strategy provided is unknown.'],
+    ['empty strategy union', request((r) => (r.settings!.updateStrategy = badInput({}))), 'settings.updateStrategy: Update strategy provided is unknown.'],
     ['queue group 0', request((r) => (r.settings!.updateStrategy = { queueStrategy: { groupSize: 0 } })), 'settings.updateStrategy: Update results in no instance being modified.'],
     ['legacy settings are back-filled', request((r) => delete r.settings!.updateStrategy), undefined],
     ['negative per-instance failures', request((r) => (r.settings!.maxPerInstanceFailures = -1)), 'settings.maxPerInstanceFailures: maxPerInstanceFailures must be non-negative.'],

@@ -1,20 +1,21 @@
 import { describe, expect, test } from 'vitest';
 import { AuroraValidationError } from '../../src/errors.js';
 import { CronCollisionPolicy } from '../../src/gen/types.js';
-import type { JobConfiguration } from '../../src/gen/types.js';
+import type { JobConfigurationInput } from '../../src/gen/types.js';
 import { Job, checkJob, validateCreateJob, validateCronJob, validateJob } from '../../src/job/index.js';
 import type { ClusterPolicy } from '../../src/job/index.js';
+import { badInput } from '../support/bad-input.js';
 
 const good = () => new Job('www-data/prod/hello').owner('alice').executor('hello-executor', 'x').cpus(1).ramMb(64).diskMb(64);
 
 /** Mutates the built config in place, for rules the builder cannot break on its own. */
-const edit = (f: (c: JobConfiguration) => void, job = good()): JobConfiguration => {
+const edit = (f: (c: JobConfigurationInput) => void, job = good()): JobConfigurationInput => {
   const c = job.toConfig();
   f(c);
   return c;
 };
 
-const firstIssue = (config: JobConfiguration, policy: ClusterPolicy = {}) => {
+const firstIssue = (config: JobConfigurationInput, policy: ClusterPolicy = {}) => {
   try {
     validateJob(config, policy);
   } catch (err) {
@@ -26,7 +27,7 @@ const firstIssue = (config: JobConfiguration, policy: ClusterPolicy = {}) => {
 };
 
 describe('validateJob accepts what a default Aurora accepts', () => {
-  const valid: [string, JobConfiguration, ClusterPolicy?][] = [
+  const valid: [string, JobConfigurationInput, ClusterPolicy?][] = [
     ['custom executor', good().toConfig()],
     ['staging7 environment', good().environment('staging7').toConfig()],
     ['4000 instances', good().instances(4000).toConfig()],
@@ -52,7 +53,7 @@ describe('validateJob accepts what a default Aurora accepts', () => {
 });
 
 // Each row: a job, a policy, and the scheduler's exact message with the field it points at.
-const invalid: [string, JobConfiguration, ClusterPolicy, string, string][] = [
+const invalid: [string, JobConfigurationInput, ClusterPolicy, string, string][] = [
   ['no taskConfig', edit((c) => delete c.taskConfig), {}, 'taskConfig', 'Job configuration must have taskConfig set.'],
   ['0 instances', { ...good().toConfig(), instanceCount: 0 }, {}, 'instanceCount', 'Instance count must be positive.'],
   ['4001 instances', good().instances(4001).toConfig(), {}, 'instanceCount', 'Instance count must be between 1 and 4000 inclusive.'],
@@ -75,9 +76,9 @@ const invalid: [string, JobConfiguration, ClusterPolicy, string, string][] = [
   ['docker parameters', good().docker('busybox', { env: 'A=1' }).toConfig(), { allowDocker: true }, 'taskConfig.container.docker.parameters', 'This scheduler is configured to disallow Docker parameters.'],
   ['docker needs executor', good().noExecutor().docker('busybox').toConfig(), { allowDocker: true, requireDockerUseExecutor: true }, 'taskConfig.executorConfig', 'This scheduler is configured to require an executor for Docker-based tasks.'],
   ['docker not allowed', good().docker('busybox').toConfig(), {}, 'taskConfig.container.docker', 'This scheduler is not configured to allow the container type DOCKER'],
-  ['container without type', edit((c) => (c.taskConfig!.container = {})), {}, 'taskConfig.container', 'A job must have a container type.'],
+  ['container without type', edit((c) => (c.taskConfig!.container = badInput({}))), {}, 'taskConfig.container', 'A job must have a container type.'],
   ['duplicate resources', edit((c) => (c.taskConfig!.resources = [{ numCpus: 1 }, { numCpus: 2 }, { ramMb: 1 }, { ramMb: 2 }, { diskMb: 1 }])), {}, 'taskConfig.resources', 'Multiple resource values are not supported for CPU, RAM'],
-  ['resource union with two fields', edit((c) => (c.taskConfig!.resources = [{ numCpus: 1, ramMb: 2 }])), {}, 'taskConfig.resources[0]', 'A Resource must set exactly one of numCpus, ramMb, diskMb, namedPort, numGpus.'],
+  ['resource union with two fields', edit((c) => (c.taskConfig!.resources = [badInput({ numCpus: 1, ramMb: 2 })])), {}, 'taskConfig.resources[0]', 'A Resource must set exactly one of numCpus, ramMb, diskMb, namedPort, numGpus.'],
   ['no cpus', good().cpus(0).toConfig(), {}, 'taskConfig.resources', 'num_cpus must be greater than 0.0'],
   ['no ram', edit((c) => (c.taskConfig!.resources = [{ numCpus: 1 }, { diskMb: 1 }])), {}, 'taskConfig.resources', 'ram_mb must be greater than 0.0'],
   ['negative disk', good().diskMb(-1).toConfig(), {}, 'taskConfig.resources', 'disk_mb must be greater than 0.0'],

@@ -15,7 +15,7 @@ const PROTOCOLS: WireProtocol[] = ['binary', 'json'];
 
 function tasks(n: number): ScheduledTask[] {
   const sampler = new Sampler(SCHEMA);
-  return Array.from({ length: n }, () => sampler.struct('ScheduledTask') as ScheduledTask);
+  return Array.from({ length: n }, () => sampler.structOf<ScheduledTask>('ScheduledTask'));
 }
 
 const reply = (list: ScheduledTask[]): Response => ({ responseCode: 1, details: [{ message: 'ok' }], result: { scheduleStatusResult: { tasks: list } } });
@@ -32,7 +32,8 @@ describe('EncodedOnce', () => {
       // Each wrapper now holds its task's encoding, the same bytes encodeStruct makes...
       for (const [i, w] of wrapped.entries()) expect(w[protocol]!.equals(encodeStruct(protocol, 'ScheduledTask', plain[i]))).toBe(true);
       // ...and writes those bytes again, even after its value changed (it is for values that do not).
-      plain[0]!.status = 99;
+      plain[0]!.failureCount += 1;
+      expect(encodeReply(protocol, 'getTasksStatus', 7, reply(plain)).equals(expected)).toBe(false);
       expect(encodeReply(protocol, 'getTasksStatus', 7, reply(asTasks)).equals(expected)).toBe(true);
       expect(decodeReply(protocol, 'getTasksStatus', expected)).toEqual(decodeReply(protocol, 'getTasksStatus', encodeReply(protocol, 'getTasksStatus', 7, reply(asTasks))));
     });

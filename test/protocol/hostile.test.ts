@@ -7,6 +7,7 @@ import { decodeCall, decodeReply, decodeStruct, encodeCall, encodeReply } from '
 import type { WireProtocol } from '../../src/protocol/index.js';
 import { Sampler } from './samples.js';
 import { SCHEMA } from '../../src/gen/schema.js';
+import type { Response, ScheduledTask } from '../../src/gen/types.js';
 
 const PROTOCOLS: WireProtocol[] = ['binary', 'json'];
 
@@ -29,8 +30,8 @@ function timed(fn: () => void): number {
 
 function sampleReply(protocol: WireProtocol): Buffer {
   const sampler = new Sampler(SCHEMA);
-  const response = sampler.struct('Response');
-  response.result = { scheduleStatusResult: { tasks: [new Sampler(SCHEMA).struct('ScheduledTask'), new Sampler(SCHEMA).struct('ScheduledTask')] } };
+  const response = sampler.structOf<Response>('Response');
+  response.result = { scheduleStatusResult: { tasks: [new Sampler(SCHEMA).structOf<ScheduledTask>('ScheduledTask'), new Sampler(SCHEMA).structOf<ScheduledTask>('ScheduledTask')] } };
   return encodeReply(protocol, 'getTasksStatus', 1, response);
 }
 

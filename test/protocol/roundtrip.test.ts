@@ -33,10 +33,7 @@ describe.each(PROTOCOLS)('%s round trip', (protocol) => {
     expect(call.oneway).toBe(false);
     expect(normalize(call.args)).toEqual(normalize(args));
 
-    const response = sampler.struct('Response');
-    const resultField = SCHEMA.structs.Result!.fields.find((f) => f.name === SCHEMA.methods[method]!.result);
-    if (resultField !== undefined) response.result = { [resultField.name]: sampler.struct((resultField.type as { struct: string }).struct) };
-    else delete response.result;
+    const response = sampler.response(method);
     expect(normalize(decodeReply(protocol, method, encodeReply(protocol, method, 7, response)))).toEqual(normalize(response));
   });
 
@@ -82,7 +79,7 @@ describe.each(PROTOCOLS)('%s round trip', (protocol) => {
   });
 
   it('rejects a REPLY given to decodeCall as INVALID_MESSAGE_TYPE', () => {
-    const reply = encodeReply(protocol, 'getJobs', 4, { responseCode: 1 });
+    const reply = encodeReply(protocol, 'getJobs', 4, { responseCode: 1, details: [] });
     expect(() => decodeCall(protocol, reply)).toThrow(expect.objectContaining({ exceptionType: TApplicationExceptionType.INVALID_MESSAGE_TYPE, seqid: 4 }));
   });
 });

@@ -1,4 +1,5 @@
 // Sample idiomatic values generated from the schema: every field populated, unions on a chosen member.
+import type { Response, Result } from '../../src/gen/types.js';
 import type { ApiSchema, StructDef, TypeRef } from '../../src/protocol/schema.js';
 
 export interface SampleOptions {
@@ -58,6 +59,27 @@ export class Sampler {
     const out: Record<string, unknown> = {};
     for (let j = 0; j < 2; j++) out[String(this.value(k, depth + 1))] = this.value(v, depth + 1);
     return out;
+  }
+
+  /**
+   * A sample of struct `name` typed as `T`, its type in src/gen/types.ts (same name): the schema the
+   * sample is made from is the one those types are generated from, which the types cannot follow.
+   */
+  structOf<T>(name: string): T {
+    return this.struct(name) as T;
+  }
+
+  /** A sample Response to `method`: its result on the member the schema names for the method, or unset. */
+  response(method: string): Response {
+    const response = this.structOf<Response>('Response');
+    const field = this.schema.structs.Result!.fields.find((f) => f.name === this.schema.methods[method]!.result);
+    if (field === undefined) delete response.result;
+    else {
+      const member: unknown = this.struct((field.type as { struct: string }).struct);
+      // The member the schema names, so a Result; the types cannot follow a name looked up at run time.
+      response.result = { [field.name]: member } as Result;
+    }
+    return response;
   }
 
   struct(name: string, depth = 0): Record<string, unknown> {

@@ -11,7 +11,7 @@ import {
   responseProtocol,
 } from '../../src/protocol/index.js';
 import type { ApiSchema, WireProtocol } from '../../src/protocol/index.js';
-import type { JobConfiguration, ScheduledTask, TaskConfig } from '../../src/gen/types.js';
+import type { JobConfiguration, ScheduledTaskInput, TaskConfig, TaskConfigInput } from '../../src/gen/types.js';
 
 const PROTOCOLS: WireProtocol[] = ['binary', 'json'];
 
@@ -25,7 +25,7 @@ function errorOf(fn: () => unknown): Error {
 }
 
 /** A ScheduledTask whose resources carry `ramMb`, to plant an i64 deep inside. */
-function taskWithRam(ramMb: number): ScheduledTask {
+function taskWithRam(ramMb: number): ScheduledTaskInput {
   return { assignedTask: { taskId: 't', task: { resources: [{ numCpus: 1 }, { ramMb }] } }, status: 2 };
 }
 
@@ -85,7 +85,7 @@ describe('i64 as JavaScript number', () => {
 describe('sets, maps, absent fields and defaults', () => {
   it.each(PROTOCOLS)('%s: a JS Set of structs is sent whole (Apache sends it empty) and decodes as an array', (protocol) => {
     const resources = [{ numCpus: 0.5 }, { ramMb: 256 }, { diskMb: 1024 }, { namedPort: 'http' }];
-    const config: TaskConfig = { resources: new Set(resources) as unknown as TaskConfig['resources'] };
+    const config: TaskConfigInput = { resources: new Set(resources) };
     const decoded = decodeStruct<TaskConfig>(protocol, 'TaskConfig', encodeStruct(protocol, 'TaskConfig', config));
     expect(Array.isArray(decoded.resources)).toBe(true);
     expect(decoded.resources).toEqual(resources);

@@ -118,7 +118,7 @@ describe('redirects from https: no downgrade, and the target\'s certificate is v
     const untrusted = makePki(); // its server certificate is signed by a CA the client does not trust
     cleanups.push(() => pki.cleanup(), () => untrusted.cleanup());
     const plain = await recorder(challenge);
-    const impostor = await startServer(challenge, { cert: untrusted.serverCert, key: untrusted.serverKey });
+    const impostor = await startServer((_req, res) => challenge(res), { cert: untrusted.serverCert, key: untrusted.serverKey });
     cleanups.push(() => impostor.close());
     let target = `${plain.url}/api`;
     const leader = await startServer((_req, res) => {

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScheduler } from '../../src/scheduler/index.js';
+import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
 import { runTask, tempDir, writeExecutors } from './helpers.js';
 
 const SECRET_NAME = 'AURORA_TS_RELIABILITY_SECRET';

@@ -61,7 +61,7 @@ describe('admin RPCs', () => {
     await client.pruneTasks({ role: 'admin-role' });
     expect(await tasksOf(client, batch.key!)).toHaveLength(0);
     expect(await tasksOf(client, live.key!, [ScheduleStatus.RUNNING])).toHaveLength(1);
-    await client.killTasks(live.key!, undefined, 'done');
+    await client.killTasks(live.key!, [], 'done');
   });
 
   it('forceTaskState moves a running service task to LOST, stops its process and reschedules it', async () => {

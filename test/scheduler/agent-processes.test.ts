@@ -207,7 +207,7 @@ describe('agent processes', () => {
     expect(ScheduleStatus[ended.status!]).toBe('FAILED');
     expect(ended.taskEvents!.at(-1)!.message).toBe('Command terminated with signal SIGKILL');
 
-    await client.killTasks(key, undefined, 'done');
+    await client.killTasks(key, [], 'done');
     await waitFor('job gone', async () => ((await tasks(client, key, [...ACTIVE_STATUSES])).length === 0 ? true : undefined));
     for (const taskId of now.keys()) expect(await findTaskProcesses(taskId)).toEqual([]);
     await scheduler.kill9();
@@ -264,7 +264,7 @@ describe('partition awareness (Aurora -partition_aware)', () => {
     expect((await tasks(client, key))[0]!.taskEvents!.map((e) => ScheduleStatus[e.status!]).slice(-2)).toEqual(['PARTITIONED', 'RUNNING']);
     expect((await agentsOf(scheduler.url)).find((a) => a.host === host)!.reachable).toBe(true);
     // Still the scheduler's: a kill reaches it.
-    await client.killTasks(key, undefined, 'done');
+    await client.killTasks(key, [], 'done');
     await waitFor('the task KILLED', async () => ((await tasks(client, key))[0]!.status === ScheduleStatus.KILLED ? true : undefined));
     await waitFor('its processes gone', async () => ((await findTaskProcesses(taskId!)).length === 0 ? true : undefined));
     await scheduler.kill9();

@@ -48,7 +48,7 @@ async function pendingReasons(key: JobKey, count: number): Promise<string[]> {
 }
 
 async function killAll(key: JobKey): Promise<void> {
-  await client.killTasks(key, undefined, 'done');
+  await client.killTasks(key, [], 'done');
   await waitFor('job gone', async () => ((await tasksOf(client, key, [...ACTIVE_STATUSES])).length === 0 ? true : undefined));
 }
 
@@ -177,7 +177,7 @@ describe('agents across a restart (stateDir)', () => {
       first = await start([AGENTS[1]!]);
       expect((await first.client.maintenanceStatus({ hostNames: ['localhost', 'agent-two'] })).statuses).toEqual([{ host: 'agent-two', mode: MaintenanceMode.NONE }]);
       expect((await waitForRunning(first.client, job.key!, 1))[0]!.assignedTask!.taskId).toBe(task!.assignedTask!.taskId);
-      await first.client.killTasks(job.key!, undefined, 'done');
+      await first.client.killTasks(job.key!, [], 'done');
       await waitFor('killed', async () => ((await tasksOf(first!.client, job.key!, [...ACTIVE_STATUSES])).length === 0 ? true : undefined));
     } finally {
       await first?.close();

@@ -64,7 +64,7 @@ describe('cron jobs', () => {
     expect(next.nextCronRunMs).toBe(Date.UTC(2030, 0, 1, 0, 15));
 
     await client.descheduleCronJob(job.key!);
-    await client.killTasks(job.key!, undefined, 'done');
+    await client.killTasks(job.key!, [], 'done');
   });
 
   it('skips a run under CANCEL_NEW while the previous one is active, and startCronJob runs a job now', async () => {
@@ -86,7 +86,7 @@ describe('cron jobs', () => {
     expect(missing.details).toEqual(['Failed to start cron job - No cron job found for cron-role/devel/nope.']);
 
     await client.descheduleCronJob(job.key!);
-    await client.killTasks(job.key!, undefined, 'done');
+    await client.killTasks(job.key!, [], 'done');
   });
 
   it('rejects what Aurora rejects: createJob of a cron job, jobs without a valid schedule, RUN_OVERLAP, and adding instances', async () => {
@@ -135,6 +135,6 @@ describe('cron jobs', () => {
     await client.createJob(plain);
     const taken = await rejectionOf(client.scheduleCronJob({ ...plain, cronSchedule: '* * * * *' }));
     expect(taken.details).toEqual(['Job cron-role/devel/plain already exists']);
-    await client.killTasks(plain.key!, undefined, 'done');
+    await client.killTasks(plain.key!, [], 'done');
   });
 });

@@ -8,14 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JobUpdateAction, JobUpdateStatus, MaintenanceMode, ScheduleStatus, type JobUpdate, type TaskConfig } from '../../src/gen/types.js';
+import { JobUpdateAction, JobUpdateStatus, MaintenanceMode, ScheduleStatus, type TaskConfig } from '../../src/gen/types.js';
 import { LocalAgentDriver, type AgentDriver } from '../../src/scheduler/agents/driver.js';
 import { AgentPool } from '../../src/scheduler/agents/pool.js';
 import { TaskLifecycle } from '../../src/scheduler/lifecycle.js';
 import { UpdateController } from '../../src/scheduler/updates/controller.js';
-import { JobUpdateStore } from '../../src/scheduler/updates/store.js';
+import { JobUpdateStore, type NewUpdate } from '../../src/scheduler/updates/store.js';
 import type { LaunchHooks, LaunchSpec, RunningTask, TaskOutcome } from '../../src/scheduler/runner/index.js';
 import { waitFor } from '../support/scheduler.js';
+import { taskConfig } from '../support/task-config.js';
 
 /** A driver whose launches run at once and end when `finish` is called. */
 class FakeDriver implements AgentDriver {
@@ -59,12 +60,13 @@ class FakeDriver implements AgentDriver {
   }
 }
 
-const config = (constraints: TaskConfig['constraints'] = []): TaskConfig => ({
-  job: { role: 'www-data', environment: 'prod', name: 'web' },
-  isService: true,
-  constraints,
-  resources: [{ numCpus: 1 }, { ramMb: 64 }, { diskMb: 64 }, { namedPort: 'http' }],
-});
+const config = (constraints: TaskConfig['constraints'] = []): TaskConfig =>
+  taskConfig({
+    job: { role: 'www-data', environment: 'prod', name: 'web' },
+    isService: true,
+    constraints,
+    resources: [{ numCpus: 1 }, { ramMb: 64 }, { diskMb: 64 }, { namedPort: 'http' }],
+  });
 
 function lifecycleOn(driver: AgentDriver, pool: AgentPool, now: () => number): TaskLifecycle {
   return new TaskLifecycle({
@@ -129,7 +131,7 @@ describe('the lifecycle through its seams', () => {
 
 describe('the update controller on fake agents', () => {
   const v = (data: string): TaskConfig => ({ ...config(), executorConfig: { name: 'fake', data } });
-  const update = (id: string, from: string, to: string, watchMs = 0): JobUpdate => ({
+  const update = (id: string, from: string, to: string, watchMs = 0): NewUpdate => ({
     summary: { key: { job: v(from).job, id }, user: 'tester' },
     instructions: {
       initialState: [{ task: v(from), instances: [{ first: 0, last: 3 }] }],

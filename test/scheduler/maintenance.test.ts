@@ -70,7 +70,7 @@ describe('host maintenance', () => {
     expect(back.every((t) => t.ancestorId !== undefined)).toBe(true);
     expect(modes((await client.maintenanceStatus({ hostNames: [HOST] })).statuses)).toEqual({ [HOST]: 'NONE' });
 
-    await client.killTasks(job.key!, undefined, 'done');
+    await client.killTasks(job.key!, [], 'done');
     await waitFor('no active task', async () => ((await tasksOf(client, job.key!, [ScheduleStatus.RUNNING, ScheduleStatus.KILLING])).length === 0 ? true : undefined));
   });
 
@@ -106,6 +106,6 @@ describe('host maintenance', () => {
 
     await client.endMaintenance({ hostNames: [HOST] });
     await waitForRunning(client, job.key!, 3);
-    await client.killTasks(job.key!, undefined, 'done');
+    await client.killTasks(job.key!, [], 'done');
   });
 });

@@ -125,7 +125,7 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
     const failed = await waitForTask(local.client, config.key!, ScheduleStatus.FAILED);
     expect(statusNames(failed)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'FAILED']);
     expect(messageOf(failed, ScheduleStatus.FAILED)).toMatch(/^Executor terminated \(REASON_EXECUTOR_TERMINATED\): Command exited with status 3/);
-    await local.client.killTasks(config.key!, [0]);
+    await local.client.killTasks(config.key!, [0], 'done');
   });
 
   it('TASK_ERROR from the executor ends the task LOST with its message, as Aurora maps it, and the task is rescheduled', async () => {
@@ -135,7 +135,7 @@ describe('a mesos-go v1 executor on the local scheduler (--executor-mode mesos)'
     expect(statusNames(lost)).toEqual(['PENDING', 'ASSIGNED', 'STARTING', 'LOST']);
     expect(messageOf(lost, ScheduleStatus.LOST)).toBe('go executor refuses this task');
     await waitFor('a replacement', async () => ((await tasksOf(local.client, config.key!)).some((t) => t.ancestorId === lost.assignedTask!.taskId) ? true : undefined));
-    await local.client.killTasks(config.key!, [0]);
+    await local.client.killTasks(config.key!, [0], 'done');
   });
 
   it('an executor that never subscribes fails after the registration timeout', async () => {

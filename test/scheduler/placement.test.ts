@@ -3,8 +3,9 @@
  * SchedulingFilterImpl, ConstraintMatcher and AttributeAggregate rules and veto texts.
  */
 import { describe, expect, it } from 'vitest';
-import { MaintenanceMode, type Constraint, type TaskConfig } from '../../src/gen/types.js';
+import { MaintenanceMode, type Constraint } from '../../src/gen/types.js';
 import { pendingReason, place, type AgentView, type PendingTask } from '../../src/scheduler/placement.js';
+import { taskConfig } from '../support/task-config.js';
 
 function agent(host: string, attributes: Record<string, string>, extra: Partial<AgentView> = {}): AgentView {
   return {
@@ -24,7 +25,7 @@ const value = (name: string, values: string[], negated = false): Constraint => (
 
 let counter = 0;
 function task(constraints: Constraint[] = [], extra: Partial<PendingTask> = {}, role = 'www-data'): PendingTask {
-  const config: TaskConfig = { job: { role, environment: 'prod', name: 'web' }, constraints };
+  const config = taskConfig({ job: { role, environment: 'prod', name: 'web' }, constraints });
   return { taskId: `t${counter++}`, job: `${role}/prod/web`, role, config, demand: { cpus: 1, ramMb: 128, diskMb: 128 }, portNames: [], ...extra };
 }
 

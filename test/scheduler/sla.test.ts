@@ -99,12 +99,14 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** slaDrainHosts' policy for tasks without one: drain at once. The tasks below carry their own, which must win. */
+const DRAIN_AT_ONCE: SlaPolicy = { countSlaPolicy: { count: 0, durationSecs: 0 } };
 const coordinated = (statusKey?: string): SlaPolicy => ({ coordinatorSlaPolicy: { coordinatorUrl: coordinator.url, statusKey } });
 const service = (name: string, instances: number, slaPolicy: SlaPolicy, data = 'v1'): JobConfiguration =>
   testJob({ name, role: 'ops', environment: 'prod', instances, data, service: true, task: { tier: 'preferred', slaPolicy } });
 
 async function cleanUp(key: JobKey): Promise<void> {
-  await client.killTasks(key, undefined, 'done');
+  await client.killTasks(key, [], 'done');
   await waitFor('no active task', async () => ((await tasksOf(client, key, [ScheduleStatus.RUNNING, ScheduleStatus.KILLING, ScheduleStatus.PENDING])).length === 0 ? true : undefined));
 }
 
@@ -123,7 +125,7 @@ describe('slaDrainHosts with a coordinator policy', () => {
     const taskKey = `${CLUSTER}/ops/prod/coord-drain/0`;
     coordinator.answer(200, '{"drain": false}');
 
-    await client.slaDrainHosts({ hostNames: [HOST] }, undefined, 60);
+    await client.slaDrainHosts({ hostNames: [HOST] }, DRAIN_AT_ONCE, 60);
     await waitFor('three coordinator requests', () => asked(taskKey).length >= 3);
     const first = asked(taskKey)[0]!;
     expect(first.method).toBe('POST');
@@ -160,7 +162,7 @@ describe('slaDrainHosts with a coordinator policy', () => {
     // "drain" means nothing to this policy.
     coordinator.answer(200, '{"drain": true, "safe": false}');
 
-    await client.slaDrainHosts({ hostNames: [HOST] }, undefined, 60);
+    await client.slaDrainHosts({ hostNames: [HOST] }, DRAIN_AT_ONCE, 60);
     await waitFor('two coordinator requests', () => asked(taskKey).length >= 2);
     expect(await tasksOf(client, job.key!, [ScheduleStatus.RUNNING])).toHaveLength(1);
 
@@ -181,7 +183,7 @@ describe('slaDrainHosts with a coordinator policy', () => {
     coordinator.answer(500, '{"drain": true}');
 
     const started = Date.now();
-    await client.slaDrainHosts({ hostNames: [HOST] }, undefined, 2);
+    await client.slaDrainHosts({ hostNames: [HOST] }, DRAIN_AT_ONCE, 2);
     await waitFor('two coordinator requests', () => asked(taskKey).length >= 2);
     expect(await tasksOf(client, job.key!, [ScheduleStatus.RUNNING])).toHaveLength(1);
     coordinator.answer(200, 'drain: yes please');

@@ -55,6 +55,7 @@ const assigned: AssignedTask = {
     priority: 0,
     maxTaskFailures: 1,
     production: true,
+    container: { mesos: {} },
   },
 };
 

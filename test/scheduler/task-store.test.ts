@@ -7,13 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { ScheduleStatus, type ScheduledTask } from '../../src/gen/types.js';
 import { decodeStruct, encodeStruct } from '../../src/protocol/index.js';
 import { TaskStore } from '../../src/scheduler/tasks.js';
+import { taskConfig } from '../support/task-config.js';
 
 let serial = 0;
 function task(role: string, name: string, instanceId: number, status = ScheduleStatus.RUNNING, at = 1000): ScheduledTask {
   const job = { role, environment: 'prod', name };
   return {
-    assignedTask: { taskId: `${role}-${name}-${instanceId}-${serial++}`, instanceId, task: { job, owner: { user: 'u' }, executorConfig: { name: 'e', data: 'secret-ish data' } } },
+    assignedTask: { taskId: `${role}-${name}-${instanceId}-${serial++}`, instanceId, assignedPorts: {}, task: taskConfig({ job, owner: { user: 'u' }, executorConfig: { name: 'e', data: 'secret-ish data' } }) },
     status,
+    failureCount: 0,
+    timesPartitioned: 0,
     taskEvents: [{ timestamp: at, status }],
   };
 }

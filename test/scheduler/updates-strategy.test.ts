@@ -60,7 +60,7 @@ describe('update store queries', () => {
   it('filters by role, job, user and status, newest change first, with offset and limit', () => {
     const store = new JobUpdateStore();
     const make = (name: string, id: string, user: string, status: JobUpdateStatus, at: number) => {
-      const details = store.save({ summary: { key: { job: { role: 'r', environment: 'prod', name }, id }, user }, instructions: {} });
+      const details = store.save({ summary: { key: { job: { role: 'r', environment: 'prod', name }, id }, user }, instructions: { initialState: [], settings: {} } });
       store.addEvent(details, { status, timestampMs: at });
     };
     make('a', '1', 'alice', JobUpdateStatus.ROLLED_FORWARD, 10);

@@ -11,6 +11,7 @@ import { AuroraClient } from '../../src/client/client.js';
 import { AuroraResponseError } from '../../src/client/errors.js';
 import { ScheduleStatus, type JobConfiguration, type JobKey, type Resource, type ScheduledTask, type TaskConfig } from '../../src/gen/types.js';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
+import { taskConfig } from './task-config.js';
 
 /** One entry of a -custom_executor_config file, as Aurora reads it. */
 export interface ExecutorEntry {
@@ -107,7 +108,7 @@ export function testJob(spec: TestJobSpec): JobConfiguration {
     key,
     owner: { user: 'tester' },
     instanceCount: spec.instances ?? 1,
-    taskConfig: {
+    taskConfig: taskConfig({
       job: key,
       owner: { user: 'tester' },
       isService: spec.service ?? false,
@@ -115,7 +116,7 @@ export function testJob(spec: TestJobSpec): JobConfiguration {
       resources: spec.resources ?? SMALL_TASK.map((r) => ({ ...r })),
       executorConfig: { name: spec.executor ?? 'sleeper', data: spec.data ?? '' },
       ...spec.task,
-    },
+    }),
   };
 }
 
