@@ -1,6 +1,7 @@
 /**
- * `scheduler start|status|stop` as processes: detached start prints the URL once the API answers,
- * status reports it, stop ends it (and its tasks); the foreground scheduler stops on SIGTERM.
+ * `scheduler start|status|stop`: a detached start (a process of the built binary) prints the URL once
+ * the API answers, status reports it, stop ends it (and its tasks); the foreground scheduler, run as the
+ * binary, stops on SIGTERM, and run in-process through main(), when its caller aborts it.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -85,6 +86,7 @@ describe('scheduler start --detach / status / stop', () => {
 
 describe('scheduler start in the foreground', () => {
   it('serves until SIGTERM, then kills its tasks and removes its state', async () => {
+    // The binary: SIGTERM, its exit status and the bundled UI assets are what is tested.
     const env = cleanEnv();
     const child = spawn(process.execPath, [BIN, 'scheduler', 'start', '--port', '0', '--custom-executor-config', EXECUTORS], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
