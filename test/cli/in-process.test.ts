@@ -5,7 +5,9 @@
  * what it is given: relative paths start at its `cwd`, a task shell's output goes to its stdout.
  */
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { jobFile, oneErrorLine, runCli, tempDir, useLocalScheduler } from './helpers.js';
 
 const local = useLocalScheduler();
@@ -56,4 +58,24 @@ describe('main() in-process', () => {
     // The message names the file as typed.
     expect(oneErrorLine(elsewhere)).toMatch(/^aurora-ts: relative\.json: cannot read job file/);
   });
+
+  it("fits help to the width of the stdout it is given, not the process's", async () => {
+    let help = '';
+    const narrow = Object.assign(
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          help += chunk.toString();
+          done();
+        },
+      }),
+      { isTTY: true, columns: 60 },
+    );
+    expect(await main(['job', 'create', '--help'], { env: local.env, stdout: narrow, stderr: narrow })).toBe(0);
+    expect(help).toContain('Usage: aurora-ts job create');
+    // Options and descriptions wrap to it; examples are shell lines kept whole up to 80 columns.
+    const [body] = help.split('\nExamples:\n');
+    expect(body!.split('\n').filter((line) => line.length > 60)).toEqual([]);
+    expect(body!.split('\n').some((line) => line.length > 50)).toBe(true);
+  });
 });
+
