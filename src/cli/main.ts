@@ -18,7 +18,10 @@ import { IO, type InputStream, type OutputStream } from './io.js';
  */
 export interface MainOptions {
   env?: NodeJS.ProcessEnv;
-  /** Where output goes; `isTTY` decides colours and spinners, `columns` the help width. */
+  /**
+   * Where output goes; `isTTY` decides colours and spinners, `columns` the help width. `job wizard`
+   * needs a real Writable here (inquirer draws on it) and a TTY stdin with `setRawMode`.
+   */
   stdout?: OutputStream;
   stderr?: OutputStream;
   /** What prompts read (`job wizard`, `scheduler hash-password`); `isTTY` decides whether they may ask. */

@@ -29,7 +29,8 @@ export async function run(ctx: CliContext, _options: HashPasswordOptions = {}, i
 
 async function askTwice(input: PasswordInput): Promise<string> {
   // Echo goes off before the first prompt shows, so nothing typed after it is ever echoed.
-  input.stdin.setRawMode?.(true);
+  if (input.stdin.setRawMode === undefined) throw new UsageError('stdin is a terminal that cannot turn off echo', 'pipe the password into stdin');
+  input.stdin.setRawMode(true);
   input.stdin.setEncoding('utf8');
   try {
     const first = await readHidden(input, 'Password: ');
