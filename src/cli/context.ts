@@ -4,7 +4,7 @@
  * scheduler, and `--help`, never load the Thrift code.
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AuroraClient } from '../client/client.js';
 import type { ConnectEvent } from '../client/connect.js';
 import type { Cluster } from '../discovery/clusters.js';
@@ -37,6 +37,8 @@ export interface ContextOptions {
   io?: IO;
   globals?: GlobalOptions;
   env?: NodeJS.ProcessEnv;
+  /** Where relative paths on the command line start (job files, --dir, --state-dir, ...). Default `process.cwd()`. */
+  cwd?: string;
   resolveCluster?: ClusterResolver;
 }
 
@@ -44,6 +46,7 @@ export class CliContext {
   readonly io: IO;
   readonly globals: GlobalOptions;
   readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
   private readonly controller = new AbortController();
   /** Drops the CLI's default SIGINT/SIGTERM handling, for a command that handles them itself. */
   releaseSignals: () => void = () => {};
@@ -54,9 +57,15 @@ export class CliContext {
 
   constructor(options: ContextOptions = {}) {
     this.env = options.env ?? process.env;
+    this.cwd = options.cwd ?? process.cwd();
     this.globals = options.globals ?? {};
     this.io = options.io ?? new IO({ env: this.env, json: this.globals.json, verbose: this.globals.verbose, wide: this.globals.wide });
     this.resolveCluster = options.resolveCluster ?? (async (cluster, env) => (await import('./discovery.js')).findCluster(cluster, env));
+  }
+
+  /** A path the user typed, absolute: relative ones start at {@link cwd}, not at the process's directory. */
+  path(typed: string): string {
+    return resolve(this.cwd, typed);
   }
 
   /** Aborted when the user interrupts the command. */
@@ -111,6 +120,7 @@ export class CliContext {
     const client = new AuroraClient({
       ...(target.url !== undefined ? { url: target.url } : { cluster: target.cluster }),
       home,
+      env: this.env,
       ...(auth ? { auth } : {}),
       protocol: this.globals.protocol ?? 'binary',
       timeoutMs,

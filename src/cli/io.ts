@@ -2,18 +2,28 @@
  * The one object that decides how the CLI talks to the terminal: whether stdout/stderr are TTYs,
  * whether to colour (only on a TTY, never with NO_COLOR or TERM=dumb), spinners (ora on a TTY,
  * plain lines otherwise, nothing with --json), tables, and `--json` output (data on stdout, nothing
- * else). Commands print only through it, so tests can hand it plain streams.
+ * else). Commands print and prompt only through it, so tests can hand it plain streams.
  */
-import type { Writable } from 'node:stream';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 
 export interface OutputStream extends Pick<Writable, 'write'> {
   isTTY?: boolean;
   columns?: number;
 }
 
+/** What prompts read (the wizard, `scheduler hash-password`): a terminal in raw mode, or a pipe. */
+export interface InputStream extends Readable {
+  isTTY?: boolean;
+  /** A terminal's echo and line editing off (only called when `isTTY`). */
+  setRawMode?(mode: boolean): unknown;
+}
+
 export interface IOOptions {
   stdout?: OutputStream;
   stderr?: OutputStream;
+  /** Default `process.stdin`. */
+  stdin?: InputStream;
   env?: NodeJS.ProcessEnv;
   json?: boolean;
   verbose?: boolean;
@@ -81,6 +91,7 @@ export const TABLE_WIDTH = 80;
 export class IO {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
+  private readonly stdinOption: InputStream | undefined;
   readonly json: boolean;
   readonly verbose: boolean;
   readonly wide: boolean;
@@ -95,6 +106,7 @@ export class IO {
   constructor(options: IOOptions = {}) {
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
+    this.stdinOption = options.stdin;
     const env = options.env ?? process.env;
     this.json = options.json ?? false;
     this.verbose = options.verbose ?? false;
@@ -103,6 +115,34 @@ export class IO {
     const colorAllowed = (env['NO_COLOR'] ?? '') === '' && env['TERM'] !== 'dumb';
     this.color = colorAllowed && this.isTTY;
     this.errColor = colorAllowed && this.stderr.isTTY === true;
+  }
+
+  /** Read only by prompts; `process.stdin` is not touched before (reading it opens the stream). */
+  get stdin(): InputStream {
+    return this.stdinOption ?? process.stdin;
+  }
+
+  /**
+   * The stdio of a child that talks to the user (`task ssh`, `scp`): the process's own streams are
+   * inherited, so a terminal stays a terminal; streams passed in are piped to and from, so what the
+   * child prints goes where the command's own output goes. Call `attach` once the child is spawned.
+   */
+  childStdio(withStdin: boolean): { stdio: StdioOptions; attach(child: ChildProcess): void } {
+    const own = this.stdout === process.stdout && this.stderr === process.stderr && (!withStdin || this.stdinOption === undefined);
+    if (own) return { stdio: [withStdin ? 'inherit' : 'ignore', 'inherit', 'inherit'], attach() {} };
+    return {
+      stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      attach: (child) => {
+        child.stdout?.on('data', (data: Buffer) => this.stdout.write(data));
+        child.stderr?.on('data', (data: Buffer) => this.stderr.write(data));
+        if (child.stdin) {
+          // A child that exits without reading all of it is no error of the command's.
+          child.stdin.on('error', () => {});
+          this.stdin.pipe(child.stdin);
+          child.on('close', () => this.stdin.unpipe(child.stdin!));
+        }
+      },
+    };
   }
 
   /** Styles text for stdout (no-op without colour). */

@@ -37,7 +37,7 @@ export async function loadJob(ctx: CliContext, file: string, clusterFlag: string
     throw new UsageError(`job key ${arg.key} names cluster ${typed.cluster} but --cluster says ${clusterFlag}`, 'give one of them');
   }
   const { loadJobFile } = await import('../job/loader.js');
-  const loaded = await loadJobFile(file);
+  const loaded = await loadJobFile(file, { cwd: ctx.cwd });
   const cluster = clusterFlag ?? loaded.cluster ?? typed?.cluster ?? LOCAL_CLUSTER;
   const jobKey = loaded.config.key ?? {};
   const job: JobFromFile = {
@@ -80,7 +80,7 @@ async function firstClusterIssue(ctx: CliContext, job: JobFromFile, use: JobUse)
       executorFile = localClusterScheduler(ctx.env)?.executors;
     }
   }
-  if (executorFile !== undefined) policy = { ...policy, executors: await loadCatalog(executorFile) };
+  if (executorFile !== undefined) policy = { ...policy, executors: await loadCatalog(ctx.path(executorFile)) };
   const config = job.config;
   // A cron job file given to `job create`, or a file without a schedule given to `cron schedule`, gets
   // the command's own hint (use the other command); everything else is checked here.

@@ -9,10 +9,27 @@ import { COMMANDS, type NounSpec, type OptionSpec, type VerbSpec } from './comma
 import { CliContext, type GlobalOptions } from './context.js';
 import { detailFor, exitCodeFor, messageFor } from './errors.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
-import { IO } from './io.js';
+import { IO, type InputStream, type OutputStream } from './io.js';
 
+/**
+ * What the command sees of the process it runs in; each defaults to the process's own. Embedders
+ * and tests pass their own, so a command run in-process reads and writes nothing else: no
+ * `process.env`, no `process.stdout` width, no `process.cwd()`.
+ */
 export interface MainOptions {
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where output goes; `isTTY` decides colours and spinners, `columns` the help width. `job wizard`
+   * needs a real Writable here (inquirer draws on it) and a TTY stdin with `setRawMode`.
+   */
+  stdout?: OutputStream;
+  stderr?: OutputStream;
+  /** What prompts read (`job wizard`, `scheduler hash-password`); `isTTY` decides whether they may ask. */
+  stdin?: InputStream;
+  /** Where relative paths on the command line start. */
+  cwd?: string;
+  /** Aborting it stops the command's waits and follows, as an interrupt would, without exiting the process. */
+  signal?: AbortSignal;
   /** End the command with 130 on Ctrl-C (SIGINT), stopping spinners first (the binary does; in-process callers may not). */
   handleSignals?: boolean;
 }
@@ -114,7 +131,7 @@ export function buildProgram(
     .helpCommand('help [command]', 'show help for a command')
     .showSuggestionAfterError(true)
     // Wrap at 80 even when long flag names leave descriptions less than commander's default 40 columns.
-    .configureHelp({ showGlobalOptions: true, helpWidth: Math.min(HELP_WIDTH, process.stdout.columns || HELP_WIDTH), minWidthToWrap: 24 })
+    .configureHelp({ showGlobalOptions: true, helpWidth: Math.min(HELP_WIDTH, io.stdout.columns || HELP_WIDTH), minWidthToWrap: 24 })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -213,7 +230,8 @@ function camel(name: string): string {
 export async function main(args: readonly string[], options: MainOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
   // Before the command's own flags are known, errors go out plain unless stderr is a TTY.
-  let io = new IO({ env, verbose: args.includes('--verbose'), json: args.includes('--json') });
+  const streams = { stdout: options.stdout, stderr: options.stderr, stdin: options.stdin };
+  let io = new IO({ ...streams, env, verbose: args.includes('--verbose'), json: args.includes('--json') });
   let exitCode: number = ExitCode.OK;
   let ctx: CliContext | undefined;
   const onSignal = () => {
@@ -225,8 +243,12 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
   const program = buildProgram(
     io,
     async (verb, _noun, input, globals) => {
-      io = new IO({ env, json: globals.json, verbose: globals.verbose, wide: globals.wide });
-      ctx = new CliContext({ io, globals, env });
+      io = new IO({ ...streams, env, json: globals.json, verbose: globals.verbose, wide: globals.wide });
+      const run = new CliContext({ io, globals, env, cwd: options.cwd });
+      ctx = run;
+      const onAbort = () => run.abort();
+      if (options.signal?.aborted) run.abort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
       if (options.handleSignals) {
         process.once('SIGINT', onSignal);
         ctx.releaseSignals = () => {
@@ -239,8 +261,9 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
         exitCode = typeof code === 'number' ? code : ExitCode.OK;
         return exitCode;
       } finally {
-        ctx.releaseSignals();
-        ctx.close();
+        options.signal?.removeEventListener('abort', onAbort);
+        run.releaseSignals();
+        run.close();
       }
     },
     args,

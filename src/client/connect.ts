@@ -56,6 +56,8 @@ export interface ConnectOptions {
   /** For loading clusters.json and ~/.netrc; defaults as in `loadClusters`. */
   configRoot?: string;
   home?: string;
+  /** Where `$NETRC` and `$AURORA_CONFIG_ROOT` are read; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
   /** Basic credentials for every host; by default they come from ~/.netrc per host. */
   auth?: Credentials;
   /** A parsed netrc to use, or false to never read ~/.netrc. */
@@ -133,7 +135,7 @@ export function resolveTransport(options: ConnectOptions): Transport {
   if (options.cluster !== undefined && options.url === undefined && options.zk === undefined) {
     cluster =
       typeof options.cluster === 'string'
-        ? (options.clusters ?? loadClustersSync({ configRoot: options.configRoot, home: options.home })).get(options.cluster)
+        ? (options.clusters ?? loadClustersSync({ configRoot: options.configRoot, home: options.home, env: options.env })).get(options.cluster)
         : options.cluster;
     if (!SUPPORTED_AUTH.has(cluster.authMechanism.toUpperCase())) {
       emit({
@@ -361,7 +363,7 @@ function lazyNetrc(options: ConnectOptions, emit: (e: ConnectEvent) => void): (h
     if (netrc === null) {
       if (options.netrc) netrc = options.netrc;
       else {
-        const file = loadNetrcSync({ home: options.home });
+        const file = loadNetrcSync({ home: options.home, env: options.env });
         for (const message of file?.warnings ?? []) emit({ type: 'warning', message });
         netrc = file?.netrc;
       }

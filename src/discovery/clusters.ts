@@ -118,12 +118,12 @@ export function clustersFiles(options: LoadClustersOptions = {}): string[] {
 export async function loadClusters(options: LoadClustersOptions = {}): Promise<Clusters> {
   const texts: Array<[string, string | undefined]> = [];
   for (const file of clustersFiles(options)) texts.push([file, await readOptional(file)]);
-  return build(texts);
+  return build(texts, options.home);
 }
 
 /** The same as `loadClusters`, for constructors that cannot wait. */
 export function loadClustersSync(options: LoadClustersOptions = {}): Clusters {
-  return build(clustersFiles(options).map((file) => [file, readOptionalSync(file)]));
+  return build(clustersFiles(options).map((file) => [file, readOptionalSync(file)]), options.home);
 }
 
 /** A key as a path step: `.name` when it is a plain word, else quoted (a key may hold any character, line breaks too), at most 60 characters. */
@@ -132,8 +132,11 @@ function pathKey(key: string): string {
   return /^[\w.-]+$/.test(short) ? `.${short}` : `[${JSON.stringify(short)}]`;
 }
 
-/** Parses one clusters.json text; `file` is used in messages and to resolve relative paths. */
-export function parseClustersFile(text: string, file: string): Cluster[] {
+/**
+ * Parses one clusters.json text; `file` is used in messages and to resolve relative paths, `home`
+ * (default `os.homedir()`) for paths starting with `~`.
+ */
+export function parseClustersFile(text: string, file: string, home?: string): Cluster[] {
   let document: unknown;
   try {
     // Python's json keeps the last of two equal keys; a repeated key is a setting lost, so it is refused.
@@ -152,7 +155,7 @@ export function parseClustersFile(text: string, file: string): Cluster[] {
       throw new AuroraConfigError(`${file}${where}: a cluster must be an object of key/value pairs, got ${kindOf(entry)}`);
     }
     if (!('name' in entry)) continue; // Python skips these silently
-    out.push(toCluster(entry, `${file}${where}`, file));
+    out.push(toCluster(entry, `${file}${where}`, file, home));
   }
   return out;
 }
@@ -206,13 +209,13 @@ export function zkConnectString(zk: string, zkPort = 2181): string {
     .join(',');
 }
 
-function build(texts: Array<[string, string | undefined]>): Clusters {
+function build(texts: Array<[string, string | undefined]>, home: string | undefined): Clusters {
   const byName = new Map<string, Cluster>([[LOCAL_CLUSTER.name, LOCAL_CLUSTER]]);
   const files: string[] = [];
   for (const [file, text] of texts) {
     if (text === undefined) continue;
     files.push(file);
-    for (const cluster of parseClustersFile(text, file)) {
+    for (const cluster of parseClustersFile(text, file, home)) {
       // A later definition replaces the earlier one whole (Python's dict assignment), keeping its place.
       byName.set(cluster.name, cluster);
     }
@@ -259,7 +262,7 @@ const POLICY_KEYS: Record<string, { field: keyof ClusterPolicyOverrides; type: '
   thermos: { field: 'thermos', type: 'boolean' },
 };
 
-function toCluster(entry: Record<string, unknown>, where: string, file: string): Cluster {
+function toCluster(entry: Record<string, unknown>, where: string, file: string, home: string | undefined): Cluster {
   // pystachio's String takes numbers too (it stringifies them); anything else is a mistake.
   const str = (key: string): string | undefined => {
     const v = entry[key];
@@ -288,7 +291,7 @@ function toCluster(entry: Record<string, unknown>, where: string, file: string):
   const agentPort = portOf('agent_port');
   if (agentPort !== undefined) cluster.agentPort = agentPort;
   if (cluster.customExecutorConfig !== undefined) {
-    cluster.customExecutorConfig = resolvePath(cluster.customExecutorConfig, dirname(file));
+    cluster.customExecutorConfig = resolvePath(cluster.customExecutorConfig, dirname(file), home);
   }
   if (entry.policy !== undefined && entry.policy !== null) cluster.policy = toPolicy(entry.policy, `${where}.policy`);
   const known = new Set<string>(['name', 'zk_port', 'agent_port', 'policy', ...Object.keys(STRING_KEYS)]);
@@ -314,8 +317,8 @@ function toPolicy(value: unknown, where: string): ClusterPolicyOverrides {
   return policy as ClusterPolicyOverrides;
 }
 
-function resolvePath(path: string, base: string): string {
-  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+function resolvePath(path: string, base: string, home: string | undefined): string {
+  if (path === '~' || path.startsWith('~/')) return join(home ?? homedir(), path.slice(1));
   return isAbsolute(path) ? path : resolve(base, path);
 }
 

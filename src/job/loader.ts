@@ -20,6 +20,8 @@ import { plainCopy } from './plain.js';
 export interface LoadJobFileOptions extends ParseJobFileOptions {
   /** Imports a TypeScript module (tests and hosts with their own loader); default: tsx if installed. */
   importTypeScript?: (path: string) => Promise<Record<string, unknown>>;
+  /** Where a relative `path` starts (default the process's directory); messages still name `path` as given. */
+  cwd?: string;
 }
 
 const fail = (source: string, message: string, cause?: unknown): JobFileError => {
@@ -30,11 +32,12 @@ const fail = (source: string, message: string, cause?: unknown): JobFileError =>
 
 export async function loadJobFile(path: string, options: LoadJobFileOptions = {}): Promise<LoadedJob> {
   const ext = extname(path).toLowerCase();
+  const file = resolve(options.cwd ?? '', path);
   // A pipe has no extension (`job inspect <(cat job.json)` names /dev/fd/63): it can only be JSON.
-  if (ext === '.json' || (ext === '' && isPipe(path))) {
+  if (ext === '.json' || (ext === '' && isPipe(file))) {
     let text: string;
     try {
-      text = await readUserFile(path, { what: 'job file', maxBytes: JOB_FILE_MAX_BYTES });
+      text = await readUserFile(file, { what: 'job file', maxBytes: JOB_FILE_MAX_BYTES });
     } catch (err) {
       throw fail(path, `cannot read job file: ${err instanceof UserFileError ? err.reason : (err as Error).message}`, err);
     }
@@ -48,13 +51,13 @@ export async function loadJobFile(path: string, options: LoadJobFileOptions = {}
     return parseJobFile(data, path, options);
   }
   if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
-    checkModuleFile(path);
-    return fromModule(await importModule(path), path, options);
+    checkModuleFile(file, path);
+    return fromModule(await importModule(file, path), path, options);
   }
   if (ext === '.ts' || ext === '.mts' || ext === '.cts') {
-    checkModuleFile(path);
+    checkModuleFile(file, path);
     const load = options.importTypeScript ?? importTypeScript;
-    return fromModule(await load(resolve(path)), path, options);
+    return fromModule(await load(file), path, options);
   }
   if (ext === '.aurora') {
     // Aurora's own configs are Pystachio (Python); reading them would mean running Python.
@@ -72,18 +75,18 @@ function isPipe(path: string): boolean {
 }
 
 /** Node reads a module whole, by path: refuse a device, a pipe or a huge file before it tries. */
-function checkModuleFile(path: string): void {
+function checkModuleFile(file: string, path: string): void {
   try {
-    checkUserFileSync(path, { what: 'job module', maxBytes: JOB_FILE_MAX_BYTES, allowPipe: false });
+    checkUserFileSync(file, { what: 'job module', maxBytes: JOB_FILE_MAX_BYTES, allowPipe: false });
   } catch (err) {
     // A missing file keeps the module loader's own message.
     if (err instanceof UserFileError && err.code !== 'ENOENT') throw fail(path, `cannot load job module: ${err.reason}`, err);
   }
 }
 
-async function importModule(path: string): Promise<Record<string, unknown>> {
+async function importModule(file: string, path: string): Promise<Record<string, unknown>> {
   try {
-    return (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const detail = code === 'ERR_MODULE_NOT_FOUND' ? 'file not found' : (err as Error).message.split('\n')[0];

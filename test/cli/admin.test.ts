@@ -1,5 +1,5 @@
 /**
- * The operator's commands through the real binary against a local scheduler: `quota get|set` and
+ * The operator's commands through the CLI (in-process, helpers.ts runCli) against a local scheduler: `quota get|set` and
  * `admin snapshot|backup|list-backups|reconcile|prune|force-state` (maintenance is in maintenance.test.ts).
  */
 import { hostname } from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * Flags an operator of Aurora's Python client reaches for, with Aurora's names and meaning, through
- * the real binary against a local scheduler: batched kills, wildcard `job list`, `update list --status
+ * the CLI (in-process) against a local scheduler: batched kills, wildcard `job list`, `update list --status
  * --user`, `sla up-count --durations` (and Aurora's verb names for the sla verbs).
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The argument forms of Aurora's Python client, through the built binary against a local scheduler:
+ * The argument forms of Aurora's Python client, through the CLI (in-process) against a local scheduler:
  * `CLUSTER/ROLE/ENV/NAME[/INSTANCES] CONFIG` for job create, inspect, diff, update start and cron
  * schedule (the key must be the file's job: a mismatch is one line, exit 2, nothing sent), and
  * `update info|wait KEY ID`.

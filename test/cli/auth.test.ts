@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, verifyPassword } from '../../src/scheduler/auth/index.js';
 import type { RunningScheduler } from '../../src/scheduler/index.js';
-import { BIN, cleanEnv, EXECUTORS, json, jobFile, localScheduler, oneErrorLine, onTerminal, ROOT, runCli, tempDir, type CliResult } from './helpers.js';
-import { spawn } from 'node:child_process';
+import { cleanEnv, EXECUTORS, json, jobFile, localScheduler, oneErrorLine, onTerminal, runCli, tempDir, type CliResult } from './helpers.js';
 
 let scheduler: RunningScheduler;
 const dir = tempDir();
@@ -96,6 +95,14 @@ describe('credentials', () => {
     expect(oneErrorLine(asBob)).toContain('Subject bob lacks permission');
   });
 
+  it("$NETRC in the command's environment names the netrc file", async () => {
+    const netrc = join(tempDir(), 'credentials');
+    writeFileSync(netrc, `machine 127.0.0.1\n  login alice\n  password "${ALICE}"\n`, { mode: 0o600 });
+    const snapshot = await runCli(['admin', 'snapshot', 'local'], { env: envWith({ NETRC: netrc }) });
+    expect(snapshot).toMatchObject({ code: 0, stdout: 'Snapshot taken.\n' });
+    noSecrets(snapshot);
+  });
+
   it('half of the environment pair is bad input: exit 2, nothing sent', async () => {
     const offline = cleanEnv({ AURORA_SCHEDULER_URL: 'http://127.0.0.1:1', AURORA_USERNAME: 'alice' });
     const result = await runCli(['admin', 'snapshot', 'local'], { env: offline });
@@ -112,15 +119,7 @@ describe('credentials', () => {
 
 describe('scheduler hash-password', () => {
   it('hashes a password piped into stdin', async () => {
-    const result = await new Promise<CliResult>((done) => {
-      const child = spawn(process.execPath, [BIN, 'scheduler', 'hash-password'], { cwd: ROOT, env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => done({ code, stdout, stderr }));
-      child.stdin.end(`${ALICE}\n`);
-    });
+    const result = await runCli(['scheduler', 'hash-password'], { stdin: `${ALICE}\n` });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^scrypt\$[\w-]+\$[\w-]{43}\n$/);

@@ -1,5 +1,5 @@
 /**
- * Controlling jobs and looking at their tasks through the real binary, against a local scheduler
+ * Controlling jobs and looking at their tasks through the CLI (in-process), against a local scheduler
  * started in-process: kill, killall, restart, add; task list, pending, logs.
  */
 import { describe, expect, it } from 'vitest';

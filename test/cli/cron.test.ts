@@ -1,5 +1,5 @@
 /**
- * `cron schedule|show|start|deschedule` through the real binary against a local scheduler whose cron
+ * `cron schedule|show|start|deschedule` through the CLI (in-process) against a local scheduler whose cron
  * clock the test holds: the next run shown, a run fired when the clock passes it, a run started by
  * hand, and the cron job removed.
  */

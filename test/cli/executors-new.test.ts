@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packTarball } from '../support/packed.mjs';
-import { cleanEnv, json, oneErrorLine, ROOT, runCli, tempDir } from './helpers.js';
+import { cleanEnv, json, oneErrorLine, ROOT, runBinary, tempDir } from './helpers.js';
 
 let work: string;
 beforeAll(() => {
@@ -27,7 +27,7 @@ afterAll(() => {
 describe('executors new: bad input', () => {
   it('refuses a NAME that is not a package/directory name, in one line naming the field, exit 2, nothing written', async () => {
     for (const name of ['Hello', '_x', '.hidden', 'a/b', 'two words', '@scope/x']) {
-      const r = await runCli(['executors', 'new', name], { cwd: work });
+      const r = await runBinary(['executors', 'new', name], { cwd: work });
       expect(r.code, name).toBe(2);
       expect(oneErrorLine(r)).toMatch(/^aurora-ts: NAME: ".*" is not a valid executor name \(use 1-100 lowercase letters/);
     }
@@ -38,11 +38,11 @@ describe('executors new: bad input', () => {
     const dir = join(work, 'taken');
     mkdirSync(dir);
     writeFileSync(join(dir, 'notes.txt'), 'mine');
-    const r = await runCli(['executors', 'new', 'hello-exec', '--dir', dir], { cwd: work });
+    const r = await runBinary(['executors', 'new', 'hello-exec', '--dir', dir], { cwd: work });
     expect(r.code).toBe(2);
     expect(oneErrorLine(r)).toBe(`aurora-ts: --dir: ${dir} is not empty (name a new or empty directory)`);
     expect(readdirSync(dir)).toEqual(['notes.txt']);
-    const file = await runCli(['executors', 'new', 'hello-exec', '--dir', join(dir, 'notes.txt')], { cwd: work });
+    const file = await runBinary(['executors', 'new', 'hello-exec', '--dir', join(dir, 'notes.txt')], { cwd: work });
     expect(file.code).toBe(2);
     expect(oneErrorLine(file)).toContain('--dir: ');
     rmSync(dir, { recursive: true });
@@ -55,7 +55,7 @@ describe('executors new hello-exec: the project a user gets', () => {
   let testRun: { status: number | null; output: string };
 
   beforeAll(async () => {
-    const made = await runCli(['--json', 'executors', 'new', 'hello-exec'], { cwd: work });
+    const made = await runBinary(['--json', 'executors', 'new', 'hello-exec'], { cwd: work });
     expect(made.code, made.stderr).toBe(0);
     ({ dir: project, files: written } = json<{ dir: string; files: string[] }>(made));
     const onDisk = (readdirSync(project, { recursive: true, withFileTypes: true }) as Array<{ isFile(): boolean; parentPath: string; name: string }>)
@@ -90,7 +90,7 @@ describe('executors new hello-exec: the project a user gets', () => {
     expect(pkg.name).toBe('hello-exec');
     expect(pkg.dependencies).toEqual({ 'aurora-ts': `^${version}` });
     expect(JSON.parse(readFileSync(join(project, 'tsconfig.json'), 'utf8')).compilerOptions.strict).toBe(true);
-    const listed = await runCli(['--json', 'executors', 'list', join(project, 'executors.json')]);
+    const listed = await runBinary(['--json', 'executors', 'list', join(project, 'executors.json')]);
     expect(listed.code, listed.stderr).toBe(0);
     const [entry] = json<{ executors: Array<{ name: string; command: string; taskPrefix: string; overhead: { cpus: number; ramMb: number } }> }>(listed).executors;
     expect(entry).toMatchObject({ name: 'hello-exec', command: `node ${join(project, 'dist/src/executor.js')}`, taskPrefix: 'hello-exec-', overhead: { cpus: 0.05, ramMb: 64 } });

@@ -8,13 +8,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, FIXTURES, json, oneErrorLine, ROOT, runCli, tempDir } from './helpers.js';
+import { cleanEnv, FIXTURES, json, oneErrorLine, ROOT, runBinary, tempDir } from './helpers.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 async function loadedModules(args: string[]): Promise<string[]> {
   const log = join(tempDir(), 'modules.log');
-  const result = await runCli(args, { env: cleanEnv({ AURORA_TS_MODULE_LOG: log }), nodeArgs: ['--import', join(FIXTURES, 'record-modules.mjs')] });
+  const result = await runBinary(args, { env: cleanEnv({ AURORA_TS_MODULE_LOG: log }), nodeArgs: ['--import', join(FIXTURES, 'record-modules.mjs')] });
   expect(result.code).toBe(0);
   try {
     return [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))];
@@ -43,7 +43,7 @@ function sourceModules(modules: string[]): string[] {
 describe('version and help', () => {
   it('prints the package version for --version and -V', async () => {
     for (const flag of ['--version', '-V']) {
-      const result = await runCli([flag]);
+      const result = await runBinary([flag]);
       expect(result).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
     }
   });
@@ -54,7 +54,7 @@ describe('version and help', () => {
   });
 
   it('--help lists every noun and the exit codes, and loads no Thrift code, scheduler, ora or inquirer', async () => {
-    const result = await runCli(['--help']);
+    const result = await runBinary(['--help']);
     expect(result.code).toBe(0);
     for (const noun of ['job', 'task', 'update', 'cron', 'quota', 'sla', 'maintenance', 'admin', 'scheduler', 'executors', 'clusters']) expect(result.stdout).toMatch(new RegExp(`^  ${noun} `, 'm'));
     expect(result.stdout).toContain('Exit status:');
@@ -70,7 +70,7 @@ describe('version and help', () => {
   });
 
   it('noun verb --help shows arguments, flags, global flags and examples', async () => {
-    const result = await runCli(['job', 'kill', '--help']);
+    const result = await runBinary(['job', 'kill', '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: aurora-ts job kill [options] <key>');
     expect(result.stdout).toContain('--wait');
@@ -97,7 +97,7 @@ describe('bad usage exits 2 with one line', () => {
   ];
   for (const [what, args, message] of cases) {
     it(what, async () => {
-      const result = await runCli(args);
+      const result = await runBinary(args);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(oneErrorLine(result)).toMatch(message);
@@ -105,7 +105,7 @@ describe('bad usage exits 2 with one line', () => {
   }
 
   it('a noun without a verb prints its help on stderr and exits 2', async () => {
-    const result = await runCli(['job']);
+    const result = await runBinary(['job']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Usage: aurora-ts job [options] [command]');
   });
@@ -132,7 +132,7 @@ describe('scheduler failures', () => {
   it('authentication failure exits 4 and never prints the credentials', async () => {
     const withCredentials = url.replace('http://', 'http://alice:s3cret@');
     for (const extra of [[], ['--verbose']]) {
-      const result = await runCli([...extra, '--scheduler-url', withCredentials, 'job', 'killall', 'local/www-data/prod/hello']);
+      const result = await runBinary([...extra, '--scheduler-url', withCredentials, 'job', 'killall', 'local/www-data/prod/hello']);
       expect(result.code).toBe(4);
       expect(result.stderr).not.toContain('s3cret');
       expect(result.stdout).not.toContain('s3cret');
@@ -141,10 +141,10 @@ describe('scheduler failures', () => {
   });
 
   it('an unreachable scheduler exits 5; --verbose adds the detail', async () => {
-    const refused = await runCli(['--scheduler-url', 'http://127.0.0.1:1', 'job', 'list', 'local']);
+    const refused = await runBinary(['--scheduler-url', 'http://127.0.0.1:1', 'job', 'list', 'local']);
     expect(refused.code).toBe(5);
     expect(oneErrorLine(refused)).toMatch(/cannot reach the scheduler at 127\.0\.0\.1:1/);
-    const verbose = await runCli(['--verbose', '--scheduler-url', 'http://127.0.0.1:1', 'job', 'list', 'local']);
+    const verbose = await runBinary(['--verbose', '--scheduler-url', 'http://127.0.0.1:1', 'job', 'list', 'local']);
     expect(verbose.code).toBe(5);
     expect(verbose.stderr).toMatch(/-> getJobSummary http:\/\/127\.0\.0\.1:1\/api/);
     expect(verbose.stderr).toMatch(/\n\s+at /);
@@ -152,14 +152,14 @@ describe('scheduler failures', () => {
 
   it('a scheduler that does not answer within --timeout exits 5', async () => {
     const started = Date.now();
-    const result = await runCli(['--timeout', '0.5', '--scheduler-url', `${url}/slow/api`, 'job', 'list', 'local']);
+    const result = await runBinary(['--timeout', '0.5', '--scheduler-url', `${url}/slow/api`, 'job', 'list', 'local']);
     expect(result.code).toBe(5);
     expect(oneErrorLine(result)).toMatch(/time/i);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('--json failures print nothing on stdout', async () => {
-    const result = await runCli(['--json', '--scheduler-url', 'http://127.0.0.1:1', 'job', 'list', 'local']);
+    const result = await runBinary(['--json', '--scheduler-url', 'http://127.0.0.1:1', 'job', 'list', 'local']);
     expect(result.code).toBe(5);
     expect(result.stdout).toBe('');
   });
@@ -173,12 +173,12 @@ describe('clusters list', () => {
     await import('node:fs/promises').then((fs) =>
       fs.writeFile(join(dir, 'clusters.json'), JSON.stringify([{ name: 'west', zk: 'zk1,zk2', scheduler_zk_path: '/aurora/scheduler' }, { name: 'east', scheduler_uri: 'https://east.example.com:8081' }])),
     );
-    const human = await runCli(['clusters', 'list'], { env });
+    const human = await runBinary(['clusters', 'list'], { env });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^NAME +SCHEDULER +AUTH +DEFINED IN$/m);
     expect(human.stdout).toMatch(/^local +http:\/\/127\.0\.0\.1:8081 +UNAUTHENTICATED +built-in$/m);
     expect(human.stdout).toMatch(/^west +zk:\/\/zk1,zk2\/aurora\/scheduler /m);
-    const data = json<{ clusters: { name: string; schedulerUri: string | null }[] }>(await runCli(['--json', 'clusters', 'list'], { env }));
+    const data = json<{ clusters: { name: string; schedulerUri: string | null }[] }>(await runBinary(['--json', 'clusters', 'list'], { env }));
     expect(data.clusters.map((c) => c.name)).toEqual(['local', 'west', 'east']);
     expect(data.clusters[2]!.schedulerUri).toBe('https://east.example.com:8081');
   });
@@ -197,7 +197,7 @@ describe('code cache', () => {
   it('the second run compiles the CLI from the bytecode the first wrote; a broken cache is compiled anew, and NODE_DISABLE_COMPILE_CACHE=1 writes none', async () => {
     const cache = tempDir();
     const env = cleanEnv({ XDG_CACHE_HOME: cache });
-    const first = await runCli(['clusters', 'list'], { env });
+    const first = await runBinary(['clusters', 'list'], { env });
     expect(first.code).toBe(0);
     const written = cached(join(cache, 'aurora-ts/code-cache'));
     expect(written.size).toBeGreaterThan(0);
@@ -208,7 +208,7 @@ describe('code cache', () => {
     }
 
     // Accepted: nothing is written again.
-    expect(await runCli(['clusters', 'list'], { env })).toEqual(first);
+    expect(await runBinary(['clusters', 'list'], { env })).toEqual(first);
     expect(cached(join(cache, 'aurora-ts/code-cache'))).toEqual(written);
 
     if (!builtIn) {
@@ -219,16 +219,16 @@ describe('code cache', () => {
       const key = bytes.subarray(0, bytes.indexOf('\n', bytes.indexOf('\n', bytes.indexOf('\n') + 1) + 1) + 1);
       const broken = Buffer.concat([key, Buffer.alloc(4096, 7)]);
       writeFileSync(file, broken);
-      expect(await runCli(['clusters', 'list'], { env })).toEqual(first);
+      expect(await runBinary(['clusters', 'list'], { env })).toEqual(first);
       const rewritten = readFileSync(file);
       expect(rewritten.equals(broken)).toBe(false);
       expect(rewritten.subarray(0, key.length)).toEqual(key);
-      expect(await runCli(['clusters', 'list'], { env })).toEqual(first);
+      expect(await runBinary(['clusters', 'list'], { env })).toEqual(first);
       expect(readFileSync(file)).toEqual(rewritten);
     }
 
     const off = tempDir();
-    expect(await runCli(['clusters', 'list'], { env: cleanEnv({ XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' }) })).toEqual(first);
+    expect(await runBinary(['clusters', 'list'], { env: cleanEnv({ XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' }) })).toEqual(first);
     expect(readdirSync(off)).toEqual([]);
   });
 });

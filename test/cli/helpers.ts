@@ -1,12 +1,17 @@
 /**
- * Runs the real `aurora-ts` binary (node bin/aurora-ts.js, over the built dist/) as a user would, and
- * gives tests a local scheduler started in-process on a free port.
+ * Runs the CLI for tests: in-process through `main()` from src/ with fake streams ({@link runCli}, the
+ * default), or as the real `aurora-ts` binary (node bin/aurora-ts.js over the built dist/,
+ * {@link runBinary}, {@link onTerminal}) where the binary itself is under test: module loading, the
+ * bundle, terminals, signals and exit. Also gives tests a local scheduler started in-process on a free port.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../src/scheduler/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -44,7 +49,50 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env;
 }
 
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<CliResult> {
+/** What a pipe (not a terminal) receives: everything written, as text. */
+class Captured extends Writable {
+  readonly isTTY = false;
+  text = '';
+  private readonly decoder = new StringDecoder('utf8');
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.text += this.decoder.write(chunk);
+    done();
+  }
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Where relative paths start (default the repository root, as for {@link runBinary}). */
+  cwd?: string;
+  /** What the command reads on stdin (a pipe); default nothing (end of input at once). */
+  stdin?: string;
+  /** Then the command is interrupted (its waits and follows stop), as the binary's runs are killed (default 20 s). */
+  timeoutMs?: number;
+  /** Interrupts the command when aborted, as Ctrl-C would. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `aurora-ts ARGS` in this process through `main()` from src/, with pipes for stdout, stderr and
+ * stdin: what the binary would print and exit with, without starting Node (≈ 200 ms a run).
+ */
+export async function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  const stdout = new Captured();
+  const stderr = new Captured();
+  const code = await main(args, {
+    env: options.env ?? cleanEnv(),
+    cwd: options.cwd ?? ROOT,
+    stdout,
+    stderr,
+    stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
+    signal: AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 20_000), ...(options.signal ? [options.signal] : [])]),
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** Runs the built binary, `node bin/aurora-ts.js ARGS`, as a user's shell would (stdin closed). */
+export function runBinary(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
       cwd: options.cwd ?? ROOT,

@@ -1,5 +1,5 @@
 /**
- * Aurora's `--config FILE` on `job kill`, `killall`, `restart` and `add`, through the built binary against
+ * Aurora's `--config FILE` on `job kill`, `killall`, `restart` and `add`, through the CLI (in-process) against
  * a local scheduler: the file must hold the key's job (Aurora loads it only for its API hooks, which
  * aurora-ts job files do not have), then the verb runs as without it; a mismatch or a `.aurora` file is
  * one line, exit 2, and nothing changes.

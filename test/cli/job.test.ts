@@ -1,5 +1,5 @@
 /**
- * `job create|status|list|inspect|diff` through the real binary against a local scheduler started
+ * `job create|status|list|inspect|diff` through the CLI (in-process, helpers.ts runCli) against a local scheduler started
  * in-process: what a user sees (tables, --json documents) and the exit codes, for good and bad input.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -103,6 +103,7 @@ describe('job create / status / list', () => {
   });
 
   it('Ctrl-C during a wait exits 130', async () => {
+    // The binary: SIGINT to the process and its exit status are what is tested.
     const child = spawn(process.execPath, [BIN, 'job', 'create', jobFile(dir, 'forever', { instances: 1, service: false }), '--wait-until', 'FINISHED'], { cwd: ROOT, env: local.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

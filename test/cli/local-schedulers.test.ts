@@ -1,8 +1,9 @@
 /**
- * Several local schedulers for one user, through the built binary: each started on its own port keeps
- * its own state file and log, `scheduler status` lists them all, `scheduler stop` picks one by port (or
- * the default, or all), a second one on a taken port is refused; a scheduler started with the previous
- * one-file layout is still found. And the hint when the built-in `local` cluster's scheduler is down.
+ * Several local schedulers for one user, through the CLI (in-process; each detached scheduler is a
+ * process of the built binary): each started on its own port keeps its own state file and log,
+ * `scheduler status` lists them all, `scheduler stop` picks one by port (or the default, or all), a
+ * second one on a taken port is refused; a scheduler started with the previous one-file layout is still
+ * found. And the hint when the built-in `local` cluster's scheduler is down.
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { connect } from 'node:net';

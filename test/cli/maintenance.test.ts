@@ -1,5 +1,5 @@
 /**
- * `maintenance start|drain|sla-drain|status|end` through the real binary against a local scheduler,
+ * `maintenance start|drain|sla-drain|status|end` through the CLI (in-process) against a local scheduler,
  * on this machine (the local scheduler's only host): tasks drained off it wait, and come back after.
  */
 import { hostname } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * `job restart` as Aurora's client does it, through the real binary against a local scheduler with
+ * `job restart` as Aurora's client does it, through the CLI (in-process) against a local scheduler with
  * real processes: a rolling restart in batches with progress lines and a --json result, and a batch
  * whose new tasks crash, which stops the restart with the failure limit's message.
  */

@@ -1,6 +1,6 @@
 /**
  * `scheduler start --agents FILE`, `--hostname`, the Aurora-named scheduler flags and `scheduler agents`,
- * through the real binary: a bad agents file is one line and exit 2 before anything starts; a detached
+ * through the CLI (in-process; detached schedulers run the built binary): a bad agents file is one line and exit 2 before anything starts; a detached
  * scheduler gets every flag; `scheduler agents` lists the agents with what they use.
  */
 import { writeFileSync } from 'node:fs';

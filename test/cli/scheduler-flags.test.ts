@@ -30,7 +30,10 @@ interface Started {
   taskUser: string | null;
 }
 
-/** Runs `aurora-ts --json scheduler start ARGS` in the foreground until its JSON document is out. */
+/**
+ * Runs `aurora-ts --json scheduler start ARGS` in the foreground until its JSON document is out: the
+ * binary, as each is stopped with SIGTERM (and several run at once, each its own leader candidate).
+ */
 async function startForeground(args: string[], env: NodeJS.ProcessEnv, executors = EXECUTORS): Promise<{ child: ChildProcess; started: Started; stop(): Promise<number | null> }> {
   const child = spawn(process.execPath, [BIN, '--json', 'scheduler', 'start', '--port', '0', '--custom-executor-config', executors, ...args], {
     cwd: ROOT,
@@ -138,6 +141,7 @@ describe('scheduler start --zk / --state-dir', () => {
   });
 
   it('prints what it was started with', async () => {
+    // The binary: it is stopped with SIGTERM.
     const env = cleanEnv();
     const human = spawn(process.execPath, [BIN, 'scheduler', 'start', '--port', '0', '--zk', zk.connectString, '--zk-path', '/aurora/human'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -1,11 +1,13 @@
 /**
- * `scheduler start|status|stop` as processes: detached start prints the URL once the API answers,
- * status reports it, stop ends it (and its tasks); the foreground scheduler stops on SIGTERM.
+ * `scheduler start|status|stop`: a detached start (a process of the built binary) prints the URL once
+ * the API answers, status reports it, stop ends it (and its tasks); the foreground scheduler, run as the
+ * binary, stops on SIGTERM, and run in-process through main(), when its caller aborts it.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { listSchedulers } from '../../src/cli/scheduler-state.js';
 import { BIN, cleanEnv, CONTROL, EXECUTORS, FIXTURES, json, oneErrorLine, ROOT, runCli, tempDir } from './helpers.js';
 
 function alive(pid: number): boolean {
@@ -84,6 +86,7 @@ describe('scheduler start --detach / status / stop', () => {
 
 describe('scheduler start in the foreground', () => {
   it('serves until SIGTERM, then kills its tasks and removes its state', async () => {
+    // The binary: SIGTERM, its exit status and the bundled UI assets are what is tested.
     const env = cleanEnv();
     const child = spawn(process.execPath, [BIN, 'scheduler', 'start', '--port', '0', '--custom-executor-config', EXECUTORS], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -114,5 +117,26 @@ describe('scheduler start in the foreground', () => {
     expect(existsSync(join(env['XDG_STATE_HOME']!, 'aurora-ts', 'schedulers', `${new URL(url).port}.json`))).toBe(false);
     const gone = await runCli(['--scheduler-url', url, 'job', 'list', 'local'], { env });
     expect(gone.code).toBe(5);
+  });
+
+  it('in-process (main() with an abort signal): serves until aborted, then stops, leaving no signal listener behind', async () => {
+    const env = cleanEnv();
+    const listeners = () => [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    const before = listeners();
+    const stop = new AbortController();
+    const running = runCli(['scheduler', 'start', '--port', '0', '--custom-executor-config', EXECUTORS], { env, signal: stop.signal, timeoutMs: 30_000 });
+    const deadline = Date.now() + 15_000;
+    while (listSchedulers(env).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [state] = listSchedulers(env);
+    expect(state?.pid).toBe(process.pid);
+    const listed = await runCli(['--scheduler-url', state!.url, 'job', 'list', 'local'], { env });
+    expect(listed.code).toBe(0);
+    stop.abort();
+    const result = await running;
+    expect(result.code).toBe(130);
+    expect(result.stdout).toContain(`listening on ${state!.url}`);
+    expect(result.stderr).toContain('SIGINT: stopping the scheduler and killing its tasks');
+    expect(listSchedulers(env)).toEqual([]);
+    expect(listeners()).toEqual(before);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * `task logs` against a cluster whose task files live on Mesos agents, as on Aurora on Mesos: the
- * binary reads clusters.json (`agent_port`, `custom_executor_config`), finds the task's agent from
+ * CLI reads clusters.json (`agent_port`, `custom_executor_config`), finds the task's agent from
  * its slaveHost, takes the agent's credentials from ~/.netrc and reads the custom executor's
  * sandbox through the files API of the Mesos agent stand-in.
  */

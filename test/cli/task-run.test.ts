@@ -1,5 +1,5 @@
 /**
- * `task run` and `task ssh` through the real binary: on the local scheduler as child processes in
+ * `task run` and `task ssh` through the CLI (in-process; the terminal and signal cases run the binary): on the local scheduler as child processes in
  * each sandbox with the task's environment, and on a "Mesos cluster" (a clusters.json entry with
  * slave_root) over a real OpenSSH server on loopback with generated keys. That cluster is the same
  * local scheduler; its sandboxes are reached through a Mesos agent's directory layout
@@ -153,6 +153,7 @@ describe('task ssh on the local scheduler', () => {
   });
 
   it('opens an interactive bash in the sandbox on a terminal and exits with its status', { timeout: 30_000 }, async () => {
+    // The binary on a pseudo-terminal: the shell needs a real terminal.
     const [first] = await tasks();
     const { sandbox } = await describeTask(first!.taskId);
     const result = await onTerminal(['task', 'ssh', `${KEY}/0`], local.env, { waitFor: /[#$] $/m, input: ['echo "in $PWD as $AURORA_TASK_ID"; exit 5\r'] });
@@ -161,6 +162,7 @@ describe('task ssh on the local scheduler', () => {
   });
 
   it('leaves SIGINT to the shell: the CLI itself does not end while the shell runs', { timeout: 30_000 }, async () => {
+    // The binary: a SIGINT to the CLI's own process is what is tested.
     const child = spawn(process.execPath, [BIN, 'task', 'ssh', `${KEY}/0`, '--command', 'echo started; sleep 1; echo survived'], { env: local.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -1,5 +1,5 @@
 /**
- * `task scp` through the real binary: on the local scheduler (files copied with node:fs into and out of
+ * `task scp` through the CLI (in-process): on the local scheduler (files copied with node:fs into and out of
  * the sandboxes of running tasks, real processes reading and writing them), escapes refused, and on a
  * "Mesos cluster" (a clusters.json entry with slave_root) through the system scp to a real OpenSSH
  * server on loopback, the sandboxes laid out as a Mesos agent's work directory, as task-run.test.ts does.

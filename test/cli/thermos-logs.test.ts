@@ -1,5 +1,5 @@
 /**
- * `task logs` for Thermos tasks through the real binary against a local scheduler: a process's own
+ * `task logs` for Thermos tasks through the CLI (in-process) against a local scheduler: a process's own
  * stdout/stderr (`.logs/<process>/<run>/`), its latest run, following it into the next run, any
  * sandbox file, and the Thermos runner's log naming a failed process and its real exit status.
  */

@@ -1,5 +1,5 @@
 /**
- * `update pause|resume|abort|rollback|pulse|wait` through the real binary against a local scheduler:
+ * `update pause|resume|abort|rollback|pulse|wait` through the CLI (in-process) against a local scheduler:
  * an update paused, resumed, aborted, rolled back and pulsed, with the human lines, --json documents
  * and exit codes (update start/list/info are in update.test.ts).
  */

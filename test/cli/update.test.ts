@@ -1,5 +1,5 @@
 /**
- * `update start|list|info` through the real binary against a local scheduler: a new config rolled out
+ * `update start|list|info` through the CLI (in-process) against a local scheduler: a new config rolled out
  * batch by batch, a failing config rolled back, with the human lines, --json documents and exit codes
  * (pause/resume/abort/rollback/pulse/wait and the terminal spinner are in update-control.test.ts).
  */

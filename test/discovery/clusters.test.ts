@@ -55,6 +55,12 @@ describe('loadClusters', () => {
     expect(clusters.files).toEqual([join(fixtures, 'etc', 'clusters.json'), join(fixtures, 'home', '.aurora', 'clusters.json')]);
   });
 
+  it("expands ~ in custom_executor_config to the home it was given, not the process's", async () => {
+    const where = layout('[{"name": "a", "scheduler_uri": "http://a:8081", "custom_executor_config": "~/executors.json"}]', undefined);
+    expect((await loadClusters(where)).get('a').customExecutorConfig).toBe(join(where.home, 'executors.json'));
+    expect(loadClustersSync(where).get('a').customExecutorConfig).toBe(join(where.home, 'executors.json'));
+  });
+
   it('skips entries without a name', async () => {
     const clusters = await loadClusters(layout('[{"zk": "zk1"}, {"name": "a", "scheduler_uri": "http://a:8081"}]', undefined));
     expect(clusters.list().map((c) => c.name)).toEqual(['local', 'a']);

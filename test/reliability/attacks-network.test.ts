@@ -13,7 +13,7 @@ import { AuroraClient } from '../../src/client/client.js';
 import { AuroraAuthError } from '../../src/errors.js';
 import { decodeReply, encodeCall } from '../../src/protocol/index.js';
 import { startScheduler } from '../../src/scheduler/index.js';
-import { EXECUTORS as CLI_EXECUTORS, cleanEnv, runCli } from '../cli/helpers.js';
+import { EXECUTORS as CLI_EXECUTORS, cleanEnv, runBinary } from '../cli/helpers.js';
 import { makePki, startServer } from '../transport/helpers.js';
 import { hashPassword } from '../../src/scheduler/auth/password.js';
 import { ROOT, jobConfig, report, tempDir, writeExecutors } from './helpers.js';
@@ -167,7 +167,7 @@ describe('item 12: a long CLI wait leaks no abort listeners', () => {
       }),
     );
     const started = Date.now();
-    const result = await runCli(['--scheduler-url', scheduler.url, 'job', 'create', file, '--wait-until', 'RUNNING', '--wait-timeout', '7'], {
+    const result = await runBinary(['--scheduler-url', scheduler.url, 'job', 'create', file, '--wait-until', 'RUNNING', '--wait-timeout', '7'], {
       env: cleanEnv(),
     });
     const ms = Date.now() - started;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/scheduler/auth/password.js';
 import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
-import { EXECUTORS as CLI_EXECUTORS, FIXTURES, cleanEnv, runCli, tempDir, type CliResult } from '../cli/helpers.js';
+import { EXECUTORS as CLI_EXECUTORS, FIXTURES, cleanEnv, runBinary, tempDir, type CliResult } from '../cli/helpers.js';
 import { report } from './helpers.js';
 
 const PASSWORD = 'Tr0ub4dor&3-horse:battery';
@@ -47,7 +47,7 @@ function home(password: string, mode = 0o600): NodeJS.ProcessEnv {
 }
 
 async function cli(label: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  const result = await runCli(args, { env });
+  const result = await runBinary(args, { env });
   outputs.push({ label, result });
   return result;
 }

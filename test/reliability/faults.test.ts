@@ -15,7 +15,7 @@ import { encodeReply, responseProtocol } from '../../src/protocol/index.js';
 import { listen } from '../../src/scheduler/api-server.js';
 import type { RunningScheduler } from '../../src/scheduler/index.js';
 import { markedProcesses, SUPERVISOR_MARKER_VAR } from '../../src/scheduler/runner/index.js';
-import { cleanEnv, oneErrorLine, runCli, type CliResult } from '../cli/helpers.js';
+import { cleanEnv, oneErrorLine, runBinary, type CliResult } from '../cli/helpers.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';
 import { jobConfig, localScheduler, report, tempDir } from './helpers.js';
 
@@ -53,7 +53,7 @@ afterAll(() => report('faults', outcomes));
 async function listJobs(label: string, url: string, extra: string[] = []): Promise<CliResult> {
   hits = 0;
   const t0 = performance.now();
-  const result = await runCli(['--timeout', '1', ...extra, '--scheduler-url', url, 'job', 'list', 'local'], { timeoutMs: 30_000 });
+  const result = await runBinary(['--timeout', '1', ...extra, '--scheduler-url', url, 'job', 'list', 'local'], { timeoutMs: 30_000 });
   const ms = Math.round(performance.now() - t0);
   outcomes[label] = { exit: result.code, ms, requests: hits, line: result.stderr.trim().split('\n')[0] ?? '' };
   return result;
@@ -125,7 +125,7 @@ describe('a faulty scheduler, through the CLI', () => {
     const zkPort = await freePort();
     writeFileSync(join(env['AURORA_CONFIG_ROOT']!, 'clusters.json'), JSON.stringify([{ name: 'zkdown', zk: '127.0.0.1', zk_port: zkPort, scheduler_zk_path: '/aurora/scheduler' }]));
     const t0 = performance.now();
-    const result = await runCli(['--timeout', '1', 'job', 'list', 'zkdown'], { env, timeoutMs: 60_000 });
+    const result = await runBinary(['--timeout', '1', 'job', 'list', 'zkdown'], { env, timeoutMs: 60_000 });
     const ms = Math.round(performance.now() - t0);
     outcomes['zookeeper down'] = { exit: result.code, ms, requests: 0, line: result.stderr.trim().split('\n')[0] ?? '' };
     expect(result.code).toBe(5);
@@ -191,7 +191,7 @@ describe('the leader disappears during `update wait`', () => {
     const { job, updateId } = await rollingUpdate('/aurora/scheduler', 'handover', 60_000);
     const env = zkClusterEnv('zkc', '/aurora/scheduler');
     const t0 = performance.now();
-    const waiting = runCli(['--json', 'update', 'wait', 'zkc/www-data/devel/handover', '--id', updateId, '--wait-timeout', '8'], { env, timeoutMs: 60_000 });
+    const waiting = runBinary(['--json', 'update', 'wait', 'zkc/www-data/devel/handover', '--id', updateId, '--wait-timeout', '8'], { env, timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 1500));
     await a.close();
     const result = await waiting;
@@ -233,7 +233,7 @@ describe('the leader disappears during `update wait`', () => {
     const { updateId } = await rollingUpdate(zkPath, 'shared-handover', 2000);
     const env = zkClusterEnv('zks', zkPath);
     const t0 = performance.now();
-    const waiting = runCli(['--json', 'update', 'wait', 'zks/www-data/devel/shared-handover', '--id', updateId, '--wait-timeout', '30'], { env, timeoutMs: 60_000 });
+    const waiting = runBinary(['--json', 'update', 'wait', 'zks/www-data/devel/shared-handover', '--id', updateId, '--wait-timeout', '30'], { env, timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 1500));
     await a.close();
     const result = await waiting;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonDuplicateKeyError, parseJsonWithPosition } from '../../src/util/json-syntax.js';
-import { BIN, EXAMPLE_EXECUTORS, ROOT, cleanEnv, oneErrorLine, runCli, tempDir, type CliResult } from '../cli/helpers.js';
+import { BIN, EXAMPLE_EXECUTORS, ROOT, cleanEnv, oneErrorLine, runBinary, tempDir, type CliResult } from '../cli/helpers.js';
 import { FUZZ_RUNS } from './helpers.js';
 
 const HELLO = join(ROOT, 'examples/hello-service.json');
@@ -43,7 +43,7 @@ describe('user-named files that are devices, directories, pipes or too big', () 
 
   it('a job file that is /dev/zero is refused at once, naming the file and what is allowed', async () => {
     const started = Date.now();
-    const result = await runCli(['job', 'inspect', zeroJson], { timeoutMs: QUICK_MS });
+    const result = await runBinary(['job', 'inspect', zeroJson], { timeoutMs: QUICK_MS });
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toBe(`aurora-ts: ${zeroJson}: cannot read job file: is a character device; a job file must be a regular file or a pipe`);
     expect(Date.now() - started).toBeLessThan(QUICK_MS);
@@ -52,7 +52,7 @@ describe('user-named files that are devices, directories, pipes or too big', () 
   it('a job file that is a directory is refused', async () => {
     const sub = join(dir, 'dir.json');
     mkdirSync(sub);
-    const result = await runCli(['job', 'inspect', sub], { timeoutMs: QUICK_MS });
+    const result = await runBinary(['job', 'inspect', sub], { timeoutMs: QUICK_MS });
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toContain(`${sub}: cannot read job file: is a directory; a job file must be a regular file or a pipe`);
   });
@@ -60,7 +60,7 @@ describe('user-named files that are devices, directories, pipes or too big', () 
   it('a job file larger than 16 MiB is refused, saying the cap', async () => {
     const big = join(dir, 'big.json');
     writeFileSync(big, `{"role": "${'x'.repeat(17 * 1024 * 1024)}"}`);
-    const result = await runCli(['job', 'inspect', big], { timeoutMs: QUICK_MS });
+    const result = await runBinary(['job', 'inspect', big], { timeoutMs: QUICK_MS });
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toBe(`aurora-ts: ${big}: cannot read job file: larger than the 16 MiB allowed for a job file`);
   });
@@ -68,7 +68,7 @@ describe('user-named files that are devices, directories, pipes or too big', () 
   it('a job module (.js) that is /dev/zero is refused before Node imports it', async () => {
     const zeroJs = join(dir, 'zero.js');
     symlinkSync('/dev/zero', zeroJs);
-    const result = await runCli(['job', 'inspect', zeroJs], { timeoutMs: QUICK_MS });
+    const result = await runBinary(['job', 'inspect', zeroJs], { timeoutMs: QUICK_MS });
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toBe(`aurora-ts: ${zeroJs}: cannot load job module: is a character device; a job module must be a regular file`);
   });
@@ -94,7 +94,7 @@ describe('user-named files that are devices, directories, pipes or too big', () 
     const fifo = join(dir, 'nobody.json');
     execFileSync('mkfifo', [fifo]);
     const started = Date.now();
-    const result = await runCli(['job', 'inspect', fifo], { timeoutMs: 18_000 });
+    const result = await runBinary(['job', 'inspect', fifo], { timeoutMs: 18_000 });
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toBe(
       `aurora-ts: ${fifo}: cannot read job file: read nothing from this pipe for 10 s (no writer opened it); write the job file to it, or name a regular file`,
@@ -103,7 +103,7 @@ describe('user-named files that are devices, directories, pipes or too big', () 
   }, 20_000);
 
   it('an executor file that is /dev/zero is refused', async () => {
-    const result = await runCli(['executors', 'validate', zeroJson], { timeoutMs: QUICK_MS });
+    const result = await runBinary(['executors', 'validate', zeroJson], { timeoutMs: QUICK_MS });
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toBe(
       `aurora-ts: Failed to read executor settings: ${zeroJson}: cannot read the file: is a character device; a custom executor file must be a regular file or a pipe`,
@@ -111,7 +111,7 @@ describe('user-named files that are devices, directories, pipes or too big', () 
   });
 
   it('a users file (--basic-auth-file) that is /dev/zero stops scheduler start with exit 2', async () => {
-    const result = await runCli(['scheduler', 'start', '--port', '0', '--basic-auth-file', zeroJson], {
+    const result = await runBinary(['scheduler', 'start', '--port', '0', '--basic-auth-file', zeroJson], {
       timeoutMs: QUICK_MS,
     });
     expect(result.code).toBe(2);
@@ -124,7 +124,7 @@ describe('user-named files that are devices, directories, pipes or too big', () 
     const env = cleanEnv();
     mkdirSync(join(env['HOME']!, '.aurora'));
     symlinkSync('/dev/zero', join(env['HOME']!, '.aurora', 'clusters.json'));
-    const result = await runCli(['clusters', 'list'], { env, timeoutMs: QUICK_MS });
+    const result = await runBinary(['clusters', 'list'], { env, timeoutMs: QUICK_MS });
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toBe(
       `aurora-ts: ${join(env['HOME']!, '.aurora', 'clusters.json')}: is a character device; a clusters.json must be a regular file or a pipe`,
@@ -158,7 +158,7 @@ describe('user-named files that are devices, directories, pipes or too big', () 
       const env = cleanEnv();
       symlinkSync('/dev/zero', join(env['HOME']!, '.netrc'));
       const started = Date.now();
-      const result = await runCli(['--scheduler-url', url, 'job', 'list', 'local/www-data'], { env, timeoutMs: QUICK_MS });
+      const result = await runBinary(['--scheduler-url', url, 'job', 'list', 'local/www-data'], { env, timeoutMs: QUICK_MS });
       expect(Date.now() - started).toBeLessThan(QUICK_MS);
       expect(result.code).not.toBeNull();
       expect(result.stderr).toContain(`warning: ${join(env['HOME']!, '.netrc')}: is a character device; a netrc file must be a regular file or a pipe; no credentials taken from it\n`);
@@ -182,7 +182,7 @@ describe('duplicate keys are refused with their line and column, not merged', ()
   it('in a job file', async () => {
     const file = join(dir, 'dup.json');
     writeFileSync(file, '{\n  "cluster": "local",\n  "role": "www-data",\n  "role": "other",\n  "environment": "devel",\n  "name": "x"\n}\n');
-    const result = await runCli(['job', 'inspect', file], { timeoutMs: QUICK_MS });
+    const result = await runBinary(['job', 'inspect', file], { timeoutMs: QUICK_MS });
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toBe(
       `aurora-ts: ${file}: duplicate key "role" at line 4, column 3 (first at line 3, column 3); each key may appear once`,
@@ -192,7 +192,7 @@ describe('duplicate keys are refused with their line and column, not merged', ()
   it('in a nested object of a job file, also when the second is spelt with an escape', async () => {
     const file = join(dir, 'nested.json');
     writeFileSync(file, '{"resources": {"cpus": 1, "ramMb": 64, "diskMb": 64, "r\\u0061mMb": 1}}');
-    const result = await runCli(['job', 'inspect', file], { timeoutMs: QUICK_MS });
+    const result = await runBinary(['job', 'inspect', file], { timeoutMs: QUICK_MS });
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toBe(
       `aurora-ts: ${file}: duplicate key "ramMb" at line 1, column 54 (first at line 1, column 27); each key may appear once`,
@@ -202,7 +202,7 @@ describe('duplicate keys are refused with their line and column, not merged', ()
   it('in an executor file', async () => {
     const file = join(dir, 'executors.json');
     writeFileSync(file, '[{"executor": {"name": "a", "command": {"value": "true"}}, "task_prefix": "a-", "task_prefix": "b-"}]');
-    const result = await runCli(['executors', 'validate', file], { timeoutMs: QUICK_MS });
+    const result = await runBinary(['executors', 'validate', file], { timeoutMs: QUICK_MS });
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toBe(
       `aurora-ts: Failed to read executor settings: ${file}: duplicate key "task_prefix" at line 1, column 81 (first at line 1, column 60); each key may appear once`,
@@ -214,7 +214,7 @@ describe('duplicate keys are refused with their line and column, not merged', ()
     mkdirSync(join(env['HOME']!, '.aurora'));
     const file = join(env['HOME']!, '.aurora', 'clusters.json');
     writeFileSync(file, '[{"name": "c", "scheduler_uri": "http://a:1", "scheduler_uri": "http://b:2"}]');
-    const result = await runCli(['clusters', 'list'], { env, timeoutMs: QUICK_MS });
+    const result = await runBinary(['clusters', 'list'], { env, timeoutMs: QUICK_MS });
     expect(result.code).toBe(2);
     expect(oneErrorLine(result)).toBe(
       `aurora-ts: ${file}: duplicate key "scheduler_uri" at line 1, column 47 (first at line 1, column 16); each key may appear once`,
@@ -224,7 +224,7 @@ describe('duplicate keys are refused with their line and column, not merged', ()
   it('the same key in two different objects is fine', async () => {
     const file = join(dir, 'ok.json');
     writeFileSync(file, JSON.stringify({ ...JSON.parse(JSON.stringify(HELLO_JOB)), metadata: { name: 'a' } }));
-    const result = await runCli(['--json', 'job', 'inspect', file, '--cluster', 'local'], {
+    const result = await runBinary(['--json', 'job', 'inspect', file, '--cluster', 'local'], {
       timeoutMs: QUICK_MS,
       env: cleanEnv({ AURORA_CUSTOM_EXECUTOR_CONFIG: EXAMPLE_EXECUTORS }),
     });
@@ -235,7 +235,7 @@ describe('duplicate keys are refused with their line and column, not merged', ()
 
 describe('scheduler start --zk with a port out of range', () => {
   it('is bad input (exit 2), not a crash of the ZooKeeper client', async () => {
-    const result = await runCli(['scheduler', 'start', '--port', '0', '--zk', 'zk1:99999'], { timeoutMs: QUICK_MS });
+    const result = await runBinary(['scheduler', 'start', '--port', '0', '--zk', 'zk1:99999'], { timeoutMs: QUICK_MS });
     expect(oneErrorLine(result)).toBe('aurora-ts: zk.hosts: "zk1:99999" is not host:port with a port 1-65535');
     expect(result.code).toBe(2);
   });
@@ -311,7 +311,7 @@ describe('a bad clusters.json is bad input (exit 2), not an unreachable schedule
     const env = cleanEnv();
     mkdirSync(join(env['HOME']!, '.aurora'));
     writeFileSync(join(env['HOME']!, '.aurora', 'clusters.json'), JSON.stringify(content));
-    const result = await runCli(['job', 'status', 'c/www-data/prod/hello'], { env, timeoutMs: QUICK_MS });
+    const result = await runBinary(['job', 'status', 'c/www-data/prod/hello'], { env, timeoutMs: QUICK_MS });
     expect(oneErrorLine(result)).toMatch(message);
     expect(result.code).toBe(2);
   });

@@ -11,7 +11,7 @@ import { chmodSync, chownSync, mkdirSync, openSync, closeSync, writeSync, writeF
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startScheduler, StateDirError, type RunningScheduler } from '../../src/scheduler/index.js';
-import { BIN, ROOT, cleanEnv, oneErrorLine, runCli, tempDir, type CliResult } from '../cli/helpers.js';
+import { BIN, ROOT, cleanEnv, oneErrorLine, runBinary, tempDir, type CliResult } from '../cli/helpers.js';
 
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;
@@ -19,7 +19,7 @@ const isRoot = process.getuid?.() === 0;
 const LIMIT_MS = 8_000;
 
 function start(stateDir: string, env = cleanEnv()): Promise<CliResult> {
-  return runCli(['scheduler', 'start', '--port', '0', '--state-dir', stateDir], { env, timeoutMs: LIMIT_MS });
+  return runBinary(['scheduler', 'start', '--port', '0', '--state-dir', stateDir], { env, timeoutMs: LIMIT_MS });
 }
 
 /** Runs the CLI as `nobody` (root cannot be kept out of a directory by its mode). */

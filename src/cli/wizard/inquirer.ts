@@ -4,6 +4,9 @@ import type { ConfirmQuestion, InputQuestion, Prompter, SelectQuestion } from '.
 export interface InquirerPrompterOptions {
   /** Styles the live hint after an input (dim on a colour terminal, plain otherwise). */
   hintStyle?: (text: string) => string;
+  /** Where answers are read and questions drawn (default the process's stdin and stdout). */
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
 }
 
 /** What @inquirer/prompts' `input` is given for a question. */
@@ -49,9 +52,10 @@ export function inputConfig(q: InputQuestion, hint: (text: string) => string = (
 export async function inquirerPrompter(options: InquirerPrompterOptions = {}): Promise<Prompter> {
   const { input, select, confirm } = await import('@inquirer/prompts');
   const hint = options.hintStyle ?? ((t: string) => t);
+  const context = { ...(options.input ? { input: options.input } : {}), ...(options.output ? { output: options.output } : {}) };
   return {
     input(q: InputQuestion) {
-      return input(inputConfig(q, hint));
+      return input(inputConfig(q, hint), context);
     },
     select<T>(q: SelectQuestion<T>) {
       return select<T>({
@@ -59,10 +63,10 @@ export async function inquirerPrompter(options: InquirerPrompterOptions = {}): P
         choices: q.choices.map((c) => ({ value: c.value, name: c.name, ...(c.description !== undefined ? { description: c.description } : {}) })),
         ...(q.default !== undefined ? { default: q.default } : {}),
         pageSize: 12,
-      });
+      }, context);
     },
     confirm(q: ConfirmQuestion) {
-      return confirm({ message: q.message, ...(q.default !== undefined ? { default: q.default } : {}) });
+      return confirm({ message: q.message, ...(q.default !== undefined ? { default: q.default } : {}) }, context);
     },
   };
 }

@@ -57,7 +57,7 @@ async function wizard(ctx: CliContext, options: WizardOptions, prompter: Prompte
   const paint = io.style.bind(io);
   const setup = await prepare(ctx, options, deps);
 
-  let start: Draft = options.from !== undefined ? await loadDraft(options.from) : newDraft();
+  let start: Draft = options.from !== undefined ? await loadDraft(ctx, options.from) : newDraft();
   if (options.from === undefined) io.out(paint('bold', 'New Aurora job') + paint('dim', ' (Enter takes the default in parentheses; Ctrl-C quits without writing)'));
   else io.out(paint('bold', `Editing ${options.from}`) + paint('dim', ' (Enter keeps the current value; Ctrl-C quits without writing)'));
 
@@ -111,8 +111,8 @@ async function wizard(ctx: CliContext, options: WizardOptions, prompter: Prompte
       continue;
     }
 
-    const path = await chooseFile(prompter, options);
-    await writeFile(path.file, `${JSON.stringify(file, null, 2)}\n`, { flag: path.overwrite ? 'w' : 'wx' });
+    const path = await chooseFile(ctx, prompter, options);
+    await writeFile(ctx.path(path.file), `${JSON.stringify(file, null, 2)}\n`, { flag: path.overwrite ? 'w' : 'wx' });
     io.out(`Saved ${paint('bold', path.file)}.`);
     if (choice === 'save') {
       const next = cron ? `aurora-ts cron schedule ${path.file}` : running ? `aurora-ts update start ${path.file} --wait` : `aurora-ts job create ${path.file}`;
@@ -134,7 +134,7 @@ async function prepare(ctx: CliContext, options: WizardOptions, deps: WizardDeps
   }
   const { loadExecutorConfig } = await import('../../executors/parse.js');
   // Read before the first question: a bad file fails fast, not after ten answers.
-  const flagCatalog = options.customExecutorConfig !== undefined ? await loadExecutorConfig(options.customExecutorConfig) : undefined;
+  const flagCatalog = options.customExecutorConfig !== undefined ? await loadExecutorConfig(ctx.path(options.customExecutorConfig)) : undefined;
   const cache = new Map<string, ClusterSetup>();
   const forCluster = async (name: string): Promise<ClusterSetup> => {
     const cached = cache.get(name);
@@ -172,29 +172,29 @@ function newDraft(): Draft {
   return { environment: 'devel', name: 'hello', service: true, resources: { ...DEFAULT_RESOURCES } };
 }
 
-async function loadDraft(path: string): Promise<Draft> {
+async function loadDraft(ctx: CliContext, path: string): Promise<Draft> {
   const { loadJobFile } = await import('../../job/loader.js');
-  return structuredClone((await loadJobFile(path)).file);
+  return structuredClone((await loadJobFile(path, { cwd: ctx.cwd })).file);
 }
 
-async function chooseFile(prompter: Prompter, options: WizardOptions): Promise<{ file: string; overwrite: boolean }> {
+async function chooseFile(ctx: CliContext, prompter: Prompter, options: WizardOptions): Promise<{ file: string; overwrite: boolean }> {
   const fromJson = options.from !== undefined && extname(options.from) === '.json' ? options.from : undefined;
   const nonEmpty = (v: string) => v.trim() !== '' || 'give a file name';
   let file = options.output ?? (await prompter.input({ message: 'Save as', default: fromJson ?? 'job.json', validate: nonEmpty })).trim();
   for (;;) {
-    if (!existsSync(file)) return { file, overwrite: false };
+    if (!existsSync(ctx.path(file))) return { file, overwrite: false };
     if (await prompter.confirm({ message: `${file} exists. Overwrite it?`, default: false })) return { file, overwrite: true };
-    file = (await prompter.input({ message: 'Save as', default: freeName(file), validate: nonEmpty })).trim();
+    file = (await prompter.input({ message: 'Save as', default: freeName(ctx, file), validate: nonEmpty })).trim();
   }
 }
 
 /** `job.json` → `job-2.json` (or the next free number). */
-function freeName(file: string): string {
+function freeName(ctx: CliContext, file: string): string {
   const ext = extname(file);
   const stem = file.slice(0, file.length - ext.length).replace(/-\d+$/, '');
   for (let n = 2; ; n++) {
     const candidate = `${stem}-${n}${ext}`;
-    if (!existsSync(candidate)) return candidate;
+    if (!existsSync(ctx.path(candidate))) return candidate;
   }
 }
 

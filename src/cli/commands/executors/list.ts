@@ -23,7 +23,7 @@ export async function run(ctx: CliContext, options: ExecutorListOptions): Promis
     file = state.executors;
   }
   const { loadExecutorConfig } = await import('../../../executors/index.js');
-  const catalog = await loadExecutorConfig(file);
+  const catalog = await loadExecutorConfig(ctx.path(file));
   const rows = catalog.executors.map(describe);
   if (io.json) {
     io.data({ file, executors: rows });

@@ -6,7 +6,7 @@
  * would not ship a file of that name). Checks NAME and DIR before writing anything.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
@@ -38,7 +38,7 @@ export async function run(ctx: CliContext, options: NewExecutorOptions): Promise
       "use 1-100 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit: it names the package, its directory, the executor and the job",
     );
   }
-  const dir = resolve(options.dir ?? name);
+  const dir = ctx.path(options.dir ?? name);
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new UsageError(`--dir: ${dir} exists and is not a directory`, 'name a new or empty directory');
     if (readdirSync(dir).length > 0) throw new UsageError(`--dir: ${dir} is not empty`, 'name a new or empty directory');
@@ -62,7 +62,7 @@ export async function run(ctx: CliContext, options: NewExecutorOptions): Promise
     io.data({ name, dir, files: written });
     return ExitCode.OK;
   }
-  const shown = relative(process.cwd(), dir) || '.';
+  const shown = relative(ctx.cwd, dir) || '.';
   io.out(`Created ${name} in ${shown}: ${written.join(', ')}`);
   io.out('Next (see its README.md):');
   io.out(`  cd ${shown} && npm install && npm run build`);

@@ -9,7 +9,7 @@ export interface ValidateOptions {
 export async function run(ctx: CliContext, options: ValidateOptions): Promise<number> {
   const { io } = ctx;
   const { loadExecutorConfig } = await import('../../../executors/index.js');
-  const catalog = await loadExecutorConfig(options.file);
+  const catalog = await loadExecutorConfig(ctx.path(options.file));
   const names = catalog.names();
   if (io.json) io.data({ file: options.file, valid: true, executors: names });
   else io.out(`${options.file}: valid, ${names.length} executor${names.length === 1 ? '' : 's'}${names.length > 0 ? `: ${names.join(', ')}` : ''}`);

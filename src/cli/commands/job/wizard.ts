@@ -10,12 +10,12 @@ import { runWizard, type WizardOptions } from '../../wizard/wizard.js';
 export type { WizardOptions } from '../../wizard/wizard.js';
 
 export interface TerminalCheck {
-  /** Whether answers can be typed (default: process.stdin is a TTY). */
+  /** Whether answers can be typed (default: the IO's stdin is a TTY). */
   stdinIsTTY?: boolean;
 }
 
 export async function run(ctx: CliContext, options: WizardOptions, terminal: TerminalCheck = {}): Promise<number> {
-  const stdinIsTTY = terminal.stdinIsTTY ?? process.stdin.isTTY === true;
+  const stdinIsTTY = terminal.stdinIsTTY ?? ctx.io.stdin.isTTY === true;
   if (!stdinIsTTY || !ctx.io.isTTY) {
     throw new UsageError(
       'job wizard needs an interactive terminal (stdin and stdout must be a TTY)',
@@ -24,6 +24,6 @@ export async function run(ctx: CliContext, options: WizardOptions, terminal: Ter
   }
   if (ctx.io.json) throw new UsageError('job wizard is interactive and has no --json output');
   const { inquirerPrompter } = await import('../../wizard/inquirer.js');
-  const prompter = await inquirerPrompter({ hintStyle: (t) => ctx.io.style('dim', t) });
+  const prompter = await inquirerPrompter({ hintStyle: (t) => ctx.io.style('dim', t), input: ctx.io.stdin, output: ctx.io.stdout as NodeJS.WritableStream });
   return runWizard(ctx, options, prompter);
 }

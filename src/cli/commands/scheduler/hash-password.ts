@@ -7,16 +7,17 @@
 import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
+import type { InputStream } from '../../io.js';
 
 export type HashPasswordOptions = Record<string, never>;
 
 export interface PasswordInput {
-  stdin: NodeJS.ReadStream;
+  stdin: InputStream;
   /** Where prompts go (not stdout, which carries only the hash). */
   prompt: { write(text: string): unknown };
 }
 
-export async function run(ctx: CliContext, _options: HashPasswordOptions = {}, input: PasswordInput = { stdin: process.stdin, prompt: process.stderr }): Promise<number> {
+export async function run(ctx: CliContext, _options: HashPasswordOptions = {}, input: PasswordInput = { stdin: ctx.io.stdin, prompt: ctx.io.stderr }): Promise<number> {
   const password = input.stdin.isTTY ? await askTwice(input) : await readPiped(input.stdin);
   if (password === '') throw new UsageError('the password is empty', input.stdin.isTTY ? 'type one' : 'pipe one into stdin, e.g. printf %s "$PASSWORD" | aurora-ts scheduler hash-password');
   const { hashPassword } = await import('../../../scheduler/auth/index.js');
@@ -28,6 +29,7 @@ export async function run(ctx: CliContext, _options: HashPasswordOptions = {}, i
 
 async function askTwice(input: PasswordInput): Promise<string> {
   // Echo goes off before the first prompt shows, so nothing typed after it is ever echoed.
+  if (input.stdin.setRawMode === undefined) throw new UsageError('stdin is a terminal that cannot turn off echo', 'pipe the password into stdin');
   input.stdin.setRawMode(true);
   input.stdin.setEncoding('utf8');
   try {
@@ -37,7 +39,7 @@ async function askTwice(input: PasswordInput): Promise<string> {
     if (first !== second) throw new CliFailure('the passwords do not match');
     return first;
   } finally {
-    input.stdin.setRawMode(false);
+    input.stdin.setRawMode?.(false);
     input.stdin.pause();
   }
 }
@@ -45,7 +47,7 @@ async function askTwice(input: PasswordInput): Promise<string> {
 /** Far beyond any password; `hash-password < /dev/zero` stops here instead of filling memory. */
 const MAX_PIPED_PASSWORD_BYTES = 64 * 1024;
 
-async function readPiped(stdin: NodeJS.ReadStream): Promise<string> {
+async function readPiped(stdin: InputStream): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stdin) {

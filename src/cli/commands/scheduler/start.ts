@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
@@ -72,15 +72,15 @@ export async function run(ctx: CliContext, options: StartOptions): Promise<numbe
 async function foreground(ctx: CliContext, options: StartOptions): Promise<number> {
   const { io } = ctx;
   const { loadExecutorConfig } = await import('../../../executors/index.js');
-  const executorsPath = options.customExecutorConfig === undefined ? undefined : resolve(options.customExecutorConfig);
+  const executorsPath = options.customExecutorConfig === undefined ? undefined : ctx.path(options.customExecutorConfig);
   // Validate first: a bad executor file is bad input (exit 2), reported before anything listens.
   const executors = executorsPath === undefined ? undefined : await loadExecutorConfig(executorsPath);
-  const workDir = options.workDir === undefined ? undefined : resolve(options.workDir);
-  const stateDirectory = options.stateDir === undefined ? undefined : resolve(options.stateDir);
-  const basicAuthFile = options.basicAuthFile === undefined ? undefined : resolve(options.basicAuthFile);
+  const workDir = options.workDir === undefined ? undefined : ctx.path(options.workDir);
+  const stateDirectory = options.stateDir === undefined ? undefined : ctx.path(options.stateDir);
+  const basicAuthFile = options.basicAuthFile === undefined ? undefined : ctx.path(options.basicAuthFile);
   const zk = options.zk === undefined ? undefined : { hosts: options.zk, path: options.zkPath ?? DEFAULT_ZK_PATH, ...zkSettings(options) };
   const { loadAgentsFile } = await import('../../../scheduler/agents/schema.js');
-  const agents = options.agents === undefined ? undefined : await loadAgentsFile(resolve(options.agents));
+  const agents = options.agents === undefined ? undefined : await loadAgentsFile(ctx.path(options.agents));
 
   const { startScheduler } = await import('../../../scheduler/index.js');
   let scheduler;
@@ -168,10 +168,7 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
 
   // From here on this command owns SIGINT/SIGTERM: closing the scheduler kills its tasks first.
   ctx.releaseSignals();
-  const signal = await new Promise<NodeJS.Signals>((done) => {
-    process.once('SIGINT', () => done('SIGINT'));
-    process.once('SIGTERM', () => done('SIGTERM'));
-  });
+  const signal = await untilStopped(ctx.signal);
   io.note(`${signal}: stopping the scheduler and killing its tasks...`);
   // A second signal while closing means "now".
   const force = () => process.exit(ExitCode.INTERRUPTED);
@@ -180,10 +177,31 @@ async function foreground(ctx: CliContext, options: StartOptions): Promise<numbe
   try {
     await scheduler.close();
   } finally {
+    process.off('SIGINT', force);
+    process.off('SIGTERM', force);
     removeState({ file: stateFile(port, ctx.env) }, process.pid);
   }
   io.note('scheduler stopped');
   return signal === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.OK;
+}
+
+/** The first of SIGINT, SIGTERM or the command being aborted (an in-process caller's interrupt, taken as SIGINT); no listener is left behind. */
+function untilStopped(abort: AbortSignal): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    const stop = (signal: NodeJS.Signals) => () => {
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onTerminate);
+      abort.removeEventListener('abort', onAbort);
+      done(signal);
+    };
+    const onInterrupt = stop('SIGINT');
+    const onTerminate = stop('SIGTERM');
+    const onAbort = stop('SIGINT');
+    process.once('SIGINT', onInterrupt);
+    process.once('SIGTERM', onTerminate);
+    abort.addEventListener('abort', onAbort, { once: true });
+    if (abort.aborted) onAbort();
+  });
 }
 
 async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
@@ -191,35 +209,35 @@ async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
   const args = ['scheduler', 'start'];
   if (options.host !== undefined) args.push('--host', options.host);
   if (options.port !== undefined) args.push('--port', String(options.port));
-  if (options.customExecutorConfig !== undefined) args.push('--custom-executor-config', resolve(options.customExecutorConfig));
+  if (options.customExecutorConfig !== undefined) args.push('--custom-executor-config', ctx.path(options.customExecutorConfig));
   if (options.clusterName !== undefined) args.push('--cluster-name', options.clusterName);
   if (options.cpus !== undefined) args.push('--cpus', String(options.cpus));
   if (options.ramMb !== undefined) args.push('--ram-mb', String(options.ramMb));
-  if (options.workDir !== undefined) args.push('--work-dir', resolve(options.workDir));
-  if (options.stateDir !== undefined) args.push('--state-dir', resolve(options.stateDir));
+  if (options.workDir !== undefined) args.push('--work-dir', ctx.path(options.workDir));
+  if (options.stateDir !== undefined) args.push('--state-dir', ctx.path(options.stateDir));
   if (options.agentProcesses === true) args.push('--agent-processes');
   if (options.agentPingTimeout !== undefined) args.push('--agent-ping-timeout', String(options.agentPingTimeout));
   if (options.maxAgentPingTimeouts !== undefined) args.push('--max-agent-ping-timeouts', String(options.maxAgentPingTimeouts));
   if (options.partitionAware === true) args.push('--partition-aware');
   if (options.zk !== undefined) args.push('--zk', options.zk);
   if (options.zkPath !== undefined) args.push('--zk-path', options.zkPath);
-  if (options.basicAuthFile !== undefined) args.push('--basic-auth-file', resolve(options.basicAuthFile));
+  if (options.basicAuthFile !== undefined) args.push('--basic-auth-file', ctx.path(options.basicAuthFile));
   if (options.taskUser !== undefined) args.push('--task-user', options.taskUser);
-  args.push(...settingsArgs(options, (path) => resolve(path)));
+  args.push(...settingsArgs(options, (path) => ctx.path(path)));
   if (ctx.globals.verbose) args.push('--verbose');
 
   // Check the input files here too, so a bad one is exit 2 with its one line, not a dead child.
   if (options.customExecutorConfig !== undefined) {
     const { loadExecutorConfig } = await import('../../../executors/index.js');
-    await loadExecutorConfig(resolve(options.customExecutorConfig));
+    await loadExecutorConfig(ctx.path(options.customExecutorConfig));
   }
   if (options.basicAuthFile !== undefined) {
     const { loadUsersFile } = await import('../../../scheduler/auth/index.js');
-    await loadUsersFile(resolve(options.basicAuthFile));
+    await loadUsersFile(ctx.path(options.basicAuthFile));
   }
   if (options.agents !== undefined) {
     const { loadAgentsFile } = await import('../../../scheduler/agents/schema.js');
-    await loadAgentsFile(resolve(options.agents));
+    await loadAgentsFile(ctx.path(options.agents));
   }
   if (options.taskUser !== undefined) {
     const { resolveTaskUser } = await import('../../../scheduler/auth/index.js');
@@ -234,6 +252,7 @@ async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
   const bin = fileURLToPath(new URL('../../../../bin/aurora-ts.js', import.meta.url));
   const child = spawn(process.execPath, [bin, ...args], {
     detached: true,
+    cwd: ctx.cwd,
     stdio: ['ignore', fd, fd],
     env: { ...ctx.env, AURORA_TS_SCHEDULER_LOG: log, NO_COLOR: '1' },
   });

@@ -72,7 +72,7 @@ function sandboxRelative(endpoint: Endpoint): string {
 }
 
 async function resolve(ctx: CliContext, endpoint: Endpoint, flags: TaskScpOptions): Promise<Place> {
-  if (!endpoint.task) return { kind: 'here', text: endpoint.text, path: endpoint.path };
+  if (!endpoint.task) return { kind: 'here', text: endpoint.text, path: ctx.path(endpoint.path) };
   const key = parseJobKey(endpoint.task.key, 'required');
   const host = await taskHost(ctx, key, flags);
   const query = { jobKeys: [thriftJobKey(key)], statuses: [...LIVE_STATES], instanceIds: [endpoint.task.instance] };
@@ -136,7 +136,9 @@ async function runScp(ctx: CliContext, places: Place[], options: TaskScpOptions)
   const sshOptions = scpFromSshOptions(sshOptionList(options.sshOptions ?? ctx.env['AURORA_TS_SSH_OPTIONS']));
   const args = [...(options.recursive ? ['-r'] : []), ...sshOptions, ...sshOptionList(options.scpOptions), ...places.map((p) => (p.kind === 'remote' ? p.spec : localScpPath(p.path)))];
   return new Promise<number>((done, reject) => {
-    const child = spawn('scp', args, { stdio: ['ignore', 'inherit', 'inherit'], signal: ctx.signal });
+    const stdio = ctx.io.childStdio(false);
+    const child = spawn('scp', args, { stdio: stdio.stdio, signal: ctx.signal });
+    stdio.attach(child);
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (err.name !== 'AbortError') reject(new CliFailure(`cannot run scp: ${err.code === 'ENOENT' ? 'not found' : err.message}`));
     });

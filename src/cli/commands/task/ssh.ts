@@ -71,9 +71,11 @@ function interactive(ctx: CliContext, file: string, args: string[], options: Par
   const ignore = () => {};
   process.on('SIGINT', ignore);
   return new Promise<number>((resolve, reject) => {
-    const child = spawn(file, args, { ...options, stdio: 'inherit' });
+    const stdio = ctx.io.childStdio(true);
+    const child = spawn(file, args, { ...options, stdio: stdio.stdio });
+    stdio.attach(child);
     child.on('spawn', () => {
-      if (pidFile !== undefined) writeFileSync(pidFile, String(child.pid));
+      if (pidFile !== undefined) writeFileSync(ctx.path(pidFile), String(child.pid));
     });
     child.on('error', (err: NodeJS.ErrnoException) => reject(new CliFailure(`cannot run ${file}: ${err.code === 'ENOENT' ? 'not found' : err.message}`)));
     child.on('close', (code, signal) => resolve(exitStatus(code, signal)));
