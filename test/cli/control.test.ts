@@ -3,7 +3,7 @@
  * started in-process: kill, killall, restart, add; task list, pending, logs.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, json, jobFile, oneErrorLine, runCli, tempDir, useLocalScheduler } from './helpers.js';
+import { json, jobFile, oneErrorLine, tempDir, useLocalScheduler } from './helpers.js';
 
 const dir = tempDir();
 

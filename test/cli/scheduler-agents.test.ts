@@ -112,7 +112,7 @@ describe('scheduler start --agents', () => {
       });
       expect(pending.map((p) => p.reason)).toEqual(['Constraint not satisfied: zone']);
       expect((await runCli(['task', 'pending', 'local/www-data/devel/north'], { env: withUrl })).stdout).toMatch(/^[0-9a-f]{8} +Constraint not satisfied: zone$/m);
-      await client.killTasks(north.key!, undefined, 'done');
+      await client.killTasks(north.key!, [], 'done');
 
       const listed = json<Agents>(await runCli(['--json', 'scheduler', 'agents'], { env: withUrl }));
       expect(listed.agents.map((a) => [a.host, a.mode, a.reachable, a.ports, a.tasks])).toEqual([

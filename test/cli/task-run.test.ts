@@ -15,7 +15,6 @@ import { run as runTask } from '../../src/cli/commands/task/run.js';
 import { mesosSandbox, shellQuote } from '../../src/cli/commands/task/sandbox.js';
 import { CliContext } from '../../src/cli/context.js';
 import { IO } from '../../src/cli/io.js';
-import type { ScheduledTask } from '../../src/gen/types.js';
 import { freePort, startSshd, type Sshd } from '../support/sshd.js';
 import { BIN, cleanEnv, executorsFile, json, oneErrorLine, onTerminal, runCli, tempDir, useLocalScheduler, withNobodyTask } from './helpers.js';
 
@@ -197,7 +196,7 @@ describe("a scheduler's --task-user", () => {
 });
 
 describe('the sandbox path on a Mesos agent, as Aurora computes it', () => {
-  const task = (executor: string | undefined): ScheduledTask => ({ assignedTask: { taskId: 't-1', task: executor ? { executorConfig: { name: executor, data: '' } } : {} } });
+  const task = (executor: string | undefined) => ({ assignedTask: { taskId: 't-1', task: executor ? { executorConfig: { name: executor, data: '' } } : {} } });
   const host = { slaveRoot: '/var/lib/mesos', runDirectory: 'latest' };
   it('Thermos: executors/thermos-<task id>/runs/<run>/sandbox, or the executor sandbox with -e; custom: its executor directory', () => {
     expect(mesosSandbox(task('AuroraExecutor'), host, false)).toBe('/var/lib/mesos/slaves/*/frameworks/*/executors/thermos-t-1/runs/latest/sandbox');

@@ -124,9 +124,13 @@ export function shellQuote(word: string): string {
  * executor's own directory with `executorSandbox`); a custom executor's task in its executor's directory,
  * whose id is the executor's task_prefix (unknown here, hence the `*`) and the task id.
  */
-export function mesosSandbox(task: ScheduledTask, host: { slaveRoot: string; runDirectory: string }, executorSandbox: boolean): string {
-  const taskId = task.assignedTask!.taskId!;
-  const executor = task.assignedTask?.task?.executorConfig?.name;
+export function mesosSandbox(
+  task: { assignedTask: { taskId: string; task?: { executorConfig?: { name?: string } } } },
+  host: { slaveRoot: string; runDirectory: string },
+  executorSandbox: boolean,
+): string {
+  const taskId = task.assignedTask.taskId;
+  const executor = task.assignedTask.task?.executorConfig?.name;
   // A task without an executor name (a scheduler that strips it) is taken to be Thermos, as Aurora's client does.
   const thermos = executor === undefined || executor === THERMOS;
   const executorDir = thermos ? shellQuote(`thermos-${taskId}`) : `*${shellQuote(taskId)}`;
