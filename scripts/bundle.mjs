@@ -108,6 +108,27 @@ function importsThrough(importer, out, stays) {
   };
 }
 
+/**
+ * commander requires node:child_process (with net, dgram and the rest of its modules: about 1 ms of a
+ * command's start) for executable subcommands (`program.command('x', 'desc')` running
+ * `aurora-ts-x`), which aurora-ts has none of: in the CLI bundle the module loads when a spawn is
+ * first asked for. The build fails if commander's line changes, rather than bundle it as is.
+ */
+function lazyChildProcessInCommander() {
+  const eager = "const childProcess = require('node:child_process');";
+  return {
+    name: 'lazy-child-process-in-commander',
+    transform(code, id) {
+      if (!id.endsWith(join('node_modules', 'commander', 'lib', 'command.js'))) return null;
+      const uses = code.match(/childProcess\.\w+/g) ?? [];
+      if (!code.includes(eager) || uses.some((use) => use !== 'childProcess.spawn')) {
+        throw new Error(`${id}: not the "${eager}" and childProcess.spawn() this build makes lazy; check scripts/bundle.mjs against this commander`);
+      }
+      return code.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };");
+    },
+  };
+}
+
 const sdkOut = join(dist, 'sdk');
 await build({
   input: join(dist, 'index.js'),
@@ -123,12 +144,13 @@ const under = (...dirs) => (id) => dirs.some((d) => id.startsWith(join(dist, d) 
 const cliImporter = join(dist, 'cli/dynamic-import.cjs');
 const stays = (path) => SHARED.includes(path) || under('scheduler')(path);
 const codeCache = join(dist, 'cli/code-cache.js');
+const OPERATIONS = (id) => under('waiters', 'update')(id) || ['client/task-files.js', 'client/safe-writes.js'].some((f) => id === join(dist, f));
 const cli = await build({
   input: { main: join(dist, 'cli/main.js'), 'code-cache': codeCache },
   platform: 'node',
   logLevel: 'warn',
   external: packagesExcept(['commander']),
-  plugins: [stayInPlace(cliOut, stays), importsThrough(cliImporter, cliOut, stays)],
+  plugins: [stayInPlace(cliOut, stays), importsThrough(cliImporter, cliOut, stays), lazyChildProcessInCommander()],
   output: {
     dir: cliOut,
     format: 'cjs',
@@ -138,8 +160,11 @@ const cli = await build({
       groups: [
         // What every command loads: the framework, its commands' specs, commander.
         { name: 'cli', tags: ['$initial'], test: (id) => !id.includes('/node_modules/') && id !== codeCache },
-        // What talks to a scheduler: one chunk, loaded by the first command that makes a call.
-        { name: 'client', test: under('client', 'protocol', 'gen', 'transport', 'discovery', 'waiters', 'update') },
+        // What makes a call: the client, codecs, schema, transport and discovery, loaded by the first
+        // command that talks to a scheduler (`job list` loads this and nothing more of the library).
+        { name: 'client', test: (id) => under('client', 'protocol', 'gen', 'transport', 'discovery')(id) && !OPERATIONS(id) },
+        // What only some commands use on top: waiting, updates, safe writes, a task's files.
+        { name: 'operations', test: OPERATIONS },
         // Job and executor files: reading, validating, building.
         { name: 'job-files', test: under('job', 'executors') },
       ],
