@@ -16,9 +16,12 @@
 //   it subscribes. protobufjs' optional `long` is left out: the kit reads 64-bit integers as numbers.
 // The rest of dist/ (the scheduler, and the tsc output the tests import) stays as tsc wrote it.
 //
-// Modules that define error classes stay separate files that both bundles import (the CLI through
-// Node 20.19's require() of an ES module): the scheduler entry (aurora-ts/scheduler) throws them too,
-// and `instanceof AuroraError` must hold for an error from anywhere. The CLI leaves the scheduler
+// Modules that define error classes stay separate files that both bundles import: the scheduler entry
+// (aurora-ts/scheduler) throws them too, and `instanceof AuroraError` must hold for an error from
+// anywhere. They are CommonJS (dist/errors.cjs, dist/executors/error.cjs), with the ES module tsc
+// wrote replaced by a wrapper that require()s them (Node's "ES module wrapper" for dual packages):
+// the CommonJS CLI then loads them without starting Node's ES module loader (require() of an ES
+// module cost `job list` about 2 ms), and ES modules get the very same classes. The CLI leaves the scheduler
 // (dist/scheduler/) to the ESM files, as `aurora-ts/scheduler` loads it. Packages under node_modules
 // stay external (zod, cron-parser, ora, inquirer load lazily), except commander in the CLI.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +33,8 @@ import { parseAst } from 'rolldown/parseAst';
 
 const dist = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'dist');
 const SHARED = ['errors.js', 'executors/error.js'].map((f) => join(dist, f));
+/** The CommonJS file that holds a SHARED module's code once this script has run. */
+const commonJs = (path) => path.replace(/\.js$/, '.cjs');
 
 /** node: builtins and packages, except those named in `bundled`. */
 const packagesExcept = (bundled) => (id) => !id.startsWith('.') && !id.startsWith('/') && !bundled.includes(id);
@@ -42,18 +47,18 @@ function fromDir(out, path) {
 
 /**
  * Leaves the modules `stays(path)` selects out of the bundle written to `out`, imported by their
- * path from there (e.g. ../errors.js), and keeps every `new URL('<relative path>', import.meta.url)`
+ * path from there (e.g. ../errors.js; `as(path)` names another file to import instead), and keeps every `new URL('<relative path>', import.meta.url)`
  * pointing at the same file from the bundle's directory (package.json for the User-Agent and
  * `--version`, bin/aurora-ts.js for `scheduler start --detach`).
  */
-function stayInPlace(out, stays) {
+function stayInPlace(out, stays, as = (path) => path) {
   const relativeUrl = /new URL\((['"])(\.\.?\/[^'"]*)\1, import\.meta\.url\)/g;
   return {
     name: 'stay-in-place',
     resolveId(id, importer) {
       if (!id.startsWith('.') || importer === undefined) return null;
       const path = resolve(dirname(importer), id);
-      return stays(path) ? { id: fromDir(out, path), external: true } : null;
+      return stays(path) ? { id: fromDir(out, as(path)), external: true } : null;
     },
     transform(code, id) {
       if (!code.includes('import.meta.url')) return null;
@@ -150,7 +155,11 @@ const cli = await build({
   platform: 'node',
   logLevel: 'warn',
   external: packagesExcept(['commander']),
-  plugins: [stayInPlace(cliOut, stays), importsThrough(cliImporter, cliOut, stays), lazyChildProcessInCommander()],
+  plugins: [
+    stayInPlace(cliOut, stays, (path) => (SHARED.includes(path) ? commonJs(path) : path)),
+    importsThrough(cliImporter, cliOut, stays),
+    lazyChildProcessInCommander(),
+  ],
   output: {
     dir: cliOut,
     format: 'cjs',
@@ -212,6 +221,33 @@ await build({
     banner: (chunk) => (chunk.isEntry ? `/*! aurora-ts/executor. Includes protobuf.js:\n${protobufLicense()}*/` : ''),
   },
 });
+
+// Last, as the bundles above read the error modules as tsc wrote them (the executor kit holds its own
+// copy): each SHARED module becomes CommonJS, importing the others' CommonJS files, and its ES module
+// a wrapper exporting the same names from it.
+const WRAPPER = '// Written by scripts/bundle.mjs:';
+for (const path of SHARED) {
+  if (readFileSync(path, 'utf8').startsWith(WRAPPER)) throw new Error(`${path} is already a wrapper: run npm run build, which compiles dist/ afresh`);
+}
+for (const path of SHARED) {
+  const { output } = await build({
+    input: path,
+    platform: 'node',
+    logLevel: 'warn',
+    external: (id) => id.startsWith('node:'),
+    plugins: [stayInPlace(dirname(path), (p) => SHARED.includes(p) && p !== path, commonJs)],
+    output: { file: commonJs(path), format: 'cjs' },
+  });
+  const names = output[0].exports;
+  if (names.length === 0 || names.some((name) => !/^[A-Za-z_$][\w$]*$/.test(name))) throw new Error(`${path}: unexpected exports ${names.join(', ')}`);
+  writeFileSync(
+    path,
+    `${WRAPPER} the ES module face of ./${relative(dirname(path), commonJs(path))}, which holds the code, so\n` +
+      `// that CommonJS (the CLI) and ES modules share its classes. See scripts/bundle.mjs.\n` +
+      `import { createRequire } from 'node:module';\n\n` +
+      `export const { ${names.join(', ')} } = createRequire(import.meta.url)(${JSON.stringify(`./${relative(dirname(path), commonJs(path))}`)});\n`,
+  );
+}
 
 function protobufLicense() {
   const pkg = createRequire(import.meta.url).resolve('protobufjs/package.json');

@@ -103,7 +103,8 @@ export function buildProgram(
   const program = new Command('aurora-ts');
   program
     .description('Create, inspect and control Apache Aurora jobs, with first-class custom executors; run a local Aurora-compatible scheduler.')
-    .version(version(), '-V, --version', 'print the version')
+    // package.json is read only for a line that may ask for the version (`-V` may come among other short flags).
+    .version(args === undefined || args.some((arg) => arg === '--version' || /^-[A-Za-z]*V/.test(arg)) ? version() : '', '-V, --version', 'print the version')
     .addOption(new Option('--scheduler-url <url>', 'talk to this scheduler (clusters in job keys are then not looked up)').env('AURORA_SCHEDULER_URL'))
     .addOption(new Option('--protocol <protocol>', 'Thrift wire protocol').choices(['json', 'binary']).default('binary'))
     .option('--json', 'print machine-readable JSON (data only) instead of human output')
