@@ -21,7 +21,8 @@
 // anywhere. They are CommonJS (dist/errors.cjs, dist/executors/error.cjs), with the ES module tsc
 // wrote replaced by a wrapper that require()s them (Node's "ES module wrapper" for dual packages):
 // the CommonJS CLI then loads them without starting Node's ES module loader (require() of an ES
-// module cost `job list` about 2 ms), and ES modules get the very same classes. The CLI leaves the scheduler
+// module cost `job list` about 2 ms), and ES modules get the very same classes. The SDK bundle
+// require()s the CommonJS files itself, skipping the wrappers. The CLI leaves the scheduler
 // (dist/scheduler/) to the ESM files, as `aurora-ts/scheduler` loads it. Packages under node_modules
 // stay external (zod, cron-parser, ora, inquirer load lazily), except commander in the CLI.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,52 @@ const dist = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'dist'
 const SHARED = ['errors.js', 'executors/error.js'].map((f) => join(dist, f));
 /** The CommonJS file that holds a SHARED module's code once this script has run. */
 const commonJs = (path) => path.replace(/\.js$/, '.cjs');
+
+// First, from the error modules as tsc wrote them (the bundles below read them too; the executor kit
+// holds its own copy): each SHARED module becomes CommonJS, importing the others' CommonJS files.
+// Their ES modules become wrappers of them last.
+const WRAPPER = '// Written by scripts/bundle.mjs:';
+/** The names each SHARED module exports. */
+const sharedExports = new Map();
+for (const path of SHARED) {
+  if (readFileSync(path, 'utf8').startsWith(WRAPPER)) throw new Error(`${path} is already a wrapper: run npm run build, which compiles dist/ afresh`);
+  const { output } = await build({
+    input: path,
+    platform: 'node',
+    logLevel: 'warn',
+    external: (id) => id.startsWith('node:'),
+    plugins: [stayInPlace(dirname(path), (p) => SHARED.includes(p) && p !== path, commonJs)],
+    output: { file: commonJs(path), format: 'cjs' },
+  });
+  const names = output[0].exports;
+  if (names.length === 0 || names.some((name) => !/^[A-Za-z_$][\w$]*$/.test(name))) throw new Error(`${path}: unexpected exports ${names.join(', ')}`);
+  sharedExports.set(path, names);
+}
+
+/** An ES module, in directory `dir`, exporting what SHARED module `path` exports, from its CommonJS file. */
+function requiringShared(dir, path) {
+  return (
+    `import { createRequire } from 'node:module';\n\n` +
+    `export const { ${sharedExports.get(path).join(', ')} } = createRequire(import.meta.url)(${JSON.stringify(fromDir(dir, commonJs(path)))});\n`
+  );
+}
+
+/**
+ * Bundles, in place of each SHARED module imported, the few lines that require() its CommonJS file:
+ * the SDK entry then loads two CommonJS files instead of two ES module wrappers and those files.
+ */
+function sharedThroughRequire(out) {
+  const prefix = '\0shared:';
+  return {
+    name: 'shared-through-require',
+    resolveId(id, importer) {
+      if (!id.startsWith('.') || importer === undefined) return null;
+      const path = resolve(dirname(importer), id);
+      return SHARED.includes(path) ? prefix + path : null;
+    },
+    load: (id) => (id.startsWith(prefix) ? requiringShared(out, id.slice(prefix.length)) : null),
+  };
+}
 
 /** node: builtins and packages, except those named in `bundled`. */
 const packagesExcept = (bundled) => (id) => !id.startsWith('.') && !id.startsWith('/') && !bundled.includes(id);
@@ -140,7 +187,7 @@ await build({
   platform: 'node',
   logLevel: 'warn',
   external: packagesExcept([]),
-  plugins: [stayInPlace(sdkOut, (path) => SHARED.includes(path))],
+  plugins: [sharedThroughRequire(sdkOut), stayInPlace(sdkOut, () => false)],
   output: { file: join(sdkOut, 'index.js'), format: 'esm' },
 });
 
@@ -222,30 +269,14 @@ await build({
   },
 });
 
-// Last, as the bundles above read the error modules as tsc wrote them (the executor kit holds its own
-// copy): each SHARED module becomes CommonJS, importing the others' CommonJS files, and its ES module
-// a wrapper exporting the same names from it.
-const WRAPPER = '// Written by scripts/bundle.mjs:';
+// Last, as the bundles above read the error modules as tsc wrote them: each SHARED module's ES module
+// becomes a wrapper exporting the same names from its CommonJS file.
 for (const path of SHARED) {
-  if (readFileSync(path, 'utf8').startsWith(WRAPPER)) throw new Error(`${path} is already a wrapper: run npm run build, which compiles dist/ afresh`);
-}
-for (const path of SHARED) {
-  const { output } = await build({
-    input: path,
-    platform: 'node',
-    logLevel: 'warn',
-    external: (id) => id.startsWith('node:'),
-    plugins: [stayInPlace(dirname(path), (p) => SHARED.includes(p) && p !== path, commonJs)],
-    output: { file: commonJs(path), format: 'cjs' },
-  });
-  const names = output[0].exports;
-  if (names.length === 0 || names.some((name) => !/^[A-Za-z_$][\w$]*$/.test(name))) throw new Error(`${path}: unexpected exports ${names.join(', ')}`);
   writeFileSync(
     path,
-    `${WRAPPER} the ES module face of ./${relative(dirname(path), commonJs(path))}, which holds the code, so\n` +
+    `${WRAPPER} the ES module face of ${fromDir(dirname(path), commonJs(path))}, which holds the code, so\n` +
       `// that CommonJS (the CLI) and ES modules share its classes. See scripts/bundle.mjs.\n` +
-      `import { createRequire } from 'node:module';\n\n` +
-      `export const { ${names.join(', ')} } = createRequire(import.meta.url)(${JSON.stringify(`./${relative(dirname(path), commonJs(path))}`)});\n`,
+      requiringShared(dirname(path), path),
   );
 }
 
