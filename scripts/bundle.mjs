@@ -16,9 +16,13 @@
 //   it subscribes. protobufjs' optional `long` is left out: the kit reads 64-bit integers as numbers.
 // The rest of dist/ (the scheduler, and the tsc output the tests import) stays as tsc wrote it.
 //
-// Modules that define error classes stay separate files that both bundles import (the CLI through
-// Node 20.19's require() of an ES module): the scheduler entry (aurora-ts/scheduler) throws them too,
-// and `instanceof AuroraError` must hold for an error from anywhere. The CLI leaves the scheduler
+// Modules that define error classes stay separate files that both bundles import: the scheduler entry
+// (aurora-ts/scheduler) throws them too, and `instanceof AuroraError` must hold for an error from
+// anywhere. They are CommonJS (dist/errors.cjs, dist/executors/error.cjs), with the ES module tsc
+// wrote replaced by a wrapper that require()s them (Node's "ES module wrapper" for dual packages):
+// the CommonJS CLI then loads them without starting Node's ES module loader (require() of an ES
+// module cost `job list` about 2 ms), and ES modules get the very same classes. The SDK bundle
+// require()s the CommonJS files itself, skipping the wrappers. The CLI leaves the scheduler
 // (dist/scheduler/) to the ESM files, as `aurora-ts/scheduler` loads it. Packages under node_modules
 // stay external (zod, cron-parser, ora, inquirer load lazily), except commander in the CLI.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +34,54 @@ import { parseAst } from 'rolldown/parseAst';
 
 const dist = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'dist');
 const SHARED = ['errors.js', 'executors/error.js'].map((f) => join(dist, f));
+/** The CommonJS file that holds a SHARED module's code once this script has run. */
+const commonJs = (path) => path.replace(/\.js$/, '.cjs');
+
+// First, from the error modules as tsc wrote them (the bundles below read them too; the executor kit
+// holds its own copy): each SHARED module becomes CommonJS, importing the others' CommonJS files.
+// Their ES modules become wrappers of them last.
+const WRAPPER = '// Written by scripts/bundle.mjs:';
+/** The names each SHARED module exports. */
+const sharedExports = new Map();
+for (const path of SHARED) {
+  if (readFileSync(path, 'utf8').startsWith(WRAPPER)) throw new Error(`${path} is already a wrapper: run npm run build, which compiles dist/ afresh`);
+  const { output } = await build({
+    input: path,
+    platform: 'node',
+    logLevel: 'warn',
+    external: (id) => id.startsWith('node:'),
+    plugins: [stayInPlace(dirname(path), (p) => SHARED.includes(p) && p !== path, commonJs)],
+    output: { file: commonJs(path), format: 'cjs' },
+  });
+  const names = output[0].exports;
+  if (names.length === 0 || names.some((name) => !/^[A-Za-z_$][\w$]*$/.test(name))) throw new Error(`${path}: unexpected exports ${names.join(', ')}`);
+  sharedExports.set(path, names);
+}
+
+/** An ES module, in directory `dir`, exporting what SHARED module `path` exports, from its CommonJS file. */
+function requiringShared(dir, path) {
+  return (
+    `import { createRequire } from 'node:module';\n\n` +
+    `export const { ${sharedExports.get(path).join(', ')} } = createRequire(import.meta.url)(${JSON.stringify(fromDir(dir, commonJs(path)))});\n`
+  );
+}
+
+/**
+ * Bundles, in place of each SHARED module imported, the few lines that require() its CommonJS file:
+ * the SDK entry then loads two CommonJS files instead of two ES module wrappers and those files.
+ */
+function sharedThroughRequire(out) {
+  const prefix = '\0shared:';
+  return {
+    name: 'shared-through-require',
+    resolveId(id, importer) {
+      if (!id.startsWith('.') || importer === undefined) return null;
+      const path = resolve(dirname(importer), id);
+      return SHARED.includes(path) ? prefix + path : null;
+    },
+    load: (id) => (id.startsWith(prefix) ? requiringShared(out, id.slice(prefix.length)) : null),
+  };
+}
 
 /** node: builtins and packages, except those named in `bundled`. */
 const packagesExcept = (bundled) => (id) => !id.startsWith('.') && !id.startsWith('/') && !bundled.includes(id);
@@ -42,18 +94,18 @@ function fromDir(out, path) {
 
 /**
  * Leaves the modules `stays(path)` selects out of the bundle written to `out`, imported by their
- * path from there (e.g. ../errors.js), and keeps every `new URL('<relative path>', import.meta.url)`
+ * path from there (e.g. ../errors.js; `as(path)` names another file to import instead), and keeps every `new URL('<relative path>', import.meta.url)`
  * pointing at the same file from the bundle's directory (package.json for the User-Agent and
  * `--version`, bin/aurora-ts.js for `scheduler start --detach`).
  */
-function stayInPlace(out, stays) {
+function stayInPlace(out, stays, as = (path) => path) {
   const relativeUrl = /new URL\((['"])(\.\.?\/[^'"]*)\1, import\.meta\.url\)/g;
   return {
     name: 'stay-in-place',
     resolveId(id, importer) {
       if (!id.startsWith('.') || importer === undefined) return null;
       const path = resolve(dirname(importer), id);
-      return stays(path) ? { id: fromDir(out, path), external: true } : null;
+      return stays(path) ? { id: fromDir(out, as(path)), external: true } : null;
     },
     transform(code, id) {
       if (!code.includes('import.meta.url')) return null;
@@ -108,13 +160,34 @@ function importsThrough(importer, out, stays) {
   };
 }
 
+/**
+ * commander requires node:child_process (with net, dgram and the rest of its modules: about 1 ms of a
+ * command's start) for executable subcommands (`program.command('x', 'desc')` running
+ * `aurora-ts-x`), which aurora-ts has none of: in the CLI bundle the module loads when a spawn is
+ * first asked for. The build fails if commander's line changes, rather than bundle it as is.
+ */
+function lazyChildProcessInCommander() {
+  const eager = "const childProcess = require('node:child_process');";
+  return {
+    name: 'lazy-child-process-in-commander',
+    transform(code, id) {
+      if (!id.endsWith(join('node_modules', 'commander', 'lib', 'command.js'))) return null;
+      const uses = code.match(/childProcess\.\w+/g) ?? [];
+      if (!code.includes(eager) || uses.some((use) => use !== 'childProcess.spawn')) {
+        throw new Error(`${id}: not the "${eager}" and childProcess.spawn() this build makes lazy; check scripts/bundle.mjs against this commander`);
+      }
+      return code.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };");
+    },
+  };
+}
+
 const sdkOut = join(dist, 'sdk');
 await build({
   input: join(dist, 'index.js'),
   platform: 'node',
   logLevel: 'warn',
   external: packagesExcept([]),
-  plugins: [stayInPlace(sdkOut, (path) => SHARED.includes(path))],
+  plugins: [sharedThroughRequire(sdkOut), stayInPlace(sdkOut, () => false)],
   output: { file: join(sdkOut, 'index.js'), format: 'esm' },
 });
 
@@ -123,12 +196,17 @@ const under = (...dirs) => (id) => dirs.some((d) => id.startsWith(join(dist, d) 
 const cliImporter = join(dist, 'cli/dynamic-import.cjs');
 const stays = (path) => SHARED.includes(path) || under('scheduler')(path);
 const codeCache = join(dist, 'cli/code-cache.js');
+const OPERATIONS = (id) => under('waiters', 'update')(id) || ['client/task-files.js', 'client/safe-writes.js'].some((f) => id === join(dist, f));
 const cli = await build({
   input: { main: join(dist, 'cli/main.js'), 'code-cache': codeCache },
   platform: 'node',
   logLevel: 'warn',
   external: packagesExcept(['commander']),
-  plugins: [stayInPlace(cliOut, stays), importsThrough(cliImporter, cliOut, stays)],
+  plugins: [
+    stayInPlace(cliOut, stays, (path) => (SHARED.includes(path) ? commonJs(path) : path)),
+    importsThrough(cliImporter, cliOut, stays),
+    lazyChildProcessInCommander(),
+  ],
   output: {
     dir: cliOut,
     format: 'cjs',
@@ -138,8 +216,11 @@ const cli = await build({
       groups: [
         // What every command loads: the framework, its commands' specs, commander.
         { name: 'cli', tags: ['$initial'], test: (id) => !id.includes('/node_modules/') && id !== codeCache },
-        // What talks to a scheduler: one chunk, loaded by the first command that makes a call.
-        { name: 'client', test: under('client', 'protocol', 'gen', 'transport', 'discovery', 'waiters', 'update') },
+        // What makes a call: the client, codecs, schema, transport and discovery, loaded by the first
+        // command that talks to a scheduler (`job list` loads this and nothing more of the library).
+        { name: 'client', test: (id) => under('client', 'protocol', 'gen', 'transport', 'discovery')(id) && !OPERATIONS(id) },
+        // What only some commands use on top: waiting, updates, safe writes, a task's files.
+        { name: 'operations', test: OPERATIONS },
         // Job and executor files: reading, validating, building.
         { name: 'job-files', test: under('job', 'executors') },
       ],
@@ -187,6 +268,17 @@ await build({
     banner: (chunk) => (chunk.isEntry ? `/*! aurora-ts/executor. Includes protobuf.js:\n${protobufLicense()}*/` : ''),
   },
 });
+
+// Last, as the bundles above read the error modules as tsc wrote them: each SHARED module's ES module
+// becomes a wrapper exporting the same names from its CommonJS file.
+for (const path of SHARED) {
+  writeFileSync(
+    path,
+    `${WRAPPER} the ES module face of ${fromDir(dirname(path), commonJs(path))}, which holds the code, so\n` +
+      `// that CommonJS (the CLI) and ES modules share its classes. See scripts/bundle.mjs.\n` +
+      requiringShared(dirname(path), path),
+  );
+}
 
 function protobufLicense() {
   const pkg = createRequire(import.meta.url).resolve('protobufjs/package.json');

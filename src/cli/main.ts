@@ -109,7 +109,7 @@ export const HELP_WIDTH = 80;
 
 /**
  * The program: global flags, every noun, and the verbs of the nouns `args` may reach (all of them
- * without `args`). A command line that names its noun builds only that noun's verbs: building
+ * without `args`). A command line that names its noun and verb builds only that verb: building
  * every verb's flags and help costs more than parsing the line.
  */
 export function buildProgram(
@@ -120,7 +120,8 @@ export function buildProgram(
   const program = new Command('aurora-ts');
   program
     .description('Create, inspect and control Apache Aurora jobs, with first-class custom executors; run a local Aurora-compatible scheduler.')
-    .version(version(), '-V, --version', 'print the version')
+    // package.json is read only for a line that may ask for the version (`-V` may come among other short flags).
+    .version(args === undefined || args.some((arg) => arg === '--version' || /^-[A-Za-z]*V/.test(arg)) ? version() : '', '-V, --version', 'print the version')
     .addOption(new Option('--scheduler-url <url>', 'talk to this scheduler (clusters in job keys are then not looked up)').env('AURORA_SCHEDULER_URL'))
     .addOption(new Option('--protocol <protocol>', 'Thrift wire protocol').choices(['json', 'binary']).default('binary'))
     .option('--json', 'print machine-readable JSON (data only) instead of human output')
@@ -140,10 +141,10 @@ export function buildProgram(
     })
     .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}\n`);
 
-  for (const noun of args === undefined ? COMMANDS : nounsFor(program, args)) {
+  for (const { noun, verbs } of args === undefined ? COMMANDS.map((noun) => ({ noun, verbs: noun.verbs })) : reachable(program, args)) {
     const nounCommand = program.command(noun.name).description(noun.summary);
     nounCommand.helpCommand(false);
-    for (const verb of noun.verbs) {
+    for (const verb of verbs) {
       const cmd = nounCommand.command(verb.name).description(verb.summary);
       for (const alias of verb.aliases ?? []) cmd.alias(alias);
       const args = verb.args ?? [];
@@ -188,24 +189,33 @@ export function buildProgram(
 }
 
 /**
- * The nouns a command line may reach: the one it names after the global flags, or every noun when it
- * names none, asks for help before naming one, or holds a flag the program does not know (commander
- * then reports it, with suggestions drawn from every noun).
+ * The nouns and verbs a command line may reach: the noun it names after the global flags and the verb
+ * it names after that noun (and global flags). Every verb of the noun when it names no verb of it
+ * (help for the noun, or a misspelt verb: commander suggests from all of them), and every noun when
+ * it names none, asks for help before naming one, or holds a flag the program does not know
+ * (commander then reports it, with suggestions drawn from every noun).
  */
-function nounsFor(program: Command, args: readonly string[]): readonly NounSpec[] {
+function reachable(program: Command, args: readonly string[]): readonly { noun: NounSpec; verbs: readonly VerbSpec[] }[] {
+  const all = COMMANDS.map((noun) => ({ noun, verbs: noun.verbs }));
+  let noun: NounSpec | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg.startsWith('-')) {
       const option = program.options.find((o) => o.short === arg || o.long === arg);
-      if (option === undefined) return COMMANDS;
+      if (option === undefined) return noun === undefined ? all : [{ noun, verbs: noun.verbs }];
       // Its value is the next word: `--scheduler-url URL job list`.
       if (option.required || (option.optional && !args[i + 1]?.startsWith('-'))) i++;
       continue;
     }
-    const noun = COMMANDS.find((n) => n.name === arg);
-    return noun === undefined ? COMMANDS : [noun];
+    if (noun === undefined) {
+      noun = COMMANDS.find((n) => n.name === arg);
+      if (noun === undefined) return all;
+      continue;
+    }
+    const verb = noun.verbs.find((v) => v.name === arg || (v.aliases ?? []).includes(arg));
+    return [{ noun, verbs: verb === undefined ? noun.verbs : [verb] }];
   }
-  return COMMANDS;
+  return noun === undefined ? all : [{ noun, verbs: noun.verbs }];
 }
 
 /** `  $ aurora-ts ...`, continued on the next line with ` \\` (as a shell reads it) where it would pass {@link HELP_WIDTH}. */

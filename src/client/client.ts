@@ -2,7 +2,7 @@ import { AuroraAbortError, AuroraError, AuroraProtocolError, AuroraValidationErr
 import type { AuroraApi, AuroraMethod } from '../gen/api.js';
 import { SCHEMA } from '../gen/schema.js';
 import { ResponseCode, type Response } from '../gen/types.js';
-import { decodeReply, encodeCall, TApplicationExceptionType, ThriftMessageError, type WireProtocol } from '../protocol/index.js';
+import { decodeReply, encodeCall, prepareReply, TApplicationExceptionType, ThriftMessageError, type WireProtocol } from '../protocol/index.js';
 import type { Transport } from '../transport/index.js';
 import { isReadOnlyMethod } from '../transport/retry.js';
 import { resolveTransport, type ConnectEvent, type ConnectOptions } from './connect.js';
@@ -96,8 +96,9 @@ export class AuroraClient {
     // A signal aborted before the call means nothing is sent (the transport checks it first).
     const abortedBefore = options.signal?.aborted === true;
     try {
-      const reply = await this.transport.send({ method, body, protocol: this.protocol, signal: options.signal });
-      return decodeReply(this.protocol, method, reply);
+      const replied = this.transport.send({ method, body, protocol: this.protocol, signal: options.signal });
+      prepareWhileWaiting(this.protocol, method);
+      return decodeReply(this.protocol, method, await replied);
     } catch (error) {
       throw isReadOnlyMethod(method) ? error : writeFailure(error, abortedBefore);
     }
@@ -112,6 +113,26 @@ export class AuroraClient {
   close(): void {
     this.transport.close();
   }
+}
+
+const prepared = new Set<string>();
+
+/**
+ * The first reply of each method in a process builds its decoder (a few milliseconds: a CLI command's
+ * whole call is one such reply). Build it while the scheduler works on the call instead: in the
+ * event loop's check phase, after the poll phase has written the request. Once per method and protocol.
+ */
+function prepareWhileWaiting(protocol: WireProtocol, method: string): void {
+  const key = `${protocol} ${method}`;
+  if (prepared.has(key)) return;
+  prepared.add(key);
+  setImmediate(() => {
+    try {
+      prepareReply(protocol, method);
+    } catch {
+      // The reply's decoding reports the same fault, where the caller sees it.
+    }
+  });
 }
 
 /** Server exceptions that say the call was never dispatched: nothing ran. */

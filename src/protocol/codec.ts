@@ -73,6 +73,12 @@ export interface Codec {
   encodeReply(protocol: WireProtocol, method: string, seqid: number, response: unknown): Buffer;
   encodeException(protocol: WireProtocol, method: string, seqid: number, message: string, type: TApplicationExceptionType | number): Buffer;
   decodeReply<T = unknown>(protocol: WireProtocol, method: string, bytes: Uint8Array, limits?: DecodeLimits): T;
+  /**
+   * Builds the functions that decode `method`'s reply now instead of at the first reply: a caller
+   * that just sent the call can do it while the server works on it. Returns whether there was
+   * anything to build (false once built).
+   */
+  prepareReply(protocol: WireProtocol, method: string): boolean;
 }
 
 /** Internal struct keys: contain characters no IDL identifier can, so they never collide. */
@@ -153,8 +159,18 @@ export function createCodec(schema: ApiSchema): Codec {
   }
 
   function binDecode(r: BinaryReader, key: string, reply = false): unknown {
-    if (reply) return (binDecReply ??= compileBinaryDecoders(input, true)).get(key)(r, 1);
+    if (reply) return binReplyDecoders().get(key)(r, 1);
     return (binDec ??= compileBinaryDecoders(input)).get(key)(r, 1);
+  }
+
+  const binReplyDecoders = (): LazyCompiler<BinaryDecoder> => (binDecReply ??= compileBinaryDecoders(input, true));
+  const jsonReplyDecoders = (): LazyCompiler<JsonDecoder> => (jsonDecReply ??= compileJsonDecoders(input, true));
+
+  /** The struct a method's reply carries its payload in: Response.result's union member named by MethodDef.result. */
+  function payloadStruct(m: MethodDef): string | undefined {
+    const union = structs.Response?.fields.find((f) => f.name === 'result')?.type;
+    const member = union !== undefined && typeof union === 'object' && 'struct' in union ? structs[union.struct]?.fields.find((f) => f.name === m.result)?.type : undefined;
+    return member !== undefined && typeof member === 'object' && 'struct' in member ? member.struct : undefined;
   }
 
   function binWriteEnvelope(w: BinaryWriter, name: string, type: MessageType, seqid: number): void {
@@ -185,7 +201,7 @@ export function createCodec(schema: ApiSchema): Codec {
   }
 
   function jsonDecode(key: string, tree: unknown, limit: number, reply = false): unknown {
-    if (reply) return (jsonDecReply ??= compileJsonDecoders(input, true)).get(key)(tree, 1, limit);
+    if (reply) return jsonReplyDecoders().get(key)(tree, 1, limit);
     return (jsonDec ??= compileJsonDecoders(input)).get(key)(tree, 1, limit);
   }
 
@@ -353,6 +369,15 @@ export function createCodec(schema: ApiSchema): Codec {
         }
         return result.success;
       });
+    },
+
+    prepareReply(protocol, name) {
+      const decoders = protocol === 'binary' ? binReplyDecoders() : jsonReplyDecoders();
+      // The envelope's struct (with Response), then the union member the method's payload comes in,
+      // which Response's decoder would build at its first use.
+      const keys = [RESULT, payloadStruct(method(name))].filter((key) => key !== undefined && !decoders.has(key)) as string[];
+      for (const key of keys) decoders.get(key);
+      return keys.length > 0;
     },
   };
 }

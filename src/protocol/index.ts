@@ -72,6 +72,11 @@ export function decodeReply(protocol: WireProtocol, method: string, bytes: Uint8
   return auroraCodec.decodeReply<Response>(protocol, method, bytes, limits);
 }
 
+/** Builds the decoder of `method`'s reply ahead of the first reply (see Codec.prepareReply). */
+export function prepareReply(protocol: WireProtocol, method: string): boolean {
+  return auroraCodec.prepareReply(protocol, method);
+}
+
 /** The HTTP headers that make Aurora's TContentAwareServlet read and answer in each protocol. */
 export const contentTypes: Readonly<Record<WireProtocol, { readonly contentType: string; readonly accept: string }>> = {
   json: { contentType: 'application/x-thrift', accept: 'application/vnd.apache.thrift.json' },

@@ -49,7 +49,7 @@ function installedPackages(modules: string): Array<{ name: string; bytes: number
 
 /** The files (under dist/ as /dist/..., node: built-ins aside) that `import(specifier)` reads. */
 function filesLoadedBy(specifier: string): string[] {
-  // A load hook lists every file the import reads.
+  // A load hook lists every ES module the import reads; require's cache, the CommonJS files.
   writeFileSync(
     join(project, 'hooks.mjs'),
     `let port;
@@ -58,7 +58,7 @@ function filesLoadedBy(specifier: string): string[] {
   );
   const out = node(
     'closure.mjs',
-    `import { register } from 'node:module';
+    `import { createRequire, register } from 'node:module';
      import { MessageChannel } from 'node:worker_threads';
      const { port1, port2 } = new MessageChannel();
      const loaded = [];
@@ -67,6 +67,7 @@ function filesLoadedBy(specifier: string): string[] {
      await import(${JSON.stringify(specifier)});
      await new Promise((r) => setTimeout(r, 50));
      port1.close();
+     for (const file of Object.keys(createRequire(import.meta.url).cache)) loaded.push('file://' + file);
      console.log(JSON.stringify(loaded));`,
   );
   return (JSON.parse(out) as string[]).filter((url) => !url.endsWith('/closure.mjs')).map((url) => (url.includes('/dist/') ? url.slice(url.indexOf('/dist/')) : url));
@@ -173,9 +174,9 @@ describe('aurora-ts as a dependency', () => {
 
   it('loads only the SDK on import: no scheduler, CLI or dependency module', () => {
     const files = filesLoadedBy('aurora-ts');
-    // The bundled entry and the error classes it shares with aurora-ts/scheduler; zod, cron-parser,
-    // node:https and the rest load when a call needs them.
-    expect(files.sort()).toEqual(['/dist/errors.js', '/dist/executors/error.js', '/dist/sdk/index.js']);
+    // The bundled entry and the error classes it shares with aurora-ts/scheduler and the CLI (CommonJS
+    // files); zod, cron-parser, node:https and the rest load when a call needs them.
+    expect(files.sort()).toEqual(['/dist/errors.cjs', '/dist/executors/error.cjs', '/dist/sdk/index.js']);
   });
 
   it('aurora-ts/executor: loads only the kit, says in one line when it is not under an agent, and type-checks a strict executor and the README\'s', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SCHEMA } from '../../src/gen/schema.js';
-import { decodeCall, decodeReply, decodeStruct, encodeCall, encodeException, encodeReply, encodeStruct, MessageType, TApplicationExceptionType, ThriftMessageError } from '../../src/protocol/index.js';
+import { createCodec, decodeCall, decodeReply, decodeStruct, encodeCall, encodeException, encodeReply, encodeStruct, MessageType, TApplicationExceptionType, ThriftMessageError } from '../../src/protocol/index.js';
 import type { WireProtocol } from '../../src/protocol/index.js';
 import { AuroraProtocolError } from '../../src/errors.js';
 import { normalize, Sampler } from './samples.js';
@@ -35,6 +35,20 @@ describe.each(PROTOCOLS)('%s round trip', (protocol) => {
 
     const response = sampler.response(method);
     expect(normalize(decodeReply(protocol, method, encodeReply(protocol, method, 7, response)))).toEqual(normalize(response));
+  });
+
+  it('prepareReply builds a method\'s reply decoder once, ahead of the reply, which then decodes as before', () => {
+    const codec = createCodec(SCHEMA);
+    const sampler = new Sampler(SCHEMA, { setsAsSets: true });
+    const response = { ...sampler.struct('Response'), result: { jobSummaryResult: sampler.struct('JobSummaryResult') } };
+    const bytes = encodeReply(protocol, 'getJobSummary', 7, response);
+    expect(codec.prepareReply(protocol, 'getJobSummary')).toBe(true);
+    expect(codec.prepareReply(protocol, 'getJobSummary')).toBe(false);
+    expect(normalize(codec.decodeReply(protocol, 'getJobSummary', bytes))).toEqual(normalize(response));
+    // Another method shares the envelope's decoder and adds its own payload's; one without a payload has nothing left to build.
+    expect(codec.prepareReply(protocol, 'getTasksWithoutConfigs')).toBe(true);
+    expect(codec.prepareReply(protocol, 'killTasks')).toBe(false);
+    expect(() => codec.prepareReply(protocol, 'noSuchMethod')).toThrow(AuroraProtocolError);
   });
 
   it('decodes an EXCEPTION reply into ThriftMessageError with the server message', () => {
