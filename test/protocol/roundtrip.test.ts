@@ -4,6 +4,7 @@ import { createCodec, decodeCall, decodeReply, decodeStruct, encodeCall, encodeE
 import type { WireProtocol } from '../../src/protocol/index.js';
 import { AuroraProtocolError } from '../../src/errors.js';
 import { normalize, Sampler } from './samples.js';
+import type { JobSummaryResult, Response } from '../../src/gen/types.js';
 
 const PROTOCOLS: WireProtocol[] = ['binary', 'json'];
 const structs = Object.keys(SCHEMA.structs);
@@ -40,7 +41,7 @@ describe.each(PROTOCOLS)('%s round trip', (protocol) => {
   it('prepareReply builds a method\'s reply decoder once, ahead of the reply, which then decodes as before', () => {
     const codec = createCodec(SCHEMA);
     const sampler = new Sampler(SCHEMA, { setsAsSets: true });
-    const response = { ...sampler.struct('Response'), result: { jobSummaryResult: sampler.struct('JobSummaryResult') } };
+    const response: Response = { ...sampler.structOf<Response>('Response'), result: { jobSummaryResult: sampler.structOf<JobSummaryResult>('JobSummaryResult') } };
     const bytes = encodeReply(protocol, 'getJobSummary', 7, response);
     expect(codec.prepareReply(protocol, 'getJobSummary')).toBe(true);
     expect(codec.prepareReply(protocol, 'getJobSummary')).toBe(false);
