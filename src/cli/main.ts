@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { COMMANDS, type NounSpec, type OptionSpec, type VerbSpec } from './commands.js';
+import { COMMANDS } from './commands.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import { detailFor, exitCodeFor, messageFor } from './errors.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 import { IO } from './io.js';
+import { camel, type NounSpec, type OptionSpec, type VerbSpec } from './spec.js';
 
 export interface MainOptions {
   env?: NodeJS.ProcessEnv;
@@ -205,10 +206,6 @@ export function exampleLines(example: string): string {
   return [...lines, line].join('\n');
 }
 
-function camel(name: string): string {
-  return name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-}
-
 /** Runs the CLI with `args` (without node and script) and returns the exit status. */
 export async function main(args: readonly string[], options: MainOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
@@ -235,7 +232,7 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
       }
       try {
         const module = await verb.load();
-        const code = await module.run(ctx, input as never);
+        const code = await module.run(ctx, input);
         exitCode = typeof code === 'number' ? code : ExitCode.OK;
         return exitCode;
       } finally {
