@@ -108,13 +108,17 @@ export function spec<const S extends VerbShape>(shape: S): S {
   return shape;
 }
 
-/** An option (or argument) shared by several specs, with its literal types kept. */
+/** An option several specs share, with its literal types kept. */
 export function option<const O extends OptionSpec>(o: O): O {
   return o;
 }
+
+/** Options several specs share (spread into their `options`), with their literal types kept. */
 export function options<const O extends readonly OptionSpec[]>(o: O): O {
   return o;
 }
+
+/** An argument several specs share, with its literal types kept. */
 export function arg<const A extends ArgSpec>(a: A): A {
   return a;
 }
