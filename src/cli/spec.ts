@@ -65,29 +65,28 @@ export interface NounSpec {
 type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
+// Distributive (as is OptKey): a filter that leaves no argument gives no key, not a `string` index.
 type ArgKey<A> = A extends { name: infer N extends string } ? Camel<N> : never;
 type ArgValue<A> = A extends { variadic: true } ? string[] : string;
-type ArgOptional<A> = A extends { optional: true } | { leading: true } ? true : false;
+type OptionalArg = { optional: true } | { leading: true };
 
-/** `'-l, --ssh-user <user>'` → `ssh-user`. */
-type LongFlag<F extends string> = F extends `${string}--${infer Rest}` ? (Rest extends `${infer Name} ${string}` ? Name : Rest) : never;
+/** `'-l, --ssh-user <user>'` → `ssh-user`; `'-v'` → `v`. */
+type LongFlag<F extends string> = F extends `${string}--${infer Rest}` ? (Rest extends `${infer Name} ${string}` ? Name : Rest) : F extends `-${infer Short}` ? Short : F;
 type OptKey<O> = O extends { flags: infer F extends string } ? (LongFlag<F> extends `no-${infer N}` ? Camel<N> : Camel<LongFlag<F>>) : never;
 type OptBase<O> = O extends { parse: string } ? number : O extends { choices: readonly (infer C)[] } ? C : string;
-type OptValue<O> = O extends { flags: `${string}--no-${string}` }
+type Negated = { flags: `${string}--no-${string}` };
+type OptValue<O> = O extends Negated
   ? boolean
   : O extends { flags: `${string}<${string}>` }
     ? O extends { repeatable: true } ? OptBase<O>[] : OptBase<O>
     : O extends { flags: `${string}[${string}]` }
       ? OptBase<O> | true
       : boolean;
-type OptGiven<O> = O extends { flags: `${string}--no-${string}` } | { required: true } | { default: {} | null } ? true : false;
+/** Options always set: commander gives a `--no-x` switch `true` by default. */
+type GivenOption = Negated | { required: true } | { default: {} | null };
 
-type ArgsInput<A extends readonly ArgSpec[]> = { [X in A[number] as ArgOptional<X> extends true ? never : ArgKey<X>]: ArgValue<X> } & {
-  [X in A[number] as ArgOptional<X> extends true ? ArgKey<X> : never]?: ArgValue<X>;
-};
-type OptionsInput<O extends readonly OptionSpec[]> = { [X in O[number] as OptGiven<X> extends true ? OptKey<X> : never]: OptValue<X> } & {
-  [X in O[number] as OptGiven<X> extends true ? never : OptKey<X>]?: OptValue<X>;
-};
+type ArgsInput<A extends ArgSpec> = { [X in Exclude<A, OptionalArg> as ArgKey<X>]: ArgValue<X> } & { [X in Extract<A, OptionalArg> as ArgKey<X>]?: ArgValue<X> };
+type OptionsInput<O extends OptionSpec> = { [X in Extract<O, GivenOption> as OptKey<X>]: OptValue<X> } & { [X in Exclude<O, GivenOption> as OptKey<X>]?: OptValue<X> };
 
 /**
  * The input a verb's `run(ctx, input)` gets, derived from its spec (made with {@link spec}, which
@@ -100,7 +99,7 @@ type OptionsInput<O extends readonly OptionSpec[]> = { [X in O[number] as OptGiv
  * - `required: true` or a `default` → the property is not optional
  */
 export type VerbInput<S> = Simplify<
-  (S extends { args: infer A extends readonly ArgSpec[] } ? ArgsInput<A> : {}) & (S extends { options: infer O extends readonly OptionSpec[] } ? OptionsInput<O> : {})
+  (S extends { args: readonly (infer A extends ArgSpec)[] } ? ArgsInput<A> : {}) & (S extends { options: readonly (infer O extends OptionSpec)[] } ? OptionsInput<O> : {})
 >;
 
 /** A verb's spec with its literal types kept, for {@link VerbInput}. */
@@ -124,13 +123,13 @@ export function arg<const A extends ArgSpec>(a: A): A {
 }
 
 /** The input a module's `run` takes. */
-type RunInput<M> = M extends { run: (ctx: CliContext, input: infer I) => Promise<number | void> } ? NonNullable<I> : never;
+type RunInput<M> = M extends { run: (ctx: CliContext, input: infer I) => Promise<number | void> } ? NonNullable<I> : {};
 
 /**
  * Nothing when the module's input names only what the spec defines; else a type no module matches,
  * which names the extra properties (a flag or argument the spec lacks would never be set).
  */
-type OnlySpecified<S, M> = [Exclude<keyof RunInput<M>, keyof VerbInput<S>>] extends [never]
+type OnlySpecified<S, M> = keyof RunInput<M> extends keyof VerbInput<S>
   ? unknown
   : { run: `input names ${Exclude<keyof RunInput<M>, keyof VerbInput<S>> & string}, which the spec does not define` };
 
