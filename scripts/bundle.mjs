@@ -211,7 +211,13 @@ const cli = await build({
     dir: cliOut,
     format: 'cjs',
     entryFileNames: '[name].cjs',
-    chunkFileNames: '[name].cjs',
+    // A chunk of one module of src/cli/commands/<noun>/ (a verb, or what a noun's verbs share) is
+    // <noun>-<file>.cjs: `start` and `list` are verbs of several nouns.
+    chunkFileNames: (chunk) => {
+      const only = chunk.facadeModuleId ?? (chunk.moduleIds.length === 1 ? chunk.moduleIds[0] : '');
+      const verb = /\/cli\/commands\/([^/]+)\/([^/]+)\.js$/.exec(only);
+      return verb ? `${verb[1]}-${verb[2]}.cjs` : '[name].cjs';
+    },
     codeSplitting: {
       groups: [
         // What every command loads: the framework, its commands' specs, commander.

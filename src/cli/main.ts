@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { COMMANDS, type NounSpec, type OptionSpec, type VerbSpec } from './commands.js';
+import { COMMANDS } from './commands.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import { detailFor, exitCodeFor, messageFor } from './errors.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 import { IO, type InputStream, type OutputStream } from './io.js';
+import { camel, type NounSpec, type OptionSpec, type VerbSpec } from './spec.js';
 
 /**
  * What the command sees of the process it runs in; each defaults to the process's own. Embedders
@@ -232,10 +233,6 @@ export function exampleLines(example: string): string {
   return [...lines, line].join('\n');
 }
 
-function camel(name: string): string {
-  return name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-}
-
 /** Runs the CLI with `args` (without node and script) and returns the exit status. */
 export async function main(args: readonly string[], options: MainOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
@@ -267,7 +264,7 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
       }
       try {
         const module = await verb.load();
-        const code = await module.run(ctx, input as never);
+        const code = await module.run(ctx, input);
         exitCode = typeof code === 'number' ? code : ExitCode.OK;
         return exitCode;
       } finally {

@@ -1,5 +1,5 @@
 // Stand-in for `aurora-ts [--scheduler-url URL] job wizard ...` while the verb is not registered in
-// src/cli/commands.ts: the same run() over the built dist/, with main()'s error and Ctrl-C handling.
+// src/cli/commands/job/index.ts: the same run() over the built dist/, with main()'s error and Ctrl-C handling.
 // The e2e test uses the real binary as soon as `aurora-ts job wizard --help` works.
 import { CliContext } from '../../dist/cli/context.js';
 import { exitCodeFor, messageFor } from '../../dist/cli/errors.js';

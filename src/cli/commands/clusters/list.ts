@@ -1,10 +1,10 @@
 /** `aurora-ts clusters list`: the clusters of clusters.json and the built-in `local`. */
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
+import type { VerbInput } from '../../spec.js';
+import type { LIST } from './index.js';
 
-export type ClustersListOptions = Record<string, never>;
-
-export async function run(ctx: CliContext, _options: ClustersListOptions = {}): Promise<number> {
+export async function run(ctx: CliContext, _options: VerbInput<typeof LIST> = {}): Promise<number> {
   const { io } = ctx;
   const { loadClusters } = await import('../../../discovery/clusters.js');
   const clusters = await loadClusters({ env: ctx.env, home: ctx.env['HOME'] || undefined });

@@ -4,12 +4,10 @@ import type { CliContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { chooseScheduler, runningSchedulers } from '../../scheduler-state.js';
+import type { VerbInput } from '../../spec.js';
+import type { LIST } from './index.js';
 
-export interface ExecutorListOptions {
-  file?: string;
-}
-
-export async function run(ctx: CliContext, options: ExecutorListOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof LIST>): Promise<number> {
   const { io } = ctx;
   let file = options.file;
   if (file === undefined) {

@@ -11,11 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { CliContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-
-export interface NewExecutorOptions {
-  name: string;
-  dir?: string;
-}
+import type { VerbInput } from '../../spec.js';
+import type { NEW } from './index.js';
 
 /** The package root, from src/cli/commands/executors/ or dist/cli/commands/executors/. */
 // The package's root (a URL literal, which the CLI bundle keeps pointing at the same place: scripts/bundle.mjs).
@@ -29,7 +26,7 @@ const BUILT_EXECUTOR = 'dist/src/executor.js';
  */
 const NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
-export async function run(ctx: CliContext, options: NewExecutorOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof NEW>): Promise<number> {
   const { io } = ctx;
   const name = options.name;
   if (!NAME.test(name)) {

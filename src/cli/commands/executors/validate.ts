@@ -1,12 +1,10 @@
 /** `aurora-ts executors validate FILE`: the scheduler's start-up check of a custom executor file. */
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
+import type { VerbInput } from '../../spec.js';
+import type { VALIDATE } from './index.js';
 
-export interface ValidateOptions {
-  file: string;
-}
-
-export async function run(ctx: CliContext, options: ValidateOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof VALIDATE>): Promise<number> {
   const { io } = ctx;
   const { loadExecutorConfig } = await import('../../../executors/index.js');
   const catalog = await loadExecutorConfig(ctx.path(options.file));

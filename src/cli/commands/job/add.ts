@@ -3,13 +3,10 @@ import type { CliContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatJobKey, parseJobKey, thriftJobKey } from '../../jobkey.js';
+import type { VerbInput } from '../../spec.js';
+import type { ADD } from './index.js';
 
-export interface AddOptions {
-  key: string;
-  count: string | number;
-}
-
-export async function run(ctx: CliContext, options: AddOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof ADD>): Promise<number> {
   const { io } = ctx;
   const key = parseJobKey(options.key, 'required');
   if (key.instances!.length !== 1 || /[,-]/.test(options.key.split('/')[4] ?? '')) {

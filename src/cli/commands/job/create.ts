@@ -6,18 +6,10 @@ import { loadJob } from '../../jobfile.js';
 import { formatJobKey } from '../../jobkey.js';
 import { waitForInstances, type WaitResult } from '../../tasks.js';
 import { createJob } from '../../writes.js';
+import type { VerbInput } from '../../spec.js';
+import type { CREATE } from './index.js';
 
-export interface CreateOptions {
-  file: string;
-  /** Aurora's `KEY FILE` form: the file's job key. */
-  key?: string;
-  cluster?: string;
-  waitUntil?: 'PENDING' | 'RUNNING' | 'FINISHED';
-  /** Seconds. */
-  waitTimeout?: number;
-}
-
-export async function run(ctx: CliContext, options: CreateOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof CREATE>): Promise<number> {
   const { io } = ctx;
   const job = await loadJob(ctx, options.file, options.cluster, 'create', { key: options.key });
   if (job.config.cronSchedule !== undefined && job.config.cronSchedule !== null) {

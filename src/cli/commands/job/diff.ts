@@ -10,15 +10,8 @@ import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { loadJob } from '../../jobfile.js';
 import { formatInstances, formatJobKey } from '../../jobkey.js';
-
-export interface DiffOptions {
-  file: string;
-  /** Aurora's `KEY[/INSTANCES] FILE` form: the file's job key; instances limit the diff to them. */
-  key?: string;
-  cluster?: string;
-  /** As `git diff --exit-code`: exit 1 when there are differences. */
-  exitCode?: boolean;
-}
+import type { VerbInput } from '../../spec.js';
+import type { DIFF } from './index.js';
 
 export interface FieldChange {
   path: string;
@@ -34,7 +27,7 @@ export interface GroupDiff {
 // Thrift sets: order carries no meaning, so they are compared sorted.
 const SETS = new Set(['resources', 'constraints', 'mesosFetcherUris', 'metadata', 'values', 'volumes', 'parameters']);
 
-export async function run(ctx: CliContext, options: DiffOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof DIFF>): Promise<number> {
   const { io } = ctx;
   const job = await loadJob(ctx, options.file, options.cluster, 'inspect', { key: options.key, instances: 'optional' });
   const client = await ctx.client(job.cluster);

@@ -5,15 +5,10 @@ import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { loadJob } from '../../jobfile.js';
 import { formatJobKey } from '../../jobkey.js';
+import type { VerbInput } from '../../spec.js';
+import type { INSPECT } from './index.js';
 
-export interface InspectOptions {
-  file: string;
-  /** Aurora's `KEY FILE` form: the file's job key. */
-  key?: string;
-  cluster?: string;
-}
-
-export async function run(ctx: CliContext, options: InspectOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof INSPECT>): Promise<number> {
   const { io } = ctx;
   const job = await loadJob(ctx, options.file, options.cluster, 'inspect', { key: options.key });
   const config = plainCopy(job.config);

@@ -4,9 +4,11 @@ import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatInstances, formatJobKey, parseJobKey, thriftJobKey, type JobKeySpec } from '../../jobkey.js';
 import { jobTasks, waitForInstances } from '../../tasks.js';
+import type { VerbInput } from '../../spec.js';
+import type { KILL } from './index.js';
 
+/** How {@link kill} kills: the flags `job kill` and `job killall` share. */
 export interface KillOptions {
-  key: string;
   message?: string;
   wait?: boolean;
   /** Seconds (with --batch-size: for each batch). */
@@ -20,7 +22,7 @@ export interface KillOptions {
 // Aurora's JobMonitor caps a batch's wait at its maximum poll interval, 150 s.
 const DEFAULT_BATCH_WAIT_MS = 150_000;
 
-export async function run(ctx: CliContext, options: KillOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof KILL>): Promise<number> {
   const key = parseJobKey(options.key, 'optional');
   if (key.instances === undefined) {
     throw new UsageError(`job key ${JSON.stringify(options.key)}: name the instances to kill, e.g. ${options.key}/0-2`, `use "aurora-ts job killall ${options.key}" to kill every instance`);
@@ -29,7 +31,7 @@ export async function run(ctx: CliContext, options: KillOptions): Promise<number
 }
 
 /** Kills `key.instances`, or the whole job when the key has none. */
-export async function kill(ctx: CliContext, key: JobKeySpec, options: Omit<KillOptions, 'key'>): Promise<number> {
+export async function kill(ctx: CliContext, key: JobKeySpec, options: KillOptions): Promise<number> {
   if (options.maxTotalFailures !== undefined && options.batchSize === undefined) {
     throw new UsageError('--max-total-failures counts failed batches', 'add --batch-size N');
   }
@@ -61,7 +63,7 @@ export async function kill(ctx: CliContext, key: JobKeySpec, options: Omit<KillO
  * is a failure; more than `maxTotalFailures` of them stops the kill (exit 1), and any at all make it
  * exit 1 at the end.
  */
-async function killInBatches(ctx: CliContext, key: JobKeySpec, options: Omit<KillOptions, 'key'>, size: number): Promise<number> {
+async function killInBatches(ctx: CliContext, key: JobKeySpec, options: KillOptions, size: number): Promise<number> {
   const { io } = ctx;
   const client = await ctx.client(key.cluster);
   const label = formatJobKey(key);

@@ -1,10 +1,10 @@
 /** `aurora-ts job killall KEY`: killTasks for every instance of a job. */
 import type { CliContext } from '../../context.js';
 import { parseJobKey } from '../../jobkey.js';
-import { kill, type KillOptions } from './kill.js';
+import { kill } from './kill.js';
+import type { VerbInput } from '../../spec.js';
+import type { KILLALL } from './index.js';
 
-export type KillAllOptions = KillOptions;
-
-export async function run(ctx: CliContext, options: KillAllOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof KILLALL>): Promise<number> {
   return kill(ctx, parseJobKey(options.key, 'forbidden'), options);
 }

@@ -8,10 +8,8 @@ import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { compareText } from '../../io.js';
 import { isPattern, matchesPattern, parseJobKeyPattern } from '../../jobkey.js';
-
-export interface ListOptions {
-  clusterRole: string;
-}
+import type { VerbInput } from '../../spec.js';
+import type { LIST } from './index.js';
 
 interface JobRow {
   job: string;
@@ -24,7 +22,7 @@ interface JobRow {
   nextCronRunMs: number | null;
 }
 
-export async function run(ctx: CliContext, options: ListOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof LIST>): Promise<number> {
   const { io } = ctx;
   const pattern = parseJobKeyPattern(options.clusterRole);
   const { cluster } = pattern;

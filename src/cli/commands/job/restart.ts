@@ -12,19 +12,10 @@ import type { Progress } from '../../io.js';
 import { CliFailure } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatInstances, formatJobKey, parseJobKey, thriftJobKey } from '../../jobkey.js';
+import type { VerbInput } from '../../spec.js';
+import type { RESTART } from './index.js';
 
-export interface RestartOptions {
-  key: string;
-  batchSize?: number;
-  watchSecs?: number;
-  maxPerInstanceFailures?: number;
-  maxTotalFailures?: number;
-  healthcheckIntervalSeconds?: number;
-  /** Seconds one batch may take to settle. */
-  batchTimeout?: number;
-}
-
-export async function run(ctx: CliContext, options: RestartOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof RESTART>): Promise<number> {
   const { io } = ctx;
   const key = parseJobKey(options.key, 'optional');
   const client = await ctx.client(key.cluster);

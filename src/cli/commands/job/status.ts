@@ -2,15 +2,12 @@
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatAge, formatPorts, jobTaskRows, shortTaskId, styleState, type TaskRow } from '../../tasks.js';
-
-export interface StatusOptions {
-  key: string;
-  all?: boolean;
-}
+import type { VerbInput } from '../../spec.js';
+import type { STATUS } from './index.js';
 
 const INACTIVE = new Set(['FINISHED', 'FAILED', 'KILLED', 'LOST']);
 
-export async function run(ctx: CliContext, options: StatusOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof STATUS>): Promise<number> {
   const { io } = ctx;
   const { label, tasks } = await jobTaskRows(ctx, options.key);
   const shown = options.all ? tasks : tasks.filter((t) => !INACTIVE.has(t.state));

@@ -5,16 +5,16 @@
  */
 import type { CliContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
-import { runWizard, type WizardOptions } from '../../wizard/wizard.js';
-
-export type { WizardOptions } from '../../wizard/wizard.js';
+import { runWizard } from '../../wizard/wizard.js';
+import type { VerbInput } from '../../spec.js';
+import type { WIZARD } from './index.js';
 
 export interface TerminalCheck {
   /** Whether answers can be typed (default: the IO's stdin is a TTY). */
   stdinIsTTY?: boolean;
 }
 
-export async function run(ctx: CliContext, options: WizardOptions, terminal: TerminalCheck = {}): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof WIZARD>, terminal: TerminalCheck = {}): Promise<number> {
   const stdinIsTTY = terminal.stdinIsTTY ?? ctx.io.stdin.isTTY === true;
   if (!stdinIsTTY || !ctx.io.isTTY) {
     throw new UsageError(

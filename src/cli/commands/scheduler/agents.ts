@@ -8,12 +8,10 @@ import type { AgentReport } from '../../../scheduler/agents/http.js';
 import type { CliContext } from '../../context.js';
 import { CliFailure } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
+import type { VerbInput } from '../../spec.js';
+import type { AGENTS } from './index.js';
 
-export interface AgentsOptions {
-  cluster?: string;
-}
-
-export async function run(ctx: CliContext, options: AgentsOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof AGENTS>): Promise<number> {
   const client = await ctx.client(options.cluster ?? 'local');
   const base = ctx.baseUrl(client);
   const timeoutMs = (ctx.globals.timeout ?? 30) * 1000;

@@ -8,8 +8,8 @@ import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import type { InputStream } from '../../io.js';
-
-export type HashPasswordOptions = Record<string, never>;
+import type { VerbInput } from '../../spec.js';
+import type { HASH_PASSWORD } from './index.js';
 
 export interface PasswordInput {
   stdin: InputStream;
@@ -17,7 +17,7 @@ export interface PasswordInput {
   prompt: { write(text: string): unknown };
 }
 
-export async function run(ctx: CliContext, _options: HashPasswordOptions = {}, input: PasswordInput = { stdin: ctx.io.stdin, prompt: ctx.io.stderr }): Promise<number> {
+export async function run(ctx: CliContext, _options: VerbInput<typeof HASH_PASSWORD> = {}, input: PasswordInput = { stdin: ctx.io.stdin, prompt: ctx.io.stderr }): Promise<number> {
   const password = input.stdin.isTTY ? await askTwice(input) : await readPiped(input.stdin);
   if (password === '') throw new UsageError('the password is empty', input.stdin.isTTY ? 'type one' : 'pipe one into stdin, e.g. printf %s "$PASSWORD" | aurora-ts scheduler hash-password');
   const { hashPassword } = await import('../../../scheduler/auth/index.js');

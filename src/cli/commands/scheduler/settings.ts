@@ -4,48 +4,18 @@
  * and the arguments that pass them on to a `--detach`ed copy. Loaded with the command table, so it
  * imports nothing of the scheduler.
  */
-import type { OptionSpec } from '../../commands.js';
+import { camel, options, type OptionSpec, type VerbInput } from '../../spec.js';
 import type { SchedulerOptions } from '../../../scheduler/index.js';
 import { HOST_NAME_PATTERN } from '../../../util/host-name.js';
 import { UsageError } from '../../errors.js';
 
-export interface SettingsOptions {
-  agents?: string;
-  hostname?: string;
-  diskMb?: number;
-  minRequiredInstancesForSlaCheck?: number;
-  slaAwareKillNonProd?: 'true' | 'false';
-  hostMaintenancePollingInterval?: number;
-  slaCoordinatorTimeout?: number;
-  slaAwareKillRetryMinDelay?: number;
-  slaAwareKillRetryMaxDelay?: number;
-  maxUpdateInstanceFailures?: number;
-  cronTimezone?: string;
-  flappingTaskThreshold?: number;
-  initialFlappingTaskDelay?: number;
-  maxFlappingTaskDelay?: number;
-  allowedJobEnvironments?: string;
-  enableMesosFetcher?: boolean;
-  allowGpuResource?: boolean;
-  executorShutdownGracePeriod?: number;
-  executorMode?: 'auto' | 'mesos';
-  executorRegistrationTimeout?: number;
-  initialTaskKillRetryInterval?: number;
-  transientTaskStateTimeout?: number;
-  authenticateHttpExecutors?: boolean;
-  populateDiscoveryInfo?: boolean;
-  zkSessionTimeout?: number;
-  zkConnectionTimeout?: number;
-  zkAdvertiseHost?: string;
-  maxBodyBytes?: number;
-  maxThriftDepth?: number;
-  requestTimeout?: number;
-}
+/** What the flags give the command. */
+export type SettingsOptions = VerbInput<{ options: typeof SETTINGS_FLAGS }>;
 
 const DURATION = 'e.g. 30secs, 5mins';
 
 /** The flags, in the order `scheduler start --help` lists them (after --cpus and --ram-mb). */
-export const SETTINGS_FLAGS: readonly OptionSpec[] = [
+export const SETTINGS_FLAGS = options([
   { flags: '--disk-mb <n>', description: 'disk in MiB of the single agent (default: unlimited)', parse: 'positiveInteger' },
   { flags: '--hostname <name>', description: "the single agent's host name (default: this machine's); it carries the attribute host:<name>" },
   { flags: '--agents <file>', description: 'the agents to place tasks on: a JSON array of {host, attributes, resources: {cpus, ramMb, diskMb, ports}} (excludes --hostname, --cpus, --ram-mb, --disk-mb)' },
@@ -76,7 +46,7 @@ export const SETTINGS_FLAGS: readonly OptionSpec[] = [
   { flags: '--max-body-bytes <n>', description: 'largest /api request body accepted (default 16 MiB)', parse: 'positiveInteger' },
   { flags: '--max-thrift-depth <n>', description: 'deepest Thrift nesting accepted in a request (default 64)', parse: 'positiveInteger' },
   { flags: '--request-timeout <duration>', description: 'a request must arrive within this long (default 30secs)', parse: 'duration' },
-];
+]);
 
 const AGENT_FLAGS = ['hostname', 'cpus', 'ramMb', 'diskMb'] as const;
 const ZK_FLAGS = ['zkSessionTimeout', 'zkConnectionTimeout', 'zkAdvertiseHost'] as const;
@@ -173,7 +143,8 @@ export function zkSettings(options: SettingsOptions): { sessionTimeoutMs?: numbe
 /** The same settings as arguments for a detached copy of the command (files made absolute by `resolvePath`). */
 export function settingsArgs(options: SettingsOptions, resolvePath: (path: string) => string): string[] {
   const args: string[] = [];
-  for (const spec of SETTINGS_FLAGS) {
+  const flags: readonly OptionSpec[] = SETTINGS_FLAGS;
+  for (const spec of flags) {
     const flag = spec.flags.split(' ')[0]!;
     const key = camel(flag.slice(2)) as keyof SettingsOptions;
     const value = options[key];
@@ -189,8 +160,4 @@ export function settingsArgs(options: SettingsOptions, resolvePath: (path: strin
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }

@@ -11,33 +11,14 @@ import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { DEFAULT_PORT, isAlive, listSchedulers, logFile, portOf, removeState, schedulerOnPort, schedulersDir, stateFile, writeState, type SchedulerState } from '../../scheduler-state.js';
-import { checkSettings, schedulerSettings, settingsArgs, zkSettings, type SettingsOptions } from './settings.js';
-
-export interface StartOptions extends SettingsOptions {
-  host?: string;
-  port?: number;
-  customExecutorConfig?: string;
-  clusterName?: string;
-  cpus?: number;
-  ramMb?: number;
-  workDir?: string;
-  stateDir?: string;
-  agentProcesses?: boolean;
-  agentPingTimeout?: number;
-  maxAgentPingTimeouts?: number;
-  partitionAware?: boolean;
-  /** ZooKeeper hosts for leader election, e.g. `zk1:2181,zk2:2181`. */
-  zk?: string;
-  zkPath?: string;
-  basicAuthFile?: string;
-  taskUser?: string;
-  detach?: boolean;
-}
+import { checkSettings, schedulerSettings, settingsArgs, zkSettings } from './settings.js';
+import type { VerbInput } from '../../spec.js';
+import type { START } from './index.js';
 
 const DEFAULT_ZK_PATH = '/aurora/scheduler';
 
 /** Flag combinations that make no sense are bad input, reported before anything starts. */
-function checkOptions(options: StartOptions): void {
+function checkOptions(options: VerbInput<typeof START>): void {
   if (options.agentProcesses === true && options.stateDir === undefined) throw new UsageError('--agent-processes needs --state-dir DIR', 'agents keep their state under DIR/agents');
   const needAgents = [['--agent-ping-timeout', options.agentPingTimeout], ['--max-agent-ping-timeouts', options.maxAgentPingTimeouts], ['--partition-aware', options.partitionAware]] as const;
   for (const [flag, value] of needAgents) {
@@ -56,7 +37,7 @@ function checkOptions(options: StartOptions): void {
 
 const START_TIMEOUT_MS = 30_000;
 
-export async function run(ctx: CliContext, options: StartOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof START>): Promise<number> {
   checkOptions(options);
   // Schedulers on other ports may run beside this one; a second one on the same port may not.
   const port = options.port ?? DEFAULT_PORT;
@@ -69,7 +50,7 @@ export async function run(ctx: CliContext, options: StartOptions): Promise<numbe
   return options.detach ? detach(ctx, options) : foreground(ctx, options);
 }
 
-async function foreground(ctx: CliContext, options: StartOptions): Promise<number> {
+async function foreground(ctx: CliContext, options: VerbInput<typeof START>): Promise<number> {
   const { io } = ctx;
   const { loadExecutorConfig } = await import('../../../executors/index.js');
   const executorsPath = options.customExecutorConfig === undefined ? undefined : ctx.path(options.customExecutorConfig);
@@ -204,7 +185,7 @@ function untilStopped(abort: AbortSignal): Promise<NodeJS.Signals> {
   });
 }
 
-async function detach(ctx: CliContext, options: StartOptions): Promise<number> {
+async function detach(ctx: CliContext, options: VerbInput<typeof START>): Promise<number> {
   const { io } = ctx;
   const args = ['scheduler', 'start'];
   if (options.host !== undefined) args.push('--host', options.host);

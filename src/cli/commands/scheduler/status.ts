@@ -5,10 +5,8 @@
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { DEFAULT_PORT, defaultScheduler, listSchedulers, runningSchedulers, type FoundScheduler } from '../../scheduler-state.js';
-
-export interface StatusOptions {
-  port?: number;
-}
+import type { VerbInput } from '../../spec.js';
+import type { STATUS } from './index.js';
 
 /** What `--json` reports for each scheduler. */
 interface SchedulerReport {
@@ -30,7 +28,7 @@ interface SchedulerReport {
   error?: string;
 }
 
-export async function run(ctx: CliContext, options: StatusOptions = {}): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof STATUS> = {}): Promise<number> {
   const { io } = ctx;
   const all = runningSchedulers(ctx.env);
   const running = options.port === undefined ? all : all.filter((s) => s.port === options.port);

@@ -6,13 +6,11 @@ import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { chooseScheduler, isAlive, listSchedulers, removeState, type FoundScheduler } from '../../scheduler-state.js';
+import type { VerbInput } from '../../spec.js';
+import type { STOP } from './index.js';
 
-export interface StopOptions {
-  port?: number;
-  all?: boolean;
-  /** How long to wait before SIGKILL (default 30 s). */
-  timeoutMs?: number;
-}
+/** How long a scheduler may take to kill its tasks and exit before it gets SIGKILL. */
+const STOP_TIMEOUT_MS = 30_000;
 
 interface Stopped {
   pid: number;
@@ -21,7 +19,7 @@ interface Stopped {
   forced: boolean;
 }
 
-export async function run(ctx: CliContext, options: StopOptions = {}): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof STOP> = {}): Promise<number> {
   const { io } = ctx;
   if (options.all && options.port !== undefined) throw new UsageError('--port and --all exclude each other');
   const found = listSchedulers(ctx.env);
@@ -37,7 +35,7 @@ export async function run(ctx: CliContext, options: StopOptions = {}): Promise<n
   const progress = await io.progress(`stopping ${targets.map((s) => `the local scheduler on port ${s.port} (pid ${s.pid})`).join(', ')}...`);
   let stopped: Stopped[];
   try {
-    stopped = await Promise.all(targets.map((s) => stop(s, options.timeoutMs ?? 30_000)));
+    stopped = await Promise.all(targets.map((s) => stop(s, STOP_TIMEOUT_MS)));
   } finally {
     progress.stop();
   }

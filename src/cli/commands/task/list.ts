@@ -2,12 +2,10 @@
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatAge, jobTaskRows, shortTaskId, styleState, type TaskRow } from '../../tasks.js';
+import type { VerbInput } from '../../spec.js';
+import type { LIST } from './index.js';
 
-export interface TaskListOptions {
-  key: string;
-}
-
-export async function run(ctx: CliContext, options: TaskListOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof LIST>): Promise<number> {
   const { io } = ctx;
   const { label, tasks } = await jobTaskRows(ctx, options.key);
   if (io.json) {

@@ -7,7 +7,7 @@
  * or any sandbox file; with it, a Thermos process's own log, of its latest run. `--follow` keeps
  * printing until the task ends, moving on to a process's next run when Thermos starts one.
  */
-import { TaskFileNotFoundError, TaskFiles, type TaskFileSource } from '../../../client/task-files.js';
+import { TaskFileNotFoundError, TaskFiles } from '../../../client/task-files.js';
 import { AuroraAbortError } from '../../../errors.js';
 import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
@@ -15,23 +15,10 @@ import { ExitCode } from '../../exit-codes.js';
 import { formatJobKey, parseJobKey } from '../../jobkey.js';
 import { latestTasks } from '../../../waiters/latest.js';
 import { jobTasks } from '../../tasks.js';
+import type { VerbInput } from '../../spec.js';
+import type { LOGS } from './index.js';
 
-export interface LogsOptions {
-  key: string;
-  /** A Thermos process of the task: read its own logs. */
-  process?: string;
-  /** stdout, stderr, or (without --process) a path in the sandbox. */
-  file?: string;
-  /** Same as `--file stderr` (kept from before --file). */
-  stderr?: boolean;
-  follow?: boolean;
-  /** Where to read: auto (default), scheduler or agent. */
-  source?: TaskFileSource;
-  /** Poll interval for --follow (default 500 ms). */
-  pollMs?: number;
-}
-
-export async function run(ctx: CliContext, options: LogsOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof LOGS>): Promise<number> {
   const key = parseJobKey(options.key, 'required');
   if (key.instances!.length !== 1) {
     throw new UsageError(`job key ${JSON.stringify(options.key)}: name exactly one instance, e.g. ${formatJobKey({ ...key, instances: undefined })}/0`);
@@ -60,7 +47,7 @@ export async function run(ctx: CliContext, options: LogsOptions): Promise<number
       return ExitCode.OK;
     }
     let run: number | undefined;
-    for await (const chunk of files.follow(task, { ...request, pollMs: options.pollMs })) {
+    for await (const chunk of files.follow(task, request)) {
       if (run !== undefined && chunk.run !== run) ctx.io.note(`--- ${options.process} run ${chunk.run} ---`);
       run = chunk.run;
       ctx.io.raw(chunk.data);

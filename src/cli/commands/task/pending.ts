@@ -3,12 +3,10 @@ import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatJobKey, parseJobKey } from '../../jobkey.js';
 import { shortTaskId } from '../../tasks.js';
+import type { VerbInput } from '../../spec.js';
+import type { PENDING } from './index.js';
 
-export interface PendingOptions {
-  key: string;
-}
-
-export async function run(ctx: CliContext, options: PendingOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof PENDING>): Promise<number> {
   const { io } = ctx;
   const key = parseJobKey(options.key, 'forbidden');
   const client = await ctx.client(key.cluster);

@@ -11,15 +11,9 @@ import type { CliContext } from '../../context.js';
 import { CliFailure } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatJobKey, parseJobKey, thriftJobKey } from '../../jobkey.js';
-import { bindCommand, collect, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type SshFlags, type TaskHost } from './sandbox.js';
-
-export interface TaskRunOptions extends SshFlags {
-  key: string;
-  /** The command's words, joined by spaces (as ssh joins a remote command's). */
-  command: string[];
-  threads?: number;
-  executorSandbox?: boolean;
-}
+import { bindCommand, collect, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type TaskHost } from './sandbox.js';
+import type { VerbInput } from '../../spec.js';
+import type { RUN } from './index.js';
 
 export interface InstanceResult {
   instance: number;
@@ -30,7 +24,7 @@ export interface InstanceResult {
   output: string;
 }
 
-export async function run(ctx: CliContext, options: TaskRunOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof RUN>): Promise<number> {
   const key = parseJobKey(options.key, 'optional');
   const command = options.command.join(' ');
   const host = await taskHost(ctx, key, options);

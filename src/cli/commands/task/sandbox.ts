@@ -21,6 +21,8 @@ import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import type { JobKeySpec } from '../../jobkey.js';
+import type { VerbInput } from '../../spec.js';
+import type { RUN } from './index.js';
 
 /** Aurora's Thermos executor: its tasks' own sandbox is the `sandbox` directory of the executor's. */
 const THERMOS = 'AuroraExecutor';
@@ -30,10 +32,8 @@ export type TaskHost =
   | { kind: 'local'; client: AuroraClient; base: string }
   | { kind: 'ssh'; client: AuroraClient; slaveRoot: string; runDirectory: string; user: string | undefined; options: string[] };
 
-export interface SshFlags {
-  sshUser?: string;
-  sshOptions?: string;
-}
+/** The flags of `task run`, `ssh` and `scp` that say how to reach an agent over ssh. */
+export type SshFlags = Pick<VerbInput<typeof RUN>, 'sshUser' | 'sshOptions'>;
 
 /** The environment variable `--ssh-options` defaults to, so a test or a wrapper needs no ~/.ssh edits. */
 export const SSH_OPTIONS_ENV = 'AURORA_TS_SSH_OPTIONS';

@@ -23,15 +23,9 @@ import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatJobKey, parseJobKey, thriftJobKey } from '../../jobkey.js';
-import { collect, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, sshOptionList, taskHost, type SshFlags } from './sandbox.js';
-
-export interface TaskScpOptions extends SshFlags {
-  /** The sources, then the destination. */
-  paths: string[];
-  recursive?: boolean;
-  scpOptions?: string;
-  executorSandbox?: boolean;
-}
+import { collect, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, sshOptionList, taskHost } from './sandbox.js';
+import type { VerbInput } from '../../spec.js';
+import type { SCP } from './index.js';
 
 /** A path as given: here, or in a task's sandbox. */
 type Endpoint = { text: string; path: string } & ({ task?: undefined } | { task: { key: string; instance: number } });
@@ -39,7 +33,7 @@ type Endpoint = { text: string; path: string } & ({ task?: undefined } | { task:
 /** Where an endpoint is once resolved: a path on this machine (with the sandbox it must stay in), or an scp remote. */
 type Place = { kind: 'here'; text: string; path: string; sandbox?: { root: string; uid?: number; gid?: number } } | { kind: 'remote'; text: string; spec: string };
 
-export async function run(ctx: CliContext, options: TaskScpOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof SCP>): Promise<number> {
   const endpoints = options.paths.map(parseEndpoint);
   if (endpoints.length < 2) throw new UsageError('task scp: expected SOURCE... DEST, at least two paths', 'a task path is CLUSTER/ROLE/ENV/NAME/INSTANCE:PATH');
   for (const e of endpoints) if (e.task) sandboxRelative(e);
@@ -71,7 +65,7 @@ function sandboxRelative(endpoint: Endpoint): string {
   return normal;
 }
 
-async function resolve(ctx: CliContext, endpoint: Endpoint, flags: TaskScpOptions): Promise<Place> {
+async function resolve(ctx: CliContext, endpoint: Endpoint, flags: VerbInput<typeof SCP>): Promise<Place> {
   if (!endpoint.task) return { kind: 'here', text: endpoint.text, path: ctx.path(endpoint.path) };
   const key = parseJobKey(endpoint.task.key, 'required');
   const host = await taskHost(ctx, key, flags);
@@ -131,7 +125,7 @@ export function scpFromSshOptions(options: string[]): string[] {
   return out;
 }
 
-async function runScp(ctx: CliContext, places: Place[], options: TaskScpOptions): Promise<number> {
+async function runScp(ctx: CliContext, places: Place[], options: VerbInput<typeof SCP>): Promise<number> {
   // Every remote endpoint got its ssh options from the same flags or environment.
   const sshOptions = scpFromSshOptions(sshOptionList(options.sshOptions ?? ctx.env['AURORA_TS_SSH_OPTIONS']));
   const args = [...(options.recursive ? ['-r'] : []), ...sshOptions, ...sshOptionList(options.scpOptions), ...places.map((p) => (p.kind === 'remote' ? p.spec : localScpPath(p.path)))];

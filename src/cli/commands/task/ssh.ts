@@ -15,18 +15,11 @@ import { CliFailure, UsageError } from '../../errors.js';
 import { formatJobKey, parseJobKey } from '../../jobkey.js';
 import { latestTasks } from '../../../waiters/latest.js';
 import { jobTasks } from '../../tasks.js';
-import { bindCommand, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type LocalSandbox, type SshFlags } from './sandbox.js';
+import { bindCommand, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type LocalSandbox } from './sandbox.js';
+import type { VerbInput } from '../../spec.js';
+import type { SSH } from './index.js';
 
-export interface TaskSshOptions extends SshFlags {
-  key: string;
-  command?: string;
-  /** `PORT:NAME` each. */
-  tunnel?: string[];
-  executorSandbox?: boolean;
-  pidFile?: string;
-}
-
-export async function run(ctx: CliContext, options: TaskSshOptions): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof SSH>): Promise<number> {
   const key = parseJobKey(options.key, 'optional');
   if (key.instances && key.instances.length > 1) throw new UsageError(`job key ${JSON.stringify(options.key)}: name one instance, e.g. ${formatJobKey({ ...key, instances: undefined })}/0`);
   if (!key.instances && options.command !== undefined) throw new UsageError('--command needs an instance: KEY/INSTANCE', "Aurora's client asks for one too");

@@ -1,32 +1,14 @@
-/**
- * `aurora-ts sla uptime|up-count KEY`: the SLA numbers Aurora's client computes from a job's tasks:
- * how long instances have been RUNNING, and how many have been up for at least a given time.
- */
-import { jobUptime, taskUpCount } from '../../sla/index.js';
-import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
-import { ExitCode } from '../exit-codes.js';
-import { formatJobKey, parseJobKey, thriftJobKey } from '../jobkey.js';
-
-export async function uptime(ctx: CliContext, options: { key: string; percentiles?: string }): Promise<number> {
-  const key = parseJobKey(options.key);
-  const percentiles = (options.percentiles ?? '50,75,90,95,99').split(',').map((p) => {
-    const n = Number(p);
-    if (p.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 100) throw new UsageError(`--percentiles: ${JSON.stringify(p)} is not a percentage in (0, 100]`);
-    return n;
-  });
-  const client = await ctx.client(key.cluster);
-  const { instances: total, running, percentiles: rows } = await jobUptime(client, thriftJobKey(key), { percentiles, signal: ctx.signal });
-  if (ctx.io.json) ctx.io.data({ job: formatJobKey(key), instances: total, running, percentiles: rows });
-  else {
-    ctx.io.out(`${formatJobKey(key)}: ${running}/${total} instances running`);
-    for (const r of rows) ctx.io.out(`  ${String(r.percentile).padStart(3)}% of instances up at least ${r.seconds} s`);
-  }
-  return ExitCode.OK;
-}
+/** `aurora-ts sla up-count KEY`: how many instances have been up for at least a given time (Aurora's get-task-up-count). */
+import { taskUpCount } from '../../../sla/index.js';
+import type { CliContext } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { formatJobKey, parseJobKey, thriftJobKey } from '../../jobkey.js';
+import type { VerbInput } from '../../spec.js';
+import type { UP_COUNT } from './index.js';
 
 /** Seconds in Aurora's `XdYhZmWs` (each part optional, in that order), or plain seconds. */
-export function parseDurationText(text: string): number {
+function parseDurationText(text: string): number {
   const t = text.trim();
   if (/^\d+$/.test(t)) return Number(t);
   const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(t);
@@ -35,7 +17,7 @@ export function parseDurationText(text: string): number {
   return Number(d) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(s);
 }
 
-export async function upCount(ctx: CliContext, options: { key: string; duration?: number; durations?: string }): Promise<number> {
+export async function run(ctx: CliContext, options: VerbInput<typeof UP_COUNT>): Promise<number> {
   const key = parseJobKey(options.key);
   if (options.duration !== undefined && options.durations !== undefined) throw new UsageError('--duration and --durations together', 'give one');
   // Aurora's get-task-up-count sorts its --durations.
