@@ -122,7 +122,7 @@ export function updateHandlers(core: SchedulerCore, controller: UpdateController
     },
 
     getJobUpdateSummaries: ({ jobUpdateQuery }) => {
-      return r.ok({ getJobUpdateSummariesResult: { updateSummaries: store.summariesForReply((jobUpdateQuery ?? {}) as JobUpdateQuery) } });
+      return r.ok({ getJobUpdateSummariesResult: store.summariesForReply((jobUpdateQuery ?? {}) as JobUpdateQuery) });
     },
 
     getJobUpdateDetails: ({ key, query }) => {

@@ -3,7 +3,7 @@
  * state is derived from its events, and queries filter by role, key, job, user and status, newest
  * change first.
  */
-import { JobUpdateStatus, type JobInstanceUpdateEvent, type JobKey, type JobUpdate, type JobUpdateDetails, type JobUpdateSummary, type JobUpdateEvent, type JobUpdateInstructions, type JobUpdateKey, type JobUpdateQuery } from '../../gen/types.js';
+import { JobUpdateStatus, type GetJobUpdateSummariesResult, type JobInstanceUpdateEvent, type JobKey, type JobUpdate, type JobUpdateDetails, type JobUpdateSummary, type JobUpdateEvent, type JobUpdateInstructions, type JobUpdateKey, type JobUpdateQuery } from '../../gen/types.js';
 import { canonicalJson, jobKeyString } from '../tasks.js';
 import { encodedOnce, KeptAnswers } from '../kept.js';
 import { isActiveUpdateStatus } from './states.js';
@@ -28,7 +28,7 @@ export class JobUpdateStore {
 
   /** Moved by every change to any update: getJobUpdateSummaries answers hold while it has not. */
   private changes = 0;
-  private readonly summaries = new KeptAnswers<JobUpdateSummary[]>();
+  private readonly summaries = new KeptAnswers<GetJobUpdateSummariesResult>();
 
   /** Puts back updates read from the state directory (their state is stored with them). */
   restore(updates: Iterable<JobUpdateDetails>): void {
@@ -62,12 +62,12 @@ export class JobUpdateStore {
   }
 
   /**
-   * The summaries of the updates matching `query` (as `query` orders them) for a reply: the same
-   * list, each summary encoded once per protocol, until any update changes (pollers repeat a query).
+   * The getJobUpdateSummaries result for `query` (its updates as `query` orders them) for a reply: the
+   * same one, encoded once per protocol, until any update changes (pollers repeat a query).
    */
-  summariesForReply(query: JobUpdateQuery): JobUpdateSummary[] {
+  summariesForReply(query: JobUpdateQuery): GetJobUpdateSummariesResult {
     return this.summaries.get(canonicalJson('JobUpdateQuery', query), this.changes, () =>
-      this.query(query).map((d) => encodedOnce('JobUpdateSummary', d.update!.summary!)),
+      encodedOnce<GetJobUpdateSummariesResult>('GetJobUpdateSummariesResult', { updateSummaries: this.query(query).map((d) => d.update!.summary!) }),
     );
   }
 
