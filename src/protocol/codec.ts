@@ -70,7 +70,14 @@ export interface Codec {
   decodeStruct<T = unknown>(protocol: WireProtocol, struct: string, bytes: Uint8Array, limits?: DecodeLimits): T;
   encodeCall(protocol: WireProtocol, method: string, seqid: number, args: Record<string, unknown>): Buffer;
   decodeCall(protocol: WireProtocol, bytes: Uint8Array, limits?: DecodeLimits): DecodedCall;
-  encodeReply(protocol: WireProtocol, method: string, seqid: number, response: unknown): Buffer;
+  /**
+   * `into`: a buffer (of an ArrayBuffer of its own, e.g. from Buffer.allocUnsafeSlow) to encode into,
+   * so that a server can reuse a few warm buffers instead of allocating one per reply. The result is
+   * then a view, from offset 0, of `into` or (when the message did not fit) of a larger buffer made
+   * for it: the caller owns the whole ArrayBuffer behind it (`Buffer.from(result.buffer)`) and may
+   * pass it as `into` again once the result has been sent, not before.
+   */
+  encodeReply(protocol: WireProtocol, method: string, seqid: number, response: unknown, into?: Buffer): Buffer;
   encodeException(protocol: WireProtocol, method: string, seqid: number, message: string, type: TApplicationExceptionType | number): Buffer;
   decodeReply<T = unknown>(protocol: WireProtocol, method: string, bytes: Uint8Array, limits?: DecodeLimits): T;
   /**
@@ -118,8 +125,15 @@ export function createCodec(schema: ApiSchema): Codec {
   // reply (a role's tasks) several times over. A buffer grown past KEEP_AT_MOST is not kept.
   let scratch: Buffer | undefined;
   const KEEP_AT_MOST = 4 * 1024 * 1024;
-  const writer = <W extends ByteWriter>(Writer: new (start: Buffer) => W): W => new Writer((scratch ??= Buffer.allocUnsafe(64 * 1024)));
-  const finish = (w: ByteWriter): Buffer => {
+  const writer = <W extends ByteWriter>(Writer: new (start: Buffer) => W, into?: Buffer): W => new Writer(into ?? (scratch ??= Buffer.allocUnsafe(64 * 1024)));
+  const finish = (w: ByteWriter, into?: Buffer): Buffer => {
+    if (into !== undefined) {
+      const own = w.buf.byteOffset === 0 && w.buf.buffer.byteLength === w.buf.length;
+      if (w.buf === into || own) return w.buf.subarray(0, w.pos);
+      const out = Buffer.allocUnsafeSlow(w.pos);
+      w.buf.copy(out, 0, 0, w.pos);
+      return out;
+    }
     const out = w.copy();
     if (w.buf !== scratch && w.buf.length <= KEEP_AT_MOST) scratch = w.buf;
     return out;
@@ -237,22 +251,22 @@ export function createCodec(schema: ApiSchema): Codec {
     if ((seqid | 0) !== seqid) throw new RangeError(`seqid must be an i32, got ${seqid}`);
   }
 
-  function encodeMessage(protocol: WireProtocol, name: string, type: MessageType, seqid: number, key: string, value: unknown, root: string): Buffer {
+  function encodeMessage(protocol: WireProtocol, name: string, type: MessageType, seqid: number, key: string, value: unknown, root: string, into?: Buffer): Buffer {
     checkSeqid(seqid);
     try {
       if (protocol === 'binary') {
-        const w = writer(BinaryWriter);
+        const w = writer(BinaryWriter, into);
         binWriteEnvelope(w, name, type, seqid);
         binEncode(w, key, value);
-        return finish(w);
+        return finish(w, into);
       }
-      const w = writer(JsonWriter);
+      const w = writer(JsonWriter, into);
       w.raw('[1,');
       w.str(name);
       w.raw(`,${type},${seqid},`);
       jsonEncode(w, key, value);
       w.ch(0x5d);
-      return finish(w);
+      return finish(w, into);
     } catch (e) {
       throw toAuroraError(e, root, false, name);
     }
@@ -339,10 +353,10 @@ export function createCodec(schema: ApiSchema): Codec {
       });
     },
 
-    encodeReply(protocol, name, seqid, response) {
+    encodeReply(protocol, name, seqid, response, into) {
       method(name);
       if (structs[RESULT] === undefined) throw new AuroraProtocolError('this schema has no Response struct to reply with');
-      return encodeMessage(protocol, name, MessageType.REPLY, seqid, RESULT, { success: response }, name);
+      return encodeMessage(protocol, name, MessageType.REPLY, seqid, RESULT, { success: response }, name, into);
     },
 
     encodeException(protocol, name, seqid, message, type) {

@@ -49,8 +49,8 @@ export function decodeCall(protocol: WireProtocol, bytes: Uint8Array, limits?: D
 }
 
 /** A REPLY message: `<method>_result` with field 0 `success` holding the Response. */
-export function encodeReply(protocol: WireProtocol, method: string, seqid: number, response: Response): Buffer {
-  return auroraCodec.encodeReply(protocol, method, seqid, response);
+export function encodeReply(protocol: WireProtocol, method: string, seqid: number, response: Response, into?: Buffer): Buffer {
+  return auroraCodec.encodeReply(protocol, method, seqid, response, into);
 }
 
 /** An EXCEPTION message carrying a TApplicationException (e.g. UNKNOWN_METHOD for an unknown call). */

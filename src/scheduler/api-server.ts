@@ -79,6 +79,11 @@ export interface ApiServerOptions {
   routes?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
 }
 
+/** Reply buffers: the size of a new one, how many are kept, and the largest kept (larger ones are dropped). */
+const REPLY_BUFFER_BYTES = 64 * 1024;
+const MAX_SPARE_BUFFERS = 16;
+const MAX_SPARE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 function contentTypeOf(protocol: WireProtocol): string {
   return protocol === 'binary' ? 'application/vnd.apache.thrift.binary' : 'application/vnd.apache.thrift.json';
 }
@@ -104,6 +109,15 @@ export function createApiServer(options: ApiServerOptions): Server {
   server.headersTimeout = Math.min(bodyTimeout, 60_000);
   server.keepAliveTimeout = 5_000;
   server.maxConnections = options.maxConnections ?? 2048;
+
+  // Replies are encoded straight into one of a few kept buffers, each back here once its reply is
+  // written: a fresh buffer per reply (a role's jobs or tasks are tens of KB) costs an allocation of
+  // cold memory, a copy and garbage collection, more than the bare server's whole answer.
+  const spareBuffers: Buffer[] = [];
+  const takeBuffer = (): Buffer => spareBuffers.pop() ?? Buffer.allocUnsafeSlow(REPLY_BUFFER_BYTES);
+  const giveBack = (buffer: Buffer): void => {
+    if (spareBuffers.length < MAX_SPARE_BUFFERS && buffer.length <= MAX_SPARE_BUFFER_BYTES) spareBuffers.push(buffer);
+  };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];
@@ -175,14 +189,18 @@ export function createApiServer(options: ApiServerOptions): Server {
       response.end(`${outcome.text}\n`);
       return;
     }
-    const result = outcome;
+    const into = takeBuffer();
     let bytes: Buffer;
     try {
-      bytes = encodeReply(outProtocol, method, call.seqid, result);
+      bytes = encodeReply(outProtocol, method, call.seqid, outcome, into);
     } catch (error) {
-      bytes = encodeReply(outProtocol, method, call.seqid, errorResponse(ResponseCode.ERROR, `Internal error encoding the ${method} reply: ${(error as Error).message}`));
+      bytes = encodeReply(outProtocol, method, call.seqid, errorResponse(ResponseCode.ERROR, `Internal error encoding the ${method} reply: ${(error as Error).message}`), into);
     }
-    send(response, outProtocol, bytes);
+    // The buffer (or the larger one the reply needed) is reused once the reply has been written; a
+    // reply that never finishes (the connection closed) leaves its buffer to the garbage collector.
+    const owned = Buffer.from(bytes.buffer);
+    if (owned.buffer !== into.buffer) giveBack(into);
+    send(response, outProtocol, bytes, () => giveBack(owned));
   }
 
   /**
@@ -235,9 +253,9 @@ export function createApiServer(options: ApiServerOptions): Server {
     });
   }
 
-  function send(response: ServerResponse, protocol: WireProtocol, bytes: Buffer): void {
+  function send(response: ServerResponse, protocol: WireProtocol, bytes: Buffer, written?: () => void): void {
     response.writeHead(200, { 'Content-Type': contentTypeOf(protocol), 'Content-Length': bytes.length });
-    response.end(bytes);
+    response.end(bytes, written);
   }
 
   return server;

@@ -4,12 +4,9 @@
  * of its tasks, and exists while any of them is active.
  */
 import { SCHEMA } from '../gen/schema.js';
-import { EncodedOnce } from '../protocol/index.js';
+import { encodedOnce, KeptAnswers } from './kept.js';
 import type { TypeRef } from '../protocol/schema.js';
 import { ACTIVE_STATES, ScheduleStatus, type JobKey, type ScheduledTask, type ScheduleStatusResult, type TaskConfig, type TaskQuery } from '../gen/types.js';
-
-/** Most query answers kept at once (all are dropped when it is reached). */
-const MAX_KEPT_ANSWERS = 64;
 
 export function jobKeyString(key: JobKey | undefined): string {
   return `${key?.role ?? ''}/${key?.environment ?? ''}/${key?.name ?? ''}`;
@@ -50,13 +47,17 @@ export class TaskStore {
    */
   changed(taskId: string): void {
     this.replies.delete(taskId);
-    this.version++;
+    this.changes++;
   }
 
-  /** Bumped by every change to any task: an answer to a query holds while it has not moved. */
-  private version = 0;
+  private changes = 0;
+  /** Moved by every change to any task: an answer derived from tasks holds while it has not moved. */
+  get version(): number {
+    return this.changes;
+  }
+
   /** getTasksStatus/getTasksWithoutConfigs answers by query, while no task changes (the web UI and waiters poll the same query). */
-  private readonly answers = new Map<string, { version: number; result: ScheduleStatusResult }>();
+  private readonly answers = new KeptAnswers<ScheduleStatusResult>();
 
   /**
    * The getTasksStatus (or, without executor data, getTasksWithoutConfigs) result for `query`, as a
@@ -64,12 +65,9 @@ export class TaskStore {
    */
   resultForReply(query: TaskQuery, withoutExecutorData: boolean): ScheduleStatusResult {
     const key = `${withoutExecutorData ? '-' : '+'}${canonicalJson('TaskQuery', query)}`;
-    const kept = this.answers.get(key);
-    if (kept?.version === this.version) return kept.result;
-    const result = encodedOnce<ScheduleStatusResult>('ScheduleStatusResult', { tasks: this.query(query).map((t) => this.forReply(t, withoutExecutorData)) });
-    if (this.answers.size >= MAX_KEPT_ANSWERS) this.answers.clear();
-    this.answers.set(key, { version: this.version, result });
-    return result;
+    return this.answers.get(key, this.changes, () =>
+      encodedOnce<ScheduleStatusResult>('ScheduleStatusResult', { tasks: this.query(query).map((t) => this.forReply(t, withoutExecutorData)) }),
+    );
   }
 
   /**
@@ -209,11 +207,6 @@ export class TaskStore {
     }
     return keys.sort((x, y) => byLocale(x.text, y.text)).map((k) => k.key);
   }
-}
-
-/** `value` as an EncodedOnce of `struct`, typed as the value: only for putting in a reply. */
-function encodedOnce<T>(struct: string, value: T): T {
-  return new EncodedOnce(struct, value) as unknown as T;
 }
 
 /**

@@ -29,6 +29,7 @@
 // --small: 20/40/80 tasks, a 10-instance update, 20 tasks for memory, a 10-job big role, one 0.5 s
 // pair per RPC case, no thresholds (a CI smoke run).
 // --cpu-prof writes the scheduler child's CPU profiles to .bench/prof/. Writes .bench/scheduler.json.
+// --cases TEXT measures only the RPC cases whose name contains TEXT (e.g. "TJSON, 50 jobs").
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, readlink, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -50,6 +51,7 @@ const memoryTasks = small ? 20 : 100;
 const only = new Set(option('--only', 'rpc,launch,update,memory').split(','));
 const profile = flag('--cpu-prof');
 const launchWithAgents = flag('--agent-processes');
+const onlyCases = option('--cases', '');
 
 const dist = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
 const { AuroraClient } = await dist('client/client.js');
@@ -274,7 +276,8 @@ async function rpcBenchmark() {
           const request = P.encodeCall(protocol, method, 1, RPCS[method](role.role));
           const reply = await post(agent, s.url, request, CONTENT_TYPES[protocol]);
           checkReply(method, role, P.decodeReply(protocol, method, reply));
-          cases.push({ name: `${method}, ${protocol === 'json' ? 'TJSON' : 'binary'}, ${role.jobs} jobs × ${role.instances}`, method, protocol, role, request, reply });
+          const name = `${method}, ${protocol === 'json' ? 'TJSON' : 'binary'}, ${role.jobs} jobs × ${role.instances}`;
+          if (name.includes(onlyCases)) cases.push({ name, method, protocol, role, request, reply });
         }
       }
     }

@@ -11,6 +11,7 @@ import {
   type JobKey,
   type JobStats,
   type JobSummary,
+  type JobSummaryResult,
   type ScheduledTask,
   type TaskConfig,
   type TaskQuery,
@@ -20,6 +21,16 @@ import type { RpcHandlers } from '../api-server.js';
 import type { SchedulerCore } from '../core.js';
 import { toRanges } from '../../update/ranges.js';
 import { canonicalJson, firstEventTime, jobKeyString, taskJobKey } from '../tasks.js';
+import { encodedOnce, KeptAnswers } from '../kept.js';
+
+/** A role's jobs with active tasks, by job key string in job key order (see activeJobsOf). */
+interface ActiveJobs {
+  readonly configs: Map<string, JobConfiguration>;
+  /** Kept encodings of each job's summary. */
+  readonly summaries: Map<string, JobSummary>;
+  /** The whole getJobSummary result when the role has no cron job, kept once asked for. */
+  result?: JobSummaryResult;
+}
 
 const NO_CRON = 'Cron jobs may only be created/updated by calling scheduleCronJob.';
 
@@ -74,29 +85,45 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
   const { responses: r, lifecycle } = core;
   const store = lifecycle.store;
 
-  /** Jobs as Aurora reports them: one per key with active tasks, plus cron jobs. */
-  function jobs(role?: string): Map<string, JobConfiguration> {
-    const out = new Map<string, JobConfiguration>();
-    for (const key of store.activeJobKeys(role)) {
-      // The config of the highest active instance (the oldest task of it when two are active).
-      let latest: ScheduledTask | undefined;
-      let count = 0;
-      for (const t of store.jobTasks(key)) {
-        if (!ACTIVE_STATES.has(t.status!)) continue;
-        count++;
-        const id = t.assignedTask!.instanceId!;
-        const best = latest?.assignedTask!.instanceId!;
-        if (latest === undefined || id > best! || (id === best && firstEventTime(t) < firstEventTime(latest))) latest = t;
+  /**
+   * The jobs of a role (undefined: of every role) that have active tasks, by job key string in job key
+   * order, each with its config (that of its highest active instance, the oldest task of it when two
+   * are active) and its summary: kept until any task changes, as pollers ask the same role again and again.
+   */
+  const activeJobs = new KeptAnswers<ActiveJobs>();
+  function activeJobsOf(role: string | undefined): ActiveJobs {
+    return activeJobs.get(role === undefined ? '*' : `=${role}`, store.version, () => {
+      const configs = new Map<string, JobConfiguration>();
+      const summaries = new Map<string, JobSummary>();
+      for (const key of store.activeJobKeys(role)) {
+        const tasks = store.jobTasks(key);
+        let latest: ScheduledTask | undefined;
+        let count = 0;
+        for (const t of tasks) {
+          if (!ACTIVE_STATES.has(t.status!)) continue;
+          count++;
+          const id = t.assignedTask!.instanceId!;
+          const best = latest?.assignedTask!.instanceId!;
+          if (latest === undefined || id > best! || (id === best && firstEventTime(t) < firstEventTime(latest))) latest = t;
+        }
+        const text = jobKeyString(key);
+        const job: JobConfiguration = { key, owner: latest!.assignedTask!.task!.owner, taskConfig: store.configForReply(latest!), instanceCount: count };
+        configs.set(text, job);
+        summaries.set(text, encodedOnce<JobSummary>('JobSummary', { job, stats: jobStats(tasks) }));
       }
-      const config = latest!.assignedTask!.task!;
-      out.set(jobKeyString(key), { key, owner: config.owner, taskConfig: store.configForReply(latest!), instanceCount: count });
-    }
-    for (const cron of core.cronJobs(role)) out.set(jobKeyString(cron.key), cron);
-    return out;
+      return { configs, summaries };
+    });
   }
 
-  /** A job of jobs() for a reply: cron templates as kept encodings (the others carry their tasks' already). */
-  const forReply = (job: JobConfiguration): JobConfiguration => (job.cronSchedule ? core.cronJobForReply(job) : job);
+  /** Jobs as Aurora reports them: one per key with active tasks, plus cron jobs (for replies: cron templates as kept encodings). */
+  function jobs(role: string | undefined): JobConfiguration[] {
+    const active = activeJobsOf(role);
+    const crons = core.cronJobs(role);
+    if (crons.length === 0) return [...active.configs.values()];
+    const out = new Map(active.configs);
+    for (const cron of crons) out.set(jobKeyString(cron.key), core.cronJobForReply(cron));
+    return [...out.values()];
+  }
 
   return {
     getRoleSummary: () => {
@@ -113,17 +140,21 @@ export function jobHandlers(core: SchedulerCore): RpcHandlers {
 
     getJobSummary: ({ role }) => {
       const wanted = typeof role === 'string' && role !== '' ? role : undefined;
-      const summaries: JobSummary[] = [...jobs(wanted).values()].map((job) => {
-        const summary: JobSummary = { job: forReply(job), stats: jobStats(store.jobTasks(job.key!)) };
-        if (job.cronSchedule) summary.nextCronRunMs = core.nextCronRunMs(job);
-        return summary;
-      });
-      return r.ok({ jobSummaryResult: { summaries } });
+      const active = activeJobsOf(wanted);
+      const crons = core.cronJobs(wanted);
+      if (crons.length === 0) return r.ok({ jobSummaryResult: (active.result ??= encodedOnce('JobSummaryResult', { summaries: [...active.summaries.values()] })) });
+      // A cron job's next run moves with the clock: its summary is made anew each time.
+      const summaries = new Map(active.summaries);
+      for (const cron of crons) {
+        const stats = jobStats(store.jobTasks(cron.key!));
+        summaries.set(jobKeyString(cron.key), { job: core.cronJobForReply(cron), stats, nextCronRunMs: core.nextCronRunMs(cron) });
+      }
+      return r.ok({ jobSummaryResult: { summaries: [...summaries.values()] } });
     },
 
     getJobs: ({ ownerRole }) => {
       const wanted = typeof ownerRole === 'string' && ownerRole !== '' ? ownerRole : undefined;
-      return r.ok({ getJobsResult: { configs: [...jobs(wanted).values()].map(forReply) } });
+      return r.ok({ getJobsResult: { configs: jobs(wanted) } });
     },
 
     getTasksStatus: ({ query }) => r.ok({ scheduleStatusResult: store.resultForReply((query ?? {}) as TaskQuery, false) }),

@@ -122,8 +122,7 @@ export function updateHandlers(core: SchedulerCore, controller: UpdateController
     },
 
     getJobUpdateSummaries: ({ jobUpdateQuery }) => {
-      const updateSummaries = store.query((jobUpdateQuery ?? {}) as JobUpdateQuery).map((d) => d.update!.summary!);
-      return r.ok({ getJobUpdateSummariesResult: { updateSummaries } });
+      return r.ok({ getJobUpdateSummariesResult: store.summariesForReply((jobUpdateQuery ?? {}) as JobUpdateQuery) });
     },
 
     getJobUpdateDetails: ({ key, query }) => {

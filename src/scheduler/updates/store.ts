@@ -3,8 +3,9 @@
  * state is derived from its events, and queries filter by role, key, job, user and status, newest
  * change first.
  */
-import { JobUpdateStatus, type JobInstanceUpdateEvent, type JobKey, type JobUpdate, type JobUpdateDetails, type JobUpdateSummary, type JobUpdateEvent, type JobUpdateInstructions, type JobUpdateKey, type JobUpdateQuery } from '../../gen/types.js';
-import { jobKeyString } from '../tasks.js';
+import { JobUpdateStatus, type GetJobUpdateSummariesResult, type JobInstanceUpdateEvent, type JobKey, type JobUpdate, type JobUpdateDetails, type JobUpdateSummary, type JobUpdateEvent, type JobUpdateInstructions, type JobUpdateKey, type JobUpdateQuery } from '../../gen/types.js';
+import { canonicalJson, jobKeyString } from '../tasks.js';
+import { encodedOnce, KeptAnswers } from '../kept.js';
 import { isActiveUpdateStatus } from './states.js';
 
 export function updateKeyString(key: JobUpdateKey | undefined): string {
@@ -25,9 +26,14 @@ export class JobUpdateStore {
   /** Hears the key (updateKeyString) of every update that changed, for the state directory. */
   onChange: ((key: string) => void) | undefined;
 
+  /** Moved by every change to any update: getJobUpdateSummaries answers hold while it has not. */
+  private changes = 0;
+  private readonly summaries = new KeptAnswers<GetJobUpdateSummariesResult>();
+
   /** Puts back updates read from the state directory (their state is stored with them). */
   restore(updates: Iterable<JobUpdateDetails>): void {
     for (const details of updates) this.updates.set(updateKeyString(details.update!.summary!.key), details);
+    this.changes++;
   }
 
   byKeyString(key: string): JobUpdateDetails | undefined {
@@ -46,8 +52,23 @@ export class JobUpdateStore {
     const update = newUpdate as JobUpdate;
     const details: JobUpdateDetails = { update, updateEvents: [], instanceEvents: [] };
     this.updates.set(updateKeyString(update.summary!.key), details);
-    this.onChange?.(updateKeyString(update.summary!.key));
+    this.changed(updateKeyString(update.summary!.key));
     return details;
+  }
+
+  private changed(key: string): void {
+    this.changes++;
+    this.onChange?.(key);
+  }
+
+  /**
+   * The getJobUpdateSummaries result for `query` (its updates as `query` orders them) for a reply: the
+   * same one, encoded once per protocol, until any update changes (pollers repeat a query).
+   */
+  summariesForReply(query: JobUpdateQuery): GetJobUpdateSummariesResult {
+    return this.summaries.get(canonicalJson('JobUpdateQuery', query), this.changes, () =>
+      encodedOnce<GetJobUpdateSummariesResult>('GetJobUpdateSummariesResult', { updateSummaries: this.query(query).map((d) => d.update!.summary!) }),
+    );
   }
 
   get(key: JobUpdateKey | undefined): JobUpdateDetails | undefined {
@@ -102,7 +123,7 @@ export class JobUpdateStore {
   }
 
   private refreshState(details: JobUpdateDetails): void {
-    this.onChange?.(updateKeyString(details.update!.summary!.key));
+    this.changed(updateKeyString(details.update!.summary!.key));
     const events = details.updateEvents!;
     const instanceEvents = details.instanceEvents!;
     const state = details.update!.summary!.state!;
