@@ -11,7 +11,7 @@ import { Sampler } from './samples.js';
 
 const reply = (n: number): Response => {
   const sampler = new Sampler(SCHEMA);
-  return { responseCode: 1, result: { scheduleStatusResult: { tasks: Array.from({ length: n }, () => sampler.struct('ScheduledTask') as ScheduledTask) } } };
+  return { responseCode: 1, details: [], result: { scheduleStatusResult: { tasks: Array.from({ length: n }, () => sampler.structOf<ScheduledTask>('ScheduledTask')) } } };
 };
 
 describe('encodeReply into a buffer', () => {

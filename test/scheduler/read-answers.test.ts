@@ -78,7 +78,7 @@ describe('answers kept between polls', () => {
     expect(fourth.get('c')!.nextCronRunMs).toBeUndefined();
     expect(fourth.get('c')!.job!.cronSchedule).toBeUndefined();
     expect(fourth.get('c')!.stats!.activeTaskCount).toBe(1);
-    await client!.killTasks(c, undefined, 'done');
+    await client!.killTasks(c, [], 'done');
     await waitFor('c gone', async () => !(await summaries('poll')).has('c'));
     expect((await summaries('nobody')).size).toBe(0);
   });
