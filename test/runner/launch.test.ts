@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { descendantsOf, findTaskProcesses, launchTask, type LaunchSpec } from '../../src/scheduler/runner/index.js';
@@ -216,15 +216,16 @@ describe('launchTask: the subreaper owner', () => {
   });
 
   it('supervised, the owner is the supervisor: its own session, the exit recorded beside the sandbox, the environment in no argv', async () => {
-    const s = await spec({ value: 'echo "$SECRET_VALUE" > /dev/null; exit 7', shell: true }, { supervised: true, env: { SECRET_VALUE: 'do-not-show-in-ps' } });
+    // The executor ends once the test has looked at its owner (which then surely runs).
+    const s = await spec({ value: 'echo "$SECRET_VALUE" > /dev/null; while [ ! -e looked ]; do sleep 0.01; done; exit 7', shell: true }, { supervised: true, env: { SECRET_VALUE: 'do-not-show-in-ps' } });
     let cmdline = '';
     let session: string | undefined;
     const task = launchTask(s, {
-      // The owner runs (its identity known) before the executor does: read it then, while it surely runs.
       onSpawned: () => {
         const owner = task.identity!.supervisorPid;
         cmdline = readFileSync(`/proc/${owner}/cmdline`, 'latin1');
         session = readFileSync(`/proc/${owner}/stat`, 'latin1').split(') ')[1]!.split(' ')[3];
+        writeFileSync(path.join(s.sandboxDir, 'looked'), '');
       },
     });
     const owner = await task.started.then(() => task.identity!.supervisorPid);
@@ -236,6 +237,23 @@ describe('launchTask: the subreaper owner', () => {
     const record = JSON.parse(await readText(path.join(path.dirname(s.sandboxDir), '.supervisors', 'sandbox', 'exit.json')));
     expect(record).toEqual({ pid: task.pid, code: 7, signal: null });
     expect(await fs.readdir(s.sandboxDir)).toEqual(expect.not.arrayContaining(['exit.json']));
+  });
+
+  it('a task that SIGKILLs its own owner (same user) ends, and the marker still finds its orphaned daemon: the owner never reported it reaped', async () => {
+    const s = await spec({
+      value: "( setsid sh -c 'echo $$ > daemon.pid; exec sleep 30' & ); while [ ! -s daemon.pid ]; do sleep 0.02; done; kill -KILL $PPID; sleep 30",
+      shell: true,
+    });
+    const task = launchTask(s);
+    await task.started;
+    const owner = task.identity!.supervisorPid;
+    const outcome = await task.done;
+    expect(outcome.state).toBe('FAILED');
+    const daemon = Number((await readText(path.join(s.sandboxDir, 'daemon.pid'))).trim());
+    expect(await isAlive(owner)).toBe(false);
+    expect(await isAlive(task.pid as number)).toBe(false);
+    expect(await isAlive(daemon)).toBe(false);
+    expect(await findTaskProcesses(s.taskId)).toEqual([]);
   });
 
   it('without an owner (subreaper false, as where Perl is missing), the marker still finds a setsid grandchild', async () => {

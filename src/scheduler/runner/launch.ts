@@ -10,7 +10,7 @@ import { resolveInside } from './paths.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prepareControlDir, readExit, type SupervisorReport } from './exit-record.js';
 import { ownerUnavailable, startOwner } from './owner.js';
-import { isSameProcess, killProcessTree, processStartTime } from './process-tree.js';
+import { isSameProcess, killProcessTree, processStartTime, type ProcessScope, type TaskOwner } from './process-tree.js';
 import { startSupervisor, type SupervisedCommand } from './supervisor.js';
 import type { AdoptSpec, LaunchHooks, LaunchSpec, ProcessIdentity, RunningTask, TaskOutcome } from './types.js';
 
@@ -94,6 +94,8 @@ class TaskProcess implements RunningTask {
   protected identityValue: ProcessIdentity | undefined;
   protected killReason: string | undefined;
   protected terminating: Promise<void> | undefined;
+  /** The task's subreaper owner, once its executor has exec'd: kills look at its descendants only. */
+  private owner: TaskOwner | undefined;
   private detached = false;
 
   constructor(
@@ -139,9 +141,12 @@ class TaskProcess implements RunningTask {
     const pid = this.processPid;
     // Before its executor has exec'd, the task is its owner's: the kill waits for what the owner starts.
     if (this.terminating || (pid === undefined && this.identityValue === undefined)) return;
-    this.terminating = killProcessTree(this.spec.taskId, this.spec.killGraceMs ?? DEFAULT_KILL_GRACE_MS, {
-      processGroups: pid === undefined ? [] : [pid],
-    }).catch(() => undefined);
+    this.terminating = killProcessTree(this.spec.taskId, this.spec.killGraceMs ?? DEFAULT_KILL_GRACE_MS, this.scope()).catch(() => undefined);
+  }
+
+  private scope(): ProcessScope {
+    const pid = this.processPid;
+    return { processGroups: pid === undefined ? [] : [pid], ...(this.owner ? { owner: this.owner } : {}) };
   }
 
   protected killed(): TaskOutcome {
@@ -242,6 +247,7 @@ class TaskProcess implements RunningTask {
     }
     const { pid } = started;
     this.processPid = pid;
+    if ('subreaper' in started) this.owner = started.subreaper;
     const recorder = 'owner' in started ? started.owner.pid : 'supervisor' in started ? started.supervisor.pid : undefined;
     if (recorder !== undefined && spec.supervised) {
       // Start times only where a later scheduler adopts the task by them: two reads of /proc per launch saved elsewhere.
@@ -301,7 +307,7 @@ class TaskProcess implements RunningTask {
     // A detached task may belong to another scheduler by now: leave its processes alone.
     if (this.detached) return this.killed();
     await this.terminating;
-    await killProcessTree(this.spec.taskId, 0, { processGroups: this.processPid === undefined ? [] : [this.processPid] });
+    await killProcessTree(this.spec.taskId, 0, this.scope());
     if (exit === undefined) {
       if (this.killReason !== undefined) return this.killed();
       return { state: 'FAILED', message: "The task's owner disappeared without recording an exit status" };

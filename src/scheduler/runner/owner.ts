@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { readRecord, signalName, type SupervisorReport } from './exit-record.js';
 import type { SupervisedCommand } from './supervisor.js';
+import type { TaskOwner } from './process-tree.js';
 
 /**
  * A task's owner: a tiny process that starts the executor, stays its parent, and is a child subreaper
@@ -22,9 +23,11 @@ import type { SupervisedCommand } from './supervisor.js';
  * With a state directory the owner is also the task's supervisor: started in its own session, without
  * following the scheduler's death, it outlives a scheduler crash and records the executor's exit
  * (exit-record.ts) for the next scheduler, which adopts it by pid and start time. It reports to the
- * scheduler over a pipe (fd 3): the executor's pid once forked, then `exec` once the executor has
- * really exec'd (a close-on-exec pipe between the owner and its child: EOF means the exec succeeded,
- * bytes are why it failed), or `error <why>`. A Perl process costs about 1 MB of PSS; the Node
+ * scheduler over a pipe (fd 3): `reaper` once it is the subreaper, the executor's pid once forked,
+ * then `exec` once the executor has really exec'd (a close-on-exec pipe between the owner and its
+ * child: EOF means the exec succeeded, bytes are why it failed), or `error <why>`; and at its end
+ * `reaped` when no descendant was left, which spares the scheduler a scan of every process on the
+ * machine to learn that nothing of the task is left (process-tree.ts). A Perl process costs about 1 MB of PSS; the Node
  * supervisor it replaces cost about 40 MB (docs/performance.md).
  *
  * The owner runs as the scheduler's user and switches to the task's user only in the executor's child,
@@ -75,7 +78,8 @@ sub record {
 }
 sub fail { my $why = shift; print STDERR "aurora-ts: $why\n"; say_("error $why"); record('{"error":' . quote($why) . '}'); exit 127 }
 if ($control ne '') { sysopen($dir, $control, $dirflags) or fail("cannot open the task's control directory: $!") }
-syscall($nr, 36, 1, 0, 0, 0) == 0 or print STDERR "aurora-ts: cannot become the task's subreaper: $!\n";
+my $reaper = syscall($nr, 36, 1, 0, 0, 0) == 0;
+if ($reaper) { say_('reaper') } else { print STDERR "aurora-ts: cannot become the task's subreaper: $!\n" }
 my ($child, $orphaned);
 if ($parent ne '') {
   $SIG{USR2} = sub { $orphaned = 1; kill 'KILL', $child if $child };
@@ -111,7 +115,6 @@ my $failed = '';
 for (;;) { my $n = sysread($execr, $failed, 4096, length $failed); last if defined $n ? $n == 0 : $! != 4 }
 close $execr;
 say_($failed eq '' ? 'exec' : "error $failed");
-close $report if $report;
 my $status;
 for (;;) { my $p = waitpid(-1, 0); if ($p == $child) { $status = $?; last } if ($p < 0) { $status = 127 << 8; last } }
 sub children {
@@ -120,7 +123,10 @@ sub children {
   for my $d (glob '/proc/[0-9]*') { open(my $f, '<', "$d/stat") or next; my $s = <$f> // ''; push @c, substr($d, 6) if $s =~ /.*\) \S+ (\d+) /s && $1 == $$ }
   @c;
 }
-for (my $deadline = time + 3; ;) { my @c = children(); last if !@c || time > $deadline; kill 'KILL', @c; 1 while waitpid(-1, 1) > 0; select(undef, undef, undef, 0.005) }
+my $left;
+for (my $deadline = time + 3; ;) { my @c = children(); $left = @c; last if !@c || time > $deadline; kill 'KILL', @c; 1 while waitpid(-1, 1) > 0; select(undef, undef, undef, 0.005) }
+say_('reaped') if $reaper && !$left;
+close $report if $report;
 my $signal = $status & 127;
 record($failed ne '' ? "{\"pid\":$child,\"error\":" . quote($failed) . '}' : "{\"pid\":$child,\"code\":" . ($signal ? 'null' : $status >> 8) . ',"signal":' . ($signal || 'null') . '}');
 if ($signal) { $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP); kill $signal, $$ }
@@ -168,6 +174,11 @@ export interface StartedOwner {
   pid: number;
   /** Settles when the executor has ended, with its exit (the owner's record when it keeps one). */
   exit: Promise<SupervisorReport | undefined>;
+  /**
+   * The owner as a kill scope (process-tree.ts), when it is the task's subreaper: the task is then its
+   * descendants while it runs, and nothing once it has reported them all reaped.
+   */
+  subreaper?: TaskOwner;
 }
 
 const LOG_FLAGS = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW;
@@ -196,7 +207,7 @@ export async function startOwner(command: SupervisedCommand, taskId: string, opt
   });
   let owner: ChildProcess;
   let spawned: Promise<Error | undefined>;
-  let reports: Promise<string>;
+  let reports: OwnerReports;
   let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   try {
     owner = spawn(PERL, args, {
@@ -223,12 +234,12 @@ export async function startOwner(command: SupervisedCommand, taskId: string, opt
   const spawnError = await spawned;
   if (spawnError !== undefined) return { error: `cannot start the task's owner: ${spawnError.message}` };
   // A running task must not keep the scheduler's event loop alive on its own.
-  // (The report pipe stays referenced: the owner closes it once the executor has exec'd.)
+  // (The report pipe stays referenced until the executor has exec'd.)
   owner.unref();
   await options.onSpawned?.(owner.pid!);
-  const text = await reports;
-  const lines = text.split('\n');
-  const pid = Number(/^pid (\d+)$/m.exec(text)?.[1]);
+  const lines = await reports.started;
+  reports.pipe.unref();
+  const pid = Number(lines.find((line) => /^pid \d+$/.test(line))?.slice(4));
   const error = lines.find((line) => line.startsWith('error '))?.slice(6);
   if (error !== undefined || !lines.includes('exec') || !(pid > 0)) {
     return { error: error ?? "the task's owner exited before starting the task" };
@@ -238,15 +249,50 @@ export async function startOwner(command: SupervisedCommand, taskId: string, opt
     if (options.controlDir !== undefined) return readRecord(options.controlDir);
     return code === null && signal === null ? undefined : { pid, code, signal: signalName(signal) };
   });
-  return { owner, pid, exit };
+  const child = owner;
+  const subreaper: TaskOwner | undefined = lines.includes('reaper')
+    ? {
+        pid: child.pid!,
+        // Until this process has reaped it (the 'exit' event), the pid can name no other process.
+        running: () => child.exitCode === null && child.signalCode === null,
+        reapedAll: reports.ended.then((all) => all.includes('reaped')),
+      }
+    : undefined;
+  return { owner, pid, exit, ...(subreaper ? { subreaper } : {}) };
 }
 
-/** The owner's reports, one line each: `pid N`, then `exec` or `error <why>`; then it closes the pipe. */
-function readReports(pipe: Socket): Promise<string> {
+interface OwnerReports {
+  pipe: Socket;
+  /** The lines up to `exec` or `error <why>` (or all of them, if the pipe closed first). */
+  started: Promise<string[]>;
+  /** Every line, once the owner has closed the pipe (it has exited, or is about to). */
+  ended: Promise<string[]>;
+}
+
+/** The owner's reports, one line each: `reaper`, `pid N`, then `exec` or `error <why>`; at its end `reaped`; then it closes the pipe. */
+function readReports(pipe: Socket): OwnerReports {
   let text = '';
-  pipe.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  return new Promise<string>((resolve) => {
-    pipe.once('close', () => resolve(text));
-    pipe.once('error', () => resolve(text));
+  let closed = false;
+  // A line counts once its newline has come (or the pipe has closed).
+  const lines = (): string[] => (closed ? text.split('\n') : text.split('\n').slice(0, -1)).filter((line) => line !== '');
+  let resolveStarted!: (lines: string[]) => void;
+  const started = new Promise<string[]>((resolve) => (resolveStarted = resolve));
+  const check = (): void => {
+    const sofar = lines();
+    if (closed || sofar.some((line) => line === 'exec' || line.startsWith('error '))) resolveStarted(sofar);
+  };
+  const ended = new Promise<string[]>((resolve) => {
+    const end = (): void => {
+      closed = true;
+      check();
+      resolve(lines());
+    };
+    pipe.once('close', end);
+    pipe.once('error', end);
   });
+  pipe.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+    check();
+  });
+  return { pipe, started, ended };
 }
