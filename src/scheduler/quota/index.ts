@@ -122,6 +122,8 @@ export interface CronQuotaCheck {
   checkCronUpdate(job: JobConfiguration, previous: JobConfiguration | undefined): string | undefined;
 }
 
+const PROD_SHARED = (t: TaskConfig): boolean => isProduction(t) && !isDedicated(t);
+
 export class QuotaManager implements QuotaGate, CronQuotaCheck {
   private readonly quotas = new Map<string, ResourceBag>();
   private readonly stored: StateSection | undefined;
@@ -142,43 +144,60 @@ export class QuotaManager implements QuotaGate, CronQuotaCheck {
    * old and new configs (they may run side by side while it rolls); its other instances count their tasks.
    */
   info(role: string, requested?: { job: JobKey; instructions: JobUpdateInstructions }): QuotaInfo {
-    const active = this.core.lifecycle.store.query({ role, statuses: [...ACTIVE_STATES] });
-    const tasks = active.map((t) => t.assignedTask!.task!);
-    const crons = this.core.cronJobs(role);
-    const cronKeys = new Set(crons.map((j) => jobKeyString(j.key)));
-    const updates = this.core.activeUpdateInstructions(role);
-    if (requested) updates.set(jobKeyString(requested.job), requested.instructions);
-    const touched = new Map([...updates].map(([job, instructions]) => [job, updatedInstances(instructions)]));
-    // buildNonUpdatingTasksFilter: tasks the updates do not account for.
-    const unaffected = active
-      .filter((t) => !touched.get(jobKeyString(t.assignedTask!.task!.job))?.has(t.assignedTask!.instanceId!))
-      .map((t) => t.assignedTask!.task!);
-    const consumption = (filter: (t: TaskConfig) => boolean): ResourceBag => {
-      const matching = tasks.filter(filter);
-      let total: ResourceBag = {};
-      for (const t of unaffected) if (filter(t) && !cronKeys.has(jobKeyString(t.job))) total = add(total, bagOf(t.resources));
-      for (const instructions of updates.values()) total = add(total, updateConsumption(instructions, filter));
-      // A cron job counts as the larger of its template and its running tasks, per resource.
-      for (const cron of crons) {
-        if (!filter(cron.taskConfig!)) continue;
-        const running = matching.filter((t) => jobKeyString(t.job) === jobKeyString(cron.key)).reduce<ResourceBag>((bag, t) => add(bag, bagOf(t.resources)), {});
-        total = add(total, max(scale(cron.taskConfig!, cron.instanceCount ?? 0), running));
-      }
-      return total;
-    };
+    const consumption = this.consumption(role, requested);
     return {
       quota: this.quotas.get(role) ?? {},
-      prodShared: consumption((t) => isProduction(t) && !isDedicated(t)),
+      prodShared: consumption(PROD_SHARED),
       prodDedicated: consumption((t) => isProduction(t) && isDedicated(t)),
       nonProdShared: consumption((t) => !isProduction(t) && !isDedicated(t)),
       nonProdDedicated: consumption((t) => !isProduction(t) && isDedicated(t)),
     };
   }
 
+  /** The role's quota and what its production tasks of the shared pool consume: all that the checks need of info(). */
+  private prodShared(role: string, requested?: { job: JobKey; instructions: JobUpdateInstructions }): { quota: ResourceBag; prodShared: ResourceBag } {
+    return { quota: this.quotas.get(role) ?? {}, prodShared: this.consumption(role, requested)(PROD_SHARED) };
+  }
+
+  /** What the role's tasks matching a filter consume (see info()). */
+  private consumption(role: string, requested?: { job: JobKey; instructions: JobUpdateInstructions }): (filter: (t: TaskConfig) => boolean) => ResourceBag {
+    const active = this.core.lifecycle.store.query({ role, statuses: [...ACTIVE_STATES] });
+    const crons = this.core.cronJobs(role);
+    const cronKeys = new Set(crons.map((j) => jobKeyString(j.key)));
+    const updates = this.core.activeUpdateInstructions(role);
+    if (requested) updates.set(jobKeyString(requested.job), requested.instructions);
+    const touched = new Map([...updates].map(([job, instructions]) => [job, updatedInstances(instructions)]));
+    // Each task's job key once (a role may have hundreds of cron jobs, and each info() is four passes).
+    const byJob = new Map<string, TaskConfig[]>();
+    // buildNonUpdatingTasksFilter: tasks the updates do not account for (cron jobs' tasks count with their job below).
+    const unaffected: TaskConfig[] = [];
+    for (const t of active) {
+      const task = t.assignedTask!.task!;
+      const key = jobKeyString(task.job);
+      const list = byJob.get(key);
+      if (list) list.push(task);
+      else byJob.set(key, [task]);
+      if (!cronKeys.has(key) && !touched.get(key)?.has(t.assignedTask!.instanceId!)) unaffected.push(task);
+    }
+    const consumption = (filter: (t: TaskConfig) => boolean): ResourceBag => {
+      let total: ResourceBag = {};
+      for (const t of unaffected) if (filter(t)) total = add(total, bagOf(t.resources));
+      for (const instructions of updates.values()) total = add(total, updateConsumption(instructions, filter));
+      // A cron job counts as the larger of its template and its running tasks, per resource.
+      for (const cron of crons) {
+        if (!filter(cron.taskConfig!)) continue;
+        const running = (byJob.get(jobKeyString(cron.key)) ?? []).filter(filter).reduce<ResourceBag>((bag, t) => add(bag, bagOf(t.resources)), {});
+        total = add(total, max(scale(cron.taskConfig!, cron.instanceCount ?? 0), running));
+      }
+      return total;
+    };
+    return consumption;
+  }
+
   /** QuotaManager.checkInstanceAddition; only production tasks of the shared pool are checked. */
   check(task: TaskConfig, instances: number): string | undefined {
     if (!isProduction(task) || isDedicated(task)) return undefined;
-    const info = this.info(task.job!.role!);
+    const info = this.prodShared(task.job!.role!);
     return this.verdict(info.quota, add(info.prodShared, scale(task, instances)));
   }
 
@@ -186,14 +205,14 @@ export class QuotaManager implements QuotaGate, CronQuotaCheck {
   checkUpdate(job: JobKey, instructions: JobUpdateInstructions): string | undefined {
     const desired = instructions.desiredState?.task;
     if (!desired || !isProduction(desired) || isDedicated(desired)) return undefined;
-    const info = this.info(job.role!, { job, instructions });
+    const info = this.prodShared(job.role!, { job, instructions });
     return this.verdict(info.quota, info.prodShared);
   }
 
   checkCronUpdate(job: JobConfiguration, previous: JobConfiguration | undefined): string | undefined {
     const task = job.taskConfig!;
     if (!isProduction(task)) return undefined;
-    const info = this.info(job.key!.role!);
+    const info = this.prodShared(job.key!.role!);
     const old = previous ? scale(previous.taskConfig!, previous.instanceCount ?? 0) : {};
     const delta = combine(scale(task, job.instanceCount ?? 0), old, (x, y) => x - y);
     return this.verdict(info.quota, add(info.prodShared, delta));
@@ -210,7 +229,7 @@ export class QuotaManager implements QuotaGate, CronQuotaCheck {
     const negative = resources.some((r) => (r.numCpus ?? 0) < 0 || Number(r.ramMb ?? 0) < 0 || Number(r.diskMb ?? 0) < 0);
     const bag = bagOf(resources);
     if (negative) return `Negative values in: ${describe(bag)}`;
-    const prod = this.info(role).prodShared;
+    const prod = this.prodShared(role).prodShared;
     if (quotaShortfall(bag, prod) !== '') {
       return `Quota: ${describe(bag)} is less then current prod reservation: ${describe(prod)}`;
     }
