@@ -177,14 +177,15 @@ class TaskProcess implements RunningTask {
         await fs.mkdir(sandbox, { recursive: true, mode: 0o700 });
       });
       await fs.chmod(sandbox, 0o700);
-      await Promise.all([createLog(stdoutPath), createLog(stderrPath)]);
-      await Promise.all(
-        Object.entries(spec.files ?? {}).map(async ([name, content]) => {
-          const target = resolveInside(sandbox, name) as string;
-          if (path.dirname(target) !== sandbox) await fs.mkdir(path.dirname(target), { recursive: true });
-          await fs.writeFile(target, content);
-        }),
-      );
+      // One after another: a launch's operations all at once (times 16 launches) filled the thread pool
+      // and made every RPC slower under the load test (docs/performance.md).
+      await createLog(stdoutPath);
+      await createLog(stderrPath);
+      for (const [name, content] of Object.entries(spec.files ?? {})) {
+        const target = resolveInside(sandbox, name) as string;
+        if (path.dirname(target) !== sandbox) await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.writeFile(target, content);
+      }
     } catch (err) {
       return { state: 'FAILED', message: `Failed to create sandbox '${sandbox}': ${(err as Error).message}` };
     }
