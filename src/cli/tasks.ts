@@ -11,7 +11,7 @@ import { ExitCode } from './exit-codes.js';
 import { compareText } from './io.js';
 import { formatJobKey, parseJobKey, thriftJobKey, type JobKeySpec } from './jobkey.js';
 import type { InstancesProgress } from '../waiters/index.js';
-import { firstTimestamp } from '../waiters/latest.js';
+import { firstTimestamp } from '../client/latest-tasks.js';
 
 export function statusName(status: ScheduleStatus | undefined): string {
   return status === undefined ? '?' : (ScheduleStatus[status] ?? String(status));

@@ -19,10 +19,10 @@ import {
   type ScheduledTask,
 } from '../gen/types.js';
 import type { Job } from '../job/builder.js';
-import { latestTasks } from './latest.js';
+import { latestTasks } from '../client/latest-tasks.js';
 import { waitUntil, type WaitOptions } from './waiter.js';
 
-export { latestTasks } from './latest.js';
+export { latestTasks } from '../client/latest-tasks.js';
 
 export { waitUntil, AuroraWaitTimeoutError, type Verdict, type WaitOptions } from './waiter.js';
 

@@ -13,7 +13,7 @@ import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { formatJobKey, parseJobKey } from '../../jobkey.js';
-import { latestTasks } from '../../../waiters/latest.js';
+import { latestTasks } from '../../../client/latest-tasks.js';
 import { jobTasks } from '../../tasks.js';
 import type { VerbInput } from '../../spec.js';
 import type { LOGS } from './index.js';

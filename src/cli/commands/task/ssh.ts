@@ -13,7 +13,7 @@ import { ACTIVE_STATES, LIVE_STATES } from '../../../gen/types.js';
 import type { CliContext } from '../../context.js';
 import { CliFailure, UsageError } from '../../errors.js';
 import { formatJobKey, parseJobKey } from '../../jobkey.js';
-import { latestTasks } from '../../../waiters/latest.js';
+import { latestTasks } from '../../../client/latest-tasks.js';
 import { jobTasks } from '../../tasks.js';
 import { bindCommand, exitStatus, localSandbox, mesosSandbox, remoteCommand, sshDestination, taskHost, type LocalSandbox } from './sandbox.js';
 import type { VerbInput } from '../../spec.js';

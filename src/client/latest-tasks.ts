@@ -1,4 +1,7 @@
-/** Which of an instance's tasks speaks for it: shared by the waiters and the CLI's task tables. */
+/**
+ * Which of an instance's tasks speaks for it: shared by the waiters and the CLI's task tables (here, in
+ * the CLI's client chunk, so that `job status` loads no waiter code).
+ */
 import { ACTIVE_STATES, type ScheduledTask } from '../gen/types.js';
 
 /** When a task was created: the time of its first event (0 when it has none). */
