@@ -96,7 +96,7 @@ export async function waitForUpdate(
       const status = details?.update?.summary?.state?.status ?? JobUpdateStatus.ERROR;
       const events = details?.instanceEvents ?? [];
       const latest = new Map<number, number>();
-      for (const e of [...events].sort((a, b) => (a.timestampMs ?? 0) - (b.timestampMs ?? 0))) latest.set(e.instanceId!, e.action!);
+      for (const e of [...events].sort((a, b) => (a.timestampMs ?? 0) - (b.timestampMs ?? 0))) latest.set(e.instanceId, e.action);
       const doneActions = new Set<number>([JobUpdateAction.INSTANCE_UPDATED, JobUpdateAction.INSTANCE_ROLLED_BACK]);
       const progress: UpdateProgress = {
         status,
@@ -160,12 +160,12 @@ export async function waitForInstances(
       }
       // Without an explicit count, the instances waited on are those not deliberately killed.
       const considered = [...latest.values()].filter((t) => options.count !== undefined || options.instances !== undefined || t.status !== ScheduleStatus.KILLED);
-      const ready = considered.filter((t) => wanted.has(t.status!));
-      const active = considered.filter((t) => ACTIVE_STATES.has(t.status!) && !wanted.has(t.status!));
+      const ready = considered.filter((t) => wanted.has(t.status));
+      const active = considered.filter((t) => ACTIVE_STATES.has(t.status) && !wanted.has(t.status));
       const total = options.count ?? options.instances?.length ?? considered.length;
       const progress = { counts, ready: ready.length, total };
       // An instance whose newest task ended unwanted, with no successor on its way, will not get there.
-      const dead = considered.filter((t) => !ACTIVE_STATES.has(t.status!) && !wanted.has(t.status!));
+      const dead = considered.filter((t) => !ACTIVE_STATES.has(t.status) && !wanted.has(t.status));
       if (dead.length > 0 && ready.length + active.length < total) {
         const t = dead[0]!;
         return { failed: true, error: new AuroraInstanceFailedError(t.assignedTask.instanceId, t.status, t.taskEvents?.at(-1)?.message, byInstance(latest)), progress };
@@ -189,7 +189,7 @@ export async function waitForMaintenance(
     `maintenance of ${hosts.join(', ')}`,
     async () => {
       const { statuses = [] } = await client.maintenanceStatus({ hostNames: hosts });
-      const done = hosts.every((h) => statuses.some((s) => s.host === h && wanted.has(s.mode!)));
+      const done = hosts.every((h) => statuses.some((s) => s.host === h && wanted.has(s.mode)));
       return done ? { done: true, value: statuses, progress: statuses } : { done: false, progress: statuses };
     },
     options,
