@@ -222,10 +222,17 @@ export function createCodec(schema: ApiSchema): Codec {
   /**
    * Each Thrift level costs TJSON at most two levels of brackets (a field's `{"rec": {...}}`, a map's
    * `["str","rec",n,{"k": {...}}]`), plus the message envelope: a tree deeper than this bound would
-   * fail the decoders' depth check anyway, so it is refused before JSON.parse builds it.
+   * fail the decoders' depth check anyway, so with `preScan` it is refused before JSON.parse builds it.
+   *
+   * Calls and structs are pre-scanned: the scheduler reads them from anyone, before authentication
+   * (16 MiB of `[` cost JSON.parse 2 s and 880 MB). Replies are not: they come from the scheduler the
+   * client chose, whose reply of the same size can cost as much without nesting at all (16 MiB of
+   * `[{},{},…]`: 1.8 s, 590 MB), so the scan (0.13× of JSON.parse) bounds nothing there; the client's
+   * bound is its reply cap (the `maxReplyBytes` option, 256 MiB by default), and the decoders' depth check still refuses
+   * a deep tree where a value is read. docs/reliability.md has the figures.
    */
-  function parseJson(bytes: Uint8Array, limit: number): unknown {
-    if (!jsonNestingWithin(bytes, 2 * limit + 4)) throw protocolFault(`nesting deeper than the limit of ${limit}`);
+  function parseJson(bytes: Uint8Array, limit: number, preScan: boolean): unknown {
+    if (preScan && !jsonNestingWithin(bytes, 2 * limit + 4)) throw protocolFault(`nesting deeper than the limit of ${limit}`);
     const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     try {
       return JSON.parse(text);
@@ -288,7 +295,7 @@ export function createCodec(schema: ApiSchema): Codec {
         env = binReadEnvelope(r);
         return body(env, (key) => binDecode(r, key, reply));
       }
-      const msg = jsonReadEnvelope(parseJson(bytes, limit));
+      const msg = jsonReadEnvelope(parseJson(bytes, limit, !reply));
       env = msg;
       return body(env, (key) => jsonDecode(key, msg.body, limit, reply));
     } catch (e) {
@@ -323,7 +330,7 @@ export function createCodec(schema: ApiSchema): Codec {
       const limit = maxDepth(limits);
       try {
         if (protocol === 'binary') return binDecode(new BinaryReader(bytes, limit), struct) as T;
-        return jsonDecode(struct, parseJson(bytes, limit), limit) as T;
+        return jsonDecode(struct, parseJson(bytes, limit, true), limit) as T;
       } catch (e) {
         throw toAuroraError(e, struct, true);
       }

@@ -205,6 +205,17 @@ describe('TJSON: crafted counts, shapes and nesting', () => {
     expect(decodeStruct('json', 'JobKey', Buffer.from(`{"1":{"str":${text}}}`))).toMatchObject({ role: `\\"${'['.repeat(10_000)}` });
   });
 
+  it('calls are pre-scanned for nesting; replies are not, and skip a deep unknown field unread as any unknown field', () => {
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    // The scheduler reads calls from anyone: refused before JSON.parse builds the tree.
+    expect(() => decodeCall('json', Buffer.from(`[1,"getJobSummary",1,3,{"1":{"str":"r"},"99":{"lst":${deep}}}]`))).toThrow(/nesting deeper than the limit of 64/);
+    // A reply comes from the scheduler the client chose (codec.ts parseJson says why that differs).
+    const decoded = decodeReply('json', 'getTasksStatus', reply(`{"1":{"i32":0},"6":{"lst":["rec",0]},"99":{"lst":${deep}}}`));
+    expect(decoded).toMatchObject({ responseCode: 0, details: [] });
+    // Where a reply's value is read, the decoders' depth check still applies (as in the maxDepth test above).
+    expect(() => decodeReply('json', 'getTasksStatus', reply('{"1":{"i32":0},"6":{"lst":["rec",1,{"1":{"str":"x"}}]}}'), { maxDepth: 2 })).toThrow(/nesting deeper than the limit of 2/);
+  });
+
   it('non-JSON, wrong envelopes and wrong value types are protocol errors', () => {
     for (const text of ['', 'not json', '{}', '[2,"getTasksStatus",2,1,{}]', '[1,7,2,1,{}]', '[1,"getTasksStatus",2,1]', '[1,"getTasksStatus",2,1.5,{}]']) {
       expect(() => decodeReply('json', 'getTasksStatus', Buffer.from(text)), text).toThrow(AuroraProtocolError);
