@@ -41,7 +41,10 @@ function run(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-// The CLI and crash tests run the built dist/, so build first.
-run('npx', ['tsc', '-p', 'tsconfig.build.json']);
+// The CLI and crash tests run the built dist/, so build first: the whole build, as `npm test` does. tsc
+// alone would put the error classes' ES modules back in place of the wrappers of dist/errors.cjs that
+// the CLI bundle shares (scripts/bundle.mjs), and an error thrown by the scheduler would no longer be
+// the CLI's class: bad input would exit 1 instead of 2.
+run('npm', ['run', '--silent', 'build']);
 // Generous per-test timeouts: the tests scale their own, this only lifts vitest's defaults.
 run('npx', ['vitest', 'run', '--testTimeout', String((sizes['load-seconds'] + 600) * 1000), '--hookTimeout', '600000', 'test/reliability', ...vitestArgs]);

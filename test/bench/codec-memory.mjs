@@ -3,7 +3,7 @@
 // that reads the bytes and decodes them once, beside a child that reads the same bytes and only
 // JSON.parses them (the baseline), and one that only reads them (the floor both share).
 //
-//   npx tsc -p tsconfig.build.json && node test/bench/codec-memory.mjs [--small] [--runs N]
+//   npm run build && node test/bench/codec-memory.mjs [--small] [--runs N]
 //
 // Target: aurora-ts TJSON decode ≤ 2× the JSON.parse child's max RSS. Writes .bench/codec-memory.json.
 import { spawnSync } from 'node:child_process';

@@ -3,7 +3,7 @@
 // TJSON), encoded and decoded by aurora-ts' codecs and by the baselines: JSON.parse/JSON.stringify
 // of the same data, and npm thrift 0.24 with Apache's generated code.
 //
-//   npx tsc -p tsconfig.build.json && node test/bench/codec.mjs [--small] [--runs N] [--dist DIR]
+//   npm run build && node test/bench/codec.mjs [--small] [--runs N] [--dist DIR]
 //
 // --small uses 200 tasks (a CI smoke run). Prints a table of medians and ratios and writes
 // .bench/codec.json. Exits 1 if a ratio misses its target on a full run (small runs only report).
@@ -27,7 +27,7 @@ const runs = Number(option('--runs', small ? 15 : 7));
 const dist = resolve(option('--dist', join(root, 'dist')));
 
 if (!existsSync(join(dist, 'protocol/index.js'))) {
-  console.error(`No build at ${dist}: run \`npx tsc -p tsconfig.build.json\` first (or pass --dist DIR).`);
+  console.error(`No build at ${dist}: run \`npm run build\` first (or pass --dist DIR).`);
   process.exit(2);
 }
 const P = await import(pathToFileURL(join(dist, 'protocol/index.js')).href);

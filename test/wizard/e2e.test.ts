@@ -1,7 +1,7 @@
 /**
  * The real binary on a pseudo-terminal, answered by keystrokes: a service on a custom executor is
  * written and created on a local scheduler started here, with a spinner until it runs. Needs the
- * built dist/ (`npx tsc -p tsconfig.build.json`; `npm test` builds first).
+ * built dist/ (`npm run build`; `npm test` builds first).
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
