@@ -5,7 +5,7 @@
  */
 import { AuroraProtocolError, type AuroraErrorOptions } from '../errors.js';
 import type { ApiSchema, FieldDef, MethodDef, StructDef } from './schema.js';
-import { BinaryReader, BinaryWriter, type ByteWriter, JsonWriter, jsonNestingWithin, protocolFault, toAuroraError } from './runtime.js';
+import { BinaryReader, BinaryWriter, type ByteWriter, JSON_SCAN_OK, JSON_SCAN_TOO_DEEP, JsonWriter, jsonPreScan, protocolFault, toAuroraError } from './runtime.js';
 import type { CompileInput, LazyCompiler } from './compile.js';
 import { compileBinaryDecoders, compileBinaryEncoders, type BinaryDecoder, type BinaryEncoder } from './compile-binary.js';
 import { compileJsonDecoders, compileJsonEncoders, type JsonDecoder, type JsonEncoder } from './compile-json.js';
@@ -37,9 +37,24 @@ export enum TApplicationExceptionType {
 export interface DecodeLimits {
   /** Deepest nesting of structs, lists, sets and maps accepted (default 64). */
   maxDepth?: number;
+  /**
+   * Most values a message may build, counted before they are built: in binary, structs and list,
+   * set and map elements; in TJSON, JSON values (each opening bracket and comma; a Thrift value
+   * costs one to four). Default DEFAULT_MAX_CALL_VALUES for calls, which a server reads from
+   * anyone; no limit for replies and single structs unless given.
+   */
+  maxValues?: number;
 }
 
 export const DEFAULT_MAX_DEPTH = 64;
+
+/**
+ * The default maxValues of decodeCall. Aurora's calls hold a few hundred values (a createJob with its
+ * TaskConfig), a few thousand with long instance or task id lists; 200,000 bounds what a body can make
+ * a server build to ~35 MB and ~70 ms, where 16 MiB of empty structs or `{}` took 2.9 GB and 17 s
+ * (binary) or 540 MB and 1.8 s (TJSON).
+ */
+export const DEFAULT_MAX_CALL_VALUES = 200_000;
 
 /**
  * A message whose envelope was readable but which cannot be served or used: an unknown method, a
@@ -165,6 +180,12 @@ export function createCodec(schema: ApiSchema): Codec {
     return d;
   }
 
+  function maxValues(limits: DecodeLimits | undefined, fallback: number): number {
+    const v = limits?.maxValues ?? fallback;
+    if (v !== Infinity && (!Number.isInteger(v) || v < 1)) throw new RangeError(`maxValues must be a positive integer, got ${v}`);
+    return v;
+  }
+
   // ---- binary
 
   function binEncode(w: BinaryWriter, key: string, value: unknown): void {
@@ -222,7 +243,8 @@ export function createCodec(schema: ApiSchema): Codec {
   /**
    * Each Thrift level costs TJSON at most two levels of brackets (a field's `{"rec": {...}}`, a map's
    * `["str","rec",n,{"k": {...}}]`), plus the message envelope: a tree deeper than this bound would
-   * fail the decoders' depth check anyway, so with `preScan` it is refused before JSON.parse builds it.
+   * fail the decoders' depth check anyway, so with `preScan` it is refused before JSON.parse builds it;
+   * so is a text of more JSON values than `values` (a finite `values` scans replies too).
    *
    * Calls and structs are pre-scanned: the scheduler reads them from anyone, before authentication
    * (16 MiB of `[` cost JSON.parse 2 s and 880 MB). Replies are not: they come from the scheduler the
@@ -231,8 +253,12 @@ export function createCodec(schema: ApiSchema): Codec {
    * bound is its reply cap (the `maxReplyBytes` option, 256 MiB by default), and the decoders' depth check still refuses
    * a deep tree where a value is read. docs/reliability.md has the figures.
    */
-  function parseJson(bytes: Uint8Array, limit: number, preScan: boolean): unknown {
-    if (preScan && !jsonNestingWithin(bytes, 2 * limit + 4)) throw protocolFault(`nesting deeper than the limit of ${limit}`);
+  function parseJson(bytes: Uint8Array, limit: number, values: number, preScan: boolean): unknown {
+    if (preScan || values !== Infinity) {
+      const verdict = jsonPreScan(bytes, preScan ? 2 * limit + 4 : Infinity, values);
+      if (verdict === JSON_SCAN_TOO_DEEP) throw protocolFault(`nesting deeper than the limit of ${limit}`);
+      if (verdict !== JSON_SCAN_OK) throw protocolFault(`more JSON values than the limit of ${values} (each opening bracket and comma counts one)`);
+    }
     const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     try {
       return JSON.parse(text);
@@ -288,14 +314,15 @@ export function createCodec(schema: ApiSchema): Codec {
     body: (env: Envelope, decode: (key: string) => unknown) => R,
   ): R {
     const limit = maxDepth(limits);
+    const values = maxValues(limits, reply ? Infinity : DEFAULT_MAX_CALL_VALUES);
     let env: Envelope | undefined;
     try {
       if (protocol === 'binary') {
-        const r = new BinaryReader(bytes, limit);
+        const r = new BinaryReader(bytes, limit, values);
         env = binReadEnvelope(r);
         return body(env, (key) => binDecode(r, key, reply));
       }
-      const msg = jsonReadEnvelope(parseJson(bytes, limit, !reply));
+      const msg = jsonReadEnvelope(parseJson(bytes, limit, values, !reply));
       env = msg;
       return body(env, (key) => jsonDecode(key, msg.body, limit, reply));
     } catch (e) {
@@ -328,9 +355,10 @@ export function createCodec(schema: ApiSchema): Codec {
     decodeStruct<T>(protocol: WireProtocol, struct: string, bytes: Uint8Array, limits?: DecodeLimits): T {
       known(struct, 'struct');
       const limit = maxDepth(limits);
+      const values = maxValues(limits, Infinity);
       try {
-        if (protocol === 'binary') return binDecode(new BinaryReader(bytes, limit), struct) as T;
-        return jsonDecode(struct, parseJson(bytes, limit, true), limit) as T;
+        if (protocol === 'binary') return binDecode(new BinaryReader(bytes, limit, values), struct) as T;
+        return jsonDecode(struct, parseJson(bytes, limit, values, true), limit) as T;
       } catch (e) {
         throw toAuroraError(e, struct, true);
       }

@@ -160,6 +160,7 @@ function decodeHelper(unit: Unit, t: TypeRef): string {
 if (depth > r.maxDepth) throw r.depthFault();
 const kt = r.u8(), vt = r.u8(), n = r.i32();
 r.checkCount(n, ${minSize(kt) + minSize(vt)});
+r.spend(n);
 r.elemType(kt, ${wireType(kt)}, n); r.elemType(vt, ${wireType(vt)}, n);
 const o = ${scalar ? '{}' : 'new Map()'};
 for (let i = 0; i < n; i++) {
@@ -174,7 +175,7 @@ return o;
 if (depth > r.maxDepth) throw r.depthFault();
 const et = r.u8(), n = r.i32();
 r.checkCount(n, ${minSize(elem)});
-r.elemType(et, ${wireType(elem)}, n);
+${typeof elem === 'object' && 'struct' in elem ? '' : 'r.spend(n);\n'}r.elemType(et, ${wireType(elem)}, n);
 const a = [];
 for (let i = 0; i < n; i++) a.push(${readValue(unit, elem, 'depth')});
 return a;
@@ -190,6 +191,7 @@ break;`,
   );
   return `function ${unit.fn(key)}(r, depth) {
 if (depth > r.maxDepth) throw r.depthFault();
+r.spend(1);
 const o = ${emptyObject(s)};
 let f = '', n = 0;
 try {

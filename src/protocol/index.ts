@@ -10,6 +10,7 @@ import { createCodec, type DecodeLimits, type DecodedCall, type TApplicationExce
 
 export {
   createCodec,
+  DEFAULT_MAX_CALL_VALUES,
   DEFAULT_MAX_DEPTH,
   MessageType,
   TApplicationExceptionType,

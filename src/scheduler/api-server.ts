@@ -51,6 +51,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Deepest accepted struct nesting (default 64). */
   maxDepth?: number;
+  /** Most values a call may hold (DecodeLimits.maxValues; default DEFAULT_MAX_CALL_VALUES, 200,000). */
+  maxValues?: number;
   /** A request body must arrive within this many ms (default 30 s); slower requests get HTTP 408. */
   bodyTimeoutMs?: number;
   /**
@@ -156,7 +158,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     try {
       // The body's bytes count against maxBuffered until decoded (after that only the call remains).
       try {
-        call = decodeCall(inProtocol, read.body, { maxDepth: options.maxDepth ?? 64 });
+        call = decodeCall(inProtocol, read.body, { maxDepth: options.maxDepth ?? 64, maxValues: options.maxValues });
       } finally {
         read.release();
       }

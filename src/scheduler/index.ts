@@ -151,6 +151,11 @@ export interface SchedulerOptions {
   maxBodyBytes?: number;
   /** Deepest accepted Thrift struct/container nesting in a request (default 64). */
   maxDepth?: number;
+  /**
+   * Most values a request may hold, counted before they are built: structs and list, set and map
+   * elements in binary, JSON values in TJSON (default 200,000; Aurora's calls hold hundreds).
+   */
+  maxValues?: number;
   /** A request (headers and body) must arrive within this many ms (default 30 s), so slow clients cannot hold sockets. */
   bodyTimeoutMs?: number;
   /**
@@ -302,6 +307,7 @@ export async function startScheduler(options: SchedulerOptions = {}): Promise<Ru
     handlers: currentHandlers(() => engine, responses),
     maxBodyBytes: options.maxBodyBytes,
     maxDepth: options.maxDepth,
+    maxValues: options.maxValues,
     bodyTimeoutMs: options.bodyTimeoutMs,
     maxBufferedBytes: options.maxBufferedBytes,
     maxConnections: options.maxConnections,

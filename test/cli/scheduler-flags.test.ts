@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeReply, encodeCall } from '../../src/protocol/index.js';
 import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';
 import { BIN, cleanEnv, EXECUTORS, executorsFile, json, jobFile, oneErrorLine, ROOT, runCli, tempDir } from './helpers.js';
 
@@ -179,6 +180,28 @@ describe('scheduler start: --task-user and bad flags', () => {
       expect(refused.code).toBe(2);
       expect(oneErrorLine(refused)).toContain('needs the scheduler to run as root');
     }
+  });
+
+  it('--max-thrift-values and --max-thrift-depth bound what a request may build', async () => {
+    const running = await startForeground(['--max-thrift-values', '50', '--max-thrift-depth', '3'], cleanEnv());
+    try {
+      const call = async (args: Record<string, unknown>): Promise<string> => {
+        const res = await fetch(`${running.started.url}/api`, { method: 'POST', headers: { 'content-type': 'application/vnd.apache.thrift.binary', accept: 'application/vnd.apache.thrift.binary' }, body: encodeCall('binary', 'getTasksWithoutConfigs', 1, args) });
+        try {
+          return String(decodeReply('binary', 'getTasksWithoutConfigs', Buffer.from(await res.arrayBuffer())).responseCode);
+        } catch (e) {
+          return (e as Error).message;
+        }
+      };
+      expect(await call({ query: { instanceIds: Array.from({ length: 40 }, (_, i) => i) } })).toBe('1');
+      expect(await call({ query: { instanceIds: Array.from({ length: 60 }, (_, i) => i) } })).toMatch(/instanceIds: more values than the limit of 50/);
+      expect(await call({ query: { jobKeys: [{ role: 'www-data' }] } })).toMatch(/nesting deeper than the limit of 3/);
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+    const zero = await runCli(['scheduler', 'start', '--port', '0', '--max-thrift-values', '0'], { env: cleanEnv() });
+    expect(zero.code).toBe(2);
+    expect(oneErrorLine(zero)).toMatch(/--max-thrift-values/);
   });
 
   it('bad values exit 2 with one line, before anything listens', async () => {

@@ -89,6 +89,59 @@ describe.each(PROTOCOLS)('%s decoders on hostile input', (protocol) => {
   });
 });
 
+describe.each(PROTOCOLS)('%s: values a call may build are counted before they are built (maxValues)', (protocol) => {
+  // getTasksWithoutConfigs(TaskQuery { jobKeys: set<JobKey> }): the args struct, the query, then one per key.
+  const keysCall = (n: number): Buffer => encodeCall(protocol, 'getTasksWithoutConfigs', 1, { query: { jobKeys: Array.from({ length: n }, (_, i) => ({ role: `r${i}` })) } });
+
+  it('a call at the limit is decoded; one more value is refused, naming the limit', () => {
+    // Binary counts structs, and the elements of lists, sets and maps that are not structs (each key once).
+    const limit = 1000;
+    const slack = protocol === 'binary' ? 2 : 0;
+    if (protocol === 'binary') {
+      expect(decodeCall(protocol, keysCall(limit - slack), { maxValues: limit }).args).toMatchObject({ query: { jobKeys: expect.any(Array) } });
+      expect(() => decodeCall(protocol, keysCall(limit - slack + 1), { maxValues: limit })).toThrow(/jobKeys: more values than the limit of 1000 \(structs, and the other elements of lists, sets and maps\)/);
+      const ids = encodeCall(protocol, 'getTasksWithoutConfigs', 1, { query: { instanceIds: Array.from({ length: limit - 1 }, (_, i) => i) } });
+      expect(() => decodeCall(protocol, ids, { maxValues: limit })).toThrow(/instanceIds: more values than the limit of 1000/);
+    } else {
+      // TJSON counts JSON values as its pre-scan sees them: each opening bracket and each comma.
+      const small = keysCall(100);
+      expect(decodeCall(protocol, small, { maxValues: 10_000 }).args).toMatchObject({ query: { jobKeys: expect.any(Array) } });
+      expect(() => decodeCall(protocol, small, { maxValues: 100 })).toThrow(/more JSON values than the limit of 100 \(each opening bracket and comma counts one\)/);
+    }
+  });
+
+  it('by default a call may hold 200,000 values, and a reply (from the scheduler the client chose) any number', () => {
+    expect(() => decodeCall(protocol, keysCall(200_001))).toThrow(/more (JSON )?values than the limit of 200000/);
+    expect(decodeCall(protocol, keysCall(1_000)).args).toMatchObject({ query: { jobKeys: expect.any(Array) } });
+    const tasks = Array.from({ length: 2 }, () => new Sampler(SCHEMA).structOf<ScheduledTask>('ScheduledTask'));
+    const big = encodeReply(protocol, 'getTasksStatus', 1, { responseCode: 1, details: [], result: { scheduleStatusResult: { tasks } } });
+    expect(decodeReply(protocol, 'getTasksStatus', big).result?.scheduleStatusResult?.tasks).toHaveLength(2);
+    // A limit given for replies applies to them.
+    expect(() => decodeReply(protocol, 'getTasksStatus', big, { maxValues: 3 })).toThrow(/more (JSON )?values than the limit of 3/);
+  });
+
+  it('empty structs, one byte each in binary, are counted, so 16 MiB of them cost milliseconds', () => {
+    // Before maxValues: a scheduler took 17 s and 2.9 GB on 16 MiB of empty JobKeys (binary), 1.8 s and 540 MB on `{},` (TJSON).
+    let bytes: Buffer;
+    if (protocol === 'binary') {
+      const head = keysCall(0).subarray(0, -2); // up to the set's count (the query's and the args' stops follow)
+      const at = head.length - 4;
+      const n = 16 * 1024 * 1024;
+      head.writeInt32BE(n, at);
+      bytes = Buffer.concat([head, Buffer.alloc(n, 0), Buffer.from([0, 0])]);
+    } else {
+      bytes = Buffer.from(`[1,"getTasksWithoutConfigs",1,1,{"1":{"rec":{"11":{"set":["rec",5592400,${'{},'.repeat(5_592_399)}{}]}}}}]`);
+    }
+    const ms = timed(() => expect(() => decodeCall(protocol, bytes)).toThrow(/values than the limit of 200000/));
+    expect(ms).toBeLessThan(500);
+  });
+
+  it('maxValues must be a positive integer', () => {
+    expect(() => decodeCall(protocol, keysCall(1), { maxValues: 0 })).toThrow(RangeError);
+    expect(() => decodeCall(protocol, keysCall(1), { maxValues: 1.5 })).toThrow(RangeError);
+  });
+});
+
 describe('binary: crafted lengths and nesting', () => {
   it('a list claiming 2^31-1 (or 2^31, negative as i32) elements is rejected before allocating', () => {
     for (const count of [0x7fffffff, 0x80000000]) {

@@ -321,6 +321,38 @@ describe('item 5: a deep TJSON body is refused before it is parsed', () => {
   }, 20_000);
 });
 
+describe('item 5, other shapes: flat TJSON and empty binary structs are counted before they are built', () => {
+  /** 16 MiB of getTasksWithoutConfigs whose TaskQuery.jobKeys holds as many empty JobKeys as fit. */
+  function emptyKeys(protocol: 'binary' | 'json'): Buffer {
+    if (protocol === 'json') {
+      const n = Math.floor((SIXTEEN_MIB - 100) / 3);
+      return Buffer.from(`[1,"getTasksWithoutConfigs",1,1,{"1":{"rec":{"11":{"set":["rec",${n},${'{},'.repeat(n - 1)}{}]}}}}]`);
+    }
+    const head = encodeCall('binary', 'getTasksWithoutConfigs', 1, { query: { jobKeys: [] } }).subarray(0, -2);
+    const n = SIXTEEN_MIB - head.length - 2;
+    head.writeInt32BE(n, head.length - 4); // an empty JobKey is its stop byte: one byte each
+    return Buffer.concat([head, Buffer.alloc(n, 0), Buffer.from([0, 0])]);
+  }
+
+  it.each(['binary', 'json'] as const)('%s: a 16 MiB call of empty structs is refused in milliseconds, with bounded memory and event-loop stall', async (protocol) => {
+    const scheduler = await childScheduler();
+    await timedRead(scheduler.port);
+    await scheduler.stallMs();
+    const base = scheduler.rssMb();
+    const contentType = protocol === 'json' ? 'application/x-thrift' : 'application/vnd.apache.thrift.binary';
+    const answer = await post(scheduler.port, emptyKeys(protocol), { contentType }).done;
+    const stall = await scheduler.stallMs();
+    const peak = scheduler.peakMb() - base;
+    const readMs = await timedRead(scheduler.port);
+    report(`item 5, ${protocol} empty structs`, { ms: Math.round(answer.ms), stall, peakGrowthMb: peak, readAfterMs: readMs });
+    // Before maxValues: binary 17 s and +2.9 GB (the call was even served), TJSON 1.8 s and +540 MB.
+    expect('status' in answer && answer.status).toBe(200);
+    expect((answer as Posted).body.toString()).toMatch(/values than the limit of 200000/);
+    expect(stall).toBeLessThan(1_000);
+    expect(peak).toBeLessThan(200);
+  }, 30_000);
+});
+
 describe('item 6: buffered request bodies are capped', () => {
   it('80 slow clients each holding a 16 MiB body: RSS growth stays bounded, the rest get 503 + Retry-After, a read is still answered', async () => {
     const scheduler = await childScheduler();
