@@ -38,9 +38,9 @@ export interface DecodeLimits {
   /** Deepest nesting of structs, lists, sets and maps accepted (default 64). */
   maxDepth?: number;
   /**
-   * Most values a message may build, counted before they are built: in binary, structs and list,
-   * set and map elements; in TJSON, JSON values (each opening bracket and comma; a Thrift value
-   * costs one to four). Default DEFAULT_MAX_CALL_VALUES for calls, which a server reads from
+   * Most values a message may build, counted before they are built: in binary, each struct and each
+   * other element of a list, set or map; in TJSON, JSON values (each opening bracket and comma; a
+   * Thrift value costs one to four). Default DEFAULT_MAX_CALL_VALUES for calls, which a server reads from
    * anyone; no limit for replies and single structs unless given.
    */
   maxValues?: number;

@@ -447,6 +447,7 @@ export class BinaryReader {
   /**
    * Counts `n` values against maxValues before they are built: a struct, or a container's elements
    * when they are not structs (which count themselves).
+   *
    * Bytes alone do not bound what a message builds: an empty struct is one byte on the wire and an
    * object of ~150 bytes once decoded, so 16 MiB of them took 2.9 GB and 17 s.
    */

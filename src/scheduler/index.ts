@@ -152,8 +152,9 @@ export interface SchedulerOptions {
   /** Deepest accepted Thrift struct/container nesting in a request (default 64). */
   maxDepth?: number;
   /**
-   * Most values a request may hold, counted before they are built: structs and list, set and map
-   * elements in binary, JSON values in TJSON (default 200,000; Aurora's calls hold hundreds).
+   * Most values a request may hold, counted before they are built: in binary each struct and each
+   * other list, set or map element, in TJSON each JSON value (default 200,000; Aurora's calls hold
+   * hundreds).
    */
   maxValues?: number;
   /** A request (headers and body) must arrive within this many ms (default 30 s), so slow clients cannot hold sockets. */

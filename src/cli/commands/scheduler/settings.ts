@@ -45,7 +45,7 @@ export const SETTINGS_FLAGS = options([
   { flags: '--zk-advertise-host <host>', description: 'the host name announced in ZooKeeper (with --zk; default: this machine\'s)' },
   { flags: '--max-body-bytes <n>', description: 'largest /api request body accepted (default 16 MiB)', parse: 'positiveInteger' },
   { flags: '--max-thrift-depth <n>', description: 'deepest Thrift nesting accepted in a request (default 64)', parse: 'positiveInteger' },
-  { flags: '--max-thrift-values <n>', description: 'most values a request may hold: structs and list, set or map elements (binary), JSON values (TJSON) (default 200000)', parse: 'positiveInteger' },
+  { flags: '--max-thrift-values <n>', description: 'most values a request may hold: structs and other list, set or map elements (binary), JSON values (TJSON) (default 200000)', parse: 'positiveInteger' },
   { flags: '--request-timeout <duration>', description: 'a request must arrive within this long (default 30secs)', parse: 'duration' },
 ]);
 
