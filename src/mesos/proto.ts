@@ -6,6 +6,7 @@
  * the conversions to and from Mesos' JSON form.
  */
 import protobuf from 'protobufjs/light.js';
+import { jsonPreScan, JSON_SCAN_OK } from '../util/json-scan.js';
 import { MESOS_DESCRIPTOR } from './descriptor.js';
 
 /** Both files in one root, with Mesos' snake_case names, which its JSON uses too. */
@@ -34,12 +35,79 @@ export function encodeMessage(type: protobuf.Type, value: MesosJson, media: Medi
   return Buffer.from(type.encode(type.fromObject(value)).finish());
 }
 
+/** Nesting past which protobufValuesWithin stops counting (the decoder's own failure answers such a body). */
+const MAX_COUNTED_DEPTH = 100;
+
+/**
+ * Whether decoding `bytes` as `type` builds at most `limit` values, found by walking the wire format
+ * without building anything: each field occurrence counts one (a message, a repeated element, a
+ * scalar), a packed repeated field one per byte at most; unknown fields are skipped uncounted, as the
+ * decoder skips them. An empty embedded message is two bytes on the wire and an object once decoded,
+ * so bytes alone do not bound what a body builds. Input it cannot walk (truncated, groups, nesting
+ * past 100) is left to the decoder, which refuses it.
+ */
+export function protobufValuesWithin(type: protobuf.Type, bytes: Uint8Array, limit: number): boolean {
+  let budget = limit;
+  let pos = 0;
+  const varint = (end: number): number => {
+    let value = 0;
+    for (let shift = 0; shift < 64 && pos < end; shift += 7) {
+      const b = bytes[pos++]!;
+      value += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return value;
+    }
+    return -1;
+  };
+  // False once past the limit; true when the rest is the decoder's to judge.
+  const walk = (t: protobuf.Type, end: number, depth: number): boolean => {
+    while (pos < end) {
+      const key = varint(end);
+      if (key < 0) return true;
+      const field = t.fieldsById[Math.floor(key / 8)];
+      const wire = key % 8;
+      if (wire === 0) {
+        if (varint(end) < 0) return true;
+      } else if (wire === 1 || wire === 5) {
+        pos += wire === 1 ? 8 : 4;
+      } else if (wire === 2) {
+        const length = varint(end);
+        if (length < 0 || pos + length > end) return true;
+        const stop = pos + length;
+        const inner = field?.resolvedType;
+        // A map's entries are not its value type's messages: counted below, as one value each.
+        if (field !== undefined && inner instanceof protobuf.Type && !field.map) {
+          if (--budget < 0) return false;
+          if (depth >= MAX_COUNTED_DEPTH) return true;
+          if (!walk(inner, stop, depth + 1)) return false;
+          if (pos !== stop) return true;
+          continue;
+        }
+        // A string or bytes value counts one; packed scalars at most one per byte.
+        const packed = field !== undefined && field.repeated && field.type !== 'string' && field.type !== 'bytes';
+        if (field !== undefined && (budget -= packed ? length : 1) < 0) return false;
+        pos = stop;
+        continue;
+      } else {
+        return true;
+      }
+      if (field !== undefined && --budget < 0) return false;
+    }
+    return true;
+  };
+  return walk(type, bytes.length, 0);
+}
+
 /**
  * Decodes a message into Mesos' JSON form, refusing one that lacks a required field, with the texts
- * Mesos' executor endpoint answers 400 with (protobuf's parse gives no detail there).
+ * Mesos' executor endpoint answers 400 with (protobuf's parse gives no detail there). `maxValues`
+ * bounds what the body may build (JSON values, or protobufValuesWithin's count), checked first.
  */
-export function decodeMessage(type: protobuf.Type, body: Uint8Array, media: MediaType): MesosJson {
+export function decodeMessage(type: protobuf.Type, body: Uint8Array, media: MediaType, maxValues = Infinity): MesosJson {
   let message: protobuf.Message;
+  if (maxValues !== Infinity) {
+    const within = media === APPLICATION_JSON ? jsonPreScan(body, Infinity, maxValues) === JSON_SCAN_OK : protobufValuesWithin(type, body, maxValues);
+    if (!within) throw new MesosDecodeError(`Failed to parse body into ${type.name}: more than ${maxValues} values`);
+  }
   if (media === APPLICATION_JSON) {
     let json: unknown;
     try {

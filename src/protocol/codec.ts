@@ -5,7 +5,8 @@
  */
 import { AuroraProtocolError, type AuroraErrorOptions } from '../errors.js';
 import type { ApiSchema, FieldDef, MethodDef, StructDef } from './schema.js';
-import { BinaryReader, BinaryWriter, type ByteWriter, JSON_SCAN_OK, JSON_SCAN_TOO_DEEP, JsonWriter, jsonPreScan, protocolFault, toAuroraError } from './runtime.js';
+import { JSON_SCAN_OK, JSON_SCAN_TOO_DEEP, jsonPreScan } from '../util/json-scan.js';
+import { BinaryReader, BinaryWriter, type ByteWriter, JsonWriter, protocolFault, toAuroraError } from './runtime.js';
 import type { CompileInput, LazyCompiler } from './compile.js';
 import { compileBinaryDecoders, compileBinaryEncoders, type BinaryDecoder, type BinaryEncoder } from './compile-binary.js';
 import { compileJsonDecoders, compileJsonEncoders, type JsonDecoder, type JsonEncoder } from './compile-json.js';

@@ -1,7 +1,7 @@
 /**
  * The kit's layer: everything src/executor/index.ts reaches, statically or by a dynamic import, lies
- * in src/executor, src/mesos, src/protocol, src/gen or src/errors.ts, and the only package it loads
- * is protobufjs: nothing of the scheduler, the CLI or their dependencies.
+ * in src/executor, src/mesos, src/protocol, src/gen, src/errors.ts or the leaf src/util/json-scan.ts,
+ * and the only package it loads is protobufjs: nothing of the scheduler, the CLI or their dependencies.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -24,6 +24,7 @@ function reach(file: string, files = new Set<string>(), packages = new Set<strin
 it('the kit reaches none of the scheduler, the CLI or their dependencies', () => {
   const { files, packages } = reach(join(src, 'executor/index.ts'));
   const dirs = new Set([...files].map((f) => relative(src, f).split('/').slice(0, -1).join('/') || relative(src, f)));
-  expect([...dirs].sort()).toEqual(['errors.ts', 'executor', 'gen', 'mesos', 'protocol']);
+  expect([...dirs].sort()).toEqual(['errors.ts', 'executor', 'gen', 'mesos', 'protocol', 'util']);
+  expect([...files].filter((f) => relative(src, f).startsWith('util/')).map((f) => relative(src, f))).toEqual(['util/json-scan.ts']);
   expect([...packages]).toEqual(['protobufjs/light.js']);
 });

@@ -10,6 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   APPLICATION_JSON,
   APPLICATION_PROTOBUF,
+  CallType,
+  encodeMessage,
   ExecutorApi,
   mesosRoot,
   type MediaType,
@@ -200,6 +202,34 @@ describe('executor API: transport-level refusals', () => {
       api.recovering = false;
     }
   });
+});
+
+describe.each([APPLICATION_JSON, APPLICATION_PROTOBUF] as const)('executor API in %s: what a body may build is counted before it is decoded', (media) => {
+  // A SUBSCRIBE whose one unacknowledged task has `n` empty command arguments: two bytes each in
+  // protobuf, three in JSON, an array slot each once decoded.
+  const withArguments = (n: number): Buffer =>
+    encodeMessage(
+      CallType,
+      {
+        type: 'SUBSCRIBE',
+        executor_id: { value: 'exec-values' },
+        framework_id: { value: FRAMEWORK },
+        subscribe: { unacknowledged_tasks: [{ name: 't', task_id: { value: 't' }, agent_id: { value: 'a' }, command: { arguments: Array<string>(n).fill('') } }] },
+      },
+      media,
+    );
+
+  it('refuses a body of more than 200,000 values with 400 before decoding it, and decodes one of fewer', async () => {
+    const over = await post(withArguments(200_001), { 'Content-Type': media });
+    expect(over).toMatchObject({ status: 400, text: 'Failed to parse body into Call: more than 200000 values' });
+    const under = await post(withArguments(1_000), { 'Content-Type': media });
+    expect(under.text).not.toMatch(/values/);
+    // 16 MiB of empty arguments: refused in milliseconds, not decoded into millions of slots.
+    const t0 = performance.now();
+    const flood = await post(withArguments(media === APPLICATION_PROTOBUF ? 8_000_000 : 5_500_000), { 'Content-Type': media });
+    expect(flood.status).toBe(400);
+    expect(performance.now() - t0).toBeLessThan(1_500);
+  }, 30_000);
 });
 
 describe('executor API with --authenticate_http_executors', () => {

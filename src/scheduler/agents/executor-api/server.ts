@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticateExecutor, isRefusal, signExecutorToken, verifyExecutorClaims, type AuthRefusal } from './auth.js';
 import { encodeRecord } from '../../../mesos/recordio.js';
+import { DEFAULT_MAX_CALL_VALUES } from '../../../protocol/codec.js';
 import {
   APPLICATION_JSON,
   APPLICATION_PROTOBUF,
@@ -48,6 +49,8 @@ export interface ExecutorApiOptions {
   agentInfo: () => MesosJson;
   heartbeatMs?: number;
   maxBodyBytes?: number;
+  /** Most values a call's body may build (decodeMessage's maxValues; default 200,000, as Thrift calls). */
+  maxValues?: number;
   /**
    * Mesos' --authenticate_http_executors: every call must carry `Authorization: Bearer <token>`,
    * the token `tokenFor` gives the executor (a JWT signed with this key). Off when absent.
@@ -80,6 +83,7 @@ export class ExecutorApi {
   private readonly sessions = new Map<string, Session>();
   private readonly heartbeatMs: number;
   private readonly maxBody: number;
+  private readonly maxValues: number;
 
   constructor(
     private readonly options: ExecutorApiOptions,
@@ -87,6 +91,7 @@ export class ExecutorApi {
   ) {
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_EXECUTOR_HEARTBEAT_MS;
     this.maxBody = options.maxBodyBytes ?? 16 * 1024 * 1024;
+    this.maxValues = options.maxValues ?? DEFAULT_MAX_CALL_VALUES;
   }
 
   /**
@@ -198,7 +203,7 @@ export class ExecutorApi {
 
     let call: MesosJson;
     try {
-      call = decodeMessage(CallType, body, contentType);
+      call = decodeMessage(CallType, body, contentType, this.maxValues);
     } catch (error) {
       if (error instanceof MesosDecodeError) return answer(response, 400, error.message);
       throw error;
