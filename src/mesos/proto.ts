@@ -43,58 +43,48 @@ const MAX_COUNTED_DEPTH = 100;
  * without building anything: each field occurrence counts one (a message, a repeated element, a
  * scalar), a packed repeated field one per byte at most; unknown fields are skipped uncounted, as the
  * decoder skips them. An empty embedded message is two bytes on the wire and an object once decoded,
- * so bytes alone do not bound what a body builds. Input it cannot walk (truncated, groups, nesting
- * past 100) is left to the decoder, which refuses it.
+ * so bytes alone do not bound what a body builds. Read with protobufjs' own Reader; input it cannot walk
+ * (truncated, groups, nesting past 100) is left to the decoder, which refuses it.
  */
 export function protobufValuesWithin(type: protobuf.Type, bytes: Uint8Array, limit: number): boolean {
+  const reader = protobuf.Reader.create(bytes);
   let budget = limit;
-  let pos = 0;
-  const varint = (end: number): number => {
-    let value = 0;
-    for (let shift = 0; shift < 64 && pos < end; shift += 7) {
-      const b = bytes[pos++]!;
-      value += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return value;
-    }
-    return -1;
-  };
   // False once past the limit; true when the rest is the decoder's to judge.
   const walk = (t: protobuf.Type, end: number, depth: number): boolean => {
-    while (pos < end) {
-      const key = varint(end);
-      if (key < 0) return true;
-      const field = t.fieldsById[Math.floor(key / 8)];
-      const wire = key % 8;
-      if (wire === 0) {
-        if (varint(end) < 0) return true;
-      } else if (wire === 1 || wire === 5) {
-        pos += wire === 1 ? 8 : 4;
-      } else if (wire === 2) {
-        const length = varint(end);
-        if (length < 0 || pos + length > end) return true;
-        const stop = pos + length;
-        const inner = field?.resolvedType;
-        // A map's entries are not its value type's messages: counted below, as one value each.
-        if (field !== undefined && inner instanceof protobuf.Type && !field.map) {
-          if (--budget < 0) return false;
-          if (depth >= MAX_COUNTED_DEPTH) return true;
-          if (!walk(inner, stop, depth + 1)) return false;
-          if (pos !== stop) return true;
-          continue;
-        }
-        // A string or bytes value counts one; packed scalars at most one per byte.
-        const packed = field !== undefined && field.repeated && field.type !== 'string' && field.type !== 'bytes';
-        if (field !== undefined && (budget -= packed ? length : 1) < 0) return false;
-        pos = stop;
+    while (reader.pos < end) {
+      const key = reader.uint32();
+      const field = t.fieldsById[key >>> 3];
+      const wire = key & 7;
+      if (wire === 3 || wire === 4) return true;
+      if (wire !== 2) {
+        reader.skipType(wire);
+        if (field !== undefined && --budget < 0) return false;
         continue;
-      } else {
-        return true;
       }
-      if (field !== undefined && --budget < 0) return false;
+      const length = reader.uint32();
+      const stop = reader.pos + length;
+      if (stop > end) return true;
+      const inner = field?.resolvedType;
+      // A map's entries are not its value type's messages: counted below, as one value each.
+      if (field !== undefined && inner instanceof protobuf.Type && !field.map) {
+        if (--budget < 0) return false;
+        if (depth >= MAX_COUNTED_DEPTH) return true;
+        if (!walk(inner, stop, depth + 1)) return false;
+        if (reader.pos !== stop) return true;
+        continue;
+      }
+      // A string or bytes value counts one; packed scalars at most one per byte.
+      const packed = field !== undefined && field.repeated && field.type !== 'string' && field.type !== 'bytes';
+      if (field !== undefined && (budget -= packed ? length : 1) < 0) return false;
+      reader.pos = stop;
     }
     return true;
   };
-  return walk(type, bytes.length, 0);
+  try {
+    return walk(type, bytes.length, 0);
+  } catch {
+    return true; // truncated: the decoder refuses it
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { AuroraProtocolError, type AuroraErrorOptions } from '../errors.js';
 import type { ApiSchema, FieldDef, MethodDef, StructDef } from './schema.js';
-import { JSON_SCAN_OK, JSON_SCAN_TOO_DEEP, jsonPreScan } from '../util/json-scan.js';
+import { JSON_SCAN_TOO_DEEP, JSON_SCAN_TOO_MANY, jsonPreScan } from '../util/json-scan.js';
 import { BinaryReader, BinaryWriter, type ByteWriter, JsonWriter, protocolFault, toAuroraError } from './runtime.js';
 import type { CompileInput, LazyCompiler } from './compile.js';
 import { compileBinaryDecoders, compileBinaryEncoders, type BinaryDecoder, type BinaryEncoder } from './compile-binary.js';
@@ -251,14 +251,14 @@ export function createCodec(schema: ApiSchema): Codec {
    * (16 MiB of `[` cost JSON.parse 2 s and 880 MB). Replies are not: they come from the scheduler the
    * client chose, whose reply of the same size can cost as much without nesting at all (16 MiB of
    * `[{},{},…]`: 1.8 s, 590 MB), so the scan (0.13× of JSON.parse) bounds nothing there; the client's
-   * bound is its reply cap (the `maxReplyBytes` option, 256 MiB by default), and the decoders' depth check still refuses
-   * a deep tree where a value is read. docs/reliability.md has the figures.
+   * bound is its reply cap (the `maxReplyBytes` option, 256 MiB by default), and the decoders' depth
+   * check still refuses a deep tree where a value is read. docs/reliability.md has the figures.
    */
   function parseJson(bytes: Uint8Array, limit: number, values: number, preScan: boolean): unknown {
     if (preScan || values !== Infinity) {
       const verdict = jsonPreScan(bytes, preScan ? 2 * limit + 4 : Infinity, values);
       if (verdict === JSON_SCAN_TOO_DEEP) throw protocolFault(`nesting deeper than the limit of ${limit}`);
-      if (verdict !== JSON_SCAN_OK) throw protocolFault(`more JSON values than the limit of ${values} (each opening bracket and comma counts one)`);
+      if (verdict === JSON_SCAN_TOO_MANY) throw protocolFault(`more JSON values than the limit of ${values} (each opening bracket and comma counts one)`);
     }
     const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     try {
