@@ -353,7 +353,8 @@ describe('a mesos-go executor under an agent process (agentProcesses)', () => {
   });
   afterAll(async () => {
     await local?.close();
-    rmSync(stateDir, { recursive: true, force: true });
+    // The agent process outlives the scheduler by a moment and may still be removing its task files.
+    rmSync(stateDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   });
 
   it('the agent starts the executor, which subscribes to the scheduler and reports RUNNING, then KILLED through the KILL event', async () => {
