@@ -270,32 +270,6 @@ describe('partition awareness (Aurora -partition_aware)', () => {
     await scheduler.kill9();
   });
 
-  it('a PARTITIONED task whose processes ended meanwhile goes from PARTITIONED to how it ended, not RUNNING first', async () => {
-    useStateDir('state-partition-ended', { agentPingTimeoutMs: 200, maxAgentPingTimeouts: 3, partitionAware: true });
-    const key: JobKey = { role: 'www-data', environment: 'prod', name: 'ended' };
-    const { scheduler, client } = await start();
-    await client.createJob(testJob({ name: 'ended', environment: 'prod', task: { partitionPolicy: { reschedule: false } } }));
-    const [[taskId, pids]] = [...(await running(client, key, 1))];
-    const host = (await tasks(client, key))[0]!.assignedTask!.slaveHost!;
-
-    await whileFrozen(host, async () => {
-      await waitFor('the task PARTITIONED', async () => (await tasks(client, key, [ScheduleStatus.PARTITIONED]))[0]);
-      // The task's processes end while its agent cannot tell anyone; its owner records the exit.
-      for (const pid of pids!) process.kill(pid, 'SIGKILL');
-      await waitFor('its processes gone', async () => ((await findTaskProcesses(taskId!)).length === 0 ? true : undefined));
-      await new Promise((r) => setTimeout(r, 300));
-    });
-    const ended = await waitFor('the task ended', async () => {
-      const t = (await tasks(client, key)).find((x) => id(x) === taskId);
-      return t && t.status !== ScheduleStatus.PARTITIONED && t.status !== ScheduleStatus.RUNNING ? t : undefined;
-    });
-    const events = ended.taskEvents!.map((e) => ScheduleStatus[e.status!]);
-    // Aurora takes the agent's status update: PARTITIONED, then the end; never RUNNING in between.
-    expect(events.slice(events.indexOf('PARTITIONED'))).toEqual(['PARTITIONED', ScheduleStatus[ended.status!]]);
-    expect(['FAILED', 'FINISHED', 'LOST']).toContain(ScheduleStatus[ended.status!]);
-    await scheduler.kill9();
-  });
-
   it('turns a task PARTITIONED longer than its delaySecs LOST and reschedules it elsewhere; the old one is killed when its agent answers', async () => {
     useStateDir('state-partition-delay', { agentPingTimeoutMs: 200, maxAgentPingTimeouts: 3, partitionAware: true });
     const key: JobKey = { role: 'www-data', environment: 'prod', name: 'moved' };

@@ -134,8 +134,6 @@ class AgentLink {
   private unreachable = false;
   /** The tasks the scheduler took as PARTITIONED while the agent was unreachable. */
   private readonly partitioned = new Set<string>();
-  /** Partitioned tasks asked about since the agent answered again: taken back only once it reports them running. */
-  private readonly confirming = new Set<string>();
   pid: number | undefined;
 
   constructor(
@@ -158,8 +156,7 @@ class AgentLink {
     this.options.onLog?.(`agent ${this.host}: marked unreachable after ${this.missed} ping timeouts`);
     const message = `Agent ${this.host} removed: health check timed out`;
     for (const task of [...this.tasks.values()]) {
-      // Still PARTITIONED, its report not in yet: it stays partitioned, asked about again next time.
-      if (this.confirming.delete(task.taskId) || this.options.onPartitioned?.(task.taskId, message)) {
+      if (this.options.onPartitioned?.(task.taskId, message)) {
         this.partitioned.add(task.taskId);
         continue;
       }
@@ -171,10 +168,7 @@ class AgentLink {
 
   /**
    * The agent answers again: the tasks it still runs that the scheduler took for LOST are killed (as
-   * Aurora kills a task it believes terminated). Each partitioned task is asked about first (ADOPT of
-   * a task the agent has answers with its state): one that ended while the agent was out of reach
-   * goes from PARTITIONED to how it ended, as Aurora takes the agent's status update, instead of
-   * RUNNING first because the agent's first PONG came before its report of the exit.
+   * Aurora kills a task it believes terminated); partitioned tasks the scheduler takes back run on.
    */
   private reachableAgain(): void {
     this.unreachable = false;
@@ -184,18 +178,10 @@ class AgentLink {
     const partitioned = [...this.partitioned];
     this.partitioned.clear();
     for (const taskId of partitioned) {
-      const task = this.tasks.get(taskId);
-      if (!task) continue;
-      this.confirming.add(taskId);
-      this.send({ op: 'ADOPT', spec: task.adoptSpec() });
+      if (!this.tasks.has(taskId) || this.options.onReconnected?.(taskId) !== false) continue;
+      this.send({ op: 'KILL', taskId, reason: 'Task partitioned for too long.' });
     }
     this.options.onReachable?.(this.host, true);
-  }
-
-  /** The agent's report of a partitioned task it was asked about: still running, so the scheduler takes it back or, having given up on it, kills it. */
-  private confirmed(taskId: string): void {
-    if (this.options.onReconnected?.(taskId) !== false) return;
-    this.send({ op: 'KILL', taskId, reason: 'Task partitioned for too long.' });
   }
 
   taskIds(): string[] {
@@ -300,10 +286,6 @@ class AgentLink {
       if (this.unreachable) this.reachableAgain();
       return;
     }
-    if (this.confirming.delete(message.taskId) && message.state !== 'ENDED' && message.state !== 'UNKNOWN') {
-      if (this.tasks.has(message.taskId)) this.confirmed(message.taskId);
-      return;
-    }
     const adopting = this.adopting.get(message.taskId);
     if (adopting) {
       this.adopting.delete(message.taskId);
@@ -316,7 +298,6 @@ class AgentLink {
     if (message.state === 'ENDED' || message.state === 'UNKNOWN') {
       this.tasks.delete(message.taskId);
       this.partitioned.delete(message.taskId);
-      this.confirming.delete(message.taskId);
       if (message.state === 'ENDED') this.forget(message.taskId);
     }
   }
